@@ -1,0 +1,638 @@
+//! The engine: owns one poller and one action sender per account, the policy state and
+//! the action journal, and publishes the [`View`].
+//!
+//! Data flow: poller → snapshot → (pending actions applied) → policy → decisions →
+//! state saved (with the decisions in its outbox) → notifier. User actions: journal
+//! saved → optimistic view → policy (withdrawals) → sender → service → confirmation.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use oncall_model::{
+    AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Provider,
+    ProviderError, Status,
+};
+use oncall_policy::{evaluate, Decision, Now, Pause, Poll, Settings};
+use oncall_store::{AccountConfig, Config, Dirs};
+use tokio::sync::{broadcast, watch, Mutex, Notify};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::clock::Clock;
+use crate::credentials::Credentials;
+use crate::notifier::{Notice, Notifier};
+use crate::persist::{ActionsFile, PendingAction, StateFile};
+use crate::providers;
+use crate::view::{
+    sort_most_urgent_first, AccountView, ActionResult, Connection, EngineEvent, IncidentView, View,
+};
+use crate::{actions, poller};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the state file could not be written: {0}")]
+    Store(#[from] oncall_store::StoreError),
+    #[error("there is no account named `{0}`")]
+    UnknownAccount(AccountId),
+    #[error("{0}")]
+    Unsupported(String),
+}
+
+/// Everything the engine needs from its host (the tray app, the CLI or a test).
+pub struct EngineOptions {
+    pub config: Config,
+    /// `state.json` and `actions.json` live in its data directory.
+    pub dirs: Dirs,
+    pub clock: Arc<dyn Clock>,
+    pub credentials: Arc<dyn Credentials>,
+    pub notifier: Arc<dyn Notifier>,
+}
+
+/// Per-account plumbing shared by its poller and its action sender.
+pub(crate) struct AccountSlot {
+    pub config: AccountConfig,
+    /// Poll as soon as possible (user action, pause ended, explicit refresh).
+    pub poll_now: Notify,
+    /// New actions were queued.
+    pub send_now: Notify,
+    /// Bumped whenever the account's token may have changed.
+    pub credential_gen: watch::Sender<u64>,
+    provider: Mutex<Option<Arc<dyn Provider>>>,
+}
+
+impl AccountSlot {
+    /// The account's client, built on first use (and again after the token changes).
+    pub(crate) async fn provider(&self, inner: &Inner) -> Result<Arc<dyn Provider>, Connection> {
+        let mut slot = self.provider.lock().await;
+        if let Some(provider) = slot.as_ref() {
+            return Ok(provider.clone());
+        }
+        let token = inner
+            .credentials
+            .token(&self.config)
+            .await
+            .map_err(|e| Connection::Misconfigured { reason: e.to_string() })?;
+        let provider = providers::build(&self.config, token)
+            .map_err(|reason| Connection::Misconfigured { reason })?;
+        *slot = Some(provider.clone());
+        Ok(provider)
+    }
+
+    pub(crate) async fn forget_provider(&self) {
+        *self.provider.lock().await = None;
+    }
+}
+
+/// State behind one async mutex, never held across a request to a provider or a
+/// notifier call.
+pub(crate) struct Shared {
+    pub state: StateFile,
+    pub actions: ActionsFile,
+    /// The last complete snapshot of each account, as the service sent it.
+    pub snapshots: BTreeMap<AccountId, Vec<Incident>>,
+    pub accounts: BTreeMap<AccountId, AccountView>,
+    /// Confirmed actions whose effect the last snapshot may not show yet, with the
+    /// poll generation after which a snapshot is sure to include them.
+    pub confirmed: Vec<(IncidentKey, ActionKind, u64)>,
+    /// Polls started per account: a snapshot from a poll started after a
+    /// confirmation reflects it.
+    pub poll_gen: BTreeMap<AccountId, u64>,
+}
+
+pub(crate) struct Inner {
+    pub settings: Settings,
+    pub clock: Arc<dyn Clock>,
+    pub credentials: Arc<dyn Credentials>,
+    pub notifier: Arc<dyn Notifier>,
+    state_path: PathBuf,
+    actions_path: PathBuf,
+    pub shared: Mutex<Shared>,
+    view: watch::Sender<View>,
+    events: broadcast::Sender<EngineEvent>,
+    pub slots: BTreeMap<AccountId, Arc<AccountSlot>>,
+    pub cancel: CancellationToken,
+}
+
+pub struct Engine {
+    inner: Arc<Inner>,
+    tracker: TaskTracker,
+}
+
+impl Engine {
+    /// Loads the state, re-delivers anything a crash left undelivered, and starts one
+    /// poller and one action sender per account.
+    pub async fn start(opts: EngineOptions) -> Result<Engine, EngineError> {
+        let state_path = opts.dirs.state_file();
+        let actions_path = opts.dirs.actions_file();
+        let mut warnings = Vec::new();
+        let state = oncall_store::json_file::load::<StateFile>(&state_path)?;
+        warnings.extend(state.warning);
+        let actions = oncall_store::json_file::load::<ActionsFile>(&actions_path)?;
+        warnings.extend(actions.warning);
+        let (mut state, actions) = (state.value, actions.value);
+
+        // Accounts removed from the config take their memory with them.
+        let configured: Vec<AccountId> = opts.config.accounts.iter().map(|a| a.name.clone()).collect();
+        let stale: Vec<AccountId> = state
+            .policy
+            .accounts
+            .keys()
+            .filter(|a| !configured.contains(a))
+            .cloned()
+            .collect();
+        for account in &stale {
+            state.policy.forget_account(account);
+        }
+
+        let accounts = opts
+            .config
+            .accounts
+            .iter()
+            .map(|a| {
+                let view = AccountView {
+                    account: a.name.clone(),
+                    connection: Connection::Connecting,
+                    last_success: state.last_success.get(&a.name).copied(),
+                    next_poll: None,
+                    on_call: Vec::new(),
+                };
+                (a.name.clone(), view)
+            })
+            .collect();
+        let slots = opts
+            .config
+            .accounts
+            .iter()
+            .map(|a| {
+                let slot = AccountSlot {
+                    config: a.clone(),
+                    poll_now: Notify::new(),
+                    send_now: Notify::new(),
+                    credential_gen: watch::Sender::new(0),
+                    provider: Mutex::new(None),
+                };
+                (a.name.clone(), Arc::new(slot))
+            })
+            .collect();
+        let (events, _) = broadcast::channel(256);
+        let inner = Arc::new(Inner {
+            settings: opts.config.notifications.clone(),
+            clock: opts.clock,
+            credentials: opts.credentials,
+            notifier: opts.notifier,
+            state_path,
+            actions_path,
+            shared: Mutex::new(Shared {
+                state,
+                actions,
+                snapshots: BTreeMap::new(),
+                accounts,
+                confirmed: Vec::new(),
+                poll_gen: BTreeMap::new(),
+            }),
+            view: watch::Sender::new(View::default()),
+            events,
+            slots,
+            cancel: CancellationToken::new(),
+        });
+        for message in warnings {
+            warn!("{message}");
+            inner.emit(EngineEvent::Warning { message });
+        }
+        {
+            let shared = inner.shared.lock().await;
+            inner.publish_view(&shared);
+        }
+        inner.deliver_outbox().await;
+
+        let tracker = TaskTracker::new();
+        for slot in inner.slots.values() {
+            tracker.spawn(poller::run(inner.clone(), slot.clone()));
+            tracker.spawn(actions::run(inner.clone(), slot.clone()));
+        }
+        tracker.close();
+        Ok(Engine { inner, tracker })
+    }
+
+    /// The latest view; `changed()` wakes on every update.
+    pub fn view(&self) -> watch::Receiver<View> {
+        self.inner.view.subscribe()
+    }
+
+    pub fn events(&self) -> broadcast::Receiver<EngineEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Queues `kind` for each incident. The actions are on disk before this returns;
+    /// the view shows them pending at once and the service is asked right away.
+    pub async fn act(&self, incidents: &[IncidentKey], kind: ActionKind) -> Result<Vec<ActionId>, EngineError> {
+        let inner = &self.inner;
+        for key in incidents {
+            let slot = inner
+                .slots
+                .get(&key.account)
+                .ok_or_else(|| EngineError::UnknownAccount(key.account.clone()))?;
+            providers::supports(&slot.config, kind).map_err(EngineError::Unsupported)?;
+        }
+        let now = inner.clock.now();
+        let mut shared = inner.shared.lock().await;
+        let mut ids = Vec::new();
+        let mut queued = Vec::new();
+        for key in incidents {
+            let existing = shared
+                .actions
+                .pending
+                .iter()
+                .find(|p| &p.incident == key && p.kind == kind);
+            if let Some(existing) = existing {
+                // A second press of the same button: one action is enough.
+                ids.push(existing.id);
+                continue;
+            }
+            let id = ActionId(shared.actions.next_id);
+            shared.actions.next_id += 1;
+            shared.actions.pending.push(PendingAction {
+                id,
+                incident: key.clone(),
+                kind,
+                requested_at: now,
+                attempts: 0,
+                last_error: None,
+            });
+            ids.push(id);
+            queued.push((id, key.clone()));
+        }
+        if queued.is_empty() {
+            return Ok(ids);
+        }
+        if let Err(e) = oncall_store::json_file::save(&inner.actions_path, &shared.actions) {
+            // Not on disk means not accepted: undo, and tell the user.
+            shared.actions.pending.retain(|p| !queued.iter().any(|(id, _)| *id == p.id));
+            return Err(e.into());
+        }
+        let accounts: Vec<AccountId> = {
+            let mut a: Vec<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
+            a.dedup();
+            a
+        };
+        let mut decisions = Vec::new();
+        for account in &accounts {
+            decisions.extend(inner.reevaluate(&mut shared, account));
+        }
+        inner.save_state(&shared);
+        inner.publish_view(&shared);
+        drop(shared);
+        for (id, incident) in queued {
+            info!(action = id.0, %incident, verb = kind.verb(), "action queued");
+            inner.emit(EngineEvent::ActionQueued { id, incident, kind });
+        }
+        inner.deliver(decisions).await;
+        for account in &accounts {
+            inner.slots[account].send_now.notify_one();
+        }
+        Ok(ids)
+    }
+
+    /// Acknowledges (or resolves…) every incident that is triggered right now.
+    pub async fn act_on_all_triggered(&self, kind: ActionKind) -> Result<Vec<ActionId>, EngineError> {
+        let keys: Vec<IncidentKey> = self
+            .inner
+            .view
+            .borrow()
+            .incidents
+            .iter()
+            .filter(|i| i.incident.status == Status::Triggered && i.pending.is_none())
+            .map(|i| i.incident.key.clone())
+            .collect();
+        self.act(&keys, kind).await
+    }
+
+    pub async fn pause(&self, pause: Pause) -> Result<(), EngineError> {
+        self.set_pause(Some(pause)).await
+    }
+
+    /// Ends a pause; held pages ring on the poll this triggers.
+    pub async fn resume(&self) -> Result<(), EngineError> {
+        self.set_pause(None).await
+    }
+
+    async fn set_pause(&self, pause: Option<Pause>) -> Result<(), EngineError> {
+        let mut shared = self.inner.shared.lock().await;
+        shared.state.policy.pause = pause;
+        oncall_store::json_file::save(&self.inner.state_path, &shared.state)?;
+        self.inner.publish_view(&shared);
+        drop(shared);
+        if pause.is_none() {
+            self.poll_now();
+        }
+        Ok(())
+    }
+
+    /// Polls every account now (a refresh button, or the machine woke up).
+    pub fn poll_now(&self) {
+        for slot in self.inner.slots.values() {
+            slot.poll_now.notify_one();
+        }
+    }
+
+    /// The account's token may have changed: rebuild its client and retry at once,
+    /// even if the old token was rejected.
+    pub fn credential_changed(&self, account: &AccountId) {
+        if let Some(slot) = self.inner.slots.get(account) {
+            slot.credential_gen.send_modify(|g| *g += 1);
+        }
+    }
+
+    /// Stops every task and waits for them. Unconfirmed actions stay on disk and are
+    /// sent by the next start.
+    pub async fn shutdown(self) {
+        self.inner.cancel.cancel();
+        self.tracker.wait().await;
+    }
+}
+
+impl Inner {
+    pub(crate) fn emit(&self, event: EngineEvent) {
+        // No subscriber is fine: events are informational; the view holds the truth.
+        let _ = self.events.send(event);
+    }
+
+    pub(crate) fn now(&self) -> Now {
+        Now {
+            utc: self.clock.now(),
+            local_time: self.clock.local_time(),
+        }
+    }
+
+    /// Numbers the poll about to start for `account`.
+    pub(crate) async fn begin_poll(&self, account: &AccountId) -> u64 {
+        let mut shared = self.shared.lock().await;
+        let gen = shared.poll_gen.entry(account.clone()).or_default();
+        *gen += 1;
+        *gen
+    }
+
+    /// A complete snapshot arrived: decide, save, publish, deliver.
+    pub(crate) async fn on_snapshot(&self, account: &AccountId, incidents: Vec<Incident>, gen: u64, requests: u32) {
+        let mut shared = self.shared.lock().await;
+        let now = self.clock.now();
+        shared.confirmed.retain(|(key, _, after)| &key.account != account || *after >= gen);
+        let open = incidents.len();
+        shared.snapshots.insert(account.clone(), incidents);
+        shared.state.last_success.insert(account.clone(), now);
+        if let Some(view) = shared.accounts.get_mut(account) {
+            view.connection = Connection::Ok;
+            view.last_success = Some(now);
+        }
+        let decisions = self.reevaluate(&mut shared, account);
+        self.save_state(&shared);
+        self.publish_view(&shared);
+        drop(shared);
+        self.emit(EngineEvent::Polled {
+            account: account.clone(),
+            requests,
+            open,
+        });
+        self.deliver(decisions).await;
+    }
+
+    /// Runs the policy over the account's snapshot with the user's actions applied,
+    /// and queues the resulting decisions in the outbox.
+    fn reevaluate(&self, shared: &mut Shared, account: &AccountId) -> Vec<Decision> {
+        let Some(snapshot) = shared.snapshots.get(account) else {
+            return Vec::new();
+        };
+        let incidents: Vec<Incident> = apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
+            .into_iter()
+            .map(|v| v.incident)
+            .filter(|i| i.status != Status::Resolved)
+            .collect();
+        let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
+        let poll = Poll {
+            account,
+            incidents: &incidents,
+            notify,
+        };
+        let policy = std::mem::take(&mut shared.state.policy);
+        let evaluation = evaluate(policy, poll, &self.settings, self.now());
+        shared.state.policy = evaluation.state;
+        shared.state.outbox.extend(evaluation.decisions.iter().cloned());
+        evaluation.decisions
+    }
+
+    pub(crate) fn save_state(&self, shared: &Shared) {
+        if let Err(e) = oncall_store::json_file::save(&self.state_path, &shared.state) {
+            // Pages still go out; what is lost is only the memory of them.
+            warn!("could not save state: {e}");
+            self.emit(EngineEvent::Warning {
+                message: format!("could not save state: {e}"),
+            });
+        }
+    }
+
+    pub(crate) fn save_actions(&self, shared: &Shared) {
+        if let Err(e) = oncall_store::json_file::save(&self.actions_path, &shared.actions) {
+            warn!("could not save the action queue: {e}");
+        }
+    }
+
+    /// Hands decisions to the notifier, then drops them from the outbox.
+    pub(crate) async fn deliver(&self, decisions: Vec<Decision>) {
+        if decisions.is_empty() {
+            return;
+        }
+        for decision in &decisions {
+            if let Err(e) = self.notifier.apply(decision).await {
+                warn!("notification failed: {e}");
+            }
+        }
+        let mut shared = self.shared.lock().await;
+        for decision in &decisions {
+            if let Some(pos) = shared.state.outbox.iter().position(|d| d == decision) {
+                shared.state.outbox.remove(pos);
+            }
+        }
+        self.save_state(&shared);
+    }
+
+    async fn deliver_outbox(&self) {
+        let leftovers = self.shared.lock().await.state.outbox.clone();
+        if !leftovers.is_empty() {
+            info!(count = leftovers.len(), "delivering decisions a previous run left undelivered");
+        }
+        self.deliver(leftovers).await;
+    }
+
+    pub(crate) async fn notice(&self, notice: Notice) {
+        if let Err(e) = self.notifier.notice(&notice).await {
+            warn!("notification failed: {e}");
+        }
+    }
+
+    pub(crate) async fn set_connection(&self, account: &AccountId, connection: Connection, next_poll: Option<DateTime<Utc>>) {
+        let mut shared = self.shared.lock().await;
+        if let Some(view) = shared.accounts.get_mut(account) {
+            view.connection = connection;
+            view.next_poll = next_poll;
+        }
+        self.publish_view(&shared);
+    }
+
+    pub(crate) async fn set_next_poll(&self, account: &AccountId, next_poll: Option<DateTime<Utc>>) {
+        let mut shared = self.shared.lock().await;
+        if let Some(view) = shared.accounts.get_mut(account) {
+            view.next_poll = next_poll;
+        }
+        self.publish_view(&shared);
+    }
+
+    pub(crate) async fn set_on_call(&self, account: &AccountId, shifts: Vec<OnCallShift>) {
+        let mut shared = self.shared.lock().await;
+        if let Some(view) = shared.accounts.get_mut(account) {
+            view.on_call = shifts;
+        }
+        self.publish_view(&shared);
+    }
+
+    /// The account's actions that are due, grouped by kind (oldest first).
+    pub(crate) async fn due_actions(&self, account: &AccountId) -> Vec<(ActionKind, Vec<PendingAction>)> {
+        let shared = self.shared.lock().await;
+        let mut groups: Vec<(ActionKind, Vec<PendingAction>)> = Vec::new();
+        for action in shared.actions.pending.iter().filter(|p| &p.incident.account == account) {
+            match groups.iter_mut().find(|(k, _)| *k == action.kind) {
+                Some((_, items)) => items.push(action.clone()),
+                None => groups.push((action.kind, vec![action.clone()])),
+            }
+        }
+        groups
+    }
+
+    /// Records the service's answers. Returns the first error that means "try again
+    /// later" (transient or auth), if any; those actions stay queued.
+    pub(crate) async fn finish_actions(
+        &self,
+        account: &AccountId,
+        sent: &[PendingAction],
+        results: Vec<Result<ActionOutcome, ProviderError>>,
+    ) -> Option<ProviderError> {
+        let mut shared = self.shared.lock().await;
+        let gen = shared.poll_gen.get(account).copied().unwrap_or(0);
+        let mut retry = None;
+        let mut finished = Vec::new();
+        for (action, result) in sent.iter().zip(results) {
+            let result = match result {
+                Ok(outcome) => ActionResult::Confirmed { outcome },
+                Err(e) if e.is_transient() || matches!(e, ProviderError::Unauthorized { .. }) => {
+                    if let Some(p) = shared.actions.pending.iter_mut().find(|p| p.id == action.id) {
+                        p.attempts += 1;
+                        p.last_error = Some(e.to_string());
+                    }
+                    retry.get_or_insert(e);
+                    continue;
+                }
+                Err(e) => ActionResult::Failed { reason: e.to_string() },
+            };
+            shared.actions.pending.retain(|p| p.id != action.id);
+            if matches!(result, ActionResult::Confirmed { .. }) {
+                shared.confirmed.push((action.incident.clone(), action.kind, gen));
+            }
+            finished.push((action.clone(), result));
+        }
+        self.save_actions(&shared);
+        let decisions = self.reevaluate(&mut shared, account);
+        self.save_state(&shared);
+        self.publish_view(&shared);
+        drop(shared);
+        for (action, result) in finished {
+            match &result {
+                ActionResult::Confirmed { outcome } => {
+                    info!(action = action.id.0, incident = %action.incident, verb = action.kind.verb(), ?outcome, "action confirmed")
+                }
+                ActionResult::Failed { reason } => {
+                    warn!(action = action.id.0, incident = %action.incident, verb = action.kind.verb(), "action refused: {reason}")
+                }
+            }
+            self.emit(EngineEvent::ActionFinished {
+                id: action.id,
+                incident: action.incident,
+                kind: action.kind,
+                result,
+            });
+        }
+        self.deliver(decisions).await;
+        retry
+    }
+
+    pub(crate) fn publish_view(&self, shared: &Shared) {
+        let mut incidents: Vec<IncidentView> = shared
+            .snapshots
+            .values()
+            .flat_map(|snapshot| apply_actions(snapshot, &shared.actions.pending, &shared.confirmed))
+            .collect();
+        sort_most_urgent_first(&mut incidents);
+        let view = View {
+            accounts: shared.accounts.values().cloned().collect(),
+            incidents,
+            pause: shared
+                .state
+                .policy
+                .pause
+                .filter(|_| shared.state.policy.is_paused(self.clock.now())),
+        };
+        self.view.send_if_modified(|current| {
+            let changed = *current != view;
+            *current = view;
+            changed
+        });
+    }
+}
+
+/// The service's snapshot with the user's actions laid over it: what the user expects
+/// to see, and what the policy must judge (an acknowledged incident must not repeat
+/// while our acknowledgement is on its way).
+fn apply_actions(
+    snapshot: &[Incident],
+    pending: &[PendingAction],
+    confirmed: &[(IncidentKey, ActionKind, u64)],
+) -> Vec<IncidentView> {
+    snapshot
+        .iter()
+        .map(|incident| {
+            let mut view = IncidentView {
+                incident: incident.clone(),
+                pending: None,
+            };
+            for (kind, is_pending) in confirmed
+                .iter()
+                .filter(|(k, _, _)| k == &incident.key)
+                .map(|(_, kind, _)| (*kind, false))
+                .chain(
+                    pending
+                        .iter()
+                        .filter(|p| p.incident == incident.key)
+                        .map(|p| (p.kind, true)),
+                )
+            {
+                // Only the status changes: `status_changed_at` is the service's, and the
+                // policy relies on it to tell a re-trigger from our own optimism.
+                match kind {
+                    ActionKind::Acknowledge if view.incident.status == Status::Triggered => {
+                        view.incident.status = Status::Acknowledged
+                    }
+                    ActionKind::Resolve => view.incident.status = Status::Resolved,
+                    ActionKind::Unacknowledge if view.incident.status == Status::Acknowledged => {
+                        view.incident.status = Status::Triggered
+                    }
+                    _ => {}
+                }
+                if is_pending {
+                    view.pending = Some(kind);
+                }
+            }
+            view
+        })
+        .collect()
+}

@@ -1,0 +1,22 @@
+//! The oncall-tray engine, with no display: it polls each account, decides what rings
+//! (through `oncall-policy`), keeps the user's actions until the service confirms
+//! them, and publishes a [`View`] for whatever shows it (tray, window, CLI).
+//!
+//! Every task it spawns belongs to [`Engine`] and ends on [`Engine::shutdown`].
+
+mod actions;
+mod backoff;
+mod clock;
+mod credentials;
+mod engine;
+mod notifier;
+mod persist;
+mod poller;
+mod providers;
+mod view;
+
+pub use clock::{Clock, SystemClock, TestClock};
+pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
+pub use engine::{Engine, EngineError, EngineOptions};
+pub use notifier::{Notice, Notifier};
+pub use view::{AccountView, ActionResult, Connection, EngineEvent, IncidentView, View};

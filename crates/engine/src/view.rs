@@ -1,0 +1,117 @@
+//! What the engine publishes: the latest [`View`] of every account (a `watch` value the
+//! tray and window render) and [`EngineEvent`]s for things that happen once.
+
+use chrono::{DateTime, Utc};
+use oncall_model::{AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Status};
+use oncall_policy::Pause;
+use serde::{Deserialize, Serialize};
+
+/// The connection state of one account, in the terms the tray shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Connection {
+    /// Not polled successfully yet.
+    Connecting,
+    Ok,
+    /// The service could not be reached or answered with an error; retrying.
+    Offline { reason: String, retry_at: DateTime<Utc> },
+    /// The token was refused. Polling is stopped until the token changes.
+    AuthFailed { reason: String },
+    RateLimited { retry_at: DateTime<Utc> },
+    /// The account cannot start (no token, bad URL); nothing to retry until it changes.
+    Misconfigured { reason: String },
+}
+
+impl Connection {
+    /// One line a tired person understands at 3 a.m.
+    pub fn describe(&self) -> String {
+        match self {
+            Connection::Connecting => "connecting…".into(),
+            Connection::Ok => "connected".into(),
+            Connection::Offline { reason, .. } => format!("offline, retrying ({reason})"),
+            Connection::AuthFailed { .. } => {
+                "token rejected: set a new one with `oncall-tray token set`".into()
+            }
+            Connection::RateLimited { .. } => "rate limited by the service, waiting".into(),
+            Connection::Misconfigured { reason } => reason.clone(),
+        }
+    }
+
+    pub fn is_healthy(&self) -> bool {
+        matches!(self, Connection::Ok | Connection::Connecting)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountView {
+    pub account: AccountId,
+    pub connection: Connection,
+    pub last_success: Option<DateTime<Utc>>,
+    pub next_poll: Option<DateTime<Utc>>,
+    pub on_call: Vec<OnCallShift>,
+}
+
+/// An incident as shown: the service's state with the user's pending actions applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentView {
+    pub incident: Incident,
+    /// An action the user took that the service has not confirmed yet.
+    pub pending: Option<ActionKind>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct View {
+    pub accounts: Vec<AccountView>,
+    /// Open incidents of every account, most urgent first (triggered, high urgency, oldest).
+    pub incidents: Vec<IncidentView>,
+    pub pause: Option<Pause>,
+}
+
+impl View {
+    pub fn count(&self, status: Status) -> usize {
+        self.incidents.iter().filter(|i| i.incident.status == status).count()
+    }
+
+    pub fn incident(&self, key: &IncidentKey) -> Option<&IncidentView> {
+        self.incidents.iter().find(|i| &i.incident.key == key)
+    }
+}
+
+pub(crate) fn sort_most_urgent_first(incidents: &mut [IncidentView]) {
+    fn rank(s: Status) -> u8 {
+        match s {
+            Status::Triggered => 0,
+            Status::Acknowledged => 1,
+            Status::Resolved => 2,
+        }
+    }
+    incidents.sort_by(|a, b| {
+        let (a, b) = (&a.incident, &b.incident);
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(b.urgency.cmp(&a.urgency))
+            .then(a.created_at.cmp(&b.created_at))
+            .then(a.key.cmp(&b.key))
+    });
+}
+
+/// How a queued action ended.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum ActionResult {
+    Confirmed { outcome: ActionOutcome },
+    /// Refused for good; the incident is shown as it really is again.
+    Failed { reason: String },
+}
+
+/// Things that happen once, for logs, the window and tests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum EngineEvent {
+    Polled { account: AccountId, requests: u32, open: usize },
+    ActionQueued { id: ActionId, incident: IncidentKey, kind: ActionKind },
+    ActionFinished { id: ActionId, incident: IncidentKey, kind: ActionKind, result: ActionResult },
+    /// Something the user should know that is not an account's state (e.g. a corrupt
+    /// state file moved aside).
+    Warning { message: String },
+}

@@ -1,0 +1,289 @@
+//! A fake PagerDuty: the REST API v2 subset oncall-tray uses plus Events API v2, served
+//! over loopback HTTP, for the client's tests, benchmarks and the app's demo mode.
+//!
+//! The fake is *spec-faithful* rather than convenient: response bodies follow PagerDuty's
+//! OpenAPI document (the tests validate them against it), errors carry PagerDuty's codes,
+//! every REST response carries the `ratelimit-*` headers, and `last_status_change_at`
+//! moves only when the status does. A client that works against the fake should therefore
+//! work against PagerDuty, and one that mishandles an edge case (1002 on a double ack, a
+//! 429 without headers, a proxy's HTML 502) can be shown doing so.
+//!
+//! Three ways in, one state:
+//! - the test helpers on [`FakePagerDuty`] (`trigger`, `acknowledge`, `inject`, …), which
+//!   simulate what happens elsewhere (on the phone, in the web UI, in the network);
+//! - the HTTP API a client under test talks to ([`FakePagerDuty::serve`]);
+//! - test-control HTTP routes under `/_fake/` for other processes (see `routes::control`).
+//!
+//! Time comes from a replaceable clock ([`FakePagerDuty::set_clock`]) so tests can share
+//! the engine's paused clock; nothing here runs on a timer (snoozes expire when observed).
+
+mod error;
+mod events;
+mod faults;
+mod json;
+mod query;
+mod ratelimit;
+mod requests;
+mod routes;
+mod server;
+mod state;
+mod types;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+use oncall_model::Urgency;
+
+pub use faults::{Fault, FaultKind, Route};
+pub use requests::RecordedRequest;
+pub use server::RunningFake;
+pub use types::{FakeIncident, FakeOnCall, NewIncident, DEFAULT_SERVICE_ID};
+
+use crate::error::ApiError;
+use crate::faults::FaultQueue;
+use crate::ratelimit::RateLimiter;
+use crate::requests::RequestLog;
+use crate::state::{Agent, State};
+
+/// The fake's source of "now".
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Cheap-to-clone handle to the fake's shared state. Clones share everything: a test keeps
+/// one handle while the server task holds another.
+#[derive(Clone)]
+pub struct FakePagerDuty {
+    shared: Arc<Shared>,
+}
+
+/// Each part has its own lock because each is touched independently (logging a request
+/// need not wait for an incident update).
+///
+/// These are `std::sync::Mutex`es on purpose: every critical section is a short,
+/// synchronous read or update, and no lock is ever held across an `.await` (handlers copy
+/// what they need out of the state and release the guard before sleeping, streaming or
+/// writing a response). An async mutex would only add overhead. A poisoned lock (a test
+/// helper that panicked) is recovered, since every update leaves the state consistent.
+struct Shared {
+    /// The account: users, services, incidents, on-calls.
+    state: Mutex<State>,
+    /// Where "now" comes from; read (and the guard dropped) before `state` is locked, so a
+    /// clock closure may itself take locks without ordering concerns.
+    clock: Mutex<Clock>,
+    /// Every request received, in order.
+    log: Mutex<RequestLog>,
+    /// Injected failures waiting for matching requests.
+    faults: Mutex<FaultQueue>,
+    /// Per-token request budget.
+    limiter: Mutex<RateLimiter>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Default for FakePagerDuty {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakePagerDuty {
+    /// A fake account seeded with:
+    /// - user `PUSER01` "Pat Oncall" `pat@example.com`, API token `fake-token-pat`, member of
+    ///   team `PTEAM01`;
+    /// - user `PUSER02` "Sam Second" `sam@example.com`, API token `fake-token-sam`;
+    /// - team `PTEAM01` "Payments", owning service `PSVC001` "Checkout API";
+    /// - escalation policy `PEP0001` "Checkout on-call", whose level 1 is schedule `PSCHED1`
+    ///   "Primary" with `PUSER01` on call (from 2 h before to 8 h after the first
+    ///   `GET /oncalls`);
+    /// - routing (integration) key `R0UTINGKEY0000000000000000000001` for `PSVC001`.
+    pub fn new() -> Self {
+        let default_clock: Clock = Arc::new(Utc::now);
+        FakePagerDuty {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::seeded()),
+                clock: Mutex::new(default_clock),
+                log: Mutex::new(RequestLog::default()),
+                faults: Mutex::new(FaultQueue::default()),
+                limiter: Mutex::new(RateLimiter::default()),
+            }),
+        }
+    }
+
+    // ----- account setup -----
+
+    /// Adds a user (or replaces the one with that id) whose API token is `token`.
+    pub fn add_user(&self, id: &str, name: &str, email: &str, token: &str) {
+        lock(&self.shared.state).add_user(id, name, email, token);
+    }
+
+    /// Adds a service with its own escalation policy whose level-1 target is `oncall_user`
+    /// directly (a permanent on-call), and returns the service's routing key.
+    ///
+    /// # Panics
+    /// If `oncall_user` is not a known user.
+    pub fn add_service(&self, id: &str, name: &str, oncall_user: &str) -> String {
+        lock(&self.shared.state)
+            .add_service(id, name, oncall_user)
+            .unwrap_or_else(|e| panic!("FakePagerDuty::add_service({id}): {e}"))
+    }
+
+    /// Replaces every on-call shift of `user_id` (including the seeded one for `PUSER01`).
+    pub fn set_oncalls(&self, user_id: &str, shifts: Vec<FakeOnCall>) {
+        lock(&self.shared.state).set_oncalls(user_id, shifts);
+    }
+
+    /// Sets the per-token budget (default 960 requests per rolling minute of the fake's clock).
+    pub fn set_rate_limit(&self, per_minute: u32) {
+        lock(&self.shared.limiter).set_limit(per_minute);
+    }
+
+    /// Replaces the clock (default `Utc::now`); tests pass the engine's clock so that the
+    /// fake and the app agree on time.
+    pub fn set_clock(&self, clock: Clock) {
+        *lock(&self.shared.clock) = clock;
+    }
+
+    // ----- serving -----
+
+    /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in a spawned task until
+    /// [`RunningFake::shutdown`] or until the `RunningFake` is dropped.
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
+        server::serve(self.clone(), addr).await
+    }
+
+    // ----- what happens elsewhere -----
+
+    /// Triggers an incident and returns its id (`Q0000000000001`, …). With the `dedup_key`
+    /// of an open incident on the same service, nothing is created and that incident's id
+    /// is returned.
+    ///
+    /// # Panics
+    /// If the service or an assignee does not exist.
+    pub fn trigger(&self, new: NewIncident) -> String {
+        let title = new.title.clone();
+        self.update(|state, now| state.trigger(new, now))
+            .unwrap_or_else(|e| panic!("FakePagerDuty::trigger({title:?}): {e}"))
+    }
+
+    /// Acknowledges as `user_id` would from the web UI or phone.
+    ///
+    /// # Panics
+    /// If the incident or user does not exist, or the incident is not triggered.
+    pub fn acknowledge(&self, id: &str, user_id: &str) {
+        self.update(|state, now| {
+            if state.user(user_id).is_none() {
+                return Err(ApiError::assignee_not_found(user_id));
+            }
+            state.acknowledge(id, Agent::User(user_id.to_string()), now)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::acknowledge({id}): {e}"));
+    }
+
+    /// Resolves as the service's monitoring would (the agent is the service).
+    ///
+    /// # Panics
+    /// If the incident does not exist or is already resolved.
+    pub fn resolve(&self, id: &str) {
+        self.update(|state, now| {
+            let service = state
+                .incident(id)
+                .map(|i| i.service_id.clone())
+                .unwrap_or_default();
+            state.resolve(id, Agent::Service(service), now)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::resolve({id}): {e}"));
+    }
+
+    /// Returns an acknowledged incident to triggered, as an acknowledgement timeout or the
+    /// end of a snooze does; `last_status_change_at` becomes now.
+    ///
+    /// # Panics
+    /// If the incident does not exist or is not acknowledged.
+    pub fn retrigger(&self, id: &str) {
+        self.update(|state, now| state.retrigger(id, now))
+            .unwrap_or_else(|e| panic!("FakePagerDuty::retrigger({id}): {e}"));
+    }
+
+    /// Replaces the assignees (each assignment `at` now). An acknowledged incident goes
+    /// back to triggered, as on PagerDuty.
+    ///
+    /// # Panics
+    /// If the incident or a user does not exist, `user_ids` is empty, or it is resolved.
+    pub fn reassign(&self, id: &str, user_ids: &[&str]) {
+        let users: Vec<String> = user_ids.iter().map(|u| u.to_string()).collect();
+        self.update(|state, now| state.reassign(id, &users, now))
+            .unwrap_or_else(|e| panic!("FakePagerDuty::reassign({id}): {e}"));
+    }
+
+    /// Changes the urgency (not the status: `last_status_change_at` stays).
+    ///
+    /// # Panics
+    /// If the incident does not exist.
+    pub fn set_urgency(&self, id: &str, urgency: Urgency) {
+        self.update(|state, now| state.set_urgency(id, urgency, now))
+            .unwrap_or_else(|e| panic!("FakePagerDuty::set_urgency({id}): {e}"));
+    }
+
+    // ----- inspection -----
+
+    pub fn incident(&self, id: &str) -> Option<FakeIncident> {
+        self.update(|state, _| state.snapshot(id))
+    }
+
+    /// Every incident, in creation order.
+    pub fn incidents(&self) -> Vec<FakeIncident> {
+        self.update(|state, _| state.snapshots())
+    }
+
+    /// Every API request received, in order (test-control `/_fake/` requests excluded).
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).all()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Queues a fault; queued faults are consumed in order by the requests they match.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    // ----- internals shared with the routes -----
+
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        let clock = lock(&self.shared.clock).clone();
+        clock()
+    }
+
+    /// Runs `f` on the state after expiring snoozes, with the current time. Every read and
+    /// write of incidents goes through here, which is what makes snooze expiry exact.
+    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut State, DateTime<Utc>) -> R) -> R {
+        let now = self.now();
+        let mut state = lock(&self.shared.state);
+        state.expire_snoozes(now);
+        f(&mut state, now)
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) -> u64 {
+        lock(&self.shared.log).push(request)
+    }
+
+    pub(crate) fn set_status(&self, seq: u64, status: u16) {
+        lock(&self.shared.log).set_status(seq, status);
+    }
+
+    pub(crate) fn take_fault(&self, route: Option<Route>) -> Option<FaultKind> {
+        lock(&self.shared.faults).take(route)
+    }
+
+    pub(crate) fn count_request(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<ratelimit::Quota, ratelimit::Quota> {
+        lock(&self.shared.limiter).check(token, now)
+    }
+}

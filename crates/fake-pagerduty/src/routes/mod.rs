@@ -1,0 +1,162 @@
+//! The HTTP surface: the router, and the front middleware every request passes through
+//! first (log it, then apply an injected fault if one matches).
+//!
+//! Layering, outermost first:
+//! 1. `front`: logs the request, then a matching fault answers, delays or drops it;
+//! 2. `auth::authenticate` (REST routes only): rate limit, then the API token;
+//! 3. the handler.
+//!
+//! The Events API (`/v2/enqueue`) authenticates by routing key in the body instead, and
+//! the `/_fake/` control routes need no credentials and are neither logged nor faulted.
+
+mod auth;
+mod control;
+mod incidents;
+mod oncalls;
+mod users;
+
+use std::future::pending;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::error::ApiError;
+use crate::faults::{self, Api, FaultAction, Route};
+use crate::requests::RecordedRequest;
+use crate::server::ConnectionKill;
+use crate::{events, FakePagerDuty};
+
+/// Larger request bodies are refused with 413 (PagerDuty's Events API limit is 512 KB;
+/// 250 bulk updates are far below this).
+const MAX_REQUEST_BODY: usize = 1024 * 1024;
+
+pub(crate) fn router(fake: FakePagerDuty) -> Router {
+    let rest = Router::new()
+        .route("/users/me", get(users::me))
+        .route(
+            "/incidents",
+            get(incidents::list).put(incidents::update_many),
+        )
+        .route(
+            "/incidents/{id}",
+            get(incidents::get_one).put(incidents::update_one),
+        )
+        .route("/incidents/{id}/snooze", post(incidents::snooze))
+        .route("/oncalls", get(oncalls::list))
+        .route_layer(middleware::from_fn_with_state(
+            fake.clone(),
+            auth::authenticate,
+        ));
+    Router::new()
+        .merge(rest)
+        .route("/v2/enqueue", post(events::enqueue))
+        .nest("/_fake", control::router())
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(fake.clone(), front))
+        .with_state(fake)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::not_found()
+}
+
+/// Which fault routes a request is subject to: `None` for the control routes (never
+/// faulted), `Some(None)` for API requests only `Route::Any` applies to.
+fn classify(method: &Method, path: &str) -> Option<Option<Route>> {
+    if path == "/_fake" || path.starts_with("/_fake/") {
+        return None;
+    }
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let route = match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["users", "me"]) => Some(Route::UsersMe),
+        (Method::GET, ["incidents"]) => Some(Route::ListIncidents),
+        (Method::PUT, ["incidents"]) | (Method::PUT, ["incidents", _]) => {
+            Some(Route::UpdateIncidents)
+        }
+        (Method::POST, ["incidents", _, "snooze"]) => Some(Route::Snooze),
+        (Method::GET, ["oncalls"]) => Some(Route::OnCalls),
+        (Method::POST, ["v2", "enqueue"]) => Some(Route::Enqueue),
+        _ => None,
+    };
+    Some(route)
+}
+
+/// Logs the request, then lets a matching fault answer it, delay it or drop it.
+async fn front(State(fake): State<FakePagerDuty>, request: Request, next: Next) -> Response {
+    let (parts, body) = request.into_parts();
+    let Some(route) = classify(&parts.method, parts.uri.path()) else {
+        return next.run(Request::from_parts(parts, body)).await;
+    };
+    let (bytes, too_large) = match to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => (bytes, false),
+        Err(_) => (Default::default(), true),
+    };
+    let seq = fake.record(RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        status: 0,
+    });
+    let api = if route == Some(Route::Enqueue) {
+        Api::Events
+    } else {
+        Api::Rest
+    };
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+    let response = match fake
+        .take_fault(route)
+        .map(|kind| faults::action(&kind, api))
+    {
+        Some(FaultAction::Respond(response)) => response,
+        Some(FaultAction::DropConnection) => {
+            tracing::debug!("dropping the connection of {} {}", parts.method, parts.uri);
+            match kill {
+                Some(ConnectionKill(token)) => {
+                    token.cancel();
+                    // The connection task drops this future along with the connection.
+                    return pending().await;
+                }
+                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            }
+        }
+        Some(FaultAction::DelayThenServe(delay)) => {
+            tokio::time::sleep(delay).await;
+            serve(next, parts, bytes, too_large).await
+        }
+        None => serve(next, parts, bytes, too_large).await,
+    };
+    fake.set_status(seq, response.status().as_u16());
+    response
+}
+
+async fn serve(
+    next: Next,
+    parts: axum::http::request::Parts,
+    bytes: axum::body::Bytes,
+    too_large: bool,
+) -> Response {
+    if too_large {
+        return ApiError::too_large(format!(
+            "Request bodies are limited to {MAX_REQUEST_BODY} bytes"
+        ))
+        .into_response();
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}

@@ -1,0 +1,988 @@
+//! The fake account: users, teams, services, escalation policies, incidents and on-calls,
+//! and every incident state transition.
+//!
+//! Everything here is synchronous and takes "now" as an argument, so the rules (which
+//! transition is allowed, what moves `last_status_change_at`, when a snooze ends) are plain
+//! functions of the state and a time. The HTTP layer and the test helpers both go through
+//! these methods, so a rule cannot differ between "acked through the API" and "acked
+//! elsewhere".
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use oncall_model::{Status, Urgency};
+
+use crate::error::ApiError;
+use crate::types::{FakeIncident, FakeOnCall, NewIncident};
+
+/// PagerDuty's limit on a snooze, in seconds (7 days).
+pub(crate) const MAX_SNOOZE_SECS: u64 = 604_800;
+
+#[derive(Clone, Debug)]
+pub(crate) struct User {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) email: String,
+    pub(crate) token: String,
+    pub(crate) team_ids: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Team {
+    pub(crate) id: String,
+    pub(crate) name: String,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Service {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) escalation_policy_id: String,
+    pub(crate) team_ids: Vec<String>,
+    pub(crate) routing_key: String,
+}
+
+/// Who the first level of an escalation policy pages.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// A user named directly in the policy: a permanent on-call (no start, no end).
+    User(String),
+    /// A schedule whose current on-call is `user`. The shift is fixed the first time it is
+    /// needed (now - 2h .. now + 8h) so that it is stable afterwards and follows a clock
+    /// installed with `set_clock` before the first read.
+    Schedule {
+        id: String,
+        name: String,
+        user: String,
+        shift: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    },
+}
+
+impl Target {
+    pub(crate) fn user(&self) -> &str {
+        match self {
+            Target::User(user) | Target::Schedule { user, .. } => user,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct EscalationPolicy {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) level1: Target,
+}
+
+/// Who performed an action: a user, or a service's integration (Events API).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Agent {
+    User(String),
+    Service(String),
+}
+
+impl Agent {
+    pub(crate) fn id(&self) -> &str {
+        match self {
+            Agent::User(id) | Agent::Service(id) => id,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Assignment {
+    pub(crate) user_id: String,
+    pub(crate) at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Acknowledgement {
+    pub(crate) by: Agent,
+    pub(crate) at: DateTime<Utc>,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) struct Incident {
+    pub(crate) id: String,
+    pub(crate) number: u64,
+    pub(crate) title: String,
+    pub(crate) status: Status,
+    pub(crate) urgency: Urgency,
+    pub(crate) service_id: String,
+    pub(crate) escalation_policy_id: String,
+    pub(crate) incident_key: String,
+    pub(crate) assignments: Vec<Assignment>,
+    /// `true` when assigned to named users rather than through the escalation policy.
+    pub(crate) direct_assignment: bool,
+    pub(crate) acknowledgements: Vec<Acknowledgement>,
+    pub(crate) snoozed_until: Option<DateTime<Utc>>,
+    pub(crate) created_at: DateTime<Utc>,
+    pub(crate) updated_at: DateTime<Utc>,
+    pub(crate) last_status_change_at: DateTime<Utc>,
+    pub(crate) last_status_change_by: Agent,
+    pub(crate) resolved_at: Option<DateTime<Utc>>,
+    pub(crate) history: Vec<String>,
+}
+
+impl Incident {
+    pub(crate) fn is_open(&self) -> bool {
+        self.status != Status::Resolved
+    }
+
+    fn set_status(&mut self, status: Status, by: Agent, at: DateTime<Utc>) {
+        self.status = status;
+        self.last_status_change_at = at;
+        self.last_status_change_by = by;
+        self.updated_at = at;
+        self.snoozed_until = None;
+        match status {
+            Status::Triggered => {
+                self.acknowledgements.clear();
+                self.resolved_at = None;
+            }
+            Status::Acknowledged => {}
+            Status::Resolved => {
+                self.acknowledgements.clear();
+                self.assignments.clear();
+                self.resolved_at = Some(at);
+            }
+        }
+    }
+
+    fn snapshot(&self) -> FakeIncident {
+        FakeIncident {
+            id: self.id.clone(),
+            number: self.number,
+            title: self.title.clone(),
+            status: self.status,
+            urgency: self.urgency,
+            service_id: self.service_id.clone(),
+            incident_key: self.incident_key.clone(),
+            assignees: self.assignments.iter().map(|a| a.user_id.clone()).collect(),
+            acknowledged_by: self
+                .acknowledgements
+                .iter()
+                .map(|a| a.by.id().to_string())
+                .collect(),
+            snoozed_until: self.snoozed_until,
+            last_status_change_at: self.last_status_change_at,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            resolved_at: self.resolved_at,
+            history: self.history.clone(),
+        }
+    }
+}
+
+/// The status a bulk or single update asks for, checked against the current status.
+pub(crate) fn check_transition(from: Status, to: Status) -> Result<(), ApiError> {
+    match (from, to) {
+        (Status::Resolved, _) => Err(ApiError::already_resolved()),
+        (Status::Acknowledged, Status::Acknowledged) => Err(ApiError::already_acknowledged()),
+        (_, Status::Triggered) => Err(ApiError::invalid_status()
+            .detail("The fake supports only acknowledged and resolved as target statuses")),
+        _ => Ok(()),
+    }
+}
+
+/// One item of `PUT /incidents`: the incident and the status it should get, if any.
+#[derive(Clone, Debug)]
+pub(crate) struct StatusUpdate {
+    pub(crate) id: String,
+    pub(crate) status: Option<Status>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum SortField {
+    IncidentNumber,
+    CreatedAt,
+    ResolvedAt,
+    Urgency,
+}
+
+/// The filters of `GET /incidents`; an empty list means "no filter".
+#[derive(Clone, Debug, Default)]
+pub(crate) struct IncidentFilter {
+    pub(crate) statuses: Vec<Status>,
+    pub(crate) user_ids: Vec<String>,
+    pub(crate) team_ids: Vec<String>,
+    pub(crate) service_ids: Vec<String>,
+    pub(crate) urgencies: Vec<Urgency>,
+    pub(crate) incident_key: Option<String>,
+    /// Inclusive range on `created_at`; `None` for `date_range=all`.
+    pub(crate) created_between: Option<(DateTime<Utc>, DateTime<Utc>)>,
+    /// `(field, descending)`; empty sorts by incident number ascending.
+    pub(crate) sort: Vec<(SortField, bool)>,
+}
+
+/// The filters of `GET /oncalls`.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct OnCallFilter {
+    pub(crate) user_ids: Vec<String>,
+    pub(crate) escalation_policy_ids: Vec<String>,
+    pub(crate) schedule_ids: Vec<String>,
+    pub(crate) since: DateTime<Utc>,
+    pub(crate) until: DateTime<Utc>,
+    pub(crate) earliest: bool,
+}
+
+/// One row of `GET /oncalls`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct OnCallRow {
+    pub(crate) user_id: String,
+    pub(crate) shift: FakeOnCall,
+}
+
+/// What an Events API v2 event did to the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum EventAction {
+    Trigger { summary: String, urgency: Urgency },
+    Acknowledge,
+    Resolve,
+}
+
+pub(crate) struct State {
+    /// Where the fake is served, used for `self` links; set by `serve`.
+    pub(crate) base_url: String,
+    users: Vec<User>,
+    teams: Vec<Team>,
+    services: Vec<Service>,
+    policies: Vec<EscalationPolicy>,
+    /// In creation (= incident number) order.
+    incidents: Vec<Incident>,
+    /// Shifts installed by `set_oncalls`; they replace whatever the policies imply for that user.
+    oncall_overrides: HashMap<String, Vec<FakeOnCall>>,
+    next_incident_number: u64,
+    next_generated_key: u128,
+}
+
+impl State {
+    /// The account described in `FakePagerDuty::new`'s documentation.
+    pub(crate) fn seeded() -> Self {
+        let mut state = State {
+            base_url: "http://127.0.0.1".to_string(),
+            users: Vec::new(),
+            teams: vec![Team {
+                id: "PTEAM01".into(),
+                name: "Payments".into(),
+            }],
+            services: Vec::new(),
+            policies: Vec::new(),
+            incidents: Vec::new(),
+            oncall_overrides: HashMap::new(),
+            next_incident_number: 1,
+            next_generated_key: 1,
+        };
+        state.add_user("PUSER01", "Pat Oncall", "pat@example.com", "fake-token-pat");
+        state.add_user("PUSER02", "Sam Second", "sam@example.com", "fake-token-sam");
+        if let Some(pat) = state.users.iter_mut().find(|u| u.id == "PUSER01") {
+            pat.team_ids.push("PTEAM01".into());
+        }
+        state.policies.push(EscalationPolicy {
+            id: "PEP0001".into(),
+            name: "Checkout on-call".into(),
+            level1: Target::Schedule {
+                id: "PSCHED1".into(),
+                name: "Primary".into(),
+                user: "PUSER01".into(),
+                shift: None,
+            },
+        });
+        state.services.push(Service {
+            id: "PSVC001".into(),
+            name: "Checkout API".into(),
+            escalation_policy_id: "PEP0001".into(),
+            team_ids: vec!["PTEAM01".into()],
+            routing_key: routing_key(1),
+        });
+        state
+    }
+
+    // ----- directory -----
+
+    pub(crate) fn add_user(&mut self, id: &str, name: &str, email: &str, token: &str) {
+        let user = User {
+            id: id.into(),
+            name: name.into(),
+            email: email.into(),
+            token: token.into(),
+            team_ids: Vec::new(),
+        };
+        match self.users.iter_mut().find(|u| u.id == id) {
+            Some(existing) => {
+                let team_ids = std::mem::take(&mut existing.team_ids);
+                *existing = User { team_ids, ..user };
+            }
+            None => self.users.push(user),
+        }
+    }
+
+    /// Adds (or replaces) a service with its own escalation policy that pages `oncall_user`
+    /// directly. Returns the service's routing key.
+    pub(crate) fn add_service(
+        &mut self,
+        id: &str,
+        name: &str,
+        oncall_user: &str,
+    ) -> Result<String, ApiError> {
+        if self.user(oncall_user).is_none() {
+            return Err(ApiError::assignee_not_found(oncall_user));
+        }
+        let index = match self.services.iter().position(|s| s.id == id) {
+            Some(index) => index,
+            None => {
+                let number = self.services.len() + 1;
+                self.services.push(Service {
+                    id: id.into(),
+                    name: String::new(),
+                    escalation_policy_id: format!("PEP{number:04}"),
+                    team_ids: Vec::new(),
+                    routing_key: routing_key(number),
+                });
+                self.services.len() - 1
+            }
+        };
+        let service = &mut self.services[index];
+        service.name = name.into();
+        let policy = EscalationPolicy {
+            id: service.escalation_policy_id.clone(),
+            name: format!("{name} on-call"),
+            level1: Target::User(oncall_user.into()),
+        };
+        let routing_key = service.routing_key.clone();
+        match self.policies.iter_mut().find(|p| p.id == policy.id) {
+            Some(existing) => *existing = policy,
+            None => self.policies.push(policy),
+        }
+        Ok(routing_key)
+    }
+
+    pub(crate) fn user(&self, id: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    pub(crate) fn user_by_token(&self, token: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.token == token)
+    }
+
+    pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
+        let email = email.trim();
+        self.users
+            .iter()
+            .find(|u| u.email.eq_ignore_ascii_case(email))
+    }
+
+    pub(crate) fn team(&self, id: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.id == id)
+    }
+
+    pub(crate) fn service(&self, id: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.id == id)
+    }
+
+    pub(crate) fn service_by_routing_key(&self, key: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.routing_key == key)
+    }
+
+    pub(crate) fn policy(&self, id: &str) -> Option<&EscalationPolicy> {
+        self.policies.iter().find(|p| p.id == id)
+    }
+
+    // ----- incidents: reads -----
+
+    /// Re-triggers every incident whose snooze has ended. Called before every read and
+    /// write, so expiry is exact without a timer: the incident becomes triggered *at*
+    /// `snoozed_until`, whenever it is observed.
+    pub(crate) fn expire_snoozes(&mut self, now: DateTime<Utc>) {
+        for incident in &mut self.incidents {
+            let Some(until) = incident.snoozed_until else {
+                continue;
+            };
+            if until <= now && incident.status == Status::Acknowledged {
+                let service = Agent::Service(incident.service_id.clone());
+                incident.set_status(Status::Triggered, service, until);
+                incident.history.push("snooze ended; re-triggered".into());
+            }
+        }
+    }
+
+    pub(crate) fn incident(&self, id: &str) -> Option<&Incident> {
+        self.incidents.iter().find(|i| i.id == id)
+    }
+
+    /// Finds an incident by id or, as `GET /incidents/{id}` allows, by number.
+    pub(crate) fn incident_by_id_or_number(&self, id: &str) -> Option<&Incident> {
+        self.incident(id).or_else(|| {
+            let number: u64 = id.parse().ok()?;
+            self.incidents.iter().find(|i| i.number == number)
+        })
+    }
+
+    fn incident_mut(&mut self, id: &str) -> Result<&mut Incident, ApiError> {
+        self.incidents
+            .iter_mut()
+            .find(|i| i.id == id)
+            .ok_or_else(|| ApiError::not_found().detail(format!("Incident {id} not found")))
+    }
+
+    pub(crate) fn snapshot(&self, id: &str) -> Option<FakeIncident> {
+        self.incident(id).map(Incident::snapshot)
+    }
+
+    pub(crate) fn snapshots(&self) -> Vec<FakeIncident> {
+        self.incidents.iter().map(Incident::snapshot).collect()
+    }
+
+    pub(crate) fn list_incidents(&self, filter: &IncidentFilter) -> Vec<&Incident> {
+        let mut found: Vec<&Incident> = self
+            .incidents
+            .iter()
+            .filter(|i| filter.statuses.is_empty() || filter.statuses.contains(&i.status))
+            .filter(|i| filter.urgencies.is_empty() || filter.urgencies.contains(&i.urgency))
+            .filter(|i| filter.service_ids.is_empty() || filter.service_ids.contains(&i.service_id))
+            .filter(|i| {
+                filter.user_ids.is_empty()
+                    || i.assignments
+                        .iter()
+                        .any(|a| filter.user_ids.contains(&a.user_id))
+            })
+            .filter(|i| {
+                filter.team_ids.is_empty()
+                    || self
+                        .service(&i.service_id)
+                        .is_some_and(|s| s.team_ids.iter().any(|t| filter.team_ids.contains(t)))
+            })
+            .filter(|i| {
+                filter
+                    .incident_key
+                    .as_ref()
+                    .is_none_or(|key| &i.incident_key == key)
+            })
+            .filter(|i| {
+                filter
+                    .created_between
+                    .is_none_or(|(since, until)| since <= i.created_at && i.created_at <= until)
+            })
+            .collect();
+        // Stable sorts applied from the least significant key: the incident number order
+        // of `self.incidents` breaks every remaining tie.
+        for &(field, descending) in filter.sort.iter().rev() {
+            found.sort_by(|a, b| {
+                let order = match field {
+                    SortField::IncidentNumber => a.number.cmp(&b.number),
+                    SortField::CreatedAt => a.created_at.cmp(&b.created_at),
+                    SortField::ResolvedAt => a.resolved_at.cmp(&b.resolved_at),
+                    SortField::Urgency => a.urgency.cmp(&b.urgency),
+                };
+                if descending {
+                    order.reverse()
+                } else {
+                    order
+                }
+            });
+        }
+        found
+    }
+
+    // ----- incidents: transitions -----
+
+    /// Creates an incident, or returns the open one on the same service with the same key.
+    pub(crate) fn trigger(
+        &mut self,
+        new: NewIncident,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        let service = self.service(&new.service_id).ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::BAD_REQUEST,
+                5002,
+                "Service Not Found",
+            )
+            .detail(format!("Service {} not found", new.service_id))
+        })?;
+        if let Some(key) = &new.dedup_key {
+            if let Some(open) = self
+                .incidents
+                .iter()
+                .find(|i| i.is_open() && i.service_id == service.id && &i.incident_key == key)
+            {
+                return Ok(open.id.clone());
+            }
+        }
+        let policy_id = service.escalation_policy_id.clone();
+        let service_id = service.id.clone();
+        let direct = new.assignees.is_some();
+        let assignees = match new.assignees {
+            Some(ids) => ids,
+            None => self
+                .policy(&policy_id)
+                .map(|p| vec![p.level1.user().to_string()])
+                .unwrap_or_default(),
+        };
+        if let Some(unknown) = assignees.iter().find(|id| self.user(id).is_none()) {
+            return Err(ApiError::assignee_not_found(unknown));
+        }
+        let number = self.next_incident_number;
+        self.next_incident_number += 1;
+        let incident_key = match new.dedup_key {
+            Some(key) => key,
+            None => self.generate_key(),
+        };
+        let id = format!("Q{number:013}");
+        self.incidents.push(Incident {
+            id: id.clone(),
+            number,
+            title: new.title,
+            status: Status::Triggered,
+            urgency: new.urgency,
+            service_id: service_id.clone(),
+            escalation_policy_id: policy_id,
+            incident_key,
+            history: vec![format!(
+                "triggered on {service_id}, assigned to {}",
+                assignees.join(", ")
+            )],
+            assignments: assignees
+                .into_iter()
+                .map(|user_id| Assignment { user_id, at: now })
+                .collect(),
+            direct_assignment: direct,
+            acknowledgements: Vec::new(),
+            snoozed_until: None,
+            created_at: now,
+            updated_at: now,
+            last_status_change_at: now,
+            last_status_change_by: Agent::Service(service_id),
+            resolved_at: None,
+        });
+        Ok(id)
+    }
+
+    /// A fresh de-duplication key: 32 hex digits, like the UUIDs PagerDuty generates.
+    pub(crate) fn generate_key(&mut self) -> String {
+        let key = format!("{:032x}", (0xfa4e_u128 << 112) | self.next_generated_key);
+        self.next_generated_key += 1;
+        key
+    }
+
+    pub(crate) fn acknowledge(
+        &mut self,
+        id: &str,
+        by: Agent,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let incident = self.incident_mut(id)?;
+        check_transition(incident.status, Status::Acknowledged)?;
+        apply_status(incident, Status::Acknowledged, by, now);
+        Ok(())
+    }
+
+    pub(crate) fn resolve(
+        &mut self,
+        id: &str,
+        by: Agent,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let incident = self.incident_mut(id)?;
+        check_transition(incident.status, Status::Resolved)?;
+        apply_status(incident, Status::Resolved, by, now);
+        Ok(())
+    }
+
+    /// Applies every update or none: the first one that fails decides the error.
+    pub(crate) fn update_statuses(
+        &mut self,
+        updates: &[StatusUpdate],
+        by: &Agent,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        // Dry run on the statuses alone: transitions depend on nothing else, and an id
+        // listed twice sees the status its first update would leave.
+        let mut planned: HashMap<&str, Status> = HashMap::new();
+        for update in updates {
+            let current = match planned.get(update.id.as_str()) {
+                Some(status) => *status,
+                None => {
+                    self.incident(&update.id)
+                        .ok_or_else(|| {
+                            ApiError::not_found()
+                                .detail(format!("Incident {} not found", update.id))
+                        })?
+                        .status
+                }
+            };
+            if let Some(target) = update.status {
+                check_transition(current, target)
+                    .map_err(|e| e.detail(format!("Incident {}", update.id)))?;
+                planned.insert(&update.id, target);
+            } else {
+                planned.insert(&update.id, current);
+            }
+        }
+        for update in updates {
+            if let Some(target) = update.status {
+                let incident = self.incident_mut(&update.id)?;
+                apply_status(incident, target, by.clone(), now);
+            }
+        }
+        Ok(())
+    }
+
+    pub(crate) fn snooze(
+        &mut self,
+        id: &str,
+        by: &str,
+        seconds: u64,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        if !(1..=MAX_SNOOZE_SECS).contains(&seconds) {
+            return Err(ApiError::invalid_snooze_duration());
+        }
+        let incident = self.incident_mut(id)?;
+        match incident.status {
+            Status::Resolved => return Err(ApiError::already_resolved()),
+            Status::Triggered => return Err(ApiError::not_acknowledged()),
+            Status::Acknowledged => {}
+        }
+        let until = now + Duration::seconds(seconds as i64);
+        incident.snoozed_until = Some(until);
+        incident.updated_at = now;
+        incident
+            .history
+            .push(format!("snoozed by {by} for {seconds}s"));
+        Ok(())
+    }
+
+    /// An acknowledged incident goes back to triggered, as when an acknowledgement times
+    /// out or a snooze ends.
+    pub(crate) fn retrigger(&mut self, id: &str, now: DateTime<Utc>) -> Result<(), ApiError> {
+        let incident = self.incident_mut(id)?;
+        match incident.status {
+            Status::Resolved => return Err(ApiError::already_resolved()),
+            Status::Triggered => return Err(ApiError::not_acknowledged()),
+            Status::Acknowledged => {}
+        }
+        let service = Agent::Service(incident.service_id.clone());
+        incident.set_status(Status::Triggered, service, now);
+        incident.history.push("re-triggered".into());
+        Ok(())
+    }
+
+    /// Replaces the assignments. Like PagerDuty, reassigning an acknowledged incident
+    /// returns it to triggered so that the new assignees are paged.
+    pub(crate) fn reassign(
+        &mut self,
+        id: &str,
+        user_ids: &[String],
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        if user_ids.is_empty() {
+            return Err(ApiError::cannot_reassign().detail("At least one assignee is required"));
+        }
+        if let Some(unknown) = user_ids.iter().find(|id| self.user(id).is_none()) {
+            return Err(ApiError::assignee_not_found(unknown));
+        }
+        let incident = self.incident_mut(id)?;
+        if incident.status == Status::Resolved {
+            return Err(ApiError::already_resolved());
+        }
+        if incident.status == Status::Acknowledged {
+            let service = Agent::Service(incident.service_id.clone());
+            incident.set_status(Status::Triggered, service, now);
+        }
+        incident.assignments = user_ids
+            .iter()
+            .map(|user_id| Assignment {
+                user_id: user_id.clone(),
+                at: now,
+            })
+            .collect();
+        incident.direct_assignment = true;
+        incident.updated_at = now;
+        incident
+            .history
+            .push(format!("reassigned to {}", user_ids.join(", ")));
+        Ok(())
+    }
+
+    pub(crate) fn set_urgency(
+        &mut self,
+        id: &str,
+        urgency: Urgency,
+        now: DateTime<Utc>,
+    ) -> Result<(), ApiError> {
+        let incident = self.incident_mut(id)?;
+        if incident.urgency != urgency {
+            incident.urgency = urgency;
+            incident.updated_at = now;
+            incident
+                .history
+                .push(format!("urgency set to {}", urgency.as_str()));
+        }
+        Ok(())
+    }
+
+    /// Applies an Events API v2 event from `service_id`; returns the dedup key.
+    pub(crate) fn apply_event(
+        &mut self,
+        service_id: &str,
+        action: EventAction,
+        dedup_key: Option<String>,
+        now: DateTime<Utc>,
+    ) -> Result<String, ApiError> {
+        match action {
+            EventAction::Trigger { summary, urgency } => {
+                let key = match dedup_key {
+                    Some(key) => key,
+                    None => self.generate_key(),
+                };
+                let new = NewIncident::new(summary)
+                    .service(service_id)
+                    .urgency(urgency)
+                    .dedup_key(key.clone());
+                self.trigger(new, now)?;
+                Ok(key)
+            }
+            EventAction::Acknowledge | EventAction::Resolve => {
+                // The route has checked the key is present; an event for no open
+                // incident is accepted and dropped, as PagerDuty does.
+                let key = dedup_key.unwrap_or_default();
+                let target = self
+                    .incidents
+                    .iter_mut()
+                    .find(|i| i.is_open() && i.service_id == service_id && i.incident_key == key);
+                if let Some(incident) = target {
+                    let by = Agent::Service(service_id.to_string());
+                    match action {
+                        EventAction::Acknowledge if incident.status == Status::Triggered => {
+                            apply_status(incident, Status::Acknowledged, by, now);
+                        }
+                        EventAction::Resolve => apply_status(incident, Status::Resolved, by, now),
+                        _ => {}
+                    }
+                }
+                Ok(key)
+            }
+        }
+    }
+
+    // ----- on-calls -----
+
+    pub(crate) fn set_oncalls(&mut self, user_id: &str, shifts: Vec<FakeOnCall>) {
+        self.oncall_overrides.insert(user_id.to_string(), shifts);
+    }
+
+    pub(crate) fn oncalls(&mut self, filter: &OnCallFilter, now: DateTime<Utc>) -> Vec<OnCallRow> {
+        let mut rows = Vec::new();
+        for policy in &mut self.policies {
+            let user_id = policy.level1.user().to_string();
+            if self.oncall_overrides.contains_key(&user_id) {
+                continue;
+            }
+            let shift = match &mut policy.level1 {
+                Target::User(_) => FakeOnCall {
+                    escalation_policy_id: policy.id.clone(),
+                    level: 1,
+                    schedule: None,
+                    start: None,
+                    end: None,
+                },
+                Target::Schedule {
+                    id, name, shift, ..
+                } => {
+                    let (start, end) =
+                        *shift.get_or_insert((now - Duration::hours(2), now + Duration::hours(8)));
+                    FakeOnCall {
+                        escalation_policy_id: policy.id.clone(),
+                        level: 1,
+                        schedule: Some((id.clone(), name.clone())),
+                        start: Some(start),
+                        end: Some(end),
+                    }
+                }
+            };
+            rows.push(OnCallRow { user_id, shift });
+        }
+        for (user_id, shifts) in &self.oncall_overrides {
+            rows.extend(shifts.iter().map(|shift| OnCallRow {
+                user_id: user_id.clone(),
+                shift: shift.clone(),
+            }));
+        }
+        rows.retain(|row| {
+            let s = &row.shift;
+            (filter.user_ids.is_empty() || filter.user_ids.contains(&row.user_id))
+                && (filter.escalation_policy_ids.is_empty()
+                    || filter
+                        .escalation_policy_ids
+                        .contains(&s.escalation_policy_id))
+                && (filter.schedule_ids.is_empty()
+                    || s.schedule
+                        .as_ref()
+                        .is_some_and(|(id, _)| filter.schedule_ids.contains(id)))
+                && s.start.is_none_or(|start| start <= filter.until)
+                && s.end.is_none_or(|end| end > filter.since)
+        });
+        rows.sort_by(|a, b| {
+            (
+                &a.shift.escalation_policy_id,
+                a.shift.level,
+                a.shift.start,
+                &a.user_id,
+            )
+                .cmp(&(
+                    &b.shift.escalation_policy_id,
+                    b.shift.level,
+                    b.shift.start,
+                    &b.user_id,
+                ))
+        });
+        if filter.earliest {
+            // Rows are sorted by start within each (policy, level, user): keep the first.
+            let mut seen = std::collections::HashSet::new();
+            rows.retain(|row| {
+                seen.insert((
+                    row.shift.escalation_policy_id.clone(),
+                    row.shift.level,
+                    row.user_id.clone(),
+                ))
+            });
+        }
+        rows
+    }
+}
+
+fn apply_status(incident: &mut Incident, status: Status, by: Agent, now: DateTime<Utc>) {
+    let verb = status.as_str();
+    let who = by.id().to_string();
+    if status == Status::Acknowledged {
+        incident.acknowledgements.push(Acknowledgement {
+            by: by.clone(),
+            at: now,
+        });
+    }
+    incident.set_status(status, by, now);
+    incident.history.push(format!("{verb} by {who}"));
+}
+
+/// Routing keys are 32 characters, as PagerDuty's integration keys are.
+fn routing_key(number: usize) -> String {
+    format!("R0UTINGKEY{number:022}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(minutes: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_700_000_000, 0).unwrap_or_default() + Duration::minutes(minutes)
+    }
+
+    fn pat() -> Agent {
+        Agent::User("PUSER01".into())
+    }
+
+    #[test]
+    fn seeded_routing_key_is_the_documented_one() {
+        let state = State::seeded();
+        let service = state.service("PSVC001").expect("seeded service");
+        assert_eq!(service.routing_key, "R0UTINGKEY0000000000000000000001");
+        assert_eq!(service.routing_key.len(), 32);
+    }
+
+    #[test]
+    fn transitions_table() {
+        use Status::*;
+        let cases = [
+            (Triggered, Acknowledged, None),
+            (Triggered, Resolved, None),
+            (Acknowledged, Resolved, None),
+            (Acknowledged, Acknowledged, Some(1002)),
+            (Resolved, Acknowledged, Some(1001)),
+            (Resolved, Resolved, Some(1001)),
+            (Triggered, Triggered, Some(1003)),
+        ];
+        for (from, to, code) in cases {
+            let got = check_transition(from, to).err().map(|e| e.code);
+            assert_eq!(got, code, "{from:?} -> {to:?}");
+        }
+    }
+
+    #[test]
+    fn last_status_change_moves_only_on_status_changes() {
+        let mut state = State::seeded();
+        let id = state
+            .trigger(NewIncident::new("disk full"), t(0))
+            .expect("trigger");
+        state.set_urgency(&id, Urgency::Low, t(1)).expect("urgency");
+        state
+            .reassign(&id, &["PUSER02".to_string()], t(2))
+            .expect("reassign");
+        let incident = state.snapshot(&id).expect("incident");
+        assert_eq!(incident.last_status_change_at, t(0));
+        assert_eq!(incident.updated_at, t(2));
+
+        state.acknowledge(&id, pat(), t(3)).expect("ack");
+        assert_eq!(
+            state.snapshot(&id).expect("incident").last_status_change_at,
+            t(3)
+        );
+    }
+
+    #[test]
+    fn snooze_expiry_retriggers_at_the_snooze_end() {
+        let mut state = State::seeded();
+        let id = state
+            .trigger(NewIncident::new("cpu"), t(0))
+            .expect("trigger");
+        state.acknowledge(&id, pat(), t(1)).expect("ack");
+        state.snooze(&id, "PUSER01", 600, t(2)).expect("snooze");
+        state.expire_snoozes(t(11));
+        assert_eq!(
+            state.snapshot(&id).expect("incident").status,
+            Status::Acknowledged
+        );
+        state.expire_snoozes(t(30));
+        let incident = state.snapshot(&id).expect("incident");
+        assert_eq!(incident.status, Status::Triggered);
+        assert_eq!(incident.last_status_change_at, t(12));
+        assert!(incident.acknowledged_by.is_empty());
+        assert_eq!(incident.snoozed_until, None);
+    }
+
+    #[test]
+    fn bulk_update_is_all_or_nothing() {
+        let mut state = State::seeded();
+        let a = state.trigger(NewIncident::new("a"), t(0)).expect("trigger");
+        let b = state.trigger(NewIncident::new("b"), t(0)).expect("trigger");
+        state.acknowledge(&b, pat(), t(1)).expect("ack");
+        let updates = [
+            StatusUpdate {
+                id: a.clone(),
+                status: Some(Status::Acknowledged),
+            },
+            StatusUpdate {
+                id: b.clone(),
+                status: Some(Status::Acknowledged),
+            },
+        ];
+        let err = state
+            .update_statuses(&updates, &pat(), t(2))
+            .expect_err("b is already acknowledged");
+        assert_eq!(err.code, 1002);
+        assert_eq!(state.snapshot(&a).expect("a").status, Status::Triggered);
+    }
+
+    #[test]
+    fn reassigning_an_acknowledged_incident_retriggers_it() {
+        let mut state = State::seeded();
+        let id = state.trigger(NewIncident::new("x"), t(0)).expect("trigger");
+        state.acknowledge(&id, pat(), t(1)).expect("ack");
+        state
+            .reassign(&id, &["PUSER02".to_string()], t(2))
+            .expect("reassign");
+        let incident = state.snapshot(&id).expect("incident");
+        assert_eq!(incident.status, Status::Triggered);
+        assert_eq!(incident.assignees, vec!["PUSER02".to_string()]);
+        assert_eq!(incident.last_status_change_at, t(2));
+    }
+}

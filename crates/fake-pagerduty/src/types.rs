@@ -1,0 +1,105 @@
+//! The plain values tests exchange with the fake: what to trigger, what an incident looks
+//! like from the outside, and on-call shifts.
+//!
+//! These are deliberately *not* PagerDuty's wire shapes (those live in `json.rs`): a test
+//! asserting on `FakeIncident::status` should not have to dig through JSON, and the wire
+//! format can then follow the OpenAPI document without tests caring.
+
+use chrono::{DateTime, Utc};
+use oncall_model::{Status, Urgency};
+use serde::{Deserialize, Serialize};
+
+/// The service every `NewIncident` goes to unless told otherwise (seeded by `FakePagerDuty::new`).
+pub const DEFAULT_SERVICE_ID: &str = "PSVC001";
+
+/// What to trigger: built with [`NewIncident::new`] and refined with the builder methods.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewIncident {
+    pub title: String,
+    pub service_id: String,
+    pub urgency: Urgency,
+    /// `None` assigns the incident to the level-1 target of the service's escalation policy,
+    /// as PagerDuty does; `Some` is a direct assignment.
+    pub assignees: Option<Vec<String>>,
+    /// The incident key. A trigger whose key matches an open incident on the same service
+    /// creates nothing (PagerDuty's de-duplication); `None` generates a fresh key.
+    pub dedup_key: Option<String>,
+}
+
+impl NewIncident {
+    /// A high-urgency incident on `PSVC001`, assigned through its escalation policy.
+    pub fn new(title: impl Into<String>) -> Self {
+        NewIncident {
+            title: title.into(),
+            service_id: DEFAULT_SERVICE_ID.to_string(),
+            urgency: Urgency::High,
+            assignees: None,
+            dedup_key: None,
+        }
+    }
+
+    pub fn urgency(mut self, urgency: Urgency) -> Self {
+        self.urgency = urgency;
+        self
+    }
+
+    pub fn service(mut self, id: impl Into<String>) -> Self {
+        self.service_id = id.into();
+        self
+    }
+
+    pub fn assignees(mut self, ids: &[&str]) -> Self {
+        self.assignees = Some(ids.iter().map(|id| id.to_string()).collect());
+        self
+    }
+
+    pub fn dedup_key(mut self, key: impl Into<String>) -> Self {
+        self.dedup_key = Some(key.into());
+        self
+    }
+}
+
+/// A snapshot of one incident as the fake holds it (not PagerDuty's JSON).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeIncident {
+    /// E.g. `Q0000000000001`.
+    pub id: String,
+    /// PagerDuty's `incident_number`, unique and increasing from 1.
+    pub number: u64,
+    pub title: String,
+    pub status: Status,
+    pub urgency: Urgency,
+    pub service_id: String,
+    /// The incident's de-duplication key (`incident_key` on the wire).
+    pub incident_key: String,
+    /// Users currently assigned; empty once resolved.
+    pub assignees: Vec<String>,
+    /// Who acknowledged it: user ids, or the service id for an Events API acknowledge.
+    /// Empty unless the incident is acknowledged.
+    pub acknowledged_by: Vec<String>,
+    /// When a snooze ends; the incident re-triggers then (checked lazily on every read).
+    pub snoozed_until: Option<DateTime<Utc>>,
+    /// Moves only when the status changes: trigger, acknowledge, resolve, re-trigger.
+    pub last_status_change_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    /// Moves on every change, including reassignment and urgency changes.
+    pub updated_at: DateTime<Utc>,
+    pub resolved_at: Option<DateTime<Utc>>,
+    /// Human-readable log, oldest first, e.g. `"acknowledged by PUSER01"`.
+    pub history: Vec<String>,
+}
+
+/// One on-call shift of a user, as `GET /oncalls` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeOnCall {
+    pub escalation_policy_id: String,
+    /// The escalation level, from 1.
+    pub level: u32,
+    /// `(id, name)` of the schedule the shift comes from; `None` for a user who is a direct
+    /// target of the escalation policy.
+    pub schedule: Option<(String, String)>,
+    /// `None` means "on call since forever" (a permanent on-call).
+    pub start: Option<DateTime<Utc>>,
+    /// `None` means the user never goes off call.
+    pub end: Option<DateTime<Utc>>,
+}

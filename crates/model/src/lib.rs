@@ -1,0 +1,16 @@
+//! The vocabulary every other crate speaks: accounts, incidents, actions and the
+//! [`Provider`] interface that PagerDuty, Alertmanager and Opsgenie clients implement.
+//!
+//! Provider wire formats never leave their client crate: each client converts its JSON
+//! into these types, so the poller, the notification policy and the UI only ever see an
+//! [`Incident`].
+
+mod action;
+mod incident;
+mod provider;
+mod transport;
+
+pub use action::{ActionId, ActionKind, ActionOutcome};
+pub use incident::{AccountId, Incident, IncidentKey, Person, ProviderKind, Status, Urgency};
+pub use provider::{Capabilities, FetchResult, Identity, OnCallShift, Provider, ProviderError};
+pub use transport::{require_secure_transport, InsecureUrl};

@@ -1,0 +1,115 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::{ActionKind, ActionOutcome, Incident, ProviderKind};
+
+/// Who the account's credential belongs to, fetched once per account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Identity {
+    pub user_id: String,
+    pub email: Option<String>,
+    pub name: String,
+}
+
+/// One complete poll: every open incident the account's filter selects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchResult {
+    pub incidents: Vec<Incident>,
+    /// HTTP requests the poll took (pagination), reported for the API-cost figures.
+    pub requests: u32,
+}
+
+/// "You are on call for X until T".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnCallShift {
+    pub escalation_policy: Option<String>,
+    pub schedule: Option<String>,
+    pub level: Option<u32>,
+    pub start: Option<DateTime<Utc>>,
+    /// `None` means "always on call" (no end).
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// Which actions a provider can perform, so the UI never offers one that must fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    pub resolve: bool,
+    pub snooze: bool,
+    pub unacknowledge: bool,
+}
+
+/// How a request to a provider failed, sorted by what the caller must do about it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// 401/403: the credential is wrong, revoked or lacks a permission. Polling stops
+    /// until the credential changes; retrying would only hammer the account.
+    #[error("the service rejected the token: {message}")]
+    Unauthorized { status: u16, message: String },
+    /// 429: wait at least `retry_after` when the service said how long.
+    #[error("rate limited by the service")]
+    RateLimited { retry_after: Option<Duration> },
+    /// 5xx, 408, timeouts, refused or dropped connections: back off and retry.
+    #[error("the service cannot be reached: {message}")]
+    Unavailable { message: String },
+    /// A response we could not read (not JSON, wrong shape, too large). Retried like
+    /// an outage: a proxy's error page is the usual cause.
+    #[error("the service sent a response that could not be read: {message}")]
+    Malformed { message: String },
+    /// The service refused this request for good (400, 404, 413, …); retrying the same
+    /// request would fail the same way.
+    #[error("the service refused the request ({status}{}): {message}", code.map(|c| format!(", code {c}")).unwrap_or_default())]
+    Rejected {
+        status: u16,
+        code: Option<i64>,
+        message: String,
+    },
+    /// The action does not exist for this provider (e.g. resolve on Alertmanager).
+    #[error("{provider} cannot {action}")]
+    Unsupported {
+        provider: ProviderKind,
+        action: &'static str,
+    },
+}
+
+impl ProviderError {
+    /// Whether the same request may succeed later without anything changing on our side.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ProviderError::RateLimited { .. }
+                | ProviderError::Unavailable { .. }
+                | ProviderError::Malformed { .. }
+        )
+    }
+}
+
+/// One account's incident service. Implementations serialise their own requests
+/// (at most one in flight per credential) and cache the identity they fetch.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    fn kind(&self) -> ProviderKind;
+
+    fn capabilities(&self) -> Capabilities;
+
+    /// The credential's user (`GET /users/me` on PagerDuty), fetched once and cached.
+    async fn identify(&self) -> Result<Identity, ProviderError>;
+
+    /// Every open (triggered or acknowledged) incident the account's filter selects,
+    /// following pagination to the end. Either the whole set or an error: a partial
+    /// list would look like incidents resolving.
+    async fn open_incidents(&self) -> Result<FetchResult, ProviderError>;
+
+    /// Performs `kind` on each incident id, batching where the service allows.
+    /// Returns one result per id, in the same order.
+    async fn act(
+        &self,
+        kind: ActionKind,
+        incident_ids: &[String],
+    ) -> Vec<Result<ActionOutcome, ProviderError>>;
+
+    /// The user's current and next on-call shifts; empty when the provider has no such idea.
+    async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError>;
+}

@@ -1,0 +1,358 @@
+//! PagerDuty's JSON (`wire`) → the tray's model. The only place that knows both.
+//!
+//! Missing fields fall back where a sensible value exists; only an incident without an
+//! id or a status is refused, and it fails the whole poll: dropping it would look like
+//! the incident resolving.
+
+use chrono::{DateTime, Utc};
+use oncall_model::{
+    AccountId, Identity, Incident, IncidentKey, OnCallShift, Person, ProviderError, Status, Urgency,
+};
+
+use crate::errors::malformed;
+use crate::wire;
+
+pub(crate) fn identity(user: wire::User) -> Result<Identity, ProviderError> {
+    let user_id = user
+        .id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| malformed("GET /users/me returned a user without an id"))?;
+    let name = user
+        .name
+        .or(user.summary)
+        .filter(|n| !n.trim().is_empty())
+        .unwrap_or_else(|| user_id.clone());
+    let email = user.email.filter(|e| !e.trim().is_empty());
+    Ok(Identity {
+        user_id,
+        email,
+        name,
+    })
+}
+
+/// Converts one incident; `my_user_id` decides `assigned_to_me_at`.
+pub(crate) fn incident(
+    account: &AccountId,
+    my_user_id: &str,
+    wire: wire::Incident,
+) -> Result<Incident, ProviderError> {
+    let id = wire
+        .id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| malformed("an incident in the list has no id"))?;
+    let status = match wire.status.as_deref() {
+        Some("triggered") => Status::Triggered,
+        Some("acknowledged") => Status::Acknowledged,
+        Some("resolved") => Status::Resolved,
+        Some(other) => {
+            return Err(malformed(format_args!(
+                "incident {id} has an unknown status {other:?}"
+            )))
+        }
+        None => return Err(malformed(format_args!("incident {id} has no status"))),
+    };
+    // An unknown or missing urgency is treated as high: a needless page costs less
+    // than a silent one.
+    let urgency = match wire.urgency.as_deref() {
+        Some("low") => Urgency::Low,
+        _ => Urgency::High,
+    };
+    let created_at = wire
+        .created_at
+        .or(wire.updated_at)
+        .or(wire.last_status_change_at)
+        .ok_or_else(|| malformed(format_args!("incident {id} has no timestamps")))?;
+    let status_changed_at = wire
+        .last_status_change_at
+        .or(wire.updated_at)
+        .unwrap_or(created_at);
+    let title = non_empty(wire.title)
+        .or_else(|| non_empty(wire.summary))
+        .unwrap_or_else(|| format!("PagerDuty incident {id}"));
+
+    let mut assignees: Vec<Person> = Vec::new();
+    let mut assigned_to_me_at: Option<DateTime<Utc>> = None;
+    for assignment in wire.assignments {
+        let Some(assignee) = assignment.assignee else {
+            continue;
+        };
+        let Some(person_id) = assignee.id.clone().filter(|i| !i.is_empty()) else {
+            continue;
+        };
+        if person_id == my_user_id {
+            // Without `at`, the status change is the best "since when" there is; the
+            // incident must still count as mine.
+            let at = assignment.at.unwrap_or(status_changed_at);
+            assigned_to_me_at = Some(assigned_to_me_at.map_or(at, |prev| prev.max(at)));
+        }
+        if !assignees.iter().any(|p| p.id == person_id) {
+            let name = assignee.label().unwrap_or(&person_id).to_owned();
+            assignees.push(Person {
+                id: person_id,
+                name,
+            });
+        }
+    }
+
+    Ok(Incident {
+        key: IncidentKey {
+            account: account.clone(),
+            id,
+        },
+        number: wire.incident_number,
+        title,
+        status,
+        urgency,
+        service: wire.service.as_ref().and_then(label),
+        created_at,
+        status_changed_at,
+        web_url: non_empty(wire.html_url),
+        assignees,
+        assigned_to_me_at,
+        escalation_policy: wire.escalation_policy.as_ref().and_then(label),
+        priority: wire
+            .priority
+            .and_then(|p| non_empty(p.summary).or_else(|| non_empty(p.name))),
+    })
+}
+
+pub(crate) fn shift(wire: wire::OnCall) -> OnCallShift {
+    OnCallShift {
+        escalation_policy: wire.escalation_policy.as_ref().and_then(label),
+        schedule: wire.schedule.as_ref().and_then(label),
+        level: wire.escalation_level,
+        start: wire.start,
+        end: wire.end,
+    }
+}
+
+fn label(reference: &wire::Reference) -> Option<String> {
+    reference.label().map(str::to_owned)
+}
+
+fn non_empty(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const ME: &str = "PME0001";
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn convert(value: serde_json::Value) -> Result<Incident, ProviderError> {
+        let wire: wire::Incident = serde_json::from_value(value).expect("wire shape");
+        incident(&AccountId::new("work"), ME, wire)
+    }
+
+    fn check(value: serde_json::Value, expected: Incident) {
+        assert_eq!(convert(value).unwrap(), expected);
+    }
+
+    /// The example of PD-spec `GET /incidents`, trimmed, plus an assignment to me.
+    fn full() -> serde_json::Value {
+        json!({
+            "id": "PT4KHLK", "type": "incident", "summary": "[#1234] The server is on fire.",
+            "self": "https://api.pagerduty.com/incidents/PT4KHLK",
+            "html_url": "https://subdomain.pagerduty.com/incidents/PT4KHLK",
+            "incident_number": 1234, "title": "The server is on fire.",
+            "created_at": "2015-10-06T21:30:42Z", "updated_at": "2015-10-06T21:40:23Z",
+            "status": "acknowledged", "urgency": "low",
+            "incident_key": "baf7cf21b1da41b4b0221008339ff357",
+            "service": {"id": "PIJ90N7", "type": "service_reference", "summary": "My Mail Service"},
+            "assignments": [
+                {"at": "2015-11-10T00:31:52Z",
+                 "assignee": {"id": "PXPGF42", "type": "user_reference", "summary": "Earline Greenholt"}},
+                {"at": "2015-11-10T00:35:00-05:00",
+                 "assignee": {"id": ME, "type": "user_reference", "summary": "Pat Oncall"}}
+            ],
+            "assigned_via": "escalation_policy",
+            "last_status_change_at": "2015-10-06T21:38:23Z",
+            "escalation_policy": {"id": "PT20YPA", "type": "escalation_policy_reference",
+                                  "summary": "Another Escalation Policy"},
+            "priority": {"id": "P53ZZH5", "type": "priority", "summary": "P2", "name": "P2"},
+            "pending_actions": [{"type": "resolve", "at": "2015-11-10T04:31:52Z"}],
+            "alert_counts": {"all": 2, "triggered": 0, "resolved": 2},
+            "some_future_field": {"nested": [1, 2, 3]}
+        })
+    }
+
+    fn expected_full() -> Incident {
+        Incident {
+            key: IncidentKey::new("work", "PT4KHLK"),
+            number: Some(1234),
+            title: "The server is on fire.".into(),
+            status: Status::Acknowledged,
+            urgency: Urgency::Low,
+            service: Some("My Mail Service".into()),
+            created_at: at("2015-10-06T21:30:42Z"),
+            status_changed_at: at("2015-10-06T21:38:23Z"),
+            web_url: Some("https://subdomain.pagerduty.com/incidents/PT4KHLK".into()),
+            assignees: vec![
+                Person {
+                    id: "PXPGF42".into(),
+                    name: "Earline Greenholt".into(),
+                },
+                Person {
+                    id: ME.into(),
+                    name: "Pat Oncall".into(),
+                },
+            ],
+            assigned_to_me_at: Some(at("2015-11-10T05:35:00Z")),
+            escalation_policy: Some("Another Escalation Policy".into()),
+            priority: Some("P2".into()),
+        }
+    }
+
+    #[test]
+    fn full_incident() {
+        check(full(), expected_full());
+    }
+
+    #[test]
+    fn minimal_incident_gets_fallbacks() {
+        check(
+            json!({"id": "P1", "status": "triggered", "summary": "Disk full",
+                   "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-01T10:05:00Z",
+                   "assignments": null, "priority": null, "html_url": null}),
+            Incident {
+                key: IncidentKey::new("work", "P1"),
+                number: None,
+                title: "Disk full".into(),
+                status: Status::Triggered,
+                urgency: Urgency::High,
+                service: None,
+                created_at: at("2024-05-01T10:00:00Z"),
+                status_changed_at: at("2024-05-01T10:05:00Z"),
+                web_url: None,
+                assignees: vec![],
+                assigned_to_me_at: None,
+                escalation_policy: None,
+                priority: None,
+            },
+        );
+        let bare = convert(json!({"id": "P2", "status": "triggered",
+                                  "created_at": "2024-05-01T10:00:00Z"}))
+        .unwrap();
+        assert_eq!(bare.title, "PagerDuty incident P2");
+        assert_eq!(bare.status_changed_at, at("2024-05-01T10:00:00Z"));
+    }
+
+    #[test]
+    fn assignment_to_someone_else_is_not_mine() {
+        let mut value = full();
+        value["assignments"] = json!([{"at": "2015-11-10T00:31:52Z",
+            "assignee": {"id": "PXPGF42", "summary": "Earline Greenholt"}}]);
+        let got = convert(value).unwrap();
+        assert_eq!(got.assigned_to_me_at, None);
+        assert!(!got.is_mine());
+    }
+
+    #[test]
+    fn assignment_to_me_without_at_still_counts() {
+        let mut value = full();
+        value["assignments"] = json!([{"assignee": {"id": ME}}]);
+        let got = convert(value).unwrap();
+        assert_eq!(got.assigned_to_me_at, Some(at("2015-10-06T21:38:23Z")));
+        assert_eq!(got.assignees[0].name, ME);
+    }
+
+    #[test]
+    fn priority_name_when_no_summary() {
+        let mut value = full();
+        value["priority"] = json!({"id": "P1", "name": "SEV-1"});
+        assert_eq!(convert(value).unwrap().priority.as_deref(), Some("SEV-1"));
+    }
+
+    #[test]
+    fn unknown_urgency_is_high() {
+        let mut value = full();
+        value["urgency"] = json!("medium");
+        assert_eq!(convert(value).unwrap().urgency, Urgency::High);
+    }
+
+    #[test]
+    fn required_fields() {
+        let malformed_msg = |value: serde_json::Value| match convert(value) {
+            Err(ProviderError::Malformed { message }) => message,
+            other => panic!("expected Malformed, got {other:?}"),
+        };
+        let mut no_id = full();
+        no_id.as_object_mut().unwrap().remove("id");
+        assert!(malformed_msg(no_id).contains("no id"));
+
+        let mut no_status = full();
+        no_status.as_object_mut().unwrap().remove("status");
+        assert!(malformed_msg(no_status).contains("PT4KHLK has no status"));
+
+        let mut odd_status = full();
+        odd_status["status"] = json!("merged");
+        assert!(malformed_msg(odd_status).contains("unknown status \"merged\""));
+
+        let no_times = json!({"id": "P9", "status": "triggered"});
+        assert!(malformed_msg(no_times).contains("no timestamps"));
+    }
+
+    #[test]
+    fn identity_from_users_me() {
+        let user: wire::UserEnvelope = serde_json::from_value(json!({"user": {
+            "id": "PXPGF42", "type": "user", "summary": "Earline Greenholt",
+            "name": "Earline Greenholt", "email": "earline@example.com", "time_zone": "America/Lima"
+        }}))
+        .unwrap();
+        assert_eq!(
+            identity(user.user).unwrap(),
+            Identity {
+                user_id: "PXPGF42".into(),
+                email: Some("earline@example.com".into()),
+                name: "Earline Greenholt".into(),
+            }
+        );
+        let no_id: wire::UserEnvelope =
+            serde_json::from_value(json!({"user": {"name": "x"}})).unwrap();
+        assert!(matches!(
+            identity(no_id.user),
+            Err(ProviderError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn on_call_shift() {
+        let page: wire::OnCallPage = serde_json::from_value(json!({"oncalls": [
+            {"user": {"id": "PT23IWX"},
+             "schedule": {"id": "PI7DH85", "type": "schedule_reference", "summary": "Daily Engineering Rotation"},
+             "escalation_policy": {"id": "PT20YPA", "summary": "Engineering Escalation Policy"},
+             "escalation_level": 2, "start": "2015-03-06T15:28:51-05:00", "end": "2015-03-07T15:28:51-05:00"},
+            {"escalation_policy": {"id": "PT20YPA", "summary": "Engineering Escalation Policy"},
+             "schedule": null, "escalation_level": 1, "start": null, "end": null}
+        ], "limit": 25, "offset": 0, "more": false, "total": null}))
+        .unwrap();
+        let shifts: Vec<_> = page.oncalls.into_iter().map(shift).collect();
+        assert_eq!(
+            shifts,
+            vec![
+                OnCallShift {
+                    escalation_policy: Some("Engineering Escalation Policy".into()),
+                    schedule: Some("Daily Engineering Rotation".into()),
+                    level: Some(2),
+                    start: Some(at("2015-03-06T20:28:51Z")),
+                    end: Some(at("2015-03-07T20:28:51Z")),
+                },
+                OnCallShift {
+                    escalation_policy: Some("Engineering Escalation Policy".into()),
+                    schedule: None,
+                    level: Some(1),
+                    start: None,
+                    end: None,
+                },
+            ]
+        );
+    }
+}

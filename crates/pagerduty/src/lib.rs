@@ -1,0 +1,63 @@
+//! The PagerDuty REST API v2 client of oncall-tray: an [`oncall_model::Provider`] for
+//! one PagerDuty account.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! use oncall_model::{AccountId, Provider};
+//! use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig, SecretString, US_API};
+//!
+//! let token = SecretString::from("u+abcdefg".to_owned());
+//! let config = PagerDutyConfig::new(
+//!     AccountId::new("work"),
+//!     US_API.parse()?,
+//!     Credential::ApiToken(token),
+//! );
+//! let client = PagerDutyClient::new(config)?;
+//! let poll = client.open_incidents().await?;
+//! println!("{} open incidents in {} requests", poll.incidents.len(), poll.requests);
+//! # Ok(()) }
+//! ```
+//!
+//! # What the client does
+//! - `identify`: `GET /users/me`, once; the success is cached for the client's life.
+//! - `open_incidents`: `GET /incidents` for triggered and acknowledged incidents matching
+//!   the account's [`IncidentFilter`], every page, de-duplicated. Either the whole list
+//!   or an error, never part of it.
+//! - `act`: acknowledge and resolve in bulk (`PUT /incidents`, 250 per request, one by
+//!   one when a batch is refused, to learn each incident's answer); snooze one by one.
+//!   "Already acknowledged/resolved" answers become [`oncall_model::ActionOutcome`]s, not
+//!   errors.
+//! - `on_calls`: the user's shifts over the next 7 days.
+//!
+//! # What it deliberately does not do
+//! - **No retries, no backoff.** Every call makes each request once and reports the
+//!   failure as a [`oncall_model::ProviderError`] sorted by what to do about it
+//!   (`is_transient`, `RateLimited::retry_after`). The engine's poller and action queue
+//!   own retry policy, because only they know what else is waiting and what the user
+//!   sees.
+//! - **No parallel requests.** A client sends at most one request at a time; polls and
+//!   actions queue for a fair lock. PagerDuty asks for one request at a time per token.
+//!   Share one client (in an `Arc`) per account; a second client for the same token
+//!   would defeat this.
+//! - **No redirects.** A 3xx is refused, so the token never travels to another origin.
+//! - **No plain HTTP** except to loopback (tests, demo mode).
+//!
+//! # Secrets
+//! The credential is only ever in the `Authorization` header, marked sensitive. No
+//! error, `Debug` output or log line of this crate contains it or any request header.
+
+mod client;
+mod config;
+mod convert;
+mod errors;
+mod provider;
+mod wire;
+
+pub use config::{
+    Credential, IncidentFilter, PagerDutyConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
+    EU_API, US_API,
+};
+pub use errors::{ClientError, MAX_RETRY_AFTER};
+pub use provider::PagerDutyClient;
+/// Re-exported so that callers can build a [`Credential`] without naming `secrecy`.
+pub use secrecy::SecretString;

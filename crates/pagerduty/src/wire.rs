@@ -1,0 +1,111 @@
+//! PagerDuty's JSON, only the parts the tray reads (PD-spec `Incident`, `Oncall`,
+//! `User`, `Pagination`). Unknown fields are ignored; every field PagerDuty may omit or
+//! null is an `Option` or defaults, so a new or missing field never breaks a poll.
+//! Whether a missing field is fatal is decided in `convert.rs`, with a clear message.
+//!
+//! These types never leave the crate: `convert.rs` turns them into `oncall_model` types.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+
+/// `GET /users/me`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct UserEnvelope {
+    pub user: User,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct User {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub summary: Option<String>,
+    pub email: Option<String>,
+}
+
+/// `GET /incidents` (offset pagination).
+#[derive(Debug, Deserialize)]
+pub(crate) struct IncidentPage {
+    pub incidents: Vec<Incident>,
+    /// The limit the server applied (it clamps ours); `None` if not echoed.
+    pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub more: bool,
+}
+
+/// `GET /oncalls` (offset pagination).
+#[derive(Debug, Deserialize)]
+pub(crate) struct OnCallPage {
+    pub oncalls: Vec<OnCall>,
+    pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub more: bool,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Incident {
+    pub id: Option<String>,
+    pub incident_number: Option<u64>,
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub status: Option<String>,
+    pub urgency: Option<String>,
+    pub service: Option<Reference>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+    pub last_status_change_at: Option<DateTime<Utc>>,
+    pub html_url: Option<String>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub assignments: Vec<Assignment>,
+    pub escalation_policy: Option<Reference>,
+    pub priority: Option<Priority>,
+}
+
+/// Any `*_reference` object (service, escalation policy, user, schedule), or the full
+/// object when an `include[]` expanded it: both carry `id` and `summary`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Reference {
+    pub id: Option<String>,
+    pub summary: Option<String>,
+    /// Present on expanded objects (e.g. `include[]=assignees`).
+    pub name: Option<String>,
+}
+
+impl Reference {
+    /// The human-facing label: `summary`, else `name`.
+    pub fn label(&self) -> Option<&str> {
+        self.summary
+            .as_deref()
+            .or(self.name.as_deref())
+            .filter(|s| !s.trim().is_empty())
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Assignment {
+    pub at: Option<DateTime<Utc>>,
+    pub assignee: Option<Reference>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Priority {
+    pub summary: Option<String>,
+    pub name: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct OnCall {
+    pub escalation_policy: Option<Reference>,
+    pub schedule: Option<Reference>,
+    pub escalation_level: Option<u32>,
+    pub start: Option<DateTime<Utc>>,
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// PagerDuty sends `null` for empty arrays and flags in places; treat it as empty.
+fn null_as_default<'de, D, T>(deserializer: D) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Default + Deserialize<'de>,
+{
+    Ok(Option::<T>::deserialize(deserializer)?.unwrap_or_default())
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the PagerDuty client over loopback: against the fake PagerDuty
+//! (`oncall-fake-pagerduty`) for the API's behaviour, and against a small scripted HTTP
+//! server for what the fake cannot be made to do (redirects, a list that changes between
+//! pages, counting requests in flight).
+//!
+//! One test binary with modules, so the crate links once.
+
+mod actions;
+mod failures;
+mod polling;
+mod scripted;
+mod secrets;
+mod util;

@@ -1,0 +1,108 @@
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use oncall_model::{AccountId, IncidentKey, Status, Urgency};
+use serde::{Deserialize, Serialize};
+
+/// What identifies one trigger episode of an incident *for this user*: it entered the
+/// triggered state at `status_changed_at` and became theirs at `assigned_to_me_at`.
+/// A re-trigger moves the first, an escalation or reassignment to me moves the
+/// second; either makes a new episode that pages again. Anything else (title edits,
+/// notes, a poll that sees the same incident again) leaves the key alone, which is
+/// what keeps a page from ringing twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EpisodeKey {
+    pub status_changed_at: DateTime<Utc>,
+    pub assigned_to_me_at: Option<DateTime<Utc>>,
+}
+
+/// What the policy remembers about one open incident between polls (and restarts).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    pub episode: EpisodeKey,
+    pub status: Status,
+    pub urgency: Urgency,
+    /// The episode that has already rung (individually or in a summary) and when it
+    /// last rang. Kept while the incident is acknowledged so that a poll racing a
+    /// pending acknowledgement cannot ring the same episode again.
+    pub rung: Option<Rung>,
+    /// The episode should ring but is held back (paused, or low urgency in quiet hours).
+    pub held: bool,
+    /// An individual notification for this incident is on screen.
+    pub shown: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rung {
+    pub episode: EpisodeKey,
+    pub at: DateTime<Utc>,
+}
+
+/// A summary notification on screen, withdrawn once none of its incidents needs the user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownSummary {
+    pub id: SummaryId,
+    pub account: AccountId,
+    pub incidents: Vec<IncidentKey>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SummaryId(pub u64);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind", content = "until")]
+pub enum Pause {
+    Until(DateTime<Utc>),
+    UntilResumed,
+}
+
+/// Everything the policy needs from the past. Persisted by the engine after every
+/// evaluation so that a restart neither re-pages nor forgets a held page.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyState {
+    /// Incidents of each account as of its last evaluation, by provider id.
+    #[serde(default)]
+    pub accounts: BTreeMap<AccountId, AccountState>,
+    #[serde(default)]
+    pub summaries: Vec<ShownSummary>,
+    #[serde(default)]
+    pub pause: Option<Pause>,
+    #[serde(default)]
+    pub next_summary_id: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountState {
+    #[serde(default)]
+    pub incidents: BTreeMap<String, Tracked>,
+}
+
+impl PolicyState {
+    pub fn pause(&mut self, pause: Pause) {
+        self.pause = Some(pause);
+    }
+
+    pub fn resume(&mut self) {
+        self.pause = None;
+    }
+
+    /// Whether notifications are paused at `now` (an expired pause counts as none).
+    pub fn is_paused(&self, now: DateTime<Utc>) -> bool {
+        match self.pause {
+            Some(Pause::UntilResumed) => true,
+            Some(Pause::Until(until)) => now < until,
+            None => false,
+        }
+    }
+
+    /// Forgets an account entirely (removed from the config).
+    pub fn forget_account(&mut self, account: &AccountId) {
+        self.accounts.remove(account);
+        self.summaries.retain(|s| &s.account != account);
+    }
+
+    pub fn tracked(&self, key: &IncidentKey) -> Option<&Tracked> {
+        self.accounts.get(&key.account)?.incidents.get(&key.id)
+    }
+}

@@ -1,0 +1,74 @@
+//! `config.toml`: what the user tells oncall-tray.
+//!
+//! Reading happens in two steps, as in ripgrep's low-level/high-level arguments: serde
+//! reads the file into a `RawConfig` where every key is optional and every value is a
+//! plain string or number, then `validate` turns it into a [`Config`] in which every
+//! value has been checked and every default filled in. The split is what lets a bad
+//! file be reported in full, one sentence per problem naming the key and what is
+//! allowed, instead of serde's first complaint.
+//!
+//! Before any of that, the text is searched for credential-looking keys (`token`,
+//! `password`, …): tokens never go in this file, and error messages must not quote one.
+//!
+//! A missing file is not an error: it is the empty configuration, so a first start can
+//! show "no accounts yet" instead of failing. [`add_account`] and [`remove_account`]
+//! edit the file for the CLI, keeping the user's comments and layout.
+
+mod edit;
+mod error;
+mod model;
+mod raw;
+mod secrets;
+mod validate;
+
+use std::fs;
+use std::io;
+use std::path::Path;
+
+pub use edit::{add_account, remove_account, NewAccount};
+pub use error::{ConfigError, Problem};
+pub use model::{
+    AccountConfig, AuthScheme, Config, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region,
+    UnknownRegion, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL, MIN_POLL_INTERVAL,
+};
+
+impl Config {
+    /// Reads and validates the file at `path`. A missing file gives
+    /// [`Config::default()`]: default notification settings and no accounts.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        match fs::read_to_string(path) {
+            Ok(text) => Config::parse(&text, path),
+            Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_path_buf(),
+                source,
+            }),
+        }
+    }
+
+    /// Validates `text`; `path` is only used in error messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
+        let invalid = |problems| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            problems,
+        };
+        let parse_error = |err: toml::de::Error| ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: err.to_string(),
+        };
+
+        let secret_lines = secrets::scan_lines(text);
+        if !secret_lines.is_empty() {
+            return Err(invalid(secret_lines));
+        }
+        let table: toml::Table = toml::from_str(text).map_err(parse_error)?;
+        let secret_keys = secrets::scan_table(&table);
+        if !secret_keys.is_empty() {
+            return Err(invalid(secret_keys));
+        }
+        // Parsed again from the text rather than from `table`, so that unknown keys and
+        // wrong types are reported with their line and column.
+        let raw: raw::RawConfig = toml::from_str(text).map_err(parse_error)?;
+        validate::validate(raw).map_err(invalid)
+    }
+}

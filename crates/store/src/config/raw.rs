@@ -1,0 +1,156 @@
+//! `config.toml` exactly as written: every key optional, every value in its plainest
+//! type. Only unknown keys and wrong TOML types are refused here (by serde, with toml's
+//! line and column); everything else is checked in `validate`, which can then report
+//! all problems at once instead of stopping at the first.
+
+use std::fmt;
+
+use serde::de::{self, Deserializer, Visitor};
+use serde::Deserialize;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawConfig {
+    pub notifications: Option<RawNotifications>,
+    pub accounts: Option<Vec<RawAccount>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNotifications {
+    pub notify_for: Option<String>,
+    pub low_urgency: Option<String>,
+    pub repeat_high_urgency_minutes: Option<WholeNumber>,
+    pub storm_threshold: Option<WholeNumber>,
+    pub quiet_hours: Option<RawQuietHours>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawQuietHours {
+    pub start: Option<String>,
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAccount {
+    pub name: Option<String>,
+    pub provider: Option<String>,
+    pub region: Option<String>,
+    pub api_url: Option<String>,
+    pub auth: Option<String>,
+    pub email: Option<String>,
+    pub poll_interval_seconds: Option<WholeNumber>,
+    pub token_command: Option<String>,
+    pub notify: Option<bool>,
+    pub filter: Option<RawFilter>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawFilter {
+    pub assigned_to_me: Option<bool>,
+    pub team_ids: Option<Vec<String>>,
+    pub service_ids: Option<Vec<String>>,
+    pub urgencies: Option<Vec<String>>,
+}
+
+/// An integer, with a wrong-type message a person understands ("expected a whole
+/// number without quotes" rather than "expected i64").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct WholeNumber(pub i64);
+
+impl<'de> Deserialize<'de> for WholeNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct WholeNumberVisitor;
+
+        impl Visitor<'_> for WholeNumberVisitor {
+            type Value = WholeNumber;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number without quotes")
+            }
+
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<WholeNumber, E> {
+                Ok(WholeNumber(n))
+            }
+
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<WholeNumber, E> {
+                i64::try_from(n)
+                    .map(WholeNumber)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(n), &self))
+            }
+        }
+
+        deserializer.deserialize_i64(WholeNumberVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The example must show every key. The destructuring below names every field
+    /// without `..`, so adding a key to the schema fails to compile here until the
+    /// example (and this test) cover it.
+    #[test]
+    fn example_sets_every_key() {
+        let text = include_str!("../../config.example.toml");
+        let RawConfig {
+            notifications,
+            accounts,
+        } = toml::from_str(text).unwrap();
+
+        let RawNotifications {
+            notify_for,
+            low_urgency,
+            repeat_high_urgency_minutes,
+            storm_threshold,
+            quiet_hours,
+        } = notifications.unwrap();
+        assert!(notify_for.is_some());
+        assert!(low_urgency.is_some());
+        assert!(repeat_high_urgency_minutes.is_some());
+        assert!(storm_threshold.is_some());
+        let RawQuietHours { start, end } = quiet_hours.unwrap();
+        assert!(start.is_some() && end.is_some());
+
+        let accounts = accounts.unwrap();
+        let has = |f: fn(&RawAccount) -> bool| accounts.iter().any(f);
+        // Exhaustive on purpose: a new field breaks this line until it gets an
+        // assertion below and a place in the example.
+        let RawAccount {
+            name: _,
+            provider: _,
+            region: _,
+            api_url: _,
+            auth: _,
+            email: _,
+            poll_interval_seconds: _,
+            token_command: _,
+            notify: _,
+            filter: _,
+        } = &accounts[0];
+        assert!(has(|a| a.name.is_some()));
+        assert!(has(|a| a.provider.is_some()));
+        assert!(has(|a| a.region.is_some()));
+        assert!(has(|a| a.api_url.is_some()));
+        assert!(has(|a| a.auth.is_some()));
+        assert!(has(|a| a.email.is_some()));
+        assert!(has(|a| a.poll_interval_seconds.is_some()));
+        assert!(has(|a| a.token_command.is_some()));
+        assert!(has(|a| a.notify.is_some()));
+        let filter = accounts.iter().find_map(|a| a.filter.as_ref()).unwrap();
+        let RawFilter {
+            assigned_to_me,
+            team_ids,
+            service_ids,
+            urgencies,
+        } = filter;
+        assert!(assigned_to_me.is_some());
+        assert!(team_ids.is_some());
+        assert!(service_ids.is_some());
+        assert!(urgencies.is_some());
+    }
+}

@@ -1,0 +1,23 @@
+//! Everything oncall-tray keeps on disk: where it lives ([`Dirs`]), the user's
+//! configuration ([`Config`], read from `config.toml` and edited by the CLI) and the
+//! app's own state files ([`json_file`]).
+//!
+//! Two things are deliberately absent. Secrets: tokens live in the system keychain or
+//! come from an account's `token_command`, and `config.toml` refuses any key that looks
+//! like one. And everything above the file system: this crate does no networking and
+//! knows nothing about tauri, so the CLI, the engine and the tray all read the same
+//! files the same way.
+
+mod atomic;
+pub mod config;
+pub mod dirs;
+mod error;
+pub mod json_file;
+
+pub use config::{
+    add_account, remove_account, AccountConfig, AuthScheme, Config, ConfigError, NewAccount,
+    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, Region, UnknownRegion,
+};
+pub use dirs::Dirs;
+pub use error::StoreError;
+pub use json_file::Loaded;

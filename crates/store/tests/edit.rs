@@ -1,0 +1,362 @@
+//! `oncall-tray account add/remove`: edits keep the user's file as they wrote it, and a
+//! refused edit writes nothing.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use oncall_model::ProviderKind;
+use oncall_store::{
+    add_account, remove_account, Config, ConfigError, NewAccount, ProviderConfig, Region,
+};
+use tempfile::TempDir;
+use url::Url;
+
+const COMMENTED: &str = r#"# My on-call setup.
+# Do not touch the quiet hours, they are agreed with the team.
+
+[notifications]
+low_urgency = "never"   # nights are for sleeping
+quiet_hours = { start = "22:00", end = "07:00" }
+
+# The day job.
+[[accounts]]
+name = "work"
+provider = "pagerduty"
+poll_interval_seconds = 30   # rate limit is shared with the CLI
+
+# Side project, EU account.
+[[accounts]]
+name = "side"
+provider = "pagerduty"
+region = "eu"
+[accounts.filter]
+urgencies = ["high"]
+
+# Trailing notes stay at the end.
+"#;
+
+struct Fixture {
+    _dir: TempDir,
+    path: PathBuf,
+}
+
+fn with_config(text: &str) -> Fixture {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("config.toml");
+    fs::write(&path, text).unwrap();
+    Fixture { _dir: dir, path }
+}
+
+fn read(path: &Path) -> String {
+    fs::read_to_string(path).unwrap()
+}
+
+fn pagerduty(name: &str) -> NewAccount {
+    NewAccount::new(name, ProviderKind::PagerDuty)
+}
+
+fn names(path: &Path) -> Vec<String> {
+    Config::load(path)
+        .unwrap()
+        .accounts
+        .into_iter()
+        .map(|a| a.name.0)
+        .collect()
+}
+
+#[test]
+fn add_appends_and_keeps_every_comment() {
+    let f = with_config(COMMENTED);
+    add_account(
+        &f.path,
+        NewAccount {
+            region: Some(Region::Eu),
+            poll_interval_seconds: Some(20),
+            email: Some("me@example.com".into()),
+            ..pagerduty("night-shift")
+        },
+    )
+    .unwrap();
+    let expected_tail = r#"
+[[accounts]]
+name = "night-shift"
+provider = "pagerduty"
+region = "eu"
+poll_interval_seconds = 20
+email = "me@example.com"
+"#;
+    // The comment at the very end of the file stays at the very end.
+    let expected = COMMENTED.replace(
+        "\n# Trailing notes stay at the end.\n",
+        &format!("{expected_tail}\n# Trailing notes stay at the end.\n"),
+    );
+    let text = read(&f.path);
+    assert_eq!(text, expected, "{text}");
+    assert_eq!(names(&f.path), ["work", "side", "night-shift"]);
+}
+
+#[test]
+fn add_to_a_missing_file_creates_it_with_a_header() {
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("oncall-tray").join("config.toml");
+    add_account(&path, pagerduty("work")).unwrap();
+    assert_eq!(
+        read(&path),
+        r#"# oncall-tray configuration. Every key is described in config.example.toml,
+# which the README includes. Tokens never go here: use `oncall-tray token set NAME`.
+
+[[accounts]]
+name = "work"
+provider = "pagerduty"
+region = "us"
+"#
+    );
+    let config = Config::load(&path).unwrap();
+    let ProviderConfig::PagerDuty(pd) = &config.accounts[0].provider;
+    assert_eq!(pd.api_url, Url::parse("https://api.pagerduty.com").unwrap());
+}
+
+#[test]
+fn add_with_api_url_writes_no_region() {
+    let f = with_config("");
+    add_account(
+        &f.path,
+        NewAccount {
+            api_url: Some("http://127.0.0.1:8080".into()),
+            ..pagerduty("demo")
+        },
+    )
+    .unwrap();
+    assert_eq!(
+        read(&f.path),
+        "[[accounts]]\nname = \"demo\"\nprovider = \"pagerduty\"\napi_url = \"http://127.0.0.1:8080\"\n"
+    );
+}
+
+#[test]
+fn add_to_an_inline_accounts_array() {
+    let f = with_config("accounts = [{ name = \"work\", provider = \"pagerduty\" }]\n");
+    add_account(&f.path, pagerduty("home")).unwrap();
+    assert_eq!(names(&f.path), ["work", "home"]);
+}
+
+#[test]
+fn add_refuses_a_duplicate_name_and_writes_nothing() {
+    let f = with_config(COMMENTED);
+    let err = add_account(&f.path, pagerduty("side")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "an account named \"side\" already exists in {}: choose another name, or remove it first with `oncall-tray account remove side`",
+            f.path.display()
+        )
+    );
+    assert_eq!(read(&f.path), COMMENTED);
+}
+
+#[test]
+fn add_refuses_invalid_values_and_writes_nothing() {
+    let cases: Vec<(NewAccount, &str)> = vec![
+        (
+            pagerduty("my work"),
+            r#"accounts[2]: name = "my work" is not allowed: use 1 to 64 letters, digits, '.', '_' or '-'"#,
+        ),
+        (
+            NewAccount {
+                api_url: Some("http://pd.example.com".into()),
+                ..pagerduty("new")
+            },
+            r#"accounts[2] (new): api_url = "http://pd.example.com" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)"#,
+        ),
+        (
+            NewAccount {
+                poll_interval_seconds: Some(1),
+                ..pagerduty("new")
+            },
+            "accounts[2] (new): poll_interval_seconds = 1 is too short: the minimum is 2 seconds",
+        ),
+        (
+            NewAccount {
+                poll_interval_seconds: Some(u64::MAX),
+                ..pagerduty("new")
+            },
+            "accounts[2] (new): poll_interval_seconds = 9223372036854775807 is too long: the maximum is 3600 seconds (one hour)",
+        ),
+        (
+            NewAccount {
+                email: Some("me".into()),
+                ..pagerduty("new")
+            },
+            r#"accounts[2] (new): email = "me" is not an email address: it needs an '@' (PagerDuty wants it as the From of an acknowledge or resolve)"#,
+        ),
+        (
+            NewAccount::new("new", ProviderKind::Opsgenie),
+            r#"accounts[2] (new): provider = "opsgenie" is not supported yet: the only supported provider is "pagerduty""#,
+        ),
+    ];
+    for (account, expected) in cases {
+        let f = with_config(COMMENTED);
+        let name = account.name.clone();
+        let err = add_account(&f.path, account).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "account {name:?} was not added: nothing was written.\n{} has 1 problem:\n  - {expected}",
+                f.path.display()
+            )
+        );
+        assert_eq!(read(&f.path), COMMENTED, "{name}");
+    }
+}
+
+#[test]
+fn add_refuses_when_the_existing_file_is_broken() {
+    let broken = "[notifications]\nlow_urgency = once\n";
+    let f = with_config(broken);
+    let err = add_account(&f.path, pagerduty("work")).unwrap_err();
+    assert!(
+        matches!(&err, ConfigError::EditRefused { source, .. } if matches!(**source, ConfigError::Parse { .. })),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("line 2, column 15"), "{err}");
+    assert_eq!(read(&f.path), broken);
+
+    let token = "[[accounts]]\nname = \"work\"\nprovider = \"pagerduty\"\ntoken = \"u+SECRET\"\n";
+    let f = with_config(token);
+    let err = add_account(&f.path, pagerduty("home")).unwrap_err();
+    assert_eq!(err.problems()[0].key, "line 4");
+    assert!(!err.to_string().contains("SECRET"));
+    assert_eq!(read(&f.path), token);
+}
+
+#[test]
+fn remove_drops_the_table_with_its_comment_and_subtable() {
+    let f = with_config(COMMENTED);
+    assert!(remove_account(&f.path, "side").unwrap());
+    assert_eq!(
+        read(&f.path),
+        r#"# My on-call setup.
+# Do not touch the quiet hours, they are agreed with the team.
+
+[notifications]
+low_urgency = "never"   # nights are for sleeping
+quiet_hours = { start = "22:00", end = "07:00" }
+
+# The day job.
+[[accounts]]
+name = "work"
+provider = "pagerduty"
+poll_interval_seconds = 30   # rate limit is shared with the CLI
+
+# Trailing notes stay at the end.
+"#
+    );
+}
+
+#[test]
+fn remove_the_first_keeps_the_rest_intact() {
+    let f = with_config(COMMENTED);
+    assert!(remove_account(&f.path, "work").unwrap());
+    assert_eq!(names(&f.path), ["side"]);
+    let text = read(&f.path);
+    assert!(text.starts_with("# My on-call setup."), "{text}");
+    assert!(text.contains("# Side project, EU account.\n[[accounts]]\nname = \"side\""));
+    assert!(!text.contains("# The day job."), "{text}");
+}
+
+#[test]
+fn remove_an_unknown_name_or_from_a_missing_file_writes_nothing() {
+    let f = with_config(COMMENTED);
+    assert!(!remove_account(&f.path, "nope").unwrap());
+    assert_eq!(read(&f.path), COMMENTED);
+
+    let dir = TempDir::new().unwrap();
+    let missing = dir.path().join("config.toml");
+    assert!(!remove_account(&missing, "work").unwrap());
+    assert!(!missing.exists());
+}
+
+#[test]
+fn remove_fixes_a_file_whose_only_problem_was_that_account() {
+    let text = "[[accounts]]\nname = \"ok\"\nprovider = \"pagerduty\"\n\n[[accounts]]\nname = \"bad\"\nprovider = \"pagerduty\"\napi_url = \"http://pd.example.com\"\n";
+    let f = with_config(text);
+    assert!(Config::load(&f.path).is_err());
+    assert!(remove_account(&f.path, "bad").unwrap());
+    assert_eq!(names(&f.path), ["ok"]);
+}
+
+#[test]
+fn remove_the_last_account_keeps_the_rest_of_the_file() {
+    let f = with_config("[notifications]\nstorm_threshold = 5 # tuned\n\n[[accounts]]\nname = \"work\"\nprovider = \"pagerduty\"\n");
+    assert!(remove_account(&f.path, "work").unwrap());
+    assert_eq!(
+        read(&f.path),
+        "[notifications]\nstorm_threshold = 5 # tuned\n"
+    );
+    assert!(Config::load(&f.path).unwrap().accounts.is_empty());
+}
+
+#[test]
+fn remove_refuses_when_other_problems_remain() {
+    let text = "[notifications]\nstorm_threshold = 0\n\n[[accounts]]\nname = \"work\"\nprovider = \"pagerduty\"\n";
+    let f = with_config(text);
+    let err = remove_account(&f.path, "work").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "account \"work\" was not removed: nothing was written.\n{} has 1 problem:\n  - notifications.storm_threshold = 0 is too small: the minimum is 1",
+            f.path.display()
+        )
+    );
+    assert_eq!(read(&f.path), text);
+}
+
+#[test]
+fn remove_from_an_inline_accounts_array() {
+    let f = with_config(
+        "accounts = [\n  { name = \"work\", provider = \"pagerduty\" },\n  { name = \"home\", provider = \"pagerduty\" },\n]\n",
+    );
+    assert!(remove_account(&f.path, "work").unwrap());
+    assert_eq!(names(&f.path), ["home"]);
+}
+
+#[cfg(unix)]
+mod unix {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+
+    use super::*;
+
+    fn mode(path: &Path) -> u32 {
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
+    #[test]
+    fn edited_file_is_0600_and_new_directory_0700() {
+        let f = with_config(COMMENTED);
+        fs::set_permissions(&f.path, fs::Permissions::from_mode(0o644)).unwrap();
+        add_account(&f.path, pagerduty("new")).unwrap();
+        assert_eq!(mode(&f.path), 0o600);
+
+        let dir = TempDir::new().unwrap();
+        let config_dir = dir.path().join("oncall-tray");
+        add_account(&config_dir.join("config.toml"), pagerduty("new")).unwrap();
+        assert_eq!(mode(&config_dir), 0o700);
+        assert_eq!(mode(&config_dir.join("config.toml")), 0o600);
+    }
+
+    /// A config.toml symlinked from a dotfiles repository stays a symlink.
+    #[test]
+    fn edit_writes_through_a_symlink() {
+        let dir = TempDir::new().unwrap();
+        let real = dir.path().join("dotfiles-oncall.toml");
+        let link = dir.path().join("config.toml");
+        fs::write(&real, COMMENTED).unwrap();
+        symlink(&real, &link).unwrap();
+        assert!(remove_account(&link, "work").unwrap());
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(names(&real), ["side"]);
+    }
+}
