@@ -101,6 +101,11 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, 2005, "Invalid Query Date Range").detail(detail)
     }
 
+    pub(crate) fn service_not_found(id: &str) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, 5002, "Service Not Found")
+            .detail(format!("Service {id} not found"))
+    }
+
     pub(crate) fn authentication_failed() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, 2006, "Authentication failed")
     }

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use crate::state::EventAction;
 use crate::FakePagerDuty;
 
-/// PagerDuty's limits on these fields.
+/// PagerDuty's limit on `dedup_key`.
 const MAX_DEDUP_KEY: usize = 255;
 
 pub(crate) async fn enqueue(State(fake): State<FakePagerDuty>, body: Bytes) -> Response {
@@ -39,7 +39,7 @@ pub(crate) async fn enqueue(State(fake): State<FakePagerDuty>, body: Bytes) -> R
         Ok(parsed) => parsed,
         Err(detail) => return invalid_event(&detail),
     };
-    let result = fake.update(|state, now| {
+    let result = fake.with_state(|state, now| {
         let service_id = state
             .service_by_routing_key(&routing_key)
             .map(|s| s.id.clone())

@@ -163,7 +163,7 @@ impl FakePagerDuty {
     /// If the service or an assignee does not exist.
     pub fn trigger(&self, new: NewIncident) -> String {
         let title = new.title.clone();
-        self.update(|state, now| state.trigger(new, now))
+        self.with_state(|state, now| state.trigger(new, now))
             .unwrap_or_else(|e| panic!("FakePagerDuty::trigger({title:?}): {e}"))
     }
 
@@ -172,7 +172,7 @@ impl FakePagerDuty {
     /// # Panics
     /// If the incident or user does not exist, or the incident is not triggered.
     pub fn acknowledge(&self, id: &str, user_id: &str) {
-        self.update(|state, now| {
+        self.with_state(|state, now| {
             if state.user(user_id).is_none() {
                 return Err(ApiError::assignee_not_found(user_id));
             }
@@ -186,7 +186,7 @@ impl FakePagerDuty {
     /// # Panics
     /// If the incident does not exist or is already resolved.
     pub fn resolve(&self, id: &str) {
-        self.update(|state, now| {
+        self.with_state(|state, now| {
             let service = state
                 .incident(id)
                 .map(|i| i.service_id.clone())
@@ -202,7 +202,7 @@ impl FakePagerDuty {
     /// # Panics
     /// If the incident does not exist or is not acknowledged.
     pub fn retrigger(&self, id: &str) {
-        self.update(|state, now| state.retrigger(id, now))
+        self.with_state(|state, now| state.retrigger(id, now))
             .unwrap_or_else(|e| panic!("FakePagerDuty::retrigger({id}): {e}"));
     }
 
@@ -213,7 +213,7 @@ impl FakePagerDuty {
     /// If the incident or a user does not exist, `user_ids` is empty, or it is resolved.
     pub fn reassign(&self, id: &str, user_ids: &[&str]) {
         let users: Vec<String> = user_ids.iter().map(|u| u.to_string()).collect();
-        self.update(|state, now| state.reassign(id, &users, now))
+        self.with_state(|state, now| state.reassign(id, &users, now))
             .unwrap_or_else(|e| panic!("FakePagerDuty::reassign({id}): {e}"));
     }
 
@@ -222,19 +222,19 @@ impl FakePagerDuty {
     /// # Panics
     /// If the incident does not exist.
     pub fn set_urgency(&self, id: &str, urgency: Urgency) {
-        self.update(|state, now| state.set_urgency(id, urgency, now))
+        self.with_state(|state, now| state.set_urgency(id, urgency, now))
             .unwrap_or_else(|e| panic!("FakePagerDuty::set_urgency({id}): {e}"));
     }
 
     // ----- inspection -----
 
     pub fn incident(&self, id: &str) -> Option<FakeIncident> {
-        self.update(|state, _| state.snapshot(id))
+        self.with_state(|state, _| state.snapshot(id))
     }
 
     /// Every incident, in creation order.
     pub fn incidents(&self) -> Vec<FakeIncident> {
-        self.update(|state, _| state.snapshots())
+        self.with_state(|state, _| state.snapshots())
     }
 
     /// Every API request received, in order (test-control `/_fake/` requests excluded).
@@ -260,7 +260,7 @@ impl FakePagerDuty {
 
     /// Runs `f` on the state after expiring snoozes, with the current time. Every read and
     /// write of incidents goes through here, which is what makes snooze expiry exact.
-    pub(crate) fn update<R>(&self, f: impl FnOnce(&mut State, DateTime<Utc>) -> R) -> R {
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State, DateTime<Utc>) -> R) -> R {
         let now = self.now();
         let mut state = lock(&self.shared.state);
         state.expire_snoozes(now);

@@ -17,7 +17,7 @@ use oncall_fake_pagerduty::FakePagerDuty;
 #[derive(Debug, Parser)]
 #[command(name = "fake-pagerduty", version)]
 struct Args {
-    /// Address to listen on; must be loopback (127.0.0.0/8 or [::1]). Port 0 picks a free port.
+    /// Address to listen on; must be loopback (127.0.0.0/8 or ::1). Port 0 picks a free port.
     #[arg(long, value_name = "ADDR", default_value = "127.0.0.1:0")]
     listen: SocketAddr,
 }

@@ -39,7 +39,8 @@ pub(crate) async fn authenticate(
     let (quota, mut response) = match fake.count_request(&token, now) {
         Err(quota) => (quota, ApiError::rate_limited().into_response()),
         Ok(quota) => {
-            let user = fake.update(|state, _| state.user_by_token(&token).map(|u| u.id.clone()));
+            let user =
+                fake.with_state(|state, _| state.user_by_token(&token).map(|u| u.id.clone()));
             let response = match user {
                 Some(user_id) if !token.is_empty() => {
                     request.extensions_mut().insert(Me { user_id });
@@ -66,7 +67,7 @@ pub(crate) fn requester(fake: &FakePagerDuty, headers: &HeaderMap) -> Result<Str
         .get(header::FROM)
         .and_then(|v| v.to_str().ok())
         .ok_or_else(ApiError::requester_not_found)?;
-    fake.update(|state, _| state.user_by_email(email).map(|u| u.id.clone()))
+    fake.with_state(|state, _| state.user_by_email(email).map(|u| u.id.clone()))
         .ok_or_else(ApiError::requester_not_found)
 }
 

@@ -84,7 +84,7 @@ async fn trigger(State(fake): State<FakePagerDuty>, body: Bytes) -> Result<Respo
         assignees: request.assignees,
         dedup_key: request.dedup_key,
     };
-    let incident = fake.update(|state, now| {
+    let incident = fake.with_state(|state, now| {
         let id = state.trigger(new, now)?;
         state.snapshot(&id).ok_or_else(ApiError::not_found)
     })?;
@@ -143,7 +143,7 @@ fn apply(
         chrono::DateTime<chrono::Utc>,
     ) -> Result<(), ApiError>,
 ) -> Result<Json<FakeIncident>, ApiError> {
-    fake.update(|state, now| {
+    fake.with_state(|state, now| {
         transition(state, now)?;
         state.snapshot(id).map(Json).ok_or_else(ApiError::not_found)
     })
@@ -154,7 +154,7 @@ async fn incident_page(
     Path(id): Path<String>,
 ) -> Result<Html<String>, ApiError> {
     let incident = fake
-        .update(|state, _| state.snapshot(&id))
+        .with_state(|state, _| state.snapshot(&id))
         .ok_or_else(ApiError::not_found)?;
     let history: String = incident
         .history

@@ -54,7 +54,7 @@ pub(crate) async fn list(
     };
     let since = query.time("since")?;
     let until = query.time("until")?;
-    let body = fake.update(|state, now| {
+    let body = fake.with_state(|state, now| {
         if !all_time {
             let until = until.unwrap_or(now);
             let since = since.unwrap_or(until - Duration::days(DEFAULT_RANGE_DAYS));
@@ -89,7 +89,7 @@ pub(crate) async fn get_one(
     State(fake): State<FakePagerDuty>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    fake.update(|state, _| {
+    fake.with_state(|state, _| {
         state
             .incident_by_id_or_number(&id)
             .map(|incident| Json(json!({ "incident": json::incident(state, incident) })))
@@ -124,7 +124,7 @@ pub(crate) async fn update_many(
             parse_update(id, item)
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let body = fake.update(|state, now| {
+    let body = fake.with_state(|state, now| {
         state.update_statuses(&updates, &Agent::User(by), now)?;
         let items: Vec<_> = updates
             .iter()
@@ -150,7 +150,7 @@ pub(crate) async fn update_one(
         .filter(|v| v.is_object())
         .ok_or_else(|| ApiError::invalid_input("incident must be an object"))?;
     let update = parse_update(&id, item)?;
-    fake.update(|state, now| {
+    fake.with_state(|state, now| {
         state.update_statuses(std::slice::from_ref(&update), &Agent::User(by), now)?;
         state
             .incident(&id)
@@ -171,7 +171,7 @@ pub(crate) async fn snooze(
         .get("duration")
         .and_then(Value::as_u64)
         .ok_or_else(ApiError::invalid_snooze_duration)?;
-    fake.update(|state, now| {
+    fake.with_state(|state, now| {
         state.snooze(&id, &by, seconds, now)?;
         state
             .incident(&id)

@@ -25,7 +25,7 @@ pub(crate) async fn list(
     let user_ids = query.list("user_ids[]");
     let escalation_policy_ids = query.list("escalation_policy_ids[]");
     let schedule_ids = query.list("schedule_ids[]");
-    let body = fake.update(|state, now| {
+    let body = fake.with_state(|state, now| {
         let since = since.unwrap_or(now);
         let until = until.unwrap_or(now);
         if until < since {

@@ -13,7 +13,8 @@ pub(crate) async fn me(
     State(fake): State<FakePagerDuty>,
     Extension(me): Extension<Me>,
 ) -> Response {
-    let user = fake.update(|state, _| state.user(&me.user_id).map(|user| json::user(state, user)));
+    let user =
+        fake.with_state(|state, _| state.user(&me.user_id).map(|user| json::user(state, user)));
     match user {
         Some(user) => Json(json!({ "user": user })).into_response(),
         None => ApiError::not_found().into_response(),

@@ -1,92 +1,19 @@
-//! The fake account: users, teams, services, escalation policies, incidents and on-calls,
-//! and every incident state transition.
-//!
-//! Everything here is synchronous and takes "now" as an argument, so the rules (which
-//! transition is allowed, what moves `last_status_change_at`, when a snooze ends) are plain
-//! functions of the state and a time. The HTTP layer and the test helpers both go through
-//! these methods, so a rule cannot differ between "acked through the API" and "acked
-//! elsewhere".
+//! Incidents: their state, the filters of `GET /incidents`, and every transition
+//! (trigger, acknowledge, resolve, snooze and its expiry, re-trigger, reassign, urgency,
+//! Events API events). `last_status_change_at` moves in exactly one place,
+//! `Incident::set_status`, which is how it is guaranteed to move only with the status.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use oncall_model::{Status, Urgency};
 
+use super::{Agent, State};
 use crate::error::ApiError;
-use crate::types::{FakeIncident, FakeOnCall, NewIncident};
+use crate::types::{FakeIncident, NewIncident};
 
 /// PagerDuty's limit on a snooze, in seconds (7 days).
 pub(crate) const MAX_SNOOZE_SECS: u64 = 604_800;
-
-#[derive(Clone, Debug)]
-pub(crate) struct User {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) email: String,
-    pub(crate) token: String,
-    pub(crate) team_ids: Vec<String>,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Team {
-    pub(crate) id: String,
-    pub(crate) name: String,
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct Service {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) escalation_policy_id: String,
-    pub(crate) team_ids: Vec<String>,
-    pub(crate) routing_key: String,
-}
-
-/// Who the first level of an escalation policy pages.
-#[derive(Clone, Debug)]
-pub(crate) enum Target {
-    /// A user named directly in the policy: a permanent on-call (no start, no end).
-    User(String),
-    /// A schedule whose current on-call is `user`. The shift is fixed the first time it is
-    /// needed (now - 2h .. now + 8h) so that it is stable afterwards and follows a clock
-    /// installed with `set_clock` before the first read.
-    Schedule {
-        id: String,
-        name: String,
-        user: String,
-        shift: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    },
-}
-
-impl Target {
-    pub(crate) fn user(&self) -> &str {
-        match self {
-            Target::User(user) | Target::Schedule { user, .. } => user,
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub(crate) struct EscalationPolicy {
-    pub(crate) id: String,
-    pub(crate) name: String,
-    pub(crate) level1: Target,
-}
-
-/// Who performed an action: a user, or a service's integration (Events API).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum Agent {
-    User(String),
-    Service(String),
-}
-
-impl Agent {
-    pub(crate) fn id(&self) -> &str {
-        match self {
-            Agent::User(id) | Agent::Service(id) => id,
-        }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub(crate) struct Assignment {
@@ -214,24 +141,6 @@ pub(crate) struct IncidentFilter {
     pub(crate) sort: Vec<(SortField, bool)>,
 }
 
-/// The filters of `GET /oncalls`.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct OnCallFilter {
-    pub(crate) user_ids: Vec<String>,
-    pub(crate) escalation_policy_ids: Vec<String>,
-    pub(crate) schedule_ids: Vec<String>,
-    pub(crate) since: DateTime<Utc>,
-    pub(crate) until: DateTime<Utc>,
-    pub(crate) earliest: bool,
-}
-
-/// One row of `GET /oncalls`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct OnCallRow {
-    pub(crate) user_id: String,
-    pub(crate) shift: FakeOnCall,
-}
-
 /// What an Events API v2 event did to the account.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum EventAction {
@@ -240,153 +149,7 @@ pub(crate) enum EventAction {
     Resolve,
 }
 
-pub(crate) struct State {
-    /// Where the fake is served, used for `self` links; set by `serve`.
-    pub(crate) base_url: String,
-    users: Vec<User>,
-    teams: Vec<Team>,
-    services: Vec<Service>,
-    policies: Vec<EscalationPolicy>,
-    /// In creation (= incident number) order.
-    incidents: Vec<Incident>,
-    /// Shifts installed by `set_oncalls`; they replace whatever the policies imply for that user.
-    oncall_overrides: HashMap<String, Vec<FakeOnCall>>,
-    next_incident_number: u64,
-    next_generated_key: u128,
-}
-
 impl State {
-    /// The account described in `FakePagerDuty::new`'s documentation.
-    pub(crate) fn seeded() -> Self {
-        let mut state = State {
-            base_url: "http://127.0.0.1".to_string(),
-            users: Vec::new(),
-            teams: vec![Team {
-                id: "PTEAM01".into(),
-                name: "Payments".into(),
-            }],
-            services: Vec::new(),
-            policies: Vec::new(),
-            incidents: Vec::new(),
-            oncall_overrides: HashMap::new(),
-            next_incident_number: 1,
-            next_generated_key: 1,
-        };
-        state.add_user("PUSER01", "Pat Oncall", "pat@example.com", "fake-token-pat");
-        state.add_user("PUSER02", "Sam Second", "sam@example.com", "fake-token-sam");
-        if let Some(pat) = state.users.iter_mut().find(|u| u.id == "PUSER01") {
-            pat.team_ids.push("PTEAM01".into());
-        }
-        state.policies.push(EscalationPolicy {
-            id: "PEP0001".into(),
-            name: "Checkout on-call".into(),
-            level1: Target::Schedule {
-                id: "PSCHED1".into(),
-                name: "Primary".into(),
-                user: "PUSER01".into(),
-                shift: None,
-            },
-        });
-        state.services.push(Service {
-            id: "PSVC001".into(),
-            name: "Checkout API".into(),
-            escalation_policy_id: "PEP0001".into(),
-            team_ids: vec!["PTEAM01".into()],
-            routing_key: routing_key(1),
-        });
-        state
-    }
-
-    // ----- directory -----
-
-    pub(crate) fn add_user(&mut self, id: &str, name: &str, email: &str, token: &str) {
-        let user = User {
-            id: id.into(),
-            name: name.into(),
-            email: email.into(),
-            token: token.into(),
-            team_ids: Vec::new(),
-        };
-        match self.users.iter_mut().find(|u| u.id == id) {
-            Some(existing) => {
-                let team_ids = std::mem::take(&mut existing.team_ids);
-                *existing = User { team_ids, ..user };
-            }
-            None => self.users.push(user),
-        }
-    }
-
-    /// Adds (or replaces) a service with its own escalation policy that pages `oncall_user`
-    /// directly. Returns the service's routing key.
-    pub(crate) fn add_service(
-        &mut self,
-        id: &str,
-        name: &str,
-        oncall_user: &str,
-    ) -> Result<String, ApiError> {
-        if self.user(oncall_user).is_none() {
-            return Err(ApiError::assignee_not_found(oncall_user));
-        }
-        let index = match self.services.iter().position(|s| s.id == id) {
-            Some(index) => index,
-            None => {
-                let number = self.services.len() + 1;
-                self.services.push(Service {
-                    id: id.into(),
-                    name: String::new(),
-                    escalation_policy_id: format!("PEP{number:04}"),
-                    team_ids: Vec::new(),
-                    routing_key: routing_key(number),
-                });
-                self.services.len() - 1
-            }
-        };
-        let service = &mut self.services[index];
-        service.name = name.into();
-        let policy = EscalationPolicy {
-            id: service.escalation_policy_id.clone(),
-            name: format!("{name} on-call"),
-            level1: Target::User(oncall_user.into()),
-        };
-        let routing_key = service.routing_key.clone();
-        match self.policies.iter_mut().find(|p| p.id == policy.id) {
-            Some(existing) => *existing = policy,
-            None => self.policies.push(policy),
-        }
-        Ok(routing_key)
-    }
-
-    pub(crate) fn user(&self, id: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.id == id)
-    }
-
-    pub(crate) fn user_by_token(&self, token: &str) -> Option<&User> {
-        self.users.iter().find(|u| u.token == token)
-    }
-
-    pub(crate) fn user_by_email(&self, email: &str) -> Option<&User> {
-        let email = email.trim();
-        self.users
-            .iter()
-            .find(|u| u.email.eq_ignore_ascii_case(email))
-    }
-
-    pub(crate) fn team(&self, id: &str) -> Option<&Team> {
-        self.teams.iter().find(|t| t.id == id)
-    }
-
-    pub(crate) fn service(&self, id: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.id == id)
-    }
-
-    pub(crate) fn service_by_routing_key(&self, key: &str) -> Option<&Service> {
-        self.services.iter().find(|s| s.routing_key == key)
-    }
-
-    pub(crate) fn policy(&self, id: &str) -> Option<&EscalationPolicy> {
-        self.policies.iter().find(|p| p.id == id)
-    }
-
     // ----- incidents: reads -----
 
     /// Re-triggers every incident whose snooze has ended. Called before every read and
@@ -491,14 +254,9 @@ impl State {
         new: NewIncident,
         now: DateTime<Utc>,
     ) -> Result<String, ApiError> {
-        let service = self.service(&new.service_id).ok_or_else(|| {
-            ApiError::new(
-                axum::http::StatusCode::BAD_REQUEST,
-                5002,
-                "Service Not Found",
-            )
-            .detail(format!("Service {} not found", new.service_id))
-        })?;
+        let service = self
+            .service(&new.service_id)
+            .ok_or_else(|| ApiError::service_not_found(&new.service_id))?;
         if let Some(key) = &new.dedup_key {
             if let Some(open) = self
                 .incidents
@@ -764,91 +522,6 @@ impl State {
             }
         }
     }
-
-    // ----- on-calls -----
-
-    pub(crate) fn set_oncalls(&mut self, user_id: &str, shifts: Vec<FakeOnCall>) {
-        self.oncall_overrides.insert(user_id.to_string(), shifts);
-    }
-
-    pub(crate) fn oncalls(&mut self, filter: &OnCallFilter, now: DateTime<Utc>) -> Vec<OnCallRow> {
-        let mut rows = Vec::new();
-        for policy in &mut self.policies {
-            let user_id = policy.level1.user().to_string();
-            if self.oncall_overrides.contains_key(&user_id) {
-                continue;
-            }
-            let shift = match &mut policy.level1 {
-                Target::User(_) => FakeOnCall {
-                    escalation_policy_id: policy.id.clone(),
-                    level: 1,
-                    schedule: None,
-                    start: None,
-                    end: None,
-                },
-                Target::Schedule {
-                    id, name, shift, ..
-                } => {
-                    let (start, end) =
-                        *shift.get_or_insert((now - Duration::hours(2), now + Duration::hours(8)));
-                    FakeOnCall {
-                        escalation_policy_id: policy.id.clone(),
-                        level: 1,
-                        schedule: Some((id.clone(), name.clone())),
-                        start: Some(start),
-                        end: Some(end),
-                    }
-                }
-            };
-            rows.push(OnCallRow { user_id, shift });
-        }
-        for (user_id, shifts) in &self.oncall_overrides {
-            rows.extend(shifts.iter().map(|shift| OnCallRow {
-                user_id: user_id.clone(),
-                shift: shift.clone(),
-            }));
-        }
-        rows.retain(|row| {
-            let s = &row.shift;
-            (filter.user_ids.is_empty() || filter.user_ids.contains(&row.user_id))
-                && (filter.escalation_policy_ids.is_empty()
-                    || filter
-                        .escalation_policy_ids
-                        .contains(&s.escalation_policy_id))
-                && (filter.schedule_ids.is_empty()
-                    || s.schedule
-                        .as_ref()
-                        .is_some_and(|(id, _)| filter.schedule_ids.contains(id)))
-                && s.start.is_none_or(|start| start <= filter.until)
-                && s.end.is_none_or(|end| end > filter.since)
-        });
-        rows.sort_by(|a, b| {
-            (
-                &a.shift.escalation_policy_id,
-                a.shift.level,
-                a.shift.start,
-                &a.user_id,
-            )
-                .cmp(&(
-                    &b.shift.escalation_policy_id,
-                    b.shift.level,
-                    b.shift.start,
-                    &b.user_id,
-                ))
-        });
-        if filter.earliest {
-            // Rows are sorted by start within each (policy, level, user): keep the first.
-            let mut seen = std::collections::HashSet::new();
-            rows.retain(|row| {
-                seen.insert((
-                    row.shift.escalation_policy_id.clone(),
-                    row.shift.level,
-                    row.user_id.clone(),
-                ))
-            });
-        }
-        rows
-    }
 }
 
 fn apply_status(incident: &mut Incident, status: Status, by: Agent, now: DateTime<Utc>) {
@@ -862,11 +535,6 @@ fn apply_status(incident: &mut Incident, status: Status, by: Agent, now: DateTim
     }
     incident.set_status(status, by, now);
     incident.history.push(format!("{verb} by {who}"));
-}
-
-/// Routing keys are 32 characters, as PagerDuty's integration keys are.
-fn routing_key(number: usize) -> String {
-    format!("R0UTINGKEY{number:022}")
 }
 
 #[cfg(test)]
