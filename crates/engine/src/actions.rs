@@ -59,7 +59,9 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                     waiting_for_token = true;
                     break;
                 }
-                Some(ProviderError::RateLimited { retry_after: Some(wait) }) => {
+                Some(ProviderError::RateLimited {
+                    retry_after: Some(wait),
+                }) => {
                     retry_at = Some(Instant::now() + wait);
                     break;
                 }

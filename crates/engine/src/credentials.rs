@@ -34,7 +34,10 @@ impl StaticCredentials {
         Self::default()
     }
     pub fn with(mut self, account: &str, token: &str) -> Self {
-        self.0.insert(AccountId::new(account), SecretString::from(token.to_owned()));
+        self.0.insert(
+            AccountId::new(account),
+            SecretString::from(token.to_owned()),
+        );
         self
     }
 }
@@ -80,14 +83,20 @@ pub async fn run_token_command(
         .kill_on_drop(true);
     let output = tokio::time::timeout(TOKEN_COMMAND_TIMEOUT, cmd.output())
         .await
-        .map_err(|_| failed(format!("no answer within {} s", TOKEN_COMMAND_TIMEOUT.as_secs())))?
+        .map_err(|_| {
+            failed(format!(
+                "no answer within {} s",
+                TOKEN_COMMAND_TIMEOUT.as_secs()
+            ))
+        })?
         .map_err(|e| failed(format!("could not start it: {e}")))?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let first = stderr.lines().next().unwrap_or("").trim();
         return Err(failed(format!("it exited with {} {first}", output.status)));
     }
-    let stdout = String::from_utf8(output.stdout).map_err(|_| failed("its output is not text".into()))?;
+    let stdout =
+        String::from_utf8(output.stdout).map_err(|_| failed("its output is not text".into()))?;
     match stdout.lines().next().map(str::trim) {
         Some(token) if !token.is_empty() => Ok(SecretString::from(token.to_owned())),
         _ => Err(failed("it printed nothing".into())),

@@ -5,7 +5,7 @@
 //! state saved (with the decisions in its outbox) → notifier. User actions: journal
 //! saved → optimistic view → policy (withdrawals) → sender → service → confirmation.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -70,11 +70,14 @@ impl AccountSlot {
         if let Some(provider) = slot.as_ref() {
             return Ok(provider.clone());
         }
-        let token = inner
-            .credentials
-            .token(&self.config)
-            .await
-            .map_err(|e| Connection::Misconfigured { reason: e.to_string() })?;
+        let token =
+            inner
+                .credentials
+                .token(&self.config)
+                .await
+                .map_err(|e| Connection::Misconfigured {
+                    reason: e.to_string(),
+                })?;
         let provider = providers::build(&self.config, token)
             .map_err(|reason| Connection::Misconfigured { reason })?;
         *slot = Some(provider.clone());
@@ -135,7 +138,12 @@ impl Engine {
         let (mut state, actions) = (state.value, actions.value);
 
         // Accounts removed from the config take their memory with them.
-        let configured: Vec<AccountId> = opts.config.accounts.iter().map(|a| a.name.clone()).collect();
+        let configured: Vec<AccountId> = opts
+            .config
+            .accounts
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
         let stale: Vec<AccountId> = state
             .policy
             .accounts
@@ -228,7 +236,11 @@ impl Engine {
 
     /// Queues `kind` for each incident. The actions are on disk before this returns;
     /// the view shows them pending at once and the service is asked right away.
-    pub async fn act(&self, incidents: &[IncidentKey], kind: ActionKind) -> Result<Vec<ActionId>, EngineError> {
+    pub async fn act(
+        &self,
+        incidents: &[IncidentKey],
+        kind: ActionKind,
+    ) -> Result<Vec<ActionId>, EngineError> {
         let inner = &self.inner;
         for key in incidents {
             let slot = inner
@@ -270,14 +282,13 @@ impl Engine {
         }
         if let Err(e) = oncall_store::json_file::save(&inner.actions_path, &shared.actions) {
             // Not on disk means not accepted: undo, and tell the user.
-            shared.actions.pending.retain(|p| !queued.iter().any(|(id, _)| *id == p.id));
+            shared
+                .actions
+                .pending
+                .retain(|p| !queued.iter().any(|(id, _)| *id == p.id));
             return Err(e.into());
         }
-        let accounts: Vec<AccountId> = {
-            let mut a: Vec<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
-            a.dedup();
-            a
-        };
+        let accounts: BTreeSet<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
         let mut decisions = Vec::new();
         for account in &accounts {
             decisions.extend(inner.reevaluate(&mut shared, account));
@@ -289,15 +300,19 @@ impl Engine {
             info!(action = id.0, %incident, verb = kind.verb(), "action queued");
             inner.emit(EngineEvent::ActionQueued { id, incident, kind });
         }
-        inner.deliver(decisions).await;
+        // Send first: the acknowledgement on the wire matters more than the withdrawal.
         for account in &accounts {
             inner.slots[account].send_now.notify_one();
         }
+        inner.deliver(decisions).await;
         Ok(ids)
     }
 
     /// Acknowledges (or resolves…) every incident that is triggered right now.
-    pub async fn act_on_all_triggered(&self, kind: ActionKind) -> Result<Vec<ActionId>, EngineError> {
+    pub async fn act_on_all_triggered(
+        &self,
+        kind: ActionKind,
+    ) -> Result<Vec<ActionId>, EngineError> {
         let keys: Vec<IncidentKey> = self
             .inner
             .view
@@ -376,10 +391,18 @@ impl Inner {
     }
 
     /// A complete snapshot arrived: decide, save, publish, deliver.
-    pub(crate) async fn on_snapshot(&self, account: &AccountId, incidents: Vec<Incident>, gen: u64, requests: u32) {
+    pub(crate) async fn on_snapshot(
+        &self,
+        account: &AccountId,
+        incidents: Vec<Incident>,
+        gen: u64,
+        requests: u32,
+    ) {
         let mut shared = self.shared.lock().await;
         let now = self.clock.now();
-        shared.confirmed.retain(|(key, _, after)| &key.account != account || *after >= gen);
+        shared
+            .confirmed
+            .retain(|(key, _, after)| &key.account != account || *after >= gen);
         let open = incidents.len();
         shared.snapshots.insert(account.clone(), incidents);
         shared.state.last_success.insert(account.clone(), now);
@@ -405,11 +428,12 @@ impl Inner {
         let Some(snapshot) = shared.snapshots.get(account) else {
             return Vec::new();
         };
-        let incidents: Vec<Incident> = apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
-            .into_iter()
-            .map(|v| v.incident)
-            .filter(|i| i.status != Status::Resolved)
-            .collect();
+        let incidents: Vec<Incident> =
+            apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
+                .into_iter()
+                .map(|v| v.incident)
+                .filter(|i| i.status != Status::Resolved)
+                .collect();
         let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
         let poll = Poll {
             account,
@@ -419,7 +443,10 @@ impl Inner {
         let policy = std::mem::take(&mut shared.state.policy);
         let evaluation = evaluate(policy, poll, &self.settings, self.now());
         shared.state.policy = evaluation.state;
-        shared.state.outbox.extend(evaluation.decisions.iter().cloned());
+        shared
+            .state
+            .outbox
+            .extend(evaluation.decisions.iter().cloned());
         evaluation.decisions
     }
 
@@ -461,7 +488,10 @@ impl Inner {
     async fn deliver_outbox(&self) {
         let leftovers = self.shared.lock().await.state.outbox.clone();
         if !leftovers.is_empty() {
-            info!(count = leftovers.len(), "delivering decisions a previous run left undelivered");
+            info!(
+                count = leftovers.len(),
+                "delivering decisions a previous run left undelivered"
+            );
         }
         self.deliver(leftovers).await;
     }
@@ -472,7 +502,12 @@ impl Inner {
         }
     }
 
-    pub(crate) async fn set_connection(&self, account: &AccountId, connection: Connection, next_poll: Option<DateTime<Utc>>) {
+    pub(crate) async fn set_connection(
+        &self,
+        account: &AccountId,
+        connection: Connection,
+        next_poll: Option<DateTime<Utc>>,
+    ) {
         let mut shared = self.shared.lock().await;
         if let Some(view) = shared.accounts.get_mut(account) {
             view.connection = connection;
@@ -481,7 +516,11 @@ impl Inner {
         self.publish_view(&shared);
     }
 
-    pub(crate) async fn set_next_poll(&self, account: &AccountId, next_poll: Option<DateTime<Utc>>) {
+    pub(crate) async fn set_next_poll(
+        &self,
+        account: &AccountId,
+        next_poll: Option<DateTime<Utc>>,
+    ) {
         let mut shared = self.shared.lock().await;
         if let Some(view) = shared.accounts.get_mut(account) {
             view.next_poll = next_poll;
@@ -498,10 +537,18 @@ impl Inner {
     }
 
     /// The account's actions that are due, grouped by kind (oldest first).
-    pub(crate) async fn due_actions(&self, account: &AccountId) -> Vec<(ActionKind, Vec<PendingAction>)> {
+    pub(crate) async fn due_actions(
+        &self,
+        account: &AccountId,
+    ) -> Vec<(ActionKind, Vec<PendingAction>)> {
         let shared = self.shared.lock().await;
         let mut groups: Vec<(ActionKind, Vec<PendingAction>)> = Vec::new();
-        for action in shared.actions.pending.iter().filter(|p| &p.incident.account == account) {
+        for action in shared
+            .actions
+            .pending
+            .iter()
+            .filter(|p| &p.incident.account == account)
+        {
             match groups.iter_mut().find(|(k, _)| *k == action.kind) {
                 Some((_, items)) => items.push(action.clone()),
                 None => groups.push((action.kind, vec![action.clone()])),
@@ -526,18 +573,27 @@ impl Inner {
             let result = match result {
                 Ok(outcome) => ActionResult::Confirmed { outcome },
                 Err(e) if e.is_transient() || matches!(e, ProviderError::Unauthorized { .. }) => {
-                    if let Some(p) = shared.actions.pending.iter_mut().find(|p| p.id == action.id) {
+                    if let Some(p) = shared
+                        .actions
+                        .pending
+                        .iter_mut()
+                        .find(|p| p.id == action.id)
+                    {
                         p.attempts += 1;
                         p.last_error = Some(e.to_string());
                     }
                     retry.get_or_insert(e);
                     continue;
                 }
-                Err(e) => ActionResult::Failed { reason: e.to_string() },
+                Err(e) => ActionResult::Failed {
+                    reason: e.to_string(),
+                },
             };
             shared.actions.pending.retain(|p| p.id != action.id);
             if matches!(result, ActionResult::Confirmed { .. }) {
-                shared.confirmed.push((action.incident.clone(), action.kind, gen));
+                shared
+                    .confirmed
+                    .push((action.incident.clone(), action.kind, gen));
             }
             finished.push((action.clone(), result));
         }
@@ -570,7 +626,9 @@ impl Inner {
         let mut incidents: Vec<IncidentView> = shared
             .snapshots
             .values()
-            .flat_map(|snapshot| apply_actions(snapshot, &shared.actions.pending, &shared.confirmed))
+            .flat_map(|snapshot| {
+                apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
+            })
             .collect();
         sort_most_urgent_first(&mut incidents);
         let view = View {
@@ -604,18 +662,17 @@ fn apply_actions(
             let mut view = IncidentView {
                 incident: incident.clone(),
                 pending: None,
+                pending_error: None,
             };
-            for (kind, is_pending) in confirmed
+            let confirmed = confirmed
                 .iter()
                 .filter(|(k, _, _)| k == &incident.key)
-                .map(|(_, kind, _)| (*kind, false))
-                .chain(
-                    pending
-                        .iter()
-                        .filter(|p| p.incident == incident.key)
-                        .map(|p| (p.kind, true)),
-                )
-            {
+                .map(|(_, kind, _)| (*kind, None));
+            let pending = pending
+                .iter()
+                .filter(|p| p.incident == incident.key)
+                .map(|p| (p.kind, Some(p)));
+            for (kind, pending) in confirmed.chain(pending) {
                 // Only the status changes: `status_changed_at` is the service's, and the
                 // policy relies on it to tell a re-trigger from our own optimism.
                 match kind {
@@ -628,8 +685,9 @@ fn apply_actions(
                     }
                     _ => {}
                 }
-                if is_pending {
+                if let Some(pending) = pending {
                     view.pending = Some(kind);
+                    view.pending_error = pending.last_error.clone();
                 }
             }
             view

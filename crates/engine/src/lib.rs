@@ -19,4 +19,5 @@ pub use clock::{Clock, SystemClock, TestClock};
 pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use notifier::{Notice, Notifier};
+pub use providers::build as build_provider;
 pub use view::{AccountView, ActionResult, Connection, EngineEvent, IncidentView, View};

@@ -3,6 +3,10 @@
 //! `actions.json` (the user's actions not yet confirmed by the service). Actions live
 //! in their own file because they are written before every send and must survive
 //! anything that happens to the rest of the state.
+//!
+//! Both are small (kilobytes) and written inline while the engine's state lock is held:
+//! the write order is then the decision order, and tests on paused tokio time never
+//! race a blocking-pool thread.
 
 use std::collections::BTreeMap;
 

@@ -82,25 +82,40 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             Ok(fetch) => {
                 debug!(%account, open = fetch.incidents.len(), requests = fetch.requests, "polled");
                 backoff.reset();
-                inner.on_snapshot(&account, fetch.incidents, gen, fetch.requests).await;
+                inner
+                    .on_snapshot(&account, fetch.incidents, gen, fetch.requests)
+                    .await;
                 interval
             }
             Err(ProviderError::Unauthorized { message, .. }) => {
                 warn!(%account, "token rejected: {message}");
-                let connection = Connection::AuthFailed { reason: message.clone() };
+                let connection = Connection::AuthFailed {
+                    reason: message.clone(),
+                };
                 inner.set_connection(&account, connection, None).await;
                 inner
-                    .notice(Notice::TokenRejected { account: account.clone(), reason: message })
+                    .notice(Notice::TokenRejected {
+                        account: account.clone(),
+                        reason: message,
+                    })
                     .await;
                 stuck = true;
                 continue;
             }
             Err(ProviderError::RateLimited { retry_after }) => {
-                let wait = retry_after.unwrap_or_else(|| backoff.next_delay()).max(interval.min(Duration::from_secs(2)));
+                let wait = retry_after
+                    .unwrap_or_else(|| backoff.next_delay())
+                    .max(interval.min(Duration::from_secs(2)));
                 warn!(%account, wait_s = wait.as_secs_f64(), "rate limited");
                 not_before = Instant::now() + wait;
                 let retry_at = at(&inner, wait);
-                inner.set_connection(&account, Connection::RateLimited { retry_at }, Some(retry_at)).await;
+                inner
+                    .set_connection(
+                        &account,
+                        Connection::RateLimited { retry_at },
+                        Some(retry_at),
+                    )
+                    .await;
                 next_poll = not_before;
                 continue;
             }
@@ -108,8 +123,13 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 let wait = backoff.next_delay();
                 warn!(%account, wait_s = wait.as_secs_f64(), "poll failed: {e}");
                 let retry_at = at(&inner, wait);
-                let connection = Connection::Offline { reason: short_reason(&e), retry_at };
-                inner.set_connection(&account, connection, Some(retry_at)).await;
+                let connection = Connection::Offline {
+                    reason: short_reason(&e),
+                    retry_at,
+                };
+                inner
+                    .set_connection(&account, connection, Some(retry_at))
+                    .await;
                 next_poll = Instant::now() + wait;
                 continue;
             }

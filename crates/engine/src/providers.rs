@@ -8,10 +8,18 @@ use oncall_pagerduty::{Credential, IncidentFilter, PagerDutyConfig};
 use oncall_store::{AccountConfig, AuthScheme, PagerDutyAccount, ProviderConfig};
 use secrecy::SecretString;
 
-pub(crate) fn build(account: &AccountConfig, token: SecretString) -> Result<Arc<dyn Provider>, String> {
+/// The client for `account`, holding `token` in memory only.
+///
+/// Public for the CLI's one-shot commands (`oncall-tray incidents`, `ack`, `token set`),
+/// which talk to the service directly without starting an engine: building the client
+/// here keeps the mapping from config to client (filter, `From` address, auth scheme)
+/// in one place.
+pub fn build(account: &AccountConfig, token: SecretString) -> Result<Arc<dyn Provider>, String> {
     match &account.provider {
         ProviderConfig::PagerDuty(pd) => {
-            let client = oncall_pagerduty::PagerDutyClient::new(pagerduty_config(account, pd, token)).map_err(|e| e.to_string())?;
+            let client =
+                oncall_pagerduty::PagerDutyClient::new(pagerduty_config(account, pd, token))
+                    .map_err(|e| e.to_string())?;
             Ok(Arc::new(client))
         }
     }
@@ -26,11 +34,19 @@ pub(crate) fn supports(account: &AccountConfig, kind: ActionKind) -> Result<(), 
     if ok {
         Ok(())
     } else {
-        Err(format!("{} accounts cannot {}", account.provider.kind(), kind.verb()))
+        Err(format!(
+            "{} accounts cannot {}",
+            account.provider.kind(),
+            kind.verb()
+        ))
     }
 }
 
-fn pagerduty_config(account: &AccountConfig, pd: &PagerDutyAccount, token: SecretString) -> PagerDutyConfig {
+fn pagerduty_config(
+    account: &AccountConfig,
+    pd: &PagerDutyAccount,
+    token: SecretString,
+) -> PagerDutyConfig {
     let credential = match pd.auth {
         AuthScheme::Token => Credential::ApiToken(token),
         AuthScheme::OAuth => Credential::OAuth(token),

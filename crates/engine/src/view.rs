@@ -2,7 +2,9 @@
 //! tray and window render) and [`EngineEvent`]s for things that happen once.
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Status};
+use oncall_model::{
+    AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Status,
+};
 use oncall_policy::Pause;
 use serde::{Deserialize, Serialize};
 
@@ -14,12 +16,21 @@ pub enum Connection {
     Connecting,
     Ok,
     /// The service could not be reached or answered with an error; retrying.
-    Offline { reason: String, retry_at: DateTime<Utc> },
+    Offline {
+        reason: String,
+        retry_at: DateTime<Utc>,
+    },
     /// The token was refused. Polling is stopped until the token changes.
-    AuthFailed { reason: String },
-    RateLimited { retry_at: DateTime<Utc> },
+    AuthFailed {
+        reason: String,
+    },
+    RateLimited {
+        retry_at: DateTime<Utc>,
+    },
     /// The account cannot start (no token, bad URL); nothing to retry until it changes.
-    Misconfigured { reason: String },
+    Misconfigured {
+        reason: String,
+    },
 }
 
 impl Connection {
@@ -57,6 +68,8 @@ pub struct IncidentView {
     pub incident: Incident,
     /// An action the user took that the service has not confirmed yet.
     pub pending: Option<ActionKind>,
+    /// Why the pending action has not gone through yet (it is being retried).
+    pub pending_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,7 +82,10 @@ pub struct View {
 
 impl View {
     pub fn count(&self, status: Status) -> usize {
-        self.incidents.iter().filter(|i| i.incident.status == status).count()
+        self.incidents
+            .iter()
+            .filter(|i| i.incident.status == status)
+            .count()
     }
 
     pub fn incident(&self, key: &IncidentKey) -> Option<&IncidentView> {
@@ -99,18 +115,35 @@ pub(crate) fn sort_most_urgent_first(incidents: &mut [IncidentView]) {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "result", rename_all = "snake_case")]
 pub enum ActionResult {
-    Confirmed { outcome: ActionOutcome },
+    Confirmed {
+        outcome: ActionOutcome,
+    },
     /// Refused for good; the incident is shown as it really is again.
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
 }
 
 /// Things that happen once, for logs, the window and tests.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum EngineEvent {
-    Polled { account: AccountId, requests: u32, open: usize },
-    ActionQueued { id: ActionId, incident: IncidentKey, kind: ActionKind },
-    ActionFinished { id: ActionId, incident: IncidentKey, kind: ActionKind, result: ActionResult },
+    Polled {
+        account: AccountId,
+        requests: u32,
+        open: usize,
+    },
+    ActionQueued {
+        id: ActionId,
+        incident: IncidentKey,
+        kind: ActionKind,
+    },
+    ActionFinished {
+        id: ActionId,
+        incident: IncidentKey,
+        kind: ActionKind,
+        result: ActionResult,
+    },
     /// Something the user should know that is not an account's state (e.g. a corrupt
     /// state file moved aside).
     Warning { message: String },

@@ -55,7 +55,13 @@ mod tests {
             check("http://api.pagerduty.com"),
             Err(InsecureUrl::PlainHttp("http://api.pagerduty.com/".into()))
         );
-        assert!(matches!(check("http://10.0.0.1"), Err(InsecureUrl::PlainHttp(_))));
-        assert!(matches!(check("ftp://example.com"), Err(InsecureUrl::NotHttp(_))));
+        assert!(matches!(
+            check("http://10.0.0.1"),
+            Err(InsecureUrl::PlainHttp(_))
+        ));
+        assert!(matches!(
+            check("ftp://example.com"),
+            Err(InsecureUrl::NotHttp(_))
+        ));
     }
 }

@@ -37,7 +37,12 @@ pub struct Evaluation {
 ///
 /// Pure: the same inputs give the same output, which is what lets the rules be
 /// tested as tables and lets the engine persist `state` before acting on decisions.
-pub fn evaluate(mut state: PolicyState, poll: Poll<'_>, settings: &Settings, now: Now) -> Evaluation {
+pub fn evaluate(
+    mut state: PolicyState,
+    poll: Poll<'_>,
+    settings: &Settings,
+    now: Now,
+) -> Evaluation {
     if matches!(state.pause, Some(crate::Pause::Until(until)) if now.utc >= until) {
         state.pause = None;
     }
@@ -173,10 +178,14 @@ pub fn evaluate(mut state: PolicyState, poll: Poll<'_>, settings: &Settings, now
                 incidents,
             }));
         }
-        _ => decisions.extend(rings.into_iter().map(|(incident, reason)| Decision::Notify {
-            incident: Box::new(incident.clone()),
-            reason,
-        })),
+        _ => decisions.extend(
+            rings
+                .into_iter()
+                .map(|(incident, reason)| Decision::Notify {
+                    incident: Box::new(incident.clone()),
+                    reason,
+                }),
+        ),
     }
 
     state.accounts.insert(poll.account.clone(), next);

@@ -132,7 +132,11 @@ fn render(decisions: &[Decision]) -> String {
         .iter()
         .map(|d| match d {
             Decision::Notify { incident, reason } => {
-                format!("notify {} {}", incident.key.id, serde_json::to_value(reason).unwrap().as_str().unwrap())
+                format!(
+                    "notify {} {}",
+                    incident.key.id,
+                    serde_json::to_value(reason).unwrap().as_str().unwrap()
+                )
             }
             Decision::Summarize(s) => format!(
                 "summary {} {}x [{}] {}",
@@ -142,7 +146,9 @@ fn render(decisions: &[Decision]) -> String {
                 s.urgency.as_str()
             ),
             Decision::Withdraw(NotificationTarget::Incident(key)) => format!("withdraw {}", key.id),
-            Decision::Withdraw(NotificationTarget::Summary(id)) => format!("withdraw summary {}", id.0),
+            Decision::Withdraw(NotificationTarget::Summary(id)) => {
+                format!("withdraw summary {}", id.0)
+            }
         })
         .collect::<Vec<_>>()
         .join("; ")
@@ -257,10 +263,17 @@ fn a_storm_becomes_one_summary_naming_count_and_services() {
     let storm: Vec<Inc> = (1..=30)
         .map(|n| {
             let i = inc(&format!("Q{n:02}"));
-            if n % 3 == 0 { i.service("Payments DB").low() } else { i }
+            if n % 3 == 0 {
+                i.service("Payments DB").low()
+            } else {
+                i
+            }
         })
         .collect();
-    assert_eq!(day.poll(0, &storm), "summary storm 30x [Checkout API,Payments DB] high");
+    assert_eq!(
+        day.poll(0, &storm),
+        "summary storm 30x [Checkout API,Payments DB] high"
+    );
     // Nothing rings individually afterwards, and nothing rings twice.
     assert_eq!(day.poll(1, &storm), "");
     // The summary goes once none of them needs the user.
@@ -272,7 +285,10 @@ fn a_storm_becomes_one_summary_naming_count_and_services() {
 fn at_the_storm_threshold_each_incident_rings_on_its_own() {
     let mut day = Day::new();
     let three = [inc("Q1"), inc("Q2"), inc("Q3").low()];
-    assert_eq!(day.poll(0, &three), "notify Q1 new; notify Q2 new; notify Q3 new");
+    assert_eq!(
+        day.poll(0, &three),
+        "notify Q1 new; notify Q2 new; notify Q3 new"
+    );
     let mut day = Day::new();
     let four = [inc("Q1"), inc("Q2"), inc("Q3"), inc("Q4").low()];
     assert_eq!(day.poll(0, &four), "summary storm 4x [Checkout API] high");
@@ -300,7 +316,10 @@ fn first_start_with_open_incidents_gives_one_summary() {
     // No incidents: nothing, and the next incident is an ordinary page.
     let mut day = Day::first_start(Settings::default());
     assert_eq!(day.poll(0, &[]), "");
-    assert_eq!(day.poll(1, &[inc("Q1"), inc("Q2")]), "notify Q1 new; notify Q2 new");
+    assert_eq!(
+        day.poll(1, &[inc("Q1"), inc("Q2")]),
+        "notify Q1 new; notify Q2 new"
+    );
 }
 
 #[test]
@@ -330,9 +349,15 @@ fn pause_holds_every_page_and_releases_those_still_triggered() {
     let mut day = Day::new();
     day.state.pause(Pause::Until(t(60)));
     assert_eq!(day.poll(0, &[inc("Q1"), inc("Q2").low()]), "");
-    assert_eq!(day.poll(30, &[inc("Q1"), inc("Q2").low(), inc("Q3").acked(30)]), "");
+    assert_eq!(
+        day.poll(30, &[inc("Q1"), inc("Q2").low(), inc("Q3").acked(30)]),
+        ""
+    );
     // Q2 was acknowledged during the pause: only Q1 is released.
-    assert_eq!(day.poll(60, &[inc("Q1"), inc("Q2").low().acked(40)]), "notify Q1 released");
+    assert_eq!(
+        day.poll(60, &[inc("Q1"), inc("Q2").low().acked(40)]),
+        "notify Q1 released"
+    );
     assert_eq!(day.state.pause, None);
     assert_eq!(day.poll(61, &[inc("Q1")]), "");
 }
@@ -365,9 +390,18 @@ fn quiet_hours_hold_low_urgency_only() {
         }),
         ..Settings::default()
     });
-    assert_eq!(day.poll_at(0, "23:30", &[inc("Q1").low(), inc("Q2")]), "notify Q2 new");
-    assert_eq!(day.poll_at(1, "03:00", &[inc("Q1").low(), inc("Q2").acked(1)]), "withdraw Q2");
-    assert_eq!(day.poll_at(2, "07:00", &[inc("Q1").low()]), "notify Q1 released");
+    assert_eq!(
+        day.poll_at(0, "23:30", &[inc("Q1").low(), inc("Q2")]),
+        "notify Q2 new"
+    );
+    assert_eq!(
+        day.poll_at(1, "03:00", &[inc("Q1").low(), inc("Q2").acked(1)]),
+        "withdraw Q2"
+    );
+    assert_eq!(
+        day.poll_at(2, "07:00", &[inc("Q1").low()]),
+        "notify Q1 released"
+    );
     assert_eq!(day.poll_at(3, "07:01", &[inc("Q1").low()]), "");
 }
 
@@ -403,13 +437,41 @@ fn accounts_are_independent() {
     let work = AccountId::new("work");
     let home = AccountId::new("home");
     for account in [&work, &home] {
-        state = evaluate(state, Poll { account, incidents: &[], notify: true }, &settings, now).state;
+        state = evaluate(
+            state,
+            Poll {
+                account,
+                incidents: &[],
+                notify: true,
+            },
+            &settings,
+            now,
+        )
+        .state;
     }
     let q1 = inc("Q1").0;
-    let ev = evaluate(state, Poll { account: &work, incidents: &[q1.clone()], notify: true }, &settings, now);
+    let ev = evaluate(
+        state,
+        Poll {
+            account: &work,
+            incidents: std::slice::from_ref(&q1),
+            notify: true,
+        },
+        &settings,
+        now,
+    );
     assert_eq!(render(&ev.decisions), "notify Q1 new");
     // An empty poll of another account does not withdraw work's notification.
-    let ev = evaluate(ev.state, Poll { account: &home, incidents: &[], notify: true }, &settings, now);
+    let ev = evaluate(
+        ev.state,
+        Poll {
+            account: &home,
+            incidents: &[],
+            notify: true,
+        },
+        &settings,
+        now,
+    );
     assert_eq!(render(&ev.decisions), "");
     assert!(ev.state.tracked(&q1.key).is_some_and(|t| t.shown));
 }

@@ -13,7 +13,9 @@ use oncall_engine::{Engine, EngineOptions, Notice, Notifier, StaticCredentials, 
 use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
 use oncall_model::{AccountId, IncidentKey};
 use oncall_policy::{Decision, NotificationTarget, Settings};
-use oncall_store::{AccountConfig, AuthScheme, Config, Dirs, PagerDutyAccount, PagerDutyFilter, ProviderConfig};
+use oncall_store::{
+    AccountConfig, AuthScheme, Config, Dirs, PagerDutyAccount, PagerDutyFilter, ProviderConfig,
+};
 use tempfile::TempDir;
 
 pub const ACCOUNT: &str = "work";
@@ -54,8 +56,12 @@ impl Notifier for Recorder {
                 count: s.incidents.len(),
                 reason: format!("{:?}", s.reason),
             },
-            Decision::Withdraw(NotificationTarget::Incident(key)) => Shown::Withdrawn(key.id.clone()),
-            Decision::Withdraw(NotificationTarget::Summary(id)) => Shown::Withdrawn(format!("summary {}", id.0)),
+            Decision::Withdraw(NotificationTarget::Incident(key)) => {
+                Shown::Withdrawn(key.id.clone())
+            }
+            Decision::Withdraw(NotificationTarget::Summary(id)) => {
+                Shown::Withdrawn(format!("summary {}", id.0))
+            }
         };
         self.0.lock().unwrap().push(shown);
         Ok(())
@@ -84,11 +90,18 @@ pub struct World {
 impl World {
     /// The fake is up; the engine is not started yet (so tests can prepare incidents).
     pub async fn new() -> World {
-        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("oncall_engine=debug").try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_env_filter("oncall_engine=debug")
+            .try_init();
         let fake = FakePagerDuty::new();
-        let clock = Arc::new(TestClock::new(Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap()));
+        let clock = Arc::new(TestClock::new(
+            Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(),
+        ));
         let fake_clock = clock.clone();
-        fake.set_clock(Arc::new(move || oncall_engine::Clock::now(fake_clock.as_ref())));
+        fake.set_clock(Arc::new(move || {
+            oncall_engine::Clock::now(fake_clock.as_ref())
+        }));
         let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
         World {
             fake,
@@ -191,7 +204,9 @@ impl World {
                 tokio::time::Instant::now() < deadline,
                 "timed out after {limit:?} waiting for: {what}\nscreen: {:?}\nview: {:?}",
                 self.screen.shown(),
-                self.engine.as_ref().map(|e| e.view().borrow().accounts.clone())
+                self.engine
+                    .as_ref()
+                    .map(|e| e.view().borrow().accounts.clone())
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
