@@ -363,7 +363,9 @@ impl Engine {
 
     /// Stops every task and waits for them. Unconfirmed actions stay on disk and are
     /// sent by the next start.
-    pub async fn shutdown(self) {
+    /// Takes `&self` so an engine shared by a tray, a window and notification buttons
+    /// can be stopped by whichever of them sees the quit.
+    pub async fn shutdown(&self) {
         self.inner.cancel.cancel();
         self.tracker.wait().await;
     }

@@ -17,6 +17,7 @@
 //! Time comes from a replaceable clock ([`FakePagerDuty::set_clock`]) so tests can share
 //! the engine's paused clock; nothing here runs on a timer (snoozes expire when observed).
 
+pub mod demo;
 mod error;
 mod events;
 mod faults;

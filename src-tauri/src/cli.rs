@@ -1,0 +1,154 @@
+//! The command line (clap derive). Users and scripts rely on these names exactly.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Pages the on-call engineer through desktop notifications.
+///
+/// Without a subcommand, runs the tray app. `--headless` runs the engine and its
+/// notifications without a tray or window (logs on stderr, ends on SIGINT/SIGTERM).
+#[derive(Debug, Parser)]
+#[command(name = "oncall-tray", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    /// Run without tray or window: notifications and their buttons only.
+    #[arg(long, conflicts_with_all = ["demo", "show"])]
+    pub headless: bool,
+    /// Run the tray app against a built-in fake PagerDuty with synthetic incidents.
+    #[arg(long)]
+    pub demo: bool,
+    /// Open the window at start.
+    #[arg(long)]
+    pub show: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// What `main` runs.
+#[derive(Debug)]
+pub enum Mode {
+    /// The tray app (not built yet).
+    Tray {
+        #[allow(dead_code)] // Read by the tray once it exists.
+        demo: bool,
+        #[allow(dead_code)]
+        show: bool,
+    },
+    Headless,
+    Command(Command),
+}
+
+impl Cli {
+    pub fn mode(self) -> Mode {
+        match self.command {
+            Some(command) => Mode::Command(command),
+            None if self.headless => Mode::Headless,
+            None => Mode::Tray {
+                demo: self.demo,
+                show: self.show,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Add, list or remove accounts in config.toml.
+    #[command(subcommand)]
+    Account(AccountCommand),
+    /// Store or delete an account's token in the OS keychain.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Each account's connection and open incident counts.
+    Status,
+    /// Every open incident, most urgent first.
+    Incidents,
+    /// Acknowledge one incident (its id, or ACCOUNT/ID) or every triggered one (`all`).
+    Ack {
+        /// An incident id as `incidents` shows it, or `all`.
+        target: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountCommand {
+    /// Add an account to config.toml.
+    Add(AddAccount),
+    /// List the accounts of config.toml.
+    List,
+    /// Remove an account from config.toml and its token from the keychain.
+    Remove {
+        /// The account's name.
+        name: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AddAccount {
+    /// A name for the account, e.g. `work` (letters, digits, `.`, `_`, `-`).
+    pub name: String,
+    /// The incident service.
+    #[arg(long, value_enum)]
+    pub provider: ProviderArg,
+    /// The PagerDuty region of the account (default us).
+    #[arg(long, value_enum)]
+    pub region: Option<RegionArg>,
+    /// The API base URL, instead of the region's.
+    #[arg(long, value_name = "URL")]
+    pub api_url: Option<String>,
+    /// Seconds between two polls (default 15).
+    #[arg(long, value_name = "SECONDS")]
+    pub poll_interval: Option<u64>,
+    /// The `From` address for acknowledgements (default: the token's user).
+    #[arg(long)]
+    pub email: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ProviderArg {
+    #[value(name = "pagerduty")]
+    PagerDuty,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RegionArg {
+    Us,
+    Eu,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Read a token from standard input, check it, and store it in the keychain.
+    Set {
+        /// The account's name.
+        name: String,
+        /// Store the token without checking it with the service first.
+        #[arg(long)]
+        no_verify: bool,
+    },
+    /// Delete the account's token from the keychain.
+    Clear {
+        /// The account's name.
+        name: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn headless_and_subcommands_do_not_mix() {
+        assert!(Cli::try_parse_from(["oncall-tray", "--headless", "status"]).is_err());
+        assert!(matches!(
+            Cli::try_parse_from(["oncall-tray", "--headless"])
+                .unwrap()
+                .mode(),
+            Mode::Headless
+        ));
+    }
+}

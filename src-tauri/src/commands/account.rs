@@ -1,0 +1,90 @@
+//! `oncall-tray account add | list | remove`: edits `config.toml`, keeping the user's
+//! comments (oncall-store does the editing and validation).
+
+use oncall_model::ProviderKind;
+use oncall_store::{add_account, remove_account, NewAccount, ProviderConfig, Region};
+
+use crate::cli::{AddAccount, ProviderArg, RegionArg};
+use crate::keychain;
+use oncall_store::Dirs;
+
+pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
+    let provider = match args.provider {
+        ProviderArg::PagerDuty => ProviderKind::PagerDuty,
+    };
+    let account = NewAccount {
+        name: args.name.clone(),
+        provider,
+        region: args.region.map(|r| match r {
+            RegionArg::Us => Region::Us,
+            RegionArg::Eu => Region::Eu,
+        }),
+        api_url: args.api_url,
+        poll_interval_seconds: args.poll_interval,
+        email: args.email,
+    };
+    add_account(&dirs.config_file(), account)?;
+    println!(
+        "Added account `{}` to {}. Next: `oncall-tray token set {}`.",
+        args.name,
+        dirs.config_file().display(),
+        args.name
+    );
+    Ok(())
+}
+
+pub fn list(dirs: &Dirs) -> anyhow::Result<()> {
+    let config = super::load_config(dirs)?;
+    if config.accounts.is_empty() {
+        println!(
+            "No accounts in {}. Add one with `oncall-tray account add NAME --provider pagerduty`.",
+            dirs.config_file().display()
+        );
+        return Ok(());
+    }
+    let rows: Vec<[String; 5]> = config
+        .accounts
+        .iter()
+        .map(|a| {
+            let ProviderConfig::PagerDuty(pd) = &a.provider;
+            let token = if a.token_command.is_some() {
+                "token_command"
+            } else {
+                "keychain"
+            };
+            [
+                a.name.to_string(),
+                a.provider.kind().to_string(),
+                pd.api_url.to_string(),
+                format!("{} s", a.poll_interval.as_secs()),
+                token.to_string(),
+            ]
+        })
+        .collect();
+    print!(
+        "{}",
+        super::remote::table(["NAME", "PROVIDER", "API URL", "POLL", "TOKEN FROM"], &rows)
+    );
+    Ok(())
+}
+
+pub async fn remove(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
+    if !remove_account(&dirs.config_file(), name)? {
+        anyhow::bail!(
+            "there is no account named `{name}` in {}",
+            dirs.config_file().display()
+        );
+    }
+    println!(
+        "Removed account `{name}` from {}.",
+        dirs.config_file().display()
+    );
+    // The account is gone either way; a keychain that cannot be reached only leaves a
+    // stale token behind, which is worth a warning, not a failure.
+    match keychain::delete(name).await {
+        Ok(true) => println!("Deleted its token from the keychain."),
+        Ok(false) => {}
+        Err(e) => eprintln!("oncall-tray: warning: its token may still be in the keychain: {e}"),
+    }
+    Ok(())
+}

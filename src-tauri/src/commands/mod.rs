@@ -1,0 +1,46 @@
+//! The one-shot commands for terminal users. They read the config, and talk to the
+//! service directly when they need to; they never start the engine nor touch
+//! `state.json`, which a running tray app owns.
+
+mod account;
+mod remote;
+mod token;
+
+use anyhow::Context as _;
+use oncall_store::{AccountConfig, Config, Dirs};
+
+use crate::cli::{AccountCommand, Command, TokenCommand};
+
+pub async fn run(command: Command) -> anyhow::Result<()> {
+    let dirs = Dirs::from_env()?;
+    match command {
+        Command::Account(AccountCommand::Add(args)) => account::add(&dirs, args),
+        Command::Account(AccountCommand::List) => account::list(&dirs),
+        Command::Account(AccountCommand::Remove { name }) => account::remove(&dirs, &name).await,
+        Command::Token(TokenCommand::Set { name, no_verify }) => {
+            token::set(&dirs, &name, !no_verify).await
+        }
+        Command::Token(TokenCommand::Clear { name }) => token::clear(&name).await,
+        Command::Status => remote::status(&dirs).await,
+        Command::Incidents => remote::incidents(&dirs).await,
+        Command::Ack { target } => remote::ack(&dirs, &target).await,
+    }
+}
+
+fn load_config(dirs: &Dirs) -> anyhow::Result<Config> {
+    Ok(Config::load(&dirs.config_file())?)
+}
+
+/// The account called `name`, or an error that says how to add it.
+fn find_account<'c>(
+    config: &'c Config,
+    dirs: &Dirs,
+    name: &str,
+) -> anyhow::Result<&'c AccountConfig> {
+    config.account(name).with_context(|| {
+        format!(
+            "there is no account named `{name}` in {}: add it with `oncall-tray account add {name} --provider pagerduty`",
+            dirs.config_file().display()
+        )
+    })
+}

@@ -1,0 +1,257 @@
+//! `oncall-tray status | incidents | ack`: ask each account's service directly.
+//!
+//! A failure in one account is reported for that account and the others are still
+//! shown; the command fails (exit 1) if any account failed.
+
+use std::sync::Arc;
+
+use anyhow::{anyhow, bail};
+use chrono::Utc;
+use oncall_model::{ActionKind, ActionOutcome, Incident, Provider, Status};
+use oncall_store::{AccountConfig, Config, Dirs};
+
+use crate::keychain;
+
+/// A client for `account`, with its token from the token command or the keychain.
+async fn client(account: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
+    let token = keychain::token_for(account).await?;
+    oncall_engine::build_provider(account, token).map_err(anyhow::Error::msg)
+}
+
+/// Every open incident of one account.
+async fn open_incidents(account: &AccountConfig) -> anyhow::Result<Vec<Incident>> {
+    let client = client(account).await?;
+    Ok(client.open_incidents().await?.incidents)
+}
+
+fn configured(dirs: &Dirs) -> anyhow::Result<Config> {
+    let config = super::load_config(dirs)?;
+    if config.accounts.is_empty() {
+        bail!(
+            "{} has no accounts: add one with `oncall-tray account add NAME --provider pagerduty`",
+            dirs.config_file().display()
+        );
+    }
+    Ok(config)
+}
+
+/// The accounts' incidents, fetched one account after another; failures are printed
+/// and counted.
+async fn fetch_all(config: &Config) -> (Vec<Incident>, usize) {
+    let mut incidents = Vec::new();
+    let mut failed = 0;
+    for account in &config.accounts {
+        match open_incidents(account).await {
+            Ok(list) => incidents.extend(list),
+            Err(e) => {
+                failed += 1;
+                eprintln!(
+                    "oncall-tray: account {}: {}",
+                    account.name,
+                    crate::one_message(&e)
+                );
+            }
+        }
+    }
+    (incidents, failed)
+}
+
+fn failed_accounts(failed: usize) -> anyhow::Result<()> {
+    match failed {
+        0 => Ok(()),
+        1 => Err(anyhow!("1 account could not be read")),
+        n => Err(anyhow!("{n} accounts could not be read")),
+    }
+}
+
+pub async fn status(dirs: &Dirs) -> anyhow::Result<()> {
+    let config = configured(dirs)?;
+    let mut rows = Vec::new();
+    let mut failed = 0;
+    for account in &config.accounts {
+        let (state, triggered, acknowledged) = match open_incidents(account).await {
+            Ok(list) => {
+                let count = |s| list.iter().filter(|i| i.status == s).count().to_string();
+                (
+                    "connected".to_string(),
+                    count(Status::Triggered),
+                    count(Status::Acknowledged),
+                )
+            }
+            Err(e) => {
+                failed += 1;
+                (crate::one_message(&e), "-".into(), "-".into())
+            }
+        };
+        rows.push([account.name.to_string(), triggered, acknowledged, state]);
+    }
+    print!(
+        "{}",
+        table(
+            ["ACCOUNT", "TRIGGERED", "ACKNOWLEDGED", "CONNECTION"],
+            &rows
+        )
+    );
+    failed_accounts(failed)
+}
+
+pub async fn incidents(dirs: &Dirs) -> anyhow::Result<()> {
+    let config = configured(dirs)?;
+    let (mut incidents, failed) = fetch_all(&config).await;
+    sort_most_urgent_first(&mut incidents);
+    if incidents.is_empty() {
+        println!("No open incidents.");
+    } else {
+        let now = Utc::now();
+        let rows: Vec<[String; 7]> = incidents
+            .iter()
+            .map(|i| {
+                [
+                    i.key.account.to_string(),
+                    i.key.id.clone(),
+                    i.status.as_str().to_string(),
+                    i.urgency.as_str().to_string(),
+                    short_age(now - i.created_at),
+                    i.service.clone().unwrap_or_default(),
+                    i.title.clone(),
+                ]
+            })
+            .collect();
+        print!(
+            "{}",
+            table(
+                ["ACCOUNT", "ID", "STATUS", "URGENCY", "AGE", "SERVICE", "TITLE"],
+                &rows
+            )
+        );
+    }
+    failed_accounts(failed)
+}
+
+/// `ack all` acknowledges every triggered incident; `ack ID` (or `ack ACCOUNT/ID`) one.
+pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
+    let config = configured(dirs)?;
+    let (incidents, failed) = fetch_all(&config).await;
+    let chosen: Vec<&Incident> = if target == "all" {
+        incidents
+            .iter()
+            .filter(|i| i.status == Status::Triggered)
+            .collect()
+    } else {
+        let matching: Vec<&Incident> = incidents
+            .iter()
+            .filter(|i| i.key.id == target || i.key.to_string() == target)
+            .collect();
+        match matching.len() {
+            0 if failed > 0 => {
+                bail!("no open incident {target} in the accounts that could be read")
+            }
+            0 => bail!("no open incident {target}: `oncall-tray incidents` lists them"),
+            1 => matching,
+            _ => bail!("{target} is open in several accounts: write it as ACCOUNT/{target}"),
+        }
+    };
+    if chosen.is_empty() {
+        println!("Nothing is triggered: nothing to acknowledge.");
+        return failed_accounts(failed);
+    }
+    let mut refused = 0;
+    for account in &config.accounts {
+        let ids: Vec<String> = chosen
+            .iter()
+            .filter(|i| i.key.account == account.name)
+            .map(|i| i.key.id.clone())
+            .collect();
+        if ids.is_empty() {
+            continue;
+        }
+        let client = client(account).await?;
+        let results = client.act(ActionKind::Acknowledge, &ids).await;
+        for (id, result) in ids.iter().zip(results) {
+            match result {
+                Ok(ActionOutcome::Done) => println!("Acknowledged {}/{id}.", account.name),
+                Ok(ActionOutcome::AlreadyDone) => {
+                    println!("{}/{id} was already acknowledged.", account.name)
+                }
+                Ok(ActionOutcome::AlreadyResolved) => {
+                    println!("{}/{id} was already resolved.", account.name)
+                }
+                Err(e) => {
+                    refused += 1;
+                    eprintln!(
+                        "oncall-tray: {}/{id} was not acknowledged: {e}",
+                        account.name
+                    );
+                }
+            }
+        }
+    }
+    match (refused, failed) {
+        (0, _) => failed_accounts(failed),
+        (1, _) => bail!("1 incident was not acknowledged"),
+        (n, _) => bail!("{n} incidents were not acknowledged"),
+    }
+}
+
+/// Triggered first, then high urgency, then oldest: the order the tray shows.
+fn sort_most_urgent_first(incidents: &mut [Incident]) {
+    let rank = |s: Status| match s {
+        Status::Triggered => 0,
+        Status::Acknowledged => 1,
+        Status::Resolved => 2,
+    };
+    incidents.sort_by(|a, b| {
+        rank(a.status)
+            .cmp(&rank(b.status))
+            .then(b.urgency.cmp(&a.urgency))
+            .then(a.created_at.cmp(&b.created_at))
+    });
+}
+
+fn short_age(elapsed: chrono::Duration) -> String {
+    let minutes = elapsed.num_minutes().max(0);
+    match minutes {
+        0..=59 => format!("{minutes}m"),
+        60..=2879 => format!("{}h", minutes / 60),
+        _ => format!("{}d", minutes / 1440),
+    }
+}
+
+/// Left-aligned columns separated by two spaces; the last column is not padded.
+pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let mut widths = header.map(|h| h.chars().count());
+    for row in rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    let header = header.map(String::from);
+    for row in std::iter::once(&header).chain(rows) {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  ", width = widths[i]));
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_aligns_columns() {
+        let rows = [["work".to_string(), "Q1".to_string(), "down".to_string()]];
+        assert_eq!(
+            table(["ACCOUNT", "ID", "TITLE"], &rows),
+            "ACCOUNT  ID  TITLE\nwork     Q1  down\n"
+        );
+    }
+}

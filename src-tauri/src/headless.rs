@@ -1,0 +1,153 @@
+//! `oncall-tray --headless`: the engine and desktop notifications (with their buttons),
+//! no tray or window. Ends cleanly on SIGINT or SIGTERM: every task stops, unconfirmed
+//! actions stay queued on disk for the next start.
+//!
+//! Tasks and their owners:
+//! - the engine's pollers and action senders: the engine ([`Engine::shutdown`]);
+//! - the notification listener: `tasks` here, stopped through `cancel`;
+//! - the intent task, which owns the engine and performs the buttons' intents: awaited
+//!   here, and it shuts the engine down when `cancel` fires.
+
+use std::sync::Arc;
+
+use anyhow::{bail, Context as _};
+use oncall_engine::{Engine, EngineOptions, SystemClock};
+use oncall_model::ActionKind;
+use oncall_store::{Config, Dirs};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::keychain::KeychainCredentials;
+use crate::notifier::{DesktopNotifier, Intent};
+
+pub async fn run() -> anyhow::Result<()> {
+    // Installed first, so that a signal during start-up is a clean stop, not a kill.
+    let mut stop = StopSignal::install()?;
+    let dirs = Dirs::from_env()?;
+    let config = Config::load(&dirs.config_file())?;
+    if config.accounts.is_empty() {
+        bail!(
+            "{} has no accounts: add one with `oncall-tray account add NAME --provider pagerduty`",
+            dirs.config_file().display()
+        );
+    }
+    let accounts = config.accounts.len();
+
+    let cancel = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let (intents, intent_rx) = mpsc::channel(32);
+    let started = start(config, dirs, intents, &tasks, cancel.clone()).await;
+    let engine = match started {
+        Ok(engine) => engine,
+        Err(e) => {
+            cancel.cancel();
+            tasks.close();
+            tasks.wait().await;
+            return Err(e);
+        }
+    };
+    let owner = tokio::spawn(perform_intents(engine, intent_rx, cancel.clone()));
+    info!(accounts, "running headless; stop with Ctrl-C or SIGTERM");
+
+    let signal = stop.wait().await;
+    info!("{signal} received: stopping");
+    cancel.cancel();
+    if let Err(e) = owner.await {
+        warn!("the engine task failed: {e}");
+    }
+    tasks.close();
+    tasks.wait().await;
+    info!("stopped");
+    Ok(())
+}
+
+async fn start(
+    config: Config,
+    dirs: Dirs,
+    intents: mpsc::Sender<Intent>,
+    tasks: &TaskTracker,
+    cancel: CancellationToken,
+) -> anyhow::Result<Engine> {
+    let notifier = DesktopNotifier::connect(intents, tasks, cancel).await?;
+    Engine::start(EngineOptions {
+        config,
+        dirs,
+        clock: Arc::new(SystemClock),
+        credentials: Arc::new(KeychainCredentials),
+        notifier,
+    })
+    .await
+    .context("the engine could not start")
+}
+
+/// Owns the engine: performs what the user asked for through a notification's buttons,
+/// and shuts the engine down once `cancel` fires.
+async fn perform_intents(
+    engine: Engine,
+    mut intents: mpsc::Receiver<Intent>,
+    cancel: CancellationToken,
+) {
+    loop {
+        tokio::select! {
+            _ = cancel.cancelled() => break,
+            // A closed channel disables this branch; the loop then waits for `cancel`.
+            Some(intent) = intents.recv() => perform(&engine, intent).await,
+        }
+    }
+    engine.shutdown().await;
+}
+
+async fn perform(engine: &Engine, intent: Intent) {
+    match intent {
+        Intent::Acknowledge(key) => {
+            if let Err(e) = engine
+                .act(std::slice::from_ref(&key), ActionKind::Acknowledge)
+                .await
+            {
+                warn!(incident = %key, "could not acknowledge: {e}");
+            }
+        }
+        Intent::Open(url) => {
+            // Without a desktop (headless on a server) there may be no browser to open.
+            if let Err(e) = open::that_detached(&url) {
+                warn!(%url, "could not open the browser: {e}");
+            }
+        }
+    }
+}
+
+/// SIGINT (Ctrl-C) or SIGTERM.
+struct StopSignal {
+    #[cfg(unix)]
+    int: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    term: tokio::signal::unix::Signal,
+}
+
+impl StopSignal {
+    fn install() -> anyhow::Result<StopSignal> {
+        #[cfg(unix)]
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(StopSignal {
+            #[cfg(unix)]
+            int: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
+            #[cfg(unix)]
+            term: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
+        })
+    }
+
+    async fn wait(&mut self) -> &'static str {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.int.recv() => "SIGINT",
+            _ = self.term.recv() => "SIGTERM",
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+            "Ctrl-C"
+        }
+    }
+}

@@ -1,0 +1,30 @@
+//! Desktop notifications: [`DesktopNotifier`] performs the engine's decisions on screen,
+//! and turns the buttons the user presses into [`Intent`]s for the task that owns the
+//! engine.
+//!
+//! Linux and the BSDs speak the freedesktop notification protocol over D-Bus and get
+//! buttons; macOS and Windows get plain notifications through notify-rust.
+
+mod text;
+
+#[cfg(all(unix, not(target_os = "macos")))]
+mod freedesktop;
+#[cfg(all(unix, not(target_os = "macos")))]
+pub use freedesktop::DesktopNotifier;
+
+#[cfg(any(target_os = "macos", windows))]
+mod plain;
+#[cfg(any(target_os = "macos", windows))]
+pub use plain::DesktopNotifier;
+
+use oncall_model::IncidentKey;
+
+/// What the user asked for by pressing a notification's button.
+// macOS and Windows notifications have no buttons (yet), so nothing sends intents there.
+#[cfg_attr(any(target_os = "macos", windows), allow(dead_code))]
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intent {
+    Acknowledge(IncidentKey),
+    /// Open this incident page in the default browser.
+    Open(String),
+}

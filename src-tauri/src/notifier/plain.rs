@@ -1,0 +1,64 @@
+//! Plain notifications on macOS and Windows through notify-rust: these platform APIs (as
+//! notify-rust exposes them) have no buttons and no way to withdraw a notification, so
+//! the tray is where the user acts there.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use oncall_engine::{Notice, Notifier};
+use oncall_policy::Decision;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use super::{text, Intent};
+
+pub struct DesktopNotifier;
+
+impl DesktopNotifier {
+    /// Same signature as the freedesktop notifier; nothing is listened to here.
+    pub async fn connect(
+        _intents: mpsc::Sender<Intent>,
+        _tasks: &TaskTracker,
+        _cancel: CancellationToken,
+    ) -> anyhow::Result<Arc<DesktopNotifier>> {
+        Ok(Arc::new(DesktopNotifier))
+    }
+
+    async fn show(&self, text: text::Text) -> Result<(), String> {
+        // notify-rust's show() blocks on the platform API.
+        tokio::task::spawn_blocking(move || {
+            notify_rust::Notification::new()
+                .appname("oncall-tray")
+                .summary(&text.summary)
+                .body(&text.body)
+                .show()
+                .map(|_| ())
+                .map_err(|e| format!("the notification could not be shown: {e}"))
+        })
+        .await
+        .map_err(|e| format!("the notification task failed: {e}"))?
+    }
+}
+
+#[async_trait]
+impl Notifier for DesktopNotifier {
+    async fn apply(&self, decision: &Decision) -> Result<(), String> {
+        match decision {
+            Decision::Notify { incident, .. } => {
+                self.show(text::incident(incident, chrono::Utc::now()))
+                    .await
+            }
+            Decision::Summarize(summary) => self.show(text::summary(summary)).await,
+            Decision::Withdraw(_) => Ok(()),
+        }
+    }
+
+    async fn notice(&self, notice: &Notice) -> Result<(), String> {
+        match notice {
+            Notice::TokenRejected { account, reason } => {
+                self.show(text::token_rejected(account, reason)).await
+            }
+        }
+    }
+}

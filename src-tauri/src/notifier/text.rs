@@ -1,0 +1,164 @@
+//! The words of each notification. Pure, so the wording is tested without a desktop.
+
+use chrono::{DateTime, Utc};
+use oncall_model::{AccountId, Incident, Urgency};
+use oncall_policy::{Summary, SummaryReason};
+
+/// How many service names a summary lists before "and N more".
+const SUMMARY_SERVICES: usize = 3;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub summary: String,
+    pub body: String,
+}
+
+/// `[high] #42 Checkout API is down` / `Checkout API · triggered 5 min ago`.
+pub fn incident(incident: &Incident, now: DateTime<Utc>) -> Text {
+    let mut summary = String::new();
+    if incident.urgency == Urgency::High {
+        summary.push_str("[high] ");
+    }
+    if let Some(number) = incident.number {
+        summary.push_str(&format!("#{number} "));
+    }
+    summary.push_str(&incident.title);
+    let age = age(now - incident.status_changed_at);
+    let body = match &incident.service {
+        Some(service) => format!("{service} · triggered {age}"),
+        None => format!("triggered {age}"),
+    };
+    Text { summary, body }
+}
+
+/// `30 incidents need you — Checkout API, Payments DB`.
+pub fn summary(summary: &Summary) -> Text {
+    let count = summary.incidents.len();
+    let mut title = if count == 1 {
+        "1 incident needs you".to_string()
+    } else {
+        format!("{count} incidents need you")
+    };
+    if !summary.services.is_empty() {
+        let shown: Vec<&str> = summary
+            .services
+            .iter()
+            .take(SUMMARY_SERVICES)
+            .map(String::as_str)
+            .collect();
+        title.push_str(" — ");
+        title.push_str(&shown.join(", "));
+        let more = summary.services.len().saturating_sub(SUMMARY_SERVICES);
+        if more > 0 {
+            title.push_str(&format!(" and {more} more"));
+        }
+    }
+    let body = match summary.reason {
+        SummaryReason::FirstStart => format!(
+            "Already open when oncall-tray started (account {}).",
+            summary.account
+        ),
+        SummaryReason::Storm => format!(
+            "Too many at once to show one by one (account {}).",
+            summary.account
+        ),
+    };
+    Text {
+        summary: title,
+        body,
+    }
+}
+
+/// The one notification a rejected token gets.
+pub fn token_rejected(account: &AccountId, reason: &str) -> Text {
+    Text {
+        // Every account is a PagerDuty account today; the notice will need the provider's
+        // name when Alertmanager and Opsgenie arrive.
+        summary: format!("PagerDuty rejected the token of account {account}"),
+        body: format!(
+            "oncall-tray cannot see your incidents until it has a new token: run \
+             `oncall-tray token set {account}`. ({reason})"
+        ),
+    }
+}
+
+/// `just now`, `5 min ago`, `3 h ago`, `2 days ago`.
+fn age(elapsed: chrono::Duration) -> String {
+    let minutes = elapsed.num_minutes();
+    match minutes {
+        i64::MIN..=0 => "just now".to_string(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use oncall_model::{IncidentKey, Status};
+    use oncall_policy::SummaryId;
+
+    use super::*;
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2025-01-01T10:{minute:02}:00Z"))
+            .unwrap()
+            .into()
+    }
+
+    fn checkout(urgency: Urgency, number: Option<u64>) -> Incident {
+        Incident {
+            key: IncidentKey::new("work", "Q1"),
+            number,
+            title: "Checkout API is down".into(),
+            status: Status::Triggered,
+            urgency,
+            service: Some("Checkout API".into()),
+            created_at: at(0),
+            status_changed_at: at(0),
+            web_url: None,
+            assignees: Vec::new(),
+            assigned_to_me_at: Some(at(0)),
+            escalation_policy: None,
+            priority: None,
+        }
+    }
+
+    #[test]
+    fn incident_text_carries_urgency_number_service_and_age() {
+        let text = incident(&checkout(Urgency::High, Some(42)), at(5));
+        assert_eq!(text.summary, "[high] #42 Checkout API is down");
+        assert_eq!(text.body, "Checkout API · triggered 5 min ago");
+        let text = incident(&checkout(Urgency::Low, None), at(0));
+        assert_eq!(text.summary, "Checkout API is down");
+        assert_eq!(text.body, "Checkout API · triggered just now");
+    }
+
+    #[test]
+    fn summary_names_the_most_affected_services() {
+        let keys = (0..30)
+            .map(|i| IncidentKey::new("work", format!("Q{i}")))
+            .collect();
+        let services = ["Checkout API", "Payments DB", "Search", "Mail", "Auth"]
+            .map(String::from)
+            .to_vec();
+        let s = Summary {
+            id: SummaryId(1),
+            account: AccountId::new("work"),
+            reason: SummaryReason::Storm,
+            incidents: keys,
+            services,
+            urgency: Urgency::High,
+        };
+        assert_eq!(
+            summary(&s).summary,
+            "30 incidents need you — Checkout API, Payments DB, Search and 2 more"
+        );
+    }
+
+    #[test]
+    fn ages_read_naturally() {
+        assert_eq!(age(chrono::Duration::minutes(125)), "2 h ago");
+        assert_eq!(age(chrono::Duration::days(3)), "3 days ago");
+    }
+}

@@ -1,0 +1,204 @@
+//! `token set` / `token clear` / `account remove` against a real Secret Service:
+//! gnome-keyring on a private D-Bus bus, with throwaway keyring files. Skipped, loudly,
+//! where `gnome-keyring-daemon` is not installed (Debian: `apt-get install gnome-keyring
+//! libsecret-tools`).
+
+use std::io::Write as _;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use oncall_fake_pagerduty::FakePagerDuty;
+use oncall_notification_recorder::TestBus;
+use oncall_tray_e2e::{Sandbox, PAT_TOKEN, TIMEOUT};
+
+/// gnome-keyring's Secret Service, killed when dropped.
+struct Keyring {
+    daemon: Child,
+    _home: tempfile::TempDir,
+}
+
+impl Drop for Keyring {
+    fn drop(&mut self) {
+        let _ = self.daemon.kill();
+        let _ = self.daemon.wait();
+    }
+}
+
+fn installed(program: &str) -> bool {
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Environment for gnome-keyring and secret-tool: the private bus, and keyring files in
+/// `home` rather than the user's.
+fn keyring_env(cmd: &mut Command, bus: &str, home: &Path) {
+    cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_RUNTIME_DIR", home.join("run"))
+        .env_remove("DISPLAY");
+}
+
+async fn start_keyring(bus: &str) -> Keyring {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    std::fs::create_dir_all(home.path().join("run")).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let run = home.path().join("run");
+        std::fs::set_permissions(run, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let mut cmd = Command::new("gnome-keyring-daemon");
+    cmd.args(["--foreground", "--unlock", "--components=secrets"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    keyring_env(&mut cmd, bus, home.path());
+    let mut daemon = cmd.spawn().expect("gnome-keyring-daemon starts");
+    // The throwaway password unlocks (and creates) the login keyring.
+    let mut stdin = daemon.stdin.take().unwrap();
+    stdin.write_all(b"throwaway").unwrap();
+    drop(stdin);
+    let keyring = Keyring {
+        daemon,
+        _home: home,
+    };
+
+    // Ready once it owns the Secret Service name on the bus.
+    let connection = zbus::connection::Builder::address(bus)
+        .unwrap()
+        .build()
+        .await
+        .expect("connecting to the test bus");
+    let dbus = zbus::fdo::DBusProxy::new(&connection).await.unwrap();
+    let name = zbus::names::BusName::try_from("org.freedesktop.secrets").unwrap();
+    let deadline = Instant::now() + TIMEOUT;
+    while !dbus.name_has_owner(name.clone()).await.unwrap_or(false) {
+        assert!(Instant::now() < deadline, "gnome-keyring did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    keyring
+}
+
+/// The token stored for `account`, as `secret-tool` finds it.
+fn lookup(bus: &str, keyring: &Keyring, account: &str) -> Option<String> {
+    let mut cmd = Command::new("secret-tool");
+    cmd.args(["lookup", "service", "oncall-tray", "username", account]);
+    keyring_env(&mut cmd, bus, keyring._home.path());
+    let out = cmd.output().expect("secret-tool runs");
+    out.status
+        .success()
+        .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
+            .unwrap_or(false)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_set_lands_in_the_keychain_and_nowhere_else() {
+    if !installed("gnome-keyring-daemon") || !installed("secret-tool") {
+        eprintln!(
+            "\n\n*** SKIPPED token_set_lands_in_the_keychain_and_nowhere_else: \
+             gnome-keyring-daemon or secret-tool is not installed \
+             (apt-get install gnome-keyring libsecret-tools) ***\n"
+        );
+        return;
+    }
+    let bus = TestBus::start().expect("a private D-Bus bus");
+    let keyring = start_keyring(&bus.address).await;
+    let fake = FakePagerDuty::new();
+    let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let sandbox = Sandbox::new();
+    let with_bus = |args: &[&str]| {
+        let mut cmd = sandbox.command(args);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+        cmd
+    };
+    let run = |args: &'static [&'static str], input: &'static str| {
+        let mut cmd = with_bus(args);
+        async move {
+            use tokio::io::AsyncWriteExt as _;
+            cmd.stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped());
+            let mut child = cmd.spawn().unwrap();
+            let mut stdin = child.stdin.take().unwrap();
+            stdin.write_all(input.as_bytes()).await.unwrap();
+            drop(stdin);
+            let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
+                .await
+                .expect("the command finishes")
+                .unwrap();
+            let text = format!(
+                "{args:?}: {:?}\nstdout: {}\nstderr: {}",
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            (out.status.code(), text)
+        }
+    };
+
+    let add = with_bus(&[
+        "account",
+        "add",
+        "work",
+        "--provider",
+        "pagerduty",
+        "--api-url",
+        &server.url,
+    ])
+    .output()
+    .await
+    .unwrap();
+    assert!(add.status.success(), "{add:?}");
+
+    let (code, out) = run(&["token", "set", "work"], "fake-token-pat\n").await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("Pat Oncall"), "{out}");
+    assert_eq!(
+        lookup(&bus.address, &keyring, "work").as_deref(),
+        Some(PAT_TOKEN)
+    );
+    let leaks = files_containing(&sandbox.config_dir(), PAT_TOKEN)
+        .into_iter()
+        .chain(files_containing(&sandbox.data_dir(), PAT_TOKEN))
+        .collect::<Vec<_>>();
+    assert!(leaks.is_empty(), "the token is in {leaks:?}");
+
+    // The one-shot commands use it.
+    let (code, out) = run(&["status"], "").await;
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("connected"), "{out}");
+
+    let (code, out) = run(&["token", "clear", "work"], "").await;
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(lookup(&bus.address, &keyring, "work"), None);
+    let (code, out) = run(&["status"], "").await;
+    assert_eq!(code, Some(1), "{out}");
+    assert!(out.contains("oncall-tray token set work"), "{out}");
+
+    // Removing the account takes its token along.
+    let (code, out) = run(&["token", "set", "work", "--no-verify"], "fake-token-pat\n").await;
+    assert_eq!(code, Some(0), "{out}");
+    let (code, out) = run(&["account", "remove", "work"], "").await;
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(lookup(&bus.address, &keyring, "work"), None);
+    drop(keyring);
+}

@@ -1,0 +1,237 @@
+//! Helpers for the end-to-end tests: they run the built `oncall-tray` binary in a
+//! sandbox of temporary config and data directories, as a person would from a shell.
+//!
+//! The binary must be built before the tests run: `cargo build -p oncall-tray` (which
+//! `./dev test` does first). It is looked up next to the test executable
+//! (`target/debug/oncall-tray`, `$CARGO_TARGET_DIR` included), or at `$ONCALL_TRAY_BIN`.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use oncall_fake_pagerduty::{FakePagerDuty, RecordedRequest};
+use tempfile::TempDir;
+use tokio::process::{Child, Command};
+
+/// Generous for a loaded 2-core CI machine; every wait ends as soon as its event happens.
+pub const TIMEOUT: Duration = Duration::from_secs(20);
+
+/// The token of the fake's user `PUSER01` (Pat Oncall, pat@example.com).
+pub const PAT_TOKEN: &str = "fake-token-pat";
+
+/// The `oncall-tray` binary under test.
+pub fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("ONCALL_TRAY_BIN") {
+        return PathBuf::from(path);
+    }
+    // The test runs as target/<profile>/deps/<test>-<hash>; the binary is in target/<profile>.
+    let exe = std::env::current_exe().expect("the test executable's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("the test executable lives in target/<profile>/deps");
+    let binary = profile_dir.join(format!("oncall-tray{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        binary.exists(),
+        "{} does not exist: build it first with `cargo build -p oncall-tray` \
+         (`./dev test` does), or point ONCALL_TRAY_BIN at it",
+        binary.display()
+    );
+    binary
+}
+
+/// Private config and data directories, deleted at the end of the test.
+pub struct Sandbox {
+    dir: TempDir,
+}
+
+/// What a finished command printed.
+#[derive(Debug)]
+pub struct Output {
+    pub code: Option<i32>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("a temporary directory"),
+        }
+    }
+
+    pub fn config_dir(&self) -> PathBuf {
+        self.dir.path().join("config")
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    pub fn config_file(&self) -> PathBuf {
+        self.config_dir().join("config.toml")
+    }
+
+    pub fn write_config(&self, text: &str) {
+        std::fs::create_dir_all(self.config_dir()).expect("config dir");
+        std::fs::write(self.config_file(), text).expect("config.toml written");
+    }
+
+    pub fn config_text(&self) -> String {
+        std::fs::read_to_string(self.config_file()).unwrap_or_default()
+    }
+
+    /// `oncall-tray ARGS` with the sandbox's dirs, no display, and a D-Bus session bus
+    /// that does not exist (so nothing reaches the user's desktop or keychain) unless
+    /// the test sets one.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(binary());
+        cmd.args(args)
+            .env("ONCALL_TRAY_CONFIG_DIR", self.config_dir())
+            .env("ONCALL_TRAY_DATA_DIR", self.data_dir())
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", self.dir.path().join("no-bus").display()),
+            )
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .env_remove("RUST_LOG")
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        cmd
+    }
+
+    /// Runs `oncall-tray ARGS` to the end, with `stdin` as its standard input.
+    pub async fn run_with_input(&self, args: &[&str], stdin: &str) -> Output {
+        use tokio::io::AsyncWriteExt as _;
+        let mut cmd = self.command(args);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("oncall-tray starts");
+        let mut input = child.stdin.take().expect("stdin is piped");
+        input.write_all(stdin.as_bytes()).await.expect("stdin");
+        drop(input);
+        let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("oncall-tray {args:?} did not finish in {TIMEOUT:?}"))
+            .expect("oncall-tray runs");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    pub async fn run(&self, args: &[&str]) -> Output {
+        self.run_with_input(args, "").await
+    }
+
+    /// Starts `oncall-tray --headless` on the D-Bus bus at `bus`; its log goes to a file
+    /// that [`App::log`] reads back for failure messages.
+    pub fn spawn_headless(&self, bus: &str) -> App {
+        let log_path = self.dir.path().join("headless.log");
+        let log = std::fs::File::create(&log_path).expect("log file");
+        let mut cmd = self.command(&["--headless"]);
+        cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
+            .env("RUST_LOG", "info,oncall_tray=debug")
+            .stdout(log.try_clone().expect("log file"))
+            .stderr(log);
+        App {
+            child: cmd.spawn().expect("oncall-tray --headless starts"),
+            log_path,
+        }
+    }
+}
+
+/// A running `oncall-tray` process; killed if the test ends early.
+pub struct App {
+    child: Child,
+    log_path: PathBuf,
+}
+
+impl App {
+    /// What it logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log_path).unwrap_or_default()
+    }
+
+    /// Panics with `what` and the app's log.
+    pub fn fail(&self, what: impl std::fmt::Display) -> ! {
+        panic!("{what}\n----- oncall-tray log -----\n{}", self.log())
+    }
+
+    /// Sends SIGTERM, as a service manager or `kill` does.
+    #[cfg(unix)]
+    pub fn terminate(&self) {
+        let pid = self.child.id().expect("the app is still running");
+        let pid = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM sent");
+    }
+
+    /// Waits for the process to exit; its exit code, or a failure after `timeout`.
+    pub async fn wait_exit(&mut self, timeout: Duration) -> Option<i32> {
+        match tokio::time::timeout(timeout, self.child.wait()).await {
+            Ok(status) => status.expect("waiting for the app").code(),
+            Err(_) => self.fail(format!("oncall-tray did not exit within {timeout:?}")),
+        }
+    }
+
+    /// Whether it is still running (it must not die on its own).
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+}
+
+/// A `config.toml` with one account `work` on the fake, whose token comes from a
+/// command so that no keychain is needed.
+pub fn fake_account_config(api_url: &str, poll_seconds: u64) -> String {
+    format!(
+        "[[accounts]]\n\
+         name = \"work\"\n\
+         provider = \"pagerduty\"\n\
+         api_url = \"{api_url}\"\n\
+         poll_interval_seconds = {poll_seconds}\n\
+         token_command = \"printf %s {PAT_TOKEN}\"\n"
+    )
+}
+
+/// Waits until `cond` holds for the fake's request log, checking every 20 ms: the fake
+/// has no way to announce a request, so this is the event wait. Fails after `TIMEOUT`.
+pub async fn wait_for_requests(
+    fake: &FakePagerDuty,
+    what: &str,
+    cond: impl Fn(&[RecordedRequest]) -> bool,
+) -> Result<Vec<RecordedRequest>, String> {
+    let deadline = Instant::now() + TIMEOUT;
+    loop {
+        let requests = fake.requests();
+        if cond(&requests) {
+            return Ok(requests);
+        }
+        if Instant::now() > deadline {
+            let seen: Vec<String> = requests
+                .iter()
+                .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+                .collect();
+            return Err(format!(
+                "timed out after {TIMEOUT:?} waiting for {what}; the fake received: {seen:#?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Incident list polls the fake answered.
+pub fn polls(requests: &[RecordedRequest]) -> usize {
+    requests
+        .iter()
+        .filter(|r| r.method == "GET" && r.path == "/incidents" && r.status == 200)
+        .count()
+}
