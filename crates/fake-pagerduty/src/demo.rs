@@ -21,13 +21,25 @@ const SERVICES: [(&str, &str); 3] = [
 ];
 
 const STORIES: [(&str, Urgency, usize); 9] = [
-    ("Checkout API: error rate above 5% for 5 minutes", Urgency::High, 0),
+    (
+        "Checkout API: error rate above 5% for 5 minutes",
+        Urgency::High,
+        0,
+    ),
     ("db-3: disk usage at 85%", Urgency::Low, 1),
     ("Search: p99 latency above 2 s", Urgency::High, 2),
     ("Payments DB: replication lag 120 s", Urgency::High, 1),
-    ("Checkout API: certificate expires in 14 days", Urgency::Low, 0),
+    (
+        "Checkout API: certificate expires in 14 days",
+        Urgency::Low,
+        0,
+    ),
     ("Search: indexer queue backlog growing", Urgency::Low, 2),
-    ("Checkout API: 502s from the load balancer", Urgency::High, 0),
+    (
+        "Checkout API: 502s from the load balancer",
+        Urgency::High,
+        0,
+    ),
     ("Payments DB: connection pool exhausted", Urgency::High, 1),
     ("Search: one replica is unhealthy", Urgency::Low, 2),
 ];
@@ -62,7 +74,10 @@ pub fn step(fake: &FakePagerDuty, step: u64) {
         .collect();
     match step % 6 {
         3 => {
-            if let Some(acked) = open.iter().find(|i| i.status == Status::Acknowledged && i.snoozed_until.is_none()) {
+            if let Some(acked) = open
+                .iter()
+                .find(|i| i.status == Status::Acknowledged && i.snoozed_until.is_none())
+            {
                 fake.retrigger(&acked.id);
                 return;
             }
@@ -76,10 +91,17 @@ pub fn step(fake: &FakePagerDuty, step: u64) {
         _ => {}
     }
     let (title, urgency, service) = STORIES[(step as usize) % STORIES.len()];
-    fake.trigger(NewIncident::new(title).urgency(urgency).service(SERVICES[service].0));
+    fake.trigger(
+        NewIncident::new(title)
+            .urgency(urgency)
+            .service(SERVICES[service].0),
+    );
     let open = open.len() + 1;
     if open > MAX_OPEN {
-        let oldest = fake.incidents().into_iter().find(|i| i.status != Status::Resolved);
+        let oldest = fake
+            .incidents()
+            .into_iter()
+            .find(|i| i.status != Status::Resolved);
         if let Some(oldest) = oldest {
             fake.resolve(&oldest.id);
         }
@@ -101,13 +123,25 @@ mod tests {
         for n in 1..=3 {
             step(&fake, n);
         }
-        assert_eq!(fake.incident(&first).unwrap().status, Status::Triggered, "re-triggered at step 3");
+        assert_eq!(
+            fake.incident(&first).unwrap().status,
+            Status::Triggered,
+            "re-triggered at step 3"
+        );
         step(&fake, 4);
         step(&fake, 5);
-        assert_eq!(fake.incident(&first).unwrap().status, Status::Resolved, "resolved itself at step 5");
+        assert_eq!(
+            fake.incident(&first).unwrap().status,
+            Status::Resolved,
+            "resolved itself at step 5"
+        );
         for n in 6..200 {
             step(&fake, n);
-            let open = fake.incidents().iter().filter(|i| i.status != Status::Resolved).count();
+            let open = fake
+                .incidents()
+                .iter()
+                .filter(|i| i.status != Status::Resolved)
+                .count();
             assert!(open <= MAX_OPEN, "{open} open at step {n}");
         }
         let urgencies: Vec<Urgency> = fake.incidents().iter().map(|i| i.urgency).collect();
