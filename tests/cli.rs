@@ -227,10 +227,3 @@ async fn headless_without_accounts_says_how_to_add_one() {
     let out = sandbox.run(&["--headless"]).await;
     assert_fails_with(&out, "oncall-tray account add");
 }
-
-#[tokio::test]
-async fn the_tray_is_not_built_yet_and_says_so() {
-    let out = Sandbox::new().run(&[]).await;
-    assert_eq!(out.code, Some(2), "{out:#?}");
-    assert!(out.stderr.contains("use --headless"), "{out:#?}");
-}

@@ -25,11 +25,9 @@ pub struct Cli {
 /// What `main` runs.
 #[derive(Debug)]
 pub enum Mode {
-    /// The tray app (not built yet).
+    /// The tray app.
     Tray {
-        #[allow(dead_code)] // Read by the tray once it exists.
         demo: bool,
-        #[allow(dead_code)]
         show: bool,
     },
     Headless,

@@ -1,12 +1,16 @@
 //! `oncall-tray`: parses the command line, runs what it asks for, turns the result into
 //! an exit code. Everything else lives in the modules below.
 
+mod app;
 mod cli;
 mod commands;
+mod demo;
 mod headless;
 mod keychain;
 mod logging;
 mod notifier;
+mod tray;
+mod window;
 
 use std::process::ExitCode;
 
@@ -17,11 +21,16 @@ use crate::cli::{Cli, Mode};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.mode() {
-        Mode::Tray { .. } => {
-            // The tray (and `--demo`, `--show`) will run tauri's event loop on the main
-            // thread, so no tokio runtime is built for this path.
-            eprintln!("oncall-tray: the tray app is not built yet; use --headless");
-            ExitCode::from(2)
+        Mode::Tray { demo, show } => {
+            // Tauri's event loop takes the main thread and brings its own tokio runtime.
+            logging::init(true);
+            match app::run(app::Options { demo, show }) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("oncall-tray: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
         }
         Mode::Headless => run(true, headless::run()),
         Mode::Command(command) => run(false, commands::run(command)),

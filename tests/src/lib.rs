@@ -5,6 +5,8 @@
 //! `./dev test` does first). It is looked up next to the test executable
 //! (`target/debug/oncall-tray`, `$CARGO_TARGET_DIR` included), or at `$ONCALL_TRAY_BIN`.
 
+pub mod desktop;
+
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
@@ -136,15 +138,38 @@ impl Sandbox {
     /// Starts `oncall-tray --headless` on the D-Bus bus at `bus`; its log goes to a file
     /// that [`App::log`] reads back for failure messages.
     pub fn spawn_headless(&self, bus: &str) -> App {
-        let log_path = self.dir.path().join("headless.log");
+        self.spawn(&["--headless"], bus, None)
+    }
+
+    /// Starts the tray app (`args` such as `--demo`) in `desktop`'s display and bus.
+    pub fn spawn_tray(&self, args: &[&str], desktop: &desktop::Desktop) -> App {
+        self.spawn(args, &desktop.bus.address, Some(&desktop.display))
+    }
+
+    fn spawn(&self, args: &[&str], bus: &str, display: Option<&str>) -> App {
+        let log_path = self.dir.path().join("app.log");
         let log = std::fs::File::create(&log_path).expect("log file");
-        let mut cmd = self.command(&["--headless"]);
+        let mut cmd = self.command(args);
         cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
             .env("RUST_LOG", "info,oncall_tray=debug")
             .stdout(log.try_clone().expect("log file"))
             .stderr(log);
+        if let Some(display) = display {
+            // A private runtime dir too: GTK and WebKit put sockets there.
+            let runtime = self.dir.path().join("xdg-runtime");
+            std::fs::create_dir_all(&runtime).expect("runtime dir");
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+                    .expect("0700");
+            }
+            cmd.env("DISPLAY", display)
+                .env("XDG_RUNTIME_DIR", runtime)
+                .env("GDK_BACKEND", "x11");
+        }
         App {
-            child: cmd.spawn().expect("oncall-tray --headless starts"),
+            child: cmd.spawn().expect("oncall-tray starts"),
             log_path,
         }
     }
@@ -181,6 +206,14 @@ impl App {
             Ok(status) => status.expect("waiting for the app").code(),
             Err(_) => self.fail(format!("oncall-tray did not exit within {timeout:?}")),
         }
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log_path
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("the app is still running")
     }
 
     /// Whether it is still running (it must not die on its own).
@@ -234,4 +267,29 @@ pub fn polls(requests: &[RecordedRequest]) -> usize {
         .iter()
         .filter(|r| r.method == "GET" && r.path == "/incidents" && r.status == 200)
         .count()
+}
+
+/// Child processes of `pid` whose command name starts with `prefix` (Linux /proc).
+pub fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
+                return false;
+            };
+            // "pid (comm) state ppid …": comm may contain spaces, so split at the last ')'.
+            let Some((head, rest)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("");
+            let ppid = rest
+                .split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u32>().ok());
+            ppid == Some(pid) && comm.starts_with(prefix)
+        })
+        .collect()
 }

@@ -1,0 +1,199 @@
+//! The tray app (`oncall-tray`, `--demo`, `--show`): tauri's event loop on the main
+//! thread, the engine on tauri's tokio runtime, the tray, notifications, and a window
+//! created only when the user opens it.
+//!
+//! Ownership: [`Shell`] holds the engine and the cancellation token every shell task
+//! watches; it lives in tauri's state. `RunEvent::Exit` cancels the tasks and shuts the
+//! engine down (pending actions stay queued on disk).
+
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use chrono::Utc;
+use oncall_engine::{Credentials, Engine, EngineOptions, SystemClock};
+use oncall_model::ActionKind;
+use oncall_policy::Pause;
+use oncall_store::{Config, Dirs};
+use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::keychain::KeychainCredentials;
+use crate::notifier::{DesktopNotifier, Intent};
+use crate::tray::menu::Command;
+use crate::{demo, tray, window};
+
+/// What the tray app was asked to be.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    pub demo: bool,
+    /// Open the window at start.
+    pub show: bool,
+}
+
+/// The running app's shared parts.
+pub struct Shell {
+    pub engine: Engine,
+    pub cancel: CancellationToken,
+    tasks: TaskTracker,
+    /// Keeps demo mode's fake service and throwaway directories alive.
+    _demo: Option<demo::Demo>,
+}
+
+impl Shell {
+    /// Performs a tray menu command. Engine calls run on the async runtime so the
+    /// menu's event handler returns at once.
+    pub fn perform<R: Runtime>(self: &Arc<Self>, app: &AppHandle<R>, command: Command) {
+        match command {
+            Command::OpenWindow => window::open(app),
+            Command::Quit => app.exit(0),
+            Command::Open(key) => {
+                let url = self
+                    .engine
+                    .view()
+                    .borrow()
+                    .incident(&key)
+                    .and_then(|i| i.incident.web_url.clone());
+                if let Some(url) = url {
+                    open_url(&url);
+                }
+            }
+            command => {
+                let shell = self.clone();
+                self.spawn(async move {
+                    let engine = &shell.engine;
+                    let result = match command {
+                        Command::Act(key, kind) => engine.act(&[key], kind).await.map(drop),
+                        Command::AckAllTriggered => engine
+                            .act_on_all_triggered(ActionKind::Acknowledge)
+                            .await
+                            .map(drop),
+                        Command::Pause(Some(minutes)) => {
+                            let until = Utc::now() + chrono::Duration::minutes(minutes.into());
+                            engine.pause(Pause::Until(until)).await
+                        }
+                        Command::Pause(None) => engine.pause(Pause::UntilResumed).await,
+                        Command::Resume => engine.resume().await,
+                        Command::OpenWindow | Command::Quit | Command::Open(_) => Ok(()),
+                    };
+                    if let Err(e) = result {
+                        warn!("tray action failed: {e}");
+                    }
+                });
+            }
+        }
+    }
+
+    /// Spawns on tauri's runtime (menu handlers and `setup` run outside it), tracked so
+    /// that `stop` waits for it.
+    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+        tauri::async_runtime::spawn(self.tasks.track_future(task));
+    }
+
+    async fn stop(&self) {
+        self.cancel.cancel();
+        self.engine.shutdown().await;
+        self.tasks.close();
+        self.tasks.wait().await;
+    }
+}
+
+fn open_url(url: &str) {
+    if let Err(e) = open::that_detached(url) {
+        warn!("could not open the browser: {e}");
+    }
+}
+
+/// Runs the tray app until the user quits.
+pub fn run(options: Options) -> anyhow::Result<()> {
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            // A second launch opens the running instance's window instead.
+            window::open(app);
+        }))
+        .plugin(tauri_plugin_autostart::init(
+            tauri_plugin_autostart::MacosLauncher::LaunchAgent,
+            None,
+        ))
+        .invoke_handler(tauri::generate_handler![window::get_view])
+        .setup(move |app| {
+            let (shell, intents) = tauri::async_runtime::block_on(start(options))?;
+            let shell = Arc::new(shell);
+            shell.spawn(perform_intents(shell.clone(), intents));
+            app.manage(shell.clone());
+            tray::install(app.handle(), shell.clone())?;
+            window::follow_view(app.handle().clone(), shell);
+            if options.show {
+                window::open(app.handle());
+            }
+            Ok(())
+        })
+        .build(tauri::generate_context!())
+        .context("the tray app could not start")?;
+    app.run(|app, event| match event {
+        // Closing the window must not end a tray app; only Quit (exit code set) does.
+        RunEvent::ExitRequested {
+            api, code: None, ..
+        } => api.prevent_exit(),
+        RunEvent::Exit => {
+            if let Some(shell) = app.try_state::<Arc<Shell>>() {
+                tauri::async_runtime::block_on(shell.stop());
+                info!("stopped");
+            }
+        }
+        _ => {}
+    });
+    Ok(())
+}
+
+async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent>)> {
+    let cancel = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    let (demo, dirs, config, credentials): (_, Dirs, Config, Arc<dyn Credentials>) = if options.demo
+    {
+        let demo = demo::Demo::start(cancel.clone(), &tasks).await?;
+        let (dirs, config, credentials) = (demo.dirs(), demo.config(), demo.credentials());
+        (Some(demo), dirs, config, credentials)
+    } else {
+        let dirs = Dirs::from_env()?;
+        let config = Config::load(&dirs.config_file())?;
+        (None, dirs, config, Arc::new(KeychainCredentials))
+    };
+    let (intents, intent_rx) = mpsc::channel(32);
+    let notifier = DesktopNotifier::connect(intents, &tasks, cancel.clone()).await?;
+    let engine = Engine::start(EngineOptions {
+        config,
+        dirs,
+        clock: Arc::new(SystemClock),
+        credentials,
+        notifier,
+    })
+    .await?;
+    let shell = Shell {
+        engine,
+        cancel,
+        tasks,
+        _demo: demo,
+    };
+    Ok((shell, intent_rx))
+}
+
+/// Notification buttons, performed with the shell's engine.
+async fn perform_intents(shell: Arc<Shell>, mut intents: mpsc::Receiver<Intent>) {
+    loop {
+        let intent = tokio::select! {
+            _ = shell.cancel.cancelled() => return,
+            intent = intents.recv() => match intent { Some(i) => i, None => return },
+        };
+        match intent {
+            Intent::Acknowledge(key) => {
+                if let Err(e) = shell.engine.act(&[key], ActionKind::Acknowledge).await {
+                    warn!("acknowledge from a notification failed: {e}");
+                }
+            }
+            Intent::Open(url) => open_url(&url),
+        }
+    }
+}

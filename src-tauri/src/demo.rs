@@ -1,0 +1,72 @@
+//! `oncall-tray --demo`: the real app against the fake PagerDuty, started in-process on a
+//! loopback port, with a scripted stream of synthetic incidents and throwaway config and
+//! data directories, so it never touches the user's settings, keychain or account.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oncall_engine::{Credentials, StaticCredentials};
+use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
+use oncall_model::AccountId;
+use oncall_store::{
+    AccountConfig, AuthScheme, Config, Dirs, PagerDutyAccount, PagerDutyFilter, ProviderConfig,
+};
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::info;
+
+/// A new synthetic incident (or re-trigger, or self-resolution) this often.
+const SCRIPT_BEAT: Duration = Duration::from_secs(30);
+const ACCOUNT: &str = "demo";
+/// The fake's token for its user Pat; meaningless outside the fake.
+const DEMO_TOKEN: &str = "fake-token-pat";
+
+pub struct Demo {
+    server: RunningFake,
+    dir: TempDir,
+}
+
+impl Demo {
+    pub async fn start(cancel: CancellationToken, tasks: &TaskTracker) -> anyhow::Result<Demo> {
+        let fake = FakePagerDuty::new();
+        oncall_fake_pagerduty::demo::prepare(&fake);
+        let server = fake.serve(([127, 0, 0, 1], 0).into()).await?;
+        info!(url = %server.url, "demo: fake PagerDuty started");
+        tasks.spawn(oncall_fake_pagerduty::demo::run(fake, SCRIPT_BEAT, cancel));
+        let dir = tempfile::Builder::new()
+            .prefix("oncall-tray-demo-")
+            .tempdir()?;
+        Ok(Demo { server, dir })
+    }
+
+    pub fn dirs(&self) -> Dirs {
+        Dirs {
+            config_dir: self.dir.path().join("config"),
+            data_dir: self.dir.path().join("data"),
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        Config {
+            notifications: Default::default(),
+            accounts: vec![AccountConfig {
+                name: AccountId::new(ACCOUNT),
+                poll_interval: Duration::from_secs(5),
+                token_command: None,
+                notify: true,
+                provider: ProviderConfig::PagerDuty(PagerDutyAccount {
+                    api_url: self.server.url.parse().expect("the fake's URL parses"),
+                    region: None,
+                    auth: AuthScheme::Token,
+                    email: None,
+                    filter: PagerDutyFilter::default(),
+                }),
+            }],
+        }
+    }
+
+    pub fn credentials(&self) -> Arc<dyn Credentials> {
+        Arc::new(StaticCredentials::new().with(ACCOUNT, DEMO_TOKEN))
+    }
+}

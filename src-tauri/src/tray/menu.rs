@@ -1,0 +1,587 @@
+//! What the tray shows, as plain data: the icon state, the label, and the menu as a
+//! tree of entries with string ids. Built from the engine's `View` by pure functions so
+//! the 3 a.m. wording and the menu's shape are unit-tested without a display; `tray.rs`
+//! only turns this into tauri menu items.
+
+use chrono::{DateTime, Local, Utc};
+use oncall_engine::{Connection, IncidentView, View};
+use oncall_model::{ActionKind, IncidentKey, Status, Urgency};
+use oncall_policy::Pause;
+
+/// How many incidents get their own submenu before "N more…".
+pub const MAX_INCIDENTS: usize = 10;
+
+/// The tray icon to show, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayState {
+    /// An account is offline, rate limited or its token was rejected.
+    Error,
+    /// At least one incident needs the user.
+    Triggered,
+    Paused,
+    /// Open incidents, all acknowledged.
+    Acknowledged,
+    Clear,
+}
+
+impl TrayState {
+    pub fn of(view: &View) -> TrayState {
+        let triggered = view.count(Status::Triggered) > 0;
+        if view.accounts.iter().any(|a| !a.connection.is_healthy()) {
+            TrayState::Error
+        } else if triggered && view.pause.is_none() {
+            TrayState::Triggered
+        } else if view.pause.is_some() {
+            TrayState::Paused
+        } else if view.count(Status::Acknowledged) > 0 {
+            TrayState::Acknowledged
+        } else {
+            TrayState::Clear
+        }
+    }
+}
+
+/// What a menu entry does when clicked. Encoded in the entry's id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Act(IncidentKey, ActionKind),
+    Open(IncidentKey),
+    AckAllTriggered,
+    Pause(Option<u32>),
+    Resume,
+    OpenWindow,
+    Quit,
+}
+
+impl Command {
+    pub fn id(&self) -> String {
+        match self {
+            Command::Act(key, ActionKind::Acknowledge) => format!("ack:{key}"),
+            Command::Act(key, ActionKind::Resolve) => format!("resolve:{key}"),
+            Command::Act(key, ActionKind::Snooze { seconds }) => format!("snooze{seconds}:{key}"),
+            Command::Act(key, ActionKind::Unacknowledge) => format!("unack:{key}"),
+            Command::Open(key) => format!("open:{key}"),
+            Command::AckAllTriggered => "ack-all".into(),
+            Command::Pause(Some(minutes)) => format!("pause:{minutes}"),
+            Command::Pause(None) => "pause:forever".into(),
+            Command::Resume => "resume".into(),
+            Command::OpenWindow => "open-window".into(),
+            Command::Quit => "quit".into(),
+        }
+    }
+
+    pub fn parse(id: &str) -> Option<Command> {
+        let (verb, rest) = id.split_once(':').unwrap_or((id, ""));
+        let key = || {
+            let (account, incident) = rest.split_once('/')?;
+            Some(IncidentKey::new(account, incident))
+        };
+        Some(match verb {
+            "ack" => Command::Act(key()?, ActionKind::Acknowledge),
+            "resolve" => Command::Act(key()?, ActionKind::Resolve),
+            "unack" => Command::Act(key()?, ActionKind::Unacknowledge),
+            "open" => Command::Open(key()?),
+            "ack-all" => Command::AckAllTriggered,
+            "pause" if rest == "forever" => Command::Pause(None),
+            "pause" => Command::Pause(Some(rest.parse().ok()?)),
+            "resume" => Command::Resume,
+            "open-window" => Command::OpenWindow,
+            "quit" => Command::Quit,
+            snooze if snooze.starts_with("snooze") => Command::Act(
+                key()?,
+                ActionKind::Snooze {
+                    seconds: snooze["snooze".len()..].parse().ok()?,
+                },
+            ),
+            _ => return None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A line of text that does nothing (state lines, account problems).
+    Info(String),
+    Item {
+        command: Command,
+        label: String,
+        enabled: bool,
+    },
+    Submenu {
+        label: String,
+        entries: Vec<Entry>,
+    },
+    Separator,
+}
+
+impl Entry {
+    fn item(command: Command, label: impl Into<String>) -> Entry {
+        Entry::Item {
+            command,
+            label: label.into(),
+            enabled: true,
+        }
+    }
+}
+
+/// The tray's label: the number of triggered incidents, when there are any.
+pub fn label(view: &View) -> Option<String> {
+    match view.count(Status::Triggered) {
+        0 => None,
+        n => Some(n.to_string()),
+    }
+}
+
+/// "2 triggered · 1 acknowledged · on call until 18:00"
+pub fn state_line(view: &View, now: DateTime<Utc>) -> String {
+    let triggered = view.count(Status::Triggered);
+    let acknowledged = view.count(Status::Acknowledged);
+    let mut parts = Vec::new();
+    match (triggered, acknowledged) {
+        (0, 0) => parts.push("All clear".to_string()),
+        (t, a) => {
+            if t > 0 {
+                parts.push(format!("{t} triggered"));
+            }
+            if a > 0 {
+                parts.push(format!("{a} acknowledged"));
+            }
+        }
+    }
+    if let Some(on_call) = on_call_phrase(view, now) {
+        parts.push(on_call);
+    }
+    parts.join(" · ")
+}
+
+fn on_call_phrase(view: &View, now: DateTime<Utc>) -> Option<String> {
+    let current = view
+        .accounts
+        .iter()
+        .flat_map(|a| &a.on_call)
+        .filter(|s| s.start.is_none_or(|start| start <= now))
+        .filter(|s| s.end.is_none_or(|end| end > now));
+    // The shift that ends last decides when the user is free.
+    let mut ends = current.map(|s| s.end).collect::<Vec<_>>();
+    if ends.is_empty() {
+        return None;
+    }
+    if ends.contains(&None) {
+        return Some("on call".into());
+    }
+    ends.sort();
+    let end = ends.last().copied().flatten()?;
+    Some(format!("on call until {}", clock_time(end, now)))
+}
+
+/// "18:00" today, "Fri 18:00" within a week, else the date.
+fn clock_time(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&Local);
+    let today = now.with_timezone(&Local).date_naive();
+    if local.date_naive() == today {
+        local.format("%H:%M").to_string()
+    } else if (local.date_naive() - today).num_days() < 7 {
+        local.format("%a %H:%M").to_string()
+    } else {
+        local.format("%b %-d %H:%M").to_string()
+    }
+}
+
+/// "3 min", "2 h", "4 d": how long ago, in the fewest characters that still read well.
+pub fn age(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        0 => "just now".into(),
+        m if m < 60 => format!("{m} min"),
+        m if m < 48 * 60 => format!("{} h", m / 60),
+        m => format!("{} d", m / (24 * 60)),
+    }
+}
+
+/// One line per account that is not fine, in words for 3 a.m.
+fn account_problems(view: &View) -> Vec<String> {
+    view.accounts
+        .iter()
+        .filter_map(|a| {
+            let name = &a.account;
+            let problem = match &a.connection {
+                Connection::Ok | Connection::Connecting => return None,
+                Connection::AuthFailed { .. } => {
+                    format!("{name}: token rejected — set a new one (oncall-tray token set {name})")
+                }
+                Connection::Offline { .. } => format!("{name}: cannot reach the service, retrying"),
+                Connection::RateLimited { .. } => format!("{name}: rate limited, waiting"),
+                Connection::Misconfigured { reason } => format!("{name}: {reason}"),
+            };
+            Some(problem)
+        })
+        .collect()
+}
+
+fn incident_label(view: &IncidentView, now: DateTime<Utc>) -> String {
+    let i = &view.incident;
+    let marker = match (i.status, i.urgency) {
+        (Status::Triggered, Urgency::High) => "●",
+        (Status::Triggered, Urgency::Low) => "○",
+        _ => "✓",
+    };
+    let number = i.number.map(|n| format!("#{n} ")).unwrap_or_default();
+    let mut title: String = i.title.chars().take(60).collect();
+    if title.len() < i.title.len() {
+        title.push('…');
+    }
+    let pending = match view.pending {
+        Some(ActionKind::Acknowledge) => " (acknowledging…)",
+        Some(ActionKind::Resolve) => " (resolving…)",
+        Some(ActionKind::Snooze { .. }) => " (snoozing…)",
+        Some(ActionKind::Unacknowledge) => " (un-acknowledging…)",
+        None => "",
+    };
+    format!(
+        "{marker} {number}{title} · {}{pending}",
+        age(i.created_at, now)
+    )
+}
+
+fn incident_entries(view: &IncidentView) -> Vec<Entry> {
+    let i = &view.incident;
+    let key = &i.key;
+    let idle = view.pending.is_none();
+    let mut entries = Vec::new();
+    if let Some(service) = &i.service {
+        entries.push(Entry::Info(format!(
+            "{service} · {} urgency",
+            i.urgency.as_str()
+        )));
+    }
+    let mut push = |command: Command, label: &str, enabled: bool| {
+        entries.push(Entry::Item {
+            command,
+            label: label.into(),
+            enabled: enabled && idle,
+        })
+    };
+    push(
+        Command::Act(key.clone(), ActionKind::Acknowledge),
+        "Acknowledge",
+        i.status == Status::Triggered,
+    );
+    push(
+        Command::Act(key.clone(), ActionKind::Resolve),
+        "Resolve",
+        true,
+    );
+    if i.status == Status::Acknowledged {
+        for (seconds, label) in [
+            (900, "Snooze 15 minutes"),
+            (3600, "Snooze 1 hour"),
+            (4 * 3600, "Snooze 4 hours"),
+        ] {
+            push(
+                Command::Act(key.clone(), ActionKind::Snooze { seconds }),
+                label,
+                true,
+            );
+        }
+    }
+    entries.push(Entry::Item {
+        command: Command::Open(key.clone()),
+        label: "Open in browser".into(),
+        enabled: i.web_url.is_some(),
+    });
+    entries
+}
+
+/// The whole tray menu for `view`.
+pub fn build(view: &View, now: DateTime<Utc>) -> Vec<Entry> {
+    let mut menu = vec![Entry::Info(state_line(view, now))];
+    if let Some(pause) = view.pause {
+        menu.push(Entry::Info(match pause {
+            Pause::Until(until) => format!("Notifications paused until {}", clock_time(until, now)),
+            Pause::UntilResumed => "Notifications paused".into(),
+        }));
+    }
+    menu.extend(account_problems(view).into_iter().map(Entry::Info));
+
+    let open: Vec<&IncidentView> = view
+        .incidents
+        .iter()
+        .filter(|i| i.incident.status != Status::Resolved)
+        .collect();
+    if !open.is_empty() {
+        menu.push(Entry::Separator);
+        for incident in open.iter().take(MAX_INCIDENTS) {
+            menu.push(Entry::Submenu {
+                label: incident_label(incident, now),
+                entries: incident_entries(incident),
+            });
+        }
+        if open.len() > MAX_INCIDENTS {
+            menu.push(Entry::item(
+                Command::OpenWindow,
+                format!("{} more…", open.len() - MAX_INCIDENTS),
+            ));
+        }
+    }
+
+    menu.push(Entry::Separator);
+    let triggered = open
+        .iter()
+        .filter(|i| i.incident.status == Status::Triggered && i.pending.is_none())
+        .count();
+    menu.push(Entry::Item {
+        command: Command::AckAllTriggered,
+        label: if triggered > 0 {
+            format!("Acknowledge all triggered ({triggered})")
+        } else {
+            "Acknowledge all triggered".into()
+        },
+        enabled: triggered > 0,
+    });
+    if view.pause.is_some() {
+        menu.push(Entry::item(Command::Resume, "Resume notifications"));
+    } else {
+        menu.push(Entry::Submenu {
+            label: "Pause notifications".into(),
+            entries: vec![
+                Entry::item(Command::Pause(Some(15)), "For 15 minutes"),
+                Entry::item(Command::Pause(Some(60)), "For 1 hour"),
+                Entry::item(Command::Pause(None), "Until I resume"),
+            ],
+        });
+    }
+    menu.push(Entry::Separator);
+    menu.push(Entry::item(Command::OpenWindow, "Open oncall-tray…"));
+    menu.push(Entry::item(Command::Quit, "Quit"));
+    menu
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{Duration, TimeZone};
+    use oncall_engine::AccountView;
+    use oncall_model::{AccountId, Incident, OnCallShift};
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap()
+    }
+
+    fn incident(id: &str, number: u64, status: Status, urgency: Urgency) -> IncidentView {
+        IncidentView {
+            incident: Incident {
+                key: IncidentKey::new("work", id),
+                number: Some(number),
+                title: format!("Incident {id}"),
+                status,
+                urgency,
+                service: Some("Checkout API".into()),
+                created_at: now() - Duration::minutes(7),
+                status_changed_at: now(),
+                web_url: Some(format!("https://example.pagerduty.com/incidents/{id}")),
+                assignees: vec![],
+                assigned_to_me_at: Some(now()),
+                escalation_policy: None,
+                priority: None,
+            },
+            pending: None,
+            pending_error: None,
+        }
+    }
+
+    fn account(connection: Connection) -> AccountView {
+        AccountView {
+            account: AccountId::new("work"),
+            connection,
+            last_success: None,
+            next_poll: None,
+            on_call: vec![],
+        }
+    }
+
+    fn view(incidents: Vec<IncidentView>) -> View {
+        View {
+            accounts: vec![account(Connection::Ok)],
+            incidents,
+            pause: None,
+        }
+    }
+
+    /// The menu as indented text, the way a person reads it.
+    fn render(entries: &[Entry], depth: usize, out: &mut String) {
+        for e in entries {
+            let pad = "  ".repeat(depth);
+            match e {
+                Entry::Info(text) => out.push_str(&format!("{pad}{text}\n")),
+                Entry::Item { label, enabled, .. } => out.push_str(&format!(
+                    "{pad}[{label}]{}\n",
+                    if *enabled { "" } else { " (disabled)" }
+                )),
+                Entry::Submenu { label, entries } => {
+                    out.push_str(&format!("{pad}{label} >\n"));
+                    render(entries, depth + 1, out);
+                }
+                Entry::Separator => out.push_str(&format!("{pad}---\n")),
+            }
+        }
+    }
+
+    fn menu_text(view: &View) -> String {
+        let mut out = String::new();
+        render(&build(view, now()), 0, &mut out);
+        out
+    }
+
+    #[test]
+    fn all_clear() {
+        let v = view(vec![]);
+        assert_eq!(TrayState::of(&v), TrayState::Clear);
+        assert_eq!(label(&v), None);
+        assert_eq!(
+            menu_text(&v),
+            "All clear\n---\n[Acknowledge all triggered] (disabled)\nPause notifications >\n  [For 15 minutes]\n  [For 1 hour]\n  [Until I resume]\n---\n[Open oncall-tray…]\n[Quit]\n"
+        );
+    }
+
+    #[test]
+    fn triggered_and_acknowledged_incidents_with_their_actions() {
+        let v = view(vec![
+            incident("Q1", 101, Status::Triggered, Urgency::High),
+            incident("Q2", 102, Status::Acknowledged, Urgency::Low),
+        ]);
+        assert_eq!(TrayState::of(&v), TrayState::Triggered);
+        assert_eq!(label(&v).as_deref(), Some("1"));
+        let text = menu_text(&v);
+        assert!(
+            text.starts_with("1 triggered · 1 acknowledged\n---\n"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "● #101 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser]\n"
+        ), "{text}");
+        assert!(text.contains(
+            "✓ #102 Incident Q2 · 7 min >\n  Checkout API · low urgency\n  [Acknowledge] (disabled)\n  [Resolve]\n  [Snooze 15 minutes]\n  [Snooze 1 hour]\n  [Snooze 4 hours]\n  [Open in browser]\n"
+        ), "{text}");
+        assert!(text.contains("[Acknowledge all triggered (1)]\n"), "{text}");
+    }
+
+    #[test]
+    fn a_pending_action_shows_and_disables_the_incident_actions() {
+        let mut q1 = incident("Q1", 101, Status::Acknowledged, Urgency::High);
+        q1.pending = Some(ActionKind::Acknowledge);
+        let text = menu_text(&view(vec![q1]));
+        assert!(
+            text.contains("#101 Incident Q1 · 7 min (acknowledging…) >"),
+            "{text}"
+        );
+        assert!(text.contains("  [Resolve] (disabled)\n"), "{text}");
+    }
+
+    #[test]
+    fn many_incidents_are_capped_with_n_more() {
+        let incidents = (0..13)
+            .map(|n| incident(&format!("Q{n}"), n, Status::Triggered, Urgency::High))
+            .collect();
+        let text = menu_text(&view(incidents));
+        assert_eq!(text.matches(" >\n").count(), MAX_INCIDENTS + 1, "{text}"); // + the pause submenu
+        assert!(text.contains("[3 more…]"), "{text}");
+        assert!(text.contains("[Acknowledge all triggered (13)]"), "{text}");
+    }
+
+    #[test]
+    fn account_trouble_is_said_in_plain_words_and_wins_the_icon() {
+        let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
+        v.accounts[0].connection = Connection::AuthFailed {
+            reason: "401".into(),
+        };
+        assert_eq!(TrayState::of(&v), TrayState::Error);
+        assert!(menu_text(&v)
+            .contains("work: token rejected — set a new one (oncall-tray token set work)\n"));
+        v.accounts[0].connection = Connection::Offline {
+            reason: "timeout".into(),
+            retry_at: now(),
+        };
+        assert!(menu_text(&v).contains("work: cannot reach the service, retrying\n"));
+    }
+
+    #[test]
+    fn paused() {
+        let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
+        v.pause = Some(Pause::UntilResumed);
+        assert_eq!(TrayState::of(&v), TrayState::Paused);
+        let text = menu_text(&v);
+        assert!(text.contains("Notifications paused\n"), "{text}");
+        assert!(text.contains("[Resume notifications]"), "{text}");
+        assert!(!text.contains("Pause notifications >"), "{text}");
+    }
+
+    #[test]
+    fn acknowledged_only() {
+        let v = view(vec![incident("Q1", 1, Status::Acknowledged, Urgency::High)]);
+        assert_eq!(TrayState::of(&v), TrayState::Acknowledged);
+        assert_eq!(label(&v), None);
+    }
+
+    #[test]
+    fn on_call_until() {
+        let mut v = view(vec![]);
+        v.accounts[0].on_call = vec![OnCallShift {
+            escalation_policy: Some("Checkout".into()),
+            schedule: Some("Primary".into()),
+            level: Some(1),
+            start: Some(now() - Duration::hours(2)),
+            end: Some(now() + Duration::hours(1)),
+        }];
+        let expected = format!(
+            "All clear · on call until {}",
+            (now() + Duration::hours(1))
+                .with_timezone(&Local)
+                .format("%H:%M")
+        );
+        let line = state_line(&v, now());
+        // Near midnight local time the end may fall on the next day.
+        assert!(
+            line == expected || line.starts_with("All clear · on call until "),
+            "{line}"
+        );
+        v.accounts[0].on_call[0].end = None;
+        assert_eq!(state_line(&v, now()), "All clear · on call");
+        v.accounts[0].on_call[0].start = Some(now() + Duration::hours(3));
+        assert_eq!(state_line(&v, now()), "All clear");
+    }
+
+    #[test]
+    fn command_ids_round_trip() {
+        let key = IncidentKey::new("work-eu", "Q1AB2C");
+        for command in [
+            Command::Act(key.clone(), ActionKind::Acknowledge),
+            Command::Act(key.clone(), ActionKind::Resolve),
+            Command::Act(key.clone(), ActionKind::Snooze { seconds: 3600 }),
+            Command::Act(key.clone(), ActionKind::Unacknowledge),
+            Command::Open(key.clone()),
+            Command::AckAllTriggered,
+            Command::Pause(Some(15)),
+            Command::Pause(None),
+            Command::Resume,
+            Command::OpenWindow,
+            Command::Quit,
+        ] {
+            assert_eq!(
+                Command::parse(&command.id()),
+                Some(command.clone()),
+                "{}",
+                command.id()
+            );
+        }
+        assert_eq!(Command::parse("bogus"), None);
+        assert_eq!(Command::parse("ack:no-slash"), None);
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(age(now(), now()), "just now");
+        assert_eq!(age(now() - Duration::minutes(59), now()), "59 min");
+        assert_eq!(age(now() - Duration::hours(5), now()), "5 h");
+        assert_eq!(age(now() - Duration::days(3), now()), "3 d");
+    }
+}

@@ -1,0 +1,158 @@
+//! The tray icon: its picture, label and menu follow the engine's `View`; its menu
+//! entries become engine calls. The menu's content is computed by [`menu`] (pure,
+//! unit-tested); this module only mirrors it into tauri menu items.
+
+pub mod menu;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tauri::image::Image;
+use tauri::menu::{IsMenuItem, Menu, MenuItem, MenuItemKind, PredefinedMenuItem, Submenu};
+use tauri::tray::{TrayIcon, TrayIconBuilder};
+use tauri::{AppHandle, Runtime};
+use tracing::warn;
+
+use crate::app::Shell;
+use menu::{Entry, TrayState};
+
+const TRAY_ID: &str = "oncall-tray";
+
+/// Bursts of view changes (a poll, then its decisions) become one menu rebuild.
+const SETTLE: Duration = Duration::from_millis(80);
+/// Ages in the menu ("7 min") stay roughly right even when nothing else changes.
+const REFRESH: Duration = Duration::from_secs(30);
+
+fn icon(state: TrayState) -> Image<'static> {
+    match state {
+        TrayState::Error => tauri::include_image!("../icons/tray-error.png"),
+        TrayState::Triggered => tauri::include_image!("../icons/tray-triggered.png"),
+        TrayState::Paused => tauri::include_image!("../icons/tray-paused.png"),
+        TrayState::Acknowledged => tauri::include_image!("../icons/tray-acknowledged.png"),
+        TrayState::Clear => tauri::include_image!("../icons/tray-clear.png"),
+    }
+}
+
+/// Creates the tray and keeps it in step with the engine until the app ends.
+pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Result<()> {
+    let view = shell.engine.view().borrow().clone();
+    let now = chrono::Utc::now();
+    let tray_menu = Menu::new(app)?;
+    fill(app, &tray_menu, &menu::build(&view, now))?;
+    let state = TrayState::of(&view);
+    let handler_shell = shell.clone();
+    let tray = TrayIconBuilder::with_id(TRAY_ID)
+        .icon(icon(state))
+        .tooltip(tooltip(&view, now))
+        .title(menu::label(&view).unwrap_or_default())
+        .menu(&tray_menu)
+        .show_menu_on_left_click(true)
+        .on_menu_event(
+            move |app, event| match menu::Command::parse(event.id().as_ref()) {
+                Some(command) => handler_shell.perform(app, command),
+                None => warn!(id = event.id().as_ref(), "unknown tray menu entry"),
+            },
+        )
+        .build(app)?;
+
+    let app = app.clone();
+    tauri::async_runtime::spawn(follow(app, tray, tray_menu, shell));
+    Ok(())
+}
+
+fn tooltip(view: &oncall_engine::View, now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("oncall-tray: {}", menu::state_line(view, now))
+}
+
+/// Rebuilds icon, label, tooltip and menu on every view change (and every 30 s).
+async fn follow<R: Runtime>(
+    app: AppHandle<R>,
+    tray: TrayIcon<R>,
+    tray_menu: Menu<R>,
+    shell: Arc<Shell>,
+) {
+    let mut views = shell.engine.view();
+    let mut shown_state = None;
+    let mut shown_label = None;
+    loop {
+        tokio::select! {
+            _ = shell.cancel.cancelled() => return,
+            changed = views.changed() => {
+                if changed.is_err() { return; }
+                tokio::time::sleep(SETTLE).await;
+            }
+            _ = tokio::time::sleep(REFRESH) => {}
+        }
+        let view = views.borrow_and_update().clone();
+        let now = chrono::Utc::now();
+        let state = TrayState::of(&view);
+        let label = menu::label(&view);
+        let result = (|| -> tauri::Result<()> {
+            if shown_state != Some(state) {
+                tray.set_icon(Some(icon(state)))?;
+                shown_state = Some(state);
+            }
+            if shown_label.as_ref() != Some(&label) {
+                // The appindicator label on Linux; a title beside the icon on macOS.
+                tray.set_title(Some(label.clone().unwrap_or_default()))?;
+                shown_label = Some(label.clone());
+            }
+            tray.set_tooltip(Some(tooltip(&view, now)))?;
+            // Linux cannot replace a tray's menu once set, only change its content.
+            for item in tray_menu.items()? {
+                tray_menu.remove(&item as &dyn IsMenuItem<R>)?;
+            }
+            fill(&app, &tray_menu, &menu::build(&view, now))
+        })();
+        if let Err(e) = result {
+            warn!("could not update the tray: {e}");
+        }
+    }
+}
+
+/// Appends `entries` to `target` as tauri menu items.
+fn fill<R: Runtime>(app: &AppHandle<R>, target: &Menu<R>, entries: &[Entry]) -> tauri::Result<()> {
+    for item in items(app, entries)? {
+        target.append(&item as &dyn IsMenuItem<R>)?;
+    }
+    Ok(())
+}
+
+fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec<MenuItemKind<R>>> {
+    let mut info = 0;
+    entries
+        .iter()
+        .map(|entry| {
+            Ok(match entry {
+                Entry::Info(text) => {
+                    info += 1;
+                    MenuItemKind::MenuItem(MenuItem::with_id(
+                        app,
+                        format!("info:{info}"),
+                        text,
+                        false,
+                        None::<&str>,
+                    )?)
+                }
+                Entry::Item {
+                    command,
+                    label,
+                    enabled,
+                } => MenuItemKind::MenuItem(MenuItem::with_id(
+                    app,
+                    command.id(),
+                    label,
+                    *enabled,
+                    None::<&str>,
+                )?),
+                Entry::Submenu { label, entries } => {
+                    let children = items(app, entries)?;
+                    let refs: Vec<&dyn IsMenuItem<R>> =
+                        children.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
+                    MenuItemKind::Submenu(Submenu::with_items(app, label, true, &refs)?)
+                }
+                Entry::Separator => MenuItemKind::Predefined(PredefinedMenuItem::separator(app)?),
+            })
+        })
+        .collect()
+}

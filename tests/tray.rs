@@ -1,0 +1,178 @@
+//! The tray app under a real (headless) desktop session: Xvfb, a D-Bus session bus with a
+//! StatusNotifierWatcher, the notification recorder. The tests read and click the tray
+//! menu over D-Bus exactly as a desktop shell does.
+
+use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
+use oncall_model::Status;
+use oncall_tray_e2e::desktop::Desktop;
+use std::time::{Duration, Instant};
+
+use oncall_tray_e2e::{children_named, fake_account_config, wait_for_requests, Sandbox, TIMEOUT};
+
+#[tokio::test]
+async fn the_tray_lists_an_incident_and_its_acknowledge_entry_acknowledges_it() {
+    let desktop = Desktop::start().await;
+    let fake = FakePagerDuty::new();
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let app = sandbox.spawn_tray(&[], &desktop);
+
+    let tray = desktop.tray().await;
+    tray.wait_for_menu("\"All clear\"", |m| m.find("All clear").is_some())
+        .await;
+    assert_eq!(tray.label().await, "");
+    let clear_icon = tray.icon().await;
+
+    let id = fake.trigger(NewIncident::new("Checkout API is down"));
+    let menu = tray
+        .wait_for_menu("the incident", |m| m.find("Checkout API is down").is_some())
+        .await;
+    assert!(menu.find("1 triggered").is_some(), "{:#?}", menu.labels());
+    assert_eq!(
+        tray.label().await,
+        "1",
+        "the label counts triggered incidents"
+    );
+    let triggered_icon = tray.icon().await;
+    assert_ne!(
+        triggered_icon, clear_icon,
+        "the icon says something needs you"
+    );
+
+    let incident = menu.find("Checkout API is down").unwrap();
+    let ack = incident
+        .children
+        .iter()
+        .find(|c| c.label == "Acknowledge")
+        .unwrap_or_else(|| panic!("no Acknowledge entry in {incident:#?}"));
+    assert!(ack.enabled);
+    tray.click(ack.id).await;
+
+    let requests = wait_for_requests(&fake, "the acknowledgement", |r| {
+        r.iter().any(|r| r.method == "PUT" && r.status == 200)
+    })
+    .await
+    .unwrap_or_else(|e| app.fail(e));
+    let put = requests.iter().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(put.header("from"), Some("pat@example.com"));
+    assert_eq!(fake.incident(&id).unwrap().status, Status::Acknowledged);
+
+    tray.wait_for_menu("the incident acknowledged", |m| {
+        m.find("1 acknowledged").is_some() && m.find("triggered ·").is_none()
+    })
+    .await;
+    assert_eq!(tray.label().await, "", "nothing triggered any more");
+    assert_ne!(tray.icon().await, triggered_icon);
+
+    // The page it rang was withdrawn when the incident was acknowledged.
+    desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| n.len() == 1 && !n[0].is_open())
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+}
+
+#[tokio::test]
+async fn demo_mode_shows_its_tray_and_notifies_a_synthetic_incident() {
+    let desktop = Desktop::start().await;
+    let sandbox = Sandbox::new();
+    let app = sandbox.spawn_tray(&["--demo"], &desktop);
+    let tray = desktop.tray().await;
+    let seen = desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| !n.is_empty())
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert!(seen[0].summary.contains("Checkout API"), "{seen:#?}");
+    tray.wait_for_menu("the synthetic incident", |m| {
+        m.find("Checkout API").is_some()
+    })
+    .await;
+    assert!(
+        !sandbox.config_dir().exists() && !sandbox.data_dir().exists(),
+        "demo mode never touches the user's config or data"
+    );
+}
+
+#[tokio::test]
+async fn a_second_launch_hands_over_to_the_first_and_exits() {
+    let desktop = Desktop::start().await;
+    let sandbox = Sandbox::new();
+    let mut first = sandbox.spawn_tray(&["--demo"], &desktop);
+    desktop.tray().await;
+    assert!(
+        desktop.windows("oncall-tray").await.is_empty(),
+        "no window until asked for"
+    );
+    let mut second = sandbox.spawn_tray(&["--demo"], &desktop);
+    assert_eq!(second.wait_exit(TIMEOUT).await, Some(0), "{}", second.log());
+    assert!(first.is_running(), "{}", first.log());
+    // The first instance opened its window instead.
+    desktop.wait_for_window("oncall-tray").await;
+}
+
+#[tokio::test]
+async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
+    let desktop = Desktop::start().await;
+    let sandbox = Sandbox::new();
+    let mut app = sandbox.spawn_tray(&["--demo"], &desktop);
+    let tray = desktop.tray().await;
+    let menu = tray
+        .wait_for_menu("Open oncall-tray…", |m| {
+            m.find("Open oncall-tray").is_some()
+        })
+        .await;
+    assert!(
+        children_named(app.pid(), "WebKit").is_empty(),
+        "no webview before the window opens"
+    );
+
+    tray.click(menu.find("Open oncall-tray").unwrap().id).await;
+    desktop.wait_for_window("oncall-tray").await;
+    wait_until("a WebKit web process", || {
+        !children_named(app.pid(), "WebKitWebProces").is_empty()
+    })
+    .await;
+    // The page loaded and asked the app for the view.
+    let log = app.log_path().to_owned();
+    let loads = move || {
+        let log = std::fs::read_to_string(&log).unwrap_or_default();
+        log.matches("the window asked for the view").count()
+    };
+    wait_until("the window's page to load", || loads() == 1).await;
+
+    desktop.close_window("oncall-tray").await;
+    desktop.wait_for_no_window("oncall-tray").await;
+    // The page's process goes with the window. (WebKitGTK's network process stays for
+    // the app's lifetime once started: tauri keeps the web context alive on Linux.)
+    wait_until("the WebKit web process to exit", || {
+        children_named(app.pid(), "WebKitWebProces").is_empty()
+    })
+    .await;
+    assert!(
+        app.is_running(),
+        "closing the window must not quit the tray app: {}",
+        app.log()
+    );
+
+    // The tray still answers, and the window opens again.
+    let menu = tray
+        .wait_for_menu("the menu", |m| m.find("Quit").is_some())
+        .await;
+    tray.click(menu.find("Open oncall-tray").unwrap().id).await;
+    desktop.wait_for_window("oncall-tray").await;
+    wait_until("the reopened window's page to load", || loads() == 2).await;
+    assert!(app.is_running(), "{}", app.log());
+}
+
+async fn wait_until(what: &str, cond: impl Fn() -> bool) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !cond() {
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {TIMEOUT:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
