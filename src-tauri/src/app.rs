@@ -48,6 +48,19 @@ impl Shell {
     pub fn perform<R: Runtime>(self: &Arc<Self>, app: &AppHandle<R>, command: Command) {
         match command {
             Command::OpenWindow => window::open(app),
+            Command::ToggleAutostart => {
+                use tauri_plugin_autostart::ManagerExt as _;
+                let autolaunch = app.autolaunch();
+                let result = match autolaunch.is_enabled() {
+                    Ok(true) => autolaunch.disable(),
+                    _ => autolaunch.enable(),
+                };
+                if let Err(e) = result {
+                    warn!("could not change start at login: {e}");
+                }
+                // The menu shows the new state on its next rebuild.
+                self.engine.poll_now();
+            }
             Command::Quit => app.exit(0),
             Command::Open(key) => {
                 let url = self
@@ -76,7 +89,10 @@ impl Shell {
                         }
                         Command::Pause(None) => engine.pause(Pause::UntilResumed).await,
                         Command::Resume => engine.resume().await,
-                        Command::OpenWindow | Command::Quit | Command::Open(_) => Ok(()),
+                        Command::OpenWindow
+                        | Command::Quit
+                        | Command::Open(_)
+                        | Command::ToggleAutostart => Ok(()),
                     };
                     if let Err(e) = result {
                         warn!("tray action failed: {e}");

@@ -16,6 +16,7 @@ use oncall_model::{
 };
 use oncall_policy::{evaluate, Decision, Now, Pause, Poll, Settings};
 use oncall_store::{AccountConfig, Config, Dirs};
+use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{broadcast, watch, Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -61,6 +62,9 @@ pub(crate) struct AccountSlot {
     /// Bumped whenever the account's token may have changed.
     pub credential_gen: watch::Sender<u64>,
     provider: Mutex<Option<Arc<dyn Provider>>>,
+    /// The token the current client was built with, to notice when the keychain holds
+    /// a different one (`oncall-tray token set` while the app runs).
+    token: Mutex<Option<SecretString>>,
 }
 
 impl AccountSlot {
@@ -78,10 +82,21 @@ impl AccountSlot {
                 .map_err(|e| Connection::Misconfigured {
                     reason: e.to_string(),
                 })?;
+        *self.token.lock().await = Some(token.clone());
         let provider = providers::build(&self.config, token)
             .map_err(|reason| Connection::Misconfigured { reason })?;
         *slot = Some(provider.clone());
         Ok(provider)
+    }
+
+    /// Whether the credential store now holds a token other than the one in use (or
+    /// one at all, where there was none).
+    pub(crate) async fn token_replaced(&self, inner: &Inner) -> bool {
+        let Ok(current) = inner.credentials.token(&self.config).await else {
+            return false;
+        };
+        let used = self.token.lock().await;
+        used.as_ref().map(|t| t.expose_secret()) != Some(current.expose_secret())
     }
 
     pub(crate) async fn forget_provider(&self) {
@@ -181,6 +196,7 @@ impl Engine {
                     send_now: Notify::new(),
                     credential_gen: watch::Sender::new(0),
                     provider: Mutex::new(None),
+                    token: Mutex::new(None),
                 };
                 (a.name.clone(), Arc::new(slot))
             })

@@ -18,6 +18,10 @@ use crate::view::Connection;
 
 /// How often to compare the wall clock with the monotonic one to notice a wake.
 const WAKE_CHECK: Duration = Duration::from_secs(5);
+/// While a token is rejected or missing, how often to look for a new one in the
+/// keychain, so that `oncall-tray token set` heals a running app. Accounts with a
+/// `token_command` are not re-asked: the command may prompt (a password manager).
+const TOKEN_RECHECK: Duration = Duration::from_secs(30);
 /// On-call shifts change rarely; this keeps `GET /oncalls` off the request budget.
 const ON_CALL_REFRESH: Duration = Duration::from_secs(600);
 
@@ -33,6 +37,9 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     // Set when the token was refused or the account cannot start: wait for a new token.
     let mut stuck = false;
     let mut next_on_call = Instant::now();
+    let mut token_recheck = tokio::time::interval(TOKEN_RECHECK);
+    token_recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let recheck_tokens = slot.config.token_command.is_none();
     let mut wake_check = tokio::time::interval(WAKE_CHECK);
     wake_check.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
@@ -48,6 +55,13 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 backoff.reset();
                 not_before = Instant::now();
                 next_poll = Instant::now();
+                continue;
+            }
+            _ = token_recheck.tick(), if stuck && recheck_tokens => {
+                if slot.token_replaced(&inner).await {
+                    info!(%account, "a new token was stored");
+                    slot.credential_gen.send_modify(|g| *g += 1);
+                }
                 continue;
             }
             _ = slot.poll_now.notified(), if !stuck => {

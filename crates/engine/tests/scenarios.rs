@@ -231,6 +231,54 @@ async fn a_rejected_token_stops_polling_until_the_token_changes() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_new_token_in_the_keychain_heals_a_rejected_account() {
+    let mut w = World::new().await;
+    w.keychain.set("revoked-token");
+    w.start().await;
+    w.until("token rejected", 5 * SEC, |w| {
+        matches!(
+            w.view().accounts[0].connection,
+            Connection::AuthFailed { .. }
+        )
+    })
+    .await;
+    // `oncall-tray token set work` stores a good one while the app runs.
+    w.keychain.set("fake-token-pat");
+    w.until("polling again", 60 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_token_is_reported_and_picked_up_once_stored() {
+    let mut w = World::new().await;
+    *w.keychain.0.lock().unwrap() = None;
+    w.start().await;
+    w.until("misconfigured", 5 * SEC, |w| {
+        matches!(
+            w.view().accounts[0].connection,
+            Connection::Misconfigured { .. }
+        )
+    })
+    .await;
+    assert!(w.view().accounts[0]
+        .connection
+        .describe()
+        .contains("oncall-tray token set work"));
+    assert_eq!(
+        w.fake.requests().len(),
+        0,
+        "nothing is sent without a token"
+    );
+    w.keychain.set("fake-token-pat");
+    w.until("polling", 60 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
 async fn outage_backs_off_then_recovers_and_the_page_is_not_late() {
     let mut w = World::new().await;
     w.start().await;

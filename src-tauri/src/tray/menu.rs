@@ -50,6 +50,8 @@ pub enum Command {
     Pause(Option<u32>),
     Resume,
     OpenWindow,
+    /// Turn "start at login" on or off.
+    ToggleAutostart,
     Quit,
 }
 
@@ -66,6 +68,7 @@ impl Command {
             Command::Pause(None) => "pause:forever".into(),
             Command::Resume => "resume".into(),
             Command::OpenWindow => "open-window".into(),
+            Command::ToggleAutostart => "autostart".into(),
             Command::Quit => "quit".into(),
         }
     }
@@ -86,6 +89,7 @@ impl Command {
             "pause" => Command::Pause(Some(rest.parse().ok()?)),
             "resume" => Command::Resume,
             "open-window" => Command::OpenWindow,
+            "autostart" => Command::ToggleAutostart,
             "quit" => Command::Quit,
             snooze if snooze.starts_with("snooze") => Command::Act(
                 key()?,
@@ -106,6 +110,11 @@ pub enum Entry {
         command: Command,
         label: String,
         enabled: bool,
+    },
+    Check {
+        command: Command,
+        label: String,
+        checked: bool,
     },
     Submenu {
         label: String,
@@ -292,8 +301,9 @@ fn incident_entries(view: &IncidentView) -> Vec<Entry> {
     entries
 }
 
-/// The whole tray menu for `view`.
-pub fn build(view: &View, now: DateTime<Utc>) -> Vec<Entry> {
+/// The whole tray menu for `view`. `autostart` is whether the app starts at login,
+/// when that is known.
+pub fn build(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<Entry> {
     let mut menu = vec![Entry::Info(state_line(view, now))];
     if let Some(pause) = view.pause {
         menu.push(Entry::Info(match pause {
@@ -351,6 +361,13 @@ pub fn build(view: &View, now: DateTime<Utc>) -> Vec<Entry> {
         });
     }
     menu.push(Entry::Separator);
+    if let Some(checked) = autostart {
+        menu.push(Entry::Check {
+            command: Command::ToggleAutostart,
+            label: "Start at login".into(),
+            checked,
+        });
+    }
     menu.push(Entry::item(Command::OpenWindow, "Open oncall-tray…"));
     menu.push(Entry::item(Command::Quit, "Quit"));
     menu
@@ -421,6 +438,10 @@ mod tests {
                     out.push_str(&format!("{pad}{label} >\n"));
                     render(entries, depth + 1, out);
                 }
+                Entry::Check { label, checked, .. } => out.push_str(&format!(
+                    "{pad}[{}] {label}\n",
+                    if *checked { "x" } else { " " }
+                )),
                 Entry::Separator => out.push_str(&format!("{pad}---\n")),
             }
         }
@@ -428,7 +449,7 @@ mod tests {
 
     fn menu_text(view: &View) -> String {
         let mut out = String::new();
-        render(&build(view, now()), 0, &mut out);
+        render(&build(view, now(), Some(false)), 0, &mut out);
         out
     }
 
@@ -439,7 +460,7 @@ mod tests {
         assert_eq!(label(&v), None);
         assert_eq!(
             menu_text(&v),
-            "All clear\n---\n[Acknowledge all triggered] (disabled)\nPause notifications >\n  [For 15 minutes]\n  [For 1 hour]\n  [Until I resume]\n---\n[Open oncall-tray…]\n[Quit]\n"
+            "All clear\n---\n[Acknowledge all triggered] (disabled)\nPause notifications >\n  [For 15 minutes]\n  [For 1 hour]\n  [Until I resume]\n---\n[ ] Start at login\n[Open oncall-tray…]\n[Quit]\n"
         );
     }
 
@@ -564,6 +585,7 @@ mod tests {
             Command::Pause(None),
             Command::Resume,
             Command::OpenWindow,
+            Command::ToggleAutostart,
             Command::Quit,
         ] {
             assert_eq!(

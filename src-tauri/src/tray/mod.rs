@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tauri::image::Image;
-use tauri::menu::{IsMenuItem, Menu, MenuItem, MenuItemKind, PredefinedMenuItem, Submenu};
+use tauri::menu::{
+    CheckMenuItem, IsMenuItem, Menu, MenuItem, MenuItemKind, PredefinedMenuItem, Submenu,
+};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Runtime};
 use tracing::warn;
@@ -33,12 +35,17 @@ fn icon(state: TrayState) -> Image<'static> {
     }
 }
 
+fn autostart<R: Runtime>(app: &AppHandle<R>) -> Option<bool> {
+    use tauri_plugin_autostart::ManagerExt as _;
+    app.autolaunch().is_enabled().ok()
+}
+
 /// Creates the tray and keeps it in step with the engine until the app ends.
 pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Result<()> {
     let view = shell.engine.view().borrow().clone();
     let now = chrono::Utc::now();
     let tray_menu = Menu::new(app)?;
-    fill(app, &tray_menu, &menu::build(&view, now))?;
+    fill(app, &tray_menu, &menu::build(&view, now, autostart(app)))?;
     let state = TrayState::of(&view);
     let handler_shell = shell.clone();
     let tray = TrayIconBuilder::with_id(TRAY_ID)
@@ -102,7 +109,7 @@ async fn follow<R: Runtime>(
             for item in tray_menu.items()? {
                 tray_menu.remove(&item as &dyn IsMenuItem<R>)?;
             }
-            fill(&app, &tray_menu, &menu::build(&view, now))
+            fill(&app, &tray_menu, &menu::build(&view, now, autostart(&app)))
         })();
         if let Err(e) = result {
             warn!("could not update the tray: {e}");
@@ -151,6 +158,18 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
                         children.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
                     MenuItemKind::Submenu(Submenu::with_items(app, label, true, &refs)?)
                 }
+                Entry::Check {
+                    command,
+                    label,
+                    checked,
+                } => MenuItemKind::Check(CheckMenuItem::with_id(
+                    app,
+                    command.id(),
+                    label,
+                    true,
+                    *checked,
+                    None::<&str>,
+                )?),
                 Entry::Separator => MenuItemKind::Predefined(PredefinedMenuItem::separator(app)?),
             })
         })

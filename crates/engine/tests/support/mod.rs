@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
-use oncall_engine::{Engine, EngineOptions, Notice, Notifier, StaticCredentials, TestClock, View};
+use oncall_engine::{Engine, EngineOptions, Notice, Notifier, TestClock, View};
 use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
 use oncall_model::{AccountId, IncidentKey};
 use oncall_policy::{Decision, NotificationTarget, Settings};
@@ -75,6 +75,31 @@ impl Notifier for Recorder {
     }
 }
 
+/// A keychain the test can change while the engine runs.
+#[derive(Default)]
+pub struct Keychain(pub Mutex<Option<String>>);
+
+impl Keychain {
+    pub fn set(&self, token: &str) {
+        *self.0.lock().unwrap() = Some(token.to_string());
+    }
+}
+
+#[async_trait]
+impl oncall_engine::Credentials for Keychain {
+    async fn token(
+        &self,
+        account: &AccountConfig,
+    ) -> Result<secrecy::SecretString, oncall_engine::CredentialError> {
+        self.0
+            .lock()
+            .unwrap()
+            .clone()
+            .map(secrecy::SecretString::from)
+            .ok_or_else(|| oncall_engine::CredentialError::Missing(account.name.clone()))
+    }
+}
+
 pub struct World {
     pub fake: FakePagerDuty,
     pub server: Option<RunningFake>,
@@ -84,7 +109,7 @@ pub struct World {
     pub engine: Option<Engine>,
     pub poll_interval: Duration,
     pub settings: Settings,
-    pub token: String,
+    pub keychain: Arc<Keychain>,
 }
 
 impl World {
@@ -112,7 +137,11 @@ impl World {
             engine: None,
             poll_interval: Duration::from_secs(15),
             settings: Settings::default(),
-            token: "fake-token-pat".into(),
+            keychain: {
+                let keychain = Keychain::default();
+                keychain.set("fake-token-pat");
+                Arc::new(keychain)
+            },
         }
     }
 
@@ -156,7 +185,7 @@ impl World {
             config: self.config(),
             dirs: self.dirs(),
             clock: self.clock.clone(),
-            credentials: Arc::new(StaticCredentials::new().with(ACCOUNT, &self.token)),
+            credentials: self.keychain.clone(),
             notifier: self.screen.clone(),
         })
         .await
