@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_notification_recorder::TestBus;
-use oncall_tray_e2e::{Sandbox, PAT_TOKEN, TIMEOUT};
+use oncall_tray_e2e::{polls, wait_for_requests, Sandbox, PAT_TOKEN, TIMEOUT};
 
 /// gnome-keyring's Secret Service, killed when dropped.
 struct Keyring {
@@ -186,6 +186,28 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
     let (code, out) = run(&["status"], "").await;
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("connected"), "{out}");
+
+    // The app reads it from the keychain: it is used on the wire, and it is not in the
+    // app's command line, environment or log.
+    fake.clear_requests();
+    let mut app = sandbox.spawn_headless(&bus.address);
+    wait_for_requests(&fake, "a poll with the stored token", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let auth = fake.requests()[0]
+        .header("authorization")
+        .map(str::to_owned);
+    assert_eq!(auth.as_deref(), Some("Token token=fake-token-pat"));
+    for file in ["cmdline", "environ"] {
+        let bytes = std::fs::read(format!("/proc/{}/{file}", app.pid())).unwrap();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(PAT_TOKEN),
+            "the token is in the app's {file}"
+        );
+    }
+    app.terminate();
+    assert_eq!(app.wait_exit(TIMEOUT).await, Some(0), "{}", app.log());
+    assert!(!app.log().contains(PAT_TOKEN), "the token is in the log");
 
     let (code, out) = run(&["token", "clear", "work"], "").await;
     assert_eq!(code, Some(0), "{out}");
