@@ -7,10 +7,7 @@ use std::time::Duration;
 
 use oncall_engine::{Credentials, StaticCredentials};
 use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
-use oncall_model::AccountId;
-use oncall_store::{
-    AccountConfig, AuthScheme, Config, Dirs, PagerDutyAccount, PagerDutyFilter, ProviderConfig,
-};
+use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -48,20 +45,12 @@ impl Demo {
     }
 
     pub fn config(&self) -> Config {
+        let api_url = self.server.url.parse().expect("the fake's URL parses");
         Config {
             notifications: Default::default(),
             accounts: vec![AccountConfig {
-                name: AccountId::new(ACCOUNT),
                 poll_interval: Duration::from_secs(5),
-                token_command: None,
-                notify: true,
-                provider: ProviderConfig::PagerDuty(PagerDutyAccount {
-                    api_url: self.server.url.parse().expect("the fake's URL parses"),
-                    region: None,
-                    auth: AuthScheme::Token,
-                    email: None,
-                    filter: PagerDutyFilter::default(),
-                }),
+                ..AccountConfig::pagerduty(ACCOUNT, api_url)
             }],
         }
     }

@@ -16,14 +16,9 @@ const SEC: Duration = Duration::from_secs(1);
 async fn trigger_pages_once_then_ack_reaches_pagerduty_and_withdraws() {
     let mut w = World::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.view().accounts[0].connection == Connection::Ok
-    })
-    .await;
+    w.first_poll().await;
 
-    let id = w.fake.trigger(NewIncident::new("Checkout 500s"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
+    let id = w.page("Checkout 500s").await;
     assert_eq!(
         w.screen.shown(),
         vec![Shown::Page {
@@ -70,10 +65,7 @@ async fn trigger_pages_once_then_ack_reaches_pagerduty_and_withdraws() {
 async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once() {
     let mut w = World::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.view().accounts[0].connection == Connection::Ok
-    })
-    .await;
+    w.first_poll().await;
     let high = w.fake.trigger(NewIncident::new("DB down"));
     let low = w
         .fake
@@ -98,17 +90,8 @@ async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once() {
 async fn a_retrigger_pages_again() {
     let mut w = World::new().await;
     w.start().await;
-    let id = w.fake.trigger(NewIncident::new("Queue backlog"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
-    w.engine()
-        .act(&[w.key(&id)], ActionKind::Acknowledge)
-        .await
-        .unwrap();
-    w.until("acked", 5 * SEC, |w| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await;
+    let id = w.page("Queue backlog").await;
+    w.acknowledge(&id).await;
     w.idle(60 * SEC).await;
     // The ack timed out (or a snooze ended) on PagerDuty's side.
     w.fake.retrigger(&id);
@@ -120,17 +103,8 @@ async fn a_retrigger_pages_again() {
 async fn snooze_ends_and_the_incident_pages_again() {
     let mut w = World::new().await;
     w.start().await;
-    let id = w.fake.trigger(NewIncident::new("Cert expiring"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
-    w.engine()
-        .act(&[w.key(&id)], ActionKind::Acknowledge)
-        .await
-        .unwrap();
-    w.until("acked", 5 * SEC, |w| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await;
+    let id = w.page("Cert expiring").await;
+    w.acknowledge(&id).await;
     w.engine()
         .act(&[w.key(&id)], ActionKind::Snooze { seconds: 3600 })
         .await
@@ -282,10 +256,7 @@ async fn a_missing_token_is_reported_and_picked_up_once_stored() {
 async fn outage_backs_off_then_recovers_and_the_page_is_not_late() {
     let mut w = World::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.view().accounts[0].connection == Connection::Ok
-    })
-    .await;
+    w.first_poll().await;
     w.fake.inject(Fault {
         route: Route::ListIncidents,
         kind: FaultKind::ServerError(503),
@@ -312,9 +283,7 @@ async fn outage_backs_off_then_recovers_and_the_page_is_not_late() {
 async fn restart_does_not_page_twice() {
     let mut w = World::new().await;
     w.start().await;
-    let id = w.fake.trigger(NewIncident::new("Pager test"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
+    let id = w.page("Pager test").await;
     w.restart().await;
     w.until("polled after restart", 5 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
@@ -328,9 +297,7 @@ async fn restart_does_not_page_twice() {
 async fn a_pending_ack_survives_network_loss_and_restart() {
     let mut w = World::new().await;
     w.start().await;
-    let id = w.fake.trigger(NewIncident::new("Ack me"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
+    let id = w.page("Ack me").await;
 
     // The network goes away; the user presses Acknowledge anyway.
     w.server.take().unwrap().shutdown().await;
@@ -387,10 +354,7 @@ async fn waking_from_sleep_polls_at_once() {
 async fn a_storm_of_thirty_is_one_summary() {
     let mut w = World::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.view().accounts[0].connection == Connection::Ok
-    })
-    .await;
+    w.first_poll().await;
     for n in 0..30 {
         w.fake.trigger(NewIncident::new(format!("Shard {n} down")));
     }
@@ -430,10 +394,7 @@ async fn first_start_with_open_incidents_is_one_summary() {
 async fn acknowledge_all_is_one_bulk_request() {
     let mut w = World::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.view().accounts[0].connection == Connection::Ok
-    })
-    .await;
+    w.first_poll().await;
     let ids: Vec<String> = (0..5)
         .map(|n| w.fake.trigger(NewIncident::new(format!("I{n}"))))
         .collect();
@@ -463,9 +424,7 @@ async fn acknowledge_all_is_one_bulk_request() {
 async fn acking_an_incident_someone_else_acked_is_not_an_error() {
     let mut w = World::new().await;
     w.start().await;
-    let id = w.fake.trigger(NewIncident::new("Race"));
-    w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
-        .await;
+    let id = w.page("Race").await;
     w.fake.acknowledge(&id, "PUSER02");
     let mut events = w.engine().events();
     w.engine()

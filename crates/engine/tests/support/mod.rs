@@ -11,11 +11,9 @@ use async_trait::async_trait;
 use chrono::{TimeZone, Utc};
 use oncall_engine::{Engine, EngineOptions, Notice, Notifier, TestClock, View};
 use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
-use oncall_model::{AccountId, IncidentKey};
+use oncall_model::IncidentKey;
 use oncall_policy::{Decision, NotificationTarget, Settings};
-use oncall_store::{
-    AccountConfig, AuthScheme, Config, Dirs, PagerDutyAccount, PagerDutyFilter, ProviderConfig,
-};
+use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
 
 pub const ACCOUNT: &str = "work";
@@ -160,22 +158,8 @@ impl World {
         Config {
             notifications: self.settings.clone(),
             accounts: vec![AccountConfig {
-                name: AccountId::new(ACCOUNT),
                 poll_interval: self.poll_interval,
-                token_command: None,
-                notify: true,
-                provider: ProviderConfig::PagerDuty(PagerDutyAccount {
-                    api_url: self.url().parse().unwrap(),
-                    region: None,
-                    auth: AuthScheme::Token,
-                    email: None,
-                    filter: PagerDutyFilter {
-                        assigned_to_me: true,
-                        team_ids: vec![],
-                        service_ids: vec![],
-                        urgencies: vec![],
-                    },
-                }),
+                ..AccountConfig::pagerduty(ACCOUNT, self.url().parse().unwrap())
             }],
         }
     }
@@ -239,6 +223,38 @@ impl World {
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// Waits for the engine's first successful poll.
+    pub async fn first_poll(&self) {
+        self.until("first poll", Duration::from_secs(5), |w| {
+            w.view().accounts[0].connection == oncall_engine::Connection::Ok
+        })
+        .await;
+    }
+
+    /// An incident triggers on PagerDuty and pages once; returns its id.
+    pub async fn page(&self, title: &str) -> String {
+        let id = self
+            .fake
+            .trigger(oncall_fake_pagerduty::NewIncident::new(title));
+        self.until("the page", Duration::from_secs(20), |w| {
+            w.screen.pages_of(&id) == 1
+        })
+        .await;
+        id
+    }
+
+    /// The user acknowledges `id` and PagerDuty records it.
+    pub async fn acknowledge(&self, id: &str) {
+        self.engine()
+            .act(&[self.key(id)], oncall_model::ActionKind::Acknowledge)
+            .await
+            .unwrap();
+        self.until("PagerDuty sees the ack", Duration::from_secs(5), |w| {
+            w.fake.incident(id).unwrap().status == oncall_model::Status::Acknowledged
+        })
+        .await;
     }
 
     /// Lets `d` of virtual time pass.

@@ -50,6 +50,27 @@ pub struct AccountConfig {
     pub provider: ProviderConfig,
 }
 
+impl AccountConfig {
+    /// A PagerDuty account at `api_url` with what an `[[accounts]]` table that names
+    /// only these would get: the default poll interval, auth and filter. Demo mode and
+    /// tests build their accounts from it.
+    pub fn pagerduty(name: &str, api_url: Url) -> AccountConfig {
+        AccountConfig {
+            name: AccountId::new(name),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            token_command: None,
+            notify: true,
+            provider: ProviderConfig::PagerDuty(PagerDutyAccount {
+                api_url,
+                region: None,
+                auth: AuthScheme::Token,
+                email: None,
+                filter: PagerDutyFilter::default(),
+            }),
+        }
+    }
+}
+
 /// The provider-specific part of an account. One variant per supported service;
 /// Alertmanager and Opsgenie will get their own when their clients exist.
 #[derive(Debug, Clone, PartialEq, Eq)]
