@@ -46,6 +46,8 @@ trait Notifications {
 
     fn close_notification(&self, id: u32) -> zbus::Result<()>;
 
+    fn get_capabilities(&self) -> zbus::Result<Vec<String>>;
+
     #[zbus(signal)]
     fn action_invoked(&self, id: u32, action_key: String) -> zbus::Result<()>;
 
@@ -156,6 +158,20 @@ impl DesktopNotifier {
         hints.insert("urgency", Value::U8(level));
         hints.insert("desktop-entry", Value::from(APP_NAME));
 
+        // Titles and service names come from the incident service: a server that
+        // renders body markup must get them escaped, or `<b>` in a title would render.
+        let markup = self
+            .proxy
+            .get_capabilities()
+            .await
+            .map(|caps| caps.iter().any(|c| c == "body-markup"))
+            .unwrap_or(true);
+        let body = if markup {
+            text::escape_markup(&text.body)
+        } else {
+            text.body.clone()
+        };
+
         let mut on_screen = self.on_screen.lock().await;
         let replaces = on_screen.ids.get(&slot).copied().unwrap_or(0);
         let id = self
@@ -165,7 +181,7 @@ impl DesktopNotifier {
                 replaces,
                 "",
                 &text.summary,
-                &text.body,
+                &body,
                 &actions,
                 hints,
                 timeout,

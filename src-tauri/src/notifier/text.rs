@@ -69,6 +69,21 @@ pub fn summary(summary: &Summary) -> Text {
     }
 }
 
+/// Escapes text for a notification server that renders body markup (a subset of
+/// HTML): `&`, `<` and `>` become entities, so incident text is shown, never rendered.
+pub fn escape_markup(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// The one notification a rejected token gets.
 pub fn token_rejected(account: &AccountId, reason: &str) -> Text {
     Text {
@@ -99,6 +114,15 @@ mod tests {
     use oncall_policy::SummaryId;
 
     use super::*;
+
+    #[test]
+    fn markup_in_incident_text_is_shown_not_rendered() {
+        assert_eq!(
+            escape_markup("<b>DB</b> & <a href=\"x\">cache</a>"),
+            "&lt;b&gt;DB&lt;/b&gt; &amp; &lt;a href=\"x\"&gt;cache&lt;/a&gt;"
+        );
+        assert_eq!(escape_markup("plain · text"), "plain · text");
+    }
 
     fn at(minute: u32) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(&format!("2025-01-01T10:{minute:02}:00Z"))
