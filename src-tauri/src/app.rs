@@ -178,7 +178,8 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         (None, dirs, config, Arc::new(KeychainCredentials))
     };
     let (intents, intent_rx) = mpsc::channel(32);
-    let notifier = DesktopNotifier::connect(intents, &tasks, cancel.clone()).await?;
+    let name_accounts = config.accounts.len() > 1;
+    let notifier = DesktopNotifier::connect(intents, &tasks, cancel.clone(), name_accounts).await?;
     let engine = Engine::start(EngineOptions {
         config,
         dirs,

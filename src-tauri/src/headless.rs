@@ -70,7 +70,8 @@ async fn start(
     tasks: &TaskTracker,
     cancel: CancellationToken,
 ) -> anyhow::Result<Engine> {
-    let notifier = DesktopNotifier::connect(intents, tasks, cancel).await?;
+    let name_accounts = config.accounts.len() > 1;
+    let notifier = DesktopNotifier::connect(intents, tasks, cancel, name_accounts).await?;
     Engine::start(EngineOptions {
         config,
         dirs,

@@ -98,6 +98,8 @@ pub struct DesktopNotifier {
     /// it, so a button pressed the instant a notification appears waits until its id
     /// is known instead of being ignored.
     on_screen: Arc<Mutex<OnScreen>>,
+    /// Prefix titles with the account's name (more than one account is configured).
+    name_accounts: bool,
 }
 
 impl DesktopNotifier {
@@ -108,6 +110,7 @@ impl DesktopNotifier {
         intents: mpsc::Sender<Intent>,
         tasks: &TaskTracker,
         cancel: CancellationToken,
+        name_accounts: bool,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
         use anyhow::Context as _;
         let connection = zbus::Connection::session()
@@ -130,7 +133,11 @@ impl DesktopNotifier {
             .context("cannot listen for notification buttons")?;
         let on_screen = Arc::new(Mutex::new(OnScreen::default()));
         tasks.spawn(listen(signals, on_screen.clone(), intents, cancel));
-        Ok(Arc::new(DesktopNotifier { proxy, on_screen }))
+        Ok(Arc::new(DesktopNotifier {
+            proxy,
+            on_screen,
+            name_accounts,
+        }))
     }
 
     /// Shows (or replaces in place) the notification of `slot`.
@@ -226,7 +233,7 @@ impl Notifier for DesktopNotifier {
         match decision {
             Decision::Notify { incident, .. } => {
                 let slot = Slot::Decision(NotificationTarget::Incident(incident.key.clone()));
-                let text = text::incident(incident, chrono::Utc::now());
+                let text = text::incident(incident, chrono::Utc::now(), self.name_accounts);
                 let (key, url) = (Some(incident.key.clone()), incident.web_url.clone());
                 self.show(slot, text, incident.urgency, key, url).await
             }

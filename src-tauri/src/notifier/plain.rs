@@ -13,7 +13,10 @@ use tokio_util::task::TaskTracker;
 
 use super::{text, Intent};
 
-pub struct DesktopNotifier;
+pub struct DesktopNotifier {
+    /// Prefix titles with the account's name (more than one account is configured).
+    name_accounts: bool,
+}
 
 impl DesktopNotifier {
     /// Same signature as the freedesktop notifier; nothing is listened to here.
@@ -21,8 +24,9 @@ impl DesktopNotifier {
         _intents: mpsc::Sender<Intent>,
         _tasks: &TaskTracker,
         _cancel: CancellationToken,
+        name_accounts: bool,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
-        Ok(Arc::new(DesktopNotifier))
+        Ok(Arc::new(DesktopNotifier { name_accounts }))
     }
 
     async fn show(&self, text: text::Text) -> Result<(), String> {
@@ -46,8 +50,12 @@ impl Notifier for DesktopNotifier {
     async fn apply(&self, decision: &Decision) -> Result<(), String> {
         match decision {
             Decision::Notify { incident, .. } => {
-                self.show(text::incident(incident, chrono::Utc::now()))
-                    .await
+                self.show(text::incident(
+                    incident,
+                    chrono::Utc::now(),
+                    self.name_accounts,
+                ))
+                .await
             }
             Decision::Summarize(summary) => self.show(text::summary(summary)).await,
             Decision::Withdraw(_) => Ok(()),

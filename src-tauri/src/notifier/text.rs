@@ -13,9 +13,13 @@ pub struct Text {
     pub body: String,
 }
 
-/// `[high] #42 Checkout API is down` / `Checkout API · triggered 5 min ago`.
-pub fn incident(incident: &Incident, now: DateTime<Utc>) -> Text {
+/// `[high] #42 Checkout API is down` / `Checkout API · triggered 5 min ago`; with
+/// `name_account`, `work: [high] #42 …` so that pages of several accounts are told apart.
+pub fn incident(incident: &Incident, now: DateTime<Utc>, name_account: bool) -> Text {
     let mut summary = String::new();
+    if name_account {
+        summary.push_str(&format!("{}: ", incident.key.account));
+    }
     if incident.urgency == Urgency::High {
         summary.push_str("[high] ");
     }
@@ -150,12 +154,15 @@ mod tests {
 
     #[test]
     fn incident_text_carries_urgency_number_service_and_age() {
-        let text = incident(&checkout(Urgency::High, Some(42)), at(5));
+        let text = incident(&checkout(Urgency::High, Some(42)), at(5), false);
         assert_eq!(text.summary, "[high] #42 Checkout API is down");
         assert_eq!(text.body, "Checkout API · triggered 5 min ago");
-        let text = incident(&checkout(Urgency::Low, None), at(0));
+        let text = incident(&checkout(Urgency::Low, None), at(0), false);
         assert_eq!(text.summary, "Checkout API is down");
         assert_eq!(text.body, "Checkout API · triggered just now");
+        // With several accounts, the title says whose page it is.
+        let text = incident(&checkout(Urgency::High, Some(42)), at(5), true);
+        assert_eq!(text.summary, "work: [high] #42 Checkout API is down");
     }
 
     #[test]

@@ -320,7 +320,24 @@ pub fn build(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<En
         .collect();
     if !open.is_empty() {
         menu.push(Entry::Separator);
-        for incident in open.iter().take(MAX_INCIDENTS) {
+        // With several accounts, incidents are grouped under their account's name
+        // (each group most urgent first); the cap counts all of them.
+        let grouped = view.accounts.len() > 1;
+        let mut shown: Vec<&IncidentView> = open.iter().take(MAX_INCIDENTS).copied().collect();
+        if grouped {
+            let order = |i: &IncidentView| {
+                view.accounts
+                    .iter()
+                    .position(|a| a.account == i.incident.key.account)
+            };
+            shown.sort_by_key(|i| order(i));
+        }
+        let mut current_account = None;
+        for incident in shown {
+            if grouped && current_account != Some(&incident.incident.key.account) {
+                current_account = Some(&incident.incident.key.account);
+                menu.push(Entry::Info(incident.incident.key.account.to_string()));
+            }
             menu.push(Entry::Submenu {
                 label: incident_label(incident, now),
                 entries: incident_entries(incident),
@@ -484,6 +501,30 @@ mod tests {
             "✓ #102 Incident Q2 · 7 min >\n  Checkout API · low urgency\n  [Acknowledge] (disabled)\n  [Resolve]\n  [Snooze 15 minutes]\n  [Snooze 1 hour]\n  [Snooze 4 hours]\n  [Open in browser]\n"
         ), "{text}");
         assert!(text.contains("[Acknowledge all triggered (1)]\n"), "{text}");
+    }
+
+    #[test]
+    fn several_accounts_group_their_incidents_under_their_names() {
+        let mut v = view(vec![
+            incident("Q1", 1, Status::Triggered, Urgency::High),
+            incident("Q2", 2, Status::Triggered, Urgency::High),
+        ]);
+        v.incidents[1].incident.key = IncidentKey::new("home", "Q2");
+        let mut home = account(Connection::Ok);
+        home.account = AccountId::new("home");
+        v.accounts.insert(0, home);
+        let text = menu_text(&v);
+        let home_at = text.find("home\n● #2").expect(&text);
+        let work_at = text.find("work\n● #1").expect(&text);
+        assert!(home_at < work_at, "{text}");
+        // One account: no headers.
+        let text = menu_text(&view(vec![incident(
+            "Q1",
+            1,
+            Status::Triggered,
+            Urgency::High,
+        )]));
+        assert!(!text.contains("work\n"), "{text}");
     }
 
     #[test]
