@@ -6,6 +6,7 @@
 //! (`target/debug/oncall-tray`, `$CARGO_TARGET_DIR` included), or at `$ONCALL_TRAY_BIN`.
 
 pub mod desktop;
+pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -78,6 +79,19 @@ impl Sandbox {
 
     pub fn config_file(&self) -> PathBuf {
         self.config_dir().join("config.toml")
+    }
+
+    /// A private `XDG_RUNTIME_DIR` (0700): GTK and WebKit put sockets there.
+    pub fn runtime_dir(&self) -> PathBuf {
+        let runtime = self.dir.path().join("xdg-runtime");
+        std::fs::create_dir_all(&runtime).expect("runtime dir");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700))
+                .expect("0700");
+        }
+        runtime
     }
 
     pub fn write_config(&self, text: &str) {

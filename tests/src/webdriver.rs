@@ -1,0 +1,155 @@
+//! The real app window, driven through WebDriver: tauri-driver in front of WebKitGTK's
+//! WebKitWebDriver, under the test's own Xvfb display and D-Bus bus. The app is started
+//! by the driver (as `oncall-tray --show …`), so it inherits the driver's environment:
+//! the sandbox's config and data directories, the display and the bus.
+
+use std::net::TcpListener;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tokio::process::{Child, Command};
+
+use crate::desktop::Desktop;
+use crate::{binary, Sandbox, TIMEOUT};
+
+pub struct Driver {
+    http: reqwest::Client,
+    base: String,
+    session: String,
+    _driver: Child,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+impl Driver {
+    /// Starts tauri-driver and a session running `oncall-tray ARGS`.
+    pub async fn start(sandbox: &Sandbox, desktop: &Desktop, args: &[&str]) -> Driver {
+        let (port, native) = (free_port(), free_port());
+        let runtime = sandbox.runtime_dir();
+        let driver = Command::new("tauri-driver")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native.to_string(),
+            ])
+            .env("ONCALL_TRAY_CONFIG_DIR", sandbox.config_dir())
+            .env("ONCALL_TRAY_DATA_DIR", sandbox.data_dir())
+            .env("DISPLAY", &desktop.display)
+            .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
+            .env("XDG_RUNTIME_DIR", runtime)
+            .env("GDK_BACKEND", "x11")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("tauri-driver starts (cargo install tauri-driver --locked; ./dev test does)");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let capabilities = json!({"capabilities": {"alwaysMatch": {"tauri:options": {
+            "application": binary(),
+            "args": args,
+        }}}});
+        let deadline = Instant::now() + TIMEOUT;
+        let session = loop {
+            let reply = http
+                .post(format!("{base}/session"))
+                .json(&capabilities)
+                .send()
+                .await;
+            if let Ok(reply) = reply {
+                let body: Value = reply.json().await.expect("a WebDriver reply");
+                match body["value"]["sessionId"].as_str() {
+                    Some(id) => break id.to_string(),
+                    None => panic!("no WebDriver session: {body}"),
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "tauri-driver did not answer within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        };
+        Driver {
+            http,
+            base,
+            session,
+            _driver: driver,
+        }
+    }
+
+    async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let url = format!("{}/session/{}{path}", self.base, self.session);
+        let reply = self
+            .http
+            .request(method, url)
+            .json(&body)
+            .send()
+            .await
+            .expect("WebDriver answers");
+        let value: Value = reply.json().await.expect("a WebDriver reply");
+        if value["value"]["error"].is_string() {
+            panic!("WebDriver {path} failed: {value}");
+        }
+        value["value"].clone()
+    }
+
+    /// Runs `script` in the page and returns its result.
+    pub async fn script(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await
+    }
+
+    /// Waits until `script` returns true.
+    pub async fn wait_for(&self, what: &str, script: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while self.script(script).await != Value::Bool(true) {
+            assert!(
+                Instant::now() < deadline,
+                "the window never showed {what} within {TIMEOUT:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the element `css` like a user (WebDriver element click).
+    pub async fn click(&self, css: &str) {
+        let element = self
+            .call(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": css}),
+            )
+            .await;
+        let id = element
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element {css}: {element}"))
+            .to_string();
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/click"),
+            json!({}),
+        )
+        .await;
+    }
+
+    pub async fn quit(self) {
+        let _ = self
+            .http
+            .delete(format!("{}/session/{}", self.base, self.session))
+            .send()
+            .await;
+    }
+}
