@@ -1,0 +1,434 @@
+//! Alerts and silences → incidents. Pure functions, tested as tables.
+//!
+//! Alertmanager has no "acknowledged" state: an acknowledgement is a silence we wrote
+//! (our `createdBy`, our comment) on the alert's exact label set. So the status of an
+//! alert is read from who silenced it:
+//! - not silenced → triggered;
+//! - silenced only by our silences → acknowledged;
+//! - silenced by anyone else (or muted, or inhibited) → not listed: someone chose not to
+//!   be paged for it, and the tray must not second-guess them.
+//!
+//! A trigger episode is identified by `status_changed_at`. When our silence runs out (or
+//! is expired by un-acknowledge) while the alert still fires, the alert is a new episode
+//! that must page again, so a triggered alert's `status_changed_at` is the latest end of
+//! an expired silence of ours that matched it, when that is later than `startsAt`.
+
+use chrono::{DateTime, Utc};
+use oncall_model::{AccountId, Incident, IncidentKey, Status, Urgency};
+use url::Url;
+
+use crate::wire::{Alert, Labels, Matcher, Silence};
+
+/// The comment of every silence we write (the start of it); with `createdBy` it marks a
+/// silence as an oncall-tray acknowledgement.
+pub const ACK_COMMENT: &str = "Acknowledged from oncall-tray";
+
+/// Labels named in a title when the alert has no `summary` annotation, in this order.
+const TITLE_LABELS: [&str; 3] = ["instance", "job", "service"];
+
+/// What converting needs from the account's configuration.
+pub(crate) struct Settings<'a> {
+    pub account: &'a AccountId,
+    pub base: &'a Url,
+    pub severity_high: &'a [String],
+}
+
+/// How an alert shows in the tray.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Classified {
+    Triggered {
+        since: DateTime<Utc>,
+    },
+    /// Silenced by our acknowledgement(s); `silences` are their ids.
+    Acknowledged {
+        since: DateTime<Utc>,
+        silences: Vec<String>,
+    },
+    /// Muted by someone or something else: not listed.
+    Hidden,
+}
+
+/// Whether a silence is an acknowledgement written by this account's user.
+pub(crate) fn is_ours(silence: &Silence, created_by: &str) -> bool {
+    silence.created_by == created_by && silence.comment.starts_with(ACK_COMMENT)
+}
+
+/// Whether every matcher selects `labels`, as Alertmanager evaluates them (a missing
+/// label is the empty string). Regex matchers are never ours and are not evaluated:
+/// they count as not matching.
+pub(crate) fn matches(matchers: &[Matcher], labels: &Labels) -> bool {
+    !matchers.is_empty()
+        && matchers.iter().all(|m| {
+            if m.is_regex {
+                return false;
+            }
+            let value = labels.get(&m.name).map(String::as_str).unwrap_or("");
+            (value == m.value) == m.is_equal
+        })
+}
+
+/// The silence that acknowledges exactly `labels`: one equality matcher per label.
+pub(crate) fn ack_matchers(labels: &Labels) -> Vec<Matcher> {
+    labels
+        .iter()
+        .map(|(name, value)| Matcher {
+            name: name.clone(),
+            value: value.clone(),
+            is_regex: false,
+            is_equal: true,
+        })
+        .collect()
+}
+
+pub(crate) fn classify(alert: &Alert, silences: &[Silence], created_by: &str) -> Classified {
+    let status = &alert.status;
+    // The poll asks for `inhibited=false`; `mutedBy` (0.28+) has no query parameter.
+    if !status.inhibited_by.is_empty() || !status.muted_by.is_empty() {
+        return Classified::Hidden;
+    }
+    if status.silenced_by.is_empty() {
+        let last_ack_end = silences
+            .iter()
+            .filter(|s| s.status.state == "expired" && is_ours(s, created_by))
+            .filter(|s| matches(&s.matchers, &alert.labels))
+            .map(|s| s.ends_at)
+            .max();
+        let since = last_ack_end.map_or(alert.starts_at, |end| end.max(alert.starts_at));
+        return Classified::Triggered { since };
+    }
+    let mut ours = Vec::new();
+    for id in &status.silenced_by {
+        // Alerts are read before silences, so every silencing id is in the list; one that
+        // is not cannot be shown to be ours.
+        match silences.iter().find(|s| &s.id == id) {
+            Some(silence) if is_ours(silence, created_by) => ours.push(silence),
+            _ => return Classified::Hidden,
+        }
+    }
+    // The earliest of our silences: acknowledging again (a second silence) must not move
+    // the episode.
+    let since = ours
+        .iter()
+        .map(|s| s.starts_at)
+        .min()
+        .unwrap_or(alert.starts_at);
+    Classified::Acknowledged {
+        since,
+        silences: ours.iter().map(|s| s.id.clone()).collect(),
+    }
+}
+
+/// The incident for a listed alert.
+pub(crate) fn incident(
+    alert: &Alert,
+    status: Status,
+    since: DateTime<Utc>,
+    settings: &Settings,
+) -> Incident {
+    let severity = alert.labels.get("severity").map(|s| s.trim());
+    let urgency = match severity {
+        Some(sev)
+            if settings
+                .severity_high
+                .iter()
+                .any(|h| h.eq_ignore_ascii_case(sev)) =>
+        {
+            Urgency::High
+        }
+        _ => Urgency::Low,
+    };
+    let service = ["service", "job"]
+        .iter()
+        .find_map(|name| non_empty(alert.labels.get(*name)));
+    let receivers: Vec<&str> = alert.receivers.iter().map(|r| r.name.as_str()).collect();
+    let web_url = non_empty(alert.generator_url.as_ref()).or_else(|| {
+        settings
+            .base
+            .join("#/alerts")
+            .ok()
+            .map(|url| url.to_string())
+    });
+    Incident {
+        key: IncidentKey {
+            account: settings.account.clone(),
+            id: alert.fingerprint.clone(),
+        },
+        number: None,
+        title: title(alert),
+        status,
+        urgency,
+        service,
+        created_at: alert.starts_at,
+        status_changed_at: since,
+        web_url,
+        assignees: Vec::new(),
+        // The account's filter chose these alerts for this user: they are all theirs.
+        // `startsAt` never moves while the alert fires, so this never re-rings.
+        assigned_to_me_at: Some(alert.starts_at),
+        escalation_policy: (!receivers.is_empty()).then(|| receivers.join(", ")),
+        priority: None,
+    }
+}
+
+/// The `summary` annotation, else the alert name and the labels that say where.
+fn title(alert: &Alert) -> String {
+    if let Some(summary) = non_empty(alert.annotations.get("summary")) {
+        return summary;
+    }
+    let name = non_empty(alert.labels.get("alertname"))
+        .unwrap_or_else(|| format!("alert {}", alert.fingerprint));
+    let details: Vec<String> = TITLE_LABELS
+        .iter()
+        .filter_map(|label| {
+            non_empty(alert.labels.get(*label)).map(|value| format!("{label}={value}"))
+        })
+        .collect();
+    if details.is_empty() {
+        name
+    } else {
+        format!("{name} ({})", details.join(", "))
+    }
+}
+
+fn non_empty(text: Option<&String>) -> Option<String> {
+    let text = text?.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::{AlertStatus, Receiver, SilenceStatus};
+
+    fn at(minute: u32) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(&format!("2024-05-01T12:{minute:02}:00Z"))
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    fn alert(pairs: &[(&str, &str)], silenced_by: &[&str]) -> Alert {
+        Alert {
+            fingerprint: "fp1".into(),
+            labels: labels(pairs),
+            annotations: Labels::new(),
+            starts_at: at(0),
+            receivers: vec![Receiver {
+                name: "team-db".into(),
+            }],
+            generator_url: None,
+            status: AlertStatus {
+                silenced_by: silenced_by.iter().map(|s| s.to_string()).collect(),
+                inhibited_by: Vec::new(),
+                muted_by: Vec::new(),
+            },
+        }
+    }
+
+    fn silence(id: &str, by: &str, comment: &str, state: &str, span: (u32, u32)) -> Silence {
+        Silence {
+            id: id.into(),
+            matchers: ack_matchers(&labels(&[("alertname", "DiskFull"), ("instance", "db1")])),
+            starts_at: at(span.0),
+            ends_at: at(span.1),
+            created_by: by.into(),
+            comment: comment.into(),
+            status: SilenceStatus {
+                state: state.into(),
+            },
+        }
+    }
+
+    const LABELS: [(&str, &str); 2] = [("alertname", "DiskFull"), ("instance", "db1")];
+
+    #[test]
+    fn classification_table() {
+        let ours_active = silence("ours", "pat", ACK_COMMENT, "active", (5, 50));
+        let ours_second = silence("ours2", "pat", ACK_COMMENT, "active", (8, 59));
+        let ours_expired = silence("old", "pat", ACK_COMMENT, "expired", (2, 7));
+        let ours_expired_later = silence("old2", "pat", ACK_COMMENT, "expired", (9, 12));
+        let theirs = silence("theirs", "sam", "maintenance", "active", (1, 59));
+        let impostor = silence("impostor", "pat", "planned work", "active", (1, 59));
+        let all = [
+            ours_active.clone(),
+            ours_second.clone(),
+            ours_expired.clone(),
+            ours_expired_later.clone(),
+            theirs.clone(),
+            impostor.clone(),
+        ];
+        let triggered = |since| Classified::Triggered { since };
+        let acked = |since, ids: &[&str]| Classified::Acknowledged {
+            since,
+            silences: ids.iter().map(|s| s.to_string()).collect(),
+        };
+        let cases: Vec<(&str, Alert, Vec<Silence>, Classified)> = vec![
+            (
+                "never silenced",
+                alert(&LABELS, &[]),
+                vec![],
+                triggered(at(0)),
+            ),
+            (
+                "silenced by us",
+                alert(&LABELS, &["ours"]),
+                all.to_vec(),
+                acked(at(5), &["ours"]),
+            ),
+            (
+                "acknowledged twice keeps the first time",
+                alert(&LABELS, &["ours2", "ours"]),
+                all.to_vec(),
+                acked(at(5), &["ours2", "ours"]),
+            ),
+            (
+                "silenced by someone else",
+                alert(&LABELS, &["theirs"]),
+                all.to_vec(),
+                Classified::Hidden,
+            ),
+            (
+                "silenced by us and them",
+                alert(&LABELS, &["ours", "theirs"]),
+                all.to_vec(),
+                Classified::Hidden,
+            ),
+            (
+                "our user, another comment: not an ack",
+                alert(&LABELS, &["impostor"]),
+                all.to_vec(),
+                Classified::Hidden,
+            ),
+            (
+                "an unknown silence",
+                alert(&LABELS, &["gone"]),
+                all.to_vec(),
+                Classified::Hidden,
+            ),
+            (
+                "an ack that ran out re-triggers at its end (the latest one)",
+                alert(&LABELS, &[]),
+                all.to_vec(),
+                triggered(at(12)),
+            ),
+            (
+                "an expired ack on other labels does not count",
+                alert(&[("alertname", "DiskFull"), ("instance", "db2")], &[]),
+                all.to_vec(),
+                triggered(at(0)),
+            ),
+            (
+                "an expired ack from before the alert started",
+                Alert {
+                    starts_at: at(30),
+                    ..alert(&LABELS, &[])
+                },
+                vec![ours_expired.clone()],
+                triggered(at(30)),
+            ),
+            (
+                "someone else's expired silence does not re-trigger",
+                alert(&LABELS, &[]),
+                vec![silence("t", "sam", ACK_COMMENT, "expired", (2, 20))],
+                triggered(at(0)),
+            ),
+        ];
+        for (name, alert, silences, expected) in cases {
+            assert_eq!(classify(&alert, &silences, "pat"), expected, "{name}");
+        }
+
+        let mut inhibited = alert(&LABELS, &[]);
+        inhibited.status.inhibited_by = vec!["x".into()];
+        assert_eq!(classify(&inhibited, &[], "pat"), Classified::Hidden);
+        let mut muted = alert(&LABELS, &[]);
+        muted.status.muted_by = vec!["weekends".into()];
+        assert_eq!(classify(&muted, &[], "pat"), Classified::Hidden);
+    }
+
+    #[test]
+    fn matcher_table() {
+        let l = labels(&[("a", "1"), ("b", "2")]);
+        let m = |name: &str, value: &str, is_regex, is_equal| Matcher {
+            name: name.into(),
+            value: value.into(),
+            is_regex,
+            is_equal,
+        };
+        assert!(matches(&ack_matchers(&l), &l));
+        assert!(matches(&[m("a", "1", false, true)], &l));
+        assert!(!matches(&[m("a", "2", false, true)], &l));
+        assert!(matches(&[m("a", "2", false, false)], &l));
+        assert!(
+            matches(&[m("c", "", false, true)], &l),
+            "missing label is empty"
+        );
+        assert!(
+            !matches(&[m("a", "1", true, true)], &l),
+            "regex is never ours"
+        );
+        assert!(!matches(&[], &l), "no matchers never match");
+        assert_eq!(ack_matchers(&l).len(), 2);
+    }
+
+    #[test]
+    fn incident_fields() {
+        let account = AccountId::new("prom");
+        let base = Url::parse("https://am.example.com/am/").unwrap();
+        let high = vec!["critical".to_string(), "page".to_string()];
+        let settings = Settings {
+            account: &account,
+            base: &base,
+            severity_high: &high,
+        };
+        let mut a = alert(
+            &[
+                ("alertname", "DiskFull"),
+                ("instance", "db1"),
+                ("job", "node"),
+                ("severity", "Critical"),
+            ],
+            &[],
+        );
+        let incident_ = incident(&a, Status::Triggered, at(3), &settings);
+        assert_eq!(incident_.key, IncidentKey::new("prom", "fp1"));
+        assert_eq!(incident_.title, "DiskFull (instance=db1, job=node)");
+        assert_eq!(incident_.urgency, Urgency::High);
+        assert_eq!(incident_.service.as_deref(), Some("node"));
+        assert_eq!(incident_.created_at, at(0));
+        assert_eq!(incident_.status_changed_at, at(3));
+        assert_eq!(incident_.assigned_to_me_at, Some(at(0)));
+        assert_eq!(
+            incident_.web_url.as_deref(),
+            Some("https://am.example.com/am/#/alerts")
+        );
+        assert_eq!(incident_.escalation_policy.as_deref(), Some("team-db"));
+        assert_eq!(incident_.number, None);
+
+        a.annotations = labels(&[("summary", " Disk almost full on db1 ")]);
+        a.labels.insert("severity".into(), "warning".into());
+        a.labels.insert("service".into(), "postgres".into());
+        a.generator_url = Some("http://prom:9090/graph?g0.expr=x".into());
+        a.receivers.clear();
+        let incident_ = incident(&a, Status::Acknowledged, at(5), &settings);
+        assert_eq!(incident_.title, "Disk almost full on db1");
+        assert_eq!(incident_.urgency, Urgency::Low);
+        assert_eq!(incident_.service.as_deref(), Some("postgres"));
+        assert_eq!(
+            incident_.web_url.as_deref(),
+            Some("http://prom:9090/graph?g0.expr=x")
+        );
+        assert_eq!(incident_.escalation_policy, None);
+
+        let bare = alert(&[], &[]);
+        let incident_ = incident(&bare, Status::Triggered, at(0), &settings);
+        assert_eq!(incident_.title, "alert fp1");
+        assert_eq!(incident_.service, None);
+        assert_eq!(incident_.urgency, Urgency::Low);
+    }
+}

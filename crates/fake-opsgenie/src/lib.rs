@@ -1,0 +1,257 @@
+//! A fake Opsgenie: the Alert API v2 subset oncall-tray uses, served over loopback HTTP,
+//! for the Opsgenie client's tests and for demos.
+//!
+//! Spec-faithful rather than convenient: bodies follow the Opsgenie Swagger document
+//! (the conformance tests validate them against it), every response carries `took` and
+//! `requestId`, and actions are **asynchronous** as on Opsgenie: a `POST` answers
+//! `202 {result:"Request will be processed"}` and its outcome (including "Alert does not
+//! exist") is only visible through `GET /v2/alerts/requests/{requestId}`. By default a
+//! request is processed as soon as it is accepted; [`FakeOpsgenie::hold_processing`]
+//! keeps requests unprocessed (the status route answers 404 "Request not found. It might
+//! not be processed, yet.") until [`FakeOpsgenie::process_pending`].
+//!
+//! Implemented: `GET /v2/alerts` (query, offset, limit 1..100 default 20, sort, order,
+//! `paging` links), `GET /v2/alerts/{identifier}` (identifierType id|alias|tiny),
+//! `POST /v2/alerts`, `POST /v2/alerts/{identifier}/acknowledge|unacknowledge|close|snooze`
+//! and `GET /v2/alerts/requests/{requestId}`. The query language is the subset in
+//! `query.rs`; unknown terms are ignored. Authentication: `Authorization: GenieKey <key>`
+//! with a key from [`FakeOpsgenie::new`]'s list ([`API_KEY`]) or [`FakeOpsgenie::add_api_key`].
+//!
+//! Decisions where Opsgenie's documents say nothing, so the client must cope either way:
+//! acknowledging an acknowledged alert fails with "Alert is already acknowledged",
+//! un-acknowledging an unacknowledged one with "Alert is not acknowledged", and any
+//! action on a closed alert with "Alert is already closed". A snooze that ends sets
+//! `snoozed` false and keeps `snoozedUntil`; `updatedAt` becomes the end time.
+//! Un-acknowledging keeps `report.ackTime`.
+//!
+//! Time comes from a replaceable clock ([`FakeOpsgenie::set_clock`]); nothing runs on a
+//! timer (snoozes expire when observed).
+
+mod faults;
+mod query;
+mod requests;
+mod routes;
+mod server;
+mod state;
+mod types;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use chrono::{DateTime, Utc};
+
+pub use faults::{Fault, FaultKind, Route};
+pub use requests::RecordedRequest;
+pub use server::RunningFake;
+pub use types::{FakeAlert, FakeResponder, NewAlert, RequestOutcome};
+
+use crate::faults::FaultQueue;
+use crate::requests::RequestLog;
+use crate::state::{Action, State};
+
+/// The API key the fake accepts out of the box (it is public: loopback only).
+pub const API_KEY: &str = "fake-genie-key-0001";
+
+/// The fake's source of "now".
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// Cheap-to-clone handle to the fake's shared state.
+#[derive(Clone)]
+pub struct FakeOpsgenie {
+    shared: Arc<Shared>,
+}
+
+/// `std::sync::Mutex`es on purpose: every critical section is short and synchronous and
+/// none is held across an `.await` (handlers copy what they need and drop the guard).
+struct Shared {
+    state: Mutex<State>,
+    /// Read (and the guard dropped) before `state` is locked.
+    clock: Mutex<Clock>,
+    log: Mutex<RequestLog>,
+    faults: Mutex<FaultQueue>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Default for FakeOpsgenie {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeOpsgenie {
+    /// An account with no alerts that accepts [`API_KEY`].
+    pub fn new() -> Self {
+        let clock: Clock = Arc::new(Utc::now);
+        FakeOpsgenie {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::new(vec![API_KEY.to_string()])),
+                clock: Mutex::new(clock),
+                log: Mutex::new(RequestLog::default()),
+                faults: Mutex::new(FaultQueue::default()),
+            }),
+        }
+    }
+
+    pub fn add_api_key(&self, key: &str) {
+        lock(&self.shared.state).api_keys.push(key.to_string());
+    }
+
+    /// Replaces the clock (default `Utc::now`).
+    pub fn set_clock(&self, clock: Clock) {
+        *lock(&self.shared.clock) = clock;
+    }
+
+    /// Makes `paging` links point at `url` (no trailing slash) instead of the served
+    /// address, e.g. to test that a client refuses links to another origin.
+    pub fn set_public_url(&self, url: &str) {
+        let mut state = lock(&self.shared.state);
+        state.public_url = url.trim_end_matches('/').to_string();
+        state.public_url_overridden = true;
+    }
+
+    pub(crate) fn set_served_url(&self, url: &str) {
+        let mut state = lock(&self.shared.state);
+        if !state.public_url_overridden {
+            state.public_url = url.to_string();
+        }
+    }
+
+    /// Binds `addr` (use `127.0.0.1:0`) and serves until [`RunningFake::shutdown`] or drop.
+    pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
+        server::serve(self.clone(), addr).await
+    }
+
+    // ----- what happens elsewhere -----
+
+    /// Creates an alert as an integration would and returns its id; with the alias of an
+    /// open alert, that alert's `count` grows instead and its id is returned.
+    pub fn create_alert(&self, new: NewAlert) -> String {
+        self.with_state(|state, now| state.create(new, now))
+    }
+
+    /// Acknowledges as `user` would from the web UI or phone.
+    ///
+    /// # Panics
+    /// If the alert does not exist, is closed or is already acknowledged.
+    pub fn acknowledge_elsewhere(&self, id: &str, user: &str) {
+        self.elsewhere(id, Action::Acknowledge, user, "acknowledge_elsewhere");
+    }
+
+    /// Withdraws an acknowledgement as `user` would.
+    ///
+    /// # Panics
+    /// If the alert does not exist, is closed or is not acknowledged.
+    pub fn unacknowledge_elsewhere(&self, id: &str, user: &str) {
+        self.elsewhere(id, Action::Unacknowledge, user, "unacknowledge_elsewhere");
+    }
+
+    /// Snoozes until `until` as `user` would.
+    ///
+    /// # Panics
+    /// If the alert does not exist or is closed.
+    pub fn snooze_elsewhere(&self, id: &str, until: DateTime<Utc>, user: &str) {
+        self.elsewhere(id, Action::Snooze(until), user, "snooze_elsewhere");
+    }
+
+    /// Closes as the monitoring integration would.
+    ///
+    /// # Panics
+    /// If the alert does not exist or is already closed.
+    pub fn close(&self, id: &str) {
+        self.elsewhere(id, Action::Close, state::INTEGRATION_NAME, "close");
+    }
+
+    /// Marks the alert seen; only `isSeen` and `updatedAt` change.
+    ///
+    /// # Panics
+    /// If the alert does not exist.
+    pub fn mark_seen(&self, id: &str) {
+        let found = self.with_state(|state, now| state.mark_seen(id, now));
+        assert!(found, "FakeOpsgenie::mark_seen({id}): no such alert");
+    }
+
+    fn elsewhere(&self, id: &str, action: Action, user: &str, what: &str) {
+        self.with_state(|state, now| state.act_elsewhere(id, action, user, now))
+            .unwrap_or_else(|e| panic!("FakeOpsgenie::{what}({id}): {e}"));
+    }
+
+    // ----- asynchronous processing -----
+
+    /// While held, accepted requests stay unprocessed: their status is 404 "not processed
+    /// yet" and the alerts do not change. Releasing processes everything pending.
+    pub fn hold_processing(&self, hold: bool) {
+        self.with_state(|state, now| {
+            state.hold = hold;
+            if !hold {
+                state.process_pending(now);
+            }
+        });
+    }
+
+    /// Processes every accepted request now (also while held).
+    pub fn process_pending(&self) {
+        self.with_state(|state, now| state.process_pending(now));
+    }
+
+    /// The outcome of a processed request.
+    pub fn request_outcome(&self, request_id: &str) -> Option<RequestOutcome> {
+        self.with_state(|state, _| state.request(request_id).cloned())
+    }
+
+    // ----- inspection -----
+
+    pub fn alert(&self, id: &str) -> Option<FakeAlert> {
+        self.with_state(|state, _| state.alert(id))
+    }
+
+    /// Every alert, in creation order.
+    pub fn alerts(&self) -> Vec<FakeAlert> {
+        self.with_state(|state, _| state.alerts())
+    }
+
+    /// Every API request received, in order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).all()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// Queues a fault; queued faults are consumed in order by the requests they match.
+    pub fn inject(&self, fault: Fault) {
+        lock(&self.shared.faults).push(fault);
+    }
+
+    // ----- internals shared with the routes -----
+
+    /// Now, to the millisecond (Opsgenie's timestamps have milliseconds).
+    pub(crate) fn now(&self) -> DateTime<Utc> {
+        let clock = lock(&self.shared.clock).clone();
+        let now = clock();
+        DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
+    }
+
+    /// Runs `f` on the state after expiring snoozes.
+    pub(crate) fn with_state<R>(&self, f: impl FnOnce(&mut State, DateTime<Utc>) -> R) -> R {
+        let now = self.now();
+        let mut state = lock(&self.shared.state);
+        state.expire_snoozes(now);
+        f(&mut state, now)
+    }
+
+    pub(crate) fn record(&self, request: RecordedRequest) -> u64 {
+        lock(&self.shared.log).push(request)
+    }
+
+    pub(crate) fn set_status(&self, seq: u64, status: u16) {
+        lock(&self.shared.log).set_status(seq, status);
+    }
+
+    pub(crate) fn take_fault(&self, route: Option<Route>) -> Option<FaultKind> {
+        lock(&self.shared.faults).take(route)
+    }
+}

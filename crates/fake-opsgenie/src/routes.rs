@@ -1,0 +1,455 @@
+//! The HTTP surface: the router, the front middleware every request passes through (log,
+//! fault, authenticate) and the handlers.
+
+use std::collections::HashMap;
+use std::future::pending;
+
+use axum::body::{to_bytes, Body, Bytes};
+use axum::extract::{Path, Query as QueryParams, Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use crate::faults::{self, FaultAction, Route};
+use crate::query::Query;
+use crate::requests::RecordedRequest;
+use crate::server::ConnectionKill;
+use crate::state::{alert_json, outcome_json, Action, IdentifierType, Queued};
+use crate::types::{FakeResponder, NewAlert};
+use crate::FakeOpsgenie;
+
+const MAX_REQUEST_BODY: usize = 1024 * 1024;
+/// What every response reports as `took` (seconds).
+const TOOK: f64 = 0.003;
+
+pub(crate) fn router(fake: FakeOpsgenie) -> Router {
+    Router::new()
+        .route("/v2/alerts", get(list).post(create))
+        .route("/v2/alerts/requests/{request_id}", get(request_status))
+        .route("/v2/alerts/{identifier}", get(get_one))
+        .route("/v2/alerts/{identifier}/{action}", post(act))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(fake.clone(), front))
+        .with_state(fake)
+}
+
+/// The request id every response carries, put into the request by `front`.
+#[derive(Clone)]
+struct RequestId(String);
+
+/// An `ErrorResponse` body with that status.
+pub(crate) fn error_body(status: StatusCode, message: &str, request_id: &str) -> Response {
+    (
+        status,
+        Json(json!({ "message": message, "took": TOOK, "requestId": request_id })),
+    )
+        .into_response()
+}
+
+async fn not_found(request: Request) -> Response {
+    error_body(
+        StatusCode::NOT_FOUND,
+        "Could not find the resource",
+        &rid(&request),
+    )
+}
+
+fn rid(request: &Request) -> String {
+    request
+        .extensions()
+        .get::<RequestId>()
+        .map(|r| r.0.clone())
+        .unwrap_or_default()
+}
+
+fn classify(method: &Method, path: &str) -> Option<Route> {
+    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match (method.clone(), segments.as_slice()) {
+        (Method::GET, ["v2", "alerts"]) => Some(Route::ListAlerts),
+        (Method::POST, ["v2", "alerts"]) => Some(Route::CreateAlert),
+        (Method::GET, ["v2", "alerts", "requests", _]) => Some(Route::RequestStatus),
+        (Method::GET, ["v2", "alerts", _]) => Some(Route::GetAlert),
+        (Method::POST, ["v2", "alerts", _, _]) => Some(Route::AlertAction),
+        _ => None,
+    }
+}
+
+/// Logs the request, applies a matching fault, checks the API key, then serves.
+async fn front(State(fake): State<FakeOpsgenie>, request: Request, next: Next) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let route = classify(&parts.method, parts.uri.path());
+    let (bytes, too_large) = match to_bytes(body, MAX_REQUEST_BODY).await {
+        Ok(bytes) => (bytes, false),
+        Err(_) => (Bytes::new(), true),
+    };
+    let seq = fake.record(RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        query: parts.uri.query().unwrap_or("").to_string(),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_string(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body: String::from_utf8_lossy(&bytes).into_owned(),
+        status: 0,
+    });
+    let request_id = fake.with_state(|state, _| state.new_request_id());
+    parts.extensions.insert(RequestId(request_id.clone()));
+    let kill = parts.extensions.get::<ConnectionKill>().cloned();
+    let mut response = match fake
+        .take_fault(route)
+        .map(|kind| faults::action(&kind, &request_id))
+    {
+        Some(FaultAction::Respond(response)) => response,
+        Some(FaultAction::DropConnection) => match kill {
+            Some(ConnectionKill(token)) => {
+                token.cancel();
+                return pending().await;
+            }
+            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
+        Some(FaultAction::DelayThenServe(delay)) => {
+            tokio::time::sleep(delay).await;
+            serve(&fake, next, parts, bytes, too_large, &request_id).await
+        }
+        None => serve(&fake, next, parts, bytes, too_large, &request_id).await,
+    };
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&request_id) {
+        headers.insert("x-request-id", value);
+    }
+    headers.insert("x-response-time", HeaderValue::from_static("3ms"));
+    fake.set_status(seq, response.status().as_u16());
+    response
+}
+
+async fn serve(
+    fake: &FakeOpsgenie,
+    next: Next,
+    parts: axum::http::request::Parts,
+    bytes: Bytes,
+    too_large: bool,
+    request_id: &str,
+) -> Response {
+    let key = parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("GenieKey "))
+        .map(str::trim)
+        .unwrap_or("");
+    let known = fake.with_state(|state, _| state.api_keys.iter().any(|k| k == key));
+    if !known {
+        return error_body(
+            StatusCode::UNAUTHORIZED,
+            "Could not authenticate",
+            request_id,
+        );
+    }
+    if too_large {
+        return error_body(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request is too large",
+            request_id,
+        );
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
+}
+
+fn unprocessable(message: &str, request_id: &str) -> Response {
+    error_body(StatusCode::UNPROCESSABLE_ENTITY, message, request_id)
+}
+
+async fn list(
+    State(fake): State<FakeOpsgenie>,
+    QueryParams(params): QueryParams<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let rid = rid(&request);
+    let offset = match params.get("offset").map(|o| o.parse::<usize>()) {
+        None => 0,
+        Some(Ok(o)) => o,
+        Some(Err(_)) => return unprocessable("offset must be a non-negative integer", &rid),
+    };
+    let limit = match params.get("limit").map(|l| l.parse::<usize>()) {
+        None => 20,
+        Some(Ok(l)) if (1..=100).contains(&l) => l,
+        Some(_) => return unprocessable("limit must be between 1 and 100", &rid),
+    };
+    let sort = params
+        .get("sort")
+        .map(String::as_str)
+        .unwrap_or("createdAt");
+    let order = params.get("order").map(String::as_str).unwrap_or("desc");
+    if order != "asc" && order != "desc" {
+        return unprocessable("order must be asc or desc", &rid);
+    }
+    let query_text = params.get("query").cloned().unwrap_or_default();
+    let query = Query::parse(&query_text);
+    let (found, base) = fake.with_state(|state, _| {
+        (
+            state.search(&query, sort, order == "asc"),
+            state.public_url.clone(),
+        )
+    });
+    let total = found.len();
+    let data: Vec<Value> = found
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|a| alert_json(a, false))
+        .collect();
+    let link = |offset: usize| {
+        let mut url = format!("{base}/v2/alerts?");
+        url.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("query", &query_text)
+                .append_pair("offset", &offset.to_string())
+                .append_pair("limit", &limit.to_string())
+                .append_pair("sort", sort)
+                .append_pair("order", order)
+                .finish(),
+        );
+        url
+    };
+    let mut paging = serde_json::Map::new();
+    paging.insert("first".into(), json!(link(0)));
+    let last = if total == 0 {
+        0
+    } else {
+        (total - 1) / limit * limit
+    };
+    paging.insert("last".into(), json!(link(last)));
+    if offset + limit < total {
+        paging.insert("next".into(), json!(link(offset + limit)));
+    }
+    if offset > 0 {
+        paging.insert("prev".into(), json!(link(offset.saturating_sub(limit))));
+    }
+    let mut response = Json(json!({
+        "data": data,
+        "paging": paging,
+        "took": TOOK,
+        "requestId": rid,
+    }))
+    .into_response();
+    let headers = response.headers_mut();
+    for (name, key) in [
+        ("x-paging-first", "first"),
+        ("x-paging-last", "last"),
+        ("x-paging-next", "next"),
+        ("x-paging-prev", "prev"),
+    ] {
+        if let Some(value) = paging.get(key).and_then(Value::as_str) {
+            if let Ok(value) = HeaderValue::from_str(value) {
+                headers.insert(name, value);
+            }
+        }
+    }
+    response
+}
+
+fn identifier_type(params: &HashMap<String, String>) -> Option<IdentifierType> {
+    IdentifierType::parse(params.get("identifierType").map(String::as_str))
+}
+
+async fn get_one(
+    State(fake): State<FakeOpsgenie>,
+    Path(identifier): Path<String>,
+    QueryParams(params): QueryParams<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let rid = rid(&request);
+    let Some(kind) = identifier_type(&params) else {
+        return unprocessable("identifierType must be one of id, alias, tiny", &rid);
+    };
+    match fake.with_state(|state, _| state.find(&identifier, kind).cloned()) {
+        Some(alert) => Json(json!({
+            "data": alert_json(&alert, true),
+            "took": TOOK,
+            "requestId": rid,
+        }))
+        .into_response(),
+        None => error_body(StatusCode::NOT_FOUND, "Alert does not exist", &rid),
+    }
+}
+
+fn accepted(request_id: &str) -> Response {
+    (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "result": "Request will be processed",
+            "took": TOOK,
+            "requestId": request_id,
+        })),
+    )
+        .into_response()
+}
+
+/// A JSON object body, or an empty one. `Err` for anything else.
+fn object_body(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, ()> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(serde_json::Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(()),
+    }
+}
+
+fn string_field(body: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
+    body.get(name).and_then(Value::as_str).map(str::to_string)
+}
+
+async fn create(State(fake): State<FakeOpsgenie>, request: Request) -> Response {
+    let rid = rid(&request);
+    let Ok(bytes) = to_bytes(request.into_body(), MAX_REQUEST_BODY).await else {
+        return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
+    };
+    let Ok(body) = object_body(&bytes) else {
+        return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
+    };
+    let Some(message) = string_field(&body, "message").filter(|m| !m.trim().is_empty()) else {
+        return unprocessable("Message can not be empty.", &rid);
+    };
+    let priority = string_field(&body, "priority");
+    if let Some(p) = &priority {
+        if !matches!(p.as_str(), "P1" | "P2" | "P3" | "P4" | "P5") {
+            return unprocessable("Priority should be one of [P1, P2, P3, P4, P5]", &rid);
+        }
+    }
+    let responders = body
+        .get("responders")
+        .and_then(Value::as_array)
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|r| {
+                    let kind = r.get("type")?.as_str()?.to_string();
+                    let name = r
+                        .get("name")
+                        .or_else(|| r.get("username"))
+                        .and_then(Value::as_str);
+                    let id = r.get("id").and_then(Value::as_str);
+                    let name = name.or(id)?.to_string();
+                    let id = id
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("{kind}-{name}"));
+                    Some(FakeResponder { kind, id, name })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let new = NewAlert {
+        message,
+        alias: string_field(&body, "alias"),
+        description: string_field(&body, "description").unwrap_or_default(),
+        priority,
+        tags: body
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| {
+                t.iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        responders,
+        source: string_field(&body, "source"),
+    };
+    fake.with_state(|state, now| {
+        state.accept(
+            Queued {
+                request_id: rid.clone(),
+                identifier: String::new(),
+                identifier_type: IdentifierType::Id,
+                action: Action::Create(new),
+                user: string_field(&body, "user"),
+            },
+            now,
+        )
+    });
+    accepted(&rid)
+}
+
+async fn act(
+    State(fake): State<FakeOpsgenie>,
+    Path((identifier, action)): Path<(String, String)>,
+    QueryParams(params): QueryParams<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    let rid = rid(&request);
+    let Some(kind) = identifier_type(&params) else {
+        return unprocessable("identifierType must be one of id, alias, tiny", &rid);
+    };
+    let Ok(bytes) = to_bytes(request.into_body(), MAX_REQUEST_BODY).await else {
+        return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
+    };
+    let Ok(body) = object_body(&bytes) else {
+        return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
+    };
+    let now = fake.now();
+    let action = match action.as_str() {
+        "acknowledge" => Action::Acknowledge,
+        "unacknowledge" => Action::Unacknowledge,
+        "close" => Action::Close,
+        "snooze" => {
+            let end = string_field(&body, "endTime")
+                .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&Utc));
+            match end {
+                None => return unprocessable("endTime should be provided as a date-time", &rid),
+                Some(end) if end <= now => {
+                    return unprocessable("endTime should be in the future", &rid)
+                }
+                Some(end) => Action::Snooze(end),
+            }
+        }
+        _ => return error_body(StatusCode::NOT_FOUND, "Could not find the resource", &rid),
+    };
+    fake.with_state(|state, now| {
+        state.accept(
+            Queued {
+                request_id: rid.clone(),
+                identifier,
+                identifier_type: kind,
+                action,
+                user: string_field(&body, "user"),
+            },
+            now,
+        )
+    });
+    accepted(&rid)
+}
+
+async fn request_status(
+    State(fake): State<FakeOpsgenie>,
+    Path(request_id): Path<String>,
+    request: Request,
+) -> Response {
+    let rid = rid(&request);
+    match fake.request_outcome(&request_id) {
+        Some(outcome) => Json(json!({
+            "data": outcome_json(&outcome),
+            "took": TOOK,
+            "requestId": rid,
+        }))
+        .into_response(),
+        None => error_body(
+            StatusCode::NOT_FOUND,
+            "Request not found. It might not be processed, yet.",
+            &rid,
+        ),
+    }
+}

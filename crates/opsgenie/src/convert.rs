@@ -1,0 +1,283 @@
+//! Opsgenie alerts → [`Incident`]s, and the one subtle part: `status_changed_at`.
+//!
+//! # Why `status_changed_at` needs care
+//! The engine rings once per trigger *episode*, identified by `status_changed_at` (and
+//! `assigned_to_me_at`). An alert that goes back to needing attention (un-acknowledged,
+//! or its snooze ended) must therefore get a **later** time, or nobody is paged again;
+//! and an alert that did not change must keep **the same** time, or it rings twice.
+//! Opsgenie has no "last status change" field, so the time is derived:
+//! - Acknowledged (acknowledged, or snoozed): `createdAt + report.ackTime`, else
+//!   `updatedAt`, else `createdAt`. (Acknowledged episodes never ring; only stability
+//!   matters.)
+//! - Triggered: the latest of `createdAt`, the end of an expired snooze (`snoozedUntil`
+//!   while `snoozed` is false) and the acknowledgement time `createdAt + report.ackTime`
+//!   of an alert that is no longer acknowledged. Opsgenie keeps no un-acknowledge time,
+//!   so for such an alert `updatedAt` (never earlier than the un-acknowledgement) is used.
+//!   `lastOccurredAt` is not used: a repeat of an open alert (`count` + 1) is not a new
+//!   page on Opsgenie either, and a closed alert that fires again is a *new* alert (new
+//!   id), which pages anyway.
+//!
+//! `updatedAt` also moves for changes that are no status change (a note, a tag, someone
+//! viewing it), so [`Episodes`] pins the time first computed for a status and keeps it
+//! while the status stays, unless a stable field proves a new episode (a later snooze
+//! end or acknowledgement). When the status changes, the new time is at least 1 ms after
+//! the previous one. The pins live in memory: after a restart, an alert that was
+//! un-acknowledged *and then edited* may ring once more — a repeat, never a miss.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use oncall_model::{AccountId, Incident, IncidentKey, Person, Status, Urgency};
+
+use crate::wire::Alert;
+
+/// The last status and time reported per alert id.
+#[derive(Debug, Default)]
+pub(crate) struct Episodes {
+    pinned: HashMap<String, (Status, DateTime<Utc>)>,
+}
+
+impl Episodes {
+    /// The `status_changed_at` to report for `alert` now, remembering it.
+    pub fn status_changed_at(&mut self, alert: &Alert, status: Status) -> DateTime<Utc> {
+        let (stable, volatile) = derived(alert, status);
+        let chosen = match self.pinned.get(&alert.id) {
+            Some((seen, at)) if *seen == status && stable <= *at => *at,
+            Some((_, at)) => stable.max(volatile).max(*at + Duration::milliseconds(1)),
+            None => stable.max(volatile),
+        };
+        self.pinned.insert(alert.id.clone(), (status, chosen));
+        chosen
+    }
+
+    /// Forgets alerts that are not open any more.
+    pub fn retain(&mut self, open: &std::collections::HashSet<String>) {
+        self.pinned.retain(|id, _| open.contains(id));
+    }
+}
+
+/// (time from fields that never move without a status change, time from `updatedAt`).
+fn derived(alert: &Alert, status: Status) -> (DateTime<Utc>, DateTime<Utc>) {
+    let created = alert.created_at;
+    let acked_at = alert
+        .report
+        .as_ref()
+        .and_then(|r| r.ack_time)
+        .map(|ms| created + Duration::milliseconds(ms.max(0)));
+    let updated = alert.updated_at.unwrap_or(created).max(created);
+    match status {
+        Status::Acknowledged => {
+            let at = match acked_at {
+                Some(at) if alert.acknowledged => at,
+                _ => updated,
+            };
+            (at, at)
+        }
+        _ => {
+            let mut stable = created;
+            if let Some(end) = alert.snoozed_until.filter(|_| !alert.snoozed) {
+                stable = stable.max(end);
+            }
+            let mut volatile = created;
+            if let Some(at) = acked_at {
+                stable = stable.max(at);
+                volatile = updated;
+            }
+            (stable, volatile)
+        }
+    }
+}
+
+/// The incident for an open alert, `None` for a closed one.
+pub(crate) fn incident(
+    account: &AccountId,
+    alert: &Alert,
+    high_priorities: &[String],
+    episodes: &mut Episodes,
+) -> Option<Incident> {
+    if alert
+        .status
+        .as_deref()
+        .is_some_and(|s| s.eq_ignore_ascii_case("closed"))
+    {
+        return None;
+    }
+    let status = if alert.acknowledged || alert.snoozed {
+        Status::Acknowledged
+    } else {
+        Status::Triggered
+    };
+    let urgency = match &alert.priority {
+        Some(p) if high_priorities.iter().any(|h| h.eq_ignore_ascii_case(p)) => Urgency::High,
+        _ => Urgency::Low,
+    };
+    let owner = alert
+        .owner
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty());
+    Some(Incident {
+        key: IncidentKey {
+            account: account.clone(),
+            id: alert.id.clone(),
+        },
+        number: alert.tiny_id.as_deref().and_then(|t| t.parse().ok()),
+        title: alert
+            .message
+            .clone()
+            .filter(|m| !m.trim().is_empty())
+            .unwrap_or_else(|| {
+                format!(
+                    "Opsgenie alert {}",
+                    alert.tiny_id.as_deref().unwrap_or(&alert.id)
+                )
+            }),
+        status,
+        urgency,
+        service: service(alert),
+        created_at: alert.created_at,
+        status_changed_at: episodes.status_changed_at(alert, status),
+        // The web UI's address needs the customer's Opsgenie domain, which the API does
+        // not tell.
+        web_url: None,
+        assignees: owner
+            .map(|o| {
+                vec![Person {
+                    id: o.to_string(),
+                    name: o.to_string(),
+                }]
+            })
+            .unwrap_or_default(),
+        // The account's query defines "mine": everything it returns is.
+        assigned_to_me_at: Some(alert.created_at),
+        escalation_policy: None,
+        priority: alert.priority.clone(),
+    })
+}
+
+/// `source` when it names something; Opsgenie fills it with the sender's IP address
+/// when the creator gave none, which names nothing, so then the first tag.
+fn service(alert: &Alert) -> Option<String> {
+    let source = alert.source.as_deref().map(str::trim).unwrap_or("");
+    if !source.is_empty() && source.parse::<std::net::IpAddr>().is_err() {
+        return Some(source.to_string());
+    }
+    alert
+        .tags
+        .iter()
+        .map(|t| t.trim())
+        .find(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::Report;
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn alert() -> Alert {
+        Alert {
+            id: "a1".into(),
+            tiny_id: Some("42".into()),
+            message: Some("Disk full".into()),
+            status: Some("open".into()),
+            acknowledged: false,
+            snoozed: false,
+            snoozed_until: None,
+            created_at: t("2024-05-01T09:00:00Z"),
+            updated_at: Some(t("2024-05-01T09:00:00Z")),
+            source: Some("10.0.0.7".into()),
+            owner: None,
+            priority: Some("P2".into()),
+            tags: vec!["db".into()],
+            report: None,
+        }
+    }
+
+    fn check(episodes: &mut Episodes, alert: &Alert) -> (Status, DateTime<Utc>) {
+        let i = incident(
+            &AccountId::new("ops"),
+            alert,
+            &["P1".into(), "P2".into()],
+            episodes,
+        )
+        .expect("open");
+        (i.status, i.status_changed_at)
+    }
+
+    #[test]
+    fn fields_convert() {
+        let mut e = Episodes::default();
+        let i = incident(&AccountId::new("ops"), &alert(), &["P1".into()], &mut e).unwrap();
+        assert_eq!(i.number, Some(42));
+        assert_eq!(i.urgency, Urgency::Low);
+        assert_eq!(
+            i.service.as_deref(),
+            Some("db"),
+            "an IP source names nothing"
+        );
+        assert_eq!(i.assigned_to_me_at, Some(i.created_at));
+        let mut closed = alert();
+        closed.status = Some("closed".into());
+        assert!(incident(&AccountId::new("ops"), &closed, &[], &mut e).is_none());
+    }
+
+    #[test]
+    fn unacknowledge_and_snooze_end_start_later_episodes_and_edits_do_not() {
+        let mut e = Episodes::default();
+        let mut a = alert();
+        let (s, first) = check(&mut e, &a);
+        assert_eq!((s, first), (Status::Triggered, a.created_at));
+        // Seen in the web UI: updatedAt moves, the episode does not.
+        a.updated_at = Some(t("2024-05-01T09:01:00Z"));
+        assert_eq!(check(&mut e, &a), (Status::Triggered, first));
+        // Acknowledged after 2 minutes.
+        a.acknowledged = true;
+        a.report = Some(Report {
+            ack_time: Some(120_000),
+        });
+        a.updated_at = Some(t("2024-05-01T09:02:00Z"));
+        let (s, acked) = check(&mut e, &a);
+        assert_eq!(
+            (s, acked),
+            (Status::Acknowledged, t("2024-05-01T09:02:00Z"))
+        );
+        // Un-acknowledged at 09:05: a new, later episode that stays put.
+        a.acknowledged = false;
+        a.updated_at = Some(t("2024-05-01T09:05:00Z"));
+        let (s, again) = check(&mut e, &a);
+        assert_eq!((s, again), (Status::Triggered, t("2024-05-01T09:05:00Z")));
+        a.updated_at = Some(t("2024-05-01T09:06:00Z"));
+        assert_eq!(check(&mut e, &a).1, again);
+        // Snoozed, then the snooze ends at 10:00.
+        a.snoozed = true;
+        a.snoozed_until = Some(t("2024-05-01T10:00:00Z"));
+        assert_eq!(check(&mut e, &a).0, Status::Acknowledged);
+        a.snoozed = false;
+        a.updated_at = Some(t("2024-05-01T10:00:00Z"));
+        let (s, woke) = check(&mut e, &a);
+        assert_eq!((s, woke), (Status::Triggered, t("2024-05-01T10:00:00Z")));
+        // Without the pins (a restart) the same alert gets a time at least as late.
+        assert!(check(&mut Episodes::default(), &a).1 >= woke);
+    }
+
+    #[test]
+    fn a_status_change_always_moves_time_forward() {
+        let mut e = Episodes::default();
+        let mut a = alert();
+        a.snoozed = true;
+        a.snoozed_until = Some(t("2024-05-01T11:00:00Z"));
+        a.updated_at = Some(t("2024-05-01T09:30:00Z"));
+        let (_, snoozed) = check(&mut e, &a);
+        // The fields claim nothing newer than the snooze (a snooze cancelled early).
+        a.snoozed = false;
+        a.snoozed_until = None;
+        let (s, woke) = check(&mut e, &a);
+        assert_eq!(s, Status::Triggered);
+        assert!(woke > snoozed, "{woke} > {snoozed}");
+    }
+}

@@ -1,0 +1,248 @@
+//! Turning what went wrong into the caller's vocabulary.
+//!
+//! [`ClientError`] is a bad configuration, found once when the client is built.
+//! Everything later becomes an [`oncall_model::ProviderError`], sorted by what the caller
+//! must do about it. Decoding is kept apart from the HTTP plumbing so that it can be
+//! tested on plain tables of status and body.
+//!
+//! No message built here contains a request header: the API key lives in one.
+
+use std::error::Error as _;
+use std::time::Duration;
+
+use oncall_model::{InsecureUrl, ProviderError};
+use reqwest::header::{HeaderMap, LOCATION};
+use serde_json::Value;
+
+/// Why a [`crate::OpsgenieClient`] could not be built from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClientError {
+    #[error("the Opsgenie base URL is not allowed: {0}")]
+    InsecureUrl(#[from] InsecureUrl),
+    /// The URL itself is not repeated, as it may hold a password.
+    #[error("the Opsgenie base URL must not contain a user name, password, query or fragment")]
+    UrlHasExtras,
+    #[error("the Opsgenie base URL `{0}` cannot take API paths")]
+    CannotBeABase(String),
+    /// Never names the key's value.
+    #[error("the Opsgenie API key is empty or contains characters that cannot be sent in an HTTP header")]
+    InvalidApiKey,
+    #[error("request_timeout and confirm_timeout must be longer than zero")]
+    ZeroTimeout,
+    #[error("could not set up the HTTP client: {0}")]
+    Http(String),
+}
+
+/// Server-provided text is cut to this many characters.
+const MAX_MESSAGE_CHARS: usize = 400;
+
+/// Opsgenie's `ErrorResponse` message (`{"message":"…","took":…,"requestId":"…"}`), or
+/// `None` for anything else (no body, HTML, JSON of another shape).
+pub(crate) fn error_message(body: &[u8]) -> Option<String> {
+    let value: Value = serde_json::from_slice(body).ok()?;
+    value
+        .get("message")?
+        .as_str()
+        .and_then(non_empty)
+        .map(|t| truncate(&t))
+}
+
+/// Decodes a response that was not a success.
+pub(crate) fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+    let server_text = error_message(body);
+    match status {
+        300..=399 => {
+            let target = headers
+                .get(LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| truncate(v.trim()))
+                .unwrap_or_else(|| "another location".to_owned());
+            ProviderError::Rejected {
+                status,
+                code: None,
+                message: format!(
+                    "the server redirected to {target}; refusing to follow with credentials \
+                     (check the account's API URL)"
+                ),
+            }
+        }
+        401 => ProviderError::Unauthorized {
+            status,
+            message: server_text.unwrap_or_else(|| {
+                "the API key was not accepted (wrong key or disabled integration)".to_owned()
+            }),
+        },
+        403 => ProviderError::Unauthorized {
+            status,
+            message: server_text.unwrap_or_else(|| {
+                "the API key lacks the access rights for this request".to_owned()
+            }),
+        },
+        // Opsgenie documents no reset header (only `X-RateLimit-Period-In-Sec`, the
+        // length of the window, not the time left in it), so the engine's backoff decides.
+        429 => ProviderError::RateLimited { retry_after: None },
+        408 | 500..=599 => ProviderError::Unavailable {
+            message: with_server_text(status, server_text),
+        },
+        400..=499 => ProviderError::Rejected {
+            status,
+            code: None,
+            message: server_text.unwrap_or_else(|| status_line(status)),
+        },
+        _ => ProviderError::Malformed {
+            message: format!("unexpected HTTP status {status}"),
+        },
+    }
+}
+
+/// A transport failure (no HTTP response, or the body broke off) as a short message.
+///
+/// reqwest's own `Display` names the URL; only the innermost cause is used (an I/O or
+/// protocol error such as "Connection refused"), which never holds a header.
+pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
+    let what = if err.is_timeout() {
+        "the request timed out"
+    } else if err.is_connect() {
+        "could not connect"
+    } else if err.is_body() || err.is_decode() {
+        "the connection broke while reading the response"
+    } else {
+        "the connection failed"
+    };
+    let mut innermost = None;
+    let mut next = err.source();
+    while let Some(cause) = next {
+        innermost = Some(cause);
+        next = cause.source();
+    }
+    let message = match innermost {
+        Some(cause) => format!("{what}: {}", truncate(&cause.to_string())),
+        None => what.to_owned(),
+    };
+    ProviderError::Unavailable { message }
+}
+
+/// The whole exchange took longer than the configured budget.
+pub(crate) fn timed_out(budget: Duration) -> ProviderError {
+    ProviderError::Unavailable {
+        message: format!("no complete answer within {} ms", budget.as_millis()),
+    }
+}
+
+/// A success response whose body could not be used.
+pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
+    ProviderError::Malformed {
+        message: truncate(&what.to_string()),
+    }
+}
+
+fn with_server_text(status: u16, text: Option<String>) -> String {
+    match text {
+        Some(text) => format!("{}: {text}", status_line(status)),
+        None => status_line(status),
+    }
+}
+
+fn status_line(status: u16) -> String {
+    match reqwest::StatusCode::from_u16(status)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+    {
+        Some(reason) => format!("HTTP {status} {reason}"),
+        None => format!("HTTP {status}"),
+    }
+}
+
+fn non_empty(text: &str) -> Option<String> {
+    let text = text.trim();
+    (!text.is_empty()).then(|| text.to_owned())
+}
+
+fn truncate(text: &str) -> String {
+    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(status: u16, body: &str, expected: ProviderError) {
+        assert_eq!(
+            decode_error(status, &HeaderMap::new(), body.as_bytes()),
+            expected,
+            "{status} {body}"
+        );
+    }
+
+    const HTML: &str = "<html><body><h1>502 Bad Gateway</h1></body></html>";
+
+    #[test]
+    fn statuses_sorted_by_what_to_do() {
+        check(
+            401,
+            r#"{"message":"Could not authenticate","took":0.0,"requestId":"r"}"#,
+            ProviderError::Unauthorized {
+                status: 401,
+                message: "Could not authenticate".into(),
+            },
+        );
+        assert!(matches!(
+            decode_error(403, &HeaderMap::new(), b""),
+            ProviderError::Unauthorized { status: 403, .. }
+        ));
+        check(429, "", ProviderError::RateLimited { retry_after: None });
+        check(
+            502,
+            HTML,
+            ProviderError::Unavailable {
+                message: "HTTP 502 Bad Gateway".into(),
+            },
+        );
+        check(
+            500,
+            r#"{"message":"Internal Server Error","took":0.0,"requestId":"r"}"#,
+            ProviderError::Unavailable {
+                message: "HTTP 500 Internal Server Error: Internal Server Error".into(),
+            },
+        );
+        for status in [402, 404, 422] {
+            check(
+                status,
+                r#"{"message":"Alert does not exist","took":0.0,"requestId":"r"}"#,
+                ProviderError::Rejected {
+                    status,
+                    code: None,
+                    message: "Alert does not exist".into(),
+                },
+            );
+        }
+        check(
+            404,
+            HTML,
+            ProviderError::Rejected {
+                status: 404,
+                code: None,
+                message: "HTTP 404 Not Found".into(),
+            },
+        );
+        let redirect = decode_error(302, &HeaderMap::new(), b"");
+        assert!(
+            redirect.to_string().contains("refusing to follow"),
+            "{redirect}"
+        );
+    }
+
+    #[test]
+    fn long_server_text_is_cut() {
+        let body = format!(r#"{{"message":"{}"}}"#, "x".repeat(5000));
+        let ProviderError::Rejected { message, .. } =
+            decode_error(422, &HeaderMap::new(), body.as_bytes())
+        else {
+            panic!("expected Rejected")
+        };
+        assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+}

@@ -1,0 +1,42 @@
+//! The Opsgenie Alert API v2 client of oncall-tray: an [`oncall_model::Provider`] for one
+//! Opsgenie account (one API integration key).
+//!
+//! Atlassian has announced Opsgenie's end of support. Everything Opsgenie-specific lives
+//! in this crate (and its fake); removing the provider means removing the two crates and
+//! the one place that builds an [`OpsgenieClient`] from the config.
+//!
+//! # What the client does
+//! - `identify`: one `GET /v2/alerts?limit=1` with the account's query to prove the key
+//!   (and the query); integration keys have no user, so the identity is the account.
+//! - `open_incidents`: `GET /v2/alerts` with the account's query, 100 per page, oldest
+//!   first, following `paging.next` (only to the base URL's origin) to the end,
+//!   de-duplicated. Either the whole list or an error. `status_changed_at` is derived so
+//!   that un-acknowledged alerts and ended snoozes page again (see `convert.rs`).
+//! - `act`: acknowledge, unacknowledge, close (resolve) and snooze are asynchronous on
+//!   Opsgenie (202 + `requestId`); each is confirmed through
+//!   `GET /v2/alerts/requests/{id}` before it is reported, within `confirm_timeout`.
+//! - `on_calls`: nothing (an integration key has no user to be on call).
+//!
+//! # What it deliberately does not do
+//! No retries (the engine owns them), no parallel requests (one in flight per client;
+//! share one client per account), no redirects, no plain HTTP except to loopback.
+//!
+//! # Secrets
+//! The key is only ever in the `Authorization: GenieKey …` header, marked sensitive. No
+//! error, `Debug` output or log line of this crate contains it.
+
+mod config;
+mod convert;
+mod errors;
+mod http;
+mod provider;
+mod wire;
+
+pub use config::{
+    OpsgenieConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY,
+    DEFAULT_REQUEST_TIMEOUT, EU_API, US_API,
+};
+pub use errors::ClientError;
+pub use provider::OpsgenieClient;
+/// Re-exported so that callers can build a config without naming `secrecy`.
+pub use secrecy::SecretString;
