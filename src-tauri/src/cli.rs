@@ -86,7 +86,7 @@ pub struct AddAccount {
     /// The incident service.
     #[arg(long, value_enum)]
     pub provider: ProviderArg,
-    /// The PagerDuty region of the account (default us).
+    /// The PagerDuty or Opsgenie region of the account (default us).
     #[arg(long, value_enum)]
     pub region: Option<RegionArg>,
     /// The API base URL, instead of the region's.
@@ -95,15 +95,23 @@ pub struct AddAccount {
     /// Seconds between two polls (default 15).
     #[arg(long, value_name = "SECONDS")]
     pub poll_interval: Option<u64>,
-    /// The `From` address for acknowledgements (default: the token's user).
+    /// PagerDuty: the `From` address for acknowledgements (default: the token's user).
     #[arg(long)]
     pub email: Option<String>,
+    /// Alertmanager: the user for basic authentication; its password is stored with
+    /// `oncall-tray token set NAME`.
+    #[arg(long, value_name = "USER")]
+    pub basic_user: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ProviderArg {
     #[value(name = "pagerduty")]
     PagerDuty,
+    #[value(name = "alertmanager")]
+    Alertmanager,
+    #[value(name = "opsgenie")]
+    Opsgenie,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

@@ -74,15 +74,17 @@ impl AccountSlot {
         if let Some(provider) = slot.as_ref() {
             return Ok(provider.clone());
         }
-        let token =
-            inner
-                .credentials
-                .token(&self.config)
-                .await
-                .map_err(|e| Connection::Misconfigured {
+        let token = if providers::needs_token(&self.config) {
+            let token = inner.credentials.token(&self.config).await.map_err(|e| {
+                Connection::Misconfigured {
                     reason: e.to_string(),
-                })?;
-        *self.token.lock().await = Some(token.clone());
+                }
+            })?;
+            *self.token.lock().await = Some(token.clone());
+            Some(token)
+        } else {
+            None
+        };
         let provider = providers::build(&self.config, token)
             .map_err(|reason| Connection::Misconfigured { reason })?;
         *slot = Some(provider.clone());
@@ -177,6 +179,8 @@ impl Engine {
             .map(|a| {
                 let view = AccountView {
                     account: a.name.clone(),
+                    provider: a.provider.kind(),
+                    capabilities: providers::capabilities(&a.provider),
                     connection: Connection::Connecting,
                     last_success: state.last_success.get(&a.name).copied(),
                     next_poll: None,

@@ -19,5 +19,5 @@ pub use clock::{Clock, SystemClock, TestClock};
 pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use notifier::{Notice, Notifier};
-pub use providers::build as build_provider;
+pub use providers::{build as build_provider, needs_token};
 pub use view::{AccountView, ActionResult, Connection, EngineEvent, IncidentView, View};

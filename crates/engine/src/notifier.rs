@@ -2,14 +2,18 @@
 //! desktop notifications; tests with a recorder.
 
 use async_trait::async_trait;
-use oncall_model::AccountId;
+use oncall_model::{AccountId, ProviderKind};
 use oncall_policy::Decision;
 
 /// Things worth a notification that are not pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Notice {
     /// The account's token was refused; shown once per failure, not per poll.
-    TokenRejected { account: AccountId, reason: String },
+    TokenRejected {
+        account: AccountId,
+        provider: ProviderKind,
+        reason: String,
+    },
 }
 
 #[async_trait]

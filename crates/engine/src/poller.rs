@@ -110,6 +110,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 inner
                     .notice(Notice::TokenRejected {
                         account: account.clone(),
+                        provider: slot.config.provider.kind(),
                         reason: message,
                     })
                     .await;

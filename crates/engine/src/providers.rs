@@ -3,33 +3,89 @@
 
 use std::sync::Arc;
 
-use oncall_model::{ActionKind, Provider};
-use oncall_pagerduty::{Credential, IncidentFilter, PagerDutyConfig};
-use oncall_store::{AccountConfig, AuthScheme, PagerDutyAccount, ProviderConfig};
+use oncall_model::{ActionKind, Capabilities, Provider};
+use oncall_store::{
+    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, OpsgenieAccount,
+    PagerDutyAccount, ProviderConfig,
+};
 use secrecy::SecretString;
 
-/// The client for `account`, holding `token` in memory only.
+/// Whether the account needs a secret from the keychain (or its `token_command`) at
+/// all: an Alertmanager without authentication does not.
+pub fn needs_token(account: &AccountConfig) -> bool {
+    match &account.provider {
+        ProviderConfig::Alertmanager(am) => am.auth.needs_token(),
+        ProviderConfig::PagerDuty(_) | ProviderConfig::Opsgenie(_) => true,
+    }
+}
+
+/// The client for `account`, holding `token` in memory only (`None` only for accounts
+/// that need none, see [`needs_token`]).
 ///
 /// Public for the CLI's one-shot commands (`oncall-tray incidents`, `ack`, `token set`),
 /// which talk to the service directly without starting an engine: building the client
-/// here keeps the mapping from config to client (filter, `From` address, auth scheme)
-/// in one place.
-pub fn build(account: &AccountConfig, token: SecretString) -> Result<Arc<dyn Provider>, String> {
+/// here keeps the mapping from config to client in one place.
+pub fn build(
+    account: &AccountConfig,
+    token: Option<SecretString>,
+) -> Result<Arc<dyn Provider>, String> {
+    let required = || {
+        token
+            .clone()
+            .ok_or_else(|| format!("account `{}` has no token", account.name))
+    };
     match &account.provider {
         ProviderConfig::PagerDuty(pd) => {
+            let config = pagerduty_config(account, pd, required()?);
             let client =
-                oncall_pagerduty::PagerDutyClient::new(pagerduty_config(account, pd, token))
-                    .map_err(|e| e.to_string())?;
+                oncall_pagerduty::PagerDutyClient::new(config).map_err(|e| e.to_string())?;
+            Ok(Arc::new(client))
+        }
+        ProviderConfig::Alertmanager(am) => {
+            let config = alertmanager_config(account, am, token.clone())?;
+            let client =
+                oncall_alertmanager::AlertmanagerClient::new(config).map_err(|e| e.to_string())?;
+            Ok(Arc::new(client))
+        }
+        ProviderConfig::Opsgenie(og) => {
+            let config = opsgenie_config(account, og, required()?);
+            let client = oncall_opsgenie::OpsgenieClient::new(config).map_err(|e| e.to_string())?;
             Ok(Arc::new(client))
         }
     }
 }
 
+/// What each kind of account can do, known before any client is built.
+pub(crate) fn capabilities(provider: &ProviderConfig) -> Capabilities {
+    match provider {
+        ProviderConfig::PagerDuty(_) => Capabilities {
+            resolve: true,
+            snooze: true,
+            unacknowledge: false,
+        },
+        // Alertmanager resolves alerts from their source; an ack is a silence, which
+        // can be expired again.
+        ProviderConfig::Alertmanager(_) => Capabilities {
+            resolve: false,
+            snooze: false,
+            unacknowledge: true,
+        },
+        ProviderConfig::Opsgenie(_) => Capabilities {
+            resolve: true,
+            snooze: true,
+            unacknowledge: true,
+        },
+    }
+}
+
 /// Refuses actions the provider cannot perform, before anything is queued.
 pub(crate) fn supports(account: &AccountConfig, kind: ActionKind) -> Result<(), String> {
-    let ok = match (&account.provider, kind) {
-        (ProviderConfig::PagerDuty(_), ActionKind::Unacknowledge) => false,
-        (ProviderConfig::PagerDuty(_), _) => true,
+    let can = capabilities(&account.provider);
+    let ok = match kind {
+        ActionKind::Acknowledge => true,
+        ActionKind::Resolve => can.resolve,
+        ActionKind::Snooze { .. } => can.snooze,
+        ActionKind::Unacknowledge => can.unacknowledge,
     };
     if ok {
         Ok(())
@@ -46,18 +102,81 @@ fn pagerduty_config(
     account: &AccountConfig,
     pd: &PagerDutyAccount,
     token: SecretString,
-) -> PagerDutyConfig {
+) -> oncall_pagerduty::PagerDutyConfig {
     let credential = match pd.auth {
-        AuthScheme::Token => Credential::ApiToken(token),
-        AuthScheme::OAuth => Credential::OAuth(token),
+        AuthScheme::Token => oncall_pagerduty::Credential::ApiToken(token),
+        AuthScheme::OAuth => oncall_pagerduty::Credential::OAuth(token),
     };
-    let mut config = PagerDutyConfig::new(account.name.clone(), pd.api_url.clone(), credential);
+    let mut config = oncall_pagerduty::PagerDutyConfig::new(
+        account.name.clone(),
+        pd.api_url.clone(),
+        credential,
+    );
     config.from_email = pd.email.clone();
-    config.filter = IncidentFilter {
+    config.filter = oncall_pagerduty::IncidentFilter {
         assigned_to_me: pd.filter.assigned_to_me,
         team_ids: pd.filter.team_ids.clone(),
         service_ids: pd.filter.service_ids.clone(),
         urgencies: pd.filter.urgencies.clone(),
     };
     config
+}
+
+fn alertmanager_config(
+    account: &AccountConfig,
+    am: &AlertmanagerAccount,
+    token: Option<SecretString>,
+) -> Result<oncall_alertmanager::AlertmanagerConfig, String> {
+    let secret = || {
+        token
+            .clone()
+            .ok_or_else(|| format!("account `{}` has no token", account.name))
+    };
+    let auth = match &am.auth {
+        AlertmanagerAuth::None => oncall_alertmanager::Auth::None,
+        AlertmanagerAuth::Basic { user } => oncall_alertmanager::Auth::Basic {
+            user: user.clone(),
+            password: secret()?,
+        },
+        AlertmanagerAuth::Bearer => oncall_alertmanager::Auth::Bearer(secret()?),
+        AlertmanagerAuth::Header { name } => oncall_alertmanager::Auth::Header {
+            name: name.clone(),
+            value: secret()?,
+        },
+    };
+    let created_by = am.created_by.clone().unwrap_or_else(os_user_name);
+    let mut config = oncall_alertmanager::AlertmanagerConfig::new(
+        account.name.clone(),
+        am.api_url.clone(),
+        created_by,
+    );
+    config.auth = auth;
+    config.filter = am.filter.clone();
+    config.receiver = am.receiver.clone();
+    config.severity_high = am.severity_high.clone();
+    config.ack_duration = am.ack_duration;
+    config.ca_file = am.ca_file.clone();
+    config.client_identity_pem = am.client_cert.clone();
+    Ok(config)
+}
+
+fn opsgenie_config(
+    account: &AccountConfig,
+    og: &OpsgenieAccount,
+    token: SecretString,
+) -> oncall_opsgenie::OpsgenieConfig {
+    let mut config =
+        oncall_opsgenie::OpsgenieConfig::new(account.name.clone(), og.api_url.clone(), token);
+    config.query = og.list_query();
+    config.high_priorities = og.high_priorities.clone();
+    config
+}
+
+/// Who silences an alert when the config does not say: the login name, which is what
+/// colleagues recognise in the Alertmanager UI.
+fn os_user_name() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "oncall-tray".to_string())
 }

@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use oncall_model::{
-    AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Status,
+    AccountId, ActionId, ActionKind, ActionOutcome, Capabilities, Incident, IncidentKey,
+    OnCallShift, ProviderKind, Status,
 };
 use oncall_policy::Pause;
 use serde::{Deserialize, Serialize};
@@ -56,6 +57,9 @@ impl Connection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountView {
     pub account: AccountId,
+    pub provider: ProviderKind,
+    /// What the UI may offer for this account's incidents.
+    pub capabilities: Capabilities,
     pub connection: Connection,
     pub last_success: Option<DateTime<Utc>>,
     pub next_poll: Option<DateTime<Utc>>,

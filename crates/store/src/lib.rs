@@ -15,8 +15,9 @@ mod error;
 pub mod json_file;
 
 pub use config::{
-    add_account, remove_account, AccountConfig, AuthScheme, Config, ConfigError, NewAccount,
-    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, Region, UnknownRegion,
+    add_account, remove_account, AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
+    Config, ConfigError, NewAccount, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount,
+    PagerDutyFilter, Problem, ProviderConfig, Region, UnknownRegion,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

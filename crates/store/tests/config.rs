@@ -9,8 +9,8 @@ use chrono::NaiveTime;
 use oncall_model::{AccountId, ProviderKind, Urgency};
 use oncall_policy::{LowUrgency, NotifyFor, QuietHours, Settings};
 use oncall_store::{
-    AccountConfig, AuthScheme, Config, ConfigError, PagerDutyAccount, PagerDutyFilter,
-    ProviderConfig, Region,
+    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError,
+    OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region,
 };
 use tempfile::TempDir;
 use url::Url;
@@ -47,6 +47,7 @@ fn account(extra: &str) -> String {
 fn pagerduty(config: &Config) -> &PagerDutyAccount {
     match &config.accounts[0].provider {
         ProviderConfig::PagerDuty(pd) => pd,
+        other => panic!("expected a PagerDuty account, got {other:?}"),
     }
 }
 
@@ -240,10 +241,24 @@ fn region_api_urls() {
     );
 }
 
-/// The example in the crate root (and in the README) must stay loadable.
+/// The example in the crate root (and in the README) must stay loadable. It names PEM
+/// files relative to its directory (`certs/…`), as a user's config would: the test puts
+/// it in a directory where they exist.
 #[test]
 fn example_config_loads() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+    let dir = TempDir::new().unwrap();
+    let path = dir.path().join("config.toml");
+    fs::copy(&example, &path).unwrap();
+    let certs = dir.path().join("certs");
+    fs::create_dir(&certs).unwrap();
+    fs::write(certs.join("alertmanager-ca.pem"), CERT_PEM).unwrap();
+    fs::write(
+        certs.join("oncall-client.pem"),
+        format!("{CERT_PEM}{KEY_PEM}"),
+    )
+    .unwrap();
+
     let config = Config::load(&path).unwrap();
     assert_eq!(config.notifications.notify_for, NotifyFor::Mine);
     assert_eq!(
@@ -252,17 +267,60 @@ fn example_config_loads() {
             .iter()
             .map(|a| a.name.as_str())
             .collect::<Vec<_>>(),
-        ["work", "platform-team"]
+        [
+            "work",
+            "platform-team",
+            "prometheus",
+            "staging-alerts",
+            "legacy-ops"
+        ]
     );
     // The example documents the defaults: its first account equals one that sets
     // nothing but what has no default.
     let mut work = config.accounts[0].clone();
     let defaults = parse(&account("")).unwrap().accounts[0].clone();
     work.token_command = None;
-    let ProviderConfig::PagerDuty(pd) = &mut work.provider;
+    let ProviderConfig::PagerDuty(pd) = &mut work.provider else {
+        panic!("the first example account is PagerDuty");
+    };
     pd.email = None;
     pd.region = None;
     assert_eq!(work, defaults);
+
+    // The Alertmanager example shows the defaults of severity_high and ack_hours, and
+    // its relative paths are resolved against the config file's directory.
+    let ProviderConfig::Alertmanager(am) = &config.accounts[2].provider else {
+        panic!("the third example account is Alertmanager");
+    };
+    let ProviderConfig::Alertmanager(am_defaults) =
+        AccountConfig::alertmanager("x", url("https://x.example.com")).provider
+    else {
+        unreachable!()
+    };
+    assert_eq!(am.severity_high, am_defaults.severity_high);
+    assert_eq!(am.ack_duration, am_defaults.ack_duration);
+    assert_eq!(
+        am.auth,
+        AlertmanagerAuth::Basic {
+            user: "oncall".into()
+        }
+    );
+    assert_eq!(am.ca_file, Some(certs.join("alertmanager-ca.pem")));
+    assert_eq!(am.client_cert, Some(certs.join("oncall-client.pem")));
+    assert_eq!(am.api_url, url("https://alertmanager.example.com/prod/"));
+
+    // The Opsgenie example shows the defaults of query and high_priorities.
+    let ProviderConfig::Opsgenie(og) = &config.accounts[4].provider else {
+        panic!("the last example account is Opsgenie");
+    };
+    let ProviderConfig::Opsgenie(og_defaults) =
+        AccountConfig::opsgenie("x", OpsgenieRegion::Us.api_url()).provider
+    else {
+        unreachable!()
+    };
+    assert_eq!(og.query, og_defaults.query);
+    assert_eq!(og.high_priorities, og_defaults.high_priorities);
+    assert_eq!(og.api_url, url("https://api.eu.opsgenie.com"));
     assert_eq!(
         config.notifications,
         Settings {
@@ -414,19 +472,15 @@ fn bad_names_and_providers() {
         ),
         (
             "name = \"work\"",
-            r#"accounts[0] (work): provider is missing: set provider = "pagerduty""#,
-        ),
-        (
-            "name = \"work\"\nprovider = \"opsgenie\"",
-            r#"accounts[0] (work): provider = "opsgenie" is not supported yet: the only supported provider is "pagerduty""#,
-        ),
-        (
-            "name = \"work\"\nprovider = \"alertmanager\"",
-            r#"accounts[0] (work): provider = "alertmanager" is not supported yet: the only supported provider is "pagerduty""#,
+            r#"accounts[0] (work): provider is missing: set provider = "pagerduty", "alertmanager" or "opsgenie""#,
         ),
         (
             "name = \"work\"\nprovider = \"PagerDuty\"",
-            r#"accounts[0] (work): provider = "PagerDuty": allowed values are "pagerduty""#,
+            r#"accounts[0] (work): provider = "PagerDuty": allowed values are "pagerduty", "alertmanager" and "opsgenie""#,
+        ),
+        (
+            "name = \"work\"\nprovider = \"prometheus\"",
+            r#"accounts[0] (work): provider = "prometheus": allowed values are "pagerduty", "alertmanager" and "opsgenie""#,
         ),
     ];
     for (body, expected) in cases {
@@ -474,6 +528,7 @@ api_url = "http://pd.example.com"
 [[accounts]]
 name = "home"
 provider = "opsgenie"
+email = "me@example.com"
 "#;
     let err = parse(text).unwrap_err();
     assert_eq!(
@@ -483,7 +538,7 @@ provider = "opsgenie"
   - notifications.storm_threshold = 0 is too small: the minimum is 1
   - accounts[0] (work): poll_interval_seconds = 1 is too short: the minimum is 2 seconds
   - accounts[0] (work): api_url = "http://pd.example.com" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)
-  - accounts[1] (home): provider = "opsgenie" is not supported yet: the only supported provider is "pagerduty""#
+  - accounts[1] (home): email is a PagerDuty key; an Opsgenie account has no email"#
     );
     let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
     assert_eq!(
@@ -493,7 +548,7 @@ provider = "opsgenie"
             "notifications.storm_threshold",
             "accounts[0].poll_interval_seconds",
             "accounts[0].api_url",
-            "accounts[1].provider",
+            "accounts[1].email",
         ]
     );
 }
@@ -614,4 +669,752 @@ fn unreadable_file_is_a_read_error() {
     assert!(err
         .to_string()
         .starts_with(&format!("cannot read {}: ", path.display())));
+}
+
+// ---------------------------------------------------------------------------------------
+// Alertmanager and Opsgenie accounts
+
+/// Not real key material: validation only looks for the PEM block markers.
+const CERT_PEM: &str = "-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n";
+const KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nMIIEfake\n-----END PRIVATE KEY-----\n";
+
+fn alertmanager_account(extra: &str) -> String {
+    format!("[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = \"https://am.example.com\"\n{extra}\n")
+}
+
+fn opsgenie_account(extra: &str) -> String {
+    format!("[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\n{extra}\n")
+}
+
+fn alertmanager(config: &Config) -> &AlertmanagerAccount {
+    match &config.accounts[0].provider {
+        ProviderConfig::Alertmanager(am) => am,
+        other => panic!("expected an Alertmanager account, got {other:?}"),
+    }
+}
+
+fn opsgenie(config: &Config) -> &OpsgenieAccount {
+    match &config.accounts[0].provider {
+        ProviderConfig::Opsgenie(og) => og,
+        other => panic!("expected an Opsgenie account, got {other:?}"),
+    }
+}
+
+#[test]
+fn minimal_alertmanager_account_gets_documented_defaults() {
+    let config = parse(&alertmanager_account("")).unwrap();
+    assert_eq!(
+        config.accounts,
+        [AccountConfig {
+            name: AccountId::new("am"),
+            poll_interval: Duration::from_secs(15),
+            token_command: None,
+            notify: true,
+            provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
+                api_url: url("https://am.example.com/"),
+                auth: AlertmanagerAuth::None,
+                filter: vec![],
+                receiver: None,
+                severity_high: vec!["critical".into(), "page".into()],
+                ack_duration: Duration::from_secs(2 * 3600),
+                created_by: None,
+                ca_file: None,
+                client_cert: None,
+            }),
+        }]
+    );
+    assert_eq!(
+        config.accounts[0],
+        AccountConfig::alertmanager("am", url("https://am.example.com"))
+    );
+    assert_eq!(
+        config.accounts[0].provider.kind(),
+        ProviderKind::Alertmanager
+    );
+}
+
+#[test]
+fn minimal_opsgenie_account_gets_documented_defaults() {
+    let config = parse(&opsgenie_account("")).unwrap();
+    assert_eq!(
+        config.accounts,
+        [AccountConfig {
+            name: AccountId::new("og"),
+            poll_interval: Duration::from_secs(15),
+            token_command: None,
+            notify: true,
+            provider: ProviderConfig::Opsgenie(OpsgenieAccount {
+                api_url: url("https://api.opsgenie.com"),
+                region: None,
+                query: "status:open".into(),
+                responder: None,
+                high_priorities: vec!["P1".into(), "P2".into()],
+            }),
+        }]
+    );
+    assert_eq!(
+        config.accounts[0],
+        AccountConfig::opsgenie("og", url("https://api.opsgenie.com"))
+    );
+    assert_eq!(config.accounts[0].provider.kind(), ProviderKind::Opsgenie);
+    assert_eq!(opsgenie(&config).list_query(), "status:open");
+}
+
+#[test]
+fn full_alertmanager_account_is_read_value_by_value() {
+    let dir = TempDir::new().unwrap();
+    fs::create_dir(dir.path().join("certs")).unwrap();
+    fs::write(dir.path().join("certs/ca.pem"), CERT_PEM).unwrap();
+    let client = dir.path().join("client.pem");
+    fs::write(&client, format!("{KEY_PEM}{CERT_PEM}")).unwrap();
+    let path = dir.path().join("config.toml");
+    fs::write(
+        &path,
+        format!(
+            r#"
+            [[accounts]]
+            name = "prom"
+            provider = "alertmanager"
+            api_url = "https://am.example.com/prefix"
+            poll_interval_seconds = 30
+            token_command = "pass show am"
+            notify = false
+            auth = "basic"
+            basic_user = "oncall"
+            filter = [' team="platform" ', 'severity=~"crit.*"', 'env!="dev"', 'job!~"a|b"', 'summary="say \"hi\""']
+            receiver = "platform-.*"
+            severity_high = ["critical", " sev1 ", "critical"]
+            ack_hours = 168
+            created_by = " jane "
+            ca_file = "certs/ca.pem"
+            client_cert = {client:?}
+            "#
+        ),
+    )
+    .unwrap();
+    let config = Config::load(&path).unwrap();
+    let account = &config.accounts[0];
+    assert_eq!(account.poll_interval, Duration::from_secs(30));
+    assert_eq!(account.token_command.as_deref(), Some("pass show am"));
+    assert!(!account.notify);
+    assert_eq!(
+        alertmanager(&config),
+        &AlertmanagerAccount {
+            api_url: url("https://am.example.com/prefix/"),
+            auth: AlertmanagerAuth::Basic {
+                user: "oncall".into()
+            },
+            filter: vec![
+                r#"team="platform""#.into(),
+                r#"severity=~"crit.*""#.into(),
+                r#"env!="dev""#.into(),
+                r#"job!~"a|b""#.into(),
+                r#"summary="say \"hi\"""#.into(),
+            ],
+            receiver: Some("platform-.*".into()),
+            severity_high: vec!["critical".into(), "sev1".into()],
+            ack_duration: Duration::from_secs(168 * 3600),
+            created_by: Some("jane".into()),
+            ca_file: Some(dir.path().join("certs/ca.pem")),
+            client_cert: Some(client),
+        }
+    );
+}
+
+#[test]
+fn full_opsgenie_account_is_read_value_by_value() {
+    let config = parse(&opsgenie_account(
+        r#"region = "eu"
+query = " status:open AND tag:db "
+responder = " Platform Team "
+high_priorities = ["P3", "P1", "P3"]
+poll_interval_seconds = 60"#,
+    ))
+    .unwrap();
+    assert_eq!(config.accounts[0].poll_interval, Duration::from_secs(60));
+    let og = opsgenie(&config);
+    assert_eq!(
+        og,
+        &OpsgenieAccount {
+            api_url: url("https://api.eu.opsgenie.com"),
+            region: Some(OpsgenieRegion::Eu),
+            query: "status:open AND tag:db".into(),
+            responder: Some("Platform Team".into()),
+            high_priorities: vec!["P3".into(), "P1".into()],
+        }
+    );
+    assert_eq!(
+        og.list_query(),
+        r#"status:open AND tag:db AND responders:"Platform Team""#
+    );
+}
+
+#[test]
+fn opsgenie_api_url_wins_over_region_and_regions_have_hosts() {
+    let config = parse(&opsgenie_account(
+        "region = \"eu\"\napi_url = \"http://127.0.0.1:4010\"",
+    ))
+    .unwrap();
+    assert_eq!(opsgenie(&config).api_url, url("http://127.0.0.1:4010"));
+    assert_eq!(opsgenie(&config).region, Some(OpsgenieRegion::Eu));
+    assert_eq!(
+        OpsgenieRegion::Us.api_url(),
+        url("https://api.opsgenie.com")
+    );
+    assert_eq!(
+        OpsgenieRegion::Eu.api_url(),
+        url("https://api.eu.opsgenie.com")
+    );
+    assert_eq!(OpsgenieRegion::from(Region::Eu), OpsgenieRegion::Eu);
+    assert_eq!(OpsgenieRegion::Us.to_string(), "us");
+}
+
+#[test]
+fn opsgenie_takes_every_priority_and_an_empty_list() {
+    let config = parse(&opsgenie_account(
+        r#"high_priorities = ["P1", "P2", "P3", "P4", "P5"]"#,
+    ))
+    .unwrap();
+    assert_eq!(
+        opsgenie(&config).high_priorities,
+        ["P1", "P2", "P3", "P4", "P5"]
+    );
+    let config = parse(&opsgenie_account("high_priorities = []")).unwrap();
+    assert!(opsgenie(&config).high_priorities.is_empty());
+}
+
+#[test]
+fn alertmanager_auth_combinations() {
+    let cases: &[(&str, AlertmanagerAuth)] = &[
+        ("", AlertmanagerAuth::None),
+        (r#"auth = "none""#, AlertmanagerAuth::None),
+        (
+            r#"basic_user = "oncall""#,
+            AlertmanagerAuth::Basic {
+                user: "oncall".into(),
+            },
+        ),
+        (
+            "auth = \"basic\"\nbasic_user = \"on call\"",
+            AlertmanagerAuth::Basic {
+                user: "on call".into(),
+            },
+        ),
+        (r#"auth = "bearer""#, AlertmanagerAuth::Bearer),
+        (
+            "auth = \"header\"\nheader_name = \"X-Scope-OrgID\"",
+            AlertmanagerAuth::Header {
+                name: "X-Scope-OrgID".into(),
+            },
+        ),
+    ];
+    for (extra, expected) in cases {
+        let config = parse(&alertmanager_account(extra)).unwrap();
+        assert_eq!(&alertmanager(&config).auth, expected, "{extra}");
+    }
+    assert!(!AlertmanagerAuth::None.needs_token());
+    assert!(AlertmanagerAuth::Bearer.needs_token());
+    assert_eq!(
+        AlertmanagerAuth::Header { name: "X".into() }.as_str(),
+        "header"
+    );
+}
+
+#[test]
+fn alertmanager_api_url_keeps_the_route_prefix() {
+    let cases = [
+        ("https://am.example.com", "https://am.example.com/"),
+        ("https://am.example.com/", "https://am.example.com/"),
+        (
+            "https://example.com/alertmanager",
+            "https://example.com/alertmanager/",
+        ),
+        ("http://127.0.0.1:9093", "http://127.0.0.1:9093/"),
+        ("http://localhost:9093/am/", "http://localhost:9093/am/"),
+    ];
+    for (written, expected) in cases {
+        let config = parse(&format!(
+            "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = {written:?}\n"
+        ))
+        .unwrap();
+        let am = alertmanager(&config);
+        assert_eq!(am.api_url, url(expected));
+        // The point of the trailing slash: joining keeps the prefix.
+        assert_eq!(
+            am.api_url.join("api/v2/alerts").unwrap(),
+            url(&format!("{expected}api/v2/alerts"))
+        );
+    }
+    assert_eq!(
+        AccountConfig::alertmanager("am", url("https://example.com/am"))
+            .provider
+            .api_url(),
+        &url("https://example.com/am/")
+    );
+}
+
+#[test]
+fn ack_hours_limits_are_inclusive() {
+    for hours in [1, 168] {
+        let config = parse(&alertmanager_account(&format!("ack_hours = {hours}"))).unwrap();
+        assert_eq!(
+            alertmanager(&config).ack_duration,
+            Duration::from_secs(hours * 3600)
+        );
+    }
+}
+
+#[test]
+fn bad_alertmanager_values() {
+    let cases: &[(&str, &str)] = &[
+        (
+            "ack_hours = 0",
+            "accounts[0] (am): ack_hours = 0 is too short: the minimum is 1 hour",
+        ),
+        (
+            "ack_hours = -2",
+            "accounts[0] (am): ack_hours = -2 is too short: the minimum is 1 hour",
+        ),
+        (
+            "ack_hours = 169",
+            "accounts[0] (am): ack_hours = 169 is too long: the maximum is 168 hours (one week)",
+        ),
+        (
+            r#"auth = "token""#,
+            r#"accounts[0] (am): auth = "token": allowed values are "none" (the default), "basic" (basic_user and a password), "bearer" (a bearer token) and "header" (a token in the header named by header_name)"#,
+        ),
+        (
+            r#"auth = "basic""#,
+            r#"accounts[0] (am): basic_user is missing: auth = "basic" needs the user name, e.g. basic_user = "oncall" (the password is stored with `oncall-tray token set am`)"#,
+        ),
+        (
+            "auth = \"bearer\"\nbasic_user = \"oncall\"",
+            r#"accounts[0] (am): basic_user is only used with auth = "basic", and auth is "bearer": remove basic_user, or set auth = "basic""#,
+        ),
+        (
+            "auth = \"none\"\nbasic_user = \"oncall\"",
+            r#"accounts[0] (am): basic_user is only used with auth = "basic", and auth is "none": remove basic_user, or set auth = "basic""#,
+        ),
+        (
+            r#"basic_user = "me:you""#,
+            r#"accounts[0] (am): basic_user = "me:you" is not allowed: a basic auth user name cannot be empty or contain ':' or control characters"#,
+        ),
+        (
+            r#"basic_user = """#,
+            r#"accounts[0] (am): basic_user = "" is not allowed: a basic auth user name cannot be empty or contain ':' or control characters"#,
+        ),
+        (
+            r#"auth = "header""#,
+            r#"accounts[0] (am): header_name is missing: auth = "header" needs the header's name, e.g. header_name = "X-Auth-Token" (its value is stored with `oncall-tray token set am`)"#,
+        ),
+        (
+            r#"header_name = "X-Auth-Token""#,
+            r#"accounts[0] (am): header_name is only used with auth = "header", and auth is "none": set auth = "header", or remove header_name"#,
+        ),
+        (
+            "auth = \"header\"\nheader_name = \"X Auth\"",
+            r#"accounts[0] (am): header_name = "X Auth" is not an HTTP header name: use letters, digits and '-', e.g. "X-Auth-Token""#,
+        ),
+        (
+            "auth = \"header\"\nheader_name = \"X-Token:\"",
+            r#"accounts[0] (am): header_name = "X-Token:" is not an HTTP header name: use letters, digits and '-', e.g. "X-Auth-Token""#,
+        ),
+        (
+            r#"receiver = "team-(a""#,
+            r#"accounts[0] (am): receiver = "team-(a" is not a valid regular expression (unclosed group): write one in Alertmanager's (RE2) syntax, e.g. "team-a|team-b""#,
+        ),
+        (
+            r#"receiver = """#,
+            r#"accounts[0] (am): receiver is empty: remove it to list the alerts of every receiver, or give a regular expression, e.g. receiver = "team-a|team-b""#,
+        ),
+        (
+            r#"severity_high = ["critical", " "]"#,
+            r#"accounts[0] (am): severity_high[1] is empty: list values of the severity label, e.g. severity_high = ["critical", "page"]"#,
+        ),
+        (
+            r#"created_by = "  ""#,
+            r#"accounts[0] (am): created_by is empty: remove it to sign silences with your OS user name, or give a name, e.g. created_by = "jane""#,
+        ),
+    ];
+    for (extra, expected) in cases {
+        check(&alertmanager_account(extra), &[expected]);
+    }
+}
+
+#[test]
+fn bad_label_matchers() {
+    let shape = r#"is not a label matcher: write name="value" with one of the operators =, !=, =~ or !~ and the value in double quotes, e.g. 'alertname="Foo"', 'severity=~"crit.*"'"#;
+    let cases: &[(&str, String)] = &[
+        (
+            r#"filter = ['alertname=Foo']"#,
+            format!("accounts[0] (am): filter[0] = 'alertname=Foo' {shape}"),
+        ),
+        (
+            r#"filter = ['alertname="Foo"', 'severity=="critical"']"#,
+            format!(r#"accounts[0] (am): filter[1] = 'severity=="critical"' {shape}"#),
+        ),
+        (
+            r#"filter = ['="x"']"#,
+            format!(r#"accounts[0] (am): filter[0] = '="x"' {shape}"#),
+        ),
+        (
+            r#"filter = ['1abc="x"']"#,
+            format!(r#"accounts[0] (am): filter[0] = '1abc="x"' {shape}"#),
+        ),
+        (
+            r#"filter = ['team = "a"']"#,
+            format!(r#"accounts[0] (am): filter[0] = 'team = "a"' {shape}"#),
+        ),
+        (
+            r#"filter = ['team="a"b"']"#,
+            format!(r#"accounts[0] (am): filter[0] = 'team="a"b"' {shape}"#),
+        ),
+        (
+            r#"filter = ['team="a']"#,
+            format!(r#"accounts[0] (am): filter[0] = 'team="a' {shape}"#),
+        ),
+        (
+            r#"filter = ["team='a'"]"#,
+            format!(r#"accounts[0] (am): filter[0] = "team='a'" {shape}"#),
+        ),
+        (
+            r#"filter = ['severity=~"crit(ical"']"#,
+            r#"accounts[0] (am): filter[0] = 'severity=~"crit(ical"' has an invalid regular expression (unclosed group): write it in Alertmanager's (RE2) syntax, e.g. 'severity=~"crit.*"'"#.to_string(),
+        ),
+    ];
+    for (extra, expected) in cases {
+        check(&alertmanager_account(extra), &[expected]);
+    }
+}
+
+#[test]
+fn bad_opsgenie_values() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"region = "asia""#,
+            r#"accounts[0] (og): region = "asia": allowed values are "us" and "eu""#,
+        ),
+        (
+            r#"high_priorities = ["P1", "P6"]"#,
+            r#"accounts[0] (og): high_priorities[1] = "P6": allowed values are "P1", "P2", "P3", "P4" and "P5""#,
+        ),
+        (
+            r#"high_priorities = ["p1"]"#,
+            r#"accounts[0] (og): high_priorities[0] = "p1": allowed values are "P1", "P2", "P3", "P4" and "P5""#,
+        ),
+        (
+            r#"query = " ""#,
+            r#"accounts[0] (og): query is empty: remove it for the default "status:open", or give an Opsgenie search query, e.g. query = "status:open AND priority:P1""#,
+        ),
+        (
+            r#"responder = """#,
+            r#"accounts[0] (og): responder is empty: remove it to list every alert the query finds, or give a user, team or schedule name, e.g. responder = "Platform Team""#,
+        ),
+        (
+            r#"responder = 'the "A" team'"#,
+            r#"accounts[0] (og): responder = "the \"A\" team" is not allowed: a responder name cannot contain '"' or control characters"#,
+        ),
+        (
+            r#"api_url = "http://api.opsgenie.com""#,
+            r#"accounts[0] (og): api_url = "http://api.opsgenie.com" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)"#,
+        ),
+        (
+            r#"api_url = "api.opsgenie.com""#,
+            r#"accounts[0] (og): api_url = "api.opsgenie.com" is not a URL (relative URL without a base): write it like "https://api.opsgenie.com""#,
+        ),
+    ];
+    for (extra, expected) in cases {
+        check(&opsgenie_account(extra), &[expected]);
+    }
+}
+
+#[test]
+fn alertmanager_api_url_is_required_https_and_a_base() {
+    check(
+        "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\n",
+        &[
+            r#"accounts[0] (am): api_url is missing: an Alertmanager account needs the server's base URL, with its route prefix if it has one, e.g. api_url = "https://alertmanager.example.com""#,
+        ],
+    );
+    let cases: &[(&str, &str)] = &[
+        (
+            "http://am.internal:9093",
+            r#"accounts[0] (am): api_url = "http://am.internal:9093" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)"#,
+        ),
+        (
+            "am.example.com",
+            r#"accounts[0] (am): api_url = "am.example.com" is not a URL (relative URL without a base): write it like "https://alertmanager.example.com""#,
+        ),
+        (
+            "https://am.example.com/api/v2",
+            r#"accounts[0] (am): api_url = "https://am.example.com/api/v2" ends in /api/v2: give the base URL without it (with the route prefix, if any), e.g. "https://am.example.com""#,
+        ),
+        (
+            "https://example.com/am/api/v2/",
+            r#"accounts[0] (am): api_url = "https://example.com/am/api/v2/" ends in /api/v2: give the base URL without it (with the route prefix, if any), e.g. "https://example.com/am""#,
+        ),
+    ];
+    for (api_url, expected) in cases {
+        check(
+            &format!(
+                "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = {api_url:?}\n"
+            ),
+            &[expected],
+        );
+    }
+}
+
+#[test]
+fn pem_files_must_exist_and_hold_the_right_blocks() {
+    let dir = TempDir::new().unwrap();
+    fs::write(dir.path().join("cert-only.pem"), CERT_PEM).unwrap();
+    fs::write(dir.path().join("key-only.pem"), KEY_PEM).unwrap();
+    fs::write(dir.path().join("empty.pem"), "").unwrap();
+    fs::create_dir(dir.path().join("certs")).unwrap();
+    let config_dir = dir.path().display().to_string();
+    let cases: Vec<(&str, String)> = vec![
+        (
+            r#"ca_file = "missing.pem""#,
+            format!(r#"accounts[0] (am): ca_file = "missing.pem" does not exist (relative paths start from the config file's directory: looked for {config_dir}/missing.pem)"#),
+        ),
+        (
+            r#"ca_file = "/nonexistent/ca.pem""#,
+            r#"accounts[0] (am): ca_file = "/nonexistent/ca.pem" does not exist"#.to_string(),
+        ),
+        (
+            r#"ca_file = "certs""#,
+            format!(r#"accounts[0] (am): ca_file = "certs" is a directory: give the path of a PEM file (relative paths start from the config file's directory: looked for {config_dir}/certs)"#),
+        ),
+        (
+            r#"ca_file = "empty.pem""#,
+            r#"accounts[0] (am): ca_file = "empty.pem" is not a PEM certificate file: it needs at least one -----BEGIN CERTIFICATE----- block"#.to_string(),
+        ),
+        (
+            r#"ca_file = """#,
+            "accounts[0] (am): ca_file is empty: remove it, or give the path of a PEM file".to_string(),
+        ),
+        (
+            r#"client_cert = "cert-only.pem""#,
+            r#"accounts[0] (am): client_cert = "cert-only.pem" has no private key: it must be one PEM file with the client certificate and its private key (-----BEGIN PRIVATE KEY-----)"#.to_string(),
+        ),
+        (
+            r#"client_cert = "key-only.pem""#,
+            r#"accounts[0] (am): client_cert = "key-only.pem" has no certificate: it must be one PEM file with the client certificate (-----BEGIN CERTIFICATE-----) and its private key"#.to_string(),
+        ),
+    ];
+    let path = dir.path().join("config.toml");
+    for (extra, expected) in cases {
+        fs::write(&path, alertmanager_account(extra)).unwrap();
+        match Config::load(&path) {
+            Err(err) => {
+                let messages: Vec<&str> =
+                    err.problems().iter().map(|p| p.message.as_str()).collect();
+                assert_eq!(messages, [expected.as_str()], "{extra}");
+            }
+            Ok(config) => panic!("{extra} was accepted: {config:?}"),
+        }
+    }
+    // A CA file may hold a whole bundle; a certificate is enough.
+    fs::write(&path, alertmanager_account("ca_file = \"cert-only.pem\"")).unwrap();
+    let config = Config::load(&path).unwrap();
+    assert_eq!(
+        alertmanager(&config).ca_file,
+        Some(dir.path().join("cert-only.pem"))
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_pem_file_says_why() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = TempDir::new().unwrap();
+    let ca = dir.path().join("ca.pem");
+    fs::write(&ca, CERT_PEM).unwrap();
+    fs::set_permissions(&ca, fs::Permissions::from_mode(0o000)).unwrap();
+    if fs::read(&ca).is_ok() {
+        // Running as root: permissions do not stop reading, nothing to test.
+        return;
+    }
+    let path = dir.path().join("config.toml");
+    fs::write(&path, alertmanager_account("ca_file = \"ca.pem\"")).unwrap();
+    let err = Config::load(&path).unwrap_err();
+    assert_eq!(
+        err.problems()[0].message,
+        format!(
+            "accounts[0] (am): ca_file = \"ca.pem\" cannot be read (Permission denied (os error 13)) (relative paths start from the config file's directory: looked for {})",
+            ca.display()
+        )
+    );
+}
+
+#[test]
+fn keys_of_another_provider_are_refused_naming_their_provider() {
+    type Case = (fn(&str) -> String, &'static str, &'static str);
+    let cases: &[Case] = &[
+        (
+            alertmanager_account,
+            r#"region = "eu""#,
+            "accounts[0] (am): region is a PagerDuty/Opsgenie key; an Alertmanager account has no region",
+        ),
+        (
+            alertmanager_account,
+            r#"email = "me@example.com""#,
+            "accounts[0] (am): email is a PagerDuty key; an Alertmanager account has no email",
+        ),
+        (
+            alertmanager_account,
+            r#"query = "status:open""#,
+            "accounts[0] (am): query is an Opsgenie key; an Alertmanager account has no query",
+        ),
+        (
+            alertmanager_account,
+            r#"high_priorities = ["P1"]"#,
+            "accounts[0] (am): high_priorities is an Opsgenie key; an Alertmanager account has no high_priorities",
+        ),
+        (
+            opsgenie_account,
+            r#"auth = "token""#,
+            "accounts[0] (og): auth is a PagerDuty/Alertmanager key; an Opsgenie account has no auth",
+        ),
+        (
+            opsgenie_account,
+            "[accounts.filter]\nassigned_to_me = true",
+            "accounts[0] (og): filter is a PagerDuty/Alertmanager key; an Opsgenie account has no filter",
+        ),
+        (
+            opsgenie_account,
+            r#"basic_user = "me""#,
+            "accounts[0] (og): basic_user is an Alertmanager key; an Opsgenie account has no basic_user",
+        ),
+        (
+            opsgenie_account,
+            r#"email = "me@example.com""#,
+            "accounts[0] (og): email is a PagerDuty key; an Opsgenie account has no email",
+        ),
+        (
+            account,
+            r#"basic_user = "me""#,
+            "accounts[0] (work): basic_user is an Alertmanager key; a PagerDuty account has no basic_user",
+        ),
+        (
+            account,
+            r#"header_name = "X-Token""#,
+            "accounts[0] (work): header_name is an Alertmanager key; a PagerDuty account has no header_name",
+        ),
+        (
+            account,
+            r#"receiver = "x""#,
+            "accounts[0] (work): receiver is an Alertmanager key; a PagerDuty account has no receiver",
+        ),
+        (
+            account,
+            r#"severity_high = ["critical"]"#,
+            "accounts[0] (work): severity_high is an Alertmanager key; a PagerDuty account has no severity_high",
+        ),
+        (
+            account,
+            "ack_hours = 2",
+            "accounts[0] (work): ack_hours is an Alertmanager key; a PagerDuty account has no ack_hours",
+        ),
+        (
+            account,
+            r#"created_by = "me""#,
+            "accounts[0] (work): created_by is an Alertmanager key; a PagerDuty account has no created_by",
+        ),
+        (
+            account,
+            r#"ca_file = "ca.pem""#,
+            "accounts[0] (work): ca_file is an Alertmanager key; a PagerDuty account has no ca_file",
+        ),
+        (
+            account,
+            r#"client_cert = "c.pem""#,
+            "accounts[0] (work): client_cert is an Alertmanager key; a PagerDuty account has no client_cert",
+        ),
+        (
+            account,
+            r#"responder = "me""#,
+            "accounts[0] (work): responder is an Opsgenie key; a PagerDuty account has no responder",
+        ),
+    ];
+    for (account, extra, expected) in cases {
+        check(&account(extra), &[expected]);
+    }
+    // Every foreign key is listed, and the provider's own checks wait until they are
+    // gone (a bad value next to a misplaced key would only add noise).
+    check(
+        &opsgenie_account("email = \"me\"\nack_hours = 0\nregion = \"asia\""),
+        &[
+            "accounts[0] (og): email is a PagerDuty key; an Opsgenie account has no email",
+            "accounts[0] (og): ack_hours is an Alertmanager key; an Opsgenie account has no ack_hours",
+        ],
+    );
+}
+
+#[test]
+fn filter_shape_is_per_provider() {
+    check(
+        &account(r#"filter = ['severity="critical"']"#),
+        &["accounts[0] (work): filter is a list, but a PagerDuty filter is a table: write an [accounts.filter] table with assigned_to_me, team_ids, service_ids or urgencies (lists of label matchers are for Alertmanager accounts)"],
+    );
+    check(
+        &alertmanager_account("[accounts.filter]\nassigned_to_me = true"),
+        &[
+            r#"accounts[0] (am): filter is a table, but an Alertmanager filter is a list of label matchers, e.g. filter = ['alertname="Foo"', 'severity=~"crit.*"'] (an [accounts.filter] table is for PagerDuty accounts)"#,
+        ],
+    );
+    // A table key PagerDuty does not have is toml's unknown field, with its line.
+    let err = parse(&alertmanager_account(r#"filter = { alertname = "Foo" }"#)).unwrap_err();
+    let ConfigError::Parse { message, .. } = &err else {
+        panic!("expected a parse error, got {err:?}");
+    };
+    assert!(message.contains("line 5"), "{message}");
+    assert!(message.contains("unknown field `alertname`"), "{message}");
+    // Neither a table nor a list: both shapes are named.
+    let err = parse(&alertmanager_account(r#"filter = 'severity="critical"'"#)).unwrap_err();
+    let ConfigError::Parse { message, .. } = &err else {
+        panic!("expected a parse error, got {err:?}");
+    };
+    assert!(message.contains("line 5"), "{message}");
+    assert!(
+        message.contains(r#"expected a table of conditions ([accounts.filter], for PagerDuty) or an array of label matchers (filter = ['severity="critical"'], for Alertmanager)"#),
+        "{message}"
+    );
+}
+
+#[test]
+fn token_like_keys_are_refused_in_every_provider() {
+    let advice = |name: &str| {
+        format!("tokens never go in config.toml (plain files end up in backups and dotfile repositories): delete it, then run `oncall-tray token set {name}` to keep the token in the system keychain, or set token_command to a command that prints it")
+    };
+    check(
+        &alertmanager_account(
+            "basic_password = \"hunter2\"\nheader_value = \"abc\"\nbearer_token = \"t\"",
+        ),
+        &[
+            &format!("line 5: basic_password = …: {}", advice("NAME")),
+            &format!("line 6: header_value = …: {}", advice("NAME")),
+            &format!("line 7: bearer_token = …: {}", advice("NAME")),
+        ],
+    );
+    check(
+        &opsgenie_account("api_key = \"abc\"\ngenie_key = \"abc\"\npassword = \"x\""),
+        &[
+            &format!("line 4: api_key = …: {}", advice("NAME")),
+            &format!("line 5: genie_key = …: {}", advice("NAME")),
+            &format!("line 6: password = …: {}", advice("NAME")),
+        ],
+    );
+    // A secret in the URL is refused for Alertmanager too, and not echoed.
+    let problems = problems(
+        "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = \"https://oncall:s3cret@am.example.com\"\n",
+    );
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("accounts[0] (am): api_url contains a user name or password: tokens never go in config.toml"),
+        "{}",
+        problems[0]
+    );
+    assert!(!problems[0].contains("s3cret"));
 }

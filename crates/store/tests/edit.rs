@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use oncall_model::ProviderKind;
 use oncall_store::{
-    add_account, remove_account, Config, ConfigError, NewAccount, ProviderConfig, Region,
+    add_account, remove_account, AlertmanagerAuth, Config, ConfigError, NewAccount, OpsgenieRegion,
+    ProviderConfig, Region,
 };
 use tempfile::TempDir;
 use url::Url;
@@ -112,7 +113,9 @@ region = "us"
 "#
     );
     let config = Config::load(&path).unwrap();
-    let ProviderConfig::PagerDuty(pd) = &config.accounts[0].provider;
+    let ProviderConfig::PagerDuty(pd) = &config.accounts[0].provider else {
+        panic!("expected a PagerDuty account");
+    };
     assert_eq!(pd.api_url, Url::parse("https://api.pagerduty.com").unwrap());
 }
 
@@ -131,6 +134,118 @@ fn add_with_api_url_writes_no_region() {
         read(&f.path),
         "[[accounts]]\nname = \"demo\"\nprovider = \"pagerduty\"\napi_url = \"http://127.0.0.1:8080\"\n"
     );
+}
+
+#[test]
+fn add_alertmanager_with_basic_user_keeps_every_comment() {
+    let f = with_config(COMMENTED);
+    add_account(
+        &f.path,
+        NewAccount {
+            api_url: Some("https://am.example.com/prod".into()),
+            basic_user: Some("oncall".into()),
+            poll_interval_seconds: Some(30),
+            ..NewAccount::new("prom", ProviderKind::Alertmanager)
+        },
+    )
+    .unwrap();
+    // No region: Alertmanager has none, and api_url is required.
+    let expected_tail = r#"
+[[accounts]]
+name = "prom"
+provider = "alertmanager"
+api_url = "https://am.example.com/prod"
+basic_user = "oncall"
+poll_interval_seconds = 30
+"#;
+    let expected = COMMENTED.replace(
+        "\n# Trailing notes stay at the end.\n",
+        &format!("{expected_tail}\n# Trailing notes stay at the end.\n"),
+    );
+    let text = read(&f.path);
+    assert_eq!(text, expected, "{text}");
+    let config = Config::load(&f.path).unwrap();
+    let ProviderConfig::Alertmanager(am) = &config.accounts[2].provider else {
+        panic!("expected an Alertmanager account: {config:?}");
+    };
+    assert_eq!(
+        am.auth,
+        AlertmanagerAuth::Basic {
+            user: "oncall".into()
+        }
+    );
+    assert_eq!(
+        am.api_url,
+        Url::parse("https://am.example.com/prod/").unwrap()
+    );
+}
+
+#[test]
+fn add_opsgenie_keeps_every_comment_and_writes_its_region() {
+    let f = with_config(COMMENTED);
+    add_account(
+        &f.path,
+        NewAccount {
+            region: Some(Region::Eu),
+            ..NewAccount::new("ops", ProviderKind::Opsgenie)
+        },
+    )
+    .unwrap();
+    add_account(&f.path, NewAccount::new("ops-us", ProviderKind::Opsgenie)).unwrap();
+    let expected_tail = r#"
+[[accounts]]
+name = "ops"
+provider = "opsgenie"
+region = "eu"
+
+[[accounts]]
+name = "ops-us"
+provider = "opsgenie"
+region = "us"
+"#;
+    let expected = COMMENTED.replace(
+        "\n# Trailing notes stay at the end.\n",
+        &format!("{expected_tail}\n# Trailing notes stay at the end.\n"),
+    );
+    let text = read(&f.path);
+    assert_eq!(text, expected, "{text}");
+    let config = Config::load(&f.path).unwrap();
+    let hosts: Vec<(Option<OpsgenieRegion>, String)> = config.accounts[2..]
+        .iter()
+        .map(|a| match &a.provider {
+            ProviderConfig::Opsgenie(og) => (og.region, og.api_url.to_string()),
+            other => panic!("expected an Opsgenie account, got {other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        hosts,
+        [
+            (
+                Some(OpsgenieRegion::Eu),
+                "https://api.eu.opsgenie.com/".to_string()
+            ),
+            (
+                Some(OpsgenieRegion::Us),
+                "https://api.opsgenie.com/".to_string()
+            ),
+        ]
+    );
+    assert_eq!(names(&f.path), ["work", "side", "ops", "ops-us"]);
+}
+
+#[test]
+fn remove_an_alertmanager_account_keeps_the_others() {
+    let f = with_config(COMMENTED);
+    add_account(
+        &f.path,
+        NewAccount {
+            api_url: Some("http://127.0.0.1:9093".into()),
+            ..NewAccount::new("prom", ProviderKind::Alertmanager)
+        },
+    )
+    .unwrap();
+    assert!(remove_account(&f.path, "prom").unwrap());
+    assert_eq!(read(&f.path), COMMENTED);
 }
 
 #[test]
@@ -190,8 +305,38 @@ fn add_refuses_invalid_values_and_writes_nothing() {
             r#"accounts[2] (new): email = "me" is not an email address: it needs an '@' (PagerDuty wants it as the From of an acknowledge or resolve)"#,
         ),
         (
-            NewAccount::new("new", ProviderKind::Opsgenie),
-            r#"accounts[2] (new): provider = "opsgenie" is not supported yet: the only supported provider is "pagerduty""#,
+            NewAccount::new("new", ProviderKind::Alertmanager),
+            r#"accounts[2] (new): api_url is missing: an Alertmanager account needs the server's base URL, with its route prefix if it has one, e.g. api_url = "https://alertmanager.example.com""#,
+        ),
+        (
+            NewAccount {
+                api_url: Some("https://am.example.com".into()),
+                region: Some(Region::Eu),
+                ..NewAccount::new("new", ProviderKind::Alertmanager)
+            },
+            "accounts[2] (new): region is a PagerDuty/Opsgenie key; an Alertmanager account has no region",
+        ),
+        (
+            NewAccount {
+                api_url: Some("https://am.example.com".into()),
+                basic_user: Some("a:b".into()),
+                ..NewAccount::new("new", ProviderKind::Alertmanager)
+            },
+            r#"accounts[2] (new): basic_user = "a:b" is not allowed: a basic auth user name cannot be empty or contain ':' or control characters"#,
+        ),
+        (
+            NewAccount {
+                email: Some("me@example.com".into()),
+                ..NewAccount::new("new", ProviderKind::Opsgenie)
+            },
+            "accounts[2] (new): email is a PagerDuty key; an Opsgenie account has no email",
+        ),
+        (
+            NewAccount {
+                basic_user: Some("me".into()),
+                ..pagerduty("new")
+            },
+            "accounts[2] (new): basic_user is an Alertmanager key; a PagerDuty account has no basic_user",
         ),
     ];
     for (account, expected) in cases {

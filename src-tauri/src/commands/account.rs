@@ -2,7 +2,7 @@
 //! comments (oncall-store does the editing and validation).
 
 use oncall_model::ProviderKind;
-use oncall_store::{add_account, remove_account, NewAccount, ProviderConfig, Region};
+use oncall_store::{add_account, remove_account, NewAccount, Region};
 
 use crate::cli::{AddAccount, ProviderArg, RegionArg};
 use crate::keychain;
@@ -11,7 +11,11 @@ use oncall_store::Dirs;
 pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
     let provider = match args.provider {
         ProviderArg::PagerDuty => ProviderKind::PagerDuty,
+        ProviderArg::Alertmanager => ProviderKind::Alertmanager,
+        ProviderArg::Opsgenie => ProviderKind::Opsgenie,
     };
+    // An Alertmanager without authentication needs no secret.
+    let needs_secret = args.basic_user.is_some();
     let account = NewAccount {
         name: args.name.clone(),
         provider,
@@ -22,13 +26,17 @@ pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
         api_url: args.api_url,
         poll_interval_seconds: args.poll_interval,
         email: args.email,
+        basic_user: args.basic_user,
     };
     add_account(&dirs.config_file(), account)?;
+    let next = match provider {
+        ProviderKind::Alertmanager if !needs_secret => String::new(),
+        _ => format!(" Next: `oncall-tray token set {}`.", args.name),
+    };
     println!(
-        "Added account `{}` to {}. Next: `oncall-tray token set {}`.",
+        "Added account `{}` to {}.{next}",
         args.name,
         dirs.config_file().display(),
-        args.name
     );
     Ok(())
 }
@@ -46,7 +54,6 @@ pub fn list(dirs: &Dirs) -> anyhow::Result<()> {
         .accounts
         .iter()
         .map(|a| {
-            let ProviderConfig::PagerDuty(pd) = &a.provider;
             let token = if a.token_command.is_some() {
                 "token_command"
             } else {
@@ -55,7 +62,7 @@ pub fn list(dirs: &Dirs) -> anyhow::Result<()> {
             [
                 a.name.to_string(),
                 a.provider.kind().to_string(),
-                pd.api_url.to_string(),
+                a.provider.api_url().to_string(),
                 format!("{} s", a.poll_interval.as_secs()),
                 token.to_string(),
             ]

@@ -14,7 +14,11 @@ use crate::keychain;
 
 /// A client for `account`, with its token from the token command or the keychain.
 async fn client(account: &AccountConfig) -> anyhow::Result<Arc<dyn Provider>> {
-    let token = keychain::token_for(account).await?;
+    let token = if oncall_engine::needs_token(account) {
+        Some(keychain::token_for(account).await?)
+    } else {
+        None
+    };
     oncall_engine::build_provider(account, token).map_err(anyhow::Error::msg)
 }
 

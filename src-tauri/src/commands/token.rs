@@ -17,7 +17,7 @@ pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
     let account = super::find_account(&config, dirs, name)?;
     let token = read_token(name).await?;
     if verify {
-        let client = oncall_engine::build_provider(account, token.clone())
+        let client = oncall_engine::build_provider(account, Some(token.clone()))
             .map_err(anyhow::Error::msg)
             .context("cannot check the token")?;
         match client.identify().await {

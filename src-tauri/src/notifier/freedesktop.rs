@@ -248,9 +248,13 @@ impl Notifier for DesktopNotifier {
 
     async fn notice(&self, notice: &Notice) -> Result<(), String> {
         match notice {
-            Notice::TokenRejected { account, reason } => {
+            Notice::TokenRejected {
+                account,
+                provider,
+                reason,
+            } => {
                 let slot = Slot::TokenRejected(account.clone());
-                let text = text::token_rejected(account, reason);
+                let text = text::token_rejected(account, *provider, reason);
                 self.show(slot, text, Urgency::High, None, None).await
             }
         }

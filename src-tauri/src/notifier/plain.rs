@@ -64,8 +64,13 @@ impl Notifier for DesktopNotifier {
 
     async fn notice(&self, notice: &Notice) -> Result<(), String> {
         match notice {
-            Notice::TokenRejected { account, reason } => {
-                self.show(text::token_rejected(account, reason)).await
+            Notice::TokenRejected {
+                account,
+                provider,
+                reason,
+            } => {
+                self.show(text::token_rejected(account, *provider, reason))
+                    .await
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The words of each notification. Pure, so the wording is tested without a desktop.
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, Incident, Urgency};
+use oncall_model::{AccountId, Incident, ProviderKind, Urgency};
 use oncall_policy::{Summary, SummaryReason};
 
 /// How many service names a summary lists before "and N more".
@@ -89,11 +89,14 @@ pub fn escape_markup(text: &str) -> String {
 }
 
 /// The one notification a rejected token gets.
-pub fn token_rejected(account: &AccountId, reason: &str) -> Text {
+pub fn token_rejected(account: &AccountId, provider: ProviderKind, reason: &str) -> Text {
+    let service = match provider {
+        ProviderKind::PagerDuty => "PagerDuty",
+        ProviderKind::Alertmanager => "Alertmanager",
+        ProviderKind::Opsgenie => "Opsgenie",
+    };
     Text {
-        // Every account is a PagerDuty account today; the notice will need the provider's
-        // name when Alertmanager and Opsgenie arrive.
-        summary: format!("PagerDuty rejected the token of account {account}"),
+        summary: format!("{service} rejected the token of account {account}"),
         body: format!(
             "oncall-tray cannot see your incidents until it has a new token: run \
              `oncall-tray token set {account}`. ({reason})"

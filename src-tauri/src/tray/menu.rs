@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Local, Utc};
 use oncall_engine::{Connection, IncidentView, View};
-use oncall_model::{ActionKind, IncidentKey, Status, Urgency};
+use oncall_model::{ActionKind, Capabilities, IncidentKey, Status, Urgency};
 use oncall_policy::Pause;
 
 /// How many incidents get their own submenu before "N more…".
@@ -252,10 +252,11 @@ fn incident_label(view: &IncidentView, now: DateTime<Utc>) -> String {
     )
 }
 
-fn incident_entries(view: &IncidentView) -> Vec<Entry> {
+fn incident_entries(view: &IncidentView, can: Capabilities) -> Vec<Entry> {
     let i = &view.incident;
     let key = &i.key;
     let idle = view.pending.is_none();
+    let acknowledged = i.status == Status::Acknowledged;
     let mut entries = Vec::new();
     if let Some(service) = &i.service {
         entries.push(Entry::Info(format!(
@@ -263,34 +264,32 @@ fn incident_entries(view: &IncidentView) -> Vec<Entry> {
             i.urgency.as_str()
         )));
     }
-    let mut push = |command: Command, label: &str, enabled: bool| {
-        entries.push(Entry::Item {
-            command,
-            label: label.into(),
-            enabled: enabled && idle,
-        })
+    let item = |kind: ActionKind, label: &str, enabled: bool| Entry::Item {
+        command: Command::Act(key.clone(), kind),
+        label: label.into(),
+        enabled: enabled && idle,
     };
-    push(
-        Command::Act(key.clone(), ActionKind::Acknowledge),
+    entries.push(item(
+        ActionKind::Acknowledge,
         "Acknowledge",
         i.status == Status::Triggered,
-    );
-    push(
-        Command::Act(key.clone(), ActionKind::Resolve),
-        "Resolve",
-        true,
-    );
-    if i.status == Status::Acknowledged {
+    ));
+    if can.unacknowledge && acknowledged {
+        entries.push(item(ActionKind::Unacknowledge, "Unacknowledge", true));
+    }
+    if can.resolve {
+        entries.push(item(ActionKind::Resolve, "Resolve", true));
+    } else {
+        // Alertmanager: alerts resolve when their source recovers.
+        entries.push(Entry::Info("Resolves when its source recovers".into()));
+    }
+    if can.snooze && acknowledged {
         for (seconds, label) in [
             (900, "Snooze 15 minutes"),
             (3600, "Snooze 1 hour"),
             (4 * 3600, "Snooze 4 hours"),
         ] {
-            push(
-                Command::Act(key.clone(), ActionKind::Snooze { seconds }),
-                label,
-                true,
-            );
+            entries.push(item(ActionKind::Snooze { seconds }, label, true));
         }
     }
     entries.push(Entry::Item {
@@ -299,6 +298,21 @@ fn incident_entries(view: &IncidentView) -> Vec<Entry> {
         enabled: i.web_url.is_some(),
     });
     entries
+}
+
+/// What the incident's account can do (PagerDuty's set, for an account the view lacks).
+fn capabilities(view: &View, incident: &IncidentView) -> Capabilities {
+    view.accounts
+        .iter()
+        .find(|a| a.account == incident.incident.key.account)
+        .map_or(
+            Capabilities {
+                resolve: true,
+                snooze: true,
+                unacknowledge: false,
+            },
+            |a| a.capabilities,
+        )
 }
 
 /// The whole tray menu for `view`. `autostart` is whether the app starts at login,
@@ -340,7 +354,7 @@ pub fn build(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<En
             }
             menu.push(Entry::Submenu {
                 label: incident_label(incident, now),
-                entries: incident_entries(incident),
+                entries: incident_entries(incident, capabilities(view, incident)),
             });
         }
         if open.len() > MAX_INCIDENTS {
@@ -426,6 +440,12 @@ mod tests {
     fn account(connection: Connection) -> AccountView {
         AccountView {
             account: AccountId::new("work"),
+            provider: oncall_model::ProviderKind::PagerDuty,
+            capabilities: Capabilities {
+                resolve: true,
+                snooze: true,
+                unacknowledge: false,
+            },
             connection,
             last_success: None,
             next_poll: None,
@@ -525,6 +545,22 @@ mod tests {
             Urgency::High,
         )]));
         assert!(!text.contains("work\n"), "{text}");
+    }
+
+    #[test]
+    fn an_alertmanager_incident_offers_unacknowledge_and_no_resolve_or_snooze() {
+        let mut v = view(vec![incident("Q1", 1, Status::Acknowledged, Urgency::High)]);
+        v.accounts[0].capabilities = Capabilities {
+            resolve: false,
+            snooze: false,
+            unacknowledge: true,
+        };
+        let text = menu_text(&v);
+        assert!(
+            text.contains("  [Acknowledge] (disabled)\n  [Unacknowledge]\n  Resolves when its source recovers\n  [Open in browser]\n"),
+            "{text}"
+        );
+        assert!(!text.contains("Snooze"), "{text}");
     }
 
     #[test]

@@ -26,17 +26,24 @@ const NEW_FILE_HEADER: &str = "\
 ";
 
 /// An account to append, as given on the command line. Values are checked by the same
-/// validation as the file, so errors name the config key (`api_url`, `region`, …).
+/// validation as the file, so errors name the config key (`api_url`, `region`, …). A
+/// value the provider has no key for (`email` for Opsgenie, `region` for Alertmanager)
+/// is written anyway and refused by that validation, with a message naming the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewAccount {
     pub name: String,
     pub provider: ProviderKind,
-    /// Written as `region`. When neither this nor `api_url` is given, `region = "us"`
-    /// is written so the file says which host is used.
+    /// Written as `region` (PagerDuty and Opsgenie). When neither this nor `api_url` is
+    /// given, `region = "us"` is written so the file says which host is used.
     pub region: Option<Region>,
-    /// Written as `api_url`, which takes precedence over `region`.
+    /// Written as `api_url`, which takes precedence over `region`. Required for
+    /// Alertmanager (the server's base URL, with its route prefix).
     pub api_url: Option<String>,
+    /// Written as `basic_user` (Alertmanager), which alone means `auth = "basic"`; the
+    /// password is the account's token (`oncall-tray token set NAME`).
+    pub basic_user: Option<String>,
     pub poll_interval_seconds: Option<u64>,
+    /// Written as `email` (PagerDuty).
     pub email: Option<String>,
 }
 
@@ -48,6 +55,7 @@ impl NewAccount {
             provider,
             region: None,
             api_url: None,
+            basic_user: None,
             poll_interval_seconds: None,
             email: None,
         }
@@ -58,8 +66,12 @@ impl NewAccount {
         let mut table = Table::new();
         table.insert("name", value(&self.name));
         table.insert("provider", value(self.provider.to_string()));
+        let has_regions = matches!(
+            self.provider,
+            ProviderKind::PagerDuty | ProviderKind::Opsgenie
+        );
         let region = match (self.region, &self.api_url) {
-            (None, None) => Some(Region::Us),
+            (None, None) if has_regions => Some(Region::Us),
             (region, _) => region,
         };
         if let Some(region) = region {
@@ -67,6 +79,9 @@ impl NewAccount {
         }
         if let Some(url) = &self.api_url {
             table.insert("api_url", value(url));
+        }
+        if let Some(user) = &self.basic_user {
+            table.insert("basic_user", value(user));
         }
         if let Some(seconds) = self.poll_interval_seconds {
             // Out of i64's range is far above the maximum: validation reports it.

@@ -28,8 +28,11 @@ use std::path::Path;
 pub use edit::{add_account, remove_account, NewAccount};
 pub use error::{ConfigError, Problem};
 pub use model::{
-    AccountConfig, AuthScheme, Config, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region,
-    UnknownRegion, DEFAULT_POLL_INTERVAL, MAX_POLL_INTERVAL, MIN_POLL_INTERVAL,
+    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, OpsgenieAccount,
+    OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region, UnknownRegion,
+    DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY, DEFAULT_POLL_INTERVAL,
+    DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_POLL_INTERVAL, MIN_ACK_DURATION,
+    MIN_POLL_INTERVAL,
 };
 
 impl Config {
@@ -46,7 +49,8 @@ impl Config {
         }
     }
 
-    /// Validates `text`; `path` is only used in error messages.
+    /// Validates `text`; `path` is used in error messages and to resolve relative paths
+    /// (`ca_file`, `client_cert`), which must name readable files.
     pub fn parse(text: &str, path: &Path) -> Result<Config, ConfigError> {
         let invalid = |problems| ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -69,6 +73,8 @@ impl Config {
         // Parsed again from the text rather than from `table`, so that unknown keys and
         // wrong types are reported with their line and column.
         let raw: raw::RawConfig = toml::from_str(text).map_err(parse_error)?;
-        validate::validate(raw).map_err(invalid)
+        // Relative paths in the file (`ca_file`, `client_cert`) start from its directory.
+        let dir = path.parent().unwrap_or(Path::new(""));
+        validate::validate(raw, dir).map_err(invalid)
     }
 }

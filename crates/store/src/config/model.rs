@@ -2,6 +2,7 @@
 //! been checked, and every default has been filled in, so no consumer re-validates.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,6 +16,21 @@ pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// The longest poll interval accepted: slower than this is not on-call any more.
 pub const MAX_POLL_INTERVAL: Duration = Duration::from_secs(3600);
+
+/// How long an Alertmanager acknowledgement (a silence) lasts when `ack_hours` is not set.
+pub const DEFAULT_ACK_DURATION: Duration = Duration::from_secs(2 * 3600);
+/// The shortest `ack_hours` accepted.
+pub const MIN_ACK_DURATION: Duration = Duration::from_secs(3600);
+/// The longest `ack_hours` accepted: a silence of more than a week is not an
+/// acknowledgement any more.
+pub const MAX_ACK_DURATION: Duration = Duration::from_secs(168 * 3600);
+/// The `severity` label values that make an Alertmanager alert high urgency when
+/// `severity_high` is not set.
+pub const DEFAULT_SEVERITY_HIGH: [&str; 2] = ["critical", "page"];
+/// The Opsgenie search query of an account that does not set `query`.
+pub const DEFAULT_OPSGENIE_QUERY: &str = "status:open";
+/// The Opsgenie priorities that are high urgency when `high_priorities` is not set.
+pub const DEFAULT_HIGH_PRIORITIES: [&str; 2] = ["P1", "P2"];
 
 /// The whole of `config.toml`, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -69,19 +85,81 @@ impl AccountConfig {
             }),
         }
     }
+
+    /// An Alertmanager account at `api_url` (made to end with `/`, as validation does)
+    /// with every other key at its default: no auth, no filter, 2-hour silences.
+    pub fn alertmanager(name: &str, api_url: Url) -> AccountConfig {
+        AccountConfig {
+            name: AccountId::new(name),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            token_command: None,
+            notify: true,
+            provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
+                api_url: with_trailing_slash(api_url),
+                auth: AlertmanagerAuth::None,
+                filter: Vec::new(),
+                receiver: None,
+                severity_high: DEFAULT_SEVERITY_HIGH.map(String::from).to_vec(),
+                ack_duration: DEFAULT_ACK_DURATION,
+                created_by: None,
+                ca_file: None,
+                client_cert: None,
+            }),
+        }
+    }
+
+    /// An Opsgenie account at `api_url` with every other key at its default: query
+    /// `status:open`, no responder, P1 and P2 high urgency.
+    pub fn opsgenie(name: &str, api_url: Url) -> AccountConfig {
+        AccountConfig {
+            name: AccountId::new(name),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            token_command: None,
+            notify: true,
+            provider: ProviderConfig::Opsgenie(OpsgenieAccount {
+                api_url,
+                region: None,
+                query: DEFAULT_OPSGENIE_QUERY.to_string(),
+                responder: None,
+                high_priorities: DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
+            }),
+        }
+    }
 }
 
-/// The provider-specific part of an account. One variant per supported service;
-/// Alertmanager and Opsgenie will get their own when their clients exist.
+/// `url` with a path ending in `/`, so that `url.join("api/v2/alerts")` keeps a route
+/// prefix (`https://host/am` would otherwise lose `am`).
+pub(crate) fn with_trailing_slash(mut url: Url) -> Url {
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    url
+}
+
+/// The provider-specific part of an account: one variant per supported service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ProviderConfig {
     PagerDuty(PagerDutyAccount),
+    Alertmanager(AlertmanagerAccount),
+    Opsgenie(OpsgenieAccount),
 }
 
 impl ProviderConfig {
     pub fn kind(&self) -> ProviderKind {
         match self {
             ProviderConfig::PagerDuty(_) => ProviderKind::PagerDuty,
+            ProviderConfig::Alertmanager(_) => ProviderKind::Alertmanager,
+            ProviderConfig::Opsgenie(_) => ProviderKind::Opsgenie,
+        }
+    }
+
+    /// The URL the account's client connects to.
+    pub fn api_url(&self) -> &Url {
+        match self {
+            ProviderConfig::PagerDuty(pd) => &pd.api_url,
+            ProviderConfig::Alertmanager(am) => &am.api_url,
+            ProviderConfig::Opsgenie(og) => &og.api_url,
         }
     }
 }
@@ -195,6 +273,144 @@ impl AuthScheme {
         match self {
             AuthScheme::Token => "token",
             AuthScheme::OAuth => "oauth",
+        }
+    }
+}
+
+/// A Prometheus Alertmanager account (API v2, Alertmanager 0.25 or later).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlertmanagerAccount {
+    /// The server's base URL including its route prefix, always ending with `/`:
+    /// `https://am.example.com/prefix/`, to which `api/v2/alerts` is joined. https,
+    /// except loopback addresses. Never ends in `/api/v2/` (validation refuses that).
+    pub api_url: Url,
+    /// How requests are authenticated. The secret itself (password, bearer token,
+    /// header value) is the account's token: keychain or `token_command`.
+    pub auth: AlertmanagerAuth,
+    /// Label matchers for `GET /api/v2/alerts?filter=…`, as written (outer whitespace
+    /// trimmed), each checked to be `name(=|!=|=~|!~)"value"` with a valid regex after
+    /// `=~` and `!~`. Empty: every alert.
+    pub filter: Vec<String>,
+    /// A regular expression for the `receiver` query parameter (checked to compile).
+    /// `None`: every receiver.
+    pub receiver: Option<String>,
+    /// `severity` label values that make an alert high urgency; any other value, or no
+    /// `severity` label, is low urgency. Non-empty strings, no duplicates; may be empty
+    /// (everything low).
+    pub severity_high: Vec<String>,
+    /// How long the silence created by an acknowledgement lasts (`ack_hours`, 1 to 168).
+    pub ack_duration: Duration,
+    /// The silence's `createdBy`. `None`: the engine uses the OS user name.
+    pub created_by: Option<String>,
+    /// A PEM file of CA certificates to trust besides the system's; absolute (a
+    /// relative `ca_file` is resolved against the config file's directory), and it
+    /// existed and held a `CERTIFICATE` block when the config was loaded.
+    pub ca_file: Option<PathBuf>,
+    /// One PEM file with the client certificate and its private key, for servers that
+    /// require mutual TLS; resolved and checked like `ca_file`.
+    pub client_cert: Option<PathBuf>,
+}
+
+/// How an Alertmanager account authenticates; the secret is the account's token.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub enum AlertmanagerAuth {
+    /// No authentication (`auth = "none"`, the default).
+    #[default]
+    None,
+    /// HTTP basic auth as `user`; the token is the password.
+    Basic { user: String },
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `<name>: <token>`, for a reverse proxy in front of Alertmanager. `name` is a
+    /// valid HTTP header name.
+    Header { name: String },
+}
+
+impl AlertmanagerAuth {
+    /// The `auth` value as written in `config.toml`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            AlertmanagerAuth::None => "none",
+            AlertmanagerAuth::Basic { .. } => "basic",
+            AlertmanagerAuth::Bearer => "bearer",
+            AlertmanagerAuth::Header { .. } => "header",
+        }
+    }
+
+    /// Whether requests carry the account's token at all.
+    pub fn needs_token(&self) -> bool {
+        !matches!(self, AlertmanagerAuth::None)
+    }
+}
+
+/// An Opsgenie account (Alert API v2). The token is the API key (`GenieKey`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpsgenieAccount {
+    /// The API base URL to use: `api_url` when set, else the region's host. Always
+    /// https, except loopback addresses.
+    pub api_url: Url,
+    /// The `region` key as written, `None` when absent. Informational only.
+    pub region: Option<OpsgenieRegion>,
+    /// The search query as written (trimmed; default `status:open`). The list request
+    /// should use [`OpsgenieAccount::list_query`], which adds `responder`.
+    pub query: String,
+    /// Only alerts with this responder (a user, team or schedule name). Never contains
+    /// a double quote.
+    pub responder: Option<String>,
+    /// Priorities (`P1` … `P5`) that are high urgency; the others are low. No
+    /// duplicates; may be empty (everything low).
+    pub high_priorities: Vec<String>,
+}
+
+impl OpsgenieAccount {
+    /// The `query` parameter for `GET /v2/alerts`: `query`, and when a responder is set,
+    /// ` AND responders:"<name>"` after it.
+    pub fn list_query(&self) -> String {
+        match &self.responder {
+            None => self.query.clone(),
+            Some(name) => format!("{} AND responders:\"{name}\"", self.query),
+        }
+    }
+}
+
+/// Where an Opsgenie account lives; an API key only works in its own region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OpsgenieRegion {
+    Us,
+    Eu,
+}
+
+impl OpsgenieRegion {
+    /// The API host of the region.
+    pub fn api_url(self) -> Url {
+        let url = match self {
+            OpsgenieRegion::Us => "https://api.opsgenie.com",
+            OpsgenieRegion::Eu => "https://api.eu.opsgenie.com",
+        };
+        Url::parse(url).expect("the region URLs are valid constants")
+    }
+
+    /// The value as written in `config.toml`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OpsgenieRegion::Us => "us",
+            OpsgenieRegion::Eu => "eu",
+        }
+    }
+}
+
+impl fmt::Display for OpsgenieRegion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The same two values are written for both providers (`region = "eu"`).
+impl From<Region> for OpsgenieRegion {
+    fn from(region: Region) -> Self {
+        match region {
+            Region::Us => OpsgenieRegion::Us,
+            Region::Eu => OpsgenieRegion::Eu,
         }
     }
 }

@@ -5,7 +5,8 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserializer, Visitor};
+use serde::de::value::{MapAccessDeserializer, SeqAccessDeserializer};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 #[derive(Debug, Default, Deserialize)]
@@ -32,19 +33,79 @@ pub(crate) struct RawQuietHours {
     pub end: Option<String>,
 }
 
+/// One `[[accounts]]` table. Every provider's keys are here, flat, because that is how
+/// they are written; `validate` refuses the keys that belong to another provider, with a
+/// message naming the provider they are for (serde's "unknown field" could not).
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawAccount {
+    // Every provider.
     pub name: Option<String>,
     pub provider: Option<String>,
-    pub region: Option<String>,
     pub api_url: Option<String>,
-    pub auth: Option<String>,
-    pub email: Option<String>,
     pub poll_interval_seconds: Option<WholeNumber>,
     pub token_command: Option<String>,
     pub notify: Option<bool>,
-    pub filter: Option<RawFilter>,
+    // Some providers: which ones is `validate`'s business.
+    pub region: Option<String>,
+    pub auth: Option<String>,
+    pub filter: Option<RawFilterValue>,
+    // PagerDuty.
+    pub email: Option<String>,
+    // Alertmanager.
+    pub basic_user: Option<String>,
+    pub header_name: Option<String>,
+    pub receiver: Option<String>,
+    pub severity_high: Option<Vec<String>>,
+    pub ack_hours: Option<WholeNumber>,
+    pub created_by: Option<String>,
+    pub ca_file: Option<String>,
+    pub client_cert: Option<String>,
+    // Opsgenie.
+    pub query: Option<String>,
+    pub responder: Option<String>,
+    pub high_priorities: Option<Vec<String>>,
+}
+
+/// `filter` has one shape per provider: a table of conditions for PagerDuty
+/// (`[accounts.filter]`), an array of label matchers for Alertmanager
+/// (`filter = ['severity="critical"']`). Both are read here; `validate` refuses the shape
+/// that does not fit the account's provider.
+///
+/// Not `#[serde(untagged)]`: that would replace the table's own errors (an unknown key
+/// in `[accounts.filter]`, with its line) by "did not match any variant".
+#[derive(Debug)]
+pub(crate) enum RawFilterValue {
+    Table(RawFilter),
+    Matchers(Vec<String>),
+}
+
+impl<'de> Deserialize<'de> for RawFilterValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct FilterVisitor;
+
+        impl<'de> Visitor<'de> for FilterVisitor {
+            type Value = RawFilterValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(
+                    "a table of conditions ([accounts.filter], for PagerDuty) \
+                     or an array of label matchers (filter = ['severity=\"critical\"'], for Alertmanager)",
+                )
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawFilterValue, A::Error> {
+                RawFilter::deserialize(MapAccessDeserializer::new(map)).map(RawFilterValue::Table)
+            }
+
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<RawFilterValue, A::Error> {
+                Vec::<String>::deserialize(SeqAccessDeserializer::new(seq))
+                    .map(RawFilterValue::Matchers)
+            }
+        }
+
+        deserializer.deserialize_any(FilterVisitor)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -123,25 +184,58 @@ mod tests {
         let RawAccount {
             name: _,
             provider: _,
-            region: _,
             api_url: _,
-            auth: _,
-            email: _,
             poll_interval_seconds: _,
             token_command: _,
             notify: _,
+            region: _,
+            auth: _,
             filter: _,
+            email: _,
+            basic_user: _,
+            header_name: _,
+            receiver: _,
+            severity_high: _,
+            ack_hours: _,
+            created_by: _,
+            ca_file: _,
+            client_cert: _,
+            query: _,
+            responder: _,
+            high_priorities: _,
         } = &accounts[0];
         assert!(has(|a| a.name.is_some()));
         assert!(has(|a| a.provider.is_some()));
-        assert!(has(|a| a.region.is_some()));
         assert!(has(|a| a.api_url.is_some()));
-        assert!(has(|a| a.auth.is_some()));
-        assert!(has(|a| a.email.is_some()));
         assert!(has(|a| a.poll_interval_seconds.is_some()));
         assert!(has(|a| a.token_command.is_some()));
         assert!(has(|a| a.notify.is_some()));
-        let filter = accounts.iter().find_map(|a| a.filter.as_ref()).unwrap();
+        assert!(has(|a| a.region.is_some()));
+        assert!(has(|a| a.auth.is_some()));
+        assert!(has(|a| a.email.is_some()));
+        assert!(has(|a| a.basic_user.is_some()));
+        assert!(has(|a| a.header_name.is_some()));
+        assert!(has(|a| a.receiver.is_some()));
+        assert!(has(|a| a.severity_high.is_some()));
+        assert!(has(|a| a.ack_hours.is_some()));
+        assert!(has(|a| a.created_by.is_some()));
+        assert!(has(|a| a.ca_file.is_some()));
+        assert!(has(|a| a.client_cert.is_some()));
+        assert!(has(|a| a.query.is_some()));
+        assert!(has(|a| a.responder.is_some()));
+        assert!(has(|a| a.high_priorities.is_some()));
+        // Both shapes of `filter`: a PagerDuty table and Alertmanager matchers.
+        assert!(has(|a| matches!(
+            a.filter,
+            Some(RawFilterValue::Matchers(_))
+        )));
+        let filter = accounts
+            .iter()
+            .find_map(|a| match &a.filter {
+                Some(RawFilterValue::Table(table)) => Some(table),
+                _ => None,
+            })
+            .unwrap();
         let RawFilter {
             assigned_to_me,
             team_ids,

@@ -12,8 +12,19 @@ use toml::{Table, Value};
 
 use super::Problem;
 
-/// Keys that would hold a credential. Compared case-insensitively.
-const SECRET_KEYS: [&str; 4] = ["token", "api_token", "api_key", "password"];
+/// Keys that would hold a credential, including the ones a user of each provider would
+/// guess next to the real keys (`basic_password` beside `basic_user`, `header_value`
+/// beside `header_name`, Opsgenie's `GenieKey`). Compared case-insensitively.
+const SECRET_KEYS: [&str; 8] = [
+    "token",
+    "api_token",
+    "api_key",
+    "password",
+    "basic_password",
+    "bearer_token",
+    "header_value",
+    "genie_key",
+];
 
 fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|s| key.eq_ignore_ascii_case(s))
@@ -109,10 +120,16 @@ Token = \"u+abc\"
 \"api_token\"=\"x\"
   accounts.password = 'x'
 api_key = broken toml
+basic_password = \"x\"
+header_value = 'x'
+Bearer_Token = \"x\"
+genie_key = \"x\"
+basic_user = \"fine\"
+header_name = \"X-Token\"
 ";
         assert_eq!(
             keys(scan_lines(text)),
-            ["line 5", "line 6", "line 7", "line 8"]
+            ["line 5", "line 6", "line 7", "line 8", "line 9", "line 10", "line 11", "line 12"]
         );
     }
 

@@ -7,24 +7,35 @@
 
 use std::collections::HashMap;
 use std::fmt::Display;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chrono::NaiveTime;
-use oncall_model::{require_secure_transport, AccountId, InsecureUrl, Urgency};
+use oncall_model::{require_secure_transport, AccountId, InsecureUrl, ProviderKind, Urgency};
 use oncall_policy::{LowUrgency, NotifyFor, QuietHours, Settings};
 use url::Url;
 
-use super::model::{MAX_POLL_INTERVAL, MIN_POLL_INTERVAL};
-use super::raw::{RawAccount, RawConfig, RawFilter, RawNotifications, RawQuietHours};
+use super::model::{
+    with_trailing_slash, DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY,
+    DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_POLL_INTERVAL, MIN_ACK_DURATION,
+    MIN_POLL_INTERVAL,
+};
+use super::raw::{
+    RawAccount, RawConfig, RawFilter, RawFilterValue, RawNotifications, RawQuietHours, WholeNumber,
+};
 use super::{
-    secrets, AccountConfig, AuthScheme, Config, PagerDutyAccount, PagerDutyFilter, Problem,
-    ProviderConfig, Region, DEFAULT_POLL_INTERVAL,
+    secrets, AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config,
+    OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig,
+    Region, DEFAULT_POLL_INTERVAL,
 };
 
 const MAX_REPEAT_MINUTES: i64 = 1440;
 const MAX_STORM_THRESHOLD: usize = 1000;
 
-pub(crate) fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
+/// `dir` is the config file's directory: relative paths in the file start there.
+pub(crate) fn validate(raw: RawConfig, dir: &Path) -> Result<Config, Vec<Problem>> {
     let mut problems = Problems::default();
     let notifications = notifications(raw.notifications.unwrap_or_default(), &mut problems);
     let mut names: HashMap<String, usize> = HashMap::new();
@@ -33,7 +44,7 @@ pub(crate) fn validate(raw: RawConfig) -> Result<Config, Vec<Problem>> {
         .unwrap_or_default()
         .into_iter()
         .enumerate()
-        .filter_map(|(index, raw)| account(index, raw, &mut names, &mut problems))
+        .filter_map(|(index, raw)| account(index, raw, dir, &mut names, &mut problems))
         .collect();
     if problems.0.is_empty() {
         Ok(Config {
@@ -54,6 +65,9 @@ struct Location {
     path: String,
     /// What messages open with: `notifications.` or `accounts[0] (work): `.
     label: String,
+    /// The account's name when it is valid, for advice such as `oncall-tray token set
+    /// work`.
+    name: Option<String>,
 }
 
 impl Location {
@@ -61,16 +75,30 @@ impl Location {
         Location {
             path: "notifications".to_string(),
             label: "notifications.".to_string(),
+            name: None,
         }
     }
 
     fn account(index: usize, name: Option<&str>) -> Location {
         let path = format!("accounts[{index}]");
+        let name = name.filter(|name| is_valid_name(name));
         let label = match name {
-            Some(name) if is_valid_name(name) => format!("{path} ({name}): "),
-            _ => format!("{path}: "),
+            Some(name) => format!("{path} ({name}): "),
+            None => format!("{path}: "),
         };
-        Location { path, label }
+        Location {
+            path,
+            label,
+            name: name.map(str::to_string),
+        }
+    }
+
+    /// `oncall-tray token set work`, or `… NAME` when the name is not known.
+    fn token_set(&self) -> String {
+        format!(
+            "`oncall-tray token set {}`",
+            self.name.as_deref().unwrap_or("NAME")
+        )
     }
 
     /// Records that `key` is wrong; `message` follows the key in the sentence.
@@ -236,6 +264,7 @@ fn is_valid_name(name: &str) -> bool {
 fn account(
     index: usize,
     raw: RawAccount,
+    dir: &Path,
     names: &mut HashMap<String, usize>,
     problems: &mut Problems,
 ) -> Option<AccountConfig> {
@@ -244,14 +273,25 @@ fn account(
     let RawAccount {
         name,
         provider,
-        region,
         api_url,
-        auth,
-        email,
         poll_interval_seconds,
         token_command,
         notify,
+        region,
+        auth,
         filter,
+        email,
+        basic_user,
+        header_name,
+        receiver,
+        severity_high,
+        ack_hours,
+        created_by,
+        ca_file,
+        client_cert,
+        query,
+        responder,
+        high_priorities,
     } = raw;
 
     let name = match name {
@@ -326,44 +366,118 @@ fn account(
         other => other,
     };
 
-    let provider = match provider.as_deref() {
+    let kind = match provider.as_deref() {
         None => {
             at.problem(
                 problems,
                 "provider",
-                " is missing: set provider = \"pagerduty\"",
+                " is missing: set provider = \"pagerduty\", \"alertmanager\" or \"opsgenie\"",
             );
             None
         }
-        Some("pagerduty") => pagerduty(
-            at,
-            PagerDutyKeys {
-                region,
-                api_url,
-                auth,
-                email,
-                filter,
-            },
-            problems,
-        )
-        .map(ProviderConfig::PagerDuty),
-        Some(kind @ ("alertmanager" | "opsgenie")) => {
-            at.problem(
-                problems,
-                "provider",
-                format!(" = {kind:?} is not supported yet: the only supported provider is \"pagerduty\""),
-            );
-            None
-        }
+        Some("pagerduty") => Some(ProviderKind::PagerDuty),
+        Some("alertmanager") => Some(ProviderKind::Alertmanager),
+        Some("opsgenie") => Some(ProviderKind::Opsgenie),
         Some(other) => {
             at.problem(
                 problems,
                 "provider",
-                format!(" = {other:?}: allowed values are \"pagerduty\""),
+                format!(" = {other:?}: allowed values are \"pagerduty\", \"alertmanager\" and \"opsgenie\""),
             );
             None
         }
     };
+
+    let provider = kind.and_then(|kind| {
+        // Keys of another provider: named, with the provider they are for, instead of
+        // being silently ignored.
+        let given = [
+            ("region", region.is_some()),
+            ("auth", auth.is_some()),
+            ("filter", filter.is_some()),
+            ("email", email.is_some()),
+            ("basic_user", basic_user.is_some()),
+            ("header_name", header_name.is_some()),
+            ("receiver", receiver.is_some()),
+            ("severity_high", severity_high.is_some()),
+            ("ack_hours", ack_hours.is_some()),
+            ("created_by", created_by.is_some()),
+            ("ca_file", ca_file.is_some()),
+            ("client_cert", client_cert.is_some()),
+            ("query", query.is_some()),
+            ("responder", responder.is_some()),
+            ("high_priorities", high_priorities.is_some()),
+        ];
+        let foreign_before = problems.0.len();
+        for (key, _) in given.iter().filter(|(_, given)| *given) {
+            let owners = owners(key);
+            if !owners.contains(&kind) {
+                let owners = owners
+                    .iter()
+                    .map(|&k| title(k))
+                    .collect::<Vec<_>>()
+                    .join("/");
+                at.problem(
+                    problems,
+                    key,
+                    format!(
+                        " is {} {owners} key; {} {} account has no {key}",
+                        article(&owners),
+                        article(title(kind)),
+                        title(kind)
+                    ),
+                );
+            }
+        }
+        if problems.0.len() > foreign_before {
+            return None;
+        }
+        match kind {
+            ProviderKind::PagerDuty => pagerduty(
+                at,
+                PagerDutyKeys {
+                    region,
+                    api_url,
+                    auth,
+                    email,
+                    filter,
+                },
+                problems,
+            )
+            .map(ProviderConfig::PagerDuty),
+            ProviderKind::Alertmanager => alertmanager(
+                at,
+                AlertmanagerKeys {
+                    api_url,
+                    auth,
+                    basic_user,
+                    header_name,
+                    filter,
+                    receiver,
+                    severity_high,
+                    ack_hours,
+                    created_by,
+                    ca_file,
+                    client_cert,
+                },
+                dir,
+                problems,
+            )
+            .map(ProviderConfig::Alertmanager),
+            ProviderKind::Opsgenie => opsgenie(
+                at,
+                OpsgenieKeys {
+                    region,
+                    api_url,
+                    query,
+                    responder,
+                    high_priorities,
+                },
+                problems,
+            )
+            .map(ProviderConfig::Opsgenie),
+        }
+    });
 
     if problems.0.len() > before {
         return None;
@@ -377,13 +491,43 @@ fn account(
     })
 }
 
-/// The keys of an account that only PagerDuty has.
+/// The providers that have `key`, for the keys that not every provider has.
+fn owners(key: &str) -> &'static [ProviderKind] {
+    use ProviderKind::{Alertmanager, Opsgenie, PagerDuty};
+    match key {
+        "region" => &[PagerDuty, Opsgenie],
+        "auth" | "filter" => &[PagerDuty, Alertmanager],
+        "email" => &[PagerDuty],
+        "query" | "responder" | "high_priorities" => &[Opsgenie],
+        _ => &[Alertmanager],
+    }
+}
+
+/// The provider's name as its users write it.
+fn title(kind: ProviderKind) -> &'static str {
+    match kind {
+        ProviderKind::PagerDuty => "PagerDuty",
+        ProviderKind::Alertmanager => "Alertmanager",
+        ProviderKind::Opsgenie => "Opsgenie",
+    }
+}
+
+/// "a" or "an" before `word` ("a PagerDuty", "an Opsgenie").
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['A', 'E', 'I', 'O', 'U']) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+/// The keys of an account that only PagerDuty has (or has in this shape).
 struct PagerDutyKeys {
     region: Option<String>,
     api_url: Option<String>,
     auth: Option<String>,
     email: Option<String>,
-    filter: Option<RawFilter>,
+    filter: Option<RawFilterValue>,
 }
 
 fn pagerduty(
@@ -407,7 +551,8 @@ fn pagerduty(
 
     let api_url = match keys.api_url {
         None => region.unwrap_or(Region::Us).api_url(),
-        Some(text) => api_url(at, &text, problems).unwrap_or_else(|| Region::Us.api_url()),
+        Some(text) => api_url(at, &text, PAGERDUTY_EXAMPLE_URL, problems)
+            .unwrap_or_else(|| Region::Us.api_url()),
     };
 
     let auth = match keys.auth.as_deref() {
@@ -437,7 +582,15 @@ fn pagerduty(
 
     let filter = match keys.filter {
         None => PagerDutyFilter::default(),
-        Some(raw) => filter(at, raw, problems),
+        Some(RawFilterValue::Table(raw)) => filter(at, raw, problems),
+        Some(RawFilterValue::Matchers(_)) => {
+            at.problem(
+                problems,
+                "filter",
+                " is a list, but a PagerDuty filter is a table: write an [accounts.filter] table with assigned_to_me, team_ids, service_ids or urgencies (lists of label matchers are for Alertmanager accounts)",
+            );
+            PagerDutyFilter::default()
+        }
     };
 
     (problems.0.len() == before).then_some(PagerDutyAccount {
@@ -449,16 +602,567 @@ fn pagerduty(
     })
 }
 
-fn api_url(at: &Location, text: &str, problems: &mut Problems) -> Option<Url> {
+const PAGERDUTY_EXAMPLE_URL: &str = "https://api.pagerduty.com";
+const ALERTMANAGER_EXAMPLE_URL: &str = "https://alertmanager.example.com";
+const OPSGENIE_EXAMPLE_URL: &str = "https://api.opsgenie.com";
+
+/// The keys of an Alertmanager account.
+struct AlertmanagerKeys {
+    api_url: Option<String>,
+    auth: Option<String>,
+    basic_user: Option<String>,
+    header_name: Option<String>,
+    filter: Option<RawFilterValue>,
+    receiver: Option<String>,
+    severity_high: Option<Vec<String>>,
+    ack_hours: Option<WholeNumber>,
+    created_by: Option<String>,
+    ca_file: Option<String>,
+    client_cert: Option<String>,
+}
+
+fn alertmanager(
+    at: &Location,
+    keys: AlertmanagerKeys,
+    dir: &Path,
+    problems: &mut Problems,
+) -> Option<AlertmanagerAccount> {
+    let before = problems.0.len();
+
+    let api_url = match keys.api_url {
+        None => {
+            at.problem(
+                problems,
+                "api_url",
+                format!(" is missing: an Alertmanager account needs the server's base URL, with its route prefix if it has one, e.g. api_url = \"{ALERTMANAGER_EXAMPLE_URL}\""),
+            );
+            None
+        }
+        Some(text) => api_url(at, &text, ALERTMANAGER_EXAMPLE_URL, problems)
+            .and_then(|url| alertmanager_base(at, &text, url, problems)),
+    };
+
+    let auth = alertmanager_auth(at, keys.auth, keys.basic_user, keys.header_name, problems);
+
+    let filter = match keys.filter {
+        None => Vec::new(),
+        Some(RawFilterValue::Matchers(matchers)) => matchers
+            .iter()
+            .enumerate()
+            .filter_map(|(i, text)| {
+                let trimmed = text.trim();
+                match check_matcher(trimmed) {
+                    Ok(()) => Some(trimmed.to_string()),
+                    Err(why) => {
+                        at.problem(
+                            problems,
+                            &format!("filter[{i}]"),
+                            format!(" = {} {why}", toml_string(text)),
+                        );
+                        None
+                    }
+                }
+            })
+            .collect(),
+        Some(RawFilterValue::Table(_)) => {
+            at.problem(
+                problems,
+                "filter",
+                format!(" is a table, but an Alertmanager filter is a list of label matchers, e.g. filter = [{MATCHER_EXAMPLES}] (an [accounts.filter] table is for PagerDuty accounts)"),
+            );
+            Vec::new()
+        }
+    };
+
+    let receiver = match keys.receiver {
+        None => None,
+        Some(text) if text.is_empty() => {
+            at.problem(
+                problems,
+                "receiver",
+                " is empty: remove it to list the alerts of every receiver, or give a regular expression, e.g. receiver = \"team-a|team-b\"",
+            );
+            None
+        }
+        Some(text) => match regex_error(&text) {
+            None => Some(text),
+            Some(err) => {
+                at.problem(
+                    problems,
+                    "receiver",
+                    format!(" = {text:?} is not a valid regular expression ({err}): write one in Alertmanager's (RE2) syntax, e.g. \"team-a|team-b\""),
+                );
+                None
+            }
+        },
+    };
+
+    let severity_high = match keys.severity_high {
+        None => DEFAULT_SEVERITY_HIGH.map(String::from).to_vec(),
+        Some(values) => {
+            let mut severities: Vec<String> = Vec::new();
+            for (i, value) in values.into_iter().enumerate() {
+                let value = value.trim().to_string();
+                if value.is_empty() {
+                    at.problem(
+                        problems,
+                        &format!("severity_high[{i}]"),
+                        " is empty: list values of the severity label, e.g. severity_high = [\"critical\", \"page\"]",
+                    );
+                } else if !severities.contains(&value) {
+                    severities.push(value);
+                }
+            }
+            severities
+        }
+    };
+
+    let ack_duration = match keys.ack_hours.map(|n| n.0) {
+        None => DEFAULT_ACK_DURATION,
+        Some(hours) => {
+            let (min, max) = (
+                MIN_ACK_DURATION.as_secs() / 3600,
+                MAX_ACK_DURATION.as_secs() / 3600,
+            );
+            match u64::try_from(hours) {
+                Ok(ok) if (min..=max).contains(&ok) => Duration::from_secs(ok * 3600),
+                _ if hours < min as i64 => {
+                    at.problem(
+                        problems,
+                        "ack_hours",
+                        format!(" = {hours} is too short: the minimum is {min} hour"),
+                    );
+                    DEFAULT_ACK_DURATION
+                }
+                _ => {
+                    at.problem(
+                        problems,
+                        "ack_hours",
+                        format!(" = {hours} is too long: the maximum is {max} hours (one week)"),
+                    );
+                    DEFAULT_ACK_DURATION
+                }
+            }
+        }
+    };
+
+    let created_by = match keys.created_by.map(|text| text.trim().to_string()) {
+        Some(text) if text.is_empty() => {
+            at.problem(
+                problems,
+                "created_by",
+                " is empty: remove it to sign silences with your OS user name, or give a name, e.g. created_by = \"jane\"",
+            );
+            None
+        }
+        other => other,
+    };
+
+    let ca_file = keys
+        .ca_file
+        .and_then(|text| pem_file(at, "ca_file", &text, dir, Pem::Certificates, problems));
+    let client_cert = keys.client_cert.and_then(|text| {
+        pem_file(
+            at,
+            "client_cert",
+            &text,
+            dir,
+            Pem::CertificateAndKey,
+            problems,
+        )
+    });
+
+    if problems.0.len() > before {
+        return None;
+    }
+    Some(AlertmanagerAccount {
+        api_url: api_url?,
+        auth,
+        filter,
+        receiver,
+        severity_high,
+        ack_duration,
+        created_by,
+        ca_file,
+        client_cert,
+    })
+}
+
+/// `url` as a base for `api/v2/…`: ending with `/`, and not already ending in the API
+/// path (a common paste from the API's documentation).
+fn alertmanager_base(at: &Location, text: &str, url: Url, problems: &mut Problems) -> Option<Url> {
+    let path = url.path().trim_end_matches('/');
+    for suffix in ["/api/v2", "/api/v1"] {
+        if let Some(prefix) = path.strip_suffix(suffix) {
+            let mut base = url.clone();
+            base.set_path(prefix);
+            base.set_query(None);
+            base.set_fragment(None);
+            let base = base.as_str().trim_end_matches('/');
+            at.problem(
+                problems,
+                "api_url",
+                format!(" = {text:?} ends in {suffix}: give the base URL without it (with the route prefix, if any), e.g. \"{base}\""),
+            );
+            return None;
+        }
+    }
+    Some(with_trailing_slash(url))
+}
+
+fn alertmanager_auth(
+    at: &Location,
+    auth: Option<String>,
+    basic_user: Option<String>,
+    header_name: Option<String>,
+    problems: &mut Problems,
+) -> AlertmanagerAuth {
+    let token_set = at.token_set();
+    let kind = match auth.as_deref() {
+        // basic_user alone says it all: `account add --basic-user` writes only that.
+        None if basic_user.is_some() => "basic",
+        None => "none",
+        Some(kind @ ("none" | "basic" | "bearer" | "header")) => kind,
+        Some(other) => {
+            at.problem(
+                problems,
+                "auth",
+                format!(" = {other:?}: allowed values are \"none\" (the default), \"basic\" (basic_user and a password), \"bearer\" (a bearer token) and \"header\" (a token in the header named by header_name)"),
+            );
+            return AlertmanagerAuth::None;
+        }
+    };
+
+    if kind != "basic" && basic_user.is_some() {
+        at.problem(
+            problems,
+            "basic_user",
+            format!(" is only used with auth = \"basic\", and auth is {kind:?}: remove basic_user, or set auth = \"basic\""),
+        );
+    }
+    if kind != "header" && header_name.is_some() {
+        at.problem(
+            problems,
+            "header_name",
+            format!(" is only used with auth = \"header\", and auth is {kind:?}: set auth = \"header\", or remove header_name"),
+        );
+    }
+
+    match kind {
+        "basic" => match basic_user {
+            None => {
+                at.problem(
+                    problems,
+                    "basic_user",
+                    format!(" is missing: auth = \"basic\" needs the user name, e.g. basic_user = \"oncall\" (the password is stored with {token_set})"),
+                );
+                AlertmanagerAuth::None
+            }
+            Some(user)
+                if user.is_empty() || user.contains(':') || user.contains(char::is_control) =>
+            {
+                at.problem(
+                    problems,
+                    "basic_user",
+                    format!(" = {user:?} is not allowed: a basic auth user name cannot be empty or contain ':' or control characters"),
+                );
+                AlertmanagerAuth::None
+            }
+            Some(user) => AlertmanagerAuth::Basic { user },
+        },
+        "bearer" => AlertmanagerAuth::Bearer,
+        "header" => match header_name {
+            None => {
+                at.problem(
+                    problems,
+                    "header_name",
+                    format!(" is missing: auth = \"header\" needs the header's name, e.g. header_name = \"X-Auth-Token\" (its value is stored with {token_set})"),
+                );
+                AlertmanagerAuth::None
+            }
+            Some(name) if !is_header_name(&name) => {
+                at.problem(
+                    problems,
+                    "header_name",
+                    format!(" = {name:?} is not an HTTP header name: use letters, digits and '-', e.g. \"X-Auth-Token\""),
+                );
+                AlertmanagerAuth::None
+            }
+            Some(name) => AlertmanagerAuth::Header { name },
+        },
+        _ => AlertmanagerAuth::None,
+    }
+}
+
+/// An RFC 9110 field name: one or more `tchar`.
+fn is_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+const MATCHER_EXAMPLES: &str = r#"'alertname="Foo"', 'severity=~"crit.*"'"#;
+
+/// Checks one label matcher, `name(=|!=|=~|!~)"value"` as Alertmanager's `filter`
+/// parameter takes it; `Err` is the rest of the sentence after the value.
+fn check_matcher(text: &str) -> Result<(), String> {
+    let shape = || {
+        format!("is not a label matcher: write name=\"value\" with one of the operators =, !=, =~ or !~ and the value in double quotes, e.g. {MATCHER_EXAMPLES}")
+    };
+    let name_len = text
+        .bytes()
+        .enumerate()
+        .take_while(|&(i, b)| b == b'_' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()))
+        .count();
+    if name_len == 0 {
+        return Err(shape());
+    }
+    let rest = &text[name_len..];
+    let (regex, quoted) = if let Some(v) = rest.strip_prefix("=~").or(rest.strip_prefix("!~")) {
+        (true, v)
+    } else if let Some(v) = rest.strip_prefix("!=").or(rest.strip_prefix('=')) {
+        (false, v)
+    } else {
+        return Err(shape());
+    };
+    let value = unquote(quoted).ok_or_else(shape)?;
+    if regex {
+        if let Some(err) = regex_error(&value) {
+            return Err(format!(
+                "has an invalid regular expression ({err}): write it in Alertmanager's (RE2) syntax, e.g. 'severity=~\"crit.*\"'"
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The content of `"…"` with `\x` escapes resolved; `None` unless `text` is exactly one
+/// double-quoted string.
+fn unquote(text: &str) -> Option<String> {
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    let mut value = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => value.push(chars.next()?),
+            '"' => return None,
+            c => value.push(c),
+        }
+    }
+    Some(value)
+}
+
+/// `None` when `pattern` compiles; else regex's reason, on one line ("unclosed group").
+fn regex_error(pattern: &str) -> Option<String> {
+    let err = regex::Regex::new(pattern).err()?.to_string();
+    // Syntax errors are several lines (the pattern, a caret, then "error: …").
+    let last = err.lines().rev().find(|line| !line.trim().is_empty());
+    let reason = last.unwrap_or(&err).trim();
+    Some(reason.strip_prefix("error: ").unwrap_or(reason).to_string())
+}
+
+/// `text` as the user would write it in TOML: a literal string `'…'` when it has no
+/// single quote (label matchers are full of double quotes), else a basic string.
+fn toml_string(text: &str) -> String {
+    if text.contains('\'') || text.contains(char::is_control) {
+        format!("{text:?}")
+    } else {
+        format!("'{text}'")
+    }
+}
+
+/// What a PEM file must hold.
+#[derive(Clone, Copy)]
+enum Pem {
+    /// `ca_file`: one or more CA certificates.
+    Certificates,
+    /// `client_cert`: a certificate and its private key.
+    CertificateAndKey,
+}
+
+/// A path key naming a PEM file: resolved against the config directory, read, and its
+/// blocks checked. Never quotes the file's content.
+fn pem_file(
+    at: &Location,
+    key: &str,
+    text: &str,
+    dir: &Path,
+    pem: Pem,
+    problems: &mut Problems,
+) -> Option<PathBuf> {
+    if text.trim().is_empty() {
+        at.problem(
+            problems,
+            key,
+            " is empty: remove it, or give the path of a PEM file",
+        );
+        return None;
+    }
+    let written = Path::new(text);
+    let path = if written.is_absolute() {
+        written.to_path_buf()
+    } else {
+        dir.join(written)
+    };
+    let resolved = if written.is_absolute() {
+        String::new()
+    } else {
+        format!(
+            " (relative paths start from the config file's directory: looked for {})",
+            path.display()
+        )
+    };
+    if path.is_dir() {
+        at.problem(
+            problems,
+            key,
+            format!(" = {text:?} is a directory: give the path of a PEM file{resolved}"),
+        );
+        return None;
+    }
+    let bytes = match fs::read(&path) {
+        Ok(bytes) => bytes,
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            at.problem(
+                problems,
+                key,
+                format!(" = {text:?} does not exist{resolved}"),
+            );
+            return None;
+        }
+        Err(err) => {
+            at.problem(
+                problems,
+                key,
+                format!(" = {text:?} cannot be read ({err}){resolved}"),
+            );
+            return None;
+        }
+    };
+    let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
+    let certificate = has(b"-----BEGIN CERTIFICATE-----");
+    let key_block = has(b"PRIVATE KEY-----");
+    let why = match pem {
+        Pem::Certificates if !certificate => {
+            Some("is not a PEM certificate file: it needs at least one -----BEGIN CERTIFICATE----- block")
+        }
+        Pem::CertificateAndKey if !certificate => {
+            Some("has no certificate: it must be one PEM file with the client certificate (-----BEGIN CERTIFICATE-----) and its private key")
+        }
+        Pem::CertificateAndKey if !key_block => {
+            Some("has no private key: it must be one PEM file with the client certificate and its private key (-----BEGIN PRIVATE KEY-----)")
+        }
+        _ => None,
+    };
+    if let Some(why) = why {
+        at.problem(problems, key, format!(" = {text:?} {why}"));
+        return None;
+    }
+    Some(path)
+}
+
+/// The keys of an Opsgenie account.
+struct OpsgenieKeys {
+    region: Option<String>,
+    api_url: Option<String>,
+    query: Option<String>,
+    responder: Option<String>,
+    high_priorities: Option<Vec<String>>,
+}
+
+fn opsgenie(at: &Location, keys: OpsgenieKeys, problems: &mut Problems) -> Option<OpsgenieAccount> {
+    let before = problems.0.len();
+
+    let region = keys.region.and_then(|text| match text.as_str() {
+        "us" => Some(OpsgenieRegion::Us),
+        "eu" => Some(OpsgenieRegion::Eu),
+        _ => {
+            at.problem(
+                problems,
+                "region",
+                format!(" = {text:?}: allowed values are \"us\" and \"eu\""),
+            );
+            None
+        }
+    });
+
+    let api_url = match keys.api_url {
+        None => region.unwrap_or(OpsgenieRegion::Us).api_url(),
+        Some(text) => api_url(at, &text, OPSGENIE_EXAMPLE_URL, problems)
+            .unwrap_or_else(|| OpsgenieRegion::Us.api_url()),
+    };
+
+    let query = match keys.query.map(|text| text.trim().to_string()) {
+        None => DEFAULT_OPSGENIE_QUERY.to_string(),
+        Some(text) if text.is_empty() => {
+            at.problem(
+                problems,
+                "query",
+                format!(" is empty: remove it for the default {DEFAULT_OPSGENIE_QUERY:?}, or give an Opsgenie search query, e.g. query = \"status:open AND priority:P1\""),
+            );
+            DEFAULT_OPSGENIE_QUERY.to_string()
+        }
+        Some(text) => text,
+    };
+
+    let responder = match keys.responder.map(|text| text.trim().to_string()) {
+        Some(text) if text.is_empty() => {
+            at.problem(
+                problems,
+                "responder",
+                " is empty: remove it to list every alert the query finds, or give a user, team or schedule name, e.g. responder = \"Platform Team\"",
+            );
+            None
+        }
+        Some(text) if text.contains('"') || text.contains(char::is_control) => {
+            at.problem(
+                problems,
+                "responder",
+                format!(" = {text:?} is not allowed: a responder name cannot contain '\"' or control characters"),
+            );
+            None
+        }
+        other => other,
+    };
+
+    let high_priorities = match keys.high_priorities {
+        None => DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
+        Some(values) => {
+            let mut priorities: Vec<String> = Vec::new();
+            for (i, value) in values.into_iter().enumerate() {
+                if !matches!(value.as_str(), "P1" | "P2" | "P3" | "P4" | "P5") {
+                    at.problem(
+                        problems,
+                        &format!("high_priorities[{i}]"),
+                        format!(" = {value:?}: allowed values are \"P1\", \"P2\", \"P3\", \"P4\" and \"P5\""),
+                    );
+                } else if !priorities.contains(&value) {
+                    priorities.push(value);
+                }
+            }
+            priorities
+        }
+    };
+
+    (problems.0.len() == before).then_some(OpsgenieAccount {
+        api_url,
+        region,
+        query,
+        responder,
+        high_priorities,
+    })
+}
+
+/// An `api_url` value; `example` is a URL of the account's provider, for messages.
+fn api_url(at: &Location, text: &str, example: &str, problems: &mut Problems) -> Option<Url> {
     let url = match Url::parse(text) {
         Ok(url) => url,
         Err(err) => {
             at.problem(
                 problems,
                 "api_url",
-                format!(
-                    " = {text:?} is not a URL ({err}): write it like \"https://api.pagerduty.com\""
-                ),
+                format!(" = {text:?} is not a URL ({err}): write it like \"{example}\""),
             );
             return None;
         }
@@ -479,9 +1183,9 @@ fn api_url(at: &Location, text: &str, problems: &mut Problems) -> Option<Url> {
         Ok(()) => Some(url),
         Err(err) => {
             let why = match err {
-                InsecureUrl::PlainHttp(_) => "is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)",
-                InsecureUrl::NotHttp(_) => "is not allowed: use an https:// URL",
-                InsecureUrl::NoHost(_) => "has no host name: write it like \"https://api.pagerduty.com\"",
+                InsecureUrl::PlainHttp(_) => "is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)".to_string(),
+                InsecureUrl::NotHttp(_) => "is not allowed: use an https:// URL".to_string(),
+                InsecureUrl::NoHost(_) => format!("has no host name: write it like \"{example}\""),
             };
             at.problem(problems, "api_url", format!(" = {text:?} {why}"));
             None
