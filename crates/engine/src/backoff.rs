@@ -9,6 +9,9 @@ use backon::{BackoffBuilder, ExponentialBackoff, ExponentialBuilder};
 pub(crate) struct Backoff {
     builder: ExponentialBuilder,
     current: ExponentialBackoff,
+    /// backon adds its jitter after applying the maximum, so a wait could reach twice
+    /// the cap; the cap is enforced here again.
+    cap: Duration,
 }
 
 impl Backoff {
@@ -23,19 +26,36 @@ impl Backoff {
         Backoff {
             current: builder.build(),
             builder,
+            cap,
         }
     }
 
     pub(crate) fn next_delay(&mut self) -> Duration {
-        self.current.next().unwrap_or(self.builder_cap())
-    }
-
-    fn builder_cap(&self) -> Duration {
-        // `without_max_times` never ends; this is only a fallback.
-        Duration::from_secs(15)
+        // `without_max_times` never ends, so `None` cannot happen; the cap is the answer.
+        self.current.next().unwrap_or(self.cap).min(self.cap)
     }
 
     pub(crate) fn reset(&mut self) {
         self.current = self.builder.build();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_grow_with_jitter_but_never_beyond_the_cap() {
+        let cap = Duration::from_secs(15);
+        let mut backoff = Backoff::new(cap);
+        let waits: Vec<Duration> = (0..50).map(|_| backoff.next_delay()).collect();
+        assert!(waits.iter().all(|w| *w <= cap), "{waits:?}");
+        assert!(
+            waits[0] >= Duration::from_secs(2) && waits[0] < Duration::from_secs(4),
+            "{waits:?}"
+        );
+        assert_eq!(*waits.last().unwrap(), cap);
+        backoff.reset();
+        assert!(backoff.next_delay() < Duration::from_secs(4));
     }
 }

@@ -1,20 +1,22 @@
-//! The engine as an on-call engineer lives it, against the fake PagerDuty over
-//! loopback, on paused tokio time (minutes pass in milliseconds).
+//! The engine as an on-call engineer lives it, against each fake service (PagerDuty and
+//! Opsgenie) over loopback, on paused tokio time (minutes pass in milliseconds).
+//!
+//! Every scenario is written once, generic over [`Service`], and instantiated per
+//! service at the bottom of this file (`pagerduty::…`, `opsgenie::…`).
 
 mod support;
 
 use std::time::Duration;
 
-use oncall_engine::{Connection, EngineEvent};
-use oncall_fake_pagerduty::{Fault, FaultKind, NewIncident, Route};
+use chrono::Utc;
+use oncall_engine::{Clock, Connection, EngineEvent};
 use oncall_model::{ActionKind, Status, Urgency};
-use support::{Shown, World};
+use support::{Service, Shown, World};
 
 const SEC: Duration = Duration::from_secs(1);
 
-#[tokio::test(start_paused = true)]
-async fn trigger_pages_once_then_ack_reaches_pagerduty_and_withdraws() {
-    let mut w = World::new().await;
+async fn trigger_pages_once_then_ack_reaches_the_service_and_withdraws<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     w.first_poll().await;
 
@@ -36,21 +38,17 @@ async fn trigger_pages_once_then_ack_reaches_pagerduty_and_withdraws() {
         Status::Acknowledged,
         "optimistic"
     );
-    w.until("PagerDuty sees the ack", 5 * SEC, |w| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
+    w.until("the service sees the ack", 5 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
     })
     .await;
-    let put = w
-        .fake
-        .requests()
-        .into_iter()
-        .find(|r| r.method == "PUT")
-        .unwrap();
-    assert_eq!(put.header("from"), Some("pat@example.com"));
-    assert_eq!(
-        w.fake.incident(&id).unwrap().acknowledged_by,
-        vec!["PUSER01".to_string()]
-    );
+    // Opsgenie's 202 only queues it: the engine reports it once the client has seen the
+    // request processed.
+    w.until("the engine has the service's confirmation", 5 * SEC, |w| {
+        w.view().incidents[0].pending.is_none()
+    })
+    .await;
+    w.fake.check_ack_sent(&id);
     assert!(w.screen.shown().contains(&Shown::Withdrawn(id.clone())));
 
     // Later polls never page it again, and the view settles on the service's word.
@@ -61,15 +59,12 @@ async fn trigger_pages_once_then_ack_reaches_pagerduty_and_withdraws() {
     assert_eq!(view.incidents[0].pending, None);
 }
 
-#[tokio::test(start_paused = true)]
-async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once() {
-    let mut w = World::new().await;
+async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     w.first_poll().await;
-    let high = w.fake.trigger(NewIncident::new("DB down"));
-    let low = w
-        .fake
-        .trigger(NewIncident::new("Disk 80%").urgency(Urgency::Low));
+    let high = w.fake.trigger("DB down", Urgency::High);
+    let low = w.fake.trigger("Disk 80%", Urgency::Low);
     w.until("both pages", 20 * SEC, |w| {
         w.screen.pages_of(&high) == 1 && w.screen.pages_of(&low) == 1
     })
@@ -77,7 +72,7 @@ async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once() {
     w.idle(5 * 60 * SEC + 20 * SEC).await;
     assert_eq!(w.screen.pages_of(&high), 2, "{:?}", w.screen.shown());
     assert_eq!(w.screen.pages_of(&low), 1);
-    w.fake.acknowledge(&high, "PUSER01");
+    w.fake.acknowledge_elsewhere(&high, true);
     w.until("withdrawn after ack elsewhere", 20 * SEC, |w| {
         w.screen.shown().contains(&Shown::Withdrawn(high.clone()))
     })
@@ -86,33 +81,46 @@ async fn high_urgency_repeats_until_acknowledged_low_urgency_rings_once() {
     assert_eq!(w.screen.pages_of(&high), 2);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_retrigger_pages_again() {
-    let mut w = World::new().await;
+async fn a_retrigger_pages_again<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     let id = w.page("Queue backlog").await;
     w.acknowledge(&id).await;
     w.idle(60 * SEC).await;
-    // The ack timed out (or a snooze ended) on PagerDuty's side.
+    // PagerDuty: the ack timed out (or a snooze ended); Opsgenie: a colleague
+    // un-acknowledged it.
     w.fake.retrigger(&id);
     w.until("the second page", 20 * SEC, |w| w.screen.pages_of(&id) == 2)
         .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn snooze_ends_and_the_incident_pages_again() {
-    let mut w = World::new().await;
+async fn snooze_ends_and_the_incident_pages_again<S: Service>() {
+    // See `Service::SNOOZE_END_FROM_HOST_CLOCK`: such a client computes the end from the
+    // host's clock, so the shared clock starts at the host's now (paused time moves it
+    // by virtual seconds only; the host's clock moves by the test's real milliseconds).
+    let mut w = if S::SNOOZE_END_FROM_HOST_CLOCK {
+        World::<S>::new_at(Utc::now()).await
+    } else {
+        World::<S>::new().await
+    };
     w.start().await;
     let id = w.page("Cert expiring").await;
-    w.acknowledge(&id).await;
+    if S::SNOOZE_NEEDS_ACK {
+        w.acknowledge(&id).await;
+    }
+    let asked = w.clock.now();
     w.engine()
         .act(&[w.key(&id)], ActionKind::Snooze { seconds: 3600 })
         .await
         .unwrap();
-    w.until("snoozed", 5 * SEC, |w| {
-        w.fake.incident(&id).unwrap().snoozed_until.is_some()
-    })
-    .await;
+    w.until("snoozed", 5 * SEC, |w| w.fake.snoozed_until(&id).is_some())
+        .await;
+    let until = w.fake.snoozed_until(&id).unwrap();
+    let expected = asked + chrono::Duration::seconds(3600);
+    assert!(
+        (until - expected).abs() <= chrono::Duration::seconds(60),
+        "the snooze ends an hour after it was asked for: ends {until}, asked at {asked}"
+    );
     w.idle(59 * 60 * SEC).await;
     assert_eq!(w.screen.pages_of(&id), 1);
     w.until("the page after the snooze", 2 * 60 * SEC, |w| {
@@ -121,57 +129,84 @@ async fn snooze_ends_and_the_incident_pages_again() {
     .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn rate_limit_is_honoured() {
-    let mut w = World::new().await;
+async fn rate_limit_is_honoured<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.count_requests("GET", "/incidents") == 1
-    })
-    .await;
-    w.fake.inject(Fault {
-        route: Route::ListIncidents,
-        kind: FaultKind::RateLimited {
-            reset_secs: Some(120),
-            retry_after_secs: None,
-            with_body: true,
-        },
-        times: 1,
-    });
-    w.until("the 429", 20 * SEC, |w| {
-        w.count_requests("GET", "/incidents") == 2
-    })
-    .await;
+    w.until("first poll", 5 * SEC, |w| w.fake.poll_requests() == 1)
+        .await;
+    w.fake.inject_rate_limit(1);
+    w.until("the 429", 20 * SEC, |w| w.fake.poll_requests() == 2)
+        .await;
     assert!(matches!(
         w.view().accounts[0].connection,
         Connection::RateLimited { .. }
     ));
     // A user action asks for an immediate poll, but the service said to wait.
     w.engine().poll_now();
-    w.idle(115 * SEC).await;
-    assert_eq!(
-        w.count_requests("GET", "/incidents"),
-        2,
-        "no poll before ratelimit-reset"
-    );
-    w.until("polling resumes", 10 * SEC, |w| {
-        w.count_requests("GET", "/incidents") == 3
-    })
-    .await;
+    match S::RATE_LIMIT_RESET {
+        Some(reset) => {
+            w.idle(reset - 5 * SEC).await;
+            assert_eq!(w.fake.poll_requests(), 2, "no poll before ratelimit-reset");
+            w.until("polling resumes", 10 * SEC, |w| w.fake.poll_requests() == 3)
+                .await;
+        }
+        None => {
+            // No reset time: the engine's backoff decides, and its first wait is 2 s.
+            w.idle(1800 * Duration::from_millis(1)).await;
+            assert_eq!(
+                w.fake.poll_requests(),
+                2,
+                "no poll before the backoff's first wait, even when asked"
+            );
+            w.until("polling resumes", 2 * w.poll_interval, |w| {
+                w.fake.poll_requests() == 3
+            })
+            .await;
+        }
+    }
     w.until("healthy again", 5 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
     })
     .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_rejected_token_stops_polling_until_the_token_changes() {
-    let mut w = World::new().await;
-    w.fake.inject(Fault {
-        route: Route::Any,
-        kind: FaultKind::Unauthorized,
-        times: 1,
-    });
+async fn a_persistent_rate_limit_is_not_hammered<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    w.until("first poll", 5 * SEC, |w| w.fake.poll_requests() == 1)
+        .await;
+    w.fake.inject_rate_limit(1000);
+    w.until("the first 429", 20 * SEC, |w| w.fake.poll_requests() == 2)
+        .await;
+    let before = w.fake.poll_requests();
+    // For a minute the service keeps saying 429, and the user keeps pressing refresh.
+    for _ in 0..12 {
+        w.engine().poll_now();
+        w.idle(5 * SEC).await;
+        assert!(
+            matches!(
+                w.view().accounts[0].connection,
+                Connection::RateLimited { .. }
+            ),
+            "{:?}",
+            w.view().accounts[0].connection
+        );
+    }
+    let retries = w.fake.poll_requests() - before;
+    assert!(
+        retries <= 10,
+        "{retries} polls in a minute of 429s: far fewer than one a second"
+    );
+    if S::RATE_LIMIT_RESET.is_none() {
+        // Backing off is not giving up: 2 s, 4 s, 8 s, then every poll interval at most
+        // twice over (jitter).
+        assert!(retries >= 2, "{retries} polls in a minute of 429s");
+    }
+}
+
+async fn a_rejected_token_stops_polling_until_the_token_changes<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.fake.inject_unauthorized();
     w.start().await;
     w.until("token rejected", 5 * SEC, |w| {
         matches!(
@@ -180,10 +215,10 @@ async fn a_rejected_token_stops_polling_until_the_token_changes() {
         )
     })
     .await;
-    let requests = w.fake.requests().len();
+    let requests = w.fake.all_requests();
     w.idle(30 * 60 * SEC).await;
     assert_eq!(
-        w.fake.requests().len(),
+        w.fake.all_requests(),
         requests,
         "no request with a rejected token"
     );
@@ -204,9 +239,8 @@ async fn a_rejected_token_stops_polling_until_the_token_changes() {
     .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_new_token_in_the_keychain_heals_a_rejected_account() {
-    let mut w = World::new().await;
+async fn a_new_token_in_the_keychain_heals_a_rejected_account<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.keychain.set("revoked-token");
     w.start().await;
     w.until("token rejected", 5 * SEC, |w| {
@@ -217,16 +251,15 @@ async fn a_new_token_in_the_keychain_heals_a_rejected_account() {
     })
     .await;
     // `oncall-tray token set work` stores a good one while the app runs.
-    w.keychain.set("fake-token-pat");
+    w.keychain.set(S::TOKEN);
     w.until("polling again", 60 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
     })
     .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_missing_token_is_reported_and_picked_up_once_stored() {
-    let mut w = World::new().await;
+async fn a_missing_token_is_reported_and_picked_up_once_stored<S: Service>() {
+    let mut w = World::<S>::new().await;
     *w.keychain.0.lock().unwrap() = None;
     w.start().await;
     w.until("misconfigured", 5 * SEC, |w| {
@@ -240,38 +273,25 @@ async fn a_missing_token_is_reported_and_picked_up_once_stored() {
         .connection
         .describe()
         .contains("oncall-tray token set work"));
-    assert_eq!(
-        w.fake.requests().len(),
-        0,
-        "nothing is sent without a token"
-    );
-    w.keychain.set("fake-token-pat");
+    assert_eq!(w.fake.all_requests(), 0, "nothing is sent without a token");
+    w.keychain.set(S::TOKEN);
     w.until("polling", 60 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
     })
     .await;
 }
 
-#[tokio::test(start_paused = true)]
-async fn outage_backs_off_then_recovers_and_the_page_is_not_late() {
-    let mut w = World::new().await;
+async fn outage_backs_off_then_recovers_and_the_page_is_not_late<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     w.first_poll().await;
-    w.fake.inject(Fault {
-        route: Route::ListIncidents,
-        kind: FaultKind::ServerError(503),
-        times: 4,
-    });
-    w.fake.inject(Fault {
-        route: Route::ListIncidents,
-        kind: FaultKind::DropConnection,
-        times: 2,
-    });
+    w.fake.inject_server_error(503, 4);
+    w.fake.inject_dropped_connection(2);
     w.until("offline shown", 20 * SEC, |w| {
         matches!(w.view().accounts[0].connection, Connection::Offline { .. })
     })
     .await;
-    let id = w.fake.trigger(NewIncident::new("During the outage"));
+    let id = w.fake.trigger("During the outage", Urgency::High);
     w.until("recovered and paged", 3 * 60 * SEC, |w| {
         w.screen.pages_of(&id) == 1
     })
@@ -279,9 +299,8 @@ async fn outage_backs_off_then_recovers_and_the_page_is_not_late() {
     assert_eq!(w.view().accounts[0].connection, Connection::Ok);
 }
 
-#[tokio::test(start_paused = true)]
-async fn restart_does_not_page_twice() {
-    let mut w = World::new().await;
+async fn restart_does_not_page_twice<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     let id = w.page("Pager test").await;
     w.restart().await;
@@ -293,14 +312,13 @@ async fn restart_does_not_page_twice() {
     assert_eq!(w.screen.pages_of(&id), 1, "{:?}", w.screen.shown());
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_pending_ack_survives_network_loss_and_restart() {
-    let mut w = World::new().await;
+async fn a_pending_ack_survives_network_loss_and_restart<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     let id = w.page("Ack me").await;
 
     // The network goes away; the user presses Acknowledge anyway.
-    w.server.take().unwrap().shutdown().await;
+    w.network_down().await;
     w.engine()
         .act(&[w.key(&id)], ActionKind::Acknowledge)
         .await
@@ -316,47 +334,43 @@ async fn a_pending_ack_survives_network_loss_and_restart() {
     // No repeat page while our ack is on its way, even past the repeat interval.
     w.idle(6 * 60 * SEC).await;
     assert_eq!(w.screen.pages_of(&id), 1);
-    assert_eq!(w.fake.incident(&id).unwrap().status, Status::Triggered);
+    assert_eq!(w.fake.status(&id), Status::Triggered);
 
     // The app is restarted, and the network comes back.
     w.stop().await;
-    w.server = Some(w.fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap());
+    w.network_up().await;
     w.start().await;
     w.until("the ack arrives after restart", 30 * SEC, |w| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
+        w.fake.status(&id) == Status::Acknowledged
     })
     .await;
-    assert_eq!(w.count_requests("PUT", "/incidents"), 1, "sent once");
+    assert_eq!(w.fake.ack_requests(), 1, "sent once");
     assert_eq!(w.screen.pages_of(&id), 1);
 }
 
-#[tokio::test(start_paused = true)]
-async fn waking_from_sleep_polls_at_once() {
-    let mut w = World::new().await;
+async fn waking_from_sleep_polls_at_once<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.poll_interval = Duration::from_secs(600);
     w.start().await;
-    w.until("first poll", 5 * SEC, |w| {
-        w.count_requests("GET", "/incidents") == 1
-    })
-    .await;
+    w.until("first poll", 5 * SEC, |w| w.fake.poll_requests() == 1)
+        .await;
     w.idle(30 * SEC).await;
-    let id = w.fake.trigger(NewIncident::new("While the lid was closed"));
+    let id = w.fake.trigger("While the lid was closed", Urgency::High);
     // The laptop slept for two hours: the wall clock jumps, the monotonic one does not.
     w.clock.jump(Duration::from_secs(2 * 3600));
     w.until("the page right after waking", 10 * SEC, |w| {
         w.screen.pages_of(&id) == 1
     })
     .await;
-    assert_eq!(w.count_requests("GET", "/incidents"), 2);
+    assert_eq!(w.fake.poll_requests(), 2);
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_storm_of_thirty_is_one_summary() {
-    let mut w = World::new().await;
+async fn a_storm_of_thirty_is_one_summary<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     w.first_poll().await;
     for n in 0..30 {
-        w.fake.trigger(NewIncident::new(format!("Shard {n} down")));
+        w.fake.trigger(&format!("Shard {n} down"), Urgency::High);
     }
     w.until("the summary", 20 * SEC, |w| !w.screen.shown().is_empty())
         .await;
@@ -371,12 +385,10 @@ async fn a_storm_of_thirty_is_one_summary() {
     assert_eq!(w.view().incidents.len(), 30);
 }
 
-#[tokio::test(start_paused = true)]
-async fn first_start_with_open_incidents_is_one_summary() {
-    let mut w = World::new().await;
+async fn first_start_with_open_incidents_is_one_summary<S: Service>() {
+    let mut w = World::<S>::new().await;
     for n in 0..5 {
-        w.fake
-            .trigger(NewIncident::new(format!("Already open {n}")));
+        w.fake.trigger(&format!("Already open {n}"), Urgency::High);
     }
     w.start().await;
     w.until("the summary", 20 * SEC, |w| !w.screen.shown().is_empty())
@@ -390,13 +402,12 @@ async fn first_start_with_open_incidents_is_one_summary() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn acknowledge_all_is_one_bulk_request() {
-    let mut w = World::new().await;
+async fn acknowledge_all_is_one_request_per_batch<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     w.first_poll().await;
     let ids: Vec<String> = (0..5)
-        .map(|n| w.fake.trigger(NewIncident::new(format!("I{n}"))))
+        .map(|n| w.fake.trigger(&format!("I{n}"), Urgency::High))
         .collect();
     w.until("listed", 20 * SEC, |w| w.view().incidents.len() == 5)
         .await;
@@ -407,10 +418,13 @@ async fn acknowledge_all_is_one_bulk_request() {
         .unwrap();
     w.until("all acked", 5 * SEC, |w| {
         ids.iter()
-            .all(|id| w.fake.incident(id).unwrap().status == Status::Acknowledged)
+            .all(|id| w.fake.status(id) == Status::Acknowledged)
     })
     .await;
-    assert_eq!(w.count_requests("PUT", "/incidents"), 1);
+    // PagerDuty: one bulk `PUT /incidents`; Opsgenie has no bulk action: one POST each.
+    assert_eq!(w.fake.ack_requests(), S::ack_requests_for(5));
+    // The confirmations are reported once the service's answers are in.
+    w.idle(5 * SEC).await;
     let mut finished = 0;
     while let Ok(e) = events.try_recv() {
         if matches!(e, EngineEvent::ActionFinished { .. }) {
@@ -420,12 +434,11 @@ async fn acknowledge_all_is_one_bulk_request() {
     assert_eq!(finished, 5);
 }
 
-#[tokio::test(start_paused = true)]
-async fn acking_an_incident_someone_else_acked_is_not_an_error() {
-    let mut w = World::new().await;
+async fn acking_an_incident_someone_else_acked_is_not_an_error<S: Service>() {
+    let mut w = World::<S>::new().await;
     w.start().await;
     let id = w.page("Race").await;
-    w.fake.acknowledge(&id, "PUSER02");
+    w.fake.acknowledge_elsewhere(&id, false);
     let mut events = w.engine().events();
     w.engine()
         .act(&[w.key(&id)], ActionKind::Acknowledge)
@@ -442,13 +455,12 @@ async fn acking_an_incident_someone_else_acked_is_not_an_error() {
     );
 }
 
-#[tokio::test(start_paused = true)]
-async fn a_corrupt_state_file_is_moved_aside_not_fatal() {
-    let mut w = World::new().await;
+async fn a_corrupt_state_file_is_moved_aside_not_fatal<S: Service>() {
+    let mut w = World::<S>::new().await;
     let data = w.dirs().data_dir;
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("state.json"), b"{\"policy\": {\"accounts\": [tru").unwrap();
-    let id = w.fake.trigger(NewIncident::new("After corruption"));
+    let id = w.fake.trigger("After corruption", Urgency::High);
     w.start().await;
     w.until("the page", 20 * SEC, |w| w.screen.pages_of(&id) == 1)
         .await;
@@ -464,3 +476,78 @@ async fn a_corrupt_state_file_is_moved_aside_not_fatal() {
         .count();
     assert_eq!(aside, 1);
 }
+
+/// Every scenario above, once per service: `pagerduty::<name>` and `opsgenie::<name>`.
+macro_rules! for_each_service {
+    ($($scenario:ident),* $(,)?) => {
+        mod pagerduty {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $scenario() {
+                    super::$scenario::<oncall_fake_pagerduty::FakePagerDuty>().await
+                }
+            )*
+        }
+        mod opsgenie {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $scenario() {
+                    super::$scenario::<oncall_fake_opsgenie::FakeOpsgenie>().await
+                }
+            )*
+
+            use super::*;
+            use oncall_fake_opsgenie::FakeOpsgenie;
+
+            /// Opsgenie's other re-trigger: a snooze set elsewhere (web UI, phone) ends.
+            #[tokio::test(start_paused = true)]
+            async fn a_snooze_ending_elsewhere_pages_again() {
+                let mut w = World::<FakeOpsgenie>::new().await;
+                w.start().await;
+                let id = w.page("Replica lag").await;
+                let end = w.clock.now() + chrono::Duration::minutes(30);
+                w.fake.snooze_elsewhere(&id, end, "pat@example.com");
+                w.until("withdrawn while snoozed", 20 * SEC, |w| {
+                    w.screen.shown().contains(&Shown::Withdrawn(id.clone()))
+                })
+                .await;
+                assert_eq!(
+                    w.view().incident(&w.key(&id)).unwrap().incident.status,
+                    Status::Acknowledged,
+                    "a snoozed alert needs no attention"
+                );
+                // No repeat while snoozed, though it is high urgency.
+                w.idle(29 * 60 * SEC).await;
+                assert_eq!(w.screen.pages_of(&id), 1, "{:?}", w.screen.shown());
+                w.until("the page after the snooze", 2 * 60 * SEC, |w| {
+                    w.screen.pages_of(&id) == 2
+                })
+                .await;
+                // The episode after the snooze rings once, then repeats as high urgency does.
+                w.idle(60 * SEC).await;
+                assert_eq!(w.screen.pages_of(&id), 2);
+            }
+        }
+    };
+}
+
+for_each_service!(
+    trigger_pages_once_then_ack_reaches_the_service_and_withdraws,
+    high_urgency_repeats_until_acknowledged_low_urgency_rings_once,
+    a_retrigger_pages_again,
+    snooze_ends_and_the_incident_pages_again,
+    rate_limit_is_honoured,
+    a_persistent_rate_limit_is_not_hammered,
+    a_rejected_token_stops_polling_until_the_token_changes,
+    a_new_token_in_the_keychain_heals_a_rejected_account,
+    a_missing_token_is_reported_and_picked_up_once_stored,
+    outage_backs_off_then_recovers_and_the_page_is_not_late,
+    restart_does_not_page_twice,
+    a_pending_ack_survives_network_loss_and_restart,
+    waking_from_sleep_polls_at_once,
+    a_storm_of_thirty_is_one_summary,
+    first_start_with_open_incidents_is_one_summary,
+    acknowledge_all_is_one_request_per_batch,
+    acking_an_incident_someone_else_acked_is_not_an_error,
+    a_corrupt_state_file_is_moved_aside_not_fatal,
+);

@@ -1,17 +1,21 @@
-//! A world for engine scenarios: the fake PagerDuty on a loopback port, the real engine
-//! on paused tokio time, a notifier that records what would reach the screen, and a
-//! throwaway data directory that survives "restarts".
+//! A world for engine scenarios: a fake service (PagerDuty or Opsgenie, see [`Service`])
+//! on a loopback port sharing the engine's clock, the real engine on paused tokio time, a
+//! notifier that records what would reach the screen, and a throwaway data directory
+//! that survives "restarts".
 
 #![allow(dead_code)]
+
+mod service;
+
+pub use service::Service;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{TimeZone, Utc};
+use chrono::{DateTime, TimeZone, Utc};
 use oncall_engine::{Engine, EngineOptions, Notice, Notifier, TestClock, View};
-use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
-use oncall_model::IncidentKey;
+use oncall_model::{IncidentKey, Urgency};
 use oncall_policy::{Decision, NotificationTarget, Settings};
 use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
@@ -98,9 +102,9 @@ impl oncall_engine::Credentials for Keychain {
     }
 }
 
-pub struct World {
-    pub fake: FakePagerDuty,
-    pub server: Option<RunningFake>,
+pub struct World<S: Service> {
+    pub fake: S,
+    pub server: Option<S::Running>,
     pub dir: TempDir,
     pub clock: Arc<TestClock>,
     pub screen: Arc<Recorder>,
@@ -110,22 +114,25 @@ pub struct World {
     pub keychain: Arc<Keychain>,
 }
 
-impl World {
+impl<S: Service> World<S> {
     /// The fake is up; the engine is not started yet (so tests can prepare incidents).
-    pub async fn new() -> World {
+    pub async fn new() -> World<S> {
+        World::new_at(Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap()).await
+    }
+
+    /// [`World::new`] with the (shared) wall clock starting at `start`.
+    pub async fn new_at(start: DateTime<Utc>) -> World<S> {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
             .with_env_filter("oncall_engine=debug")
             .try_init();
-        let fake = FakePagerDuty::new();
-        let clock = Arc::new(TestClock::new(
-            Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap(),
-        ));
+        let fake = S::new();
+        let clock = Arc::new(TestClock::new(start));
         let fake_clock = clock.clone();
         fake.set_clock(Arc::new(move || {
             oncall_engine::Clock::now(fake_clock.as_ref())
         }));
-        let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let server = fake.serve().await;
         World {
             fake,
             server: Some(server),
@@ -137,14 +144,14 @@ impl World {
             settings: Settings::default(),
             keychain: {
                 let keychain = Keychain::default();
-                keychain.set("fake-token-pat");
+                keychain.set(S::TOKEN);
                 Arc::new(keychain)
             },
         }
     }
 
     pub fn url(&self) -> String {
-        self.server.as_ref().unwrap().url.clone()
+        S::url(self.server.as_ref().unwrap())
     }
 
     pub fn dirs(&self) -> Dirs {
@@ -159,7 +166,7 @@ impl World {
             notifications: self.settings.clone(),
             accounts: vec![AccountConfig {
                 poll_interval: self.poll_interval,
-                ..AccountConfig::pagerduty(ACCOUNT, self.url().parse().unwrap())
+                ..S::account_config(ACCOUNT, &self.url())
             }],
         }
     }
@@ -200,17 +207,23 @@ impl World {
         IncidentKey::new(ACCOUNT, id)
     }
 
-    /// Requests of one kind the fake has seen, e.g. `("GET", "/incidents")`.
-    pub fn count_requests(&self, method: &str, path: &str) -> usize {
-        self.fake
-            .requests()
-            .iter()
-            .filter(|r| r.method == method && r.path == path)
-            .count()
+    /// Takes the network away: the fake stops serving.
+    pub async fn network_down(&mut self) {
+        S::shutdown(self.server.take().expect("serving")).await;
+    }
+
+    /// Brings the network back (on a new port: restart the engine to use it).
+    pub async fn network_up(&mut self) {
+        self.server = Some(self.fake.serve().await);
     }
 
     /// Lets virtual time run until `done` holds, failing after `limit` of it.
-    pub async fn until(&self, what: &str, limit: Duration, mut done: impl FnMut(&World) -> bool) {
+    pub async fn until(
+        &self,
+        what: &str,
+        limit: Duration,
+        mut done: impl FnMut(&World<S>) -> bool,
+    ) {
         let deadline = tokio::time::Instant::now() + limit;
         while !done(self) {
             assert!(
@@ -233,11 +246,9 @@ impl World {
         .await;
     }
 
-    /// An incident triggers on PagerDuty and pages once; returns its id.
+    /// A high-urgency incident triggers on the service and pages once; returns its id.
     pub async fn page(&self, title: &str) -> String {
-        let id = self
-            .fake
-            .trigger(oncall_fake_pagerduty::NewIncident::new(title));
+        let id = self.fake.trigger(title, Urgency::High);
         self.until("the page", Duration::from_secs(20), |w| {
             w.screen.pages_of(&id) == 1
         })
@@ -245,14 +256,14 @@ impl World {
         id
     }
 
-    /// The user acknowledges `id` and PagerDuty records it.
+    /// The user acknowledges `id` and the service records it.
     pub async fn acknowledge(&self, id: &str) {
         self.engine()
             .act(&[self.key(id)], oncall_model::ActionKind::Acknowledge)
             .await
             .unwrap();
-        self.until("PagerDuty sees the ack", Duration::from_secs(5), |w| {
-            w.fake.incident(id).unwrap().status == oncall_model::Status::Acknowledged
+        self.until("the service sees the ack", Duration::from_secs(5), |w| {
+            w.fake.status(id) == oncall_model::Status::Acknowledged
         })
         .await;
     }
