@@ -1,5 +1,7 @@
-//! Three accounts in one app: PagerDuty (fake), a real Alertmanager, Opsgenie (fake).
-//! Each pages on its own, each fails on its own, and the pages name their account.
+//! Three accounts in one tray app: PagerDuty (fake), a real Alertmanager, Opsgenie
+//! (fake). Each pages on its own and fails on its own; the pages name their account, the
+//! tray groups incidents by account and says which one is in trouble, and the window
+//! has an account column and filter.
 
 // The real-Alertmanager harness of crates/alertmanager's own tests, shared as is.
 #[allow(dead_code)]
@@ -11,13 +13,14 @@ use std::time::Duration;
 use am::{Alertmanager, TestAlert};
 use oncall_fake_opsgenie::{FakeOpsgenie, NewAlert};
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
-use oncall_notification_recorder::{Recorder, TestBus};
+use oncall_tray_e2e::desktop::Desktop;
+use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{Sandbox, PAT_TOKEN, TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
-    let bus = TestBus::start().expect("a private D-Bus bus");
-    let screen = Recorder::start(Some(&bus.address)).await.unwrap();
+    let desktop = Desktop::start().await;
+    let screen = &desktop.recorder;
     let pagerduty = FakePagerDuty::new();
     let pd = pagerduty.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
     let alertmanager = Alertmanager::start().await;
@@ -36,7 +39,9 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
         am = alertmanager.url,
         og = og.url,
     ));
-    let mut app = sandbox.spawn_headless(&bus.address);
+    // The app with its window open, driven through WebDriver.
+    let window = Driver::start(&sandbox, &desktop, &["--show"]).await;
+    let tray = desktop.tray().await;
 
     // Opsgenie refuses the key: one notification says so, naming the service.
     let seen = screen
@@ -44,7 +49,7 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
             n.iter().any(|n| n.summary.contains("rejected"))
         })
         .await
-        .unwrap_or_else(|e| app.fail(e));
+        .unwrap_or_else(|e| panic!("{e}"));
     let rejected: Vec<_> = seen
         .iter()
         .filter(|n| n.summary.contains("rejected"))
@@ -73,7 +78,7 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
                     .any(|n| n.summary == "prom: [high] Disk full on db-1")
         })
         .await
-        .unwrap_or_else(|e| app.fail(e));
+        .unwrap_or_else(|e| panic!("{e}"));
     let page = seen
         .iter()
         .find(|n| n.summary.starts_with("prom:"))
@@ -94,8 +99,7 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
         }
         assert!(
             std::time::Instant::now() < deadline,
-            "no silence:\n{}",
-            app.log()
+            "no silence was created"
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
@@ -136,7 +140,7 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
                 .any(|n| n.summary == "prom: CPU above 90% on web-1")
         })
         .await
-        .unwrap_or_else(|e| app.fail(e));
+        .unwrap_or_else(|e| panic!("{e}"));
     let cpu_page = seen.iter().find(|n| n.summary.contains("CPU")).unwrap().id;
     alertmanager.resolve_alert(&cpu).await;
     screen
@@ -144,14 +148,43 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
             n.iter().any(|n| n.id == cpu_page && !n.is_open())
         })
         .await
-        .unwrap_or_else(|e| app.fail(e));
+        .unwrap_or_else(|e| panic!("{e}"));
 
-    // Opsgenie never polled past its rejected key; PagerDuty's page is still up.
+    // The tray: incidents grouped under their accounts, the account in trouble named.
+    tray.wait_for_menu("accounts grouped and ops' trouble named", |m| {
+        m.find("ops: token rejected").is_some()
+            && m.labels().iter().any(|l| l == "work")
+            && m.labels().iter().any(|l| l == "prom")
+    })
+    .await;
+
+    // The window: an account column, and a filter that shows one account.
+    window
+        .wait_for(
+            "rows of both accounts",
+            "const accounts = [...document.querySelectorAll('#incidents tbody td.account')]\
+             .map(td => td.textContent); return accounts.includes('work') && accounts.includes('prom')",
+        )
+        .await;
+    window
+        .script(
+            "const s = document.getElementById('account-filter'); s.value = 'prom'; \
+             s.dispatchEvent(new Event('change')); return true",
+        )
+        .await;
+    window
+        .wait_for(
+            "only prom's rows",
+            "const accounts = [...document.querySelectorAll('#incidents tbody td.account')]\
+             .map(td => td.textContent); return accounts.length > 0 && accounts.every(a => a === 'prom')",
+        )
+        .await;
+
+    // Opsgenie never polled past its rejected key.
     assert!(
         opsgenie.requests().len() <= 2,
         "{:?}",
         opsgenie.requests().len()
     );
-    app.terminate();
-    assert_eq!(app.wait_exit(TIMEOUT).await, Some(0), "{}", app.log());
+    window.quit().await;
 }

@@ -20,12 +20,35 @@ function cell(text, className) {
   return td;
 }
 
+let lastView = null;
+
+// With several accounts: an account column, and a filter to show one of them.
+function accountChoices(view) {
+  const several = view.accounts.length > 1;
+  document.getElementById("filters").hidden = !several;
+  for (const th of document.querySelectorAll(".account-col")) th.hidden = !several;
+  const select = document.getElementById("account-filter");
+  const names = view.accounts.map((a) => a.account);
+  const current = [...select.options].slice(1).map((o) => o.value);
+  if (names.join("\n") !== current.join("\n")) {
+    const chosen = select.value;
+    select.replaceChildren(select.options[0], ...names.map((name) => new Option(name, name)));
+    select.value = names.includes(chosen) ? chosen : "";
+  }
+  return several;
+}
+
 function render(view) {
+  lastView = view;
+  const several = accountChoices(view);
+  const only = document.getElementById("account-filter").value;
   const body = document.querySelector("#incidents tbody");
+  const shown = view.incidents.filter(({ incident }) => !only || incident.key.account === only);
   body.replaceChildren(
-    ...view.incidents.map(({ incident, pending }) => {
+    ...shown.map(({ incident, pending }) => {
       const tr = document.createElement("tr");
       tr.dataset.key = `${incident.key.account}/${incident.key.id}`;
+      if (several) tr.append(cell(incident.key.account, "account"));
       tr.append(
         cell(incident.urgency, incident.urgency),
         cell(incident.number ?? ""),
@@ -37,7 +60,7 @@ function render(view) {
       return tr;
     }),
   );
-  document.getElementById("empty").hidden = view.incidents.length > 0;
+  document.getElementById("empty").hidden = shown.length > 0;
   const triggered = view.incidents.filter((i) => i.incident.status === "triggered").length;
   const acknowledged = view.incidents.filter((i) => i.incident.status === "acknowledged").length;
   document.getElementById("state").textContent =
@@ -47,5 +70,8 @@ function render(view) {
     .join(" · ");
 }
 
+document.getElementById("account-filter").addEventListener("change", () => {
+  if (lastView) render(lastView);
+});
 listen("view", (event) => render(event.payload));
 invoke("get_view").then(render);
