@@ -169,6 +169,7 @@ fn opsgenie_config(
         oncall_opsgenie::OpsgenieConfig::new(account.name.clone(), og.api_url.clone(), token);
     config.query = og.list_query();
     config.high_priorities = og.high_priorities.clone();
+    config.user = og.responder.clone();
     config
 }
 

@@ -42,6 +42,9 @@ pub struct OpsgenieConfig {
     /// How long `act` polls `GET /v2/alerts/requests/{id}` before giving up with
     /// `Unavailable` (the engine's queue retries; a repeated action is harmless).
     pub confirm_timeout: Duration,
+    /// Sent as `user` with every action, so Opsgenie's log shows who acknowledged (an
+    /// API key has no user of its own). `None` leaves it to the integration's name.
+    pub user: Option<String>,
 }
 
 impl OpsgenieConfig {
@@ -56,6 +59,7 @@ impl OpsgenieConfig {
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             confirm_timeout: DEFAULT_CONFIRM_TIMEOUT,
+            user: None,
         }
     }
 

@@ -121,6 +121,10 @@ impl OpsgenieClient {
                 )
             }
         };
+        let mut body = body;
+        if let Some(user) = &self.config.user {
+            body["user"] = json!(user);
+        }
         let mut query = Query::default();
         query.push("identifierType", "id");
         let url = self.http.url(&["v2", "alerts", id, verb], Some(&query));

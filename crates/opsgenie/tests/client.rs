@@ -124,6 +124,23 @@ async fn acknowledge_is_confirmed_through_the_request_status() {
 }
 
 #[tokio::test]
+async fn actions_name_the_user_when_one_is_configured() {
+    let (fake, _running, client) = setup(|c| c.user = Some("pat@example.com".into())).await;
+    let id = fake.create_alert(NewAlert::new("disk"));
+    let results = client
+        .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+        .await;
+    assert_eq!(results, vec![Ok(ActionOutcome::Done)]);
+    let ack = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.path.ends_with("/acknowledge"))
+        .unwrap();
+    let body: serde_json::Value = serde_json::from_str(&ack.body).unwrap();
+    assert_eq!(body["user"], "pat@example.com");
+}
+
+#[tokio::test]
 async fn close_snooze_and_unacknowledge() {
     let (fake, _running, client) = setup(|_| {}).await;
     let a = fake.create_alert(NewAlert::new("a"));
