@@ -7,7 +7,9 @@ use oncall_model::Status;
 use oncall_tray_e2e::desktop::Desktop;
 use std::time::{Duration, Instant};
 
-use oncall_tray_e2e::{children_named, fake_account_config, wait_for_requests, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{
+    descendants_named, fake_account_config, wait_for_requests, Sandbox, TIMEOUT,
+};
 
 #[tokio::test]
 async fn the_tray_lists_an_incident_and_its_acknowledge_entry_acknowledges_it() {
@@ -124,14 +126,14 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
         })
         .await;
     assert!(
-        children_named(app.pid(), "WebKit").is_empty(),
+        descendants_named(app.pid(), "WebKit").is_empty(),
         "no webview before the window opens"
     );
 
     tray.click(menu.find("Open oncall-tray").unwrap().id).await;
     desktop.wait_for_window("oncall-tray").await;
     wait_until("a WebKit web process", || {
-        !children_named(app.pid(), "WebKitWebProces").is_empty()
+        !descendants_named(app.pid(), "WebKitWebProces").is_empty()
     })
     .await;
     // The page loaded and asked the app for the view.
@@ -144,12 +146,15 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
 
     desktop.close_window("oncall-tray").await;
     desktop.wait_for_no_window("oncall-tray").await;
-    // The page's process goes with the window. (WebKitGTK's network process stays for
-    // the app's lifetime once started: tauri keeps the web context alive on Linux.)
-    wait_until("the WebKit web process to exit", || {
-        children_named(app.pid(), "WebKitWebProces").is_empty()
+    // Every WebKit process goes with the window: it lives in its own process.
+    wait_until("every WebKit process to exit", || {
+        descendants_named(app.pid(), "WebKit").is_empty()
     })
     .await;
+    assert!(
+        descendants_named(app.pid(), "oncall-tray").is_empty(),
+        "the window process ended"
+    );
     assert!(
         app.is_running(),
         "closing the window must not quit the tray app: {}",

@@ -74,4 +74,4 @@ document.getElementById("account-filter").addEventListener("change", () => {
   if (lastView) render(lastView);
 });
 listen("view", (event) => render(event.payload));
-invoke("get_view").then(render);
+invoke("get_view").then((view) => view && render(view));

@@ -38,6 +38,8 @@ pub struct Shell {
     pub engine: Engine,
     pub cancel: CancellationToken,
     tasks: TaskTracker,
+    /// The window's process, while it is open.
+    window: window::WindowHost,
     /// Keeps demo mode's fake service and throwaway directories alive.
     _demo: Option<demo::Demo>,
 }
@@ -47,7 +49,7 @@ impl Shell {
     /// menu's event handler returns at once.
     pub fn perform<R: Runtime>(self: &Arc<Self>, app: &AppHandle<R>, command: Command) {
         match command {
-            Command::OpenWindow => window::open(app),
+            Command::OpenWindow => self.open_window(),
             Command::ToggleAutostart => {
                 use tauri_plugin_autostart::ManagerExt as _;
                 let autolaunch = app.autolaunch();
@@ -102,13 +104,20 @@ impl Shell {
         }
     }
 
+    /// Shows the window (starting its process if needed).
+    pub fn open_window(self: &Arc<Self>) {
+        let shell = self.clone();
+        self.spawn(async move { shell.window.open(&shell).await });
+    }
+
     /// Spawns on tauri's runtime (menu handlers and `setup` run outside it), tracked so
     /// that `stop` waits for it.
-    fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
+    pub fn spawn(&self, task: impl std::future::Future<Output = ()> + Send + 'static) {
         tauri::async_runtime::spawn(self.tasks.track_future(task));
     }
 
     async fn stop(&self) {
+        self.window.close().await;
         self.cancel.cancel();
         self.engine.shutdown().await;
         self.tasks.close();
@@ -127,22 +136,22 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             // A second launch opens the running instance's window instead.
-            window::open(app);
+            if let Some(shell) = app.try_state::<Arc<Shell>>() {
+                shell.open_window();
+            }
         }))
         .plugin(tauri_plugin_autostart::init(
             tauri_plugin_autostart::MacosLauncher::LaunchAgent,
             None,
         ))
-        .invoke_handler(tauri::generate_handler![window::get_view])
         .setup(move |app| {
             let (shell, intents) = tauri::async_runtime::block_on(start(options))?;
             let shell = Arc::new(shell);
             shell.spawn(perform_intents(shell.clone(), intents));
             app.manage(shell.clone());
             tray::install(app.handle(), shell.clone())?;
-            window::follow_view(app.handle().clone(), shell);
             if options.show {
-                window::open(app.handle());
+                shell.open_window();
             }
             Ok(())
         })
@@ -192,6 +201,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         engine,
         cancel,
         tasks,
+        window: window::WindowHost::default(),
         _demo: demo,
     };
     Ok((shell, intent_rx))

@@ -18,6 +18,9 @@ pub struct Cli {
     /// Open the window at start.
     #[arg(long)]
     pub show: bool,
+    /// Internal: the window's own process, started by the tray app.
+    #[arg(long, hide = true, conflicts_with_all = ["headless", "demo", "show"])]
+    pub window: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -31,6 +34,8 @@ pub enum Mode {
         show: bool,
     },
     Headless,
+    /// The window process the tray app starts.
+    Window,
     Command(Command),
 }
 
@@ -39,6 +44,7 @@ impl Cli {
         match self.command {
             Some(command) => Mode::Command(command),
             None if self.headless => Mode::Headless,
+            None if self.window => Mode::Window,
             None => Mode::Tray {
                 demo: self.demo,
                 show: self.show,

@@ -32,6 +32,16 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Mode::Window => {
+            logging::init(true);
+            match window::run_window_process() {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("oncall-tray: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Mode::Headless => run(true, headless::run()),
         Mode::Command(command) => run(false, commands::run(command)),
     }

@@ -283,6 +283,29 @@ pub fn polls(requests: &[RecordedRequest]) -> usize {
         .count()
 }
 
+/// Processes below `pid` (children, grandchildren, …) whose command name starts with
+/// `prefix` (Linux /proc). The window runs in a child process, whose WebKit processes
+/// are the app's grandchildren.
+pub fn descendants_named(pid: u32, prefix: &str) -> Vec<u32> {
+    let mut found = Vec::new();
+    let mut parents = vec![pid];
+    while let Some(parent) = parents.pop() {
+        for child in children_named(parent, "") {
+            if comm(child).is_some_and(|c| c.starts_with(prefix)) {
+                found.push(child);
+            }
+            parents.push(child);
+        }
+    }
+    found
+}
+
+fn comm(pid: u32) -> Option<String> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let (head, _) = stat.rsplit_once(')')?;
+    Some(head.split_once('(')?.1.to_owned())
+}
+
 /// Child processes of `pid` whose command name starts with `prefix` (Linux /proc).
 pub fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
     let Ok(entries) = std::fs::read_dir("/proc") else {

@@ -1,0 +1,141 @@
+//! The tray's side: starts the window process on demand and feeds it views.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::process::{Child, Command};
+use tokio::sync::{mpsc, Mutex};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, warn};
+
+use super::ipc::{self, ToWindow};
+use crate::app::Shell;
+
+/// How long a starting window process may take to connect back.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The running window process, if any.
+#[derive(Default)]
+pub struct WindowHost {
+    running: Mutex<Option<Running>>,
+}
+
+struct Running {
+    /// Set by the task that waits for the process (and so reaps it) when it exits.
+    exited: Arc<AtomicBool>,
+    /// Ends the process (app quit).
+    kill: CancellationToken,
+    to_window: mpsc::Sender<ToWindow>,
+}
+
+impl WindowHost {
+    /// Shows the window: brings the running one forward, or starts one.
+    pub async fn open(&self, shell: &Arc<Shell>) {
+        let mut running = self.running.lock().await;
+        if let Some(window) = running.as_ref() {
+            if !window.exited.load(Ordering::SeqCst)
+                && window.to_window.send(ToWindow::Focus).await.is_ok()
+            {
+                return;
+            }
+        }
+        match start(shell).await {
+            Ok(window) => *running = Some(window),
+            Err(e) => warn!("could not open the window: {e:#}"),
+        }
+    }
+
+    /// Ends the window process with the app.
+    pub async fn close(&self) {
+        if let Some(window) = self.running.lock().await.take() {
+            window.kill.cancel();
+        }
+    }
+}
+
+async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let token = ipc::new_token();
+    let address = listener.local_addr()?;
+    let exe = std::env::current_exe().context("cannot find the app's own executable")?;
+    let child = Command::new(exe)
+        .arg("--window")
+        .env(ipc::ENV, format!("{address} {token}"))
+        .kill_on_drop(true)
+        .spawn()
+        .context("cannot start the window process")?;
+    let stream = tokio::time::timeout(CONNECT_TIMEOUT, accept(&listener, &token))
+        .await
+        .context("the window process did not connect")??;
+    let (to_window, from_tray) = mpsc::channel(8);
+    shell.spawn(serve(stream, shell.clone(), from_tray));
+    let exited = Arc::new(AtomicBool::new(false));
+    let kill = CancellationToken::new();
+    shell.spawn(reap(child, exited.clone(), kill.clone()));
+    Ok(Running {
+        exited,
+        kill,
+        to_window,
+    })
+}
+
+/// Waits for the window process to end (reaping it), or ends it when told to.
+async fn reap(mut child: Child, exited: Arc<AtomicBool>, kill: CancellationToken) {
+    tokio::select! {
+        _ = child.wait() => {}
+        _ = kill.cancelled() => {
+            let _ = child.kill().await;
+        }
+    }
+    exited.store(true, Ordering::SeqCst);
+}
+
+/// The first connection that presents the token; others are dropped.
+async fn accept(listener: &TcpListener, token: &str) -> anyhow::Result<TcpStream> {
+    loop {
+        let (stream, _) = listener.accept().await?;
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        let presented =
+            tokio::time::timeout(Duration::from_secs(5), reader.read_line(&mut line)).await;
+        if matches!(presented, Ok(Ok(_))) && line.trim_end() == token {
+            return Ok(reader.into_inner());
+        }
+        debug!("refused a window connection without the token");
+    }
+}
+
+/// Sends the current view, then every change and focus request, until the window
+/// process closes the connection (its window was closed) or the app stops.
+async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receiver<ToWindow>) {
+    let (read, mut write) = stream.into_split();
+    let mut closed = BufReader::new(read).lines();
+    let mut views = shell.engine.view();
+    let mut message = Some(ToWindow::View(Box::new(views.borrow_and_update().clone())));
+    loop {
+        if let Some(m) = message.take() {
+            let mut line = serde_json::to_string(&m).expect("views serialize");
+            line.push('\n');
+            if write.write_all(line.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+        message = tokio::select! {
+            _ = shell.cancel.cancelled() => return,
+            changed = views.changed() => match changed {
+                Ok(()) => Some(ToWindow::View(Box::new(views.borrow_and_update().clone()))),
+                Err(_) => return,
+            },
+            request = requests.recv() => match request {
+                Some(r) => Some(r),
+                None => return,
+            },
+            // The window sends nothing after its token; end of stream means it is gone.
+            _ = closed.next_line() => return,
+        };
+    }
+}
