@@ -48,6 +48,9 @@ mod errors;
 mod provider;
 mod wire;
 
+#[cfg(test)]
+mod proptests;
+
 pub use config::{
     AlertmanagerConfig, Auth, DEFAULT_ACK_DURATION, DEFAULT_MAX_BODY_BYTES,
     DEFAULT_REQUEST_TIMEOUT, DEFAULT_SEVERITY_HIGH,

@@ -7,8 +7,8 @@ use std::fmt;
 use async_trait::async_trait;
 use chrono::Utc;
 use oncall_model::{
-    AccountId, ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, OnCallShift,
-    Provider, ProviderError, ProviderKind, Status,
+    AccountId, ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, Incident,
+    OnCallShift, Provider, ProviderError, ProviderKind, Status,
 };
 use serde_json::json;
 use tokio::sync::OnceCell;
@@ -56,9 +56,28 @@ enum Purpose {
 }
 
 /// Everything known about the account's alerts at one moment.
-struct Snapshot {
-    alerts: Vec<wire::Alert>,
-    silences: Vec<wire::Silence>,
+pub(crate) struct Snapshot {
+    pub alerts: Vec<wire::Alert>,
+    pub silences: Vec<wire::Silence>,
+}
+
+/// The incidents a snapshot shows: each fingerprint once, even if the list repeats it,
+/// and hidden (muted by someone else) alerts left out.
+pub(crate) fn listed(snapshot: &Snapshot, created_by: &str, settings: &Settings) -> Vec<Incident> {
+    let mut seen = HashSet::new();
+    let mut incidents = Vec::new();
+    for alert in &snapshot.alerts {
+        if !seen.insert(alert.fingerprint.as_str()) {
+            continue;
+        }
+        let (status, since) = match convert::classify(alert, &snapshot.silences, created_by) {
+            Classified::Triggered { since } => (Status::Triggered, since),
+            Classified::Acknowledged { since, .. } => (Status::Acknowledged, since),
+            Classified::Hidden => continue,
+        };
+        incidents.push(convert::incident(alert, status, since, settings));
+    }
+    incidents
 }
 
 impl AlertmanagerClient {
@@ -256,23 +275,8 @@ impl Provider for AlertmanagerClient {
 
     async fn open_incidents(&self) -> Result<FetchResult, ProviderError> {
         let snapshot = self.snapshot(Purpose::Poll).await?;
-        let settings = self.settings();
-        let mut seen = HashSet::new();
-        let mut incidents = Vec::new();
-        for alert in &snapshot.alerts {
-            if !seen.insert(alert.fingerprint.as_str()) {
-                continue;
-            }
-            let (status, since) =
-                match convert::classify(alert, &snapshot.silences, &self.created_by) {
-                    Classified::Triggered { since } => (Status::Triggered, since),
-                    Classified::Acknowledged { since, .. } => (Status::Acknowledged, since),
-                    Classified::Hidden => continue,
-                };
-            incidents.push(convert::incident(alert, status, since, &settings));
-        }
         Ok(FetchResult {
-            incidents,
+            incidents: listed(&snapshot, &self.created_by, &self.settings()),
             requests: 2,
         })
     }

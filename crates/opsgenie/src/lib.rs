@@ -32,6 +32,9 @@ mod http;
 mod provider;
 mod wire;
 
+#[cfg(test)]
+mod proptests;
+
 pub use config::{
     OpsgenieConfig, DEFAULT_CONFIRM_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_QUERY,
     DEFAULT_REQUEST_TIMEOUT, EU_API, US_API,

@@ -17,7 +17,7 @@ use crate::config::OpsgenieConfig;
 use crate::convert::{self, Episodes};
 use crate::errors::{self, ClientError};
 use crate::http::{Http, Query};
-use crate::wire::{Accepted, ListAlertsResponse, RequestStatusResponse};
+use crate::wire::{Accepted, Alert, ListAlertsResponse, RequestStatusResponse};
 
 /// Opsgenie's largest page.
 const PAGE_LIMIT: &str = "100";
@@ -239,11 +239,7 @@ impl Provider for OpsgenieClient {
         loop {
             requests += 1;
             let page: ListAlertsResponse = self.http.get(url).await?.json()?;
-            for alert in page.data {
-                if seen.insert(alert.id.clone()) {
-                    alerts.push(alert);
-                }
-            }
+            add_unseen(&mut alerts, &mut seen, page.data);
             match page
                 .paging
                 .and_then(|p| p.next)
@@ -340,6 +336,16 @@ impl Provider for OpsgenieClient {
     /// user; the tray shows no shifts for Opsgenie accounts.
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError> {
         Ok(Vec::new())
+    }
+}
+
+/// Appends the alerts of one page that were not listed before: alerts that open or close
+/// while the pages are read shift the pages, so the same alert can come twice.
+pub(crate) fn add_unseen(alerts: &mut Vec<Alert>, seen: &mut HashSet<String>, page: Vec<Alert>) {
+    for alert in page {
+        if seen.insert(alert.id.clone()) {
+            alerts.push(alert);
+        }
     }
 }
 

@@ -53,6 +53,9 @@ mod errors;
 mod provider;
 mod wire;
 
+#[cfg(test)]
+mod proptests;
+
 pub use config::{
     Credential, IncidentFilter, PagerDutyConfig, DEFAULT_MAX_BODY_BYTES, DEFAULT_REQUEST_TIMEOUT,
     EU_API, US_API,

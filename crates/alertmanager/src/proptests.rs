@@ -1,0 +1,365 @@
+//! Property tests of everything that reads Alertmanager's answers: the alert and silence
+//! lists (`Reply::json` into the `wire` types, then `provider::listed`, which classifies,
+//! converts and de-duplicates), the other success bodies, and the error bodies
+//! (`errors::decode_error`). Whatever the server sends, the result is data or a
+//! `ProviderError` (`Malformed` for a success body that cannot be used), never a panic,
+//! and no message grows with the body. Part of the hostile-input pass (issue 7).
+//!
+//! Each property runs [`CASES`] cases (named in the test), so the module takes a few
+//! seconds at most.
+
+use std::collections::HashSet;
+
+use oncall_model::{AccountId, Incident, ProviderError};
+use proptest::prelude::*;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use url::Url;
+
+use crate::client::Reply;
+use crate::convert::Settings;
+use crate::provider::{listed, Snapshot};
+use crate::{errors, wire};
+
+const CASES: u32 = 256;
+const CREATED_BY: &str = "oncall-tray (pat)";
+/// Longest message any decoder may produce: server text is cut to 400 characters, plus
+/// our own sentence around it.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
+fn reply(body: &[u8]) -> Reply {
+    Reply {
+        status: StatusCode::OK,
+        body: body.to_vec(),
+    }
+}
+
+fn assert_malformed(err: &ProviderError) -> Result<(), TestCaseError> {
+    match err {
+        ProviderError::Malformed { message } => {
+            prop_assert!(!message.is_empty());
+            prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS, "{}", message);
+            Ok(())
+        }
+        other => Err(TestCaseError::fail(format!(
+            "expected Malformed, got {other:?}"
+        ))),
+    }
+}
+
+/// Decodes the two lists the way a poll does and lists the incidents. `None` when a
+/// body was refused (as `Malformed`).
+fn poll(alerts: &[u8], silences: &[u8]) -> Result<Option<Vec<Incident>>, TestCaseError> {
+    let alerts: Vec<wire::Alert> = match reply(alerts).json() {
+        Ok(alerts) => alerts,
+        Err(err) => return assert_malformed(&err).map(|()| None),
+    };
+    let silences: Vec<wire::Silence> = match reply(silences).json() {
+        Ok(silences) => silences,
+        Err(err) => return assert_malformed(&err).map(|()| None),
+    };
+    let account = AccountId::new("lab");
+    let base = Url::parse("http://127.0.0.1:9093/").unwrap();
+    let severity_high = ["critical".to_owned(), "page".to_owned()];
+    let settings = Settings {
+        account: &account,
+        base: &base,
+        severity_high: &severity_high,
+    };
+    let incidents = listed(&Snapshot { alerts, silences }, CREATED_BY, &settings);
+    let ids: HashSet<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
+    prop_assert_eq!(ids.len(), incidents.len(), "a fingerprint listed twice");
+    Ok(Some(incidents))
+}
+
+/// Every other success body the client reads.
+fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
+    if let Err(err) = reply(body).json::<wire::Status>() {
+        assert_malformed(&err)?;
+    }
+    if let Err(err) = reply(body).json::<wire::SilenceCreated>() {
+        assert_malformed(&err)?;
+    }
+    Ok(())
+}
+
+/// Error bodies, for every status: never a panic, never an empty or unbounded message.
+fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = std::str::from_utf8(body)
+        .ok()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        headers.insert(LOCATION, value.clone());
+        headers.insert(reqwest::header::RETRY_AFTER, value);
+    }
+    let message = errors::decode_error(status, &headers, body).to_string();
+    prop_assert!(!message.is_empty());
+    prop_assert!(
+        message.chars().count() <= MAX_MESSAGE_CHARS,
+        "{} chars",
+        message.chars().count()
+    );
+    Ok(())
+}
+
+/// Any JSON value, a few levels deep.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".*".prop_map(Value::from),
+        hostile_text().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::btree_map(field_name(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Field names Alertmanager uses, so generated objects reach the typed fields.
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "fingerprint",
+            "labels",
+            "annotations",
+            "startsAt",
+            "endsAt",
+            "receivers",
+            "generatorURL",
+            "status",
+            "silencedBy",
+            "inhibitedBy",
+            "mutedBy",
+            "id",
+            "matchers",
+            "createdBy",
+            "comment",
+            "state",
+            "versionInfo",
+            "uptime",
+            "silenceID",
+            "message",
+            "code",
+        ])
+        .prop_map(str::to_owned),
+        "[a-zA-Z]{0,8}",
+    ]
+}
+
+/// Text a title might carry to attack a notification: markup, control characters,
+/// bidirectional overrides, a NUL.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "<b>bold</b> <a href=\"https://evil.example\">click</a>",
+            "<img src=x onerror=alert(1)>",
+            "&amp;&lt;&#0;",
+            "line one\nline two",
+            "\u{0}\u{1}\u{7}\u{1b}[31mred\u{1b}[0m",
+            "\u{202e}txt.exe",
+            "🔥🔥🔥",
+        ])
+        .prop_map(str::to_owned),
+        "[\\x00-\\x1f<>&\"'a-z]{1,40}",
+    ]
+}
+
+/// One alert as Alertmanager 0.25+ lists it.
+fn alert(fingerprint: &str) -> Value {
+    json!({
+        "fingerprint": fingerprint,
+        "labels": {"alertname": "DiskFull", "instance": "db1:9100", "job": "node",
+                   "severity": "critical"},
+        "annotations": {"summary": "Disk full on db1"},
+        "startsAt": "2024-05-01T10:00:00.000Z", "endsAt": "2024-05-01T11:00:00.000Z",
+        "updatedAt": "2024-05-01T10:00:30.000Z",
+        "receivers": [{"name": "team"}],
+        "generatorURL": "http://prometheus:9090/graph",
+        "status": {"state": "active", "silencedBy": [], "inhibitedBy": [], "mutedBy": []}
+    })
+}
+
+/// Our acknowledgement of `alert("a1")`.
+fn silence() -> Value {
+    json!({
+        "id": "s1",
+        "matchers": [
+            {"name": "alertname", "value": "DiskFull", "isRegex": false, "isEqual": true},
+            {"name": "instance", "value": "db1:9100", "isRegex": false},
+            {"name": "job", "value": "node", "isRegex": false},
+            {"name": "severity", "value": "critical", "isRegex": false}
+        ],
+        "startsAt": "2024-05-01T10:01:00Z", "endsAt": "2024-05-01T14:01:00Z",
+        "createdBy": CREATED_BY, "comment": crate::convert::ACK_COMMENT,
+        "status": {"state": "active"}
+    })
+}
+
+/// Values that do not belong: wrong types, nulls, huge numbers, empty strings.
+fn wrong_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        Just(json!("")),
+        Just(json!("   ")),
+        Just(json!(u64::MAX)),
+        Just(json!(i64::MIN)),
+        Just(json!(1e308)),
+        Just(json!(true)),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!([null, 1, "x"])),
+        Just(json!("9999-99-99T99:99:99Z")),
+        Just(json!("+275760-09-13T00:00:00Z")),
+        hostile_text().prop_map(Value::from),
+        any_json(),
+    ]
+}
+
+const ALERT_FIELDS: &[&str] = &[
+    "fingerprint",
+    "labels",
+    "annotations",
+    "startsAt",
+    "receivers",
+    "generatorURL",
+    "status",
+];
+const SILENCE_FIELDS: &[&str] = &[
+    "id",
+    "matchers",
+    "startsAt",
+    "endsAt",
+    "createdBy",
+    "comment",
+    "status",
+];
+
+/// One wrong field: `(in the silence list, index, field, value or removal)`.
+fn mutation() -> impl Strategy<Value = (bool, usize, &'static str, Option<Value>)> {
+    prop_oneof![
+        3 => (0..3usize, prop::sample::select(ALERT_FIELDS), prop::option::weighted(0.8, wrong_value()))
+            .prop_map(|(i, f, v)| (false, i, f, v)),
+        1 => (prop::sample::select(SILENCE_FIELDS), prop::option::weighted(0.8, wrong_value()))
+            .prop_map(|(f, v)| (true, 0, f, v)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// 256 arbitrary byte strings through every decoder.
+    #[test]
+    fn arbitrary_bytes_256_cases(
+        body in prop::collection::vec(any::<u8>(), 0..1024),
+        status in 0u16..1000,
+    ) {
+        poll(&body, b"[]")?;
+        poll(b"[]", &body)?;
+        other_bodies(&body)?;
+        error_bodies(status, &body)?;
+    }
+
+    /// 256 arbitrary JSON values, alone and as list entries.
+    #[test]
+    fn arbitrary_json_256_cases(value in any_json(), status in 0u16..1000) {
+        let body = serde_json::to_vec(&value).unwrap();
+        poll(&body, &body)?;
+        let listed = serde_json::to_vec(&json!([value])).unwrap();
+        poll(&listed, b"[]")?;
+        poll(b"[]", &listed)?;
+        other_bodies(&body)?;
+        error_bodies(status, &body)?;
+    }
+
+    /// 256 valid lists (three alerts, two sharing a fingerprint, one acknowledged by
+    /// us) with one to three fields made wrong. Each fingerprint is listed once, and a
+    /// summary that survives is the title, as data: escaping is the notifier's job.
+    #[test]
+    fn mutated_valid_lists_256_cases(
+        mutations in prop::collection::vec(mutation(), 1..4),
+        summary in hostile_text(),
+    ) {
+        let mut alerts = json!([alert("a1"), alert("a1"), alert("b2")]);
+        alerts[2]["annotations"]["summary"] = json!(summary);
+        let mut silences = json!([silence()]);
+        for (in_silences, index, field, value) in &mutations {
+            let list = if *in_silences { &mut silences } else { &mut alerts };
+            let object = list[*index].as_object_mut().unwrap();
+            match value {
+                Some(value) => object.insert((*field).to_owned(), value.clone()),
+                None => object.remove(*field),
+            };
+        }
+        let summary_kept = alerts[2]["annotations"]["summary"] == json!(summary)
+            && alerts[2]["fingerprint"] == json!("b2");
+        let incidents = poll(
+            &serde_json::to_vec(&alerts).unwrap(),
+            &serde_json::to_vec(&silences).unwrap(),
+        )?;
+        if let (Some(incidents), true) = (incidents, summary_kept) {
+            if !summary.trim().is_empty() {
+                if let Some(b2) = incidents.iter().find(|i| i.key.id == "b2") {
+                    prop_assert_eq!(&b2.title, summary.trim());
+                }
+            }
+        }
+    }
+
+    /// 256 error bodies with long server text: the message stays short.
+    #[test]
+    fn long_error_text_is_cut_256_cases(
+        text in ".{0,200}",
+        repeat in 1usize..200,
+        status in 300u16..600,
+    ) {
+        let long = text.repeat(repeat);
+        for body in [json!({"code": 602, "message": long}), json!(long)] {
+            error_bodies(status, &serde_json::to_vec(&body).unwrap())?;
+        }
+        error_bodies(status, long.as_bytes())?;
+    }
+}
+
+/// serde_json's recursion limit (128) turns deep nesting into an error; without it the
+/// decoder would overflow the stack.
+#[test]
+fn deeply_nested_json_is_malformed_not_a_stack_overflow() {
+    for depth in [10_000, 100_000] {
+        let open = "[".repeat(depth);
+        let bodies = [
+            open.clone(),
+            format!(
+                r#"[{{"fingerprint": "a1", "labels": {}"#,
+                "{\"a\":".repeat(depth)
+            ),
+        ];
+        for body in bodies {
+            assert_eq!(poll(body.as_bytes(), b"[]").unwrap(), None);
+            assert_eq!(poll(b"[]", body.as_bytes()).unwrap(), None);
+            other_bodies(body.as_bytes()).unwrap();
+            for status in [302, 400, 401, 429, 500, 600] {
+                error_bodies(status, body.as_bytes()).unwrap();
+            }
+        }
+    }
+}
+
+/// The same fingerprint twice in one list is one incident.
+#[test]
+fn duplicated_fingerprints_in_one_list_are_listed_once() {
+    let alerts = json!([alert("a1"), alert("b2"), alert("a1")]);
+    let incidents = poll(&serde_json::to_vec(&alerts).unwrap(), b"[]")
+        .unwrap()
+        .unwrap();
+    let ids: Vec<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
+    assert_eq!(ids, ["a1", "b2"]);
+}

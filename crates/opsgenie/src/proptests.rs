@@ -1,0 +1,338 @@
+//! Property tests of everything that reads Opsgenie's answers: the alert list
+//! (`Reply::json` into the `wire` types, `provider::add_unseen` across pages, then
+//! `convert::incident`), the action and request-status bodies, and the error bodies
+//! (`errors::decode_error`). Whatever the server sends, the result is data or a
+//! `ProviderError` (`Malformed` for a success body that cannot be used), never a panic,
+//! and no message grows with the body. Part of the hostile-input pass (issue 7).
+//!
+//! Each property runs [`CASES`] cases (named in the test), so the module takes a few
+//! seconds at most.
+
+use std::collections::HashSet;
+
+use oncall_model::{AccountId, Incident, ProviderError};
+use proptest::prelude::*;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::convert::{self, Episodes};
+use crate::errors;
+use crate::http::Reply;
+use crate::provider::add_unseen;
+use crate::wire::{Accepted, ListAlertsResponse, RequestStatusResponse};
+
+const CASES: u32 = 256;
+/// Longest message any decoder may produce: server text is cut to 400 characters, plus
+/// our own sentence around it.
+const MAX_MESSAGE_CHARS: usize = 1_000;
+
+fn reply(body: &[u8]) -> Reply {
+    Reply {
+        status: StatusCode::OK,
+        body: body.to_vec(),
+    }
+}
+
+fn assert_malformed(err: &ProviderError) -> Result<(), TestCaseError> {
+    match err {
+        ProviderError::Malformed { message } => {
+            prop_assert!(!message.is_empty());
+            prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS, "{}", message);
+            Ok(())
+        }
+        other => Err(TestCaseError::fail(format!(
+            "expected Malformed, got {other:?}"
+        ))),
+    }
+}
+
+/// Decodes pages the way a poll does, then converts the open alerts. `None` when a
+/// page was refused (as `Malformed`).
+fn poll(pages: &[&[u8]]) -> Result<Option<Vec<Incident>>, TestCaseError> {
+    let mut alerts = Vec::new();
+    let mut seen = HashSet::new();
+    for body in pages {
+        match reply(body).json::<ListAlertsResponse>() {
+            Ok(page) => add_unseen(&mut alerts, &mut seen, page.data),
+            Err(err) => return assert_malformed(&err).map(|()| None),
+        }
+    }
+    let account = AccountId::new("ops");
+    let high = ["P1".to_owned(), "P2".to_owned()];
+    let mut episodes = Episodes::default();
+    let incidents: Vec<Incident> = alerts
+        .iter()
+        .filter_map(|a| convert::incident(&account, a, &high, &mut episodes))
+        .collect();
+    let ids: HashSet<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
+    prop_assert_eq!(ids.len(), incidents.len(), "an alert listed twice");
+    Ok(Some(incidents))
+}
+
+/// Every other success body the client reads.
+fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
+    if let Err(err) = reply(body).json::<Accepted>() {
+        assert_malformed(&err)?;
+    }
+    match reply(body).json::<RequestStatusResponse>() {
+        Ok(status) => {
+            status.data.succeeded();
+        }
+        Err(err) => assert_malformed(&err)?,
+    }
+    Ok(())
+}
+
+/// Error bodies, for every status: never a panic, never an empty or unbounded message.
+fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
+    let mut headers = HeaderMap::new();
+    if let Some(value) = std::str::from_utf8(body)
+        .ok()
+        .and_then(|t| HeaderValue::from_str(t).ok())
+    {
+        headers.insert(LOCATION, value.clone());
+        headers.insert(reqwest::header::RETRY_AFTER, value);
+    }
+    let message = errors::decode_error(status, &headers, body).to_string();
+    prop_assert!(!message.is_empty());
+    prop_assert!(
+        message.chars().count() <= MAX_MESSAGE_CHARS,
+        "{} chars",
+        message.chars().count()
+    );
+    Ok(())
+}
+
+/// Any JSON value, a few levels deep.
+fn any_json() -> impl Strategy<Value = Value> {
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        any::<u64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        ".*".prop_map(Value::from),
+        hostile_text().prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 64, 6, |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
+            prop::collection::btree_map(field_name(), inner, 0..6)
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+        ]
+    })
+}
+
+/// Field names Opsgenie uses, so generated objects reach the typed fields.
+fn field_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "data",
+            "paging",
+            "next",
+            "id",
+            "tinyId",
+            "message",
+            "status",
+            "acknowledged",
+            "snoozed",
+            "snoozedUntil",
+            "createdAt",
+            "updatedAt",
+            "source",
+            "owner",
+            "priority",
+            "tags",
+            "report",
+            "ackTime",
+            "requestId",
+            "isSuccess",
+            "success",
+        ])
+        .prop_map(str::to_owned),
+        "[a-zA-Z]{0,8}",
+    ]
+}
+
+/// Text a title might carry to attack a notification: markup, control characters,
+/// bidirectional overrides, a NUL.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "<b>bold</b> <a href=\"https://evil.example\">click</a>",
+            "<img src=x onerror=alert(1)>",
+            "&amp;&lt;&#0;",
+            "line one\nline two",
+            "\u{0}\u{1}\u{7}\u{1b}[31mred\u{1b}[0m",
+            "\u{202e}txt.exe",
+            "🔥🔥🔥",
+        ])
+        .prop_map(str::to_owned),
+        "[\\x00-\\x1f<>&\"'a-z]{1,40}",
+    ]
+}
+
+/// One open alert as `GET /v2/alerts` lists it.
+fn alert(id: &str) -> Value {
+    json!({
+        "id": id, "tinyId": "42", "alias": "disk-db1", "message": "Disk full on db1",
+        "status": "open", "acknowledged": false, "isSeen": false, "snoozed": false,
+        "createdAt": "2024-05-01T09:00:00.000Z", "updatedAt": "2024-05-01T09:00:00.000Z",
+        "source": "10.0.0.7", "owner": "pat@example.com", "priority": "P2",
+        "tags": ["db"], "report": {"ackTime": 0}
+    })
+}
+
+/// Values that do not belong: wrong types, nulls, huge numbers, empty strings.
+fn wrong_value() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        Just(Value::Null),
+        Just(json!("")),
+        Just(json!("   ")),
+        Just(json!(u64::MAX)),
+        Just(json!(i64::MIN)),
+        Just(json!(1e308)),
+        Just(json!(true)),
+        Just(json!([])),
+        Just(json!({})),
+        Just(json!([null, 1, "x"])),
+        Just(json!("9999-99-99T99:99:99Z")),
+        Just(json!("+275760-09-13T00:00:00Z")),
+        hostile_text().prop_map(Value::from),
+        any_json(),
+    ]
+}
+
+const ALERT_FIELDS: &[&str] = &[
+    "id",
+    "tinyId",
+    "message",
+    "status",
+    "acknowledged",
+    "snoozed",
+    "snoozedUntil",
+    "createdAt",
+    "updatedAt",
+    "source",
+    "owner",
+    "priority",
+    "tags",
+    "report",
+];
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(CASES))]
+
+    /// 256 arbitrary byte strings through every decoder.
+    #[test]
+    fn arbitrary_bytes_256_cases(
+        body in prop::collection::vec(any::<u8>(), 0..1024),
+        status in 0u16..1000,
+    ) {
+        poll(&[&body])?;
+        other_bodies(&body)?;
+        error_bodies(status, &body)?;
+    }
+
+    /// 256 arbitrary JSON values, alone and as list entries.
+    #[test]
+    fn arbitrary_json_256_cases(value in any_json(), status in 0u16..1000) {
+        let body = serde_json::to_vec(&value).unwrap();
+        poll(&[&body])?;
+        let listed = serde_json::to_vec(&json!({"data": [value], "paging": {"next": value}})).unwrap();
+        poll(&[&listed])?;
+        other_bodies(&body)?;
+        other_bodies(&serde_json::to_vec(&json!({"data": value})).unwrap())?;
+        error_bodies(status, &body)?;
+    }
+
+    /// 256 valid two-page lists (the second page repeats an alert of the first) with one
+    /// to three fields made wrong. Each alert is listed once, and a message that
+    /// survives is the title, as data: escaping is the notifier's job.
+    #[test]
+    fn mutated_valid_pages_256_cases(
+        mutations in prop::collection::vec(
+            (0..3usize, prop::sample::select(ALERT_FIELDS), prop::option::weighted(0.8, wrong_value())),
+            1..4,
+        ),
+        message in hostile_text(),
+    ) {
+        let mut alerts = [alert("a1"), alert("b2"), alert("a1")];
+        alerts[1]["message"] = json!(message);
+        for (index, field, value) in &mutations {
+            let object = alerts[*index].as_object_mut().unwrap();
+            match value {
+                Some(value) => object.insert((*field).to_owned(), value.clone()),
+                None => object.remove(*field),
+            };
+        }
+        let message_kept = alerts[1]["message"] == json!(message)
+            && alerts[1]["id"] == json!("b2")
+            && alerts[1]["status"] == json!("open");
+        let first = json!({"data": [alerts[0], alerts[1]], "paging": {"next": "https://x/2"}});
+        let second = json!({"data": [alerts[2]]});
+        let incidents = poll(&[
+            &serde_json::to_vec(&first).unwrap(),
+            &serde_json::to_vec(&second).unwrap(),
+        ])?;
+        if let (Some(incidents), true) = (incidents, message_kept) {
+            if !message.trim().is_empty() {
+                if let Some(b2) = incidents.iter().find(|i| i.key.id == "b2") {
+                    prop_assert_eq!(&b2.title, &message);
+                }
+            }
+        }
+    }
+
+    /// 256 error bodies with long server text: the message stays short.
+    #[test]
+    fn long_error_text_is_cut_256_cases(
+        text in ".{0,200}",
+        repeat in 1usize..200,
+        status in 300u16..600,
+    ) {
+        let long = text.repeat(repeat);
+        let body = json!({"message": long, "took": 0.001, "requestId": "r1"});
+        error_bodies(status, &serde_json::to_vec(&body).unwrap())?;
+        error_bodies(status, long.as_bytes())?;
+    }
+}
+
+/// serde_json's recursion limit (128) turns deep nesting into an error; without it the
+/// decoder would overflow the stack.
+#[test]
+fn deeply_nested_json_is_malformed_not_a_stack_overflow() {
+    for depth in [10_000, 100_000] {
+        let open = "[".repeat(depth);
+        let bodies = [
+            open.clone(),
+            format!(
+                r#"{{"data": [{{"id": "a1", "report": {}"#,
+                "{\"a\":".repeat(depth)
+            ),
+        ];
+        for body in bodies {
+            assert_eq!(poll(&[body.as_bytes()]).unwrap(), None);
+            other_bodies(body.as_bytes()).unwrap();
+            for status in [302, 400, 401, 429, 500, 600] {
+                error_bodies(status, body.as_bytes()).unwrap();
+            }
+        }
+    }
+}
+
+/// The same alert on two pages (or twice on one) is one incident.
+#[test]
+fn duplicated_ids_across_and_within_pages_are_listed_once() {
+    let first = json!({"data": [alert("a1"), alert("b2"), alert("a1")]});
+    let second = json!({"data": [alert("b2"), alert("c3")]});
+    let incidents = poll(&[
+        &serde_json::to_vec(&first).unwrap(),
+        &serde_json::to_vec(&second).unwrap(),
+    ])
+    .unwrap()
+    .unwrap();
+    let ids: Vec<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
+    assert_eq!(ids, ["a1", "b2", "c3"]);
+}
