@@ -46,7 +46,7 @@ dunstctl close-all 2>/dev/null || true
 # A second launch opens the running app's window.
 RUST_LOG=warn "$bin" --demo >/dev/null 2>&1 || true
 sleep 4
-import -window root -crop 960x200+0+0 "$out/window.png"
+import -window root -crop 960x320+0+0 "$out/window.png"
 echo "wrote $out/notification.png and $out/window.png"
 
 # The tray menu: a second session with an XEmbed tray and no SNI watcher.

@@ -49,7 +49,8 @@ async fn the_tray_lists_an_incident_and_its_acknowledge_entry_acknowledges_it() 
         .find(|c| c.label == "Acknowledge")
         .unwrap_or_else(|| panic!("no Acknowledge entry in {incident:#?}"));
     assert!(ack.enabled);
-    tray.click(ack.id).await;
+    tray.click(Some("Checkout API is down"), "Acknowledge")
+        .await;
 
     let requests = wait_for_requests(&fake, "the acknowledgement", |r| {
         r.iter().any(|r| r.method == "PUT" && r.status == 200)
@@ -120,17 +121,16 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
     let sandbox = Sandbox::new();
     let mut app = sandbox.spawn_tray(&["--demo"], &desktop);
     let tray = desktop.tray().await;
-    let menu = tray
-        .wait_for_menu("Open oncall-tray…", |m| {
-            m.find("Open oncall-tray").is_some()
-        })
-        .await;
+    tray.wait_for_menu("Open oncall-tray…", |m| {
+        m.find("Open oncall-tray").is_some()
+    })
+    .await;
     assert!(
         descendants_named(app.pid(), "WebKit").is_empty(),
         "no webview before the window opens"
     );
 
-    tray.click(menu.find("Open oncall-tray").unwrap().id).await;
+    tray.click(None, "Open oncall-tray").await;
     desktop.wait_for_window("oncall-tray").await;
     wait_until("a WebKit web process", || {
         !descendants_named(app.pid(), "WebKitWebProces").is_empty()
@@ -162,10 +162,9 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
     );
 
     // The tray still answers, and the window opens again.
-    let menu = tray
-        .wait_for_menu("the menu", |m| m.find("Quit").is_some())
+    tray.wait_for_menu("the menu", |m| m.find("Quit").is_some())
         .await;
-    tray.click(menu.find("Open oncall-tray").unwrap().id).await;
+    tray.click(None, "Open oncall-tray").await;
     desktop.wait_for_window("oncall-tray").await;
     wait_until("the reopened window's page to load", || loads() == 2).await;
     assert!(app.is_running(), "{}", app.log());

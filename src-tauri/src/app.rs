@@ -11,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use chrono::Utc;
 use oncall_engine::{Credentials, Engine, EngineOptions, SystemClock};
-use oncall_model::ActionKind;
+use oncall_model::{ActionKind, IncidentKey};
 use oncall_policy::Pause;
 use oncall_store::{Config, Dirs};
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
@@ -65,15 +65,7 @@ impl Shell {
             }
             Command::Quit => app.exit(0),
             Command::Open(key) => {
-                let url = self
-                    .engine
-                    .view()
-                    .borrow()
-                    .incident(&key)
-                    .and_then(|i| i.incident.web_url.clone());
-                if let Some(url) = url {
-                    open_url(&url);
-                }
+                self.open_incident(&key);
             }
             command => {
                 let shell = self.clone();
@@ -101,6 +93,24 @@ impl Shell {
                     }
                 });
             }
+        }
+    }
+
+    /// Opens the incident's page in the browser; false when the view has no page for it.
+    /// Opening is detached, so this does not block.
+    pub fn open_incident(&self, key: &IncidentKey) -> bool {
+        let url = self
+            .engine
+            .view()
+            .borrow()
+            .incident(key)
+            .and_then(|i| i.incident.web_url.clone());
+        match url {
+            Some(url) => {
+                open_url(&url);
+                true
+            }
+            None => false,
         }
     }
 

@@ -343,7 +343,39 @@ impl Tray {
     }
 
     /// Clicks the entry `id`, as a desktop shell does.
-    pub async fn click(&self, id: i32) {
+    /// Clicks the entry labelled `label` (inside the entry whose label contains `within`,
+    /// when given), as a desktop shell does. The menu is read again right before the
+    /// click and the click retried if the app rebuilt its menu in between (entry ids
+    /// change on a rebuild).
+    pub async fn click(&self, within: Option<&str>, label: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            let menu = self.layout().await;
+            let scope = match within {
+                Some(parent) => menu.find(parent),
+                None => Some(&menu),
+            };
+            let entry = scope.and_then(|scope| {
+                if within.is_some() {
+                    scope.children.iter().find(|c| c.label == label)
+                } else {
+                    scope.find(label)
+                }
+            });
+            if let Some(entry) = entry {
+                if self.event(entry.id).await.is_ok() {
+                    return;
+                }
+            }
+            assert!(
+                Instant::now() < deadline,
+                "could not click {label:?} within {TIMEOUT:?}; the menu is {menu:#?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn event(&self, id: i32) -> zbus::Result<()> {
         let path = self.menu_path().await.expect("the tray item has a menu");
         self.connection
             .call_method(
@@ -354,7 +386,7 @@ impl Tray {
                 &(id, "clicked", Value::from(0i32), 0u32),
             )
             .await
-            .expect("the click is delivered");
+            .map(drop)
     }
 
     /// Waits until the menu satisfies `cond`; returns it.

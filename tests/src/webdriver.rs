@@ -122,6 +122,27 @@ impl Driver {
         }
     }
 
+    /// Types `text` on the keyboard, one key press per character, into whatever has focus
+    /// (WebDriver key actions).
+    pub async fn keys(&self, text: &str) {
+        let actions: Vec<Value> = text
+            .chars()
+            .flat_map(|c| {
+                let key = c.to_string();
+                [
+                    json!({"type": "keyDown", "value": key}),
+                    json!({"type": "keyUp", "value": key}),
+                ]
+            })
+            .collect();
+        self.call(
+            reqwest::Method::POST,
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+    }
+
     /// Clicks the element `css` like a user (WebDriver element click).
     pub async fn click(&self, css: &str) {
         let element = self

@@ -81,6 +81,7 @@ async fn follow<R: Runtime>(
     let mut views = shell.engine.view();
     let mut shown_state = None;
     let mut shown_label = None;
+    let mut shown_menu = None;
     loop {
         tokio::select! {
             _ = shell.cancel.cancelled() => return,
@@ -105,11 +106,19 @@ async fn follow<R: Runtime>(
                 shown_label = Some(label.clone());
             }
             tray.set_tooltip(Some(tooltip(&view, now)))?;
+            // Rebuild only what changed: most view updates (a poll's timestamps) leave
+            // the menu as it is, and a rebuild under an open menu would close it.
+            let entries = menu::build(&view, now, autostart(&app));
+            if shown_menu.as_ref() == Some(&entries) {
+                return Ok(());
+            }
             // Linux cannot replace a tray's menu once set, only change its content.
             for item in tray_menu.items()? {
                 tray_menu.remove(&item as &dyn IsMenuItem<R>)?;
             }
-            fill(&app, &tray_menu, &menu::build(&view, now, autostart(&app)))
+            fill(&app, &tray_menu, &entries)?;
+            shown_menu = Some(entries);
+            Ok(())
         })();
         if let Err(e) = result {
             warn!("could not update the tray: {e}");

@@ -5,14 +5,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use oncall_engine::{ActionResult, EngineEvent};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{broadcast, mpsc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use super::ipc::{self, ToWindow};
+use super::ipc::{self, FromWindow, ToWindow};
 use crate::app::Shell;
 
 /// How long a starting window process may take to connect back.
@@ -109,12 +110,16 @@ async fn accept(listener: &TcpListener, token: &str) -> anyhow::Result<TcpStream
     }
 }
 
-/// Sends the current view, then every change and focus request, until the window
-/// process closes the connection (its window was closed) or the app stops.
+/// Sends the current view, then every change and focus request, and performs the
+/// window's requests, until the window process closes the connection (its window was
+/// closed) or the app stops.
 async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receiver<ToWindow>) {
     let (read, mut write) = stream.into_split();
-    let mut closed = BufReader::new(read).lines();
+    let mut from_window = BufReader::new(read).lines();
     let mut views = shell.engine.view();
+    let mut events = shell.engine.events();
+    // Failures of the actions this window asked for, reported by their tasks.
+    let (failed_tx, mut failed) = mpsc::channel(8);
     let mut message = Some(ToWindow::View(Box::new(views.borrow_and_update().clone())));
     loop {
         if let Some(m) = message.take() {
@@ -134,8 +139,62 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
                 Some(r) => Some(r),
                 None => return,
             },
-            // The window sends nothing after its token; end of stream means it is gone.
-            _ = closed.next_line() => return,
+            Some(f) = failed.recv() => Some(f),
+            event = events.recv() => match event {
+                // The service refused an action for good: the row falls back to what
+                // the service says, and the window says why.
+                Ok(EngineEvent::ActionFinished {
+                    incident,
+                    kind,
+                    result: ActionResult::Failed { reason },
+                    ..
+                }) => Some(ToWindow::ActionFailed {
+                    incidents: vec![incident],
+                    reason: format!("could not {}: {reason}", kind.verb()),
+                }),
+                Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => None,
+                Err(broadcast::error::RecvError::Closed) => return,
+            },
+            line = from_window.next_line() => match line {
+                Ok(Some(line)) => {
+                    match serde_json::from_str::<FromWindow>(&line) {
+                        Ok(request) => perform(&shell, request, failed_tx.clone()),
+                        Err(e) => warn!("unreadable request from the window: {e}"),
+                    }
+                    None
+                }
+                // End of stream: the window is gone.
+                _ => return,
+            },
         };
+    }
+}
+
+/// Performs a window request. The engine call runs in its own task so the connection
+/// keeps reading and writing meanwhile; a refusal goes back to the window as a message.
+fn perform(shell: &Arc<Shell>, request: FromWindow, failed: mpsc::Sender<ToWindow>) {
+    match request {
+        FromWindow::Open { incident } => {
+            if !shell.open_incident(&incident) {
+                let _ = failed.try_send(ToWindow::ActionFailed {
+                    incidents: vec![incident],
+                    reason: "this incident has no web page to open".into(),
+                });
+            }
+        }
+        FromWindow::Act { incidents, kind } => {
+            let engine_shell = shell.clone();
+            shell.spawn(async move {
+                if let Err(e) = engine_shell.engine.act(&incidents, kind).await {
+                    warn!("window action failed: {e}");
+                    let _ = failed
+                        .send(ToWindow::ActionFailed {
+                            incidents,
+                            reason: format!("could not {}: {e}", kind.verb()),
+                        })
+                        .await;
+                }
+            });
+        }
     }
 }

@@ -6,17 +6,21 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use oncall_engine::View;
+use oncall_model::{ActionKind, IncidentKey};
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
-use tokio::sync::watch;
+use tokio::sync::{watch, Mutex};
 use tracing::warn;
 
-use super::ipc::{self, ToWindow};
+use super::ipc::{self, FromWindow, ToWindow};
 
 const LABEL: &str = "main";
 /// The event that carries a new view to the page.
 const VIEW_EVENT: &str = "view";
+/// The event that tells the page an action was not accepted or was refused.
+const ACTION_FAILED_EVENT: &str = "action_failed";
 
 /// The latest view from the tray (`None` until the first one arrives).
 struct Latest(watch::Receiver<Option<View>>);
@@ -28,6 +32,38 @@ fn get_view(latest: State<'_, Arc<Latest>>) -> Option<View> {
     latest.0.borrow().clone()
 }
 
+/// The connection's sending half: the page's requests go to the tray through it.
+struct Tray(Mutex<OwnedWriteHalf>);
+
+impl Tray {
+    async fn send(&self, request: FromWindow) -> Result<(), String> {
+        let mut line = serde_json::to_string(&request).map_err(|e| e.to_string())?;
+        line.push('\n');
+        self.0
+            .lock()
+            .await
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| format!("the tray app is not answering: {e}"))
+    }
+}
+
+/// Acknowledge, resolve, snooze or unacknowledge incidents (the tray's engine does it).
+#[tauri::command]
+async fn act(
+    tray: State<'_, Tray>,
+    incidents: Vec<IncidentKey>,
+    kind: ActionKind,
+) -> Result<(), String> {
+    tray.send(FromWindow::Act { incidents, kind }).await
+}
+
+/// Open an incident's page in the browser (the tray opens it).
+#[tauri::command]
+async fn open_incident(tray: State<'_, Tray>, incident: IncidentKey) -> Result<(), String> {
+    tray.send(FromWindow::Open { incident }).await
+}
+
 pub fn run() -> anyhow::Result<()> {
     let ipc = std::env::var(ipc::ENV)
         .map_err(|_| anyhow!("--window is started by the tray app, not by hand"))?;
@@ -36,7 +72,7 @@ pub fn run() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("{} is malformed", ipc::ENV))?;
     let (address, token) = (address.to_owned(), token.to_owned());
     let app = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![get_view])
+        .invoke_handler(tauri::generate_handler![get_view, act, open_incident])
         .setup(move |app| {
             let stream = tauri::async_runtime::block_on(async {
                 let mut stream = TcpStream::connect(&address).await?;
@@ -44,8 +80,10 @@ pub fn run() -> anyhow::Result<()> {
                 Ok::<_, std::io::Error>(stream)
             })
             .context("cannot reach the tray app")?;
+            let (read, write) = stream.into_split();
             let (latest_tx, latest_rx) = watch::channel(None);
             app.manage(Arc::new(Latest(latest_rx)));
+            app.manage(Tray(Mutex::new(write)));
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html".into()))
                 .title("oncall-tray")
                 .inner_size(960.0, 640.0)
@@ -53,7 +91,7 @@ pub fn run() -> anyhow::Result<()> {
                 .build()?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let mut lines = BufReader::new(stream).lines();
+                let mut lines = BufReader::new(read).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
                     match serde_json::from_str::<ToWindow>(&line) {
                         Ok(ToWindow::View(view)) => {
@@ -67,6 +105,13 @@ pub fn run() -> anyhow::Result<()> {
                                 let _ = window.unminimize();
                                 let _ = window.show();
                                 let _ = window.set_focus();
+                            }
+                        }
+                        Ok(ToWindow::ActionFailed { incidents, reason }) => {
+                            let failed =
+                                serde_json::json!({ "incidents": incidents, "reason": reason });
+                            if let Err(e) = handle.emit_to(LABEL, ACTION_FAILED_EVENT, failed) {
+                                warn!("could not tell the window: {e}");
                             }
                         }
                         Err(e) => warn!("unreadable message from the tray: {e}"),
