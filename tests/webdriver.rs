@@ -105,6 +105,15 @@ async fn an_incident_that_triggers_appears_in_the_open_window() {
         .script("return document.getElementById('state').textContent")
         .await;
     assert_eq!(state, "1 triggered · 0 acknowledged");
+    // The fake puts Pat on call for its escalation policy until 8 hours from now.
+    window
+        .driver
+        .wait_for(
+            "the on-call line",
+            "return document.getElementById('oncall').textContent\
+             .startsWith('You are on call for Checkout on-call (Primary) until ')",
+        )
+        .await;
     window.close().await;
 }
 

@@ -274,6 +274,38 @@ function render(view) {
   document.getElementById("state").textContent =
     triggered + acknowledged === 0 ? "All clear" : `${triggered} triggered · ${acknowledged} acknowledged`;
   renderAccounts();
+  document.getElementById("oncall").textContent = onCallLine(view, Date.now());
+}
+
+// "You are on call for Checkout on-call (Primary) until 18:00 · next: Payments from Fri 09:00"
+function onCallLine(view, now) {
+  const shifts = view.accounts.flatMap((a) => a.on_call);
+  const name = (s) =>
+    [s.escalation_policy, s.schedule && `(${s.schedule})`].filter(Boolean).join(" ") || "a rotation";
+  const when = (iso) => {
+    const t = new Date(iso);
+    const sameDay = t.toDateString() === new Date(now).toDateString();
+    const hm = t.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+    return sameDay ? hm : `${t.toLocaleDateString([], { weekday: "short" })} ${hm}`;
+  };
+  const current = shifts.filter(
+    (s) => (!s.start || Date.parse(s.start) <= now) && (!s.end || Date.parse(s.end) > now),
+  );
+  const next = shifts
+    .filter((s) => s.start && Date.parse(s.start) > now)
+    .sort((a, b) => Date.parse(a.start) - Date.parse(b.start))[0];
+  const parts = [];
+  if (current.length > 0) {
+    const ending = current.filter((s) => s.end).sort((a, b) => Date.parse(b.end) - Date.parse(a.end))[0];
+    const names = [...new Set(current.map(name))].join(", ");
+    parts.push(
+      current.some((s) => !s.end) || !ending
+        ? `You are on call for ${names}`
+        : `You are on call for ${names} until ${when(ending.end)}`,
+    );
+  }
+  if (next) parts.push(`next shift: ${name(next)} from ${when(next.start)}`);
+  return parts.join(" · ");
 }
 
 function renderAccounts() {
