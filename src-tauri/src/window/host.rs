@@ -5,16 +5,21 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
+use futures_util::StreamExt as _;
 use oncall_engine::{ActionResult, EngineEvent};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
 use tokio::sync::{broadcast, mpsc, Mutex};
+use tokio_util::codec::{FramedRead, LinesCodec};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::ipc::{self, FromWindow, ToWindow};
 use crate::app::Shell;
+
+/// The longest request line the window may send.
+const MAX_REQUEST: usize = 64 * 1024;
 
 /// How long a starting window process may take to connect back.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -115,7 +120,8 @@ async fn accept(listener: &TcpListener, token: &str) -> anyhow::Result<TcpStream
 /// closed) or the app stops.
 async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receiver<ToWindow>) {
     let (read, mut write) = stream.into_split();
-    let mut from_window = BufReader::new(read).lines();
+    // Requests are small; a line longer than this is a broken or hostile peer.
+    let mut from_window = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST));
     let mut views = shell.engine.view();
     let mut events = shell.engine.events();
     // Failures of the actions this window asked for, reported by their tasks.
@@ -155,8 +161,8 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
                 Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => None,
                 Err(broadcast::error::RecvError::Closed) => return,
             },
-            line = from_window.next_line() => match line {
-                Ok(Some(line)) => {
+            line = from_window.next() => match line {
+                Some(Ok(line)) => {
                     match serde_json::from_str::<FromWindow>(&line) {
                         Ok(request) => perform(&shell, request, failed_tx.clone()),
                         Err(e) => warn!("unreadable request from the window: {e}"),
