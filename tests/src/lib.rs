@@ -300,10 +300,18 @@ pub fn descendants_named(pid: u32, prefix: &str) -> Vec<u32> {
     found
 }
 
-fn comm(pid: u32) -> Option<String> {
+/// A process's command name and parent, from `/proc/PID/stat` ("pid (comm) state ppid …";
+/// comm may contain spaces, so it is split at the last ')').
+fn stat(pid: u32) -> Option<(String, u32)> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let (head, _) = stat.rsplit_once(')')?;
-    Some(head.split_once('(')?.1.to_owned())
+    let (head, rest) = stat.rsplit_once(')')?;
+    let comm = head.split_once('(')?.1.to_owned();
+    let ppid = rest.split_whitespace().nth(1)?.parse().ok()?;
+    Some((comm, ppid))
+}
+
+fn comm(pid: u32) -> Option<String> {
+    stat(pid).map(|(comm, _)| comm)
 }
 
 /// Child processes of `pid` whose command name starts with `prefix` (Linux /proc).
@@ -314,19 +322,7 @@ pub fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
     entries
         .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
         .filter(|child| {
-            let Ok(stat) = std::fs::read_to_string(format!("/proc/{child}/stat")) else {
-                return false;
-            };
-            // "pid (comm) state ppid …": comm may contain spaces, so split at the last ')'.
-            let Some((head, rest)) = stat.rsplit_once(')') else {
-                return false;
-            };
-            let comm = head.split_once('(').map(|(_, c)| c).unwrap_or("");
-            let ppid = rest
-                .split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u32>().ok());
-            ppid == Some(pid) && comm.starts_with(prefix)
+            stat(*child).is_some_and(|(comm, ppid)| ppid == pid && comm.starts_with(prefix))
         })
         .collect()
 }

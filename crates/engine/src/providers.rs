@@ -29,11 +29,7 @@ pub fn build(
     account: &AccountConfig,
     token: Option<SecretString>,
 ) -> Result<Arc<dyn Provider>, String> {
-    let required = || {
-        token
-            .clone()
-            .ok_or_else(|| format!("account `{}` has no token", account.name))
-    };
+    let required = || token.clone().ok_or_else(|| missing_token(account));
     match &account.provider {
         ProviderConfig::PagerDuty(pd) => {
             let config = pagerduty_config(account, pd, required()?);
@@ -53,6 +49,10 @@ pub fn build(
             Ok(Arc::new(client))
         }
     }
+}
+
+fn missing_token(account: &AccountConfig) -> String {
+    format!("account `{}` has no token", account.name)
 }
 
 /// What each kind of account can do, known before any client is built.
@@ -127,11 +127,7 @@ fn alertmanager_config(
     am: &AlertmanagerAccount,
     token: Option<SecretString>,
 ) -> Result<oncall_alertmanager::AlertmanagerConfig, String> {
-    let secret = || {
-        token
-            .clone()
-            .ok_or_else(|| format!("account `{}` has no token", account.name))
-    };
+    let secret = || token.clone().ok_or_else(|| missing_token(account));
     let auth = match &am.auth {
         AlertmanagerAuth::None => oncall_alertmanager::Auth::None,
         AlertmanagerAuth::Basic { user } => oncall_alertmanager::Auth::Basic {
