@@ -241,7 +241,14 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
     let settings = SettingsStore::new(dirs.clone(), credentials.clone(), demo.is_none());
     let (intents, intent_rx) = mpsc::channel(32);
     let name_accounts = config.accounts.len() > 1;
-    let notifier = DesktopNotifier::connect(intents, &tasks, cancel.clone(), name_accounts).await?;
+    let notifier = DesktopNotifier::connect(
+        intents,
+        &tasks,
+        cancel.clone(),
+        name_accounts,
+        dirs.notifications_file(),
+    )
+    .await?;
     let engine = Engine::start(EngineOptions {
         config,
         dirs,

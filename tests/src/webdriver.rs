@@ -44,6 +44,8 @@ impl Driver {
             .env("DISPLAY", &desktop.display)
             .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
             .env("XDG_RUNTIME_DIR", runtime)
+            // Start at login writes ~/.config/autostart: the sandbox's, not the user's.
+            .env("XDG_CONFIG_HOME", sandbox.config_dir().join("xdg"))
             .env("GDK_BACKEND", "x11")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -143,8 +145,8 @@ impl Driver {
         .await;
     }
 
-    /// Clicks the element `css` like a user (WebDriver element click).
-    pub async fn click(&self, css: &str) {
+    /// The WebDriver id of the element `css`.
+    async fn element(&self, css: &str) -> String {
         let element = self
             .call(
                 reqwest::Method::POST,
@@ -152,16 +154,39 @@ impl Driver {
                 json!({"using": "css selector", "value": css}),
             )
             .await;
-        let id = element
+        element
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {element}"))
-            .to_string();
+            .to_string()
+    }
+
+    /// Clicks the element `css` like a user (WebDriver element click).
+    pub async fn click(&self, css: &str) {
+        let id = self.element(css).await;
         self.call(
             reqwest::Method::POST,
             &format!("/element/{id}/click"),
             json!({}),
+        )
+        .await;
+    }
+
+    /// Empties the field `css`, then types `text` into it like a user (WebDriver
+    /// element clear and send keys).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/clear"),
+            json!({}),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({"text": text}),
         )
         .await;
     }

@@ -74,6 +74,12 @@ impl Dirs {
     pub fn actions_file(&self) -> PathBuf {
         self.data_dir.join("actions.json")
     }
+
+    /// The desktop notifications on screen and what their buttons do, so that a press
+    /// on one shown before a restart still works after it.
+    pub fn notifications_file(&self) -> PathBuf {
+        self.data_dir.join("notifications.json")
+    }
 }
 
 fn override_dir(
