@@ -58,7 +58,7 @@ pub async fn start_keyring(bus: &str) -> Keyring {
     let mut stdin = daemon.stdin.take().unwrap();
     stdin.write_all(b"throwaway").unwrap();
     drop(stdin);
-    let keyring = Keyring { daemon, home: home };
+    let keyring = Keyring { daemon, home };
 
     // Ready once it owns the Secret Service name on the bus.
     let connection = zbus::connection::Builder::address(bus)
