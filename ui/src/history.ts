@@ -1,7 +1,7 @@
 // The history tab's words: what happened in the last 24 hours, one line per entry. Pure.
 
 import type { HistoryEntry } from "./types";
-import { actionDone, clockTime } from "./words";
+import { actionSentence, clockTime } from "./words";
 
 /** The incident an entry is about: its display name, else its id. */
 function subject(entry: HistoryEntry): string {
@@ -34,7 +34,7 @@ export function historyText(entry: HistoryEntry): string {
     case "withdrawn":
       return `Notification withdrawn: ${subject(entry)}`;
     case "action": {
-      const did = `You ${actionDone(entry.kind)} ${subject(entry)}`;
+      const did = actionSentence(entry.kind, subject(entry));
       const why = entry.reason ? `: ${entry.reason}` : "";
       switch (entry.result) {
         case "confirmed":

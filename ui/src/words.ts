@@ -191,17 +191,17 @@ export function accountSummary(account: AccountSettings): string {
   return parts.join(" · ");
 }
 
-/** The past tense of an action, for the history: "acknowledged", "snoozed for 1 h". */
-export function actionDone(kind: ActionKind): string {
+/** What the user did, for the history: "You acknowledged #42 …", "You snoozed #42 … for 1 h". */
+export function actionSentence(kind: ActionKind, subject: string): string {
   switch (kind.kind) {
     case "acknowledge":
-      return "acknowledged";
+      return `You acknowledged ${subject}`;
     case "resolve":
-      return "resolved";
+      return `You resolved ${subject}`;
     case "unacknowledge":
-      return "un-acknowledged";
+      return `You un-acknowledged ${subject}`;
     case "snooze":
-      return `snoozed for ${durationWords(kind.seconds)}`;
+      return `You snoozed ${subject} for ${durationWords(kind.seconds)}`;
   }
 }
 

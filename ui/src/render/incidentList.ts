@@ -4,7 +4,7 @@
 
 import type { Api } from "../api";
 import { reason } from "../api";
-import { byId, type ShowMessage } from "../dom";
+import { byId, el, type ShowMessage } from "../dom";
 import {
   actionsFor,
   capabilitiesOf,
@@ -244,7 +244,7 @@ export class IncidentList {
     if (names.join("\n") !== current.join("\n")) {
       const chosen = select.value;
       const all = select.options[0]!;
-      select.replaceChildren(all, ...names.map((name) => new Option(name, name)));
+      select.replaceChildren(all, ...names.map((name) => el("option", { value: name }, name)));
       select.value = names.includes(chosen) ? chosen : "";
     }
     return several;

@@ -4,7 +4,7 @@
 
 import type { Api } from "../api";
 import { reason } from "../api";
-import { byId } from "../dom";
+import { byId, el } from "../dom";
 import type { AccountSettings, TokenResult } from "../types";
 import { tokenWords } from "../words";
 
@@ -54,9 +54,10 @@ export class TokenForm {
     const chosen = this.account.value;
     const choices = accounts.filter(takesToken);
     this.account.replaceChildren(
-      ...choices.map((a) => new Option(`${a.name} (${tokenWords(a.token)})`, a.name)),
+      ...choices.map((a) => el("option", { value: a.name }, `${a.name} (${tokenWords(a.token)})`)),
     );
-    if (choices.some((a) => a.name === chosen)) this.account.value = chosen;
+    const keep = choices.find((a) => a.name === chosen) ?? choices[0];
+    if (keep) this.account.value = keep.name;
     this.form.hidden = choices.length === 0;
     byId("token-none").hidden = choices.length > 0;
   }
