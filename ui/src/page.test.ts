@@ -3,6 +3,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
+import html from "../index.html?raw";
 import { accountSettings, accountView, item, settings, view } from "./test/fixtures";
 import { $, openPage, press, settle, submit, type, type Page } from "./test/page";
 import type { TokenResult } from "./types";
@@ -19,6 +20,13 @@ async function openSettings(): Promise<void> {
 }
 
 describe("markup", () => {
+  it("has nothing the CSP would block: no inline script, style or event handler", () => {
+    expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(html).not.toMatch(/<style\b/);
+    expect(html).not.toMatch(/\sstyle=/);
+    expect(html).not.toMatch(/\son[a-z]+=/);
+  });
+
   it("labels every control", () => {
     const controls = [...document.querySelectorAll<HTMLElement>("input, select, textarea, button")];
     expect(controls.length).toBeGreaterThan(30);

@@ -194,7 +194,7 @@ describe("settings words", () => {
 
   it("sums an account up in one line", () => {
     expect(accountSummary(accountSettings("work", { token: "not_set", notify: false }))).toBe(
-      "PagerDuty · US region · polled every 15 s · no token yet · no notifications",
+      "PagerDuty · US region · polled every 15 s · no notifications",
     );
   });
 

@@ -179,13 +179,12 @@ export function intervalWords(seconds: number): string {
   return minutes % 60 ? `every ${hours} h ${minutes % 60} min` : `every ${hours} h`;
 }
 
-/** One account in Settings: "PagerDuty · US region · every 15 s · token stored in the keychain". */
+/** One account in Settings, but for its token: "PagerDuty · US region · polled every 15 s". */
 export function accountSummary(account: AccountSettings): string {
   const parts = [
     providerName(account.provider),
     whereWords(account),
     `polled ${intervalWords(account.poll_interval_seconds)}`,
-    tokenWords(account.token),
   ];
   if (!account.notify) parts.push("no notifications");
   return parts.join(" · ");

@@ -114,6 +114,8 @@ export class SettingsPanel {
       el("strong", { class: "account-name" }, name),
       " ",
       el("span", { class: "account-summary" }, accountSummary(account)),
+      " · ",
+      el("span", { class: "token-state", "data-token": account.token }, tokenWords(account.token)),
     );
     const action = (id: string, text: string, label: string, run: () => void): HTMLButtonElement => {
       const b = button(text, { "data-account-action": id, "data-focus": `${name}|${id}`, "aria-label": label });
