@@ -33,9 +33,10 @@ export interface Api {
   resume(): Promise<void>;
   getHistory(): Promise<HistoryEntry[]>;
 
-  onView(handler: (view: View) => void): void;
-  onActionFailed(handler: (failed: ActionFailed) => void): void;
-  onSettings(handler: (settings: Settings) => void): void;
+  /** Each resolves once the page listens (rejects if the window may not listen). */
+  onView(handler: (view: View) => void): Promise<void>;
+  onActionFailed(handler: (failed: ActionFailed) => void): Promise<void>;
+  onSettings(handler: (settings: Settings) => void): Promise<void>;
 }
 
 /** A command's rejection in words (tauri rejects with the command's error string). */

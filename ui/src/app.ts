@@ -64,15 +64,18 @@ export function start(api: Api): () => void {
     if (tabs.shown === "incidents" && incidents.handleKey(event.key)) event.preventDefault();
   }, { signal: started.signal });
 
-  api.onView(render);
-  api.onActionFailed(({ incidents: keys, reason: why }) => {
-    const names = keys.map((key) => {
-      const item = incidents.incidentOf(key);
-      return item ? incidentName(item.incident) : key.id;
-    });
-    showMessage(`${names.join(", ")}: ${why}`);
-  });
-  api.onSettings((next) => settings.update(next));
+  const notListening = (e: unknown): void => showMessage(`The window cannot follow the tray app: ${reason(e)}`);
+  api.onView(render).catch(notListening);
+  api
+    .onActionFailed(({ incidents: keys, reason: why }) => {
+      const names = keys.map((key) => {
+        const item = incidents.incidentOf(key);
+        return item ? incidentName(item.incident) : key.id;
+      });
+      showMessage(`${names.join(", ")}: ${why}`);
+    })
+    .catch(notListening);
+  api.onSettings((next) => settings.update(next)).catch(notListening);
   api.getView().then(
     (first) => {
       if (first && !view) render(first);

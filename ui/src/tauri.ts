@@ -6,6 +6,11 @@ import { listen } from "@tauri-apps/api/event";
 
 import type { Api } from "./api";
 
+/** Calls `handler` with every `event`'s payload, for the window's lifetime. */
+async function on<T>(event: string, handler: (payload: T) => void): Promise<void> {
+  await listen<T>(event, (e) => handler(e.payload));
+}
+
 export const tauriApi: Api = {
   getView: () => invoke("get_view"),
   act: (incidents, kind) => invoke("act", { incidents, kind }),
@@ -22,9 +27,7 @@ export const tauriApi: Api = {
   resume: () => invoke("resume"),
   getHistory: () => invoke("get_history"),
 
-  onView: (handler) => void listen<Parameters<typeof handler>[0]>("view", (e) => handler(e.payload)),
-  onActionFailed: (handler) =>
-    void listen<Parameters<typeof handler>[0]>("action_failed", (e) => handler(e.payload)),
-  onSettings: (handler) =>
-    void listen<Parameters<typeof handler>[0]>("settings", (e) => handler(e.payload)),
+  onView: (handler) => on("view", handler),
+  onActionFailed: (handler) => on("action_failed", handler),
+  onSettings: (handler) => on("settings", handler),
 };

@@ -176,7 +176,6 @@ export class SettingsPanel {
         ),
       );
     }
-    li.setAttribute("aria-label", `${name}: ${tokenWords(account.token)}`);
     return li;
   }
 

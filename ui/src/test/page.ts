@@ -39,9 +39,9 @@ export function openPage(): Page {
     pause: vi.fn(async () => {}),
     resume: vi.fn(async () => {}),
     getHistory: vi.fn(async () => []),
-    onView: vi.fn((handler) => void views.push(handler)),
-    onActionFailed: vi.fn((handler) => void failures.push(handler)),
-    onSettings: vi.fn((handler) => void settings.push(handler)),
+    onView: vi.fn(async (handler) => void views.push(handler)),
+    onActionFailed: vi.fn(async (handler) => void failures.push(handler)),
+    onSettings: vi.fn(async (handler) => void settings.push(handler)),
   };
   const stop = start(api);
   return {
