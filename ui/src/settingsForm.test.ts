@@ -228,6 +228,18 @@ describe("placeErrors", () => {
     expect(placed.get("matchers")).toEqual(["bad matcher"]);
   });
 
+  it("reads a config key path from its field name on", () => {
+    const placed = placeErrors(
+      [
+        { field: "accounts[0].poll_interval_seconds", message: "too short" },
+        { field: "notifications.quiet_hours.end", message: "not a time" },
+      ],
+      slots,
+    );
+    expect(placed.get("poll_interval_seconds")).toEqual(["too short"]);
+    expect(placed.get("quiet_hours")).toEqual(["not a time"]);
+  });
+
   it("puts the form's own message and unknown fields in the form's slot, naming the field", () => {
     const placed = placeErrors(
       [

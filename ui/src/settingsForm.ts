@@ -258,8 +258,10 @@ export function checkNotifications(values: NotificationFormValues): FieldError[]
 /**
  * Groups error messages by the slot that shows them: a field's own slot when the form
  * has one (an exact name, or the name before "." or "[": "quiet_hours.start" goes to
- * "quiet_hours", "matchers[2]" to "matchers"), else the form's own slot "" — with the
- * field named, so a message about a hidden or unknown field is still understood.
+ * "quiet_hours", "matchers[2]" to "matchers"; a config key path such as
+ * "accounts[0].poll_interval_seconds" or "notifications.storm_threshold" is read from
+ * its field name on), else the form's own slot "" — with the field named, so a message
+ * about a hidden or unknown field is still understood.
  */
 export function placeErrors(
   errors: readonly FieldError[],
@@ -271,10 +273,14 @@ export function placeErrors(
     if (!list.includes(message)) list.push(message);
     placed.set(slot, list);
   };
+  const slotOf = (field: string): string | undefined => {
+    const path = field.replace(/^(accounts\[\d+\]|notifications)\./, "");
+    const base = path.split(/[.[]/)[0] ?? "";
+    return [field, path, base].find((name) => name !== "" && slots.has(name));
+  };
   for (const { field, message } of errors) {
-    const base = field.split(/[.[]/)[0] ?? "";
-    if (slots.has(field) && field !== "") put(field, message);
-    else if (base !== "" && slots.has(base)) put(base, message);
+    const slot = slotOf(field);
+    if (slot !== undefined) put(slot, message);
     else put("", field === "" ? message : `${field}: ${message}`);
   }
   return placed;
