@@ -1,7 +1,12 @@
 //! Settings and History in the real window, through WebDriver: a newcomer adds a
 //! PagerDuty account and its token without touching a file; the token lands in
 //! gnome-keyring and nowhere in the page or the files; a rejected token says so in the
-//! status bar and a new one heals it; bad values are refused inline.
+//! status bar and a new one heals it; bad values are refused inline. And the security
+//! pass's scan: after a whole session logged at trace level, the token is nowhere but
+//! the keychain and the request header.
+//!
+//! Every app here logs at `RUST_LOG=trace` into `app.log` beside the sandbox's config
+//! directory: the scan reads it, and the other tests prove trace logging harmless.
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::Status;
@@ -46,7 +51,14 @@ impl Setup {
             store(&desktop.bus.address, &keyring, "work", token);
         }
         Some(Setup {
-            driver: Driver::start(&sandbox, &desktop, &["--show"]).await,
+            driver: Driver::start_with(
+                &sandbox,
+                &desktop,
+                &["--show"],
+                &[("RUST_LOG", "trace")],
+                Some(&sandbox.config_dir().with_file_name("app.log")),
+            )
+            .await,
             fake,
             server,
             sandbox,
@@ -71,29 +83,36 @@ impl Setup {
             .await;
     }
 
-    /// Types a token into the account's token form and saves it; returns the result
-    /// element's `data-result`.
+    /// Chooses the account in the token form, types the token and saves it; returns
+    /// the result's `data-result` once the tray has answered.
     async fn enter_token(&self, account: &str, token: &str) -> String {
-        let form = format!("form.token-form[data-account=\"{account}\"]");
+        let button = format!(
+            "#account-list li[data-account=\"{account}\"] button[data-account-action=\"token\"]"
+        );
         self.driver
             .wait_for(
-                "the token form",
-                &format!("return document.querySelector('{form}') !== null"),
+                "the account's token button",
+                &format!("return document.querySelector('{button}') !== null"),
             )
             .await;
+        self.driver.click(&button).await;
         self.driver
-            .script("const r = document.getElementById('token-result'); if (r) r.removeAttribute('data-result'); return null")
+            .wait_for(
+                "the token form on the account",
+                &format!("return document.getElementById('token-account').value === '{account}'"),
+            )
             .await;
+        self.driver.fill("#token-input", token).await;
+        // A result from an earlier entry must not pass for this one's.
         self.driver
-            .fill(&format!("{form} input[name=\"token\"]"), token)
+            .script("document.getElementById('token-result')?.removeAttribute('data-result'); return null")
             .await;
-        self.driver
-            .click(&format!("{form} button[type=\"submit\"]"))
-            .await;
+        self.driver.click("#save-token").await;
         self.driver
             .wait_for(
                 "the token's result",
-                "return !!document.getElementById('token-result')?.dataset.result",
+                "const r = document.getElementById('token-result')?.dataset.result; \
+                 return !!r && r !== 'checking'",
             )
             .await;
         self.driver
@@ -154,13 +173,11 @@ async fn a_newcomer_adds_an_account_and_its_token_in_settings_and_sees_incidents
     s.driver
         .fill(&format!("{form} input[name=\"email\"]"), "pat@example.com")
         .await;
-    s.driver
-        .click(&format!("{form} button[type=\"submit\"]"))
-        .await;
+    s.driver.click("#account-save").await;
     s.driver
         .wait_for(
             "the new account in the list, without a token",
-            "return document.querySelector('#settings-accounts [data-account=\"work\"]')?.dataset.token === 'not_set'",
+            "return document.querySelector('#account-list li[data-account=\"work\"]')?.dataset.token === 'not_set'",
         )
         .await;
     let config = s.sandbox.config_text();
@@ -199,7 +216,7 @@ async fn a_newcomer_adds_an_account_and_its_token_in_settings_and_sees_incidents
     s.driver
         .wait_for(
             "the account's token state",
-            "return document.querySelector('#settings-accounts [data-account=\"work\"]')?.dataset.token === 'set'",
+            "return document.querySelector('#account-list li[data-account=\"work\"]')?.dataset.token === 'set'",
         )
         .await;
     s.close().await;
@@ -223,7 +240,7 @@ async fn a_rejected_token_shows_in_the_status_bar_and_a_new_one_from_settings_he
     s.driver
         .wait_for(
             "the account marked rejected in Settings",
-            "return document.querySelector('#settings-accounts [data-account=\"work\"]')?.dataset.token === 'rejected'",
+            "return document.querySelector('#account-list li[data-account=\"work\"]')?.dataset.token === 'rejected'",
         )
         .await;
     // A wrong one is refused and not stored.
@@ -252,7 +269,7 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
     let before = s.sandbox.config_text();
     s.open_settings().await;
     s.driver
-        .click("#settings-accounts [data-account=\"work\"] button[data-action=\"edit\"]")
+        .click("#account-list li[data-account=\"work\"] button[data-account-action=\"edit\"]")
         .await;
     // Past the client-side check: the app's own validation answers.
     s.driver
@@ -261,9 +278,7 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
             "http://example.com/",
         )
         .await;
-    s.driver
-        .click("form#account-form button[type=\"submit\"]")
-        .await;
+    s.driver.click("#account-save").await;
     s.driver
         .wait_for(
             "an inline error on the URL",
@@ -279,9 +294,7 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
             "5000",
         )
         .await;
-    s.driver
-        .click("form#notifications-form button[type=\"submit\"]")
-        .await;
+    s.driver.click("#notifications-save").await;
     s.driver
         .wait_for(
             "an inline error on the storm threshold",
@@ -295,9 +308,7 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
             "7",
         )
         .await;
-    s.driver
-        .click("form#notifications-form button[type=\"submit\"]")
-        .await;
+    s.driver.click("#notifications-save").await;
     let deadline = std::time::Instant::now() + oncall_tray_e2e::TIMEOUT;
     while !s.sandbox.config_text().contains("storm_threshold = 7") {
         assert!(
@@ -355,5 +366,122 @@ async fn history_tells_what_rang_and_what_you_did() {
                  && items.some(t => t.includes('Disk full on db-1') && /acknowledged/i.test(t))",
         )
         .await;
+    s.close().await;
+}
+
+/// Every process of the app (tray, window, WebKit helpers): they all carry the
+/// sandbox's config directory in their environment.
+fn app_processes(sandbox: &Sandbox) -> Vec<u32> {
+    let marker = format!("ONCALL_TRAY_CONFIG_DIR={}", sandbox.config_dir().display());
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read(format!("/proc/{pid}/environ"))
+                .map(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
+                .unwrap_or(false)
+        })
+        // tauri-driver and WebKitWebDriver were given the variable, but are not the app.
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm"))
+                .is_ok_and(|c| !c.starts_with("tauri-driver") && !c.starts_with("WebKitWebDriver"))
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_whole_session_leaves_the_token_nowhere_but_the_keychain_and_the_request_header() {
+    const WRONG: &str = "wrong-token-5f3a";
+    let Some(s) = Setup::start(
+        |url| {
+            Some(format!(
+                "[[accounts]]\nname = \"work\"\nprovider = \"pagerduty\"\napi_url = \"{url}\"\npoll_interval_seconds = 2\n"
+            ))
+        },
+        None,
+    )
+    .await
+    else {
+        return;
+    };
+    s.open_settings().await;
+    // A wrong token (refused at the check), then the right one.
+    assert_eq!(s.enter_token("work", WRONG).await, "rejected");
+    assert_eq!(s.enter_token("work", PAT_TOKEN).await, "stored");
+    s.driver
+        .click("#account-list li[data-account=\"work\"] button[data-account-action=\"test\"]")
+        .await;
+    wait_for_requests(&s.fake, "polls with the token", |r| polls(r) >= 1)
+        .await
+        .unwrap();
+
+    // Errors that could echo requests: a server error, a dropped connection, a body
+    // cut short; then a page acknowledged from the window.
+    use oncall_fake_pagerduty::{Fault, FaultKind, Route};
+    s.fake.inject(Fault::once(
+        Route::ListIncidents,
+        FaultKind::ServerError(500),
+    ));
+    s.fake
+        .inject(Fault::once(Route::ListIncidents, FaultKind::DropConnection));
+    s.fake
+        .inject(Fault::once(Route::ListIncidents, FaultKind::MalformedBody));
+    let id = s.fake.trigger(NewIncident::new("Checkout API is down"));
+    s.driver.click("#tab-incidents").await;
+    let row = format!("#incidents tbody tr[data-key=\"work/{id}\"]");
+    s.driver
+        .wait_for(
+            "the row",
+            &format!("return document.querySelector('{row}') !== null"),
+        )
+        .await;
+    s.driver
+        .click(&format!("{row} button[data-action=\"ack\"]"))
+        .await;
+    wait_for_requests(&s.fake, "the acknowledgement", |r| {
+        r.iter().any(|r| r.method == "PUT" && r.status == 200)
+    })
+    .await
+    .unwrap();
+    let sent = s.fake.requests();
+    assert!(
+        sent.iter().all(
+            |r| r.header("authorization") == Some(&format!("Token token={PAT_TOKEN}"))
+                || r.header("authorization") == Some(&format!("Token token={WRONG}"))
+        ),
+        "the token travels in the Authorization header"
+    );
+
+    // The scan.
+    let log = std::fs::read_to_string(s.sandbox.config_dir().with_file_name("app.log")).unwrap();
+    assert!(
+        log.contains("tray → window:") && log.contains("TRACE"),
+        "the app logged at trace level, IPC included: {} bytes",
+        log.len()
+    );
+    for secret in [PAT_TOKEN, WRONG] {
+        assert!(!log.contains(secret), "the log holds {secret}");
+        assert!(!s.page_contains(secret).await, "the page holds {secret}");
+        let files: Vec<String> = files_containing(&s.sandbox.config_dir(), secret)
+            .into_iter()
+            .chain(files_containing(&s.sandbox.data_dir(), secret))
+            .collect();
+        assert!(files.is_empty(), "{secret} is in {files:?}");
+    }
+    let processes = app_processes(&s.sandbox);
+    assert!(
+        processes.len() >= 3,
+        "the tray, the window and WebKit's processes: {processes:?}"
+    );
+    for pid in processes {
+        for what in ["cmdline", "environ"] {
+            let bytes = std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes);
+            assert!(
+                !text.contains(PAT_TOKEN),
+                "process {pid}'s {what} holds the token"
+            );
+        }
+    }
     s.close().await;
 }

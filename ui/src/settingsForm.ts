@@ -70,7 +70,8 @@ export function accountValues(account: AccountSettings | null): AccountFormValue
       notify: true,
       email: "",
       basic_user: "",
-      assigned_to_me: false,
+      // PagerDuty's default filter: what is assigned to me.
+      assigned_to_me: true,
       team_ids: "",
       service_ids: "",
       urgencies: ["high", "low"],

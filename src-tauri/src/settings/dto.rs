@@ -164,9 +164,13 @@ pub fn field_of(key: &str) -> String {
         None => key.strip_prefix("notifications.").unwrap_or(""),
     };
     let rest = rest.strip_prefix("filter.").unwrap_or(rest);
+    if rest.starts_with("filter[") {
+        return "matchers".into(); // Alertmanager's list of label matchers.
+    }
     let field = rest.split(['.', '[']).next().unwrap_or("");
     match field {
-        "filter" => "matchers".into(),
+        // PagerDuty's filter table as a whole: what `assigned_to_me` decides.
+        "filter" => "assigned_to_me".into(),
         "auth" => "basic_user".into(),
         "poll_interval_seconds"
         | "api_url"
@@ -361,6 +365,7 @@ mod tests {
         );
         assert_eq!(field_of("accounts[2].filter.team_ids[1]"), "team_ids");
         assert_eq!(field_of("accounts[1].filter[0]"), "matchers");
+        assert_eq!(field_of("accounts[1].filter"), "assigned_to_me");
         assert_eq!(field_of("notifications.quiet_hours.start"), "quiet_hours");
         assert_eq!(field_of("notifications.storm_threshold"), "storm_threshold");
         assert_eq!(field_of("line 7"), "");

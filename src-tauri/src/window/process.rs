@@ -215,6 +215,8 @@ pub fn run() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move {
                 let mut lines = BufReader::new(read).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    // All of it, at trace level: what the webview can ever learn.
+                    tracing::trace!(target: "oncall_tray::ipc", "tray → window: {line}");
                     match serde_json::from_str::<ToWindow>(&line) {
                         Ok(ToWindow::View(view)) => {
                             latest_tx.send_replace(Some((*view).clone()));
