@@ -24,7 +24,7 @@ use tracing::{info, warn};
 
 use crate::clock::Clock;
 use crate::credentials::Credentials;
-use crate::history::{display_name, ActionStage, HistoryEntry, HistoryEvent};
+use crate::history::{display_name, ActionStage, History, HistoryEntry, HistoryEvent};
 use crate::notifier::{Notice, Notifier};
 use crate::persist::{ActionsFile, PendingAction, StateFile};
 use crate::providers;
@@ -121,6 +121,10 @@ pub(crate) struct Shared {
     /// Polls started per account: a snapshot from a poll started after a
     /// confirmation reflects it.
     pub poll_gen: BTreeMap<AccountId, u64>,
+    /// The last 24 hours of pages and actions (`history.json`).
+    pub history: History,
+    /// `history` has entries not yet on disk.
+    pub history_changed: bool,
 }
 
 pub(crate) struct Inner {
@@ -130,6 +134,7 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     state_path: PathBuf,
     actions_path: PathBuf,
+    history_path: PathBuf,
     pub shared: Mutex<Shared>,
     view: Arc<watch::Sender<View>>,
     events: broadcast::Sender<EngineEvent>,
@@ -251,7 +256,7 @@ impl Engine {
         let inner = self.inner();
         let now = inner.clock.now();
         let shared = inner.shared.lock().await;
-        shared.state.history.newest_first(now)
+        shared.history.newest_first(now)
     }
 
     /// The latest view; `changed()` wakes on every update.
@@ -323,7 +328,8 @@ impl Engine {
                 .get(&key.account)
                 .and_then(|s| s.iter().find(|i| &i.key == key))
                 .map(display_name);
-            let history = &mut shared.state.history;
+            shared.history_changed = true;
+            let history = &mut shared.history;
             history.record_action(key, title, kind, ActionStage::Queued, None, now);
         }
         let accounts: BTreeSet<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
@@ -331,7 +337,7 @@ impl Engine {
         for account in &accounts {
             decisions.extend(inner.reevaluate(&mut shared, account));
         }
-        inner.save_state(&shared);
+        inner.save_state(&mut shared);
         inner.publish_view(&shared);
         drop(shared);
         for (id, incident) in queued {
@@ -426,6 +432,9 @@ async fn launch(
     let actions = oncall_store::json_file::load::<ActionsFile>(&actions_path)?;
     warnings.extend(actions.warning);
     let (mut state, actions) = (state.value, actions.value);
+    let history_path = parts.dirs.history_file();
+    let history = oncall_store::json_file::load::<History>(&history_path)?;
+    warnings.extend(history.warning);
 
     // Accounts removed from the config take their memory with them.
     let configured: Vec<AccountId> = config.accounts.iter().map(|a| a.name.clone()).collect();
@@ -481,6 +490,7 @@ async fn launch(
         notifier: parts.notifier.clone(),
         state_path,
         actions_path,
+        history_path,
         shared: Mutex::new(Shared {
             state,
             actions,
@@ -488,6 +498,8 @@ async fn launch(
             accounts,
             confirmed: Vec::new(),
             poll_gen: BTreeMap::new(),
+            history: history.value,
+            history_changed: false,
         }),
         view: parts.view.clone(),
         events: parts.events.clone(),
@@ -555,7 +567,7 @@ impl Inner {
             view.last_success = Some(now);
         }
         let decisions = self.reevaluate(&mut shared, account);
-        self.save_state(&shared);
+        self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
         self.emit(EngineEvent::Polled {
@@ -589,7 +601,8 @@ impl Inner {
         shared.state.policy = evaluation.state;
         let now = self.clock.now();
         for decision in &evaluation.decisions {
-            shared.state.history.record_decision(decision, now);
+            shared.history.record_decision(decision, now);
+            shared.history_changed = true;
         }
         shared
             .state
@@ -598,7 +611,15 @@ impl Inner {
         evaluation.decisions
     }
 
-    pub(crate) fn save_state(&self, shared: &Shared) {
+    pub(crate) fn save_state(&self, shared: &mut Shared) {
+        if shared.history_changed {
+            // Its own file: pages and actions are rare, polls are not, and state.json is
+            // written on every poll.
+            shared.history_changed = false;
+            if let Err(e) = oncall_store::json_file::save(&self.history_path, &shared.history) {
+                warn!("could not save the history: {e}");
+            }
+        }
         if let Err(e) = oncall_store::json_file::save(&self.state_path, &shared.state) {
             // Pages still go out; what is lost is only the memory of them.
             warn!("could not save state: {e}");
@@ -630,7 +651,7 @@ impl Inner {
                 shared.state.outbox.remove(pos);
             }
         }
-        self.save_state(&shared);
+        self.save_state(&mut shared);
     }
 
     async fn deliver_outbox(&self) {
@@ -648,7 +669,8 @@ impl Inner {
     pub(crate) async fn record_token_rejected(&self, account: &AccountId, reason: &str) {
         let mut shared = self.shared.lock().await;
         let at = self.clock.now();
-        shared.state.history.record(HistoryEntry {
+        shared.history_changed = true;
+        shared.history.record(HistoryEntry {
             at,
             account: account.clone(),
             incident: None,
@@ -657,7 +679,7 @@ impl Inner {
                 reason: reason.to_string(),
             },
         });
-        self.save_state(&shared);
+        self.save_state(&mut shared);
     }
 
     pub(crate) async fn notice(&self, notice: Notice) {
@@ -759,7 +781,8 @@ impl Inner {
                 ActionResult::Failed { reason } => (ActionStage::Failed, Some(reason.clone())),
             };
             let now = self.clock.now();
-            let history = &mut shared.state.history;
+            shared.history_changed = true;
+            let history = &mut shared.history;
             history.record_action(&action.incident, None, action.kind, stage, reason, now);
             if matches!(result, ActionResult::Confirmed { .. }) {
                 shared
@@ -770,7 +793,7 @@ impl Inner {
         }
         self.save_actions(&shared);
         let decisions = self.reevaluate(&mut shared, account);
-        self.save_state(&shared);
+        self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
         for (action, result) in finished {

@@ -1,6 +1,6 @@
 //! What happened in the last 24 hours: pages shown, summaries, withdrawals, the user's
 //! actions and how they ended, rejected tokens. The window's History tab shows it, so
-//! that someone back at the laptop sees what they missed. Kept in `state.json`.
+//! that someone back at the laptop sees what they missed. Kept in `history.json`.
 
 use std::collections::VecDeque;
 

@@ -15,8 +15,6 @@ use oncall_model::{AccountId, ActionId, ActionKind, IncidentKey};
 use oncall_policy::{Decision, PolicyState};
 use serde::{Deserialize, Serialize};
 
-use crate::history::History;
-
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub(crate) struct StateFile {
     #[serde(default)]
@@ -27,9 +25,6 @@ pub(crate) struct StateFile {
     /// that a crash in between re-delivers a page rather than losing it.
     #[serde(default)]
     pub outbox: Vec<Decision>,
-    /// Pages and actions of the last 24 hours, for the window's History.
-    #[serde(default)]
-    pub history: History,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
