@@ -7,6 +7,7 @@
 
 mod actions;
 mod failures;
+mod hostile;
 mod polling;
 mod scripted;
 mod secrets;
