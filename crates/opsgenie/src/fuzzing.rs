@@ -44,7 +44,10 @@ pub fn alert_pages(pages: &[&[u8]]) -> Result<Vec<Incident>, ProviderError> {
 /// whether the request succeeded (`None` while Opsgenie is still processing it).
 pub fn action_answers(
     body: &[u8],
-) -> (Result<String, ProviderError>, Result<Option<bool>, ProviderError>) {
+) -> (
+    Result<String, ProviderError>,
+    Result<Option<bool>, ProviderError>,
+) {
     (
         reply(body).json::<Accepted>().map(|a| a.request_id),
         reply(body)
