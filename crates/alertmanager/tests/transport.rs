@@ -18,14 +18,18 @@ fn client(url: &str) -> AlertmanagerClient {
     AlertmanagerClient::new(config).unwrap()
 }
 
+/// What the API answers to the identity request.
+fn answer() -> Answer {
+    Answer::json(json!({"uptime": "2024-05-01T09:00:00Z"}).to_string())
+}
+
+/// The last step pins a fix: plain http:// to loopback went through `HTTP_PROXY`, with
+/// the credential in clear text.
 #[tokio::test]
 async fn tls_trusts_the_os_store_and_the_proxy_environment_is_honoured() {
     clear_transport_env();
     let pki = Pki::new();
-    let server = Server::start_tls(&pki, |_| {
-        Answer::json(json!({"uptime": "2024-05-01T09:00:00Z"}).to_string())
-    })
-    .await;
+    let server = Server::start_tls(&pki, |_| answer()).await;
     assert!(
         server.url.starts_with("https://localhost:"),
         "{}",
@@ -83,5 +87,19 @@ async fn tls_trusts_the_os_store_and_the_proxy_environment_is_honoured() {
         "{error:?}"
     );
     assert_eq!(server.requests().len(), 3);
+
+    // Plain http:// is allowed only because loopback crosses no network; a proxy would
+    // carry the credential across one in clear text, so it is never used for it.
+    clear_transport_env();
+    let plain = Server::start(move |_| answer()).await;
+    std::env::set_var("HTTP_PROXY", &proxy.url);
+    std::env::set_var("ALL_PROXY", &proxy.url);
+    client(&plain.url).identify().await.unwrap();
+    assert_eq!(
+        proxy.requests().len(),
+        1,
+        "plain http went through the proxy"
+    );
+    assert_eq!(plain.requests().len(), 1);
     clear_transport_env();
 }
