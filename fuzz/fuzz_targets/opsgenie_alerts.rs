@@ -13,7 +13,10 @@ fuzz_target!(|data: &[u8]| {
             let ids: HashSet<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
             assert_eq!(ids.len(), incidents.len(), "an alert listed twice");
             for incident in &incidents {
-                assert!(!incident.title.trim().is_empty(), "an incident without title");
+                assert!(
+                    !incident.title.trim().is_empty(),
+                    "an incident without title"
+                );
             }
         }
         Err(error) => check_refusal(&error),

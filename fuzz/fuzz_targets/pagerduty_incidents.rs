@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(incidents) => {
             for incident in &incidents {
                 assert!(!incident.key.id.trim().is_empty(), "an incident without id");
-                assert!(!incident.title.trim().is_empty(), "an incident without title");
+                assert!(
+                    !incident.title.trim().is_empty(),
+                    "an incident without title"
+                );
                 let ids: HashSet<&str> = incident.assignees.iter().map(|p| p.id.as_str()).collect();
                 assert_eq!(ids.len(), incident.assignees.len(), "an assignee twice");
             }

@@ -18,7 +18,10 @@ fuzz_target!(|data: &[u8]| {
     for status in ERROR_STATUSES {
         let error = fuzzing::error_answer(status, data);
         check_error_answer(&error);
-        if let ProviderError::RateLimited { retry_after: Some(wait) } = error {
+        if let ProviderError::RateLimited {
+            retry_after: Some(wait),
+        } = error
+        {
             assert!(wait <= MAX_RETRY_AFTER, "a wait of {wait:?}");
         }
     }

@@ -7,7 +7,6 @@
 
 mod actions;
 mod failures;
-mod hostile;
 mod polling;
 mod scripted;
 mod secrets;

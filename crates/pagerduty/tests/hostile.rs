@@ -2,6 +2,9 @@
 //! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
 //! nesting, repeated ids and titles carrying markup. Each is a raw HTTP server on
 //! loopback (`oncall-hostile-http`), so nothing depends on a fake behaving nicely.
+//!
+//! Its own test binary: `it/secrets.rs` captures the client's logs with a scoped
+//! subscriber, which other threads logging through the same call sites can race.
 
 use std::time::{Duration, Instant};
 
@@ -10,8 +13,14 @@ use oncall_model::{ActionKind, Provider, ProviderError};
 use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig};
 use serde_json::json;
 
-use crate::scripted;
-use crate::util::{config, secret};
+#[allow(dead_code)]
+#[path = "it/scripted.rs"]
+mod scripted;
+#[allow(dead_code)]
+#[path = "it/util.rs"]
+mod util;
+
+use util::{config, secret};
 
 const TOKEN: &str = "hostile-test-token";
 

@@ -2,15 +2,16 @@
 //! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
 //! nesting, repeated fingerprints and titles carrying markup. A raw HTTP server on
 //! loopback (`oncall-hostile-http`) plays Alertmanager here, not the real one.
+//!
+//! Its own test binary: `it/secrets.rs` captures the client's logs with a scoped
+//! subscriber, which other threads logging through the same call sites can race.
 
 use std::time::{Duration, Instant};
 
-use oncall_alertmanager::{AlertmanagerClient, AlertmanagerConfig};
+use oncall_alertmanager::{AlertmanagerClient, AlertmanagerConfig, Auth, SecretString};
 use oncall_hostile_http::{Answer, Request, Server};
-use oncall_model::{ActionKind, Provider, ProviderError};
+use oncall_model::{AccountId, ActionKind, Provider, ProviderError};
 use serde_json::{json, Value};
-
-use crate::util::{basic, config};
 
 const PASSWORD: &str = "hostile-test-password";
 
@@ -37,8 +38,13 @@ async fn server(alerts: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> 
 }
 
 fn client_with(server: &Server, tweak: impl FnOnce(&mut AlertmanagerConfig)) -> AlertmanagerClient {
-    let mut config = config(&server.url);
-    config.auth = basic("pat", PASSWORD);
+    let mut config =
+        AlertmanagerConfig::new(AccountId::new("prom"), server.url.parse().unwrap(), "pat");
+    config.request_timeout = Duration::from_secs(5);
+    config.auth = Auth::Basic {
+        user: "pat".into(),
+        password: SecretString::from(PASSWORD.to_owned()),
+    };
     tweak(&mut config);
     AlertmanagerClient::new(config).unwrap()
 }
