@@ -25,8 +25,6 @@ fn answer() -> Answer {
     Answer::json(json!({"user": {"id": "PME", "name": "Me"}}).to_string())
 }
 
-/// The last step pins a fix: plain http:// to loopback went through `HTTP_PROXY`, with
-/// the credential in clear text.
 #[tokio::test]
 async fn tls_trusts_the_os_store_and_the_proxy_environment_is_honoured() {
     clear_transport_env();
@@ -90,16 +88,23 @@ async fn tls_trusts_the_os_store_and_the_proxy_environment_is_honoured() {
     );
     assert_eq!(server.requests().len(), 3);
 
-    // Plain http:// is allowed only because loopback crosses no network; a proxy would
-    // carry the credential across one in clear text, so it is never used for it.
+    plain_http_to_loopback_never_goes_through_a_proxy(&proxy).await;
     clear_transport_env();
-    let plain = Server::start(move |_| answer()).await;
+}
+
+/// Regression: plain http:// to loopback went through `HTTP_PROXY`/`ALL_PROXY`, with the
+/// credential in clear text. Plain HTTP is allowed only because loopback crosses no
+/// network; a proxy would carry it across one.
+async fn plain_http_to_loopback_never_goes_through_a_proxy(proxy: &ConnectProxy) {
+    clear_transport_env();
+    let before = proxy.requests().len();
+    let plain = Server::start(|_| answer()).await;
     std::env::set_var("HTTP_PROXY", &proxy.url);
     std::env::set_var("ALL_PROXY", &proxy.url);
     client(&plain.url).identify().await.unwrap();
     assert_eq!(
         proxy.requests().len(),
-        1,
+        before,
         "plain http went through the proxy"
     );
     assert_eq!(plain.requests().len(), 1);
