@@ -98,6 +98,12 @@ impl Http {
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT.min(config.request_timeout))
             .https_only(base.scheme() == "https");
+        if base.scheme() == "http" {
+            // Plain HTTP is allowed only because loopback crosses no network. A proxy
+            // from HTTP_PROXY/ALL_PROXY would carry the credential across one in
+            // clear text (reqwest does not exempt loopback by itself).
+            builder = builder.no_proxy();
+        }
         if let Some(path) = &config.ca_file {
             for cert in read_certificates(path)? {
                 builder = builder.add_root_certificate(cert);

@@ -16,6 +16,11 @@ mod poller;
 mod providers;
 mod view;
 
+/// Decoder entry points for `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 pub use clock::{Clock, SystemClock, TestClock};
 pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
 pub use engine::{Engine, EngineError, EngineOptions};

@@ -104,14 +104,21 @@ impl Http {
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(header::AUTHORIZATION, authorization(&config.api_key)?);
 
-        let client = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(USER_AGENT)
             .default_headers(headers)
             // A redirect would carry the key to wherever it points; Opsgenie's API
             // never redirects, so one means a wrong base URL or an interfering proxy.
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(CONNECT_TIMEOUT.min(config.request_timeout))
-            .https_only(base.scheme() == "https")
+            .https_only(base.scheme() == "https");
+        if base.scheme() == "http" {
+            // Plain HTTP is allowed only because loopback crosses no network. A proxy
+            // from HTTP_PROXY/ALL_PROXY would carry the credential across one in
+            // clear text (reqwest does not exempt loopback by itself).
+            builder = builder.no_proxy();
+        }
+        let client = builder
             .build()
             .map_err(|e| ClientError::Http(e.without_url().to_string()))?;
 

@@ -32,6 +32,11 @@ mod http;
 mod provider;
 mod wire;
 
+/// Decoder entry points for `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod proptests;
 

@@ -53,6 +53,11 @@ mod errors;
 mod provider;
 mod wire;
 
+/// Decoder entry points for `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
+
 #[cfg(test)]
 mod proptests;
 

@@ -1,0 +1,252 @@
+//! A hostile or broken server (issue 7): bodies without end or with a lying length,
+//! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
+//! nesting, repeated alert ids and titles carrying markup. A raw HTTP server on
+//! loopback (`oncall-hostile-http`) plays Opsgenie, not the fake.
+
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use oncall_hostile_http::{Answer, Request, Server};
+use oncall_model::{AccountId, ActionKind, Provider, ProviderError};
+use oncall_opsgenie::{OpsgenieClient, OpsgenieConfig, SecretString};
+use serde_json::{json, Value};
+
+const KEY: &str = "hostile-test-key";
+
+fn alert(id: &str, message: &str) -> Value {
+    json!({
+        "id": id, "tinyId": "1", "message": message, "status": "open",
+        "acknowledged": false, "snoozed": false, "priority": "P1",
+        "createdAt": "2024-05-01T09:00:00Z", "updatedAt": "2024-05-01T09:00:00Z"
+    })
+}
+
+fn list(alerts: Vec<Value>) -> Answer {
+    Answer::json(json!({"data": alerts, "took": 0.01, "requestId": "r"}).to_string())
+}
+
+async fn server(answer: impl Fn(&Request) -> Answer + Send + Sync + 'static) -> Server {
+    Server::start(answer).await
+}
+
+fn client_with(server: &Server, tweak: impl FnOnce(&mut OpsgenieConfig)) -> OpsgenieClient {
+    let mut config = OpsgenieConfig::new(
+        AccountId::new("ops"),
+        server.url.parse().unwrap(),
+        SecretString::from(KEY.to_owned()),
+    );
+    config.request_timeout = Duration::from_secs(10);
+    config.confirm_timeout = Duration::from_secs(5);
+    tweak(&mut config);
+    OpsgenieClient::new(config).unwrap()
+}
+
+fn malformed_message(error: &ProviderError) -> &str {
+    match error {
+        ProviderError::Malformed { message } => message,
+        other => panic!("expected Malformed, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_endless_body_is_cut_at_the_cap() {
+    let server = server(|_| Answer::Endless {
+        chunk: alert("a", "x").to_string().into_bytes(),
+    })
+    .await;
+    let client = client_with(&server, |c| c.max_body_bytes = 64 * 1024);
+    let started = Instant::now();
+    let error = client.open_incidents().await.unwrap_err();
+    // The body never ends, so only the cap can end the read before the 10 s timeout.
+    assert!(
+        malformed_message(&error).contains("65536 byte limit"),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn an_announced_huge_length_is_refused_before_reading() {
+    let server = server(|_| {
+        Answer::Raw(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000000\r\n\r\n"
+                .to_vec(),
+        )
+    })
+    .await;
+    let client = client_with(&server, |c| c.max_body_bytes = 1024 * 1024);
+    let started = Instant::now();
+    let error = client.open_incidents().await.unwrap_err();
+    assert!(
+        malformed_message(&error).contains("1048576 byte limit"),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_drip_fed_answer_times_out() {
+    let body = json!({"data": [alert("a1", "disk full")]}).to_string();
+    let bytes = Answer::response_bytes(200, &[], body.as_bytes());
+    let server = server(move |_| Answer::Drip {
+        prefix: Vec::new(),
+        bytes: bytes.clone(),
+        every: Duration::from_millis(50),
+    })
+    .await;
+    let client = client_with(&server, |c| c.request_timeout = Duration::from_millis(800));
+    let started = Instant::now();
+    let error = client.open_incidents().await.unwrap_err();
+    assert!(
+        matches!(&error, ProviderError::Unavailable { message }
+            if message == "no complete answer within 800 ms"),
+        "{error:?}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// A redirect of the poll, and of an acknowledgement (307 keeps the method and body),
+/// is not followed: a second server recording every request never sees one, so never
+/// the key.
+#[tokio::test]
+async fn redirects_to_another_origin_are_not_followed_and_never_get_the_key() {
+    let elsewhere = Server::start(|_| list(vec![])).await;
+    for status in [301, 302, 303, 307, 308] {
+        let location = format!("http://localhost:{}/v2/alerts", elsewhere.port);
+        let target = location.clone();
+        let origin = server(move |_| Answer::redirect(status, &target)).await;
+        let error = client_with(&origin, |_| {})
+            .open_incidents()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&error, ProviderError::Rejected { status: s, message, .. }
+                if *s == status && message.contains(&location)),
+            "{status}: {error:?}"
+        );
+        let asked = origin.requests();
+        assert_eq!(asked.len(), 1, "{status}: {asked:?}");
+        assert_eq!(
+            asked[0].header("authorization"),
+            Some(format!("GenieKey {KEY}").as_str())
+        );
+    }
+
+    let location = format!(
+        "http://127.0.0.1:{}/v2/alerts/a1/acknowledge",
+        elsewhere.port
+    );
+    let origin = server(move |_| Answer::redirect(307, &location)).await;
+    let results = client_with(&origin, |_| {})
+        .act(ActionKind::Acknowledge, &["a1".to_owned()])
+        .await;
+    assert!(
+        matches!(
+            &results[..],
+            [Err(ProviderError::Rejected { status: 307, .. })]
+        ),
+        "{results:?}"
+    );
+    assert_eq!(elsewhere.requests(), vec![], "a redirect was followed");
+}
+
+#[tokio::test]
+async fn invalid_utf8_is_malformed_with_a_short_message() {
+    let mut body =
+        br#"{"data":[{"id":"a1","createdAt":"2024-05-01T09:00:00Z","message":"disk "#.to_vec();
+    body.extend_from_slice(&[0xFF, 0xFE, 0xC3]);
+    body.extend_from_slice(br#""}]}"#);
+    let server = server(move |_| Answer::json(body.clone())).await;
+    let error = client_with(&server, |_| {})
+        .open_incidents()
+        .await
+        .unwrap_err();
+    let message = malformed_message(&error);
+    assert!(message.contains("not the expected JSON"), "{message}");
+    assert!(message.chars().count() < 400, "{message}");
+}
+
+/// Nesting in a field the client does not read is skipped without recursion; in a
+/// typed field it is refused at once.
+#[tokio::test]
+async fn deeply_nested_json_is_skipped_or_refused_without_recursion() {
+    let depth = 200_000;
+    let (open, close) = ("[".repeat(depth), "]".repeat(depth));
+    let mut skipped = alert("a1", "disk full");
+    skipped["details"] = json!("PLACEHOLDER");
+    let ignored = json!({"data": [skipped]})
+        .to_string()
+        .replace("\"PLACEHOLDER\"", &format!("{open}{close}"));
+    let listing = server(move |_| Answer::json(ignored.clone())).await;
+    let poll = client_with(&listing, |_| {})
+        .open_incidents()
+        .await
+        .unwrap();
+    assert_eq!(poll.incidents.len(), 1);
+
+    let typed = format!(r#"{{"data":[{{"id":"a1","tags":{open}{close}}}]}}"#);
+    let refusing = server(move |_| Answer::json(typed.clone())).await;
+    let error = client_with(&refusing, |_| {})
+        .open_incidents()
+        .await
+        .unwrap_err();
+    assert!(
+        malformed_message(&error).contains("invalid type: sequence"),
+        "{error:?}"
+    );
+}
+
+/// The same id twice in a page and again on the next page: listed once, as first seen.
+#[tokio::test]
+async fn repeated_alert_ids_are_listed_once_as_first_seen() {
+    // `paging.next` is absolute, on the server's own origin, known once it listens.
+    let origin = Arc::new(OnceLock::<String>::new());
+    let own = origin.clone();
+    let server = server(move |request| {
+        if request.target.contains("offset=1") {
+            list(vec![alert("a1", "again on page two"), alert("a3", "third")])
+        } else {
+            let next = format!("{}/v2/alerts?offset=1", own.get().unwrap());
+            Answer::json(
+                json!({
+                    "data": [alert("a1", "first"), alert("a2", "second"), alert("a1", "again")],
+                    "paging": {"next": next}
+                })
+                .to_string(),
+            )
+        }
+    })
+    .await;
+    origin.set(server.url.clone()).unwrap();
+    let poll = client_with(&server, |_| {}).open_incidents().await.unwrap();
+    assert_eq!(poll.requests, 2);
+    let listed: Vec<(&str, &str)> = poll
+        .incidents
+        .iter()
+        .map(|i| (i.key.id.as_str(), i.title.as_str()))
+        .collect();
+    assert_eq!(listed, [("a1", "first"), ("a2", "second"), ("a3", "third")]);
+}
+
+/// The decoder keeps titles as text, character for character: escaping is the
+/// notifier's job.
+#[tokio::test]
+async fn titles_with_markup_and_control_characters_are_kept_as_text() {
+    let message =
+        "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; \u{0}\u{7}\u{1b}[31m\u{202e}\r\nend";
+    let server = server(move |_| list(vec![alert("a1", message)])).await;
+    let poll = client_with(&server, |_| {}).open_incidents().await.unwrap();
+    assert_eq!(poll.incidents[0].title, message);
+}

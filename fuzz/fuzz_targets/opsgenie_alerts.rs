@@ -1,0 +1,24 @@
+//! Pages of `GET /v2/alerts` (two, split at the first 0xFF byte; no split means one),
+//! merged and converted as a poll does.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use oncall_fuzz::check_refusal;
+use std::collections::HashSet;
+
+fuzz_target!(|data: &[u8]| {
+    let pages: Vec<&[u8]> = data.splitn(2, |&b| b == 0xFF).collect();
+    match oncall_opsgenie::fuzzing::alert_pages(&pages) {
+        Ok(incidents) => {
+            let ids: HashSet<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
+            assert_eq!(ids.len(), incidents.len(), "an alert listed twice");
+            for incident in &incidents {
+                assert!(
+                    !incident.title.trim().is_empty(),
+                    "an incident without title"
+                );
+            }
+        }
+        Err(error) => check_refusal(&error),
+    }
+});
