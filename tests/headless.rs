@@ -160,3 +160,33 @@ async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdraw
     recorder.stop().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_title_with_control_characters_and_markup_still_pages_as_plain_text() {
+    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
+    let recorder = Recorder::start(Some(&bus.address))
+        .await
+        .expect("the notification recorder");
+    let fake = FakePagerDuty::new();
+    let server = fake
+        .serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the fake PagerDuty");
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let mut app = sandbox.spawn_headless(&bus.address);
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    // A NUL is not allowed in a D-Bus string: sent as is, the page would never show.
+    fake.trigger(NewIncident::new("DB\u{0}down <b>now</b>\u{202E}"));
+    let seen = recorder
+        .wait_for(TIMEOUT, |n| n.iter().any(|n| n.summary.contains("DB down")))
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(seen[0].summary, "[high] #1 DB down <b>now</b>", "{seen:#?}");
+    app.terminate();
+    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}

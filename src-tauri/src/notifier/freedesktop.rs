@@ -249,10 +249,11 @@ impl DesktopNotifier {
             .await
             .map(|caps| caps.iter().any(|c| c == "body-markup"))
             .unwrap_or(true);
+        let (summary, body) = (text::printable(&text.summary), text::printable(&text.body));
         let body = if markup {
-            text::escape_markup(&text.body)
+            text::escape_markup(&body)
         } else {
-            text.body.clone()
+            body
         };
 
         let mut on_screen = self.on_screen.lock().await;
@@ -260,14 +261,7 @@ impl DesktopNotifier {
         let id = self
             .proxy
             .notify(
-                APP_NAME,
-                replaces,
-                "",
-                &text.summary,
-                &body,
-                &actions,
-                hints,
-                timeout,
+                APP_NAME, replaces, "", &summary, &body, &actions, hints, timeout,
             )
             .await
             .map_err(|e| format!("the notification service refused it: {e}"))?;
@@ -284,7 +278,7 @@ impl DesktopNotifier {
             },
         );
         on_screen.save();
-        debug!(id, summary = %text.summary, "notification shown");
+        debug!(id, %summary, "notification shown");
         Ok(())
     }
 

@@ -35,8 +35,8 @@ impl DesktopNotifier {
         tokio::task::spawn_blocking(move || {
             notify_rust::Notification::new()
                 .appname("oncall-tray")
-                .summary(&text.summary)
-                .body(&text.body)
+                .summary(&text::printable(&text.summary))
+                .body(&text::printable(&text.body))
                 .show()
                 .map(|_| ())
                 .map_err(|e| format!("the notification could not be shown: {e}"))

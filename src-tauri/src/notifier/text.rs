@@ -13,6 +13,31 @@ pub struct Text {
     pub body: String,
 }
 
+/// The longest summary or body sent; servers cut long text anyway, and a title of
+/// megabytes must not make the notification fail.
+const MAX_CHARS: usize = 1000;
+
+/// Text from an incident service made safe to send: control characters (a NUL is not
+/// even allowed in a D-Bus string, so it would make the page fail to show) and the
+/// bidirectional overrides that can make a title read backwards become spaces or go;
+/// line breaks and tabs stay. Cut at [`MAX_CHARS`].
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
+    for (count, c) in text.chars().enumerate() {
+        if count == MAX_CHARS {
+            out.push('…');
+            break;
+        }
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
+            c if c.is_control() => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// `[high] #42 Checkout API is down` / `Checkout API · triggered 5 min ago`; with
 /// `name_account`, `work: [high] #42 …` so that pages of several accounts are told apart.
 pub fn incident(incident: &Incident, now: DateTime<Utc>, name_account: bool) -> Text {
@@ -194,5 +219,15 @@ mod tests {
     fn ages_read_naturally() {
         assert_eq!(age(chrono::Duration::minutes(125)), "2 h ago");
         assert_eq!(age(chrono::Duration::days(3)), "3 days ago");
+    }
+
+    #[test]
+    fn control_characters_and_direction_overrides_never_reach_the_notification() {
+        assert_eq!(
+            printable("DB\u{0}down\u{1b}[31m\u{202E}txet\nnext\tline"),
+            "DB down [31mtxet\nnext\tline"
+        );
+        let long = "x".repeat(5000);
+        assert_eq!(printable(&long).chars().count(), MAX_CHARS + 1);
     }
 }
