@@ -77,8 +77,8 @@ async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
         .env(ipc::ENV, format!("{address} {token}"))
         .kill_on_drop(true);
     // WebKitGTK's accelerated compositing costs the web process about 75 MiB PSS
-    // (BENCHMARKS.md: 308 → 233 MiB for the open window in all); the window is a list
-    // and draws the same without it. A value the user set wins.
+    // (BENCHMARKS.md: 308 → 233 MiB for the open window in all); the window is a plain
+    // list that uses no 3D transforms, video or WebGL. A value the user set wins.
     if std::env::var_os(NO_COMPOSITING).is_none() {
         command.env(NO_COMPOSITING, "1");
     }
