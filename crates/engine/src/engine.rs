@@ -333,6 +333,22 @@ impl Engine {
             history.record_action(key, title, kind, ActionStage::Queued, None, now);
         }
         let accounts: BTreeSet<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
+        for (id, incident) in queued {
+            info!(action = id.0, %incident, verb = kind.verb(), "action queued");
+            inner.emit(EngineEvent::ActionQueued { id, incident, kind });
+        }
+        // The actions are on disk: that is all sending needs. Let the sender take the
+        // lock now, before the policy re-run and the state.json write below, so the
+        // acknowledgement reaches the wire one file write sooner. Whatever the sender
+        // and pollers do in between sees the pending actions.
+        drop(shared);
+        for account in &accounts {
+            inner.slots[account].send_now.notify_one();
+        }
+        tokio::task::yield_now().await;
+
+        // The optimistic view, and the withdrawal of what no longer needs the user.
+        let mut shared = inner.shared.lock().await;
         let mut decisions = Vec::new();
         for account in &accounts {
             decisions.extend(inner.reevaluate(&mut shared, account));
@@ -340,14 +356,6 @@ impl Engine {
         inner.save_state(&mut shared);
         inner.publish_view(&shared);
         drop(shared);
-        for (id, incident) in queued {
-            info!(action = id.0, %incident, verb = kind.verb(), "action queued");
-            inner.emit(EngineEvent::ActionQueued { id, incident, kind });
-        }
-        // Send first: the acknowledgement on the wire matters more than the withdrawal.
-        for account in &accounts {
-            inner.slots[account].send_now.notify_one();
-        }
         inner.deliver(decisions).await;
         Ok(ids)
     }

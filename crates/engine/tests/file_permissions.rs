@@ -37,10 +37,11 @@ async fn state_and_action_files_and_their_directory_are_user_only() {
     assert_eq!(mode(&dirs.data_dir), 0o700);
     assert_eq!(mode(&dirs.state_file()), 0o600);
     assert_eq!(mode(&dirs.actions_file()), 0o600);
+    assert_eq!(mode(&dirs.history_file()), 0o600);
     let others: Vec<String> = fs::read_dir(&dirs.data_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| name != "state.json" && name != "actions.json")
+        .filter(|name| !["state.json", "actions.json", "history.json"].contains(&name.as_str()))
         .collect();
     assert_eq!(
         others,
