@@ -1,0 +1,130 @@
+//! Running seeds (in parallel, one paused-time runtime each), shrinking a failing
+//! script, and the table every run prints.
+
+use std::time::{Duration, Instant};
+
+use super::driver::{self, Setup};
+use super::oracle::{self, Counts, Rules, Verdict};
+use super::script::{self, Event};
+
+/// One seed's outcome.
+pub struct SeedRun {
+    pub seed: u64,
+    pub verdict: Verdict,
+}
+
+pub fn rules(setup: &Setup) -> Rules {
+    Rules {
+        poll_interval: setup.poll_interval,
+        repeat: setup
+            .settings
+            .repeat_high_urgency
+            .expect("the simulation runs with repeats on")
+            .to_std()
+            .unwrap(),
+        storm_threshold: setup.settings.storm_threshold,
+    }
+}
+
+/// Plays `script` on a fresh paused-time runtime and judges it.
+pub fn play(script: &[Event]) -> Verdict {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime");
+    let history = runtime.block_on(driver::run(script, Setup::default()));
+    oracle::judge(&history, &rules(&Setup::default()))
+}
+
+/// Runs every seed, `threads` at a time.
+pub fn run_seeds(seeds: &[u64], events: usize, threads: usize) -> Vec<SeedRun> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let Some(&seed) = seeds.get(n) else { break };
+                let verdict = play(&script::generate(seed, events));
+                results.lock().unwrap().push(SeedRun { seed, verdict });
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap();
+    results.sort_by_key(|r| r.seed);
+    results
+}
+
+pub fn table(runs: &[SeedRun], events: usize, elapsed: Duration) -> String {
+    let mut total = Counts::default();
+    let mut requests = 0;
+    let mut out = String::new();
+    out.push_str(
+        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary\n",
+    );
+    for run in runs {
+        let c = &run.verdict.counts;
+        total.add(c);
+        requests += run.verdict.requests;
+        out.push_str(&row(&run.seed.to_string(), events, run.verdict.requests, c));
+    }
+    out.push_str(&row(
+        &format!("{} seeds", runs.len()),
+        events * runs.len(),
+        requests,
+        &total,
+    ));
+    out.push_str(&format!("wall time: {:.1} s\n", elapsed.as_secs_f64()));
+    out
+}
+
+fn row(label: &str, events: usize, requests: usize, c: &Counts) -> String {
+    format!(
+        "{label:<10} {events:>7}  {requests:>8}  {:>6}  {:>9}  {:>4}  {:>8}  {:>11}  {:>15}  {:>11}\n",
+        c.missed, c.duplicate, c.late, c.lost_ack, c.doubled_ack, c.late_withdrawal, c.bad_summary
+    )
+}
+
+/// A shorter script that still fails: the shortest failing prefix (binary search), then
+/// chunks dropped while it keeps failing, within `budget` of wall time. Runs are as
+/// deterministic as paused time makes them; a shrink step that does not reproduce is
+/// simply not taken.
+pub fn shrink(script: Vec<Event>, budget: Duration) -> Vec<Event> {
+    let started = Instant::now();
+    let fails = |s: &[Event]| play(s).counts.total() > 0;
+    let (mut low, mut high) = (0, script.len());
+    // Invariant: the prefix of length `high` fails.
+    while low + 1 < high && started.elapsed() < budget {
+        let mid = (low + high) / 2;
+        if fails(&script[..mid]) {
+            high = mid;
+        } else {
+            low = mid;
+        }
+    }
+    let mut current: Vec<Event> = script[..high].to_vec();
+    let mut chunk = current.len() / 2;
+    while chunk >= 1 && started.elapsed() < budget {
+        let mut start = 0;
+        while start < current.len() && started.elapsed() < budget {
+            let end = (start + chunk).min(current.len());
+            // Keep the last event: the prefix search showed it is needed.
+            if end == current.len() {
+                break;
+            }
+            let candidate: Vec<Event> = current[..start]
+                .iter()
+                .chain(&current[end..])
+                .copied()
+                .collect();
+            if fails(&candidate) {
+                current = candidate;
+            } else {
+                start = end;
+            }
+        }
+        chunk /= 2;
+    }
+    current
+}
