@@ -385,6 +385,33 @@ async fn a_storm_of_thirty_is_one_summary<S: Service>() {
     assert_eq!(w.view().incidents.len(), 30);
 }
 
+/// Found by the lifecycle simulation: a high-urgency page whose repeat fell into a storm
+/// summary was forgotten as "on screen", so acknowledging it never withdrew it.
+async fn a_page_whose_repeat_joins_a_storm_is_still_withdrawn<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    // Four new incidents arrive just before the page's repeat is due: one poll sees
+    // five rings, which become one storm summary.
+    w.idle(5 * 60 * SEC - 8 * SEC).await;
+    for n in 0..4 {
+        w.fake.trigger(&format!("Replica {n} down"), Urgency::High);
+    }
+    w.until("the storm summary", 20 * SEC, |w| {
+        w.screen
+            .shown()
+            .iter()
+            .any(|s| matches!(s, Shown::Summary { count: 5, .. }))
+    })
+    .await;
+    w.fake.acknowledge_elsewhere(&id, true);
+    w.until("the page is withdrawn", 20 * SEC, |w| {
+        w.screen.shown().contains(&Shown::Withdrawn(id.clone()))
+    })
+    .await;
+}
+
 async fn first_start_with_open_incidents_is_one_summary<S: Service>() {
     let mut w = World::<S>::new().await;
     for n in 0..5 {
@@ -547,6 +574,7 @@ for_each_service!(
     waking_from_sleep_polls_at_once,
     a_storm_of_thirty_is_one_summary,
     first_start_with_open_incidents_is_one_summary,
+    a_page_whose_repeat_joins_a_storm_is_still_withdrawn,
     acknowledge_all_is_one_request_per_batch,
     acking_an_incident_someone_else_acked_is_not_an_error,
     a_corrupt_state_file_is_moved_aside_not_fatal,

@@ -254,6 +254,11 @@ impl FakePagerDuty {
         lock(&self.shared.log).len()
     }
 
+    /// The requests from position `start` of the log on (see [`FakePagerDuty::request_count`]).
+    pub fn requests_from(&self, start: usize) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).from(start)
+    }
+
     pub fn clear_requests(&self) {
         lock(&self.shared.log).clear();
     }

@@ -23,6 +23,7 @@ use tempfile::TempDir;
 use super::history::{
     Block, Episode, History, Screened, Shown, Time, UserAction, UserVerb, Window,
 };
+use super::oracle;
 use super::script::{Event, Outage, Restart};
 use crate::support::{Keychain, Recorder, ACCOUNT};
 
@@ -115,6 +116,10 @@ struct Sim {
     auth_failed_since: Option<Time>,
     tokens: u32,
     pause: Option<(Time, Option<Time>)>,
+    /// My presses the service has not answered for good yet, and how far the request
+    /// log has been read for their answers.
+    outstanding: Vec<(String, UserVerb)>,
+    log_read: usize,
 }
 
 /// Runs `script` and returns what happened.
@@ -153,6 +158,8 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         auth_failed_since: None,
         tokens: 0,
         pause: None,
+        outstanding: Vec::new(),
+        log_read: 0,
     };
     sim.start().await;
     for event in script {
@@ -213,7 +220,11 @@ impl Sim {
         match event {
             Event::Wait { secs } => tokio::time::sleep(Duration::from_secs(secs)).await,
             Event::Sleep { secs } => {
-                self.window(Block::Asleep, now, now + chrono::Duration::seconds(secs as i64));
+                self.window(
+                    Block::Asleep,
+                    now,
+                    now + chrono::Duration::seconds(secs as i64),
+                );
                 self.clock.jump(Duration::from_secs(secs));
             }
             Event::Trigger { urgency, mine } => {
@@ -226,7 +237,8 @@ impl Sim {
             }
             Event::AckElsewhere { pick, by_me } => {
                 if let Some(id) = self.pick(pick, |i| i.status == Status::Triggered) {
-                    self.fake.acknowledge(&id, if by_me { ME } else { COLLEAGUE });
+                    self.fake
+                        .acknowledge(&id, if by_me { ME } else { COLLEAGUE });
                 }
             }
             Event::ResolveElsewhere { pick } => {
@@ -320,9 +332,7 @@ impl Sim {
                 })
                 .await
             }
-            Event::UserResolve { pick } => {
-                self.user_act(pick, ActionKind::Resolve, |_| true).await
-            }
+            Event::UserResolve { pick } => self.user_act(pick, ActionKind::Resolve, |_| true).await,
             Event::UserSnooze { pick, secs } => {
                 self.user_act(pick, ActionKind::Snooze { seconds: secs }, |v| {
                     v.incident.status == Status::Acknowledged
@@ -363,14 +373,18 @@ impl Sim {
     /// Incidents with no action of mine on its way. Script events that would start a new
     /// episode leave the others alone: whether my earlier press should silence an episode
     /// that began after it is a question the rules do not answer.
-    fn untouched_by_user(&self) -> BTreeSet<String> {
-        let view = self.engine().view().borrow().clone();
-        let busy: BTreeSet<String> = view
-            .incidents
-            .iter()
-            .filter(|v| v.pending.is_some())
-            .map(|v| v.incident.key.id.clone())
-            .collect();
+    fn untouched_by_user(&mut self) -> BTreeSet<String> {
+        let requests = self.fake.requests_from(self.log_read);
+        self.log_read += requests.len();
+        for request in requests {
+            if !oracle::answered(request.status) {
+                continue;
+            }
+            for item in oracle::action_items(&request.method, &request.path, &request.body) {
+                self.outstanding.retain(|o| *o != item);
+            }
+        }
+        let busy: BTreeSet<&String> = self.outstanding.iter().map(|(id, _)| id).collect();
         self.fake
             .open_incidents()
             .into_iter()
@@ -417,6 +431,7 @@ impl Sim {
                 ));
             }
         }
+        self.outstanding.push((id.clone(), verb));
         self.history.actions.push(UserAction {
             at: now,
             incident: id.clone(),
@@ -433,7 +448,11 @@ impl Sim {
         if let Some((from, after)) = self.outage.take() {
             self.fake.clear_faults();
             let now = self.now();
-            self.window(Block::Outage, from, now + chrono::Duration::from_std(after).unwrap());
+            self.window(
+                Block::Outage,
+                from,
+                now + chrono::Duration::from_std(after).unwrap(),
+            );
         }
     }
 
@@ -462,7 +481,11 @@ impl Sim {
             Restart::Clean => {}
             Restart::Down { secs } => {
                 let now = self.now();
-                self.window(Block::Down, now, now + chrono::Duration::seconds(secs as i64));
+                self.window(
+                    Block::Down,
+                    now,
+                    now + chrono::Duration::seconds(secs as i64),
+                );
                 tokio::time::sleep(Duration::from_secs(secs)).await;
             }
             Restart::CorruptState { keep_permille } => {
@@ -488,7 +511,12 @@ impl Sim {
         let mut seen = BTreeSet::new();
         for incident in &open {
             seen.insert(incident.id.clone());
-            let assigned = self.assigned_at.get(&incident.id).copied().flatten().map(seconds);
+            let assigned = self
+                .assigned_at
+                .get(&incident.id)
+                .copied()
+                .flatten()
+                .map(seconds);
             let status_changed_at = seconds(incident.last_status_change_at);
             let mine = incident.assignees.iter().any(|a| a == ME);
             let needs = match (incident.status, mine, assigned) {

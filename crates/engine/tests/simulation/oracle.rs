@@ -315,9 +315,7 @@ impl Judge<'_> {
                         "missed: {} needed me from {} until {} and never rang (due {due})",
                         episode.incident,
                         episode.start,
-                        episode
-                            .end
-                            .map_or("the end".to_string(), |e| e.to_string())
+                        episode.end.map_or("the end".to_string(), |e| e.to_string())
                     ),
                 );
             }
@@ -421,12 +419,14 @@ impl Judge<'_> {
             if due > self.end {
                 continue;
             }
-            let lost_memory = history.memory_losses.iter().any(|&m| {
-                m > stretch.from && stretch.withdrawn.is_none_or(|w| m <= w)
-            }) || history
-                .screen
+            let lost_memory = history
+                .memory_losses
                 .iter()
-                .any(|s| s.epoch > stretch.epoch && s.at <= due);
+                .any(|&m| m > stretch.from && stretch.withdrawn.is_none_or(|w| m <= w))
+                || history
+                    .screen
+                    .iter()
+                    .any(|s| s.epoch > stretch.epoch && s.at <= due);
             if lost_memory {
                 continue; // What the engine forgot it cannot withdraw.
             }
@@ -473,7 +473,9 @@ impl Judge<'_> {
                 let until = list.get(n + 1).map_or(usize::MAX, |next| next.0);
                 let mine: Vec<u16> = requests
                     .iter()
-                    .filter(|(p, id, v, _)| *p >= position && *p < until && id == incident && v == verb)
+                    .filter(|(p, id, v, _)| {
+                        *p >= position && *p < until && id == incident && v == verb
+                    })
                     .map(|r| r.3)
                     .collect();
                 let answered = mine.iter().filter(|s| answered(**s)).count();
@@ -523,12 +525,13 @@ fn episodes_of(history: &History) -> BTreeMap<&str, Vec<usize>> {
 }
 
 /// The service answered for good: done, or refused for a reason retrying cannot fix.
-fn answered(status: u16) -> bool {
-    (200..300).contains(&status) || ((400..500).contains(&status) && ![401, 403, 408, 429].contains(&status))
+pub fn answered(status: u16) -> bool {
+    (200..300).contains(&status)
+        || ((400..500).contains(&status) && ![401, 403, 408, 429].contains(&status))
 }
 
 /// The (incident, verb) pairs one request asks the service for.
-fn action_items(method: &str, path: &str, body: &str) -> Vec<(String, UserVerb)> {
+pub fn action_items(method: &str, path: &str, body: &str) -> Vec<(String, UserVerb)> {
     let verb_of = |status: &Value| match status.as_str() {
         Some("acknowledged") => Some(UserVerb::Ack),
         Some("resolved") => Some(UserVerb::Resolve),

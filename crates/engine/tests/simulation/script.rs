@@ -40,22 +40,45 @@ pub enum Restart {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
     /// Virtual time passes (the engine polls as it would).
-    Wait { secs: u64 },
+    Wait {
+        secs: u64,
+    },
     /// The laptop sleeps: the wall clock jumps, the monotonic clock does not.
-    Sleep { secs: u64 },
+    Sleep {
+        secs: u64,
+    },
     /// An incident fires, assigned to me or to a colleague.
-    Trigger { urgency: Urgency, mine: bool },
+    Trigger {
+        urgency: Urgency,
+        mine: bool,
+    },
     /// Acknowledged on the phone or web UI, by me or a colleague.
-    AckElsewhere { pick: u32, by_me: bool },
-    ResolveElsewhere { pick: u32 },
+    AckElsewhere {
+        pick: u32,
+        by_me: bool,
+    },
+    ResolveElsewhere {
+        pick: u32,
+    },
     /// An acknowledged incident's ack timeout ends: it is triggered again.
-    AckTimeout { pick: u32 },
+    AckTimeout {
+        pick: u32,
+    },
     /// Escalated or reassigned to me (alone or with a colleague).
-    ReassignToMe { pick: u32, with_colleague: bool },
-    ReassignAway { pick: u32 },
-    UrgencyChange { pick: u32 },
+    ReassignToMe {
+        pick: u32,
+        with_colleague: bool,
+    },
+    ReassignAway {
+        pick: u32,
+    },
+    UrgencyChange {
+        pick: u32,
+    },
     /// Many incidents, already acknowledged by me, so that a poll spans pages.
-    Flood { count: u32 },
+    Flood {
+        count: u32,
+    },
     /// The flood's incidents are resolved.
     FloodResolved,
     OutageStarts(Outage),
@@ -66,12 +89,21 @@ pub enum Event {
     TokenFixed,
     Restart(Restart),
     /// The user acknowledges an incident the tray shows triggered.
-    UserAck { pick: u32 },
-    UserResolve { pick: u32 },
+    UserAck {
+        pick: u32,
+    },
+    UserResolve {
+        pick: u32,
+    },
     /// The user snoozes an incident the tray shows acknowledged.
-    UserSnooze { pick: u32, secs: u32 },
+    UserSnooze {
+        pick: u32,
+        secs: u32,
+    },
     /// `None`: until resumed.
-    Pause { secs: Option<u64> },
+    Pause {
+        secs: Option<u64>,
+    },
     Resume,
 }
 
@@ -106,7 +138,11 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                 secs: (10.0 * (1440.0f64).powf(rng.f64())) as u64,
             },
             320..=419 => Event::Trigger {
-                urgency: if rng.bool() { Urgency::High } else { Urgency::Low },
+                urgency: if rng.bool() {
+                    Urgency::High
+                } else {
+                    Urgency::Low
+                },
                 mine: rng.u32(0..4) != 0,
             },
             420..=489 => Event::AckElsewhere {
