@@ -33,6 +33,13 @@ if [ -n "${ONCALL_SCREENSHOT_MENU:-}" ]; then
   echo "wrote $out/tray-menu.png"
   exit 0
 fi
+if [ -n "${ONCALL_SCREENSHOT_DARK:-}" ]; then
+  RUST_LOG=warn "$bin" --demo --show >/dev/null 2>&1 &
+  sleep 9
+  import -window root -crop 960x320+0+0 "$out/window-dark.png"
+  echo "wrote $out/window-dark.png"
+  exit 0
+fi
 xsetroot -solid '#3b4252' 2>/dev/null || true
 gtk-sni-tray-standalone --watcher --top --end --size 28 --color '#2e3440' >/dev/null 2>&1 &
 dunst -config /dev/null >/dev/null 2>&1 &
@@ -47,7 +54,20 @@ dunstctl close-all 2>/dev/null || true
 RUST_LOG=warn "$bin" --demo >/dev/null 2>&1 || true
 sleep 4
 import -window root -crop 960x320+0+0 "$out/window.png"
-echo "wrote $out/notification.png and $out/window.png"
+# The Settings tab (key 3), in the same window.
+xdotool search --name '^oncall-tray$' windowactivate --sync 2>/dev/null || true
+xdotool key 3
+sleep 1.5
+import -window root -crop 960x640+0+0 "$out/settings.png"
+echo "wrote $out/notification.png, $out/window.png and $out/settings.png"
+
+# The dark theme: the page follows the system's, here GTK's dark Adwaita.
+if [ -z "${ONCALL_SCREENSHOT_DARK:-}" ] && [ -z "${ONCALL_SCREENSHOT_MENU:-}" ]; then
+  kill $(jobs -p) 2>/dev/null || true
+  sleep 1
+  ONCALL_SCREENSHOT_DARK=1 GTK_THEME=Adwaita:dark xvfb-run -a -s "-screen 0 1024x640x24" \
+    dbus-run-session -- "$0" "$bin" || true
+fi
 
 # The tray menu: a second session with an XEmbed tray and no SNI watcher.
 if [ -z "${ONCALL_SCREENSHOT_MENU:-}" ]; then

@@ -93,3 +93,70 @@ async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn
     recorder.stop().await;
     server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdrawn() {
+    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
+    let recorder = Recorder::start(Some(&bus.address))
+        .await
+        .expect("the notification recorder");
+    let fake = FakePagerDuty::new();
+    let server = fake
+        .serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the fake PagerDuty");
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let mut first = sandbox.spawn_headless(&bus.address);
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| first.fail(e));
+    let one = fake.trigger(NewIncident::new("Checkout API is down"));
+    let two = fake.trigger(NewIncident::new("Payments queue backing up"));
+    let pages = recorder
+        .wait_for(TIMEOUT, |n| n.len() == 2)
+        .await
+        .unwrap_or_else(|e| first.fail(e));
+    let page_of = |title: &str| pages.iter().find(|n| n.summary.contains(title)).unwrap().id;
+    let (page_one, page_two) = (page_of("Checkout"), page_of("Payments"));
+
+    // The app restarts (an update, a crash); the notifications stay on screen.
+    first.terminate();
+    assert_eq!(first.wait_exit(Duration::from_secs(5)).await, Some(0));
+    let mut second = sandbox.spawn_headless(&bus.address);
+    let polls_before = polls(&fake.requests());
+    wait_for_requests(&fake, "a poll of the new run", |r| polls(r) > polls_before)
+        .await
+        .unwrap_or_else(|e| second.fail(e));
+    assert_eq!(
+        recorder.notifications().len(),
+        2,
+        "a restart is not a new page: {:#?}",
+        recorder.notifications()
+    );
+
+    // A press on the old notification is honoured by the new run.
+    recorder.press(page_one, "ack").await.expect("pressed");
+    wait_for_requests(&fake, "the acknowledgement", |r| {
+        r.iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
+    })
+    .await
+    .unwrap_or_else(|e| second.fail(e));
+    assert_eq!(fake.incident(&one).unwrap().status, Status::Acknowledged);
+
+    // And the other old one is withdrawn when it is acknowledged elsewhere.
+    fake.acknowledge(&two, "PUSER01");
+    recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.id == page_two && !n.is_open())
+        })
+        .await
+        .unwrap_or_else(|e| second.fail(e));
+    assert_eq!(recorder.notifications().len(), 2, "nothing rang again");
+
+    second.terminate();
+    assert_eq!(second.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}

@@ -6,7 +6,7 @@
 //! watches; it lives in tauri's state. `RunEvent::Exit` cancels the tasks and shuts the
 //! engine down (pending actions stay queued on disk).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
 use chrono::Utc;
@@ -22,6 +22,7 @@ use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
 use crate::notifier::{DesktopNotifier, Intent};
+use crate::settings::{Autostart, SettingsStore};
 use crate::tray::menu::Command;
 use crate::{demo, tray, window};
 
@@ -36,7 +37,11 @@ pub struct Options {
 /// The running app's shared parts.
 pub struct Shell {
     pub engine: Engine,
+    /// The Settings screen's operations (config file, keychain, reconfigure).
+    pub settings: SettingsStore,
     pub cancel: CancellationToken,
+    /// Set in tauri's `setup`: start at login needs the app handle.
+    app: OnceLock<AppHandle>,
     tasks: TaskTracker,
     /// The window's process, while it is open.
     window: window::WindowHost,
@@ -51,15 +56,12 @@ impl Shell {
         match command {
             Command::OpenWindow => self.open_window(),
             Command::ToggleAutostart => {
-                use tauri_plugin_autostart::ManagerExt as _;
-                let autolaunch = app.autolaunch();
-                let result = match autolaunch.is_enabled() {
-                    Ok(true) => autolaunch.disable(),
-                    _ => autolaunch.enable(),
-                };
-                if let Err(e) = result {
+                let autostart = self.autostart();
+                let enable = autostart.enabled() != Some(true);
+                if let Err(e) = autostart.set(enable) {
                     warn!("could not change start at login: {e}");
                 }
+                self.settings.notify_changed();
                 // The menu shows the new state on its next rebuild.
                 self.engine.poll_now();
             }
@@ -114,6 +116,14 @@ impl Shell {
         }
     }
 
+    /// Start at login, through tauri's autostart plugin once the app is set up.
+    pub fn autostart(&self) -> Box<dyn Autostart> {
+        match self.app.get() {
+            Some(app) => Box::new(PluginAutostart(app.clone())),
+            None => Box::new(NoAutostart),
+        }
+    }
+
     /// Shows the window (starting its process if needed).
     pub fn open_window(self: &Arc<Self>) {
         let shell = self.clone();
@@ -132,6 +142,39 @@ impl Shell {
         self.engine.shutdown().await;
         self.tasks.close();
         self.tasks.wait().await;
+    }
+}
+
+struct PluginAutostart(AppHandle);
+
+impl Autostart for PluginAutostart {
+    fn enabled(&self) -> Option<bool> {
+        use tauri_plugin_autostart::ManagerExt as _;
+        self.0.autolaunch().is_enabled().ok()
+    }
+
+    fn set(&self, enabled: bool) -> Result<(), String> {
+        use tauri_plugin_autostart::ManagerExt as _;
+        let autolaunch = self.0.autolaunch();
+        let result = if enabled {
+            autolaunch.enable()
+        } else {
+            autolaunch.disable()
+        };
+        result.map_err(|e| e.to_string())
+    }
+}
+
+/// Before `setup` has run there is nothing to ask.
+struct NoAutostart;
+
+impl Autostart for NoAutostart {
+    fn enabled(&self) -> Option<bool> {
+        None
+    }
+
+    fn set(&self, _: bool) -> Result<(), String> {
+        Err("the app is still starting".into())
     }
 }
 
@@ -157,6 +200,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .setup(move |app| {
             let (shell, intents) = tauri::async_runtime::block_on(start(options))?;
             let shell = Arc::new(shell);
+            let _ = shell.app.set(app.handle().clone());
             shell.spawn(perform_intents(shell.clone(), intents));
             app.manage(shell.clone());
             tray::install(app.handle(), shell.clone())?;
@@ -186,19 +230,25 @@ pub fn run(options: Options) -> anyhow::Result<()> {
 async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent>)> {
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let (demo, dirs, config, credentials): (_, Dirs, Config, Arc<dyn Credentials>) = if options.demo
-    {
+    let (demo, dirs, credentials): (_, Dirs, Arc<dyn Credentials>) = if options.demo {
         let demo = demo::Demo::start(cancel.clone(), &tasks).await?;
-        let (dirs, config, credentials) = (demo.dirs(), demo.config(), demo.credentials());
-        (Some(demo), dirs, config, credentials)
+        let (dirs, credentials) = (demo.dirs(), demo.credentials());
+        (Some(demo), dirs, credentials)
     } else {
-        let dirs = Dirs::from_env()?;
-        let config = Config::load(&dirs.config_file())?;
-        (None, dirs, config, Arc::new(KeychainCredentials))
+        (None, Dirs::from_env()?, Arc::new(KeychainCredentials))
     };
+    let config = Config::load(&dirs.config_file())?;
+    let settings = SettingsStore::new(dirs.clone(), credentials.clone(), demo.is_none());
     let (intents, intent_rx) = mpsc::channel(32);
     let name_accounts = config.accounts.len() > 1;
-    let notifier = DesktopNotifier::connect(intents, &tasks, cancel.clone(), name_accounts).await?;
+    let notifier = DesktopNotifier::connect(
+        intents,
+        &tasks,
+        cancel.clone(),
+        name_accounts,
+        dirs.notifications_file(),
+    )
+    .await?;
     let engine = Engine::start(EngineOptions {
         config,
         dirs,
@@ -209,7 +259,9 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
     .await?;
     let shell = Shell {
         engine,
+        settings,
         cancel,
+        app: OnceLock::new(),
         tasks,
         window: window::WindowHost::default(),
         _demo: demo,

@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use oncall_engine::{Credentials, StaticCredentials};
 use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
-use oncall_store::{AccountConfig, Config, Dirs};
+use oncall_model::ProviderKind;
+use oncall_store::{add_account, Dirs, NewAccount};
 use tempfile::TempDir;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -16,6 +17,8 @@ use tracing::info;
 /// A new synthetic incident (or re-trigger, or self-resolution) this often.
 const SCRIPT_BEAT: Duration = Duration::from_secs(30);
 const ACCOUNT: &str = "demo";
+/// Short, so that a synthetic incident shows up within seconds.
+const DEMO_POLL_INTERVAL: Duration = Duration::from_secs(5);
 /// The fake's token for its user Pat; meaningless outside the fake.
 const DEMO_TOKEN: &str = "fake-token-pat";
 
@@ -34,24 +37,21 @@ impl Demo {
         let dir = tempfile::Builder::new()
             .prefix("oncall-tray-demo-")
             .tempdir()?;
-        Ok(Demo { server, dir })
+        let demo = Demo { server, dir };
+        // A real config file, so that Settings can change the demo like any other setup.
+        let account = NewAccount {
+            api_url: Some(demo.server.url.clone()),
+            poll_interval_seconds: Some(DEMO_POLL_INTERVAL.as_secs()),
+            ..NewAccount::new(ACCOUNT, ProviderKind::PagerDuty)
+        };
+        add_account(&demo.dirs().config_file(), account)?;
+        Ok(demo)
     }
 
     pub fn dirs(&self) -> Dirs {
         Dirs {
             config_dir: self.dir.path().join("config"),
             data_dir: self.dir.path().join("data"),
-        }
-    }
-
-    pub fn config(&self) -> Config {
-        let api_url = self.server.url.parse().expect("the fake's URL parses");
-        Config {
-            notifications: Default::default(),
-            accounts: vec![AccountConfig {
-                poll_interval: Duration::from_secs(5),
-                ..AccountConfig::pagerduty(ACCOUNT, api_url)
-            }],
         }
     }
 

@@ -71,7 +71,9 @@ async fn start(
     cancel: CancellationToken,
 ) -> anyhow::Result<Engine> {
     let name_accounts = config.accounts.len() > 1;
-    let notifier = DesktopNotifier::connect(intents, tasks, cancel, name_accounts).await?;
+    let remember_in = dirs.notifications_file();
+    let notifier =
+        DesktopNotifier::connect(intents, tasks, cancel, name_accounts, remember_in).await?;
     Engine::start(EngineOptions {
         config,
         dirs,

@@ -9,6 +9,7 @@ mod headless;
 mod keychain;
 mod logging;
 mod notifier;
+mod settings;
 mod tray;
 mod window;
 

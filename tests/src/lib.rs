@@ -6,6 +6,7 @@
 //! (`target/debug/oncall-tray`, `$CARGO_TARGET_DIR` included), or at `$ONCALL_TRAY_BIN`.
 
 pub mod desktop;
+pub mod keyring;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -325,4 +326,21 @@ pub fn children_named(pid: u32, prefix: &str) -> Vec<u32> {
             stat(*child).is_some_and(|(comm, ppid)| ppid == pid && comm.starts_with(prefix))
         })
         .collect()
+}
+
+/// Files under `dir` whose bytes contain `needle` (a token that must not be there).
+pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .map(|bytes| String::from_utf8_lossy(&bytes).contains(needle))
+            .unwrap_or(false)
+        {
+            found.push(path.display().to_string());
+        }
+    }
+    found
 }

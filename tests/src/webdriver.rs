@@ -30,6 +30,18 @@ fn free_port() -> u16 {
 impl Driver {
     /// Starts tauri-driver and a session running `oncall-tray ARGS`.
     pub async fn start(sandbox: &Sandbox, desktop: &Desktop, args: &[&str]) -> Driver {
+        Driver::start_with(sandbox, desktop, args, &[], None).await
+    }
+
+    /// [`Driver::start`] with more environment for the app (which inherits
+    /// tauri-driver's) and its output (stderr: the log) in `log`.
+    pub async fn start_with(
+        sandbox: &Sandbox,
+        desktop: &Desktop,
+        args: &[&str],
+        env: &[(&str, &str)],
+        log: Option<&std::path::Path>,
+    ) -> Driver {
         let (port, native) = (free_port(), free_port());
         let runtime = sandbox.runtime_dir();
         let driver = Command::new("tauri-driver")
@@ -44,9 +56,15 @@ impl Driver {
             .env("DISPLAY", &desktop.display)
             .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
             .env("XDG_RUNTIME_DIR", runtime)
+            // Start at login writes ~/.config/autostart: the sandbox's, not the user's.
+            .env("XDG_CONFIG_HOME", sandbox.config_dir().join("xdg"))
             .env("GDK_BACKEND", "x11")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(match log {
+                Some(path) => Stdio::from(std::fs::File::create(path).expect("the log file")),
+                None => Stdio::null(),
+            })
             .kill_on_drop(true)
             .spawn()
             .expect("tauri-driver starts (cargo install tauri-driver --locked; ./dev test does)");
@@ -85,6 +103,18 @@ impl Driver {
     }
 
     async fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        self.try_call(method, path, body)
+            .await
+            .unwrap_or_else(|value| panic!("WebDriver {path} failed: {value}"))
+    }
+
+    /// The command's value, or the whole reply when WebDriver reports an error.
+    async fn try_call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+    ) -> Result<Value, Value> {
         let url = format!("{}/session/{}{path}", self.base, self.session);
         let reply = self
             .http
@@ -95,9 +125,9 @@ impl Driver {
             .expect("WebDriver answers");
         let value: Value = reply.json().await.expect("a WebDriver reply");
         if value["value"]["error"].is_string() {
-            panic!("WebDriver {path} failed: {value}");
+            return Err(value);
         }
-        value["value"].clone()
+        Ok(value["value"].clone())
     }
 
     /// Runs `script` in the page and returns its result.
@@ -114,10 +144,16 @@ impl Driver {
     pub async fn wait_for(&self, what: &str, script: &str) {
         let deadline = Instant::now() + TIMEOUT;
         while self.script(script).await != Value::Bool(true) {
-            assert!(
-                Instant::now() < deadline,
-                "the window never showed {what} within {TIMEOUT:?}"
-            );
+            if Instant::now() >= deadline {
+                // What the user would have seen instead.
+                let page = self
+                    .script("return document.body.innerText.slice(0, 3000)")
+                    .await;
+                panic!(
+                    "the window never showed {what} within {TIMEOUT:?}; it showed:\n{}",
+                    page.as_str().unwrap_or_default()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
@@ -143,8 +179,8 @@ impl Driver {
         .await;
     }
 
-    /// Clicks the element `css` like a user (WebDriver element click).
-    pub async fn click(&self, css: &str) {
+    /// The WebDriver id of the element `css`.
+    async fn element(&self, css: &str) -> String {
         let element = self
             .call(
                 reqwest::Method::POST,
@@ -152,16 +188,52 @@ impl Driver {
                 json!({"using": "css selector", "value": css}),
             )
             .await;
-        let id = element
+        element
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {element}"))
-            .to_string();
+            .to_string()
+    }
+
+    /// Clicks the element `css` like a user (WebDriver element click).
+    /// The element may be replaced between finding and clicking it (the page re-renders
+    /// a list on every update); then it is found again, as a person's eyes would.
+    pub async fn click(&self, css: &str) {
+        for _ in 0..5 {
+            let id = self.element(css).await;
+            let clicked = self
+                .try_call(
+                    reqwest::Method::POST,
+                    &format!("/element/{id}/click"),
+                    json!({}),
+                )
+                .await;
+            match clicked {
+                Ok(_) => return,
+                Err(reply) if reply["value"]["error"] == "stale element reference" => {
+                    tokio::time::sleep(Duration::from_millis(50)).await
+                }
+                Err(reply) => panic!("WebDriver click on {css} failed: {reply}"),
+            }
+        }
+        panic!("{css} kept being replaced before it could be clicked");
+    }
+
+    /// Empties the field `css`, then types `text` into it like a user (WebDriver
+    /// element clear and send keys).
+    pub async fn fill(&self, css: &str, text: &str) {
+        let id = self.element(css).await;
         self.call(
             reqwest::Method::POST,
-            &format!("/element/{id}/click"),
+            &format!("/element/{id}/clear"),
             json!({}),
+        )
+        .await;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            json!({"text": text}),
         )
         .await;
     }

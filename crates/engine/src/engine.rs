@@ -24,6 +24,7 @@ use tracing::{info, warn};
 
 use crate::clock::Clock;
 use crate::credentials::Credentials;
+use crate::history::{display_name, ActionStage, History, HistoryEntry, HistoryEvent};
 use crate::notifier::{Notice, Notifier};
 use crate::persist::{ActionsFile, PendingAction, StateFile};
 use crate::providers;
@@ -120,6 +121,10 @@ pub(crate) struct Shared {
     /// Polls started per account: a snapshot from a poll started after a
     /// confirmation reflects it.
     pub poll_gen: BTreeMap<AccountId, u64>,
+    /// The last 24 hours of pages and actions (`history.json`).
+    pub history: History,
+    /// `history` has entries not yet on disk.
+    pub history_changed: bool,
 }
 
 pub(crate) struct Inner {
@@ -129,129 +134,138 @@ pub(crate) struct Inner {
     pub notifier: Arc<dyn Notifier>,
     state_path: PathBuf,
     actions_path: PathBuf,
+    history_path: PathBuf,
     pub shared: Mutex<Shared>,
-    view: watch::Sender<View>,
+    view: Arc<watch::Sender<View>>,
     events: broadcast::Sender<EngineEvent>,
     pub slots: BTreeMap<AccountId, Arc<AccountSlot>>,
     pub cancel: CancellationToken,
 }
 
 pub struct Engine {
-    inner: Arc<Inner>,
-    tracker: TaskTracker,
+    /// The running generation: its accounts, tasks and state. `reconfigure` replaces it
+    /// whole; the lock is only held to clone the `Arc`, never across an `.await`.
+    current: std::sync::RwLock<Arc<Inner>>,
+    /// The current generation's tasks. The mutex also makes `reconfigure` and
+    /// `shutdown` take turns.
+    tracker: Mutex<TaskTracker>,
+    /// What outlives a generation: the host's parts and the channels subscribers hold.
+    parts: Parts,
+    /// Cancelled by `shutdown`; each generation's token is a child of it.
+    root: CancellationToken,
+}
+
+/// The host's parts and the engine's channels, shared by every generation so that a
+/// `reconfigure` is invisible to whoever watches the view or the events.
+struct Parts {
+    dirs: Dirs,
+    clock: Arc<dyn Clock>,
+    credentials: Arc<dyn Credentials>,
+    notifier: Arc<dyn Notifier>,
+    view: Arc<watch::Sender<View>>,
+    events: broadcast::Sender<EngineEvent>,
+}
+
+/// What an account keeps across a `reconfigure` that leaves its service and filter
+/// unchanged, so the window does not flicker to "connecting" with an empty list.
+#[derive(Default)]
+struct Carried {
+    snapshots: BTreeMap<AccountId, Vec<Incident>>,
+    accounts: BTreeMap<AccountId, AccountView>,
 }
 
 impl Engine {
     /// Loads the state, re-delivers anything a crash left undelivered, and starts one
     /// poller and one action sender per account.
     pub async fn start(opts: EngineOptions) -> Result<Engine, EngineError> {
-        let state_path = opts.dirs.state_file();
-        let actions_path = opts.dirs.actions_file();
-        let mut warnings = Vec::new();
-        let state = oncall_store::json_file::load::<StateFile>(&state_path)?;
-        warnings.extend(state.warning);
-        let actions = oncall_store::json_file::load::<ActionsFile>(&actions_path)?;
-        warnings.extend(actions.warning);
-        let (mut state, actions) = (state.value, actions.value);
-
-        // Accounts removed from the config take their memory with them.
-        let configured: Vec<AccountId> = opts
-            .config
-            .accounts
-            .iter()
-            .map(|a| a.name.clone())
-            .collect();
-        let stale: Vec<AccountId> = state
-            .policy
-            .accounts
-            .keys()
-            .filter(|a| !configured.contains(a))
-            .cloned()
-            .collect();
-        for account in &stale {
-            state.policy.forget_account(account);
-        }
-
-        let accounts = opts
-            .config
-            .accounts
-            .iter()
-            .map(|a| {
-                let view = AccountView {
-                    account: a.name.clone(),
-                    provider: a.provider.kind(),
-                    capabilities: providers::capabilities(&a.provider),
-                    connection: Connection::Connecting,
-                    last_success: state.last_success.get(&a.name).copied(),
-                    next_poll: None,
-                    on_call: Vec::new(),
-                };
-                (a.name.clone(), view)
-            })
-            .collect();
-        let slots = opts
-            .config
-            .accounts
-            .iter()
-            .map(|a| {
-                let slot = AccountSlot {
-                    config: a.clone(),
-                    poll_now: Notify::new(),
-                    send_now: Notify::new(),
-                    credential_gen: watch::Sender::new(0),
-                    provider: Mutex::new(None),
-                    token: Mutex::new(None),
-                };
-                (a.name.clone(), Arc::new(slot))
-            })
-            .collect();
-        let (events, _) = broadcast::channel(256);
-        let inner = Arc::new(Inner {
-            settings: opts.config.notifications.clone(),
+        let parts = Parts {
+            dirs: opts.dirs,
             clock: opts.clock,
             credentials: opts.credentials,
             notifier: opts.notifier,
-            state_path,
-            actions_path,
-            shared: Mutex::new(Shared {
-                state,
-                actions,
-                snapshots: BTreeMap::new(),
-                accounts,
-                confirmed: Vec::new(),
-                poll_gen: BTreeMap::new(),
-            }),
-            view: watch::Sender::new(View::default()),
-            events,
-            slots,
-            cancel: CancellationToken::new(),
-        });
-        for message in warnings {
-            warn!("{message}");
-            inner.emit(EngineEvent::Warning { message });
-        }
-        {
-            let shared = inner.shared.lock().await;
-            inner.publish_view(&shared);
-        }
-        inner.deliver_outbox().await;
+            view: Arc::new(watch::Sender::new(View::default())),
+            events: broadcast::channel(256).0,
+        };
+        let root = CancellationToken::new();
+        let (inner, tracker) =
+            launch(&parts, opts.config, root.child_token(), Carried::default()).await?;
+        Ok(Engine {
+            current: std::sync::RwLock::new(inner),
+            tracker: Mutex::new(tracker),
+            parts,
+            root,
+        })
+    }
 
-        let tracker = TaskTracker::new();
-        for slot in inner.slots.values() {
-            tracker.spawn(poller::run(inner.clone(), slot.clone()));
-            tracker.spawn(actions::run(inner.clone(), slot.clone()));
+    /// The running generation.
+    fn inner(&self) -> Arc<Inner> {
+        self.current
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    /// Runs with a new configuration (accounts added, changed or removed; notification
+    /// settings): stops every task, then starts again from the files on disk, as a
+    /// restart would, so nothing rings twice and no queued action is lost. Accounts
+    /// whose config did not change keep their incidents on screen meanwhile. Watchers
+    /// of [`Engine::view`] and [`Engine::events`] carry on undisturbed.
+    pub async fn reconfigure(&self, config: Config) -> Result<(), EngineError> {
+        let mut tracker = self.tracker.lock().await;
+        if self.root.is_cancelled() {
+            return Ok(());
         }
-        tracker.close();
-        Ok(Engine { inner, tracker })
+        let old = self.inner();
+        old.cancel.cancel();
+        tracker.wait().await;
+        let mut carried = Carried::default();
+        {
+            let shared = old.shared.lock().await;
+            for account in &config.accounts {
+                // Same service, same filter: the last list is still the right one to show
+                // until the first poll (a new poll interval or token does not change it).
+                let same_list = old
+                    .slots
+                    .get(&account.name)
+                    .is_some_and(|s| s.config.provider == account.provider);
+                if !same_list {
+                    continue;
+                }
+                if let Some(snapshot) = shared.snapshots.get(&account.name) {
+                    carried
+                        .snapshots
+                        .insert(account.name.clone(), snapshot.clone());
+                }
+                if let Some(view) = shared.accounts.get(&account.name) {
+                    carried.accounts.insert(account.name.clone(), view.clone());
+                }
+            }
+        }
+        let (inner, new_tracker) =
+            launch(&self.parts, config, self.root.child_token(), carried).await?;
+        *self
+            .current
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = inner;
+        *tracker = new_tracker;
+        Ok(())
+    }
+
+    /// The last 24 hours of pages and actions, newest first.
+    pub async fn history(&self) -> Vec<HistoryEntry> {
+        let inner = self.inner();
+        let now = inner.clock.now();
+        let shared = inner.shared.lock().await;
+        shared.history.newest_first(now)
     }
 
     /// The latest view; `changed()` wakes on every update.
     pub fn view(&self) -> watch::Receiver<View> {
-        self.inner.view.subscribe()
+        self.parts.view.subscribe()
     }
 
     pub fn events(&self) -> broadcast::Receiver<EngineEvent> {
-        self.inner.events.subscribe()
+        self.parts.events.subscribe()
     }
 
     /// Queues `kind` for each incident. The actions are on disk before this returns;
@@ -261,7 +275,7 @@ impl Engine {
         incidents: &[IncidentKey],
         kind: ActionKind,
     ) -> Result<Vec<ActionId>, EngineError> {
-        let inner = &self.inner;
+        let inner = &self.inner();
         for key in incidents {
             let slot = inner
                 .slots
@@ -308,12 +322,22 @@ impl Engine {
                 .retain(|p| !queued.iter().any(|(id, _)| *id == p.id));
             return Err(e.into());
         }
+        for (_, key) in &queued {
+            let title = shared
+                .snapshots
+                .get(&key.account)
+                .and_then(|s| s.iter().find(|i| &i.key == key))
+                .map(display_name);
+            shared.history_changed = true;
+            let history = &mut shared.history;
+            history.record_action(key, title, kind, ActionStage::Queued, None, now);
+        }
         let accounts: BTreeSet<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
         let mut decisions = Vec::new();
         for account in &accounts {
             decisions.extend(inner.reevaluate(&mut shared, account));
         }
-        inner.save_state(&shared);
+        inner.save_state(&mut shared);
         inner.publish_view(&shared);
         drop(shared);
         for (id, incident) in queued {
@@ -334,7 +358,7 @@ impl Engine {
         kind: ActionKind,
     ) -> Result<Vec<ActionId>, EngineError> {
         let keys: Vec<IncidentKey> = self
-            .inner
+            .parts
             .view
             .borrow()
             .incidents
@@ -355,10 +379,11 @@ impl Engine {
     }
 
     async fn set_pause(&self, pause: Option<Pause>) -> Result<(), EngineError> {
-        let mut shared = self.inner.shared.lock().await;
+        let inner = self.inner();
+        let mut shared = inner.shared.lock().await;
         shared.state.policy.pause = pause;
-        oncall_store::json_file::save(&self.inner.state_path, &shared.state)?;
-        self.inner.publish_view(&shared);
+        oncall_store::json_file::save(&inner.state_path, &shared.state)?;
+        inner.publish_view(&shared);
         drop(shared);
         if pause.is_none() {
             self.poll_now();
@@ -368,7 +393,7 @@ impl Engine {
 
     /// Polls every account now (a refresh button, or the machine woke up).
     pub fn poll_now(&self) {
-        for slot in self.inner.slots.values() {
+        for slot in self.inner().slots.values() {
             slot.poll_now.notify_one();
         }
     }
@@ -376,7 +401,7 @@ impl Engine {
     /// The account's token may have changed: rebuild its client and retry at once,
     /// even if the old token was rejected.
     pub fn credential_changed(&self, account: &AccountId) {
-        if let Some(slot) = self.inner.slots.get(account) {
+        if let Some(slot) = self.inner().slots.get(account) {
             slot.credential_gen.send_modify(|g| *g += 1);
         }
     }
@@ -386,9 +411,118 @@ impl Engine {
     /// Takes `&self` so an engine shared by a tray, a window and notification buttons
     /// can be stopped by whichever of them sees the quit.
     pub async fn shutdown(&self) {
-        self.inner.cancel.cancel();
-        self.tracker.wait().await;
+        self.root.cancel();
+        self.tracker.lock().await.wait().await;
     }
+}
+
+/// Starts one generation: loads the state, re-delivers anything a crash left
+/// undelivered, and starts one poller and one action sender per account.
+async fn launch(
+    parts: &Parts,
+    config: Config,
+    cancel: CancellationToken,
+    mut carried: Carried,
+) -> Result<(Arc<Inner>, TaskTracker), EngineError> {
+    let state_path = parts.dirs.state_file();
+    let actions_path = parts.dirs.actions_file();
+    let mut warnings = Vec::new();
+    let state = oncall_store::json_file::load::<StateFile>(&state_path)?;
+    warnings.extend(state.warning);
+    let actions = oncall_store::json_file::load::<ActionsFile>(&actions_path)?;
+    warnings.extend(actions.warning);
+    let (mut state, actions) = (state.value, actions.value);
+    let history_path = parts.dirs.history_file();
+    let history = oncall_store::json_file::load::<History>(&history_path)?;
+    warnings.extend(history.warning);
+
+    // Accounts removed from the config take their memory with them.
+    let configured: Vec<AccountId> = config.accounts.iter().map(|a| a.name.clone()).collect();
+    let stale: Vec<AccountId> = state
+        .policy
+        .accounts
+        .keys()
+        .filter(|a| !configured.contains(a))
+        .cloned()
+        .collect();
+    for account in &stale {
+        state.policy.forget_account(account);
+    }
+
+    let accounts = config
+        .accounts
+        .iter()
+        .map(|a| {
+            if let Some(view) = carried.accounts.remove(&a.name) {
+                return (a.name.clone(), view);
+            }
+            let view = AccountView {
+                account: a.name.clone(),
+                provider: a.provider.kind(),
+                capabilities: providers::capabilities(&a.provider),
+                connection: Connection::Connecting,
+                last_success: state.last_success.get(&a.name).copied(),
+                next_poll: None,
+                on_call: Vec::new(),
+            };
+            (a.name.clone(), view)
+        })
+        .collect();
+    let slots = config
+        .accounts
+        .iter()
+        .map(|a| {
+            let slot = AccountSlot {
+                config: a.clone(),
+                poll_now: Notify::new(),
+                send_now: Notify::new(),
+                credential_gen: watch::Sender::new(0),
+                provider: Mutex::new(None),
+                token: Mutex::new(None),
+            };
+            (a.name.clone(), Arc::new(slot))
+        })
+        .collect();
+    let inner = Arc::new(Inner {
+        settings: config.notifications.clone(),
+        clock: parts.clock.clone(),
+        credentials: parts.credentials.clone(),
+        notifier: parts.notifier.clone(),
+        state_path,
+        actions_path,
+        history_path,
+        shared: Mutex::new(Shared {
+            state,
+            actions,
+            snapshots: carried.snapshots,
+            accounts,
+            confirmed: Vec::new(),
+            poll_gen: BTreeMap::new(),
+            history: history.value,
+            history_changed: false,
+        }),
+        view: parts.view.clone(),
+        events: parts.events.clone(),
+        slots,
+        cancel,
+    });
+    for message in warnings {
+        warn!("{message}");
+        inner.emit(EngineEvent::Warning { message });
+    }
+    {
+        let shared = inner.shared.lock().await;
+        inner.publish_view(&shared);
+    }
+    inner.deliver_outbox().await;
+
+    let tracker = TaskTracker::new();
+    for slot in inner.slots.values() {
+        tracker.spawn(poller::run(inner.clone(), slot.clone()));
+        tracker.spawn(actions::run(inner.clone(), slot.clone()));
+    }
+    tracker.close();
+    Ok((inner, tracker))
 }
 
 impl Inner {
@@ -433,7 +567,7 @@ impl Inner {
             view.last_success = Some(now);
         }
         let decisions = self.reevaluate(&mut shared, account);
-        self.save_state(&shared);
+        self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
         self.emit(EngineEvent::Polled {
@@ -465,6 +599,11 @@ impl Inner {
         let policy = std::mem::take(&mut shared.state.policy);
         let evaluation = evaluate(policy, poll, &self.settings, self.now());
         shared.state.policy = evaluation.state;
+        let now = self.clock.now();
+        for decision in &evaluation.decisions {
+            shared.history.record_decision(decision, now);
+            shared.history_changed = true;
+        }
         shared
             .state
             .outbox
@@ -472,7 +611,15 @@ impl Inner {
         evaluation.decisions
     }
 
-    pub(crate) fn save_state(&self, shared: &Shared) {
+    pub(crate) fn save_state(&self, shared: &mut Shared) {
+        if shared.history_changed {
+            // Its own file: pages and actions are rare, polls are not, and state.json is
+            // written on every poll.
+            shared.history_changed = false;
+            if let Err(e) = oncall_store::json_file::save(&self.history_path, &shared.history) {
+                warn!("could not save the history: {e}");
+            }
+        }
         if let Err(e) = oncall_store::json_file::save(&self.state_path, &shared.state) {
             // Pages still go out; what is lost is only the memory of them.
             warn!("could not save state: {e}");
@@ -504,7 +651,7 @@ impl Inner {
                 shared.state.outbox.remove(pos);
             }
         }
-        self.save_state(&shared);
+        self.save_state(&mut shared);
     }
 
     async fn deliver_outbox(&self) {
@@ -516,6 +663,23 @@ impl Inner {
             );
         }
         self.deliver(leftovers).await;
+    }
+
+    /// Remembers a rejected token in the history (the notice itself is shown once).
+    pub(crate) async fn record_token_rejected(&self, account: &AccountId, reason: &str) {
+        let mut shared = self.shared.lock().await;
+        let at = self.clock.now();
+        shared.history_changed = true;
+        shared.history.record(HistoryEntry {
+            at,
+            account: account.clone(),
+            incident: None,
+            title: None,
+            event: HistoryEvent::TokenRejected {
+                reason: reason.to_string(),
+            },
+        });
+        self.save_state(&mut shared);
     }
 
     pub(crate) async fn notice(&self, notice: Notice) {
@@ -612,6 +776,14 @@ impl Inner {
                 },
             };
             shared.actions.pending.retain(|p| p.id != action.id);
+            let (stage, reason) = match &result {
+                ActionResult::Confirmed { .. } => (ActionStage::Confirmed, None),
+                ActionResult::Failed { reason } => (ActionStage::Failed, Some(reason.clone())),
+            };
+            let now = self.clock.now();
+            shared.history_changed = true;
+            let history = &mut shared.history;
+            history.record_action(&action.incident, None, action.kind, stage, reason, now);
             if matches!(result, ActionResult::Confirmed { .. }) {
                 shared
                     .confirmed
@@ -621,7 +793,7 @@ impl Inner {
         }
         self.save_actions(&shared);
         let decisions = self.reevaluate(&mut shared, account);
-        self.save_state(&shared);
+        self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
         for (action, result) in finished {

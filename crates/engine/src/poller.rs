@@ -107,6 +107,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                     reason: message.clone(),
                 };
                 inner.set_connection(&account, connection, None).await;
+                inner.record_token_rejected(&account, &message).await;
                 inner
                     .notice(Notice::TokenRejected {
                         account: account.clone(),

@@ -42,7 +42,7 @@ impl Connection {
             Connection::Ok => "connected".into(),
             Connection::Offline { reason, .. } => format!("offline, retrying ({reason})"),
             Connection::AuthFailed { .. } => {
-                "token rejected: set a new one with `oncall-tray token set`".into()
+                "token rejected: enter a new one in Settings or with `oncall-tray token set`".into()
             }
             Connection::RateLimited { .. } => "rate limited by the service, waiting".into(),
             Connection::Misconfigured { reason } => reason.clone(),

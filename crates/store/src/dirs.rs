@@ -74,6 +74,17 @@ impl Dirs {
     pub fn actions_file(&self) -> PathBuf {
         self.data_dir.join("actions.json")
     }
+
+    /// Pages and actions of the last 24 hours, for the window's History tab.
+    pub fn history_file(&self) -> PathBuf {
+        self.data_dir.join("history.json")
+    }
+
+    /// The desktop notifications on screen and what their buttons do, so that a press
+    /// on one shown before a restart still works after it.
+    pub fn notifications_file(&self) -> PathBuf {
+        self.data_dir.join("notifications.json")
+    }
 }
 
 fn override_dir(

@@ -15,9 +15,10 @@ mod error;
 pub mod json_file;
 
 pub use config::{
-    add_account, remove_account, AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
-    Config, ConfigError, NewAccount, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount,
-    PagerDutyFilter, Problem, ProviderConfig, Region, UnknownRegion,
+    add_account, remove_account, save_account, save_notifications, AccountConfig, AccountForm,
+    AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError, NewAccount,
+    NotificationsForm, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem,
+    ProviderConfig, Region, UnknownRegion,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

@@ -9,6 +9,7 @@
 //! the notification. Subscribing before the first `Notify` also means no press is lost.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -16,6 +17,7 @@ use futures_util::StreamExt;
 use oncall_engine::{Notice, Notifier};
 use oncall_model::{AccountId, IncidentKey, Urgency};
 use oncall_policy::{Decision, NotificationTarget};
+use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, Mutex};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -61,33 +63,95 @@ const ACK: &str = "ack";
 const OPEN: &str = "open";
 
 /// What a notification on screen stands for.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Slot {
     Decision(NotificationTarget),
     TokenRejected(AccountId),
 }
 
 /// One notification on screen, by the id the service gave it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Shown {
     slot: Slot,
     incident: Option<IncidentKey>,
     web_url: Option<String>,
 }
 
-/// The notifications on screen, both ways round.
+/// The notifications on screen, both ways round, remembered on disk: notifications
+/// outlive the app (a crash, an update, a restart), and their buttons must keep working
+/// and their withdrawal must still reach them.
 #[derive(Debug, Default)]
 struct OnScreen {
     ids: HashMap<Slot, u32>,
     shown: HashMap<u32, Shown>,
+    /// `notifications.json` in the data directory.
+    file: PathBuf,
+    /// The notification server's unique bus name: ids only mean something to the server
+    /// instance that gave them (after a logout or reboot they are reused).
+    server: String,
+}
+
+/// `notifications.json`.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Remembered {
+    server: String,
+    shown: Vec<(u32, Shown)>,
 }
 
 impl OnScreen {
+    /// What the previous run left on screen, if the same server still shows it.
+    fn load(file: PathBuf, server: String) -> OnScreen {
+        let remembered = match oncall_store::json_file::load::<Remembered>(&file) {
+            Ok(loaded) => {
+                if let Some(warning) = loaded.warning {
+                    warn!("{warning}");
+                }
+                loaded.value
+            }
+            Err(e) => {
+                warn!("the notifications of the previous run are forgotten: {e}");
+                Remembered::default()
+            }
+        };
+        let mut on_screen = OnScreen {
+            file,
+            server,
+            ..OnScreen::default()
+        };
+        if remembered.server == on_screen.server && !on_screen.server.is_empty() {
+            for (id, shown) in remembered.shown {
+                on_screen.ids.insert(shown.slot.clone(), id);
+                on_screen.shown.insert(id, shown);
+            }
+            if !on_screen.shown.is_empty() {
+                info!(
+                    count = on_screen.shown.len(),
+                    "notifications of the previous run are still on screen: their buttons work"
+                );
+            }
+        }
+        on_screen.save();
+        on_screen
+    }
+
+    fn save(&self) {
+        let remembered = Remembered {
+            server: self.server.clone(),
+            shown: self.shown.iter().map(|(id, s)| (*id, s.clone())).collect(),
+        };
+        if let Err(e) = oncall_store::json_file::save(&self.file, &remembered) {
+            // Only a restart's button presses are at stake; the page itself is shown.
+            warn!("could not remember the notifications on screen: {e}");
+        }
+    }
+
     fn forget(&mut self, id: u32) {
         if let Some(shown) = self.shown.remove(&id) {
             if self.ids.get(&shown.slot) == Some(&id) {
                 self.ids.remove(&shown.slot);
             }
+            self.save();
         }
     }
 }
@@ -111,6 +175,7 @@ impl DesktopNotifier {
         tasks: &TaskTracker,
         cancel: CancellationToken,
         name_accounts: bool,
+        remember_in: PathBuf,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
         use anyhow::Context as _;
         let connection = zbus::Connection::session()
@@ -131,7 +196,18 @@ impl DesktopNotifier {
         let signals = zbus::MessageStream::for_match_rule(rule, &connection, None)
             .await
             .context("cannot listen for notification buttons")?;
-        let on_screen = Arc::new(Mutex::new(OnScreen::default()));
+        let server = zbus::fdo::DBusProxy::new(&connection)
+            .await
+            .context("cannot reach the D-Bus daemon")?
+            .get_name_owner(
+                zbus::names::BusName::try_from("org.freedesktop.Notifications")
+                    .context("the notification service's name")?,
+            )
+            .await
+            .map(|owner| owner.to_string())
+            // No server yet: nothing of a previous run can be on screen.
+            .unwrap_or_default();
+        let on_screen = Arc::new(Mutex::new(OnScreen::load(remember_in, server)));
         tasks.spawn(listen(signals, on_screen.clone(), intents, cancel));
         Ok(Arc::new(DesktopNotifier {
             proxy,
@@ -207,6 +283,7 @@ impl DesktopNotifier {
                 web_url,
             },
         );
+        on_screen.save();
         debug!(id, summary = %text.summary, "notification shown");
         Ok(())
     }

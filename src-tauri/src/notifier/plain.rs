@@ -25,6 +25,7 @@ impl DesktopNotifier {
         _tasks: &TaskTracker,
         _cancel: CancellationToken,
         name_accounts: bool,
+        _remember_in: std::path::PathBuf,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
         Ok(Arc::new(DesktopNotifier { name_accounts }))
     }

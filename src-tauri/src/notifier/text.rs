@@ -98,8 +98,8 @@ pub fn token_rejected(account: &AccountId, provider: ProviderKind, reason: &str)
     Text {
         summary: format!("{service} rejected the token of account {account}"),
         body: format!(
-            "oncall-tray cannot see your incidents until it has a new token: run \
-             `oncall-tray token set {account}`. ({reason})"
+            "oncall-tray cannot see your incidents until it has a new token: enter \
+             one in Settings, or run `oncall-tray token set {account}`. ({reason})"
         ),
     }
 }

@@ -216,7 +216,9 @@ fn account_problems(view: &View) -> Vec<String> {
             let problem = match &a.connection {
                 Connection::Ok | Connection::Connecting => return None,
                 Connection::AuthFailed { .. } => {
-                    format!("{name}: token rejected — set a new one (oncall-tray token set {name})")
+                    format!(
+                        "{name}: token rejected — enter a new one in Settings (Open oncall-tray…)"
+                    )
                 }
                 Connection::Offline { .. } => format!("{name}: cannot reach the service, retrying"),
                 Connection::RateLimited { .. } => format!("{name}: rate limited, waiting"),
@@ -594,7 +596,7 @@ mod tests {
         };
         assert_eq!(TrayState::of(&v), TrayState::Error);
         assert!(menu_text(&v)
-            .contains("work: token rejected — set a new one (oncall-tray token set work)\n"));
+            .contains("work: token rejected — enter a new one in Settings (Open oncall-tray…)\n"));
         v.accounts[0].connection = Connection::Offline {
             reason: "timeout".into(),
             retry_at: now(),

@@ -15,7 +15,10 @@ use tokio_util::codec::{FramedRead, LinesCodec};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use super::ipc::{self, FromWindow, ToWindow};
+use chrono::Utc;
+use oncall_policy::Pause;
+
+use super::ipc::{self, Call, FromWindow, ToWindow};
 use crate::app::Shell;
 
 /// The longest request line the window may send.
@@ -124,8 +127,11 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
     let mut from_window = FramedRead::new(read, LinesCodec::new_with_max_length(MAX_REQUEST));
     let mut views = shell.engine.view();
     let mut events = shell.engine.events();
-    // Failures of the actions this window asked for, reported by their tasks.
-    let (failed_tx, mut failed) = mpsc::channel(8);
+    // Messages from the tasks this connection spawned: failures of the actions the
+    // window asked for, answers to its calls, fresh settings.
+    let (outgoing_tx, mut outgoing) = mpsc::channel(8);
+    let mut settings_changed = shell.settings.subscribe();
+    settings_changed.mark_unchanged();
     let mut message = Some(ToWindow::View(Box::new(views.borrow_and_update().clone())));
     loop {
         if let Some(m) = message.take() {
@@ -145,7 +151,14 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
                 Some(r) => Some(r),
                 None => return,
             },
-            Some(f) = failed.recv() => Some(f),
+            Some(m) = outgoing.recv() => Some(m),
+            changed = settings_changed.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                push_settings(&shell, outgoing_tx.clone());
+                None
+            }
             event = events.recv() => match event {
                 // The service refused an action for good: the row falls back to what
                 // the service says, and the window says why.
@@ -164,8 +177,10 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
             line = from_window.next() => match line {
                 Some(Ok(line)) => {
                     match serde_json::from_str::<FromWindow>(&line) {
-                        Ok(request) => perform(&shell, request, failed_tx.clone()),
-                        Err(e) => warn!("unreadable request from the window: {e}"),
+                        Ok(request) => perform(&shell, request, outgoing_tx.clone()),
+                        // Not serde's message: it may quote the line, and a line can
+                        // carry a token.
+                        Err(_) => warn!("unreadable request from the window"),
                     }
                     None
                 }
@@ -178,11 +193,18 @@ async fn serve(stream: TcpStream, shell: Arc<Shell>, mut requests: mpsc::Receive
 
 /// Performs a window request. The engine call runs in its own task so the connection
 /// keeps reading and writing meanwhile; a refusal goes back to the window as a message.
-fn perform(shell: &Arc<Shell>, request: FromWindow, failed: mpsc::Sender<ToWindow>) {
+fn perform(shell: &Arc<Shell>, request: FromWindow, outgoing: mpsc::Sender<ToWindow>) {
     match request {
+        FromWindow::Call { id, call } => {
+            let answering = shell.clone();
+            shell.spawn(async move {
+                let result = answer(&answering, *call).await;
+                let _ = outgoing.send(ToWindow::Reply { id, result }).await;
+            });
+        }
         FromWindow::Open { incident } => {
             if !shell.open_incident(&incident) {
-                let _ = failed.try_send(ToWindow::ActionFailed {
+                let _ = outgoing.try_send(ToWindow::ActionFailed {
                     incidents: vec![incident],
                     reason: "this incident has no web page to open".into(),
                 });
@@ -193,7 +215,7 @@ fn perform(shell: &Arc<Shell>, request: FromWindow, failed: mpsc::Sender<ToWindo
             shell.spawn(async move {
                 if let Err(e) = engine_shell.engine.act(&incidents, kind).await {
                     warn!("window action failed: {e}");
-                    let _ = failed
+                    let _ = outgoing
                         .send(ToWindow::ActionFailed {
                             incidents,
                             reason: format!("could not {}: {e}", kind.verb()),
@@ -202,5 +224,72 @@ fn perform(shell: &Arc<Shell>, request: FromWindow, failed: mpsc::Sender<ToWindo
                 }
             });
         }
+    }
+}
+
+/// Sends the current settings to the window (they changed).
+fn push_settings(shell: &Arc<Shell>, outgoing: mpsc::Sender<ToWindow>) {
+    let reading = shell.clone();
+    shell.spawn(async move {
+        let autostart = reading.autostart();
+        let settings = reading
+            .settings
+            .get(&reading.engine, autostart.as_ref())
+            .await;
+        match serde_json::to_value(settings) {
+            Ok(value) => {
+                let _ = outgoing.send(ToWindow::Settings(value)).await;
+            }
+            Err(e) => warn!("settings do not serialize: {e}"),
+        }
+    });
+}
+
+/// Performs one of the window's calls with the tray's engine and settings.
+async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, String> {
+    let engine = &shell.engine;
+    let settings = &shell.settings;
+    let autostart = shell.autostart();
+    let autostart = autostart.as_ref();
+    let json = |v: Result<serde_json::Value, serde_json::Error>| v.map_err(|e| e.to_string());
+    match call {
+        Call::GetSettings => json(serde_json::to_value(settings.get(engine, autostart).await)),
+        Call::SaveAccount { original, draft } => json(serde_json::to_value(
+            settings
+                .save_account(engine, autostart, original, draft)
+                .await,
+        )),
+        Call::RemoveAccount { name } => json(serde_json::to_value(
+            settings.remove_account(engine, autostart, name).await,
+        )),
+        Call::SetToken { account, token } => json(serde_json::to_value(
+            settings.set_token(engine, &account, token.0).await,
+        )),
+        Call::TestConnection { account } => json(serde_json::to_value(
+            settings.test_connection(&account).await,
+        )),
+        Call::SaveNotifications { draft } => json(serde_json::to_value(
+            settings.save_notifications(engine, autostart, draft).await,
+        )),
+        Call::SetAutostart { enabled } => json(serde_json::to_value(
+            settings.set_autostart(engine, autostart, enabled).await,
+        )),
+        Call::Pause { minutes } => {
+            let pause = match minutes {
+                Some(m) => Pause::Until(Utc::now() + chrono::Duration::minutes(m.into())),
+                None => Pause::UntilResumed,
+            };
+            engine
+                .pause(pause)
+                .await
+                .map(|()| serde_json::Value::Null)
+                .map_err(|e| format!("could not pause: {e}"))
+        }
+        Call::Resume => engine
+            .resume()
+            .await
+            .map(|()| serde_json::Value::Null)
+            .map_err(|e| format!("could not resume: {e}")),
+        Call::GetHistory => json(serde_json::to_value(engine.history().await)),
     }
 }

@@ -2,25 +2,33 @@
 //! tray, no engine). It renders the views the tray sends and exits when its window is
 //! closed or the tray goes away.
 
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use oncall_engine::View;
 use oncall_model::{ActionKind, IncidentKey};
+use secrecy::SecretString;
+use serde_json::Value;
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
-use tokio::sync::{watch, Mutex};
+use tokio::sync::{oneshot, watch, Mutex};
 use tracing::warn;
+use zeroize::Zeroize as _;
 
-use super::ipc::{self, FromWindow, ToWindow};
+use super::ipc::{self, Call, FromWindow, ToWindow, TokenInput};
+use crate::settings::dto::{AccountDraft, NotificationSettings};
 
 const LABEL: &str = "main";
 /// The event that carries a new view to the page.
 const VIEW_EVENT: &str = "view";
 /// The event that tells the page an action was not accepted or was refused.
 const ACTION_FAILED_EVENT: &str = "action_failed";
+/// The event that carries changed settings to the page.
+const SETTINGS_EVENT: &str = "settings";
 
 /// The latest view from the tray (`None` until the first one arrives).
 struct Latest(watch::Receiver<Option<View>>);
@@ -33,25 +41,56 @@ fn get_view(latest: State<'_, Arc<Latest>>) -> Option<View> {
 }
 
 /// The connection's sending half: the page's requests go to the tray through it.
-struct Tray(Mutex<OwnedWriteHalf>);
+struct Tray {
+    write: Mutex<OwnedWriteHalf>,
+    /// Calls waiting for their [`ToWindow::Reply`], by id.
+    waiting: std::sync::Mutex<HashMap<u64, oneshot::Sender<Result<Value, String>>>>,
+    next_id: AtomicU64,
+}
 
 impl Tray {
     async fn send(&self, request: FromWindow) -> Result<(), String> {
         let mut line = serde_json::to_string(&request).map_err(|e| e.to_string())?;
         line.push('\n');
-        self.0
+        let written = self.write.lock().await.write_all(line.as_bytes()).await;
+        // The line may hold a token: gone from memory as soon as it is sent.
+        line.zeroize();
+        written.map_err(|e| format!("the tray app is not answering: {e}"))
+    }
+
+    /// Sends `call` and waits for the tray's answer.
+    async fn call(&self, call: Call) -> Result<Value, String> {
+        let id = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let (tx, rx) = oneshot::channel();
+        self.waiting
             .lock()
-            .await
-            .write_all(line.as_bytes())
-            .await
-            .map_err(|e| format!("the tray app is not answering: {e}"))
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id, tx);
+        self.send(FromWindow::Call {
+            id,
+            call: Box::new(call),
+        })
+        .await?;
+        rx.await
+            .map_err(|_| "the tray app went away before answering".to_string())?
+    }
+
+    fn answered(&self, id: u64, result: Result<Value, String>) {
+        let waiting = self
+            .waiting
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&id);
+        if let Some(tx) = waiting {
+            let _ = tx.send(result);
+        }
     }
 }
 
 /// Acknowledge, resolve, snooze or unacknowledge incidents (the tray's engine does it).
 #[tauri::command]
 async fn act(
-    tray: State<'_, Tray>,
+    tray: State<'_, Arc<Tray>>,
     incidents: Vec<IncidentKey>,
     kind: ActionKind,
 ) -> Result<(), String> {
@@ -60,8 +99,72 @@ async fn act(
 
 /// Open an incident's page in the browser (the tray opens it).
 #[tauri::command]
-async fn open_incident(tray: State<'_, Tray>, incident: IncidentKey) -> Result<(), String> {
+async fn open_incident(tray: State<'_, Arc<Tray>>, incident: IncidentKey) -> Result<(), String> {
     tray.send(FromWindow::Open { incident }).await
+}
+
+#[tauri::command]
+async fn get_settings(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
+    tray.call(Call::GetSettings).await
+}
+
+#[tauri::command]
+async fn save_account(
+    tray: State<'_, Arc<Tray>>,
+    original: Option<String>,
+    draft: AccountDraft,
+) -> Result<Value, String> {
+    tray.call(Call::SaveAccount { original, draft }).await
+}
+
+#[tauri::command]
+async fn remove_account(tray: State<'_, Arc<Tray>>, name: String) -> Result<Value, String> {
+    tray.call(Call::RemoveAccount { name }).await
+}
+
+/// The token goes to the tray, which checks and stores it; nothing here keeps it.
+#[tauri::command]
+async fn set_token(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    token: String,
+) -> Result<Value, String> {
+    let token = TokenInput(SecretString::from(token));
+    tray.call(Call::SetToken { account, token }).await
+}
+
+#[tauri::command]
+async fn test_connection(tray: State<'_, Arc<Tray>>, account: String) -> Result<Value, String> {
+    tray.call(Call::TestConnection { account }).await
+}
+
+#[tauri::command]
+async fn save_notifications(
+    tray: State<'_, Arc<Tray>>,
+    draft: NotificationSettings,
+) -> Result<Value, String> {
+    tray.call(Call::SaveNotifications { draft }).await
+}
+
+#[tauri::command]
+async fn set_autostart(tray: State<'_, Arc<Tray>>, enabled: bool) -> Result<Value, String> {
+    tray.call(Call::SetAutostart { enabled }).await
+}
+
+/// Pause notifications for `minutes`, or until resumed when `minutes` is null.
+#[tauri::command]
+async fn pause(tray: State<'_, Arc<Tray>>, minutes: Option<u32>) -> Result<Value, String> {
+    tray.call(Call::Pause { minutes }).await
+}
+
+#[tauri::command]
+async fn resume(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
+    tray.call(Call::Resume).await
+}
+
+#[tauri::command]
+async fn get_history(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
+    tray.call(Call::GetHistory).await
 }
 
 pub fn run() -> anyhow::Result<()> {
@@ -72,7 +175,21 @@ pub fn run() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("{} is malformed", ipc::ENV))?;
     let (address, token) = (address.to_owned(), token.to_owned());
     let app = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![get_view, act, open_incident])
+        .invoke_handler(tauri::generate_handler![
+            get_view,
+            act,
+            open_incident,
+            get_settings,
+            save_account,
+            remove_account,
+            set_token,
+            test_connection,
+            save_notifications,
+            set_autostart,
+            pause,
+            resume,
+            get_history,
+        ])
         .setup(move |app| {
             let stream = tauri::async_runtime::block_on(async {
                 let mut stream = TcpStream::connect(&address).await?;
@@ -83,7 +200,12 @@ pub fn run() -> anyhow::Result<()> {
             let (read, write) = stream.into_split();
             let (latest_tx, latest_rx) = watch::channel(None);
             app.manage(Arc::new(Latest(latest_rx)));
-            app.manage(Tray(Mutex::new(write)));
+            let tray = Arc::new(Tray {
+                write: Mutex::new(write),
+                waiting: Default::default(),
+                next_id: AtomicU64::new(1),
+            });
+            app.manage(tray.clone());
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html".into()))
                 .title("oncall-tray")
                 .inner_size(960.0, 640.0)
@@ -93,6 +215,8 @@ pub fn run() -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move {
                 let mut lines = BufReader::new(read).lines();
                 while let Ok(Some(line)) = lines.next_line().await {
+                    // All of it, at trace level: what the webview can ever learn.
+                    tracing::trace!(target: "oncall_tray::ipc", "tray → window: {line}");
                     match serde_json::from_str::<ToWindow>(&line) {
                         Ok(ToWindow::View(view)) => {
                             latest_tx.send_replace(Some((*view).clone()));
@@ -112,6 +236,12 @@ pub fn run() -> anyhow::Result<()> {
                                 serde_json::json!({ "incidents": incidents, "reason": reason });
                             if let Err(e) = handle.emit_to(LABEL, ACTION_FAILED_EVENT, failed) {
                                 warn!("could not tell the window: {e}");
+                            }
+                        }
+                        Ok(ToWindow::Reply { id, result }) => tray.answered(id, result),
+                        Ok(ToWindow::Settings(settings)) => {
+                            if let Err(e) = handle.emit_to(LABEL, SETTINGS_EVENT, settings) {
+                                warn!("could not update the window: {e}");
                             }
                         }
                         Err(e) => warn!("unreadable message from the tray: {e}"),

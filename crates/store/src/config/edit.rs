@@ -188,7 +188,7 @@ pub fn remove_account(path: &Path, name: &str) -> Result<bool, ConfigError> {
 }
 
 /// The file's text, `None` when it does not exist.
-fn read(path: &Path) -> Result<Option<String>, ConfigError> {
+pub(super) fn read(path: &Path) -> Result<Option<String>, ConfigError> {
     match fs::read_to_string(path) {
         Ok(text) => Ok(Some(text)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => Ok(None),
@@ -201,7 +201,7 @@ fn read(path: &Path) -> Result<Option<String>, ConfigError> {
 
 /// `text` as an editable document. Credential-looking lines are refused before
 /// parsing, so a syntax error message never quotes a token.
-fn document(text: &str, path: &Path) -> Result<DocumentMut, ConfigError> {
+pub(super) fn document(text: &str, path: &Path) -> Result<DocumentMut, ConfigError> {
     let secret_lines = secrets::scan_lines(text);
     if !secret_lines.is_empty() {
         return Err(ConfigError::Invalid {
@@ -226,7 +226,7 @@ fn account_names(doc: &DocumentMut) -> Box<dyn Iterator<Item = &str> + '_> {
     }
 }
 
-fn table_name(table: &Table) -> Option<&str> {
+pub(super) fn table_name(table: &Table) -> Option<&str> {
     table.get("name").and_then(Item::as_str)
 }
 

@@ -16,6 +16,7 @@
 
 mod edit;
 mod error;
+mod form;
 mod model;
 mod raw;
 mod secrets;
@@ -27,6 +28,7 @@ use std::path::Path;
 
 pub use edit::{add_account, remove_account, NewAccount};
 pub use error::{ConfigError, Problem};
+pub use form::{save_account, save_notifications, AccountForm, NotificationsForm};
 pub use model::{
     AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, OpsgenieAccount,
     OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region, UnknownRegion,

@@ -1,0 +1,463 @@
+//! Writes the window's Settings forms into `config.toml`: an account added or edited,
+//! the `[notifications]` table. Same rules as [`super::add_account`]: comments and
+//! keys the form does not show are kept, the result must validate, and nothing is
+//! written otherwise.
+//!
+//! A form owns a fixed set of keys per provider ([`AccountForm`]'s fields). Those are
+//! set, or removed when the form leaves them empty (so the default applies); every
+//! other key of the table (`auth`, `token_command`, `ack_hours`, `ca_file`, …) stays as
+//! the user wrote it.
+
+use std::path::Path;
+
+use oncall_model::{ProviderKind, Urgency};
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
+
+use super::edit::{document, read, table_name};
+use super::{Config, ConfigError, Region};
+use crate::atomic::write_private;
+
+/// An account as the Settings form shows it. Empty strings mean "not set".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountForm {
+    pub name: String,
+    pub provider: ProviderKind,
+    /// PagerDuty and Opsgenie.
+    pub region: Option<Region>,
+    pub api_url: Option<String>,
+    pub poll_interval_seconds: u64,
+    pub notify: bool,
+    /// PagerDuty: the `From` address.
+    pub email: Option<String>,
+    /// Alertmanager: basic auth as this user (the password is the token).
+    pub basic_user: Option<String>,
+    /// PagerDuty filter.
+    pub assigned_to_me: bool,
+    pub team_ids: Vec<String>,
+    pub service_ids: Vec<String>,
+    pub urgencies: Vec<Urgency>,
+    /// Alertmanager filter: label matchers.
+    pub matchers: Vec<String>,
+    /// Opsgenie: only alerts with this responder.
+    pub responder: Option<String>,
+}
+
+/// The `[notifications]` table as the Settings form shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotificationsForm {
+    /// `"mine"` or `"all"`.
+    pub notify_for: String,
+    /// `"once"` or `"never"`.
+    pub low_urgency: String,
+    /// 0 = never repeat.
+    pub repeat_high_urgency_minutes: u64,
+    pub storm_threshold: u64,
+    /// `("22:00", "07:00")`.
+    pub quiet_hours: Option<(String, String)>,
+}
+
+/// Adds (`original` = `None`) or changes the account `original`. A changed name or
+/// provider is refused: the name is the token's key in the keychain, and a provider's
+/// keys mean nothing to another; remove the account and add a new one instead.
+pub fn save_account(
+    path: &Path,
+    original: Option<&str>,
+    form: &AccountForm,
+) -> Result<(), ConfigError> {
+    let action = match original {
+        None => format!("account {:?} was not added", form.name),
+        Some(name) => format!("account {name:?} was not changed"),
+    };
+    let refused = |source| ConfigError::EditRefused {
+        action: action.clone(),
+        source: Box::new(source),
+    };
+    let existing = read(path)?;
+    let text = existing.as_deref().unwrap_or_default();
+    let mut doc = document(text, path).map_err(refused)?;
+    if !matches!(doc.get("accounts"), None | Some(Item::ArrayOfTables(_))) {
+        // Inline `accounts = [{…}]` or something else: `account add` handles the former
+        // and the file's own error explains the latter; the form does not rewrite them.
+        return Err(refused(ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: "accounts are written as `accounts = [...]`: edit this file by hand, \
+                      or use [[accounts]] tables"
+                .into(),
+        }));
+    }
+    let accounts = doc
+        .entry("accounts")
+        .or_insert(Item::ArrayOfTables(ArrayOfTables::new()))
+        .as_array_of_tables_mut()
+        .expect("checked above");
+
+    match original {
+        None => {
+            if accounts
+                .iter()
+                .any(|t| table_name(t) == Some(form.name.as_str()))
+            {
+                return Err(ConfigError::AccountExists {
+                    path: path.to_path_buf(),
+                    name: form.name.clone(),
+                });
+            }
+            let mut table = Table::new();
+            table.insert("name", value(&form.name));
+            table.insert("provider", value(form.provider.to_string()));
+            let prefix = if existing.as_deref().is_some_and(|t| !t.trim().is_empty()) {
+                "\n"
+            } else {
+                ""
+            };
+            table.decor_mut().set_prefix(prefix);
+            write_form(&mut table, form);
+            accounts.push(table);
+        }
+        Some(name) => {
+            let Some(table) = accounts.iter_mut().find(|t| table_name(t) == Some(name)) else {
+                return Err(refused(not_found(path, name)));
+            };
+            let provider = table.get("provider").and_then(Item::as_str);
+            if form.name != name || provider != Some(&form.provider.to_string()) {
+                return Err(refused(ConfigError::Parse {
+                    path: path.to_path_buf(),
+                    message: "an account's name and provider cannot change: remove it and \
+                              add a new one"
+                        .into(),
+                }));
+            }
+            write_form(table, form);
+        }
+    }
+    let new_text = doc.to_string();
+    Config::parse(&new_text, path).map_err(refused)?;
+    write_private(path, new_text.as_bytes())?;
+    Ok(())
+}
+
+/// Replaces the keys of `[notifications]` that the form shows, creating the table.
+pub fn save_notifications(path: &Path, form: &NotificationsForm) -> Result<(), ConfigError> {
+    let refused = |source| ConfigError::EditRefused {
+        action: "the notification settings were not changed".into(),
+        source: Box::new(source),
+    };
+    let existing = read(path)?;
+    let text = existing.as_deref().unwrap_or_default();
+    let mut doc: DocumentMut = document(text, path).map_err(refused)?;
+    if !doc.contains_key("notifications") {
+        // Above the accounts, where config.example.toml has it.
+        let mut table = Table::new();
+        table.set_position(0);
+        doc.insert("notifications", Item::Table(table));
+    }
+    let Some(table) = doc["notifications"].as_table_mut() else {
+        return Err(refused(ConfigError::Parse {
+            path: path.to_path_buf(),
+            message: "notifications must be a [notifications] table".into(),
+        }));
+    };
+    table.insert("notify_for", value(&form.notify_for));
+    table.insert("low_urgency", value(&form.low_urgency));
+    table.insert(
+        "repeat_high_urgency_minutes",
+        value(whole(form.repeat_high_urgency_minutes)),
+    );
+    table.insert("storm_threshold", value(whole(form.storm_threshold)));
+    match &form.quiet_hours {
+        Some((start, end)) => {
+            let mut hours = InlineTable::new();
+            hours.insert("start", start.as_str().into());
+            hours.insert("end", end.as_str().into());
+            table.insert("quiet_hours", value(hours));
+        }
+        None => {
+            table.remove("quiet_hours");
+        }
+    }
+    let new_text = doc.to_string();
+    Config::parse(&new_text, path).map_err(refused)?;
+    write_private(path, new_text.as_bytes())?;
+    Ok(())
+}
+
+fn not_found(path: &Path, name: &str) -> ConfigError {
+    ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: format!("there is no account named {name:?} any more"),
+    }
+}
+
+/// A number as TOML writes it; out of i64's range is far above every maximum, so
+/// validation reports it.
+fn whole(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+/// Sets or removes the keys the form owns for the account's provider.
+fn write_form(table: &mut Table, form: &AccountForm) {
+    let set = |table: &mut Table, key: &str, v: Option<&str>| match v.map(str::trim) {
+        Some(v) if !v.is_empty() => {
+            table.insert(key, value(v));
+        }
+        _ => {
+            table.remove(key);
+        }
+    };
+    table.insert(
+        "poll_interval_seconds",
+        value(whole(form.poll_interval_seconds)),
+    );
+    if form.notify {
+        table.remove("notify");
+    } else {
+        table.insert("notify", value(false));
+    }
+    set(table, "api_url", form.api_url.as_deref());
+    match form.provider {
+        ProviderKind::PagerDuty | ProviderKind::Opsgenie => {
+            let has_url = form
+                .api_url
+                .as_deref()
+                .is_some_and(|u| !u.trim().is_empty());
+            let region = match form.region {
+                // As `account add` does: say which host is used.
+                None if !has_url => Some(Region::Us),
+                region => region,
+            };
+            set(table, "region", region.map(Region::as_str));
+        }
+        ProviderKind::Alertmanager => {}
+    }
+    match form.provider {
+        ProviderKind::PagerDuty => {
+            set(table, "email", form.email.as_deref());
+            write_pagerduty_filter(table, form);
+        }
+        ProviderKind::Alertmanager => {
+            let user = form.basic_user.as_deref().map(str::trim).unwrap_or("");
+            let auth = table.get("auth").and_then(Item::as_str).map(str::to_owned);
+            if user.is_empty() {
+                table.remove("basic_user");
+                if auth.as_deref() == Some("basic") {
+                    table.remove("auth");
+                }
+            } else {
+                table.insert("basic_user", value(user));
+                if auth.is_some_and(|a| a != "basic") {
+                    table.insert("auth", value("basic"));
+                }
+            }
+            let matchers: Vec<&str> = form
+                .matchers
+                .iter()
+                .map(|m| m.trim())
+                .filter(|m| !m.is_empty())
+                .collect();
+            if matchers.is_empty() {
+                table.remove("filter");
+            } else {
+                table.insert("filter", value(Array::from_iter(matchers)));
+            }
+        }
+        ProviderKind::Opsgenie => set(table, "responder", form.responder.as_deref()),
+    }
+}
+
+fn write_pagerduty_filter(table: &mut Table, form: &AccountForm) {
+    let ids = |list: &[String]| -> Vec<String> {
+        list.iter()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect()
+    };
+    let (teams, services) = (ids(&form.team_ids), ids(&form.service_ids));
+    let default =
+        form.assigned_to_me && teams.is_empty() && services.is_empty() && form.urgencies.is_empty();
+    if default {
+        table.remove("filter");
+        return;
+    }
+    let mut filter = match table.remove("filter") {
+        Some(Item::Table(t)) => t,
+        _ => Table::new(),
+    };
+    filter.insert("assigned_to_me", value(form.assigned_to_me));
+    for (key, list) in [("team_ids", teams), ("service_ids", services)] {
+        if list.is_empty() {
+            filter.remove(key);
+        } else {
+            filter.insert(key, value(Array::from_iter(list)));
+        }
+    }
+    if form.urgencies.is_empty() {
+        filter.remove("urgencies");
+    } else {
+        let names = form.urgencies.iter().map(|u| match u {
+            Urgency::High => "high",
+            Urgency::Low => "low",
+        });
+        filter.insert("urgencies", value(Array::from_iter(names)));
+    }
+    table.insert("filter", Item::Table(filter));
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use super::*;
+    use crate::config::{AlertmanagerAuth, ProviderConfig};
+
+    fn pagerduty(name: &str) -> AccountForm {
+        AccountForm {
+            name: name.into(),
+            provider: ProviderKind::PagerDuty,
+            region: None,
+            api_url: Some("http://127.0.0.1:9/".into()),
+            poll_interval_seconds: 30,
+            notify: true,
+            email: Some("pat@example.com".into()),
+            basic_user: None,
+            assigned_to_me: true,
+            team_ids: vec![],
+            service_ids: vec![],
+            urgencies: vec![],
+            matchers: vec![],
+            responder: None,
+        }
+    }
+
+    #[test]
+    fn a_new_account_then_an_edit_keeps_the_users_comments_and_other_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        fs::write(
+            &path,
+            "# mine\n[[accounts]]\nname = \"work\"\nprovider = \"pagerduty\"\n\
+             # keep me\ntoken_command = \"pass show pd\"\n",
+        )
+        .unwrap();
+        save_account(&path, None, &pagerduty("team")).unwrap();
+        let mut edit = pagerduty("work");
+        edit.poll_interval_seconds = 60;
+        edit.team_ids = vec!["PTEAM01".into(), " ".into()];
+        edit.assigned_to_me = false;
+        save_account(&path, Some("work"), &edit).unwrap();
+
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("# mine\n"), "{text}");
+        assert!(text.contains("# keep me\ntoken_command"), "{text}");
+        let config = Config::load(&path).unwrap();
+        let work = config.account("work").unwrap();
+        assert_eq!(work.poll_interval.as_secs(), 60);
+        assert_eq!(work.token_command.as_deref(), Some("pass show pd"));
+        let ProviderConfig::PagerDuty(pd) = &work.provider else {
+            panic!()
+        };
+        assert_eq!(pd.filter.team_ids, ["PTEAM01"]);
+        assert!(!pd.filter.assigned_to_me);
+        assert_eq!(pd.email.as_deref(), Some("pat@example.com"));
+        assert!(config.account("team").is_some());
+
+        // Back to the defaults: the filter table goes away.
+        save_account(&path, Some("work"), &pagerduty("work")).unwrap();
+        assert!(!fs::read_to_string(&path).unwrap().contains("filter"));
+    }
+
+    #[test]
+    fn an_invalid_form_writes_nothing_and_names_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        save_account(&path, None, &pagerduty("work")).unwrap();
+        let before = fs::read_to_string(&path).unwrap();
+        let mut bad = pagerduty("work");
+        bad.poll_interval_seconds = 1;
+        bad.api_url = Some("http://example.com".into());
+        let err = save_account(&path, Some("work"), &bad).unwrap_err();
+        let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+        assert!(
+            keys.iter().any(|k| k.ends_with("poll_interval_seconds")),
+            "{keys:?}"
+        );
+        assert!(keys.iter().any(|k| k.ends_with("api_url")), "{keys:?}");
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+        let taken = save_account(&path, None, &pagerduty("work")).unwrap_err();
+        assert!(matches!(taken, ConfigError::AccountExists { .. }));
+        let mut renamed = pagerduty("other");
+        renamed.provider = ProviderKind::PagerDuty;
+        assert!(save_account(&path, Some("work"), &renamed).is_err());
+    }
+
+    #[test]
+    fn alertmanager_basic_user_and_matchers() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let form = AccountForm {
+            provider: ProviderKind::Alertmanager,
+            email: None,
+            basic_user: Some("oncall".into()),
+            matchers: vec!["team=\"platform\"".into(), "".into()],
+            ..pagerduty("prom")
+        };
+        save_account(&path, None, &form).unwrap();
+        let config = Config::load(&path).unwrap();
+        let ProviderConfig::Alertmanager(am) = &config.account("prom").unwrap().provider else {
+            panic!()
+        };
+        assert_eq!(
+            am.auth,
+            AlertmanagerAuth::Basic {
+                user: "oncall".into()
+            }
+        );
+        assert_eq!(am.filter, ["team=\"platform\""]);
+        let cleared = AccountForm {
+            basic_user: None,
+            matchers: vec![],
+            ..form
+        };
+        save_account(&path, Some("prom"), &cleared).unwrap();
+        let config = Config::load(&path).unwrap();
+        let ProviderConfig::Alertmanager(am) = &config.account("prom").unwrap().provider else {
+            panic!()
+        };
+        assert_eq!(am.auth, AlertmanagerAuth::None);
+        assert!(am.filter.is_empty());
+    }
+
+    #[test]
+    fn notifications_are_written_above_the_accounts_and_validated() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        save_account(&path, None, &pagerduty("work")).unwrap();
+        let mut form = NotificationsForm {
+            notify_for: "all".into(),
+            low_urgency: "never".into(),
+            repeat_high_urgency_minutes: 0,
+            storm_threshold: 10,
+            quiet_hours: Some(("22:00".into(), "07:00".into())),
+        };
+        save_notifications(&path, &form).unwrap();
+        let text = fs::read_to_string(&path).unwrap();
+        assert!(
+            text.find("[notifications]").unwrap() < text.find("[[accounts]]").unwrap(),
+            "{text}"
+        );
+        let config = Config::load(&path).unwrap();
+        assert_eq!(config.notifications.storm_threshold, 10);
+        assert_eq!(config.notifications.repeat_high_urgency, None);
+        assert!(config.notifications.quiet_hours.is_some());
+
+        form.quiet_hours = Some(("25:00".into(), "07:00".into()));
+        form.storm_threshold = 0;
+        let err = save_notifications(&path, &form).unwrap_err();
+        let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.iter().any(|k| k.contains("quiet_hours")), "{keys:?}");
+        assert!(
+            keys.iter().any(|k| k.contains("storm_threshold")),
+            "{keys:?}"
+        );
+    }
+}

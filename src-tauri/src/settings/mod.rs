@@ -1,0 +1,355 @@
+//! The Settings screen's operations, done by the tray process: it owns `config.toml`,
+//! the keychain and the engine. The window only sends forms and reads back
+//! [`dto::SettingsDto`]; a token goes one way, from the form into the keychain.
+//!
+//! Every change is the same three steps, one change at a time: write `config.toml`
+//! (through `oncall-store`, which validates and keeps the user's comments), load it
+//! back, and hand it to [`Engine::reconfigure`]. The file stays the one source of truth,
+//! whether the user edits it by hand, with `oncall-tray account …`, or here.
+
+pub mod dto;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use oncall_engine::{Connection, Credentials, Engine};
+use oncall_model::{AccountId, ProviderError};
+use oncall_store::{Config, ConfigError, Dirs};
+use secrecy::{ExposeSecret as _, SecretString};
+use tokio::sync::{watch, Mutex};
+use tracing::{info, warn};
+
+use crate::keychain;
+use dto::{
+    AccountDraft, AccountSettings, NotificationSettings, SaveResult, SettingsDto, TestResult,
+    TokenResult, TokenState,
+};
+
+/// How long "Test connection" and a token check may take before they say so.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// Start at login, as the platform offers it.
+pub trait Autostart: Send + Sync {
+    /// `None` when it cannot be read here.
+    fn enabled(&self) -> Option<bool>;
+    fn set(&self, enabled: bool) -> Result<(), String>;
+}
+
+pub struct SettingsStore {
+    dirs: Dirs,
+    credentials: Arc<dyn Credentials>,
+    /// Demo mode's tokens are built in: Settings must not write the real keychain.
+    keychain: bool,
+    /// One change at a time: read-modify-write of the file, then reconfigure.
+    editing: Mutex<()>,
+    /// Bumped after every change, so an open window can show it.
+    changed: watch::Sender<u64>,
+}
+
+impl SettingsStore {
+    pub fn new(dirs: Dirs, credentials: Arc<dyn Credentials>, keychain: bool) -> SettingsStore {
+        SettingsStore {
+            dirs,
+            credentials,
+            keychain,
+            editing: Mutex::new(()),
+            changed: watch::Sender::new(0),
+        }
+    }
+
+    /// Wakes when the settings changed (here, or start-at-login from the tray menu).
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changed.subscribe()
+    }
+
+    pub fn notify_changed(&self) {
+        self.changed.send_modify(|n| *n += 1);
+    }
+
+    /// The settings as the form shows them. A config file that no longer loads (edited
+    /// by hand meanwhile) shows as the error, with the accounts the engine runs.
+    pub async fn get(&self, engine: &Engine, autostart: &dyn Autostart) -> SettingsDto {
+        let config = match Config::load(&self.dirs.config_file()) {
+            Ok(config) => config,
+            Err(e) => {
+                warn!("config.toml does not load: {e}");
+                Config::default()
+            }
+        };
+        let view = engine.view().borrow().clone();
+        let mut accounts = Vec::new();
+        for account in &config.accounts {
+            let rejected = view.accounts.iter().any(|a| {
+                a.account == account.name && matches!(a.connection, Connection::AuthFailed { .. })
+            });
+            let token = if account.token_command.is_some() {
+                TokenState::Command
+            } else if !oncall_engine::needs_token(account) {
+                TokenState::NotNeeded
+            } else if rejected {
+                TokenState::Rejected
+            } else if !self.keychain || self.credentials.token(account).await.is_ok() {
+                TokenState::Set
+            } else {
+                TokenState::NotSet
+            };
+            accounts.push(AccountSettings {
+                draft: AccountDraft::from_config(account),
+                token,
+            });
+        }
+        SettingsDto {
+            accounts,
+            notifications: NotificationSettings::from_config(&config.notifications),
+            autostart: autostart.enabled(),
+            config_file: self.dirs.config_file().display().to_string(),
+        }
+    }
+
+    pub async fn save_account(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        original: Option<String>,
+        draft: AccountDraft,
+    ) -> SaveResult {
+        let form = match draft.to_form() {
+            Ok(form) => form,
+            Err(e) => return SaveResult::refused("Nothing was saved.", vec![e]),
+        };
+        let path = self.dirs.config_file();
+        let result = self
+            .change(engine, || {
+                oncall_store::save_account(&path, original.as_deref(), &form)
+            })
+            .await;
+        match result {
+            Ok(()) => {
+                info!(account = %form.name, "account saved from the window");
+                SaveResult::saved(self.get(engine, autostart).await)
+            }
+            Err(e) => SaveResult::from_config_error(&e),
+        }
+    }
+
+    /// Removes the account and its keychain token.
+    pub async fn remove_account(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        name: String,
+    ) -> SaveResult {
+        let path = self.dirs.config_file();
+        let result = self
+            .change(engine, || {
+                oncall_store::remove_account(&path, &name).map(drop)
+            })
+            .await;
+        if let Err(e) = result {
+            return SaveResult::from_config_error(&e);
+        }
+        if self.keychain {
+            if let Err(e) = keychain::delete(&name).await {
+                warn!(account = %name, "its token may still be in the keychain: {e}");
+            }
+        }
+        info!(account = %name, "account removed from the window");
+        SaveResult::saved(self.get(engine, autostart).await)
+    }
+
+    pub async fn save_notifications(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        draft: NotificationSettings,
+    ) -> SaveResult {
+        let path = self.dirs.config_file();
+        let form = draft.to_form();
+        match self
+            .change(engine, || oncall_store::save_notifications(&path, &form))
+            .await
+        {
+            Ok(()) => SaveResult::saved(self.get(engine, autostart).await),
+            Err(e) => SaveResult::from_config_error(&e),
+        }
+    }
+
+    pub async fn set_autostart(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        enabled: bool,
+    ) -> SaveResult {
+        if let Err(e) = autostart.set(enabled) {
+            return SaveResult::refused(
+                format!("Start at login could not be changed: {e}"),
+                vec![],
+            );
+        }
+        self.notify_changed();
+        SaveResult::saved(self.get(engine, autostart).await)
+    }
+
+    /// Checks the token with the service and stores it only if the service accepts it.
+    /// The token is dropped when this returns; nothing about it is logged.
+    pub async fn set_token(&self, engine: &Engine, name: &str, token: SecretString) -> TokenResult {
+        let error = |message: String| TokenResult::Error { message };
+        if token.expose_secret().trim().is_empty() {
+            return error("The token is empty: paste the token and save again.".into());
+        }
+        let config = match Config::load(&self.dirs.config_file()) {
+            Ok(config) => config,
+            Err(e) => return error(e.to_string()),
+        };
+        let Some(account) = config.account(name) else {
+            return error(format!("There is no account named {name:?}."));
+        };
+        if !self.keychain {
+            return error("Demo mode uses its built-in token: nothing to store.".into());
+        }
+        if account.token_command.is_some() {
+            return error(format!(
+                "Account {name:?} reads its token from a command (token_command in {}); \
+                 remove that line to use the keychain.",
+                self.dirs.config_file().display()
+            ));
+        }
+        if !oncall_engine::needs_token(account) {
+            return error(format!("Account {name:?} signs in without a token."));
+        }
+        let token = SecretString::from(token.expose_secret().trim().to_owned());
+        let who = match identify(account, token.clone()).await {
+            Ok(who) => who,
+            Err(Check::Rejected(message)) => {
+                return TokenResult::Rejected {
+                    message: format!(
+                        "The service rejected this token ({message}). Nothing was stored."
+                    ),
+                }
+            }
+            Err(Check::Unreachable(message)) => {
+                return TokenResult::Unreachable {
+                    message: format!(
+                        "The token could not be checked: {message}. Nothing was stored."
+                    ),
+                }
+            }
+        };
+        if let Err(e) = keychain::set(name, token).await {
+            return error(format!("The token was not stored: {e}"));
+        }
+        info!(account = %name, "token stored from the window");
+        engine.credential_changed(&AccountId::new(name));
+        self.notify_changed();
+        TokenResult::Stored { who }
+    }
+
+    /// Asks the service who the account's current token belongs to.
+    pub async fn test_connection(&self, name: &str) -> TestResult {
+        let config = match Config::load(&self.dirs.config_file()) {
+            Ok(config) => config,
+            Err(e) => {
+                return TestResult {
+                    ok: false,
+                    message: e.to_string(),
+                }
+            }
+        };
+        let Some(account) = config.account(name) else {
+            return TestResult {
+                ok: false,
+                message: format!("There is no account named {name:?}."),
+            };
+        };
+        let token = if oncall_engine::needs_token(account) {
+            match self.credentials.token(account).await {
+                Ok(token) => Some(token),
+                Err(e) => {
+                    return TestResult {
+                        ok: false,
+                        message: format!("{e}."),
+                    }
+                }
+            }
+        } else {
+            None
+        };
+        let outcome = match token {
+            Some(token) => identify(account, token).await,
+            None => identify_without_token(account).await,
+        };
+        match outcome {
+            Ok(Some(who)) => TestResult {
+                ok: true,
+                message: format!("Connected as {who}."),
+            },
+            Ok(None) => TestResult {
+                ok: true,
+                message: "Connected.".into(),
+            },
+            Err(Check::Rejected(message)) => TestResult {
+                ok: false,
+                message: format!("The service rejected the token: {message}."),
+            },
+            Err(Check::Unreachable(message)) => TestResult {
+                ok: false,
+                message: format!("Could not connect: {message}."),
+            },
+        }
+    }
+
+    /// Writes the file with `edit`, then runs the engine on what it now says.
+    async fn change(
+        &self,
+        engine: &Engine,
+        edit: impl FnOnce() -> Result<(), ConfigError>,
+    ) -> Result<(), ConfigError> {
+        let _one_at_a_time = self.editing.lock().await;
+        edit()?;
+        let config = Config::load(&self.dirs.config_file())?;
+        if let Err(e) = engine.reconfigure(config).await {
+            warn!("the new settings could not be applied: {e}");
+        }
+        self.notify_changed();
+        Ok(())
+    }
+}
+
+enum Check {
+    Rejected(String),
+    Unreachable(String),
+}
+
+/// "Pat Doe <pat@example.com>", or `None` when the service has no notion of a user.
+async fn identify(
+    account: &oncall_store::AccountConfig,
+    token: SecretString,
+) -> Result<Option<String>, Check> {
+    let client = oncall_engine::build_provider(account, Some(token)).map_err(Check::Unreachable)?;
+    check(client.identify()).await
+}
+
+async fn identify_without_token(
+    account: &oncall_store::AccountConfig,
+) -> Result<Option<String>, Check> {
+    let client = oncall_engine::build_provider(account, None).map_err(Check::Unreachable)?;
+    check(client.identify()).await
+}
+
+async fn check(
+    identify: impl std::future::Future<Output = Result<oncall_model::Identity, ProviderError>>,
+) -> Result<Option<String>, Check> {
+    match tokio::time::timeout(CHECK_TIMEOUT, identify).await {
+        Err(_) => Err(Check::Unreachable(
+            "the service did not answer in time".into(),
+        )),
+        Ok(Ok(me)) => Ok(Some(match me.email {
+            Some(email) if !me.name.is_empty() => format!("{} <{email}>", me.name),
+            Some(email) => email,
+            None if !me.name.is_empty() => me.name,
+            None => return Ok(None),
+        })),
+        Ok(Err(ProviderError::Unauthorized { message, .. })) => Err(Check::Rejected(message)),
+        Ok(Err(e)) => Err(Check::Unreachable(e.to_string())),
+    }
+}

@@ -1,0 +1,96 @@
+// The window's page: renders the views the tray app sends, the settings and the history,
+// and asks the tray app to act. It never polls a service, never keeps a token and never
+// opens a URL itself. Everything it needs from tauri comes through `Api` (tauri.ts), so
+// tests start it with a fake.
+
+import type { Api } from "./api";
+import { reason } from "./api";
+import { byId, el, isTextEntry, showMessage } from "./dom";
+import { stateLine } from "./incidents";
+import { HistoryPanel } from "./render/historyPanel";
+import { IncidentList } from "./render/incidentList";
+import { PauseControls } from "./render/pauseControls";
+import { SettingsPanel } from "./render/settingsPanel";
+import { Tabs, TABS } from "./tabs";
+import type { View } from "./types";
+import { accountLine, incidentName, isHealthy, onCallLine } from "./words";
+
+/** Wires the page to `api`; returns a function that unhooks it from the document (for tests). */
+export function start(api: Api): () => void {
+  const started = new AbortController();
+  let view: View | null = null;
+  const incidents = new IncidentList(api, showMessage);
+  const history = new HistoryPanel(api, showMessage);
+  const settings = new SettingsPanel(api, showMessage);
+  const pause = new PauseControls(api, showMessage);
+  const tabs = new Tabs((tab) => {
+    if (tab === "history") void history.refresh();
+    if (tab === "settings") void settings.load();
+  });
+
+  /** The status bar: one line per account, in words. */
+  const renderAccounts = (now: number): void => {
+    byId("accounts").replaceChildren(
+      ...(view?.accounts ?? []).map((account) =>
+        el(
+          "li",
+          { "data-account": account.account, class: isHealthy(account) ? "" : "trouble" },
+          accountLine(account, now),
+        ),
+      ),
+    );
+  };
+
+  const render = (next: View): void => {
+    view = next;
+    const now = Date.now();
+    incidents.render(next, now);
+    byId("state").textContent = stateLine(next);
+    byId("oncall").textContent = onCallLine(next.accounts, now);
+    pause.update(next.pause, now);
+    renderAccounts(now);
+    if (tabs.shown === "history") void history.refresh();
+  };
+
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || event.defaultPrevented) return;
+    if (isTextEntry(event.target)) return;
+    const tab = TABS[Number(event.key) - 1];
+    if (/^[1-9]$/.test(event.key) && tab) {
+      event.preventDefault();
+      tabs.show(tab, true);
+      return;
+    }
+    if (tabs.shown === "incidents" && incidents.handleKey(event.key)) event.preventDefault();
+  }, { signal: started.signal });
+
+  const notListening = (e: unknown): void => showMessage(`The window cannot follow the tray app: ${reason(e)}`);
+  api.onView(render).catch(notListening);
+  api
+    .onActionFailed(({ incidents: keys, reason: why }) => {
+      const names = keys.map((key) => {
+        const item = incidents.incidentOf(key);
+        return item ? incidentName(item.incident) : key.id;
+      });
+      showMessage(`${names.join(", ")}: ${why}`);
+    })
+    .catch(notListening);
+  api.onSettings((next) => settings.update(next)).catch(notListening);
+  api.getView().then(
+    (first) => {
+      if (first && !view) render(first);
+    },
+    (e: unknown) => showMessage(`Could not reach the tray app: ${reason(e)}`),
+  );
+  // Ages, "12 s ago" and a pause's end move with the clock, not with the view.
+  const clock = setInterval(() => {
+    const now = Date.now();
+    incidents.tick(now);
+    renderAccounts(now);
+    if (view) pause.tick(now);
+  }, 1000);
+  return () => {
+    clearInterval(clock);
+    started.abort();
+  };
+}

@@ -1,0 +1,121 @@
+// The notification policy form (`form#notifications-form`). Once the user changes a
+// value, updates from elsewhere no longer overwrite the form until it is saved.
+
+import type { Api } from "../api";
+import { reason } from "../api";
+import { byId, type ShowMessage } from "../dom";
+import {
+  checkNotifications,
+  notificationDraft,
+  notificationValues,
+  type NotificationFormValues,
+} from "../settingsForm";
+import type { NotificationSettings, Settings } from "../types";
+import { clearErrors, showErrors } from "./formErrors";
+
+export class NotificationsForm {
+  readonly form = byId<HTMLFormElement>("notifications-form");
+  private readonly saved = byId("notifications-saved");
+  /** The user changed something not saved yet. */
+  private dirty = false;
+  private saving = false;
+
+  constructor(
+    private readonly api: Api,
+    private readonly showMessage: ShowMessage,
+    private readonly onSaved: (settings: Settings) => void,
+  ) {
+    this.form.addEventListener("input", () => {
+      this.dirty = true;
+      this.saved.textContent = "";
+      this.enableTimes();
+    });
+    this.form.addEventListener("change", () => this.enableTimes());
+    this.form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      void this.save();
+    });
+  }
+
+  get isEdited(): boolean {
+    return this.dirty;
+  }
+
+  /** Shows `settings` unless the user is editing the form. */
+  update(settings: NotificationSettings): void {
+    if (this.dirty) return;
+    const values = notificationValues(settings);
+    this.radio("notify_for", values.notify_for);
+    this.radio("low_urgency", values.low_urgency);
+    this.field("repeat_high_urgency_minutes").value = values.repeat_high_urgency_minutes;
+    this.field("storm_threshold").value = values.storm_threshold;
+    this.field("quiet_hours").checked = values.quiet_hours;
+    this.field("quiet_hours.start").value = values.quiet_start;
+    this.field("quiet_hours.end").value = values.quiet_end;
+    this.enableTimes();
+  }
+
+  private field(name: string): HTMLInputElement {
+    const found = this.form.querySelector<HTMLInputElement>(`input[name="${name}"]`);
+    if (!found) throw new Error(`#notifications-form has no ${name}`);
+    return found;
+  }
+
+  private radio(name: string, value: string): void {
+    for (const input of this.form.querySelectorAll<HTMLInputElement>(`input[name="${name}"]`)) {
+      input.checked = input.value === value;
+    }
+  }
+
+  private checked(name: string): string {
+    return this.form.querySelector<HTMLInputElement>(`input[name="${name}"]:checked`)?.value ?? "";
+  }
+
+  private enableTimes(): void {
+    const on = this.field("quiet_hours").checked;
+    this.field("quiet_hours.start").disabled = !on;
+    this.field("quiet_hours.end").disabled = !on;
+  }
+
+  private values(): NotificationFormValues {
+    return {
+      notify_for: this.checked("notify_for") === "all" ? "all" : "mine",
+      low_urgency: this.checked("low_urgency") === "never" ? "never" : "once",
+      repeat_high_urgency_minutes: this.field("repeat_high_urgency_minutes").value,
+      storm_threshold: this.field("storm_threshold").value,
+      quiet_hours: this.field("quiet_hours").checked,
+      quiet_start: this.field("quiet_hours.start").value,
+      quiet_end: this.field("quiet_hours.end").value,
+    };
+  }
+
+  private async save(): Promise<void> {
+    if (this.saving) return;
+    this.saved.textContent = "";
+    const values = this.values();
+    const problems = checkNotifications(values);
+    if (problems.length > 0) {
+      showErrors(this.form, problems)?.focus();
+      return;
+    }
+    clearErrors(this.form);
+    this.saving = true;
+    const button = byId<HTMLButtonElement>("notifications-save");
+    button.disabled = true;
+    try {
+      const result = await this.api.saveNotifications(notificationDraft(values));
+      if (result.ok) {
+        this.dirty = false;
+        this.onSaved(result.settings);
+        this.saved.textContent = "Saved.";
+      } else {
+        showErrors(this.form, result.errors, result.message)?.focus();
+      }
+    } catch (e) {
+      this.showMessage(`Could not save the notification settings: ${reason(e)}`);
+    } finally {
+      this.saving = false;
+      button.disabled = false;
+    }
+  }
+}

@@ -1,0 +1,278 @@
+import { describe, expect, it } from "vitest";
+
+import {
+  accountDraft,
+  accountValues,
+  checkAccount,
+  checkNotifications,
+  fieldsFor,
+  notificationDraft,
+  notificationValues,
+  placeErrors,
+  splitList,
+  wholeNumber,
+  type AccountFormValues,
+  type NotificationFormValues,
+} from "./settingsForm";
+import { accountSettings, NOTIFICATIONS } from "./test/fixtures";
+
+const values = (over: Partial<AccountFormValues> = {}): AccountFormValues => ({
+  ...accountValues(null),
+  name: "work",
+  ...over,
+});
+const fields = (errors: { field: string }[]) => errors.map((e) => e.field);
+
+describe("fields by provider", () => {
+  it("shows each provider's own fields only", () => {
+    expect(fieldsFor("pagerduty").has("email")).toBe(true);
+    expect(fieldsFor("pagerduty").has("matchers")).toBe(false);
+    expect(fieldsFor("alertmanager").has("basic_user")).toBe(true);
+    expect(fieldsFor("alertmanager").has("region")).toBe(false);
+    expect(fieldsFor("opsgenie").has("responder")).toBe(true);
+    expect(fieldsFor("opsgenie").has("team_ids")).toBe(false);
+    for (const provider of ["pagerduty", "alertmanager", "opsgenie"] as const) {
+      expect(fieldsFor(provider).has("poll_interval_seconds")).toBe(true);
+    }
+  });
+});
+
+describe("checkAccount", () => {
+  it("accepts a plain new PagerDuty account", () => {
+    expect(checkAccount(values())).toEqual([]);
+  });
+
+  it.each(["", "my work", "wörk", "a/b", "x".repeat(65)])("rejects the name %j, saying what is allowed", (name) => {
+    const errors = checkAccount(values({ name }));
+    expect(fields(errors)).toEqual(["name"]);
+    expect(errors[0]!.message).toMatch(/letters|Enter a name/);
+  });
+
+  it.each(["work", "on-call.eu_2", "x".repeat(64)])("accepts the name %j", (name) => {
+    expect(checkAccount(values({ name }))).toEqual([]);
+  });
+
+  it.each(["1", "3601", "", "ten", "15.5", "-5"])("rejects the poll interval %j with the range", (interval) => {
+    const errors = checkAccount(values({ poll_interval_seconds: interval }));
+    expect(fields(errors)).toEqual(["poll_interval_seconds"]);
+    expect(errors[0]!.message).toContain("from 2 to 3600");
+  });
+
+  it.each(["2", "3600", " 60 "])("accepts the poll interval %j", (interval) => {
+    expect(checkAccount(values({ poll_interval_seconds: interval }))).toEqual([]);
+  });
+
+  it("requires an API URL for Alertmanager only", () => {
+    expect(fields(checkAccount(values({ provider: "alertmanager" })))).toEqual(["api_url"]);
+    expect(checkAccount(values({ provider: "alertmanager", api_url: "https://am.example.com" }))).toEqual([]);
+    expect(checkAccount(values({ provider: "opsgenie" }))).toEqual([]);
+  });
+
+  it("rejects an API URL that is not http(s)", () => {
+    expect(fields(checkAccount(values({ api_url: "api.pagerduty.com" })))).toEqual(["api_url"]);
+    expect(fields(checkAccount(values({ api_url: "ftp://x" })))).toEqual(["api_url"]);
+  });
+
+  it("checks the email only for PagerDuty", () => {
+    expect(fields(checkAccount(values({ email: "pat" })))).toEqual(["email"]);
+    expect(checkAccount(values({ provider: "opsgenie", email: "pat" }))).toEqual([]);
+  });
+
+  it("asks for at least one urgency", () => {
+    expect(fields(checkAccount(values({ urgencies: [] })))).toEqual(["urgencies"]);
+    expect(checkAccount(values({ urgencies: ["low"] }))).toEqual([]);
+  });
+
+  it("reports every problem at once", () => {
+    expect(fields(checkAccount(values({ name: "", poll_interval_seconds: "0", api_url: "x" })))).toEqual([
+      "name",
+      "poll_interval_seconds",
+      "api_url",
+    ]);
+  });
+});
+
+describe("accountDraft", () => {
+  it("sends the region only without an API URL", () => {
+    expect(accountDraft(values({ region: "eu" }))).toMatchObject({ region: "eu", api_url: null });
+    expect(accountDraft(values({ region: "eu", api_url: " http://127.0.0.1:8080 " }))).toMatchObject({
+      region: null,
+      api_url: "http://127.0.0.1:8080",
+    });
+  });
+
+  it("splits lists and drops empty entries", () => {
+    const draft = accountDraft(values({ team_ids: "PT1, PT2,, ", service_ids: "", urgencies: ["high"] }));
+    expect(draft.team_ids).toEqual(["PT1", "PT2"]);
+    expect(draft.service_ids).toEqual([]);
+    expect(draft.urgencies).toEqual(["high"]);
+  });
+
+  it("sends both urgencies as no filter", () => {
+    expect(accountDraft(values({ urgencies: ["high", "low"] })).urgencies).toEqual([]);
+  });
+
+  it("empties the fields another provider has", () => {
+    const draft = accountDraft(
+      values({
+        provider: "alertmanager",
+        api_url: "https://am.example.com",
+        email: "pat@example.com",
+        team_ids: "PT1",
+        basic_user: " pat ",
+        matchers: 'team="checkout"\n\nseverity=~"critical|page"\r\n',
+      }),
+    );
+    expect(draft).toEqual({
+      name: "work",
+      provider: "alertmanager",
+      region: null,
+      api_url: "https://am.example.com",
+      poll_interval_seconds: 15,
+      notify: true,
+      email: null,
+      basic_user: "pat",
+      assigned_to_me: false,
+      team_ids: [],
+      service_ids: [],
+      urgencies: [],
+      matchers: ['team="checkout"', 'severity=~"critical|page"'],
+      responder: null,
+    });
+  });
+
+  it("round-trips an account's settings through the form", () => {
+    const account = accountSettings("work", {
+      region: "eu",
+      assigned_to_me: true,
+      team_ids: ["PT1", "PT2"],
+      urgencies: ["high"],
+      poll_interval_seconds: 30,
+    });
+    const { token: _token, ...expected } = account;
+    expect(accountDraft(accountValues(account))).toEqual(expected);
+  });
+
+  it("shows an account without an urgency filter with both urgencies checked", () => {
+    expect(accountValues(accountSettings("work", { urgencies: [] })).urgencies).toEqual(["high", "low"]);
+  });
+});
+
+describe("notifications", () => {
+  const form = (over: Partial<NotificationFormValues> = {}): NotificationFormValues => ({
+    ...notificationValues(NOTIFICATIONS),
+    ...over,
+  });
+
+  it("accepts the defaults and sends them back unchanged", () => {
+    expect(checkNotifications(form())).toEqual([]);
+    expect(notificationDraft(form())).toEqual(NOTIFICATIONS);
+  });
+
+  it.each([
+    ["repeat_high_urgency_minutes", { repeat_high_urgency_minutes: "1441" }, "0 (never repeat) to 1440"],
+    ["repeat_high_urgency_minutes", { repeat_high_urgency_minutes: "" }, "0 (never repeat) to 1440"],
+    ["storm_threshold", { storm_threshold: "0" }, "from 1 to 1000"],
+    ["storm_threshold", { storm_threshold: "1001" }, "from 1 to 1000"],
+    ["quiet_hours", { quiet_hours: true, quiet_start: "", quiet_end: "07:00" }, "start and an end"],
+    ["quiet_hours", { quiet_hours: true, quiet_start: "22:00", quiet_end: "22:00" }, "different"],
+  ] as const)("rejects a bad %s, naming what is allowed", (field, over, words) => {
+    const errors = checkNotifications(form(over));
+    expect(fields(errors)).toEqual([field]);
+    expect(errors[0]!.message).toContain(words);
+  });
+
+  it("accepts 0 minutes (never repeat) and ignores the times while quiet hours are off", () => {
+    expect(checkNotifications(form({ repeat_high_urgency_minutes: "0", quiet_start: "" }))).toEqual([]);
+  });
+
+  it("sends quiet hours as HH:MM, or null when off", () => {
+    expect(notificationDraft(form({ quiet_hours: true, quiet_start: "22:00:00", quiet_end: "07:30" })).quiet_hours).toEqual({
+      start: "22:00",
+      end: "07:30",
+    });
+    expect(notificationDraft(form({ quiet_hours: false })).quiet_hours).toBeNull();
+  });
+
+  it("shows settings with quiet hours in the form", () => {
+    const shown = notificationValues({ ...NOTIFICATIONS, quiet_hours: { start: "23:00", end: "06:00" } });
+    expect(shown).toMatchObject({ quiet_hours: true, quiet_start: "23:00", quiet_end: "06:00" });
+  });
+});
+
+describe("placeErrors", () => {
+  const slots = new Set(["", "name", "poll_interval_seconds", "quiet_hours", "matchers"]);
+
+  it("puts each message in its field's slot", () => {
+    const placed = placeErrors(
+      [
+        { field: "poll_interval_seconds", message: "too short: the minimum is 2 seconds" },
+        { field: "name", message: "already taken" },
+      ],
+      slots,
+    );
+    expect(placed.get("poll_interval_seconds")).toEqual(["too short: the minimum is 2 seconds"]);
+    expect(placed.get("name")).toEqual(["already taken"]);
+    expect(placed.has("")).toBe(false);
+  });
+
+  it("puts a part of a field in the field's slot", () => {
+    const placed = placeErrors(
+      [
+        { field: "quiet_hours.start", message: "not a time" },
+        { field: "matchers[1]", message: "bad matcher" },
+      ],
+      slots,
+    );
+    expect(placed.get("quiet_hours")).toEqual(["not a time"]);
+    expect(placed.get("matchers")).toEqual(["bad matcher"]);
+  });
+
+  it("reads a config key path from its field name on", () => {
+    const placed = placeErrors(
+      [
+        { field: "accounts[0].poll_interval_seconds", message: "too short" },
+        { field: "notifications.quiet_hours.end", message: "not a time" },
+      ],
+      slots,
+    );
+    expect(placed.get("poll_interval_seconds")).toEqual(["too short"]);
+    expect(placed.get("quiet_hours")).toEqual(["not a time"]);
+  });
+
+  it("puts the form's own message and unknown fields in the form's slot, naming the field", () => {
+    const placed = placeErrors(
+      [
+        { field: "", message: "The account could not be saved." },
+        { field: "token_command", message: "cannot be set here" },
+      ],
+      slots,
+    );
+    expect(placed.get("")).toEqual(["The account could not be saved.", "token_command: cannot be set here"]);
+  });
+
+  it("shows a repeated message once", () => {
+    const placed = placeErrors(
+      [
+        { field: "name", message: "already taken" },
+        { field: "name", message: "already taken" },
+      ],
+      slots,
+    );
+    expect(placed.get("name")).toEqual(["already taken"]);
+  });
+});
+
+describe("helpers", () => {
+  it("reads whole numbers only", () => {
+    expect(wholeNumber(" 42 ")).toBe(42);
+    expect(wholeNumber("4.2")).toBeNull();
+    expect(wholeNumber("-1")).toBeNull();
+    expect(wholeNumber("")).toBeNull();
+  });
+
+  it("splits lists on commas or a given separator", () => {
+    expect(splitList(" a ,b,,c ")).toEqual(["a", "b", "c"]);
+    expect(splitList("x\n\ny", /\n/)).toEqual(["x", "y"]);
+  });
+});

@@ -1,0 +1,288 @@
+// The settings forms' logic, apart from the DOM: form values ⇄ drafts, the obvious
+// checks done before asking the tray app (which checks everything again), and where each
+// error message goes. Pure.
+
+import type {
+  AccountDraft,
+  AccountSettings,
+  FieldError,
+  NotificationSettings,
+  Provider,
+  Region,
+  Urgency,
+} from "./types";
+
+// ---- Accounts ---------------------------------------------------------------------
+
+/** The account form's values as the inputs hold them (strings, checkboxes as booleans). */
+export interface AccountFormValues {
+  name: string;
+  provider: Provider;
+  region: Region;
+  api_url: string;
+  poll_interval_seconds: string;
+  notify: boolean;
+  email: string;
+  basic_user: string;
+  assigned_to_me: boolean;
+  team_ids: string;
+  service_ids: string;
+  urgencies: Urgency[];
+  matchers: string;
+  responder: string;
+}
+
+export const PROVIDERS: readonly Provider[] = ["pagerduty", "alertmanager", "opsgenie"];
+export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+export const MIN_POLL_SECONDS = 2;
+export const MAX_POLL_SECONDS = 3600;
+/** What a new account polls at unless changed (the config's default). */
+export const DEFAULT_POLL_SECONDS = 15;
+
+/** The draft fields each provider has, beyond those every account has. */
+const PROVIDER_FIELDS: Record<Provider, readonly (keyof AccountDraft)[]> = {
+  pagerduty: ["region", "email", "assigned_to_me", "team_ids", "service_ids", "urgencies"],
+  alertmanager: ["basic_user", "matchers"],
+  opsgenie: ["region", "responder"],
+};
+const COMMON_FIELDS: readonly (keyof AccountDraft)[] = [
+  "name",
+  "provider",
+  "api_url",
+  "poll_interval_seconds",
+  "notify",
+];
+
+/** The fields the form shows for `provider`. */
+export function fieldsFor(provider: Provider): Set<keyof AccountDraft> {
+  return new Set([...COMMON_FIELDS, ...PROVIDER_FIELDS[provider]]);
+}
+
+/** The form's values for editing `account`, or for a new account. */
+export function accountValues(account: AccountSettings | null): AccountFormValues {
+  if (!account) {
+    return {
+      name: "",
+      provider: "pagerduty",
+      region: "us",
+      api_url: "",
+      poll_interval_seconds: String(DEFAULT_POLL_SECONDS),
+      notify: true,
+      email: "",
+      basic_user: "",
+      // PagerDuty's default filter: what is assigned to me.
+      assigned_to_me: true,
+      team_ids: "",
+      service_ids: "",
+      urgencies: ["high", "low"],
+      matchers: "",
+      responder: "",
+    };
+  }
+  return {
+    name: account.name,
+    provider: account.provider,
+    region: account.region ?? "us",
+    api_url: account.api_url ?? "",
+    poll_interval_seconds: String(account.poll_interval_seconds),
+    notify: account.notify,
+    email: account.email ?? "",
+    basic_user: account.basic_user ?? "",
+    assigned_to_me: account.assigned_to_me,
+    team_ids: account.team_ids.join(", "),
+    service_ids: account.service_ids.join(", "),
+    // No urgency filter means both.
+    urgencies: account.urgencies.length === 0 ? ["high", "low"] : [...account.urgencies],
+    matchers: account.matchers.join("\n"),
+    responder: account.responder ?? "",
+  };
+}
+
+/** "a, b,,c " → ["a", "b", "c"]. */
+export function splitList(text: string, separator: RegExp = /,/): string[] {
+  return text
+    .split(separator)
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
+}
+
+/** A whole number written in a form field, or `null` if it is not one. */
+export function wholeNumber(text: string): number | null {
+  const t = text.trim();
+  return /^\d{1,9}$/.test(t) ? Number(t) : null;
+}
+
+const orNull = (text: string): string | null => (text.trim() === "" ? null : text.trim());
+
+/**
+ * The draft to send. Fields the provider does not have are empty; the region is sent
+ * only when no API URL is given; both urgencies checked means no urgency filter.
+ * Call `checkAccount` first: an unreadable interval is sent as 0.
+ */
+export function accountDraft(values: AccountFormValues): AccountDraft {
+  const has = fieldsFor(values.provider);
+  const apiUrl = orNull(values.api_url);
+  const urgencies = values.urgencies.length === 2 ? [] : [...values.urgencies];
+  return {
+    name: values.name.trim(),
+    provider: values.provider,
+    region: has.has("region") && apiUrl === null ? values.region : null,
+    api_url: apiUrl,
+    poll_interval_seconds: wholeNumber(values.poll_interval_seconds) ?? 0,
+    notify: values.notify,
+    email: has.has("email") ? orNull(values.email) : null,
+    basic_user: has.has("basic_user") ? orNull(values.basic_user) : null,
+    assigned_to_me: has.has("assigned_to_me") && values.assigned_to_me,
+    team_ids: has.has("team_ids") ? splitList(values.team_ids) : [],
+    service_ids: has.has("service_ids") ? splitList(values.service_ids) : [],
+    urgencies: has.has("urgencies") ? urgencies : [],
+    matchers: has.has("matchers") ? splitList(values.matchers, /\r?\n/) : [],
+    responder: has.has("responder") ? orNull(values.responder) : null,
+  };
+}
+
+/** The obvious mistakes, each naming what is allowed. The tray app checks everything. */
+export function checkAccount(values: AccountFormValues): FieldError[] {
+  const errors: FieldError[] = [];
+  const has = fieldsFor(values.provider);
+  const name = values.name.trim();
+  if (name === "") {
+    errors.push({ field: "name", message: "Enter a name, such as work." });
+  } else if (!NAME_PATTERN.test(name)) {
+    errors.push({
+      field: "name",
+      message: "Use 1 to 64 letters, digits, dots (.), dashes (-) or underscores (_), no spaces.",
+    });
+  }
+  const interval = wholeNumber(values.poll_interval_seconds);
+  if (interval === null || interval < MIN_POLL_SECONDS || interval > MAX_POLL_SECONDS) {
+    errors.push({
+      field: "poll_interval_seconds",
+      message: `Enter a whole number of seconds from ${MIN_POLL_SECONDS} to ${MAX_POLL_SECONDS} (one hour).`,
+    });
+  }
+  const url = values.api_url.trim();
+  if (url === "" && values.provider === "alertmanager") {
+    errors.push({
+      field: "api_url",
+      message: "Enter the Alertmanager's address, such as https://alertmanager.example.com.",
+    });
+  } else if (url !== "" && !/^https?:\/\/[^\s/]+/i.test(url)) {
+    errors.push({
+      field: "api_url",
+      message: "Enter an address starting with https:// (http:// only for this computer).",
+    });
+  }
+  if (has.has("email") && values.email.trim() !== "" && !/^[^\s@]+@[^\s@]+$/.test(values.email.trim())) {
+    errors.push({ field: "email", message: "Enter an email address, such as pat@example.com." });
+  }
+  if (has.has("urgencies") && values.urgencies.length === 0) {
+    errors.push({ field: "urgencies", message: "Choose at least one urgency: high, low or both." });
+  }
+  return errors;
+}
+
+// ---- Notifications ----------------------------------------------------------------
+
+export interface NotificationFormValues {
+  notify_for: "mine" | "all";
+  low_urgency: "once" | "never";
+  repeat_high_urgency_minutes: string;
+  storm_threshold: string;
+  quiet_hours: boolean;
+  quiet_start: string;
+  quiet_end: string;
+}
+
+export const MAX_REPEAT_MINUTES = 1440;
+export const MIN_STORM = 1;
+export const MAX_STORM = 1000;
+
+export function notificationValues(settings: NotificationSettings): NotificationFormValues {
+  return {
+    notify_for: settings.notify_for,
+    low_urgency: settings.low_urgency,
+    repeat_high_urgency_minutes: String(settings.repeat_high_urgency_minutes),
+    storm_threshold: String(settings.storm_threshold),
+    quiet_hours: settings.quiet_hours !== null,
+    quiet_start: settings.quiet_hours?.start ?? "22:00",
+    quiet_end: settings.quiet_hours?.end ?? "07:00",
+  };
+}
+
+const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
+
+/** The draft to send; call `checkNotifications` first. */
+export function notificationDraft(values: NotificationFormValues): NotificationSettings {
+  return {
+    notify_for: values.notify_for,
+    low_urgency: values.low_urgency,
+    repeat_high_urgency_minutes: wholeNumber(values.repeat_high_urgency_minutes) ?? 0,
+    storm_threshold: wholeNumber(values.storm_threshold) ?? 0,
+    // A time input may say "22:00:00" when seconds were typed.
+    quiet_hours: values.quiet_hours
+      ? { start: values.quiet_start.slice(0, 5), end: values.quiet_end.slice(0, 5) }
+      : null,
+  };
+}
+
+export function checkNotifications(values: NotificationFormValues): FieldError[] {
+  const errors: FieldError[] = [];
+  const repeat = wholeNumber(values.repeat_high_urgency_minutes);
+  if (repeat === null || repeat > MAX_REPEAT_MINUTES) {
+    errors.push({
+      field: "repeat_high_urgency_minutes",
+      message: `Enter whole minutes from 0 (never repeat) to ${MAX_REPEAT_MINUTES} (one day).`,
+    });
+  }
+  const storm = wholeNumber(values.storm_threshold);
+  if (storm === null || storm < MIN_STORM || storm > MAX_STORM) {
+    errors.push({
+      field: "storm_threshold",
+      message: `Enter a whole number of incidents from ${MIN_STORM} to ${MAX_STORM}.`,
+    });
+  }
+  if (values.quiet_hours) {
+    const start = values.quiet_start.slice(0, 5);
+    const end = values.quiet_end.slice(0, 5);
+    if (!TIME.test(start) || !TIME.test(end)) {
+      errors.push({ field: "quiet_hours", message: "Enter a start and an end time, such as 22:00 and 07:00." });
+    } else if (start === end) {
+      errors.push({ field: "quiet_hours", message: "Quiet hours need an end time different from the start." });
+    }
+  }
+  return errors;
+}
+
+// ---- Errors -----------------------------------------------------------------------
+
+/**
+ * Groups error messages by the slot that shows them: a field's own slot when the form
+ * has one (an exact name, or the name before "." or "[": "quiet_hours.start" goes to
+ * "quiet_hours", "matchers[2]" to "matchers"; a config key path such as
+ * "accounts[0].poll_interval_seconds" or "notifications.storm_threshold" is read from
+ * its field name on), else the form's own slot "" — with the field named, so a message
+ * about a hidden or unknown field is still understood.
+ */
+export function placeErrors(
+  errors: readonly FieldError[],
+  slots: ReadonlySet<string>,
+): Map<string, string[]> {
+  const placed = new Map<string, string[]>();
+  const put = (slot: string, message: string): void => {
+    const list = placed.get(slot) ?? [];
+    if (!list.includes(message)) list.push(message);
+    placed.set(slot, list);
+  };
+  const slotOf = (field: string): string | undefined => {
+    const path = field.replace(/^(accounts\[\d+\]|notifications)\./, "");
+    const base = path.split(/[.[]/)[0] ?? "";
+    return [field, path, base].find((name) => name !== "" && slots.has(name));
+  };
+  for (const { field, message } of errors) {
+    const slot = slotOf(field);
+    if (slot !== undefined) put(slot, message);
+    else put("", field === "" ? message : `${field}: ${message}`);
+  }
+  return placed;
+}

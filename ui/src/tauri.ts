@@ -1,0 +1,33 @@
+// The one module that talks to tauri. Command arguments are single words on the Rust
+// side, so the JavaScript keys are the same words.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
+
+import type { Api } from "./api";
+
+/** Calls `handler` with every `event`'s payload, for the window's lifetime. */
+async function on<T>(event: string, handler: (payload: T) => void): Promise<void> {
+  await listen<T>(event, (e) => handler(e.payload));
+}
+
+export const tauriApi: Api = {
+  getView: () => invoke("get_view"),
+  act: (incidents, kind) => invoke("act", { incidents, kind }),
+  openIncident: (incident) => invoke("open_incident", { incident }),
+
+  getSettings: () => invoke("get_settings"),
+  saveAccount: (original, draft) => invoke("save_account", { original, draft }),
+  removeAccount: (name) => invoke("remove_account", { name }),
+  setToken: (account, token) => invoke("set_token", { account, token }),
+  testConnection: (account) => invoke("test_connection", { account }),
+  saveNotifications: (draft) => invoke("save_notifications", { draft }),
+  setAutostart: (enabled) => invoke("set_autostart", { enabled }),
+  pause: (minutes) => invoke("pause", { minutes }),
+  resume: () => invoke("resume"),
+  getHistory: () => invoke("get_history"),
+
+  onView: (handler) => on("view", handler),
+  onActionFailed: (handler) => on("action_failed", handler),
+  onSettings: (handler) => on("settings", handler),
+};
