@@ -579,3 +579,38 @@ for_each_service!(
     acking_an_incident_someone_else_acked_is_not_an_error,
     a_corrupt_state_file_is_moved_aside_not_fatal,
 );
+
+/// Found by the lifecycle simulation: the action sender and the poller both learn of a
+/// new token, but only the poller dropped the client built with the old one. When the
+/// poller was busy with a request, the sender retried with the old client, was refused
+/// again, and then waited for yet another token: the user's acknowledgement was never
+/// sent. PagerDuty only: revoking a token on the service is the fake's own control.
+#[tokio::test(start_paused = true)]
+async fn an_ack_refused_for_a_revoked_token_is_sent_once_a_new_token_is_stored() {
+    let mut w = World::<oncall_fake_pagerduty::FakePagerDuty>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    // The token is revoked on the service; the app still holds the old one.
+    w.fake
+        .add_user("PUSER01", "Pat Oncall", "pat@example.com", "new-token");
+    // The poll the press sets off is slow to answer, so the poller is still waiting for
+    // it when the new token is stored.
+    w.fake.inject(oncall_fake_pagerduty::Fault {
+        route: oncall_fake_pagerduty::Route::ListIncidents,
+        kind: oncall_fake_pagerduty::FaultKind::Latency { millis: 10_000 },
+        times: 1,
+    });
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.idle(SEC).await;
+    assert_eq!(w.fake.status(&id), Status::Triggered, "refused: old token");
+    w.keychain.set("new-token");
+    w.engine().credential_changed(&w.key(&id).account);
+    w.until("the ack arrives with the new token", 60 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
+    })
+    .await;
+}

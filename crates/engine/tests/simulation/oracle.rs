@@ -76,6 +76,8 @@ pub struct Verdict {
     pub requests: usize,
     pub counts: Counts,
     pub findings: Vec<Finding>,
+    /// Filled in by the runner (see `report::digest`).
+    pub digest: u64,
 }
 
 pub fn judge(history: &History, rules: &Rules) -> Verdict {
@@ -95,6 +97,7 @@ pub fn judge(history: &History, rules: &Rules) -> Verdict {
         requests: history.requests.len(),
         counts: judge.counts,
         findings: judge.findings,
+        digest: 0,
     }
 }
 

@@ -4,6 +4,7 @@
 use std::time::{Duration, Instant};
 
 use super::driver::{self, Setup};
+use super::history::History;
 use super::oracle::{self, Counts, Rules, Verdict};
 use super::script::{self, Event};
 
@@ -28,13 +29,35 @@ pub fn rules(setup: &Setup) -> Rules {
 
 /// Plays `script` on a fresh paused-time runtime and judges it.
 pub fn play(script: &[Event]) -> Verdict {
+    // The engine's backoff jitter (backon) and temporary file names draw from fastrand's
+    // thread-local generator; on a current-thread runtime every draw happens on this
+    // thread, so seeding it here makes a script play out the same way every time.
+    fastrand::seed(0x5eed);
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
         .expect("a runtime");
     let history = runtime.block_on(driver::run(script, Setup::default()));
-    oracle::judge(&history, &rules(&Setup::default()))
+    let mut verdict = oracle::judge(&history, &rules(&Setup::default()));
+    verdict.digest = digest(&history);
+    verdict
+}
+
+/// A fingerprint of what reached the screen and the wire, and when: two runs of one
+/// script print the same digest, which is how a rerun shows it replays the same run.
+fn digest(history: &History) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // SipHash with fixed keys: the same on every run and machine.
+    let mut hasher = std::hash::DefaultHasher::new();
+    for screened in &history.screen {
+        screened.at.hash(&mut hasher);
+        format!("{:?}", screened.shown).hash(&mut hasher);
+    }
+    for request in &history.requests {
+        (&request.method, &request.path, &request.body, request.status).hash(&mut hasher);
+    }
+    hasher.finish()
 }
 
 /// Runs every seed, `threads` at a time.
@@ -61,13 +84,15 @@ pub fn table(runs: &[SeedRun], events: usize, elapsed: Duration) -> String {
     let mut requests = 0;
     let mut out = String::new();
     out.push_str(
-        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary\n",
+        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary  digest\n",
     );
     for run in runs {
         let c = &run.verdict.counts;
         total.add(c);
         requests += run.verdict.requests;
         out.push_str(&row(&run.seed.to_string(), events, run.verdict.requests, c));
+        out.pop();
+        out.push_str(&format!("  {:016x}\n", run.verdict.digest));
     }
     out.push_str(&row(
         &format!("{} seeds", runs.len()),
@@ -87,9 +112,8 @@ fn row(label: &str, events: usize, requests: usize, c: &Counts) -> String {
 }
 
 /// A shorter script that still fails: the shortest failing prefix (binary search), then
-/// chunks dropped while it keeps failing, within `budget` of wall time. Runs are as
-/// deterministic as paused time makes them; a shrink step that does not reproduce is
-/// simply not taken.
+/// chunks dropped while it keeps failing, within `budget` of wall time. A script plays
+/// the same way every time (see [`play`]), so every step judges the script alone.
 pub fn shrink(script: Vec<Event>, budget: Duration) -> Vec<Event> {
     let started = Instant::now();
     let fails = |s: &[Event]| play(s).counts.total() > 0;
