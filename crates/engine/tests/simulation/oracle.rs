@@ -173,6 +173,21 @@ impl Judge<'_> {
         let history = self.history;
         let by_incident = episodes_of(history);
         let mut rings: Vec<Vec<Ring>> = vec![Vec::new(); history.episodes.len()];
+        let held = self.blocked(
+            &[
+                Block::Outage,
+                Block::Auth,
+                Block::Asleep,
+                Block::Down,
+                Block::Paused,
+            ],
+            &[],
+        );
+        let unreachable = self.blocked(
+            &[Block::Outage, Block::Auth, Block::Asleep, Block::Down],
+            &[],
+        );
+
         for screened in &history.screen {
             let ring = Ring {
                 at: screened.at,
@@ -231,28 +246,21 @@ impl Judge<'_> {
             }
         }
 
-        let held = self.blocked(
-            &[
-                Block::Outage,
-                Block::Auth,
-                Block::Asleep,
-                Block::Down,
-                Block::Paused,
-            ],
-            &[],
-        );
-        let unreachable = self.blocked(
-            &[Block::Outage, Block::Auth, Block::Asleep, Block::Down],
-            &[],
-        );
         let repeat = Span::from_std(self.rules.repeat).unwrap();
         for (index, episode) in history.episodes.iter().enumerate() {
             let rings = &rings[index];
             for (n, ring) in rings.iter().enumerate() {
                 if let Some(end) = episode.end {
-                    // Until the engine could have learnt that it ended, a ring (a repeat
-                    // on the last snapshot it has) is what the rules say.
-                    if ring.at > end + SLACK && ring.at > self.due(&unreachable, end) {
+                    // My own press is known to the engine the moment it is made (it lays
+                    // pending actions over every snapshot), so nothing may ring after it.
+                    // Any other end it learns by polling: until it could have, a repeat on
+                    // the last snapshot it has is what the rules say.
+                    let known_at = if episode.ended_by == "my press" {
+                        end
+                    } else {
+                        (end + SLACK).max(self.due(&unreachable, end))
+                    };
+                    if ring.at > known_at {
                         self.counts.duplicate += 1;
                         self.find(
                             ring.at,
@@ -271,8 +279,7 @@ impl Judge<'_> {
                     // The engine lost its memory in between: ringing again is all it can do.
                     continue;
                 }
-                let high = episode.urgency_at(ring.at) == Urgency::High
-                    || episode.urgency_at(ring.at - SLACK) == Urgency::High;
+                let high = self.believed_high(episode, ring.at, &unreachable);
                 if !(high && ring.at - previous.at >= repeat - SLACK) {
                     self.counts.duplicate += 1;
                     self.find(
@@ -290,6 +297,19 @@ impl Judge<'_> {
             }
             self.check_due(episode, rings.first().copied(), &held);
         }
+    }
+
+    /// Whether the engine may take the episode for high urgency at `at`: it is, or it
+    /// was until a change the engine could not have polled yet (the service was out of
+    /// reach, and a repeat goes by the last snapshot the engine has).
+    fn believed_high(&self, episode: &Episode, at: Time, unreachable: &[(Time, Time)]) -> bool {
+        episode.urgency_at(at) == Urgency::High
+            || episode.urgency_at(at - SLACK) == Urgency::High
+            || episode.urgency.windows(2).any(|pair| {
+                let (_, before) = pair[0];
+                let (changed, _) = pair[1];
+                before == Urgency::High && changed <= at && at <= self.due(unreachable, changed)
+            })
     }
 
     fn check_due(&mut self, episode: &Episode, first: Option<Ring>, held: &[(Time, Time)]) {
