@@ -59,6 +59,8 @@ struct Screen {
     clock: Arc<TestClock>,
     epoch: AtomicU32,
     log: Mutex<Vec<Screened>>,
+    /// The running engine's view (`None` while it starts).
+    view: Mutex<Option<tokio::sync::watch::Receiver<oncall_engine::View>>>,
 }
 
 #[async_trait]
@@ -71,11 +73,29 @@ impl Notifier for Screen {
                 assigned_to_me_at: incident.assigned_to_me_at,
                 reason: format!("{reason:?}"),
             },
-            Decision::Summarize(s) => Shown::Summary {
-                id: s.id.0,
-                reason: format!("{:?}", s.reason),
-                incidents: s.incidents.iter().map(|k| k.id.clone()).collect(),
-            },
+            Decision::Summarize(s) => {
+                // A summary names incidents, not episodes; the view published just before
+                // the decisions are handed over holds the snapshot they were made from.
+                let view = self.view.lock().unwrap().as_ref().map(|v| v.borrow().clone());
+                let episodes = s
+                    .incidents
+                    .iter()
+                    .map(|key| {
+                        let view = view.as_ref()?;
+                        let shown = view.incidents.iter().find(|i| &i.incident.key == key)?;
+                        Some((
+                            shown.incident.status_changed_at,
+                            shown.incident.assigned_to_me_at,
+                        ))
+                    })
+                    .collect();
+                Shown::Summary {
+                    id: s.id.0,
+                    reason: format!("{:?}", s.reason),
+                    incidents: s.incidents.iter().map(|k| k.id.clone()).collect(),
+                    episodes,
+                }
+            }
             Decision::Withdraw(NotificationTarget::Incident(key)) => {
                 Shown::WithdrawPage(key.id.clone())
             }
@@ -145,6 +165,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
             clock: clock.clone(),
             epoch: AtomicU32::new(0),
             log: Mutex::new(Vec::new()),
+            view: Mutex::new(None),
         }),
         clock,
         keychain,
@@ -200,6 +221,7 @@ impl Sim {
         })
         .await
         .expect("engine starts");
+        *self.screen.view.lock().unwrap() = Some(engine.view());
         self.engine = Some(engine);
     }
 
@@ -207,6 +229,7 @@ impl Sim {
         if let Some(engine) = self.engine.take() {
             engine.shutdown().await;
         }
+        *self.screen.view.lock().unwrap() = None;
     }
 
     fn window(&mut self, block: Block, from: Time, to: Time) {

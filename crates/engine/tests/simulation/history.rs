@@ -90,6 +90,10 @@ pub enum Shown {
         id: u64,
         reason: String,
         incidents: Vec<String>,
+        /// Each member's episode (status change, assignment to me) as the engine's view
+        /// showed it when the summary was handed over; `None` for a summary re-delivered
+        /// from the outbox at start-up, before the view can be read.
+        episodes: Vec<Option<(Time, Option<Time>)>>,
     },
     WithdrawPage(String),
     WithdrawSummary(u64),

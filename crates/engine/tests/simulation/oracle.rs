@@ -222,13 +222,22 @@ impl Judge<'_> {
                         }
                     }
                 }
-                Shown::Summary { incidents, id, .. } => {
-                    for incident in incidents {
+                Shown::Summary {
+                    incidents,
+                    id,
+                    episodes,
+                    ..
+                } => {
+                    for (incident, episode) in incidents.iter().zip(episodes) {
                         let found = by_incident.get(incident.as_str()).and_then(|list| {
-                            list.iter()
-                                .rev()
-                                .copied()
-                                .find(|&i| history.episodes[i].start <= screened.at + SLACK)
+                            list.iter().rev().copied().find(|&i| {
+                                let e = &history.episodes[i];
+                                e.start <= screened.at + SLACK
+                                    && episode.is_none_or(|(status, assigned)| {
+                                        e.status_changed_at == status
+                                            && Some(e.assigned_to_me_at) == assigned
+                                    })
+                            })
                         });
                         match found {
                             Some(index) => rings[index].push(ring),
