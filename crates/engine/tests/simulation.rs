@@ -7,7 +7,9 @@
 //! Run: `cargo test -p oncall-engine --test simulation`. Longer: `SIM_SEEDS=200
 //! SIM_EVENTS=20000 cargo test -p oncall-engine --test simulation --release -- --nocapture`
 //! (prints the same table). One seed: `SIM_SEED=123 SIM_EVENTS=10000 …`.
-//! `SIM_THREADS` sets the parallelism (default: the machine's cores).
+//! `SIM_THREADS` sets the parallelism (default: the machine's cores). A script replays
+//! exactly (the table's digest column shows it); `SIM_DUMP=path` with `SIM_SEED` writes
+//! the run's timeline (events, screen, episodes, windows, presses) to read a finding by.
 //!
 //! What is covered: triggers (high and low urgency, mine or a colleague's), acknowledged
 //! and resolved elsewhere, ack timeouts and snooze ends (re-trigger), escalation or

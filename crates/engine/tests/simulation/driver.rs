@@ -76,7 +76,12 @@ impl Notifier for Screen {
             Decision::Summarize(s) => {
                 // A summary names incidents, not episodes; the view published just before
                 // the decisions are handed over holds the snapshot they were made from.
-                let view = self.view.lock().unwrap().as_ref().map(|v| v.borrow().clone());
+                let view = self
+                    .view
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .map(|v| v.borrow().clone());
                 let episodes = s
                     .incidents
                     .iter()

@@ -41,7 +41,39 @@ pub fn play(script: &[Event]) -> Verdict {
     let history = runtime.block_on(driver::run(script, Setup::default()));
     let mut verdict = oracle::judge(&history, &rules(&Setup::default()));
     verdict.digest = digest(&history);
+    if let Ok(path) = std::env::var("SIM_DUMP") {
+        std::fs::write(&path, timeline(&history))
+            .unwrap_or_else(|e| panic!("SIM_DUMP={path}: {e}"));
+    }
     verdict
+}
+
+/// Everything the oracle read, one line each in time order: the events played and,
+/// indented, what reached the screen, the episodes, the blocking windows and my presses.
+/// For reading a finding next to its causes (`SIM_DUMP=path`).
+fn timeline(history: &History) -> String {
+    let mut lines: Vec<(super::history::Time, String)> = history.trace.clone();
+    for s in &history.screen {
+        lines.push((s.at, format!("    screen {:?}", s.shown)));
+    }
+    for e in &history.episodes {
+        lines.push((
+            e.start,
+            format!(
+                "    episode {} status changed {} mine from {} until {:?} ({}), urgency {:?}",
+                e.incident, e.status_changed_at, e.assigned_to_me_at, e.end, e.ended_by, e.urgency
+            ),
+        ));
+    }
+    for w in &history.windows {
+        lines.push((w.from, format!("    {:?} until {}", w.block, w.to)));
+    }
+    for a in &history.actions {
+        lines.push((a.at, format!("    pressed {:?} on {}", a.verb, a.incident)));
+    }
+    // Stable: at one instant the played event stays ahead of what followed from it.
+    lines.sort_by_key(|l| l.0);
+    lines.iter().map(|(t, l)| format!("{t} {l}\n")).collect()
 }
 
 /// A fingerprint of what reached the screen and the wire, and when: two runs of one
@@ -55,7 +87,13 @@ fn digest(history: &History) -> u64 {
         format!("{:?}", screened.shown).hash(&mut hasher);
     }
     for request in &history.requests {
-        (&request.method, &request.path, &request.body, request.status).hash(&mut hasher);
+        (
+            &request.method,
+            &request.path,
+            &request.body,
+            request.status,
+        )
+            .hash(&mut hasher);
     }
     hasher.finish()
 }
