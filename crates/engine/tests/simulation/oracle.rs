@@ -8,6 +8,21 @@
 //! wait, refused token, asleep, not running, paused) ended. Withdrawals are due the
 //! same way after the last incident behind a notification stopped needing me, except
 //! that a pause does not hold them.
+//!
+//! The rules, each from issue 2, and what the engine can know when:
+//! - An episode (one incident triggered and mine, named by the service's status-change
+//!   time and the time it became mine) rings once, alone or as a member of a summary; a
+//!   summary member is matched to its episode by the key the engine's view showed, so a
+//!   summary drawn from a stale snapshot and the page of the re-trigger after it are two
+//!   episodes, not one rung twice.
+//! - It rings again only as high urgency repeats: after the repeat interval, while the
+//!   engine may take it for high urgency. That is its urgency now, or High until a change
+//!   the engine could not have polled yet (out of reach: it goes by its last snapshot).
+//! - Nothing rings after my own acknowledgement or resolve: the engine lays my pending
+//!   presses over every snapshot, confirmed or not, reachable or not. After any other
+//!   end (acknowledged or resolved elsewhere, reassigned away) a ring is allowed until
+//!   the engine could have polled the change.
+//! - A corrupt state file is lost memory: after it, an episode may ring once more.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
