@@ -402,6 +402,18 @@ impl Sim {
     /// episode leave the others alone: whether my earlier press should silence an episode
     /// that began after it is a question the rules do not answer.
     fn untouched_by_user(&mut self) -> BTreeSet<String> {
+        self.read_answers();
+        let busy: BTreeSet<&String> = self.outstanding.iter().map(|(id, _)| id).collect();
+        self.fake
+            .open_incidents()
+            .into_iter()
+            .map(|i| i.id)
+            .filter(|id| !busy.contains(id))
+            .collect()
+    }
+
+    /// Drops from `outstanding` the presses the service has answered for good.
+    fn read_answers(&mut self) {
         let requests = self.fake.requests_from(self.log_read);
         self.log_read += requests.len();
         for request in requests {
@@ -412,13 +424,6 @@ impl Sim {
                 self.outstanding.retain(|o| *o != item);
             }
         }
-        let busy: BTreeSet<&String> = self.outstanding.iter().map(|(id, _)| id).collect();
-        self.fake
-            .open_incidents()
-            .into_iter()
-            .map(|i| i.id)
-            .filter(|id| !busy.contains(id))
-            .collect()
     }
 
     async fn user_act(
@@ -535,6 +540,16 @@ impl Sim {
     /// Reads the service's truth and updates the episodes that need me.
     fn observe(&mut self) {
         let now = self.now();
+        self.read_answers();
+        // An acknowledgement or resolve of mine still on its way covers the incident: the
+        // engine shows it handled, and an episode the service starts meanwhile by itself
+        // (a snooze ending) is one the user has already dealt with.
+        let pressed: BTreeSet<String> = self
+            .outstanding
+            .iter()
+            .filter(|(_, verb)| matches!(verb, UserVerb::Ack | UserVerb::Resolve))
+            .map(|(id, _)| id.clone())
+            .collect();
         let open = self.fake.open_incidents();
         let mut seen = BTreeSet::new();
         for incident in &open {
@@ -549,9 +564,10 @@ impl Sim {
             let mine = incident.assignees.iter().any(|a| a == ME);
             let needs = match (incident.status, mine, assigned) {
                 (Status::Triggered, true, Some(at)) => {
-                    !self
-                        .silenced
-                        .contains(&(incident.id.clone(), status_changed_at, at))
+                    !pressed.contains(&incident.id)
+                        && !self
+                            .silenced
+                            .contains(&(incident.id.clone(), status_changed_at, at))
                 }
                 _ => false,
             };

@@ -23,6 +23,9 @@
 //!   end (acknowledged or resolved elsewhere, reassigned away) a ring is allowed until
 //!   the engine could have polled the change.
 //! - A corrupt state file is lost memory: after it, an episode may ring once more.
+//! - My acknowledgement or resolve still on its way covers the incident (the driver
+//!   records no episode for it meanwhile): the engine shows it handled, so a snooze that
+//!   ends before the service has my resolve starts no episode that needs me.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
