@@ -15,48 +15,57 @@ use crate::engine::{AccountSlot, Inner};
 pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     let account = slot.config.name.clone();
     let mut backoff = Backoff::new(slot.config.poll_interval.max(Duration::from_secs(2)));
-    let mut credential = slot.credential_gen.subscribe();
     // Actions left by a previous run are due at once.
     let mut retry_at = Some(Instant::now());
-    let mut waiting_for_token = false;
+    // The credential generation whose token was refused (or missing): nothing is sent
+    // until the token changes. Not a watch of its own: `AccountSlot::credential_changed`
+    // wakes this task through `send_now`, after the poller, in that order every time.
+    let mut refused: Option<u64> = None;
 
     loop {
+        let waiting_for_token = refused == Some(*slot.credential_gen.borrow());
         tokio::select! {
             biased;
             _ = inner.cancel.cancelled() => return,
-            changed = credential.changed() => {
-                if changed.is_err() { return; }
-                waiting_for_token = false;
-                backoff.reset();
-            }
             _ = slot.send_now.notified() => {}
             _ = sleep_until(retry_at.unwrap_or_else(Instant::now)), if retry_at.is_some() && !waiting_for_token => {}
         }
         retry_at = None;
-        if waiting_for_token {
-            continue;
+        if refused.is_some() {
+            if refused == Some(*slot.credential_gen.borrow()) {
+                continue;
+            }
+            refused = None;
+            backoff.reset();
         }
 
         let mut sent_any = false;
         for (kind, actions) in inner.due_actions(&account).await {
-            let provider = match slot.provider(&inner).await {
-                Ok(p) => p,
+            let (gen, provider) = match slot.client(&inner).await {
+                Ok(client) => client,
                 Err(connection) => {
                     warn!(%account, "actions wait: {}", connection.describe());
-                    waiting_for_token = true;
+                    refused = Some(*slot.credential_gen.borrow());
                     break;
                 }
             };
             let ids: Vec<String> = actions.iter().map(|a| a.incident.id.clone()).collect();
             let results = tokio::select! {
-                _ = inner.cancel.cancelled() => return,
+                // An answer that arrives with a quit is still recorded: dropping it would
+                // send the action again on the next start.
+                biased;
                 r = provider.act(kind, &ids) => r,
+                _ = inner.cancel.cancelled() => return,
             };
             sent_any = true;
             match inner.finish_actions(&account, &actions, results).await {
                 None => backoff.reset(),
                 Some(ProviderError::Unauthorized { .. }) => {
-                    waiting_for_token = true;
+                    // Refused with this generation's token: a newer one is tried at once.
+                    refused = Some(gen);
+                    if gen != *slot.credential_gen.borrow() {
+                        retry_at = Some(Instant::now());
+                    }
                     break;
                 }
                 Some(ProviderError::RateLimited {

@@ -62,7 +62,9 @@ pub(crate) struct AccountSlot {
     pub send_now: Notify,
     /// Bumped whenever the account's token may have changed.
     pub credential_gen: watch::Sender<u64>,
-    provider: Mutex<Option<Arc<dyn Provider>>>,
+    /// The client, with the `credential_gen` it was built under: a client from an older
+    /// generation is never handed out, whichever task notices the new token first.
+    provider: Mutex<Option<(u64, Arc<dyn Provider>)>>,
     /// The token the current client was built with, to notice when the keychain holds
     /// a different one (`oncall-tray token set` while the app runs).
     token: Mutex<Option<SecretString>>,
@@ -71,9 +73,20 @@ pub(crate) struct AccountSlot {
 impl AccountSlot {
     /// The account's client, built on first use (and again after the token changes).
     pub(crate) async fn provider(&self, inner: &Inner) -> Result<Arc<dyn Provider>, Connection> {
+        self.client(inner).await.map(|(_, provider)| provider)
+    }
+
+    /// The client and the credential generation it belongs to.
+    pub(crate) async fn client(
+        &self,
+        inner: &Inner,
+    ) -> Result<(u64, Arc<dyn Provider>), Connection> {
         let mut slot = self.provider.lock().await;
-        if let Some(provider) = slot.as_ref() {
-            return Ok(provider.clone());
+        let gen = *self.credential_gen.borrow();
+        if let Some((built, provider)) = slot.as_ref() {
+            if *built == gen {
+                return Ok((gen, provider.clone()));
+            }
         }
         let token = if providers::needs_token(&self.config) {
             let token = inner.credentials.token(&self.config).await.map_err(|e| {
@@ -88,8 +101,15 @@ impl AccountSlot {
         };
         let provider = providers::build(&self.config, token)
             .map_err(|reason| Connection::Misconfigured { reason })?;
-        *slot = Some(provider.clone());
-        Ok(provider)
+        *slot = Some((gen, provider.clone()));
+        Ok((gen, provider))
+    }
+
+    /// The token may have changed: the poller (watching `credential_gen`) and the action
+    /// sender (woken here) both try again with a client built from the keychain.
+    pub(crate) fn credential_changed(&self) {
+        self.credential_gen.send_modify(|g| *g += 1);
+        self.send_now.notify_one();
     }
 
     /// Whether the credential store now holds a token other than the one in use (or
@@ -100,10 +120,6 @@ impl AccountSlot {
         };
         let used = self.token.lock().await;
         used.as_ref().map(|t| t.expose_secret()) != Some(current.expose_secret())
-    }
-
-    pub(crate) async fn forget_provider(&self) {
-        *self.provider.lock().await = None;
     }
 }
 
@@ -410,7 +426,7 @@ impl Engine {
     /// even if the old token was rejected.
     pub fn credential_changed(&self, account: &AccountId) {
         if let Some(slot) = self.inner().slots.get(account) {
-            slot.credential_gen.send_modify(|g| *g += 1);
+            slot.credential_changed();
         }
     }
 

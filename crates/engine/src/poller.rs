@@ -50,7 +50,6 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             changed = credential.changed() => {
                 if changed.is_err() { return; }
                 info!(%account, "token changed, polling again");
-                slot.forget_provider().await;
                 stuck = false;
                 backoff.reset();
                 not_before = Instant::now();
@@ -60,7 +59,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             _ = token_recheck.tick(), if stuck && recheck_tokens => {
                 if slot.token_replaced(&inner).await {
                     info!(%account, "a new token was stored");
-                    slot.credential_gen.send_modify(|g| *g += 1);
+                    slot.credential_changed();
                 }
                 continue;
             }
@@ -89,6 +88,9 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
         };
         let gen = inner.begin_poll(&account).await;
         let result = tokio::select! {
+            // Fixed order: a quit that coincides with an answer stops, the same way on
+            // every run (tokio's default picks a branch at random).
+            biased;
             _ = inner.cancel.cancelled() => return,
             r = provider.open_incidents() => r,
         };

@@ -385,6 +385,33 @@ async fn a_storm_of_thirty_is_one_summary<S: Service>() {
     assert_eq!(w.view().incidents.len(), 30);
 }
 
+/// Found by the lifecycle simulation: a high-urgency page whose repeat fell into a storm
+/// summary was forgotten as "on screen", so acknowledging it never withdrew it.
+async fn a_page_whose_repeat_joins_a_storm_is_still_withdrawn<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    // Four new incidents arrive just before the page's repeat is due: one poll sees
+    // five rings, which become one storm summary.
+    w.idle(5 * 60 * SEC - 8 * SEC).await;
+    for n in 0..4 {
+        w.fake.trigger(&format!("Replica {n} down"), Urgency::High);
+    }
+    w.until("the storm summary", 20 * SEC, |w| {
+        w.screen
+            .shown()
+            .iter()
+            .any(|s| matches!(s, Shown::Summary { count: 5, .. }))
+    })
+    .await;
+    w.fake.acknowledge_elsewhere(&id, true);
+    w.until("the page is withdrawn", 20 * SEC, |w| {
+        w.screen.shown().contains(&Shown::Withdrawn(id.clone()))
+    })
+    .await;
+}
+
 async fn first_start_with_open_incidents_is_one_summary<S: Service>() {
     let mut w = World::<S>::new().await;
     for n in 0..5 {
@@ -547,7 +574,43 @@ for_each_service!(
     waking_from_sleep_polls_at_once,
     a_storm_of_thirty_is_one_summary,
     first_start_with_open_incidents_is_one_summary,
+    a_page_whose_repeat_joins_a_storm_is_still_withdrawn,
     acknowledge_all_is_one_request_per_batch,
     acking_an_incident_someone_else_acked_is_not_an_error,
     a_corrupt_state_file_is_moved_aside_not_fatal,
 );
+
+/// Found by the lifecycle simulation: the action sender and the poller both learn of a
+/// new token, but only the poller dropped the client built with the old one. When the
+/// poller was busy with a request, the sender retried with the old client, was refused
+/// again, and then waited for yet another token: the user's acknowledgement was never
+/// sent. PagerDuty only: revoking a token on the service is the fake's own control.
+#[tokio::test(start_paused = true)]
+async fn an_ack_refused_for_a_revoked_token_is_sent_once_a_new_token_is_stored() {
+    let mut w = World::<oncall_fake_pagerduty::FakePagerDuty>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    // The token is revoked on the service; the app still holds the old one.
+    w.fake
+        .add_user("PUSER01", "Pat Oncall", "pat@example.com", "new-token");
+    // The poll the press sets off is slow to answer, so the poller is still waiting for
+    // it when the new token is stored.
+    w.fake.inject(oncall_fake_pagerduty::Fault {
+        route: oncall_fake_pagerduty::Route::ListIncidents,
+        kind: oncall_fake_pagerduty::FaultKind::Latency { millis: 10_000 },
+        times: 1,
+    });
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.idle(SEC).await;
+    assert_eq!(w.fake.status(&id), Status::Triggered, "refused: old token");
+    w.keychain.set("new-token");
+    w.engine().credential_changed(&w.key(&id).account);
+    w.until("the ack arrives with the new token", 60 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
+    })
+    .await;
+}

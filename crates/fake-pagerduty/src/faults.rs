@@ -102,6 +102,12 @@ impl FaultQueue {
         }
     }
 
+    /// Drops every pending fault: the network heals at a moment the test chooses rather
+    /// than after a number of requests.
+    pub(crate) fn clear(&mut self) {
+        self.pending.clear();
+    }
+
     /// The first pending fault that applies to a request on `route` (`None` for a request
     /// no specific route names), using up one of its `times`.
     pub(crate) fn take(&mut self, route: Option<Route>) -> Option<FaultKind> {

@@ -238,9 +238,25 @@ impl FakePagerDuty {
         self.with_state(|state, _| state.snapshots())
     }
 
+    /// Every open (triggered or acknowledged) incident, in creation order: cheaper than
+    /// [`FakePagerDuty::incidents`] once many have been resolved.
+    pub fn open_incidents(&self) -> Vec<FakeIncident> {
+        self.with_state(|state, _| state.open_snapshots())
+    }
+
     /// Every API request received, in order (test-control `/_fake/` requests excluded).
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.shared.log).all()
+    }
+
+    /// How many API requests are in the log: a position in it, without copying it.
+    pub fn request_count(&self) -> usize {
+        lock(&self.shared.log).len()
+    }
+
+    /// The requests from position `start` of the log on (see [`FakePagerDuty::request_count`]).
+    pub fn requests_from(&self, start: usize) -> Vec<RecordedRequest> {
+        lock(&self.shared.log).from(start)
     }
 
     pub fn clear_requests(&self) {
@@ -250,6 +266,12 @@ impl FakePagerDuty {
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault) {
         lock(&self.shared.faults).push(fault);
+    }
+
+    /// Drops every queued fault, used up or not (an outage that ends at a chosen moment
+    /// is a fault injected `u32::MAX` times, then cleared).
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
     }
 
     // ----- internals shared with the routes -----

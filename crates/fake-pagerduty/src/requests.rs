@@ -59,6 +59,18 @@ impl RequestLog {
         self.entries.iter().map(|(_, r)| r.clone()).collect()
     }
 
+    pub(crate) fn from(&self, start: usize) -> Vec<RecordedRequest> {
+        self.entries
+            .iter()
+            .skip(start)
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn clear(&mut self) {
         self.entries.clear();
     }

@@ -153,7 +153,9 @@ pub fn evaluate(
             at: now.utc,
         });
         tracked.held = false;
-        tracked.shown = summary_reason.is_none();
+        // A repeat folded into a summary leaves the incident's own notification on
+        // screen, and that one must still be withdrawn once the incident is handled.
+        tracked.shown = tracked.shown || summary_reason.is_none();
     }
     match summary_reason {
         Some(reason) if !rings.is_empty() => {

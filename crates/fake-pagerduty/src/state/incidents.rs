@@ -195,6 +195,14 @@ impl State {
         self.incidents.iter().map(Incident::snapshot).collect()
     }
 
+    pub(crate) fn open_snapshots(&self) -> Vec<FakeIncident> {
+        self.incidents
+            .iter()
+            .filter(|i| i.is_open())
+            .map(Incident::snapshot)
+            .collect()
+    }
+
     pub(crate) fn list_incidents(&self, filter: &IncidentFilter) -> Vec<&Incident> {
         let mut found: Vec<&Incident> = self
             .incidents

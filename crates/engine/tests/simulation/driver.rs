@@ -1,0 +1,721 @@
+//! Plays a script against the real engine and the fake PagerDuty (in-process, real HTTP
+//! on loopback, paused tokio time) and writes down the [`History`] the oracle judges.
+//!
+//! The ground truth is read from the fake after every event, at the same virtual
+//! instant, so every change the script makes is seen at the moment it happens; changes
+//! made by time alone (a snooze ending) carry their exact time in the service's
+//! `last_status_change_at`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::TimeZone;
+use oncall_engine::{Clock, Engine, EngineOptions, Notice, Notifier, TestClock};
+use oncall_fake_pagerduty::{self as pd, FakePagerDuty, RunningFake};
+use oncall_model::{ActionKind, IncidentKey, Status, Urgency};
+use oncall_policy::{Decision, NotificationTarget, Pause, Settings};
+use oncall_store::{AccountConfig, Config, Dirs};
+use tempfile::TempDir;
+
+use super::history::{
+    Block, Episode, History, Screened, Shown, Time, UserAction, UserVerb, Window,
+};
+use super::oracle;
+use super::script::{Event, Outage, Restart};
+use crate::support::{Keychain, Recorder, ACCOUNT};
+
+const ME: &str = "PUSER01";
+const COLLEAGUE: &str = "PUSER02";
+/// The client's own request timeout (`oncall-pagerduty`'s default).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How long the engine may take to settle at the end, with everything healthy.
+const SETTLE: Duration = Duration::from_secs(15 * 60);
+
+/// The settings every run uses.
+pub struct Setup {
+    pub poll_interval: Duration,
+    pub settings: Settings,
+}
+
+impl Default for Setup {
+    fn default() -> Self {
+        Setup {
+            poll_interval: Duration::from_secs(60),
+            // Quiet hours stay off: see the module documentation of the test.
+            settings: Settings {
+                quiet_hours: None,
+                ..Settings::default()
+            },
+        }
+    }
+}
+
+/// The notifier: the tests' recorder, plus when each decision reached the screen.
+struct Screen {
+    recorder: Recorder,
+    clock: Arc<TestClock>,
+    epoch: AtomicU32,
+    log: Mutex<Vec<Screened>>,
+    /// The running engine's view (`None` while it starts).
+    view: Mutex<Option<tokio::sync::watch::Receiver<oncall_engine::View>>>,
+}
+
+#[async_trait]
+impl Notifier for Screen {
+    async fn apply(&self, decision: &Decision) -> Result<(), String> {
+        let shown = match decision {
+            Decision::Notify { incident, reason } => Shown::Page {
+                incident: incident.key.id.clone(),
+                status_changed_at: incident.status_changed_at,
+                assigned_to_me_at: incident.assigned_to_me_at,
+                reason: format!("{reason:?}"),
+            },
+            Decision::Summarize(s) => {
+                // A summary names incidents, not episodes; the view published just before
+                // the decisions are handed over holds the snapshot they were made from.
+                let view = self
+                    .view
+                    .lock()
+                    .unwrap()
+                    .as_ref()
+                    .map(|v| v.borrow().clone());
+                let episodes = s
+                    .incidents
+                    .iter()
+                    .map(|key| {
+                        let view = view.as_ref()?;
+                        let shown = view.incidents.iter().find(|i| &i.incident.key == key)?;
+                        Some((
+                            shown.incident.status_changed_at,
+                            shown.incident.assigned_to_me_at,
+                        ))
+                    })
+                    .collect();
+                Shown::Summary {
+                    id: s.id.0,
+                    reason: format!("{:?}", s.reason),
+                    incidents: s.incidents.iter().map(|k| k.id.clone()).collect(),
+                    episodes,
+                }
+            }
+            Decision::Withdraw(NotificationTarget::Incident(key)) => {
+                Shown::WithdrawPage(key.id.clone())
+            }
+            Decision::Withdraw(NotificationTarget::Summary(id)) => Shown::WithdrawSummary(id.0),
+        };
+        self.log.lock().unwrap().push(Screened {
+            at: self.clock.now(),
+            epoch: self.epoch.load(Ordering::SeqCst),
+            shown,
+        });
+        self.recorder.apply(decision).await
+    }
+
+    async fn notice(&self, notice: &Notice) -> Result<(), String> {
+        self.recorder.notice(notice).await
+    }
+}
+
+struct Sim {
+    setup: Setup,
+    fake: FakePagerDuty,
+    _server: RunningFake,
+    url: String,
+    dir: TempDir,
+    clock: Arc<TestClock>,
+    screen: Arc<Screen>,
+    keychain: Arc<Keychain>,
+    engine: Option<Engine>,
+    history: History,
+    /// The index in `history.episodes` of each incident's episode that needs me now.
+    current: BTreeMap<String, usize>,
+    /// When each incident was last assigned to me (`None`: not mine).
+    assigned_at: BTreeMap<String, Option<Time>>,
+    /// Episodes I acknowledged or resolved myself (by incident, status change, assignment).
+    silenced: BTreeSet<(String, Time, Time)>,
+    flood: Vec<String>,
+    outage: Option<(Time, Duration)>,
+    auth_failed_since: Option<Time>,
+    tokens: u32,
+    pause: Option<(Time, Option<Time>)>,
+    /// My presses the service has not answered for good yet, and how far the request
+    /// log has been read for their answers.
+    outstanding: Vec<(String, UserVerb)>,
+    log_read: usize,
+}
+
+/// Runs `script` and returns what happened.
+pub async fn run(script: &[Event], setup: Setup) -> History {
+    let start = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
+    let clock = Arc::new(TestClock::new(start));
+    let fake = FakePagerDuty::new();
+    let fake_clock = clock.clone();
+    fake.set_clock(Arc::new(move || fake_clock.now()));
+    // The simulation's own traffic must never meet the fake's rate limiter.
+    fake.set_rate_limit(100_000);
+    let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let keychain = Arc::new(Keychain::default());
+    keychain.set("fake-token-pat");
+    let mut sim = Sim {
+        setup,
+        url: server.url.clone(),
+        fake,
+        _server: server,
+        dir: data_dir(),
+        screen: Arc::new(Screen {
+            recorder: Recorder::default(),
+            clock: clock.clone(),
+            epoch: AtomicU32::new(0),
+            log: Mutex::new(Vec::new()),
+            view: Mutex::new(None),
+        }),
+        clock,
+        keychain,
+        engine: None,
+        history: History::default(),
+        current: BTreeMap::new(),
+        assigned_at: BTreeMap::new(),
+        silenced: BTreeSet::new(),
+        flood: Vec::new(),
+        outage: None,
+        auth_failed_since: None,
+        tokens: 0,
+        pause: None,
+        outstanding: Vec::new(),
+        log_read: 0,
+    };
+    sim.start().await;
+    for event in script {
+        sim.history.trace.push((sim.now(), event.to_string()));
+        sim.play(*event).await;
+        sim.observe();
+    }
+    sim.settle().await;
+    sim.finish().await
+}
+
+impl Sim {
+    fn now(&self) -> Time {
+        self.clock.now()
+    }
+
+    fn engine(&self) -> &Engine {
+        self.engine.as_ref().expect("engine running")
+    }
+
+    async fn start(&mut self) {
+        let config = Config {
+            notifications: self.setup.settings.clone(),
+            accounts: vec![AccountConfig {
+                poll_interval: self.setup.poll_interval,
+                ..AccountConfig::pagerduty(ACCOUNT, self.url.parse().unwrap())
+            }],
+        };
+        let engine = Engine::start(EngineOptions {
+            config,
+            dirs: Dirs {
+                config_dir: self.dir.path().join("config"),
+                data_dir: self.dir.path().join("data"),
+            },
+            clock: self.clock.clone(),
+            credentials: self.keychain.clone(),
+            notifier: self.screen.clone(),
+        })
+        .await
+        .expect("engine starts");
+        *self.screen.view.lock().unwrap() = Some(engine.view());
+        self.engine = Some(engine);
+    }
+
+    async fn stop(&mut self) {
+        if let Some(engine) = self.engine.take() {
+            engine.shutdown().await;
+        }
+        *self.screen.view.lock().unwrap() = None;
+    }
+
+    fn window(&mut self, block: Block, from: Time, to: Time) {
+        if to > from {
+            self.history.windows.push(Window { block, from, to });
+        }
+    }
+
+    async fn play(&mut self, event: Event) {
+        let now = self.now();
+        match event {
+            Event::Wait { secs } => tokio::time::sleep(Duration::from_secs(secs)).await,
+            Event::Sleep { secs } => {
+                self.window(
+                    Block::Asleep,
+                    now,
+                    now + chrono::Duration::seconds(secs as i64),
+                );
+                self.clock.jump(Duration::from_secs(secs));
+            }
+            Event::Trigger { urgency, mine } => {
+                let mut new = pd::NewIncident::new("sim").urgency(urgency);
+                if !mine {
+                    new = new.assignees(&[COLLEAGUE]);
+                }
+                let id = self.fake.trigger(new);
+                self.assigned_at.insert(id, mine.then_some(now));
+            }
+            Event::AckElsewhere { pick, by_me } => {
+                if let Some(id) = self.pick(pick, |i| i.status == Status::Triggered) {
+                    self.fake
+                        .acknowledge(&id, if by_me { ME } else { COLLEAGUE });
+                }
+            }
+            Event::ResolveElsewhere { pick } => {
+                if let Some(id) = self.pick(pick, |_| true) {
+                    self.fake.resolve(&id);
+                }
+            }
+            Event::AckTimeout { pick } => {
+                let quiet = self.untouched_by_user();
+                if let Some(id) = self.pick(pick, |i| {
+                    i.status == Status::Acknowledged && quiet.contains(&i.id)
+                }) {
+                    self.fake.retrigger(&id);
+                }
+            }
+            Event::ReassignToMe {
+                pick,
+                with_colleague,
+            } => {
+                let quiet = self.untouched_by_user();
+                if let Some(id) = self.pick(pick, |i| {
+                    !i.assignees.iter().any(|a| a == ME) && quiet.contains(&i.id)
+                }) {
+                    let to: &[&str] = if with_colleague {
+                        &[COLLEAGUE, ME]
+                    } else {
+                        &[ME]
+                    };
+                    self.fake.reassign(&id, to);
+                    self.assigned_at.insert(id, Some(now));
+                }
+            }
+            Event::ReassignAway { pick } => {
+                if let Some(id) = self.pick(pick, |i| i.assignees.iter().any(|a| a == ME)) {
+                    self.fake.reassign(&id, &[COLLEAGUE]);
+                    self.assigned_at.insert(id, None);
+                }
+            }
+            Event::UrgencyChange { pick } => {
+                if let Some(id) = self.pick(pick, |_| true) {
+                    let urgency = match self.fake.incident(&id).unwrap().urgency {
+                        Urgency::High => Urgency::Low,
+                        _ => Urgency::High,
+                    };
+                    self.fake.set_urgency(&id, urgency);
+                }
+            }
+            Event::Flood { count } => {
+                // Triggered and acknowledged in one step: no poll can see them triggered.
+                for _ in 0..count {
+                    let id = self
+                        .fake
+                        .trigger(pd::NewIncident::new("flood").urgency(Urgency::Low));
+                    self.fake.acknowledge(&id, ME);
+                    self.assigned_at.insert(id.clone(), Some(now));
+                    self.flood.push(id);
+                }
+            }
+            Event::FloodResolved => {
+                for id in std::mem::take(&mut self.flood) {
+                    if self.fake.incident(&id).unwrap().status != Status::Resolved {
+                        self.fake.resolve(&id);
+                    }
+                }
+            }
+            Event::OutageStarts(outage) => {
+                self.end_outage();
+                let (route, kind, after) = fault(outage);
+                self.fake.inject(pd::Fault {
+                    route,
+                    kind,
+                    times: u32::MAX,
+                });
+                self.outage = Some((now, after));
+            }
+            Event::OutageEnds => self.end_outage(),
+            Event::TokenRevoked => {
+                if self.auth_failed_since.is_none() {
+                    self.tokens += 1;
+                    let token = format!("sim-token-{}", self.tokens);
+                    self.fake
+                        .add_user(ME, "Pat Oncall", "pat@example.com", &token);
+                    self.auth_failed_since = Some(now);
+                }
+            }
+            Event::TokenFixed => self.fix_token(),
+            Event::Restart(restart) => self.restart(restart).await,
+            Event::UserAck { pick } => {
+                self.user_act(pick, ActionKind::Acknowledge, |v| {
+                    v.incident.status == Status::Triggered
+                })
+                .await
+            }
+            Event::UserResolve { pick } => self.user_act(pick, ActionKind::Resolve, |_| true).await,
+            Event::UserSnooze { pick, secs } => {
+                self.user_act(pick, ActionKind::Snooze { seconds: secs }, |v| {
+                    v.incident.status == Status::Acknowledged
+                })
+                .await
+            }
+            Event::Pause { secs } => {
+                self.end_pause();
+                let until = secs.map(|s| now + chrono::Duration::seconds(s as i64));
+                let pause = match until {
+                    Some(until) => Pause::Until(until),
+                    None => Pause::UntilResumed,
+                };
+                self.engine().pause(pause).await.expect("pause saved");
+                self.pause = Some((now, until));
+            }
+            Event::Resume => {
+                if self.pause.is_some() {
+                    self.engine().resume().await.expect("resume saved");
+                    self.end_pause();
+                }
+            }
+        }
+    }
+
+    /// An open incident of the service chosen by `pick` among those `eligible`.
+    fn pick(&self, pick: u32, eligible: impl Fn(&pd::FakeIncident) -> bool) -> Option<String> {
+        let candidates: Vec<String> = self
+            .fake
+            .open_incidents()
+            .into_iter()
+            .filter(|i| eligible(i))
+            .map(|i| i.id)
+            .collect();
+        (!candidates.is_empty()).then(|| candidates[pick as usize % candidates.len()].clone())
+    }
+
+    /// Incidents with no action of mine on its way. Script events that would start a new
+    /// episode leave the others alone: whether my earlier press should silence an episode
+    /// that began after it is a question the rules do not answer.
+    fn untouched_by_user(&mut self) -> BTreeSet<String> {
+        self.read_answers();
+        let busy: BTreeSet<&String> = self.outstanding.iter().map(|(id, _)| id).collect();
+        self.fake
+            .open_incidents()
+            .into_iter()
+            .map(|i| i.id)
+            .filter(|id| !busy.contains(id))
+            .collect()
+    }
+
+    /// Drops from `outstanding` the presses the service has answered for good.
+    fn read_answers(&mut self) {
+        let requests = self.fake.requests_from(self.log_read);
+        self.log_read += requests.len();
+        for request in requests {
+            if !oracle::answered(request.status) {
+                continue;
+            }
+            for item in oracle::action_items(&request.method, &request.path, &request.body) {
+                self.outstanding.retain(|o| *o != item);
+            }
+        }
+    }
+
+    async fn user_act(
+        &mut self,
+        pick: u32,
+        kind: ActionKind,
+        eligible: impl Fn(&oncall_engine::IncidentView) -> bool,
+    ) {
+        // The user acts on what the tray shows.
+        let view = self.engine().view().borrow().clone();
+        let mut candidates: Vec<String> = view
+            .incidents
+            .iter()
+            .filter(|v| v.pending.is_none() && eligible(v))
+            .map(|v| v.incident.key.id.clone())
+            .collect();
+        candidates.sort();
+        if candidates.is_empty() {
+            return;
+        }
+        let id = candidates[pick as usize % candidates.len()].clone();
+        let verb = match kind {
+            ActionKind::Acknowledge => UserVerb::Ack,
+            ActionKind::Resolve => UserVerb::Resolve,
+            _ => UserVerb::Snooze,
+        };
+        let now = self.now();
+        self.observe();
+        if matches!(verb, UserVerb::Ack | UserVerb::Resolve) {
+            if let Some(index) = self.current.remove(&id) {
+                let episode = &mut self.history.episodes[index];
+                episode.end = Some(now);
+                episode.ended_by = "my press";
+                self.silenced.insert((
+                    id.clone(),
+                    episode.status_changed_at,
+                    episode.assigned_to_me_at,
+                ));
+            }
+        }
+        self.outstanding.push((id.clone(), verb));
+        self.history.actions.push(UserAction {
+            at: now,
+            incident: id.clone(),
+            verb,
+            log_position: self.fake.request_count(),
+        });
+        self.engine()
+            .act(&[IncidentKey::new(ACCOUNT, &id)], kind)
+            .await
+            .expect("the action is queued");
+    }
+
+    fn end_outage(&mut self) {
+        if let Some((from, after)) = self.outage.take() {
+            self.fake.clear_faults();
+            let now = self.now();
+            self.window(
+                Block::Outage,
+                from,
+                now + chrono::Duration::from_std(after).unwrap(),
+            );
+        }
+    }
+
+    fn fix_token(&mut self) {
+        if let Some(from) = self.auth_failed_since.take() {
+            self.keychain.set(&format!("sim-token-{}", self.tokens));
+            let now = self.now();
+            self.window(Block::Auth, from, now);
+            if let Some(engine) = &self.engine {
+                engine.credential_changed(&oncall_model::AccountId::new(ACCOUNT));
+            }
+        }
+    }
+
+    fn end_pause(&mut self) {
+        if let Some((from, until)) = self.pause.take() {
+            let now = self.now();
+            let to = until.map_or(now, |u| u.min(now));
+            self.window(Block::Paused, from, to);
+        }
+    }
+
+    async fn restart(&mut self, restart: Restart) {
+        self.stop().await;
+        match restart {
+            Restart::Clean => {}
+            Restart::Down { secs } => {
+                let now = self.now();
+                self.window(
+                    Block::Down,
+                    now,
+                    now + chrono::Duration::seconds(secs as i64),
+                );
+                tokio::time::sleep(Duration::from_secs(secs)).await;
+            }
+            Restart::CorruptState { keep_permille } => {
+                let path = self.dir.path().join("data").join("state.json");
+                if let Ok(bytes) = std::fs::read(&path) {
+                    let keep = bytes.len() * keep_permille as usize / 1000;
+                    std::fs::write(&path, &bytes[..keep.min(bytes.len().saturating_sub(1))])
+                        .unwrap();
+                    // The pause lived in the lost file.
+                    self.end_pause();
+                    self.history.memory_losses.push(self.now());
+                    self.screen.epoch.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+        self.start().await;
+    }
+
+    /// Reads the service's truth and updates the episodes that need me.
+    fn observe(&mut self) {
+        let now = self.now();
+        self.read_answers();
+        // An acknowledgement or resolve of mine still on its way covers the incident: the
+        // engine shows it handled, and an episode the service starts meanwhile by itself
+        // (a snooze ending) is one the user has already dealt with.
+        let pressed: BTreeSet<String> = self
+            .outstanding
+            .iter()
+            .filter(|(_, verb)| matches!(verb, UserVerb::Ack | UserVerb::Resolve))
+            .map(|(id, _)| id.clone())
+            .collect();
+        let open = self.fake.open_incidents();
+        let mut seen = BTreeSet::new();
+        for incident in &open {
+            seen.insert(incident.id.clone());
+            let assigned = self
+                .assigned_at
+                .get(&incident.id)
+                .copied()
+                .flatten()
+                .map(seconds);
+            let status_changed_at = seconds(incident.last_status_change_at);
+            let mine = incident.assignees.iter().any(|a| a == ME);
+            let needs = match (incident.status, mine, assigned) {
+                (Status::Triggered, true, Some(at)) => {
+                    !pressed.contains(&incident.id)
+                        && !self
+                            .silenced
+                            .contains(&(incident.id.clone(), status_changed_at, at))
+                }
+                _ => false,
+            };
+            let current = self.current.get(&incident.id).copied();
+            match (needs, current) {
+                (true, Some(index))
+                    if self.history.episodes[index].status_changed_at == status_changed_at
+                        && Some(self.history.episodes[index].assigned_to_me_at) == assigned =>
+                {
+                    let episode = &mut self.history.episodes[index];
+                    if episode.urgency.last().unwrap().1 != incident.urgency {
+                        episode.urgency.push((now, incident.urgency));
+                    }
+                }
+                (true, _) => {
+                    if let Some(index) = current {
+                        self.history.episodes[index].end = Some(now);
+                        self.history.episodes[index].ended_by = "a new episode";
+                    }
+                    let assigned = assigned.unwrap();
+                    let start = incident
+                        .last_status_change_at
+                        .max(self.assigned_at[&incident.id].unwrap());
+                    self.history.episodes.push(Episode {
+                        incident: incident.id.clone(),
+                        status_changed_at,
+                        assigned_to_me_at: assigned,
+                        start,
+                        end: None,
+                        ended_by: "",
+                        urgency: vec![(start, incident.urgency)],
+                    });
+                    self.current
+                        .insert(incident.id.clone(), self.history.episodes.len() - 1);
+                }
+                (false, Some(index)) => {
+                    self.history.episodes[index].end = Some(now);
+                    self.history.episodes[index].ended_by = match (incident.status, mine) {
+                        (Status::Acknowledged, _) => "acknowledged",
+                        (_, false) => "reassigned away",
+                        _ => "my earlier press",
+                    };
+                    self.current.remove(&incident.id);
+                }
+                (false, None) => {}
+            }
+        }
+        let gone: Vec<String> = self
+            .current
+            .keys()
+            .filter(|id| !seen.contains(*id))
+            .cloned()
+            .collect();
+        for id in gone {
+            let index = self.current.remove(&id).unwrap();
+            self.history.episodes[index].end = Some(now);
+            self.history.episodes[index].ended_by = "resolved";
+        }
+    }
+
+    /// Everything heals and the engine gets time to catch up, so that every page and
+    /// action still owed has come due before the run is judged.
+    async fn settle(&mut self) {
+        self.end_outage();
+        self.fix_token();
+        if self.pause.is_some() {
+            self.engine().resume().await.expect("resume saved");
+            self.end_pause();
+        }
+        let step = Duration::from_secs(5);
+        let mut waited = Duration::ZERO;
+        while waited < SETTLE {
+            tokio::time::sleep(step).await;
+            waited += step;
+            self.observe();
+        }
+    }
+
+    async fn finish(mut self) -> History {
+        self.history.end = Some(self.now());
+        self.stop().await;
+        self.history.screen = std::mem::take(&mut *self.screen.log.lock().unwrap());
+        self.history.requests = self.fake.requests();
+        self.history
+    }
+}
+
+/// A time as the service's JSON carries it (whole seconds), which is how episodes are
+/// named in the notifications the engine hands over.
+fn seconds(t: Time) -> Time {
+    use chrono::Timelike;
+    t.with_nanosecond(0).unwrap()
+}
+
+/// A throwaway data directory, in memory where the system has one: the engine fsyncs
+/// its state after every poll, and a disk's fsync would make the run wait on real time.
+fn data_dir() -> TempDir {
+    let shm = std::path::Path::new("/dev/shm");
+    if shm.is_dir() {
+        if let Ok(dir) = TempDir::new_in(shm) {
+            return dir;
+        }
+    }
+    TempDir::new().unwrap()
+}
+
+/// How an outage is injected, and how long after it ends the engine may still wait
+/// because the service told it to (or a request in flight had yet to time out).
+fn fault(outage: Outage) -> (pd::Route, pd::FaultKind, Duration) {
+    use pd::{FaultKind as K, Route as R};
+    match outage {
+        Outage::RateLimitedWithReset => (
+            R::Any,
+            K::RateLimited {
+                reset_secs: Some(60),
+                retry_after_secs: None,
+                with_body: true,
+            },
+            Duration::from_secs(60),
+        ),
+        Outage::RateLimitedWithRetryAfter => (
+            R::Any,
+            K::RateLimited {
+                reset_secs: None,
+                retry_after_secs: Some(30),
+                with_body: false,
+            },
+            Duration::from_secs(30),
+        ),
+        Outage::RateLimitedBare => (
+            R::Any,
+            K::RateLimited {
+                reset_secs: None,
+                retry_after_secs: None,
+                with_body: false,
+            },
+            Duration::ZERO,
+        ),
+        Outage::ServerError(status) => (R::Any, K::ServerError(status), Duration::ZERO),
+        // Polls only: an action answered after its client gave up would be applied and
+        // then sent again, which is at-least-once delivery working, not a doubled ack.
+        Outage::Timeout => (
+            R::ListIncidents,
+            K::Latency { millis: 20_000 },
+            REQUEST_TIMEOUT,
+        ),
+        Outage::DroppedConnection => (R::Any, K::DropConnection, Duration::ZERO),
+        // Polls only: a 200 whose body is cut short tells nothing about an update.
+        Outage::MalformedBody => (R::ListIncidents, K::MalformedBody, Duration::ZERO),
+    }
+}

@@ -1,0 +1,123 @@
+//! What happened in one run, as the oracle reads it: the service's ground truth (trigger
+//! episodes that needed me, and when), the windows in which nothing could reach the
+//! user, the user's actions with the service's request log, and what reached the screen.
+//!
+//! Nothing here comes from the engine's state or from `oncall-policy`: the driver fills
+//! it from the fake service, from the script, and from the notifier's recording.
+
+use chrono::{DateTime, Utc};
+use oncall_fake_pagerduty::RecordedRequest;
+use oncall_model::Urgency;
+
+pub type Time = DateTime<Utc>;
+
+/// One trigger episode of one incident, for me: it was triggered and assigned to me from
+/// `start` until `end` (acknowledged or resolved anywhere, including by my own press,
+/// or reassigned away). Identified by the service's status-change time and the time it
+/// was assigned to me, which is also what a notification's incident carries.
+#[derive(Debug, Clone)]
+pub struct Episode {
+    pub incident: String,
+    pub status_changed_at: Time,
+    pub assigned_to_me_at: Time,
+    pub start: Time,
+    pub end: Option<Time>,
+    /// What ended it, for the failure report.
+    pub ended_by: &'static str,
+    /// The urgency from each moment on (first entry at `start`).
+    pub urgency: Vec<(Time, Urgency)>,
+}
+
+impl Episode {
+    pub fn urgency_at(&self, t: Time) -> Urgency {
+        self.urgency
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .last()
+            .map_or(self.urgency[0].1, |(_, u)| *u)
+    }
+}
+
+/// Why nothing could reach the user for a while.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Block {
+    /// The service failed, or asked us to wait (a 429's reset counts as part of it).
+    Outage,
+    /// The token was refused.
+    Auth,
+    /// The laptop slept.
+    Asleep,
+    /// The app was not running.
+    Down,
+    /// The user paused notifications (holds pages, not withdrawals).
+    Paused,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Window {
+    pub block: Block,
+    pub from: Time,
+    pub to: Time,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum UserVerb {
+    Ack,
+    Resolve,
+    Snooze,
+}
+
+#[derive(Debug, Clone)]
+pub struct UserAction {
+    pub at: Time,
+    pub incident: String,
+    pub verb: UserVerb,
+    /// The service's request log length when the user pressed: later requests are the
+    /// engine's answer to it.
+    pub log_position: usize,
+}
+
+/// What reached the screen.
+#[derive(Debug, Clone)]
+pub enum Shown {
+    Page {
+        incident: String,
+        status_changed_at: Time,
+        assigned_to_me_at: Option<Time>,
+        reason: String,
+    },
+    Summary {
+        id: u64,
+        reason: String,
+        incidents: Vec<String>,
+        /// Each member's episode (status change, assignment to me) as the engine's view
+        /// showed it when the summary was handed over; `None` for a summary re-delivered
+        /// from the outbox at start-up, before the view can be read.
+        episodes: Vec<Option<(Time, Option<Time>)>>,
+    },
+    WithdrawPage(String),
+    WithdrawSummary(u64),
+}
+
+#[derive(Debug, Clone)]
+pub struct Screened {
+    pub at: Time,
+    /// How many times the engine had lost its memory (corrupt state) before this.
+    pub epoch: u32,
+    pub shown: Shown,
+}
+
+#[derive(Debug, Default)]
+pub struct History {
+    pub episodes: Vec<Episode>,
+    pub windows: Vec<Window>,
+    /// When the engine started without memory (a corrupt state file).
+    pub memory_losses: Vec<Time>,
+    pub actions: Vec<UserAction>,
+    pub screen: Vec<Screened>,
+    pub requests: Vec<RecordedRequest>,
+    pub end: Option<Time>,
+    /// Every event played, with when it started: the failure report shows the ones
+    /// around a finding.
+    pub trace: Vec<(Time, String)>,
+}
