@@ -4,9 +4,11 @@
 //! on paused tokio time, judged by an oracle written from issue 2's rules without
 //! calling `oncall-policy`.
 //!
-//! Run: `cargo test -p oncall-engine --test simulation`. Longer: `SIM_SEEDS=200
-//! SIM_EVENTS=20000 cargo test -p oncall-engine --test simulation --release -- --nocapture`
-//! (prints the same table). One seed: `SIM_SEED=123 SIM_EVENTS=10000 …`.
+//! Run (as `./dev test` does): `cargo test --profile simulation -p oncall-engine --test
+//! simulation` (optimised: about a minute; a debug build takes six). Longer:
+//! `SIM_SEEDS=200 SIM_EVENTS=20000 cargo test --profile simulation -p oncall-engine --test
+//! simulation -- --nocapture` (prints the same table). One seed: `SIM_SEED=123
+//! SIM_EVENTS=10000 …`.
 //! `SIM_THREADS` sets the parallelism (default: the machine's cores). A script replays
 //! exactly (the table's digest column shows it); `SIM_DUMP=path` with `SIM_SEED` writes
 //! the run's timeline (events, screen, episodes, windows, presses) to read a finding by.
@@ -114,7 +116,7 @@ fn lifecycle_simulation_finds_no_missed_duplicate_or_lost() {
     }
     panic!(
         "{} of {} seeds failed; rerun one with: SIM_SEED={} SIM_EVENTS={events} \
-         cargo test -p oncall-engine --test simulation -- --nocapture",
+         cargo test --profile simulation -p oncall-engine --test simulation -- --nocapture",
         failing.len(),
         runs.len(),
         first.seed
