@@ -12,6 +12,9 @@ use tracing::warn;
 use crate::backoff::Backoff;
 use crate::engine::{AccountSlot, Inner};
 
+/// How long a quit waits for an action already sent to be answered.
+const QUIT_GRACE: Duration = Duration::from_secs(3);
+
 pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     let account = slot.config.name.clone();
     let mut backoff = Backoff::new(slot.config.poll_interval.max(Duration::from_secs(2)));
@@ -50,12 +53,23 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 }
             };
             let ids: Vec<String> = actions.iter().map(|a| a.incident.id.clone()).collect();
+            let request = provider.act(kind, &ids);
+            tokio::pin!(request);
             let results = tokio::select! {
                 // An answer that arrives with a quit is still recorded: dropping it would
                 // send the action again on the next start.
                 biased;
-                r = provider.act(kind, &ids) => r,
-                _ = inner.cancel.cancelled() => return,
+                r = &mut request => r,
+                _ = inner.cancel.cancelled() => {
+                    // Quitting (or reconfiguring) while the action is on the wire: the
+                    // service may already have done it, so its answer is awaited
+                    // briefly and recorded, rather than abandoned and sent again by
+                    // the next start. Past the grace, at-least-once is all that is left.
+                    if let Ok(results) = tokio::time::timeout(QUIT_GRACE, request).await {
+                        inner.finish_actions(&account, &actions, results).await;
+                    }
+                    return;
+                }
             };
             sent_any = true;
             match inner.finish_actions(&account, &actions, results).await {
