@@ -614,3 +614,46 @@ async fn an_ack_refused_for_a_revoked_token_is_sent_once_a_new_token_is_stored()
     })
     .await;
 }
+
+/// Found by the lifecycle simulation: a snooze on its way when the app quit (or restarted,
+/// or was reconfigured) was abandoned mid-request, stayed queued, and the next start sent
+/// it again: the service carried it out twice. An action on the wire is now answered and
+/// recorded before the engine stops (within a grace), so nothing is left to resend.
+#[tokio::test(start_paused = true)]
+async fn an_action_on_the_wire_when_the_app_quits_is_recorded_not_sent_again() {
+    use oncall_fake_pagerduty::{Fault, FaultKind, Route};
+    let mut w = World::<oncall_fake_pagerduty::FakePagerDuty>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Queue backlog").await;
+    w.acknowledge(&id).await;
+    w.fake.inject(Fault {
+        route: Route::Snooze,
+        kind: FaultKind::Latency { millis: 500 },
+        times: 1,
+    });
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Snooze { seconds: 3600 })
+        .await
+        .unwrap();
+    w.idle(Duration::from_millis(100)).await;
+    w.stop().await;
+
+    let actions: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(w.dirs().actions_file()).unwrap()).unwrap();
+    assert_eq!(
+        actions["pending"],
+        serde_json::json!([]),
+        "the snooze was answered before the engine stopped"
+    );
+    let snoozes = |w: &World<oncall_fake_pagerduty::FakePagerDuty>| {
+        w.fake
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST" && r.path.ends_with("/snooze"))
+            .count()
+    };
+    w.start().await;
+    w.idle(60 * SEC).await;
+    assert_eq!(snoozes(&w), 1, "the next start does not send it again");
+}
