@@ -9,19 +9,48 @@ use oncall_model::Status;
 use oncall_notification_recorder::{Recorder, TestBus};
 use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
 
+/// A private bus with the recording notification server, the fake PagerDuty, and a
+/// sandbox whose config has one account on it, polled every 2 s.
+struct World {
+    bus: TestBus,
+    recorder: Recorder,
+    fake: FakePagerDuty,
+    server: oncall_fake_pagerduty::RunningFake,
+    sandbox: Sandbox,
+}
+
+impl World {
+    async fn start() -> World {
+        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
+        let recorder = Recorder::start(Some(&bus.address))
+            .await
+            .expect("the notification recorder");
+        let fake = FakePagerDuty::new();
+        let server = fake
+            .serve("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("the fake PagerDuty");
+        let sandbox = Sandbox::new();
+        sandbox.write_config(&fake_account_config(&server.url, 2));
+        World {
+            bus,
+            recorder,
+            fake,
+            server,
+            sandbox,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn() {
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the notification recorder");
-    let fake = FakePagerDuty::new();
-    let server = fake
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the fake PagerDuty");
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
     let mut app = sandbox.spawn_headless(&bus.address);
 
     // The page arrives while the app runs (a page already open at start is summarised).
@@ -96,17 +125,13 @@ async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdrawn() {
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the notification recorder");
-    let fake = FakePagerDuty::new();
-    let server = fake
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the fake PagerDuty");
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
     let mut first = sandbox.spawn_headless(&bus.address);
     wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
         .await
@@ -163,17 +188,13 @@ async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdraw
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_title_with_control_characters_and_markup_still_pages_as_plain_text() {
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the notification recorder");
-    let fake = FakePagerDuty::new();
-    let server = fake
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the fake PagerDuty");
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
     let mut app = sandbox.spawn_headless(&bus.address);
     wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
         .await
