@@ -14,6 +14,8 @@
 //! Each server reads one request per connection and closes it afterwards, so every
 //! request a client makes is seen on its own.
 
+pub mod transport;
+
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
