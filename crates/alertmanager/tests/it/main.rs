@@ -5,6 +5,5 @@
 mod actions;
 mod auth;
 mod polling;
-mod secrets;
 mod tls;
 mod util;

@@ -9,5 +9,4 @@ mod actions;
 mod failures;
 mod polling;
 mod scripted;
-mod secrets;
 mod util;

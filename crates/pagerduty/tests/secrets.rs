@@ -1,6 +1,9 @@
 //! The token must never show up in an error message, a `Debug` output or a log line.
 //! Every error the client can be made to produce is formatted both ways, and every log
 //! line the client (and reqwest/hyper under it) writes meanwhile is captured, at TRACE.
+//!
+//! A test binary of its own: a scoped subscriber (`set_default`) can miss events of
+//! callsites that tests on other threads registered first.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -11,8 +14,15 @@ use oncall_model::{ActionKind, Provider};
 use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig};
 use tracing_subscriber::layer::{Layer as _, SubscriberExt};
 
-use crate::scripted::{Canned, Scripted};
-use crate::util::{config, secret, PAT_TOKEN};
+#[allow(dead_code)]
+#[path = "it/scripted.rs"]
+mod scripted;
+#[allow(dead_code)]
+#[path = "it/util.rs"]
+mod util;
+
+use scripted::{Canned, Scripted};
+use util::{config, secret, PAT_TOKEN};
 
 /// Everything written by the test thread's subscriber.
 #[derive(Clone, Default)]

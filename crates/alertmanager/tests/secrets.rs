@@ -1,6 +1,10 @@
 //! The password must never show up in an error message, a `Debug` output or a log
 //! line. Alertmanager runs in its own process, so everything the test thread's
 //! subscriber captures (at TRACE, reqwest and hyper included) is the client's.
+//!
+//! A test binary of its own: a scoped subscriber (`set_default`) can miss events of
+//! callsites that tests on other threads registered first, which made "the log was
+//! captured" fail now and then when this ran beside the other integration tests.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -9,7 +13,11 @@ use oncall_alertmanager::{AlertmanagerClient, Auth, SecretString};
 use oncall_model::{ActionKind, Provider};
 use tracing_subscriber::layer::{Layer as _, SubscriberExt};
 
-use crate::util::{basic, config, Alertmanager, TestAlert};
+#[allow(dead_code)]
+#[path = "it/util.rs"]
+mod util;
+
+use util::{basic, config, Alertmanager, TestAlert};
 
 const PASSWORD: &str = "s3cr3t-Pa55word-that-must-not-leak";
 
