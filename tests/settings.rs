@@ -143,6 +143,26 @@ impl Setup {
             .await;
     }
 
+    /// Waits for incident `id`'s row, presses its Acknowledge button, and waits for the
+    /// service to record the acknowledgement.
+    async fn acknowledge_row(&self, id: &str) {
+        let row = format!("#incidents tbody tr[data-key=\"work/{id}\"]");
+        self.driver
+            .wait_for(
+                "the row",
+                &format!("return document.querySelector('{row}') !== null"),
+            )
+            .await;
+        self.driver
+            .click(&format!("{row} button[data-action=\"ack\"]"))
+            .await;
+        wait_for_requests(&self.fake, "the acknowledgement", |r| {
+            r.iter().any(|r| r.method == "PUT" && r.status == 200)
+        })
+        .await
+        .unwrap();
+    }
+
     async fn close(self) {
         self.driver.quit().await;
         drop(self.keyring);
@@ -341,21 +361,7 @@ async fn history_tells_what_rang_and_what_you_did() {
         .await
         .unwrap();
     let id = s.fake.trigger(NewIncident::new("Disk full on db-1"));
-    let row = format!("#incidents tbody tr[data-key=\"work/{id}\"]");
-    s.driver
-        .wait_for(
-            "the row",
-            &format!("return document.querySelector('{row}') !== null"),
-        )
-        .await;
-    s.driver
-        .click(&format!("{row} button[data-action=\"ack\"]"))
-        .await;
-    wait_for_requests(&s.fake, "the acknowledgement", |r| {
-        r.iter().any(|r| r.method == "PUT" && r.status == 200)
-    })
-    .await
-    .unwrap();
+    s.acknowledge_row(&id).await;
     assert_eq!(s.fake.incident(&id).unwrap().status, Status::Acknowledged);
     s.driver.click("#tab-history").await;
     s.driver
@@ -428,21 +434,7 @@ async fn a_whole_session_leaves_the_token_nowhere_but_the_keychain_and_the_reque
         .inject(Fault::once(Route::ListIncidents, FaultKind::MalformedBody));
     let id = s.fake.trigger(NewIncident::new("Checkout API is down"));
     s.driver.click("#tab-incidents").await;
-    let row = format!("#incidents tbody tr[data-key=\"work/{id}\"]");
-    s.driver
-        .wait_for(
-            "the row",
-            &format!("return document.querySelector('{row}') !== null"),
-        )
-        .await;
-    s.driver
-        .click(&format!("{row} button[data-action=\"ack\"]"))
-        .await;
-    wait_for_requests(&s.fake, "the acknowledgement", |r| {
-        r.iter().any(|r| r.method == "PUT" && r.status == 200)
-    })
-    .await
-    .unwrap();
+    s.acknowledge_row(&id).await;
     let sent = s.fake.requests();
     assert!(
         sent.iter().all(
