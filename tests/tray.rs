@@ -8,7 +8,7 @@ use oncall_tray_e2e::desktop::Desktop;
 use std::time::{Duration, Instant};
 
 use oncall_tray_e2e::{
-    descendants_named, fake_account_config, wait_for_requests, Sandbox, TIMEOUT,
+    descendants_named, fake_account_config, is_alive, wait_for_requests, Sandbox, TIMEOUT,
 };
 
 #[tokio::test]
@@ -168,6 +168,22 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
     desktop.wait_for_window("oncall-tray").await;
     wait_until("the reopened window's page to load", || loads() == 2).await;
     assert!(app.is_running(), "{}", app.log());
+
+    // The desktop session ends with the window open: SIGTERM is a clean quit, and the
+    // window's process and every WebKit process go with the app.
+    let window_processes = descendants_named(app.pid(), "");
+    assert!(!window_processes.is_empty());
+    app.terminate();
+    assert_eq!(app.wait_exit(TIMEOUT).await, Some(0), "{}", app.log());
+    assert!(
+        app.log().contains("SIGTERM received: stopping"),
+        "{}",
+        app.log()
+    );
+    wait_until("the window's processes to exit", || {
+        !window_processes.iter().any(|&pid| is_alive(pid))
+    })
+    .await;
 }
 
 async fn wait_until(what: &str, cond: impl Fn() -> bool) {

@@ -4,7 +4,7 @@
 //!
 //! Ownership: [`Shell`] holds the engine and the cancellation token every shell task
 //! watches; it lives in tauri's state. `RunEvent::Exit` cancels the tasks and shuts the
-//! engine down (pending actions stay queued on disk).
+//! engine down (pending actions stay queued on disk); SIGINT and SIGTERM lead there too.
 
 use std::sync::{Arc, OnceLock};
 
@@ -23,6 +23,7 @@ use tracing::{info, warn};
 use crate::keychain::KeychainCredentials;
 use crate::notifier::{DesktopNotifier, Intent};
 use crate::settings::{Autostart, SettingsStore};
+use crate::stop_signal::StopSignal;
 use crate::tray::menu::Command;
 use crate::{demo, tray, window};
 
@@ -198,10 +199,16 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             None,
         ))
         .setup(move |app| {
-            let (shell, intents) = tauri::async_runtime::block_on(start(options))?;
+            let (shell, intents, stop) = tauri::async_runtime::block_on(async {
+                // Installed first, so that a signal during start-up is a clean stop.
+                let stop = StopSignal::install()?;
+                let (shell, intents) = start(options).await?;
+                anyhow::Ok((shell, intents, stop))
+            })?;
             let shell = Arc::new(shell);
             let _ = shell.app.set(app.handle().clone());
             shell.spawn(perform_intents(shell.clone(), intents));
+            shell.spawn(quit_on_signal(shell.clone(), app.handle().clone(), stop));
             app.manage(shell.clone());
             tray::install(app.handle(), shell.clone())?;
             if options.show {
@@ -267,6 +274,18 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         _demo: demo,
     };
     Ok((shell, intent_rx))
+}
+
+/// A desktop session that ends (or `kill`) stops the app the way Quit does, so the
+/// window process goes with it and nothing is cut off mid-write.
+async fn quit_on_signal(shell: Arc<Shell>, app: AppHandle, mut stop: StopSignal) {
+    tokio::select! {
+        _ = shell.cancel.cancelled() => {}
+        signal = stop.wait() => {
+            info!("{signal} received: stopping");
+            app.exit(0);
+        }
+    }
 }
 
 /// Notification buttons, performed with the shell's engine.

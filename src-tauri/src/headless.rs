@@ -21,6 +21,7 @@ use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
 use crate::notifier::{DesktopNotifier, Intent};
+use crate::stop_signal::StopSignal;
 
 pub async fn run() -> anyhow::Result<()> {
     // Installed first, so that a signal during start-up is a clean stop, not a kill.
@@ -117,40 +118,6 @@ async fn perform(engine: &Engine, intent: Intent) {
             if let Err(e) = open::that_detached(&url) {
                 warn!(%url, "could not open the browser: {e}");
             }
-        }
-    }
-}
-
-/// SIGINT (Ctrl-C) or SIGTERM.
-struct StopSignal {
-    #[cfg(unix)]
-    int: tokio::signal::unix::Signal,
-    #[cfg(unix)]
-    term: tokio::signal::unix::Signal,
-}
-
-impl StopSignal {
-    fn install() -> anyhow::Result<StopSignal> {
-        #[cfg(unix)]
-        use tokio::signal::unix::{signal, SignalKind};
-        Ok(StopSignal {
-            #[cfg(unix)]
-            int: signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?,
-            #[cfg(unix)]
-            term: signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?,
-        })
-    }
-
-    async fn wait(&mut self) -> &'static str {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = self.int.recv() => "SIGINT",
-            _ = self.term.recv() => "SIGTERM",
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-            "Ctrl-C"
         }
     }
 }

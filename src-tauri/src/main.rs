@@ -10,6 +10,7 @@ mod keychain;
 mod logging;
 mod notifier;
 mod settings;
+mod stop_signal;
 mod tray;
 mod window;
 

@@ -311,6 +311,16 @@ fn stat(pid: u32) -> Option<(String, u32)> {
     Some((comm, ppid))
 }
 
+/// Whether `pid` is a live process: a zombie has exited (an orphan may wait a while for
+/// a PID 1 that reaps it).
+pub fn is_alive(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
+}
+
 fn comm(pid: u32) -> Option<String> {
     stat(pid).map(|(comm, _)| comm)
 }

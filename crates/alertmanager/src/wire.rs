@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
+use oncall_model::timestamp;
 use serde::{Deserialize, Deserializer, Serialize};
 
 /// A label set; ordered so that matchers and titles come out the same every time.
@@ -21,6 +22,7 @@ pub(crate) struct Alert {
     pub labels: Labels,
     #[serde(default, deserialize_with = "null_as_default")]
     pub annotations: Labels,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub starts_at: DateTime<Utc>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub receivers: Vec<Receiver>,
@@ -58,7 +60,9 @@ pub(crate) struct Silence {
     pub id: String,
     #[serde(default, deserialize_with = "null_as_default")]
     pub matchers: Vec<Matcher>,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub starts_at: DateTime<Utc>,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub ends_at: DateTime<Utc>,
     #[serde(default)]
     pub created_by: String,

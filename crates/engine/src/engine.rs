@@ -5,6 +5,7 @@
 //! state saved (with the decisions in its outbox) → notifier. User actions: journal
 //! saved → optimistic view → policy (withdrawals) → sender → service → confirmation.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -608,12 +609,29 @@ impl Inner {
         let Some(snapshot) = shared.snapshots.get(account) else {
             return Vec::new();
         };
-        let incidents: Vec<Incident> =
-            apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
-                .into_iter()
-                .map(|v| v.incident)
-                .filter(|i| i.status != Status::Resolved)
-                .collect();
+        let touched = shared
+            .actions
+            .pending
+            .iter()
+            .any(|p| &p.incident.account == account)
+            || shared
+                .confirmed
+                .iter()
+                .any(|(k, _, _)| &k.account == account);
+        // Most polls have no action in flight: the snapshot is judged as it is, without
+        // a copy (a storm's 2,000 incidents made that copy a tenth of the poll).
+        let incidents: Cow<[Incident]> =
+            if !touched && snapshot.iter().all(|i| i.status != Status::Resolved) {
+                Cow::Borrowed(snapshot)
+            } else {
+                Cow::Owned(
+                    apply_actions(snapshot, &shared.actions.pending, &shared.confirmed)
+                        .into_iter()
+                        .map(|v| v.incident)
+                        .filter(|i| i.status != Status::Resolved)
+                        .collect(),
+                )
+            };
         let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
         let poll = Poll {
             account,

@@ -25,7 +25,7 @@ where
 {
     let value: T = serde_json::from_slice(bytes)?;
     // As `json_file::save` writes it.
-    let saved = serde_json::to_vec_pretty(&value).expect("a decoded state file encodes");
+    let saved = serde_json::to_vec(&value).expect("a decoded state file encodes");
     let reloaded: T = serde_json::from_slice(&saved).expect("a saved state file decodes");
     assert_eq!(reloaded, value, "a save and load changed the state file");
     Ok(())

@@ -8,6 +8,7 @@
 mod action;
 mod incident;
 mod provider;
+pub mod timestamp;
 mod transport;
 
 pub use action::{ActionId, ActionKind, ActionOutcome};

@@ -3,6 +3,7 @@
 //! `requestId`/`took` are), so an alert missing a field still converts.
 
 use chrono::{DateTime, Utc};
+use oncall_model::timestamp;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -29,8 +30,11 @@ pub(crate) struct Alert {
     pub acknowledged: bool,
     #[serde(default)]
     pub snoozed: bool,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub snoozed_until: Option<DateTime<Utc>>,
+    #[serde(deserialize_with = "timestamp::deserialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub updated_at: Option<DateTime<Utc>>,
     pub source: Option<String>,
     pub owner: Option<String>,

@@ -6,6 +6,7 @@
 //! These types never leave the crate: `convert.rs` turns them into `oncall_model` types.
 
 use chrono::{DateTime, Utc};
+use oncall_model::timestamp;
 use serde::{Deserialize, Deserializer};
 
 /// `GET /users/me`.
@@ -50,8 +51,11 @@ pub(crate) struct Incident {
     pub status: Option<String>,
     pub urgency: Option<String>,
     pub service: Option<Reference>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub created_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub updated_at: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub last_status_change_at: Option<DateTime<Utc>>,
     pub html_url: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
@@ -82,6 +86,7 @@ impl Reference {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct Assignment {
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub at: Option<DateTime<Utc>>,
     pub assignee: Option<Reference>,
 }
@@ -97,7 +102,9 @@ pub(crate) struct OnCall {
     pub escalation_policy: Option<Reference>,
     pub schedule: Option<Reference>,
     pub escalation_level: Option<u32>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub start: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub end: Option<DateTime<Utc>>,
 }
 

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, IncidentKey, Status, Urgency};
+use oncall_model::{timestamp, AccountId, IncidentKey, Status, Urgency};
 use serde::{Deserialize, Serialize};
 
 /// What identifies one trigger episode of an incident *for this user*: it entered the
@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 /// what keeps a page from ringing twice.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EpisodeKey {
+    #[serde(serialize_with = "timestamp::serialize")]
     pub status_changed_at: DateTime<Utc>,
+    #[serde(serialize_with = "timestamp::option::serialize")]
     pub assigned_to_me_at: Option<DateTime<Utc>>,
 }
 
@@ -35,6 +37,7 @@ pub struct Tracked {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Rung {
     pub episode: EpisodeKey,
+    #[serde(serialize_with = "timestamp::serialize")]
     pub at: DateTime<Utc>,
 }
 
