@@ -97,9 +97,9 @@ fn write(at: &DateTime<Utc>, buf: &mut [u8; LONGEST]) -> Option<usize> {
     // chrono's `AutoSi`: the fewest of 0, 3, 6 or 9 digits that lose nothing.
     let (fraction, width) = if nanos == 0 {
         (0, 0)
-    } else if nanos % 1_000_000 == 0 {
+    } else if nanos.is_multiple_of(1_000_000) {
         (nanos / 1_000_000, 3)
-    } else if nanos % 1_000 == 0 {
+    } else if nanos.is_multiple_of(1_000) {
         (nanos / 1_000, 6)
     } else {
         (nanos, 9)
