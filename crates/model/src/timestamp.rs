@@ -4,10 +4,10 @@
 //! fractional seconds of 0, 3, 6 or 9 digits), in one string instead of chrono's
 //! formatter, which writes a character at a time through `core::fmt`. `state.json` holds
 //! up to five timestamps per open incident and is written on every poll: chrono's way
-//! was a quarter of a 2,000-incident storm poll.
+//! was a tenth of a 2,000-incident storm poll.
 //!
 //! Reading: chrono's RFC 3339 parser first, its general `FromStr` (what its
-//! `Deserialize` uses, several times slower) only for text that parser refuses, so
+//! `Deserialize` uses, and slower) only for text that parser refuses, so
 //! exactly what chrono accepts is accepted. A poll of 2,000 PagerDuty incidents reads
 //! 8,000 timestamps.
 //!
