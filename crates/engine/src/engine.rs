@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, Utc};
 use oncall_model::{
     AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Provider,
     ProviderError, Status,
@@ -142,6 +142,9 @@ pub(crate) struct Shared {
     pub history: History,
     /// `history` has entries not yet on disk.
     pub history_changed: bool,
+    /// What `state.json` holds, as this engine last wrote it: an unchanged state is not
+    /// written again.
+    pub state_on_disk: Vec<u8>,
 }
 
 pub(crate) struct Inner {
@@ -407,7 +410,13 @@ impl Engine {
         let inner = self.inner();
         let mut shared = inner.shared.lock().await;
         shared.state.policy.pause = pause;
-        oncall_store::json_file::save(&inner.state_path, &shared.state)?;
+        let Shared {
+            state,
+            state_on_disk,
+            ..
+        } = &mut *shared;
+        // Through the same record as every other write, which must know what is on disk.
+        oncall_store::json_file::save_if_changed(&inner.state_path, state, state_on_disk)?;
         inner.publish_view(&shared);
         drop(shared);
         if pause.is_none() {
@@ -525,6 +534,7 @@ async fn launch(
             poll_gen: BTreeMap::new(),
             history: history.value,
             history_changed: false,
+            state_on_disk: Vec::new(),
         }),
         view: parts.view.clone(),
         events: parts.events.clone(),
@@ -586,7 +596,12 @@ impl Inner {
             .retain(|(key, _, after)| &key.account != account || *after >= gen);
         let open = incidents.len();
         shared.snapshots.insert(account.clone(), incidents);
-        shared.state.last_success.insert(account.clone(), now);
+        // Kept to the minute on disk (the view has the exact time): a poll that finds
+        // nothing new then writes nothing, instead of an fsync every poll on battery.
+        let minute = now
+            .duration_trunc(chrono::TimeDelta::minutes(1))
+            .unwrap_or(now);
+        shared.state.last_success.insert(account.clone(), minute);
         if let Some(view) = shared.accounts.get_mut(account) {
             view.connection = Connection::Ok;
             view.last_success = Some(now);
@@ -656,13 +671,20 @@ impl Inner {
     pub(crate) fn save_state(&self, shared: &mut Shared) {
         if shared.history_changed {
             // Its own file: pages and actions are rare, polls are not, and state.json is
-            // written on every poll.
+            // written whenever the policy's memory changes.
             shared.history_changed = false;
             if let Err(e) = oncall_store::json_file::save(&self.history_path, &shared.history) {
                 warn!("could not save the history: {e}");
             }
         }
-        if let Err(e) = oncall_store::json_file::save(&self.state_path, &shared.state) {
+        let Shared {
+            state,
+            state_on_disk,
+            ..
+        } = shared;
+        if let Err(e) =
+            oncall_store::json_file::save_if_changed(&self.state_path, state, state_on_disk)
+        {
             // Pages still go out; what is lost is only the memory of them.
             warn!("could not save state: {e}");
             self.emit(EngineEvent::Warning {

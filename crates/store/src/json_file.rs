@@ -83,15 +83,37 @@ fn load_at<T: DeserializeOwned + Default>(
 /// Writes `value` as compact JSON to `path`, atomically, creating the directory if
 /// needed. Mode 0600 for the file and 0700 for created directories on Unix.
 pub fn save<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<(), StoreError> {
-    // Encode first: an encoding error then leaves the disk untouched.
-    // Compact: state.json is rewritten on every poll, with an entry per open incident;
-    // indentation only adds work and bytes. `jq .` reads it for a human.
+    write_private(path, &encode(path, value)?)
+}
+
+/// [`save`], skipped when `value` encodes to exactly the bytes the last call wrote
+/// (`on_disk`, empty at first): a poll that changed nothing costs no write and no fsync.
+/// Returns whether it wrote. After a failed write `on_disk` is unchanged, so the next
+/// call tries again.
+pub fn save_if_changed<T: Serialize + ?Sized>(
+    path: &Path,
+    value: &T,
+    on_disk: &mut Vec<u8>,
+) -> Result<bool, StoreError> {
+    let bytes = encode(path, value)?;
+    if *on_disk == bytes {
+        return Ok(false);
+    }
+    write_private(path, &bytes)?;
+    *on_disk = bytes;
+    Ok(true)
+}
+
+/// Encoded first, so that an encoding error leaves the disk untouched. Compact:
+/// state.json is rewritten with an entry per open incident, and indentation only adds
+/// work and bytes (`jq .` reads it for a human).
+fn encode<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<Vec<u8>, StoreError> {
     let mut bytes = serde_json::to_vec(value).map_err(|source| StoreError::Encode {
         path: path.to_path_buf(),
         source,
     })?;
     bytes.push(b'\n');
-    write_private(path, &bytes)
+    Ok(bytes)
 }
 
 /// Renames `path` to an unused `<name>.corrupt-<YYYYmmddTHHMMSSZ>[-N]` next to it.
