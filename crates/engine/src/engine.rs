@@ -7,7 +7,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, Utc};
@@ -145,6 +145,14 @@ pub(crate) struct Shared {
     /// What `state.json` holds, as this engine last wrote it: an unchanged state is not
     /// written again.
     pub state_on_disk: Vec<u8>,
+}
+
+impl Shared {
+    /// Writes `state.json` unless it already holds exactly this state. Every write of
+    /// the file goes through here, so that `state_on_disk` stays true.
+    fn write_state(&mut self, path: &Path) -> Result<bool, oncall_store::StoreError> {
+        oncall_store::json_file::save_if_changed(path, &self.state, &mut self.state_on_disk)
+    }
 }
 
 pub(crate) struct Inner {
@@ -410,13 +418,7 @@ impl Engine {
         let inner = self.inner();
         let mut shared = inner.shared.lock().await;
         shared.state.policy.pause = pause;
-        let Shared {
-            state,
-            state_on_disk,
-            ..
-        } = &mut *shared;
-        // Through the same record as every other write, which must know what is on disk.
-        oncall_store::json_file::save_if_changed(&inner.state_path, state, state_on_disk)?;
+        shared.write_state(&inner.state_path)?;
         inner.publish_view(&shared);
         drop(shared);
         if pause.is_none() {
@@ -677,14 +679,7 @@ impl Inner {
                 warn!("could not save the history: {e}");
             }
         }
-        let Shared {
-            state,
-            state_on_disk,
-            ..
-        } = shared;
-        if let Err(e) =
-            oncall_store::json_file::save_if_changed(&self.state_path, state, state_on_disk)
-        {
+        if let Err(e) = shared.write_state(&self.state_path) {
             // Pages still go out; what is lost is only the memory of them.
             warn!("could not save state: {e}");
             self.emit(EngineEvent::Warning {
