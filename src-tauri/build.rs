@@ -11,6 +11,7 @@ fn main() {
             "remove_account",
             "set_token",
             "test_connection",
+            "test_alarm",
             "save_notifications",
             "set_autostart",
             "pause",

@@ -1,12 +1,15 @@
 //! `oncall-tray --headless` against the fake PagerDuty and a recording notification
 //! server on a private D-Bus bus: a page rings, its Acknowledge button works, the
-//! notification goes away and stays away, and SIGTERM ends the app cleanly.
+//! notification goes away and stays away, SIGTERM ends the app cleanly, and a token
+//! command that fails at first heals without a restart.
 
-use std::time::Duration;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
-use oncall_model::Status;
+use oncall_model::{Status, Urgency};
 use oncall_notification_recorder::{Recorder, TestBus};
+use oncall_tray_e2e::sound::{SoundServer, LOUD};
 use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
 
 /// A private bus with the recording notification server, the fake PagerDuty, and a
@@ -206,6 +209,394 @@ async fn a_title_with_control_characters_and_markup_still_pages_as_plain_text() 
         .await
         .unwrap_or_else(|e| app.fail(e));
     assert_eq!(seen[0].summary, "[high] #1 DB down <b>now</b>", "{seen:#?}");
+    app.terminate();
+    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}
+
+/// Issue 11: `--headless` as a user service plus the tray app started at login rang
+/// every page twice and overwrote each other's state. One engine per data directory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_engine_on_the_same_data_directory_is_refused_until_the_first_dies() {
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
+    let mut first = sandbox.spawn_headless(&bus.address);
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| first.fail(e));
+
+    let mut second = sandbox.spawn_headless(&bus.address);
+    assert_eq!(second.wait_exit(TIMEOUT).await, Some(1), "{}", second.log());
+    let refusal = format!(
+        "oncall-tray: another oncall-tray is already running on {} (pid {}): quit it first, \
+         or give this one its own ONCALL_TRAY_DATA_DIR",
+        sandbox.data_dir().display(),
+        first.pid()
+    );
+    assert!(second.log().contains(&refusal), "{}", second.log());
+    // The one-shot commands start no engine: they work beside the running one.
+    let status = sandbox.run(&["status"]).await;
+    assert_eq!(status.code, Some(0), "{status:#?}");
+
+    // The first one keeps paging, once.
+    fake.trigger(NewIncident::new("Checkout API is down"));
+    recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout API is down"))
+        })
+        .await
+        .unwrap_or_else(|e| first.fail(e));
+    // One more poll: the page's delivery is over, so the crash cannot repeat it.
+    let polls_after_page = polls(&fake.requests());
+    wait_for_requests(&fake, "a poll after the page", |r| {
+        polls(r) > polls_after_page
+    })
+    .await
+    .unwrap_or_else(|e| first.fail(e));
+    assert!(first.is_running(), "{}", first.log());
+
+    // A crash (SIGKILL: no clean-up at all) frees the directory: the OS drops the lock.
+    first.kill();
+    assert_eq!(first.wait_exit(TIMEOUT).await, None, "killed by a signal");
+    let mut third = sandbox.spawn_headless(&bus.address);
+    let polls_before = polls(&fake.requests());
+    wait_for_requests(&fake, "a poll of the new run", |r| polls(r) > polls_before)
+        .await
+        .unwrap_or_else(|e| third.fail(e));
+    assert!(third.is_running(), "{}", third.log());
+    assert_eq!(
+        recorder.notifications().len(),
+        1,
+        "the restart rang nothing again: {:#?}",
+        recorder.notifications()
+    );
+
+    third.terminate();
+    assert_eq!(third.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}
+
+/// Found in the field: a password manager still locked at login made the token command
+/// fail once, and the account never paged again until a restart, without a word in
+/// `--headless`. Now one notification says so while the command is run again (with
+/// backoff), and once the password manager is unlocked pages ring and their buttons
+/// work, in the same run.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlocked() {
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
+    // The token command asks a password manager that answers once `unlocked` exists;
+    // each ask leaves a line in `asks`.
+    let unlocked = sandbox.config_dir().join("unlocked");
+    let asks = sandbox.config_dir().join("asks");
+    let command = format!(
+        "echo ask >> \"{asks}\"; if [ -f \"{unlocked}\" ]; then printf %s {token}; \
+         else echo \"the vault is locked\" >&2; exit 1; fi",
+        asks = asks.display(),
+        unlocked = unlocked.display(),
+        token = oncall_tray_e2e::PAT_TOKEN,
+    );
+    sandbox.write_config(&format!(
+        "[[accounts]]\n\
+         name = \"work\"\n\
+         provider = \"pagerduty\"\n\
+         api_url = \"{}\"\n\
+         poll_interval_seconds = 2\n\
+         token_command = '{command}'\n",
+        server.url
+    ));
+    let mut app = sandbox.spawn_headless(&bus.address);
+
+    let seen = recorder
+        .wait_for(TIMEOUT, |n| !n.is_empty())
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(seen[0].summary, "oncall-tray cannot get the token for work");
+    assert!(
+        seen[0].body.contains("the vault is locked") && seen[0].body.contains("retrying"),
+        "{seen:#?}"
+    );
+    // Asked again a few seconds later, still locked: no second notification.
+    wait_for_asks(&asks, 2, TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(
+        recorder.notifications().len(),
+        1,
+        "one notification, not one per ask"
+    );
+    assert_eq!(
+        polls(&fake.requests()),
+        0,
+        "nothing is polled without a token"
+    );
+
+    // Unlocked: the next ask (within 20 s of backoff) gets the token and polling resumes.
+    std::fs::write(&unlocked, "").expect("the flag file");
+    wait_for_requests_within(&fake, Duration::from_secs(45), |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let incident = fake.trigger(NewIncident::new("Checkout API is down"));
+    let seen = recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout API is down"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let page = seen
+        .iter()
+        .find(|n| n.summary.contains("Checkout API is down"))
+        .unwrap();
+    recorder
+        .press(page.id, "ack")
+        .await
+        .expect("the button is pressed");
+    wait_for_requests(&fake, "the acknowledgement", |r| {
+        r.iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
+    })
+    .await
+    .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(
+        fake.incident(&incident).unwrap().status,
+        Status::Acknowledged
+    );
+    assert_eq!(recorder.notifications().len(), 2, "the notice and the page");
+
+    app.terminate();
+    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}
+
+/// Waits until the token command has been run `count` times.
+async fn wait_for_asks(asks: &Path, count: usize, timeout: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let done = std::fs::read_to_string(asks)
+            .unwrap_or_default()
+            .lines()
+            .count();
+        if done >= count {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "the token command ran {done} times, not {count}, in {timeout:?}"
+            ));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// [`wait_for_requests`] with a longer wait: a retry's backoff can be longer than
+/// [`TIMEOUT`].
+async fn wait_for_requests_within(
+    fake: &FakePagerDuty,
+    timeout: Duration,
+    cond: impl Fn(&[oncall_fake_pagerduty::RecordedRequest]) -> bool,
+) -> Result<(), String> {
+    let deadline = Instant::now() + timeout;
+    while !cond(&fake.requests()) {
+        if Instant::now() > deadline {
+            return Err(format!("no poll within {timeout:?}"));
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// Issue 11, item 2: a high-urgency page sounds its alarm at a real sound server (a
+/// private PulseAudio with a null sink, the app reaching it through ALSA's pulse
+/// plugin), plays it again every `alarm_repeat_seconds`, and falls silent when
+/// Acknowledge is pressed; a low-urgency page with `sound_low = "none"` plays nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_stays_quiet() {
+    let sound = SoundServer::start().expect("a private PulseAudio server");
+    let World {
+        bus,
+        recorder,
+        fake,
+        server,
+        sandbox,
+    } = World::start().await;
+    sandbox.write_config(&format!(
+        "[notifications]\n\
+         sound_high = \"alarm-clock-elapsed\"\n\
+         sound_low = \"none\"\n\
+         alarm_repeat_seconds = 2\n\
+         low_urgency = \"once\"\n\n{}",
+        fake_account_config(&server.url, 2)
+    ));
+    let mut app = sandbox.spawn_headless_with_env(&bus.address, &sound.client_env());
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert!(
+        sound.chunks().iter().all(|c| c.peak < LOUD),
+        "nothing plays before a page"
+    );
+
+    let triggered = Instant::now();
+    let incident = fake.trigger(NewIncident::new("Checkout API is down"));
+    let first = sound
+        .wait_for_sound(triggered, TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let page = recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e))[0]
+        .clone();
+    // The first sound ends; after the repeat interval it plays again.
+    let ended = sound
+        .wait_for_silence(first, Duration::from_millis(1500), TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let (samples, peak) = sound.since(first);
+    let length = ended.duration_since(first);
+    eprintln!(
+        "alarm: first sound {length:?} after {:?} from the trigger; {samples} samples at 8 kHz, peak {peak}",
+        first.duration_since(triggered)
+    );
+    assert!(peak > 1000, "non-silent audio arrived: peak {peak}");
+    let again = sound
+        .wait_for_sound(ended + Duration::from_millis(1000), TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let gap = again.duration_since(ended);
+    eprintln!("alarm: played again {gap:?} after the first ended");
+    assert!(
+        gap >= Duration::from_millis(1500),
+        "repeats after ~2 s: {gap:?}"
+    );
+
+    // Acknowledge while it plays: the sound stops, and no repeat follows.
+    let pressed = Instant::now();
+    recorder.press(page.id, "ack").await.expect("pressed");
+    wait_for_requests(&fake, "the acknowledgement", |r| {
+        r.iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
+    })
+    .await
+    .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(
+        fake.incident(&incident).unwrap().status,
+        Status::Acknowledged
+    );
+    // Absence needs a window: longer than one sound plus the repeat interval and more.
+    tokio::time::sleep(length + Duration::from_secs(3)).await;
+    let silent_after = sound
+        .last_loud_since(pressed)
+        .map_or(Duration::ZERO, |last| last.duration_since(pressed));
+    eprintln!("alarm: silent {silent_after:?} after Acknowledge was pressed");
+    assert!(
+        silent_after < Duration::from_millis(1000),
+        "the alarm stops at Acknowledge, not {silent_after:?} later"
+    );
+
+    // A low-urgency page with sound_low = "none" shows, silently.
+    let low = Instant::now();
+    fake.trigger(NewIncident::new("Disk 80% full").urgency(Urgency::Low));
+    recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Disk 80%"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(
+        sound.last_loud_since(low),
+        None,
+        "a low-urgency page is quiet"
+    );
+
+    app.terminate();
+    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+    recorder.stop().await;
+    server.shutdown().await;
+}
+
+/// Where the notification server plays sounds itself (the `sound` capability), the page
+/// names its sound in a `sound-name` hint and the app does not play the first ring too;
+/// the repeats (`alarm_repeat_seconds`) are the app's, and Acknowledge stops them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_plays_sounds_is_handed_the_first_ring_and_the_repeats_are_ours() {
+    let sound = SoundServer::start().expect("a private PulseAudio server");
+    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
+    let recorder = Recorder::start_with_sound(Some(&bus.address))
+        .await
+        .expect("the notification recorder");
+    let fake = FakePagerDuty::new();
+    let server = fake
+        .serve("127.0.0.1:0".parse().unwrap())
+        .await
+        .expect("the fake PagerDuty");
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[notifications]\nalarm_repeat_seconds = 2\n\n{}",
+        fake_account_config(&server.url, 2)
+    ));
+    let mut app = sandbox.spawn_headless_with_env(&bus.address, &sound.client_env());
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+
+    fake.trigger(NewIncident::new("Checkout API is down"));
+    let page = recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e))[0]
+        .clone();
+    let shown = Instant::now();
+    assert_eq!(
+        page.hints.get("sound-name").map(String::as_str),
+        Some("alarm-clock-elapsed"),
+        "{page:#?}"
+    );
+    // The first ring is the server's: nothing of ours for at least the repeat interval.
+    let repeat = sound
+        .wait_for_sound(shown, TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let after = repeat.duration_since(shown);
+    eprintln!("alarm: the server rang first; our repeat came {after:?} after the page");
+    assert!(after >= Duration::from_millis(1900), "{after:?}");
+
+    let pressed = Instant::now();
+    recorder.press(page.id, "ack").await.expect("pressed");
+    wait_for_requests(&fake, "the acknowledgement", |r| {
+        r.iter()
+            .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
+    })
+    .await
+    .unwrap_or_else(|e| app.fail(e));
+    // Absence needs a window: longer than one sound plus the repeat interval.
+    tokio::time::sleep(Duration::from_secs(9)).await;
+    let silent_after = sound
+        .last_loud_since(pressed)
+        .map_or(Duration::ZERO, |last| last.duration_since(pressed));
+    assert!(
+        silent_after < Duration::from_millis(1000),
+        "the alarm stops at Acknowledge, not {silent_after:?} later"
+    );
+
     app.terminate();
     assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
     recorder.stop().await;

@@ -12,6 +12,7 @@ use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::Status;
 use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, store, Keyring};
+use oncall_tray_e2e::sound::SoundServer;
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{files_containing, polls, wait_for_requests, Sandbox, PAT_TOKEN};
 
@@ -476,4 +477,105 @@ async fn a_whole_session_leaves_the_token_nowhere_but_the_keychain_and_the_reque
         }
     }
     s.close().await;
+}
+
+/// Issue 11, item 2: a repeating alarm falls silent when notifications are paused;
+/// "Test alarm" in Settings still plays the saved high-urgency sound at the sound server
+/// (a test ignores the pause); saving `none` there is in force at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pause_silences_the_alarm_and_test_alarm_plays_the_saved_sound() {
+    let sound = SoundServer::start().expect("a private PulseAudio server");
+    let desktop = Desktop::start().await;
+    let fake = FakePagerDuty::new();
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[notifications]\nalarm_repeat_seconds = 2\n\n{}",
+        oncall_tray_e2e::fake_account_config(&server.url, 2)
+    ));
+    let pulse = sound.address();
+    let driver = Driver::start_with(
+        &sandbox,
+        &desktop,
+        &["--show"],
+        &[("PULSE_SERVER", pulse.as_str())],
+        None,
+    )
+    .await;
+    driver
+        .wait_for(
+            "the window's first view",
+            "return document.getElementById('state').textContent !== 'Connecting…'",
+        )
+        .await;
+    driver.click("#tab-settings").await;
+    driver
+        .wait_for(
+            "the sound settings",
+            "return document.querySelector('input[name=\"sound_high\"]').value === 'alarm-clock-elapsed'",
+        )
+        .await;
+
+    // A page rings and keeps ringing; pausing silences it at once, repeats included.
+    let triggered = std::time::Instant::now();
+    fake.trigger(NewIncident::new("Checkout API is down"));
+    sound
+        .wait_for_sound(triggered, oncall_tray_e2e::TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let paused = std::time::Instant::now();
+    driver.click("#pause-until-resumed").await;
+    // Absence needs a window: longer than one sound plus the repeat interval.
+    tokio::time::sleep(std::time::Duration::from_secs(9)).await;
+    let silent_after = sound
+        .last_loud_since(paused)
+        .map_or(std::time::Duration::ZERO, |last| {
+            last.duration_since(paused)
+        });
+    eprintln!("pause: silent {silent_after:?} after the click");
+    assert!(
+        silent_after < std::time::Duration::from_millis(1500),
+        "the alarm stops when paused, not {silent_after:?} later"
+    );
+
+    let clicked = std::time::Instant::now();
+    driver.click("#test-alarm-high").await;
+    driver
+        .wait_for(
+            "the test's answer",
+            "return document.getElementById('test-alarm-result').dataset.result === 'ok'",
+        )
+        .await;
+    let heard = sound
+        .wait_for_sound(clicked, oncall_tray_e2e::TIMEOUT)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    let (samples, peak) = sound.since(clicked);
+    eprintln!(
+        "test alarm: sound {:?} after the click; {samples} samples, peak {peak}",
+        heard.duration_since(clicked)
+    );
+
+    driver
+        .fill("form#notifications-form input[name=\"sound_high\"]", "none")
+        .await;
+    driver.click("#notifications-save").await;
+    driver
+        .wait_for(
+            "the save",
+            "return document.getElementById('notifications-saved').textContent === 'Saved.'",
+        )
+        .await;
+    assert!(sandbox.config_text().contains("sound_high = \"none\""));
+    driver.click("#test-alarm-high").await;
+    driver
+        .wait_for(
+            "the test's answer for none",
+            "return (document.getElementById('test-alarm-result').textContent ?? '').includes('nothing to play')",
+        )
+        .await;
+
+    driver.quit().await;
+    drop(desktop);
+    server.shutdown().await;
 }

@@ -8,7 +8,7 @@ use oncall_tray_e2e::desktop::Desktop;
 use std::time::{Duration, Instant};
 
 use oncall_tray_e2e::{
-    descendants_named, fake_account_config, is_alive, wait_for_requests, Sandbox, TIMEOUT,
+    descendants_named, fake_account_config, is_alive, polls, wait_for_requests, Sandbox, TIMEOUT,
 };
 
 #[tokio::test]
@@ -195,4 +195,118 @@ async fn wait_until(what: &str, cond: impl Fn() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// Issue 11: on GNOME without the AppIndicator extension nothing shows the tray icon,
+/// and nothing said so. The user is told once what to install, the window opens, pages
+/// still ring; a tray host that appears later picks the icon up.
+#[tokio::test]
+async fn without_a_tray_host_the_user_is_told_the_window_opens_and_pages_still_ring() {
+    let mut desktop = Desktop::start_without_tray_host().await;
+    let fake = FakePagerDuty::new();
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let app = sandbox.spawn_tray(&[], &desktop);
+
+    let is_notice = |n: &oncall_notification_recorder::Recorded| n.body.contains("AppIndicator");
+    let seen = desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| n.iter().any(is_notice))
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let notice = seen.iter().find(|n| is_notice(n)).unwrap();
+    assert!(
+        notice.body.contains("gnome-shell-extension-appindicator"),
+        "{notice:#?}"
+    );
+    desktop.wait_for_window("oncall-tray").await;
+
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    fake.trigger(NewIncident::new("Checkout API is down"));
+    let seen = desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout API is down"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(
+        seen.iter().filter(|n| is_notice(n)).count(),
+        1,
+        "said once: {seen:#?}"
+    );
+
+    // The extension gets installed: the icon appears, with the page in its menu.
+    desktop.start_tray_host().await;
+    let deadline = Instant::now() + TIMEOUT;
+    while !app
+        .log()
+        .contains("the tray icon is registered with the tray host")
+    {
+        if Instant::now() > deadline {
+            app.fail("the app never saw its icon registered with the new tray host");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let tray = desktop.tray().await;
+    tray.wait_for_menu("the incident", |m| m.find("Checkout API is down").is_some())
+        .await;
+    assert_eq!(
+        desktop
+            .recorder
+            .notifications()
+            .iter()
+            .filter(|n| is_notice(n))
+            .count(),
+        1,
+        "nothing more to say while the tray host is there"
+    );
+
+    // And it goes away again (the extension turned off): the user hears of it again.
+    desktop.stop_tray_host().await;
+    desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| n.iter().filter(|n| is_notice(n)).count() == 2)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+}
+
+/// Issue 11: the tray app started at login while `--headless` runs as a service on the
+/// same data directory would ring every page twice. It is refused, and says so where a
+/// person sees it.
+#[tokio::test]
+async fn a_tray_app_on_the_data_directory_of_a_running_headless_is_refused() {
+    let desktop = Desktop::start().await;
+    let fake = FakePagerDuty::new();
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let mut headless = sandbox.spawn_headless(&desktop.bus.address);
+    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
+        .await
+        .unwrap_or_else(|e| headless.fail(e));
+
+    let mut tray = sandbox.spawn_tray(&[], &desktop);
+    assert_eq!(tray.wait_exit(TIMEOUT).await, Some(1), "{}", tray.log());
+    let refusal = format!(
+        "another oncall-tray is already running on {} (pid {}): quit it first, \
+         or give this one its own ONCALL_TRAY_DATA_DIR",
+        sandbox.data_dir().display(),
+        headless.pid()
+    );
+    assert!(
+        tray.log().contains(&format!("oncall-tray: {refusal}")),
+        "{}",
+        tray.log()
+    );
+    let seen = desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| !n.is_empty())
+        .await
+        .unwrap_or_else(|e| tray.fail(e));
+    assert_eq!(seen[0].body, refusal, "{seen:#?}");
+    assert!(headless.is_running(), "{}", headless.log());
 }

@@ -13,7 +13,7 @@ use chrono::Utc;
 use oncall_engine::{Credentials, Engine, EngineOptions, SystemClock};
 use oncall_model::{ActionKind, IncidentKey};
 use oncall_policy::Pause;
-use oncall_store::{Config, Dirs};
+use oncall_store::{Config, DataDirLock, Dirs};
 use tauri::{AppHandle, Manager, RunEvent, Runtime};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -21,6 +21,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
+use crate::notifier::alarm::{self, Alarm};
 use crate::notifier::{DesktopNotifier, Intent};
 use crate::settings::{Autostart, SettingsStore};
 use crate::stop_signal::StopSignal;
@@ -48,6 +49,9 @@ pub struct Shell {
     window: window::WindowHost,
     /// Keeps demo mode's fake service and throwaway directories alive.
     _demo: Option<demo::Demo>,
+    /// This app's claim on the data directory (none in demo mode, whose directories are
+    /// its own), held for the app's lifetime.
+    _lock: Option<DataDirLock>,
 }
 
 impl Shell {
@@ -143,6 +147,8 @@ impl Shell {
         self.engine.shutdown().await;
         self.tasks.close();
         self.tasks.wait().await;
+        // A sound still playing ends with the app, its device closed.
+        self.settings.stop_alarm();
     }
 }
 
@@ -199,12 +205,24 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             None,
         ))
         .setup(move |app| {
-            let (shell, intents, stop) = tauri::async_runtime::block_on(async {
+            let started = tauri::async_runtime::block_on(async {
                 // Installed first, so that a signal during start-up is a clean stop.
                 let stop = StopSignal::install()?;
                 let (shell, intents) = start(options).await?;
                 anyhow::Ok((shell, intents, stop))
-            })?;
+            });
+            let (shell, intents, stop) = match started {
+                Ok(started) => started,
+                Err(e) => {
+                    // tauri panics on a failed setup (Linux runs it in the event loop,
+                    // after `build`), so the app ends here the way `main` would end it:
+                    // the error on stderr and exit code 1.
+                    eprintln!("oncall-tray: {e:#}");
+                    refused_notice(&e);
+                    app.handle().exit(1);
+                    return Ok(());
+                }
+            };
             let shell = Arc::new(shell);
             let _ = shell.app.set(app.handle().clone());
             shell.spawn(perform_intents(shell.clone(), intents));
@@ -234,6 +252,20 @@ pub fn run(options: Options) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A tray app started at login has no terminal: when another oncall-tray already runs
+/// on the data directory, the refusal is shown as a notification too.
+#[cfg_attr(any(target_os = "macos", windows), allow(unused_variables))]
+fn refused_notice(e: &anyhow::Error) {
+    #[cfg(all(unix, not(target_os = "macos")))]
+    if let Some(refusal @ oncall_store::LockError::Held { .. }) = e.downcast_ref() {
+        let body = refusal.to_string();
+        let notice = tray::host_watch::notify_once("oncall-tray did not start", &body);
+        if let Err(e) = tauri::async_runtime::block_on(notice) {
+            warn!("could not show the refusal as a notification: {e:#}");
+        }
+    }
+}
+
 async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent>)> {
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
@@ -244,8 +276,22 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
     } else {
         (None, Dirs::from_env()?, Arc::new(KeychainCredentials))
     };
+    // Taken here, after the single-instance plugin: a second tray launch in this
+    // desktop session has handed over to the first and exited by now, so a lock held
+    // here belongs to a `--headless` (or a tray app of another session).
+    let lock = if demo.is_some() {
+        None
+    } else {
+        Some(DataDirLock::acquire(&dirs)?)
+    };
     let config = Config::load(&dirs.config_file())?;
-    let settings = SettingsStore::new(dirs.clone(), credentials.clone(), demo.is_none());
+    let alarm = Alarm::new(config.alarm.clone());
+    let settings = SettingsStore::new(
+        dirs.clone(),
+        credentials.clone(),
+        demo.is_none(),
+        alarm.clone(),
+    );
     let (intents, intent_rx) = mpsc::channel(32);
     let name_accounts = config.accounts.len() > 1;
     let notifier = DesktopNotifier::connect(
@@ -254,6 +300,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         cancel.clone(),
         name_accounts,
         dirs.notifications_file(),
+        alarm.clone(),
     )
     .await?;
     let engine = Engine::start(EngineOptions {
@@ -264,6 +311,11 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         notifier,
     })
     .await?;
+    tasks.spawn(alarm::hold_while_paused(
+        alarm,
+        engine.view(),
+        cancel.clone(),
+    ));
     let shell = Shell {
         engine,
         settings,
@@ -272,6 +324,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         tasks,
         window: window::WindowHost::default(),
         _demo: demo,
+        _lock: lock,
     };
     Ok((shell, intent_rx))
 }

@@ -4,7 +4,8 @@
 //!
 //! Tasks and their owners:
 //! - the engine's pollers and action senders: the engine ([`Engine::shutdown`]);
-//! - the notification listener: `tasks` here, stopped through `cancel`;
+//! - the notification listener and the alarm's pause watcher: `tasks` here, stopped
+//!   through `cancel`; the alarm's audio thread: the alarm, dropped with the notifier;
 //! - the intent task, which owns the engine and performs the buttons' intents: awaited
 //!   here, and it shuts the engine down when `cancel` fires.
 
@@ -13,13 +14,14 @@ use std::sync::Arc;
 use anyhow::{bail, Context as _};
 use oncall_engine::{Engine, EngineOptions, SystemClock};
 use oncall_model::ActionKind;
-use oncall_store::{Config, Dirs};
+use oncall_store::{Config, DataDirLock, Dirs};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
+use crate::notifier::alarm::{self, Alarm};
 use crate::notifier::{DesktopNotifier, Intent};
 use crate::stop_signal::StopSignal;
 
@@ -27,6 +29,8 @@ pub async fn run() -> anyhow::Result<()> {
     // Installed first, so that a signal during start-up is a clean stop, not a kill.
     let mut stop = StopSignal::install()?;
     let dirs = Dirs::from_env()?;
+    // Held until this function returns: the engine runs until then.
+    let _lock = DataDirLock::acquire(&dirs)?;
     let config = Config::load(&dirs.config_file())?;
     if config.accounts.is_empty() {
         bail!(
@@ -73,9 +77,17 @@ async fn start(
 ) -> anyhow::Result<Engine> {
     let name_accounts = config.accounts.len() > 1;
     let remember_in = dirs.notifications_file();
-    let notifier =
-        DesktopNotifier::connect(intents, tasks, cancel, name_accounts, remember_in).await?;
-    Engine::start(EngineOptions {
+    let alarm = Alarm::new(config.alarm.clone());
+    let notifier = DesktopNotifier::connect(
+        intents,
+        tasks,
+        cancel.clone(),
+        name_accounts,
+        remember_in,
+        alarm.clone(),
+    )
+    .await?;
+    let engine = Engine::start(EngineOptions {
         config,
         dirs,
         clock: Arc::new(SystemClock),
@@ -83,7 +95,9 @@ async fn start(
         notifier,
     })
     .await
-    .context("the engine could not start")
+    .context("the engine could not start")?;
+    tasks.spawn(alarm::hold_while_paused(alarm, engine.view(), cancel));
+    Ok(engine)
 }
 
 /// Owns the engine: performs what the user asked for through a notification's buttons,

@@ -1,6 +1,7 @@
 //! A headless desktop session for the tray's end-to-end tests, private to one test: an
 //! Xvfb display, a D-Bus session bus with a StatusNotifierWatcher (the tray host side
-//! that libayatana-appindicator registers with) and the notification recorder. Nothing
+//! that libayatana-appindicator registers with; optional, as on GNOME without the
+//! AppIndicator extension) and the notification recorder. Nothing
 //! here touches the developer's real desktop.
 //!
 //! The tray is then read and clicked over D-Bus exactly as a desktop shell does: the
@@ -24,26 +25,27 @@ pub struct Desktop {
     pub recorder: Recorder,
     pub connection: zbus::Connection,
     _xvfb: Child,
-    _watcher: Child,
+    /// The StatusNotifierWatcher, while the desktop has one.
+    watcher: Option<Child>,
 }
 
 impl Desktop {
     pub async fn start() -> Desktop {
+        let mut desktop = Desktop::start_without_tray_host().await;
+        desktop.start_tray_host().await;
+        desktop
+    }
+
+    /// A desktop where nothing shows tray icons, as GNOME without the AppIndicator
+    /// extension: no StatusNotifierWatcher on the bus.
+    pub async fn start_without_tray_host() -> Desktop {
         let bus = TestBus::start().expect("a private D-Bus session bus (package dbus-daemon)");
         let (xvfb, display) = start_xvfb().await;
-        let watcher = Command::new("status-notifier-watcher")
-            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("status-notifier-watcher (package haskell-status-notifier-item-utils) starts");
         let connection = zbus::connection::Builder::address(bus.address.as_str())
             .expect("bus address")
             .build()
             .await
             .expect("connects to the private bus");
-        wait_for_name(&connection, "org.kde.StatusNotifierWatcher").await;
         let recorder = Recorder::start(Some(&bus.address))
             .await
             .expect("the notification recorder");
@@ -53,8 +55,30 @@ impl Desktop {
             recorder,
             connection,
             _xvfb: xvfb,
-            _watcher: watcher,
+            watcher: None,
         }
+    }
+
+    /// Starts the StatusNotifierWatcher (the tray host side that libayatana-appindicator
+    /// registers with), as enabling the AppIndicator extension does; returns once it
+    /// owns its bus name.
+    pub async fn start_tray_host(&mut self) {
+        let watcher = Command::new("status-notifier-watcher")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.bus.address)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("status-notifier-watcher (package haskell-status-notifier-item-utils) starts");
+        self.watcher = Some(watcher);
+        wait_for_name(&self.connection, "org.kde.StatusNotifierWatcher").await;
+    }
+
+    /// Ends the StatusNotifierWatcher, as a panel that crashes or an extension turned
+    /// off does.
+    pub async fn stop_tray_host(&mut self) {
+        let mut watcher = self.watcher.take().expect("the tray host is running");
+        watcher.kill().await.expect("the tray host ends");
     }
 
     /// The tray item the app registered, once it has.

@@ -7,6 +7,7 @@
 
 pub mod desktop;
 pub mod keyring;
+pub mod sound;
 pub mod webdriver;
 
 use std::path::{Path, PathBuf};
@@ -105,8 +106,8 @@ impl Sandbox {
     }
 
     /// `oncall-tray ARGS` with the sandbox's dirs, no display, and a D-Bus session bus
-    /// that does not exist (so nothing reaches the user's desktop or keychain) unless
-    /// the test sets one.
+    /// and sound server that do not exist (so nothing reaches the user's desktop,
+    /// keychain or speakers) unless the test sets one.
     pub fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(binary());
         cmd.args(args)
@@ -116,6 +117,13 @@ impl Sandbox {
                 "DBUS_SESSION_BUS_ADDRESS",
                 format!("unix:path={}", self.dir.path().join("no-bus").display()),
             )
+            // Nor the user's speakers, unless a test brings its own sound
+            // server (`sound::SoundServer`): the alarm then finds no audio output.
+            .env(
+                "PULSE_SERVER",
+                format!("unix:{}", self.dir.path().join("no-sound").display()),
+            )
+            .env("PIPEWIRE_REMOTE", self.dir.path().join("no-sound"))
             .env_remove("DISPLAY")
             .env_remove("WAYLAND_DISPLAY")
             .env_remove("RUST_LOG")
@@ -156,19 +164,44 @@ impl Sandbox {
         self.spawn(&["--headless"], bus, None)
     }
 
+    /// [`Sandbox::spawn_headless`] with these environment variables set too (a sound
+    /// server's, for instance).
+    pub fn spawn_headless_with_env(&self, bus: &str, env: &[(&str, String)]) -> App {
+        self.spawn_with_env(&["--headless"], bus, None, env)
+    }
+
     /// Starts the tray app (`args` such as `--demo`) in `desktop`'s display and bus.
     pub fn spawn_tray(&self, args: &[&str], desktop: &desktop::Desktop) -> App {
         self.spawn(args, &desktop.bus.address, Some(&desktop.display))
     }
 
     fn spawn(&self, args: &[&str], bus: &str, display: Option<&str>) -> App {
-        let log_path = self.dir.path().join("app.log");
+        self.spawn_with_env(args, bus, display, &[])
+    }
+
+    fn spawn_with_env(
+        &self,
+        args: &[&str],
+        bus: &str,
+        display: Option<&str>,
+        env: &[(&str, String)],
+    ) -> App {
+        // One log per process: a second app in the same sandbox must not truncate the
+        // first one's.
+        let log_path = (1..)
+            .map(|n| match n {
+                1 => self.dir.path().join("app.log"),
+                n => self.dir.path().join(format!("app-{n}.log")),
+            })
+            .find(|path| !path.exists())
+            .expect("a free log file name");
         let log = std::fs::File::create(&log_path).expect("log file");
         let mut cmd = self.command(args);
         cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
             .env("RUST_LOG", "info,oncall_tray=debug")
             .stdout(log.try_clone().expect("log file"))
             .stderr(log);
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         if let Some(display) = display {
             // A private runtime dir too: GTK and WebKit put sockets there.
             let runtime = self.dir.path().join("xdg-runtime");
@@ -213,6 +246,14 @@ impl App {
         let pid = self.child.id().expect("the app is still running");
         let pid = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
         rustix::process::kill_process(pid, rustix::process::Signal::TERM).expect("SIGTERM sent");
+    }
+
+    /// Sends SIGKILL: the process ends at once, as in a crash, with no clean-up.
+    #[cfg(unix)]
+    pub fn kill(&self) {
+        let pid = self.child.id().expect("the app is still running");
+        let pid = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::KILL).expect("SIGKILL sent");
     }
 
     /// Waits for the process to exit; its exit code, or a failure after `timeout`.

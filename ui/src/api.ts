@@ -12,6 +12,7 @@ import type {
   Settings,
   TestResult,
   TokenResult,
+  Urgency,
   View,
 } from "./types";
 
@@ -26,6 +27,8 @@ export interface Api {
   /** Hands a token over once; the page never gets it back. */
   setToken(account: string, token: string): Promise<TokenResult>;
   testConnection(account: string): Promise<TestResult>;
+  /** Plays the saved sound of this urgency once. */
+  testAlarm(urgency: Urgency): Promise<TestResult>;
   saveNotifications(draft: NotificationSettings): Promise<SaveResult>;
   setAutostart(enabled: boolean): Promise<SaveResult>;
   /** `null` minutes: until resumed. */

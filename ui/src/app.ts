@@ -13,7 +13,7 @@ import { PauseControls } from "./render/pauseControls";
 import { SettingsPanel } from "./render/settingsPanel";
 import { Tabs, TABS } from "./tabs";
 import type { View } from "./types";
-import { accountLine, incidentName, isHealthy, onCallLine } from "./words";
+import { accountLine, deliveryWords, incidentName, isHealthy, onCallLine } from "./words";
 
 /** Wires the page to `api`; returns a function that unhooks it from the document (for tests). */
 export function start(api: Api): () => void {
@@ -48,6 +48,9 @@ export function start(api: Api): () => void {
     byId("state").textContent = stateLine(next);
     byId("oncall").textContent = onCallLine(next.accounts, now);
     pause.update(next.pause, now);
+    const undelivered = deliveryWords(next.delivery, now);
+    byId("delivery-state").textContent = undelivered ?? "";
+    byId("delivery-state").hidden = undelivered === null;
     renderAccounts(now);
     if (tabs.shown === "history") void history.refresh();
   };

@@ -388,8 +388,42 @@ describe("settings: notifications, pause and autostart", () => {
       repeat_high_urgency_minutes: 0,
       storm_threshold: 3,
       quiet_hours: { start: "22:00", end: "07:00" },
+      sound_high: "alarm-clock-elapsed",
+      sound_low: "none",
+      alarm_repeat_seconds: 0,
+      alarm_volume: 100,
     });
     expect($("#notifications-saved").textContent).toBe("Saved.");
+  });
+
+  it("saves the sounds and tests the saved alarm", async () => {
+    await openSettings();
+    expect($<HTMLInputElement>('input[name="sound_high"]').value).toBe("alarm-clock-elapsed");
+    type('input[name="sound_low"]', "bell");
+    type('input[name="alarm_repeat_seconds"]', "30");
+    type('input[name="alarm_volume"]', "101");
+    submit("#notifications-form");
+    expect($('[data-error-for="alarm_volume"]').textContent).toContain("0 to 100");
+    expect(page.api.saveNotifications).not.toHaveBeenCalled();
+    type('input[name="alarm_volume"]', "60");
+    submit("#notifications-form");
+    await settle();
+    expect(page.api.saveNotifications).toHaveBeenCalledWith(
+      expect.objectContaining({ sound_low: "bell", alarm_repeat_seconds: 30, alarm_volume: 60 }),
+    );
+
+    $("#test-alarm-high").click();
+    await settle();
+    expect(page.api.testAlarm).toHaveBeenCalledWith("high");
+    expect($("#test-alarm-result").textContent).toBe("Playing the alarm.");
+    expect($("#test-alarm-result").dataset.result).toBe("ok");
+
+    page.api.testAlarm.mockResolvedValue({ ok: false, message: 'The low urgency sound is "none": nothing to play.' });
+    $("#test-alarm-low").click();
+    await settle();
+    expect(page.api.testAlarm).toHaveBeenLastCalledWith("low");
+    expect($("#test-alarm-result").dataset.result).toBe("error");
+    expect($("#test-alarm-result").textContent).toContain("nothing to play");
   });
 
   it("shows inline errors and keeps the user's edits over updates from elsewhere", async () => {

@@ -176,6 +176,11 @@ describe("notifications", () => {
     ["storm_threshold", { storm_threshold: "1001" }, "from 1 to 1000"],
     ["quiet_hours", { quiet_hours: true, quiet_start: "", quiet_end: "07:00" }, "start and an end"],
     ["quiet_hours", { quiet_hours: true, quiet_start: "22:00", quiet_end: "22:00" }, "different"],
+    ["sound_high", { sound_high: "Loud Siren" }, "none, a sound name"],
+    ["sound_low", { sound_low: "" }, "none, a sound name"],
+    ["alarm_repeat_seconds", { alarm_repeat_seconds: "3601" }, "0 (play once) to 3600"],
+    ["alarm_repeat_seconds", { alarm_repeat_seconds: "-1" }, "0 (play once) to 3600"],
+    ["alarm_volume", { alarm_volume: "101" }, "0 to 100"],
   ] as const)("rejects a bad %s, naming what is allowed", (field, over, words) => {
     const errors = checkNotifications(form(over));
     expect(fields(errors)).toEqual([field]);
@@ -192,6 +197,18 @@ describe("notifications", () => {
       end: "07:30",
     });
     expect(notificationDraft(form({ quiet_hours: false })).quiet_hours).toBeNull();
+  });
+
+  it("accepts sound names, file paths and none, and sends them trimmed", () => {
+    const sounds = form({ sound_high: " /home/pat/siren.ogg ", sound_low: "bell", alarm_repeat_seconds: "20", alarm_volume: "0" });
+    expect(checkNotifications(sounds)).toEqual([]);
+    expect(notificationDraft(sounds)).toMatchObject({
+      sound_high: "/home/pat/siren.ogg",
+      sound_low: "bell",
+      alarm_repeat_seconds: 20,
+      alarm_volume: 0,
+    });
+    expect(checkNotifications(form({ sound_high: "none", sound_low: "C:\\Sounds\\siren.wav" }))).toEqual([]);
   });
 
   it("shows settings with quiet hours in the form", () => {

@@ -192,9 +192,14 @@ export interface NotificationFormValues {
   quiet_hours: boolean;
   quiet_start: string;
   quiet_end: string;
+  sound_high: string;
+  sound_low: string;
+  alarm_repeat_seconds: string;
+  alarm_volume: string;
 }
 
 export const MAX_REPEAT_MINUTES = 1440;
+export const MAX_ALARM_REPEAT_SECONDS = 3600;
 export const MIN_STORM = 1;
 export const MAX_STORM = 1000;
 
@@ -207,7 +212,22 @@ export function notificationValues(settings: NotificationSettings): Notification
     quiet_hours: settings.quiet_hours !== null,
     quiet_start: settings.quiet_hours?.start ?? "22:00",
     quiet_end: settings.quiet_hours?.end ?? "07:00",
+    sound_high: settings.sound_high,
+    sound_low: settings.sound_low,
+    alarm_repeat_seconds: String(settings.alarm_repeat_seconds),
+    alarm_volume: String(settings.alarm_volume),
   };
+}
+
+/** A sound theme name (`alarm-clock-elapsed`), as config.toml accepts it. */
+const SOUND_NAME = /^[a-z0-9-]+$/;
+
+/** Why `text` cannot be a sound, or null: "none", a theme name, or a file path (the
+ * tray checks that the file exists). */
+function soundProblem(text: string): string | null {
+  const sound = text.trim();
+  if (sound === "none" || SOUND_NAME.test(sound) || /[/\\.]/.test(sound)) return null;
+  return "Enter none, a sound name such as alarm-clock-elapsed, or the path of a sound file.";
 }
 
 const TIME = /^([01]\d|2[0-3]):[0-5]\d$/;
@@ -223,6 +243,10 @@ export function notificationDraft(values: NotificationFormValues): NotificationS
     quiet_hours: values.quiet_hours
       ? { start: values.quiet_start.slice(0, 5), end: values.quiet_end.slice(0, 5) }
       : null,
+    sound_high: values.sound_high.trim(),
+    sound_low: values.sound_low.trim(),
+    alarm_repeat_seconds: wholeNumber(values.alarm_repeat_seconds) ?? 0,
+    alarm_volume: wholeNumber(values.alarm_volume) ?? 0,
   };
 }
 
@@ -250,6 +274,21 @@ export function checkNotifications(values: NotificationFormValues): FieldError[]
     } else if (start === end) {
       errors.push({ field: "quiet_hours", message: "Quiet hours need an end time different from the start." });
     }
+  }
+  for (const field of ["sound_high", "sound_low"] as const) {
+    const problem = soundProblem(values[field]);
+    if (problem !== null) errors.push({ field, message: problem });
+  }
+  const again = wholeNumber(values.alarm_repeat_seconds);
+  if (again === null || again > MAX_ALARM_REPEAT_SECONDS) {
+    errors.push({
+      field: "alarm_repeat_seconds",
+      message: `Enter whole seconds from 0 (play once) to ${MAX_ALARM_REPEAT_SECONDS}.`,
+    });
+  }
+  const volume = wholeNumber(values.alarm_volume);
+  if (volume === null || volume > 100) {
+    errors.push({ field: "alarm_volume", message: "Enter a volume from 0 to 100 percent." });
   }
   return errors;
 }

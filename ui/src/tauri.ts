@@ -21,6 +21,7 @@ export const tauriApi: Api = {
   removeAccount: (name) => invoke("remove_account", { name }),
   setToken: (account, token) => invoke("set_token", { account, token }),
   testConnection: (account) => invoke("test_connection", { account }),
+  testAlarm: (urgency) => invoke("test_alarm", { urgency }),
   saveNotifications: (draft) => invoke("save_notifications", { draft }),
   setAutostart: (enabled) => invoke("set_autostart", { enabled }),
   pause: (minutes) => invoke("pause", { minutes }),

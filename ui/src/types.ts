@@ -58,6 +58,7 @@ export type Connection =
   | { state: "ok" }
   | { state: "offline"; reason: string; retry_at: string }
   | { state: "auth_failed"; reason: string }
+  | { state: "token_unavailable"; reason: string; retry_at: string }
   | { state: "rate_limited"; retry_at: string }
   | { state: "misconfigured"; reason: string };
 
@@ -82,11 +83,16 @@ export interface IncidentView {
 /** `oncall_policy::Pause`: adjacently tagged (`kind`, content `until`). */
 export type Pause = { kind: "until"; until: string } | { kind: "until_resumed" };
 
+/** `oncall_engine::Delivery`: whether notifications reach the desktop. */
+export type Delivery = { state: "ok" } | { state: "failing"; since: string; reason: string };
+
 export interface View {
   accounts: AccountView[];
   /** Most urgent first (the engine sorts them). */
   incidents: IncidentView[];
   pause: Pause | null;
+  /** Absent from views of an older tray app: treated as "ok". */
+  delivery?: Delivery;
 }
 
 export interface ActionFailed {
@@ -140,6 +146,13 @@ export interface NotificationSettings {
   repeat_high_urgency_minutes: number;
   storm_threshold: number;
   quiet_hours: QuietHours | null;
+  /** "none", a sound theme name or a file path. */
+  sound_high: string;
+  sound_low: string;
+  /** 0 = once per page. */
+  alarm_repeat_seconds: number;
+  /** 0 to 100. */
+  alarm_volume: number;
 }
 
 export interface Settings {

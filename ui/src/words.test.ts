@@ -8,6 +8,7 @@ import {
   actionSentence,
   age,
   clockTime,
+  deliveryWords,
   connectionWords,
   distance,
   durationWords,
@@ -64,6 +65,9 @@ describe("connection words", () => {
       "rate limited by the service, trying again now",
     );
     expect(words({ state: "misconfigured", reason: "no token for work" })).toBe("no token for work");
+    expect(
+      words({ state: "token_unavailable", reason: "the vault is locked", retry_at: ahead(0.5) }),
+    ).toBe("cannot get the token, retrying in 30 s (the vault is locked)");
   });
 
   it("points a rejected token to Settings, not to a command line", () => {
@@ -203,5 +207,21 @@ describe("settings words", () => {
     expect(actionSentence({ kind: "resolve" }, "#42 Disk full")).toBe("You resolved #42 Disk full");
     expect(actionSentence({ kind: "snooze", seconds: 3600 }, "#42 Disk full")).toBe("You snoozed #42 Disk full for 1 h");
     expect(actionSentence({ kind: "unacknowledge" }, "#42 Disk full")).toBe("You un-acknowledged #42 Disk full");
+  });
+});
+
+describe("deliveryWords", () => {
+  it("says nothing while notifications reach the desktop, or for an older tray app", () => {
+    expect(deliveryWords({ state: "ok" }, NOW)).toBeNull();
+    expect(deliveryWords(undefined, NOW)).toBeNull();
+  });
+
+  it("says since when pages have not reached the desktop, and why", () => {
+    expect(
+      deliveryWords({ state: "failing", since: ago(2), reason: "no notification server is running" }, NOW),
+    ).toBe(
+      "Notifications are not reaching your desktop (no notification server is running) since 2 min ago. " +
+        "Pages wait and are retried; keep this window in view.",
+    );
   });
 });

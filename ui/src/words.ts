@@ -5,6 +5,7 @@ import type {
   AccountSettings,
   AccountView,
   ActionKind,
+  Delivery,
   Incident,
   OnCallShift,
   Pause,
@@ -75,6 +76,8 @@ export function connectionWords(account: AccountView, now: number): string {
       return `offline, retrying ${inTime(c.retry_at, now)} (${c.reason})`;
     case "auth_failed":
       return "token rejected — enter a new one in Settings";
+    case "token_unavailable":
+      return `cannot get the token, retrying ${inTime(c.retry_at, now)} (${c.reason})`;
     case "rate_limited":
       return `rate limited by the service, trying again ${inTime(c.retry_at, now)}`;
     case "misconfigured":
@@ -94,6 +97,15 @@ export function accountLine(account: AccountView, now: number): string {
     parts.push(`next poll ${inTime(account.next_poll, now)}`);
   }
   return parts.join(" · ");
+}
+
+/** Said while notifications do not reach the desktop; `null` while they do. */
+export function deliveryWords(delivery: Delivery | undefined, now: number): string | null {
+  if (!delivery || delivery.state === "ok") return null;
+  return (
+    `Notifications are not reaching your desktop (${delivery.reason}) since ${distance(delivery.since, now)} ago. ` +
+    "Pages wait and are retried; keep this window in view."
+  );
 }
 
 export function isHealthy(account: AccountView): boolean {

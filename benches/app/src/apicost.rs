@@ -91,6 +91,7 @@ async fn world(open: usize) -> anyhow::Result<World> {
         config: Config {
             notifications: Settings::default(),
             accounts: vec![AccountConfig::pagerduty("work", server.url.parse()?)],
+            alarm: Default::default(),
         },
         dirs: Dirs {
             config_dir: dir.path().join("config"),

@@ -1,13 +1,14 @@
 //! One task per account sends the user's queued actions: batched by kind, retried
-//! with backoff on transient failures and on a rejected token (after it changes),
-//! dropped only when the service confirms or refuses for good.
+//! with backoff on transient failures, and on a token that could not be had or was
+//! refused as soon as it works again (or changes); dropped only when the service
+//! confirms or refuses for good.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use oncall_model::ProviderError;
 use tokio::time::{sleep_until, Instant};
-use tracing::warn;
+use tracing::{debug, warn};
 
 use crate::backoff::Backoff;
 use crate::engine::{AccountSlot, Inner};
@@ -20,10 +21,13 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     let mut backoff = Backoff::new(slot.config.poll_interval.max(Duration::from_secs(2)));
     // Actions left by a previous run are due at once.
     let mut retry_at = Some(Instant::now());
-    // The credential generation whose token was refused (or missing): nothing is sent
-    // until the token changes. Not a watch of its own: `AccountSlot::credential_changed`
-    // wakes this task through `send_now`, after the poller, in that order every time.
+    // The credential generation whose token could not be had or was refused: nothing
+    // is sent with it until it works again (`token_works`: the poller got it, or the
+    // service accepted it on a re-check) or the token changes. Not a watch of
+    // `credential_gen`: `AccountSlot::credential_changed` wakes this task through
+    // `send_now`, after the poller, in that order every time.
     let mut refused: Option<u64> = None;
+    let mut token_works = slot.token_works.subscribe();
 
     loop {
         let waiting_for_token = refused == Some(*slot.credential_gen.borrow());
@@ -31,6 +35,12 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             biased;
             _ = inner.cancel.cancelled() => return,
             _ = slot.send_now.notified() => {}
+            works = token_works.changed(), if refused.is_some() => {
+                if works.is_err() { return; }
+                debug!(%account, "the token works again: sending the queued actions");
+                refused = None;
+                backoff.reset();
+            }
             _ = sleep_until(retry_at.unwrap_or_else(Instant::now)), if retry_at.is_some() && !waiting_for_token => {}
         }
         retry_at = None;
@@ -44,14 +54,24 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
 
         let mut sent_any = false;
         for (kind, actions) in inner.due_actions(&account).await {
-            let (gen, provider) = match slot.client(&inner).await {
+            // What worked before this attempt is old news; what works after it wakes us.
+            token_works.borrow_and_update();
+            // Nothing is on the wire yet: a quit stops here, the actions stay on disk.
+            let client = tokio::select! {
+                biased;
+                _ = inner.cancel.cancelled() => return,
+                client = slot.client(&inner) => client,
+            };
+            let (gen, provider) = match client {
                 Ok(client) => client,
-                Err(connection) => {
-                    warn!(%account, "actions wait: {}", connection.describe());
+                Err(e) => {
+                    warn!(%account, "actions wait for a token: {e}");
                     refused = Some(*slot.credential_gen.borrow());
                     break;
                 }
             };
+            // Built just now by this call, which says nothing about the answer to come.
+            token_works.borrow_and_update();
             let ids: Vec<String> = actions.iter().map(|a| a.incident.id.clone()).collect();
             let request = provider.act(kind, &ids);
             tokio::pin!(request);

@@ -1,6 +1,8 @@
-//! How long to wait after a failure. Exponential with jitter (backon's builder), capped
-//! at the account's poll interval: retrying never polls faster than normal, and once
-//! the service is back a page is at most one interval late.
+//! How long to wait after a failure. Exponential with jitter (backon's builder), capped:
+//! a failed poll at the account's poll interval (retrying never polls faster than
+//! normal, and once the service is back a page is at most one interval late); a token
+//! that cannot be had at [`CREDENTIAL_RETRY_MAX`], starting at [`CREDENTIAL_RETRY_MIN`]
+//! (a token command may prompt, and a locked password manager stays locked a while).
 
 use std::time::Duration;
 
@@ -14,9 +16,23 @@ pub(crate) struct Backoff {
     cap: Duration,
 }
 
+/// The first wait after a token could not be had.
+pub(crate) const CREDENTIAL_RETRY_MIN: Duration = Duration::from_secs(5);
+/// The longest wait between two attempts to get a token.
+pub(crate) const CREDENTIAL_RETRY_MAX: Duration = Duration::from_secs(300);
+
 impl Backoff {
+    /// Waits from 2 s (or `cap`, if shorter) up to `cap`.
     pub(crate) fn new(cap: Duration) -> Self {
-        let min = Duration::from_secs(2).min(cap);
+        Backoff::between(Duration::from_secs(2).min(cap), cap)
+    }
+
+    /// The waits between attempts to get a token.
+    pub(crate) fn credentials() -> Self {
+        Backoff::between(CREDENTIAL_RETRY_MIN, CREDENTIAL_RETRY_MAX)
+    }
+
+    fn between(min: Duration, cap: Duration) -> Self {
         let builder = ExponentialBuilder::default()
             .with_min_delay(min)
             .with_max_delay(cap)
@@ -57,5 +73,20 @@ mod tests {
         assert_eq!(*waits.last().unwrap(), cap);
         backoff.reset();
         assert!(backoff.next_delay() < Duration::from_secs(4));
+    }
+
+    #[test]
+    fn token_retries_start_at_five_seconds_and_settle_at_five_minutes() {
+        let mut backoff = Backoff::credentials();
+        let waits: Vec<Duration> = (0..20).map(|_| backoff.next_delay()).collect();
+        assert!(
+            waits[0] >= CREDENTIAL_RETRY_MIN && waits[0] < 2 * CREDENTIAL_RETRY_MIN,
+            "{waits:?}"
+        );
+        assert!(
+            waits.iter().all(|w| *w <= CREDENTIAL_RETRY_MAX),
+            "{waits:?}"
+        );
+        assert_eq!(*waits.last().unwrap(), CREDENTIAL_RETRY_MAX);
     }
 }

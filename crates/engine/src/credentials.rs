@@ -20,6 +20,39 @@ pub enum CredentialError {
     Keychain(String),
 }
 
+impl CredentialError {
+    /// Whether asking again later may work (a password manager or keyring still locked,
+    /// a prompt not answered in time), as opposed to a token that is not there at all,
+    /// which only the user can fix.
+    pub fn is_transient(&self) -> bool {
+        !matches!(self, CredentialError::Missing(_))
+    }
+
+    /// What went wrong, without the account's name: the words of a notice that names
+    /// the account itself.
+    pub fn cause(&self) -> String {
+        match self {
+            CredentialError::Missing(_) => "no token is stored".into(),
+            CredentialError::Command { reason, .. } => {
+                format!("the token command failed ({reason})")
+            }
+            CredentialError::Keychain(reason) => {
+                format!("the keychain could not be read ({reason})")
+            }
+        }
+    }
+}
+
+/// Why an account has no client to poll or act with.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum NoClient {
+    #[error(transparent)]
+    Credentials(#[from] CredentialError),
+    /// The configuration cannot make a client (a bad URL).
+    #[error("{0}")]
+    Config(String),
+}
+
 #[async_trait]
 pub trait Credentials: Send + Sync + 'static {
     async fn token(&self, account: &AccountConfig) -> Result<SecretString, CredentialError>;
@@ -93,7 +126,16 @@ pub async fn run_token_command(
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         let first = stderr.lines().next().unwrap_or("").trim();
-        return Err(failed(format!("it exited with {} {first}", output.status)));
+        let how = match output.status.code() {
+            Some(code) => format!("code {code}"),
+            None => "a signal".into(),
+        };
+        let said = if first.is_empty() {
+            String::new()
+        } else {
+            format!(": {first}")
+        };
+        return Err(failed(format!("it exited with {how}{said}")));
     }
     let stdout =
         String::from_utf8(output.stdout).map_err(|_| failed("its output is not text".into()))?;

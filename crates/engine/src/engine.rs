@@ -6,7 +6,7 @@
 //! saved → optimistic view → policy (withdrawals) → sender → service → confirmation.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -15,7 +15,9 @@ use oncall_model::{
     AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Provider,
     ProviderError, Status,
 };
-use oncall_policy::{evaluate, Decision, Now, Pause, Poll, Settings};
+use oncall_policy::{
+    evaluate, Decision, EpisodeKey, NotificationTarget, Now, Pause, Poll, RingReason, Settings,
+};
 use oncall_store::{AccountConfig, Config, Dirs};
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{broadcast, watch, Mutex, Notify};
@@ -24,15 +26,16 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::clock::Clock;
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, NoClient};
 use crate::history::{display_name, ActionStage, History, HistoryEntry, HistoryEvent};
 use crate::notifier::{Notice, Notifier};
 use crate::persist::{ActionsFile, PendingAction, StateFile};
 use crate::providers;
 use crate::view::{
-    sort_most_urgent_first, AccountView, ActionResult, Connection, EngineEvent, IncidentView, View,
+    sort_most_urgent_first, AccountView, ActionResult, Connection, Delivery, EngineEvent,
+    IncidentView, View,
 };
-use crate::{actions, poller};
+use crate::{actions, delivery, poller};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -63,6 +66,10 @@ pub(crate) struct AccountSlot {
     pub send_now: Notify,
     /// Bumped whenever the account's token may have changed.
     pub credential_gen: watch::Sender<u64>,
+    /// Bumped whenever the account's token is seen to work: a client was built (the
+    /// token could be had), or the service answered a poll. An action sender waiting
+    /// for a token sends then, not at the next token change.
+    pub token_works: watch::Sender<u64>,
     /// The client, with the `credential_gen` it was built under: a client from an older
     /// generation is never handed out, whichever task notices the new token first.
     provider: Mutex<Option<(u64, Arc<dyn Provider>)>>,
@@ -72,16 +79,9 @@ pub(crate) struct AccountSlot {
 }
 
 impl AccountSlot {
-    /// The account's client, built on first use (and again after the token changes).
-    pub(crate) async fn provider(&self, inner: &Inner) -> Result<Arc<dyn Provider>, Connection> {
-        self.client(inner).await.map(|(_, provider)| provider)
-    }
-
-    /// The client and the credential generation it belongs to.
-    pub(crate) async fn client(
-        &self,
-        inner: &Inner,
-    ) -> Result<(u64, Arc<dyn Provider>), Connection> {
+    /// The client and the credential generation it belongs to, built on first use (and
+    /// again after the token changes).
+    pub(crate) async fn client(&self, inner: &Inner) -> Result<(u64, Arc<dyn Provider>), NoClient> {
         let mut slot = self.provider.lock().await;
         let gen = *self.credential_gen.borrow();
         if let Some((built, provider)) = slot.as_ref() {
@@ -90,19 +90,16 @@ impl AccountSlot {
             }
         }
         let token = if providers::needs_token(&self.config) {
-            let token = inner.credentials.token(&self.config).await.map_err(|e| {
-                Connection::Misconfigured {
-                    reason: e.to_string(),
-                }
-            })?;
+            let token = inner.credentials.token(&self.config).await?;
             *self.token.lock().await = Some(token.clone());
             Some(token)
         } else {
             None
         };
-        let provider = providers::build(&self.config, token)
-            .map_err(|reason| Connection::Misconfigured { reason })?;
+        let provider = providers::build(&self.config, token).map_err(NoClient::Config)?;
         *slot = Some((gen, provider.clone()));
+        drop(slot);
+        self.token_works.send_modify(|n| *n += 1);
         Ok((gen, provider))
     }
 
@@ -145,6 +142,8 @@ pub(crate) struct Shared {
     /// What `state.json` holds, as this engine last wrote it: an unchanged state is not
     /// written again.
     pub state_on_disk: Vec<u8>,
+    /// Whether decisions reach the screen (the delivery task's last attempt).
+    pub delivery: Delivery,
 }
 
 impl Shared {
@@ -164,6 +163,13 @@ pub(crate) struct Inner {
     actions_path: PathBuf,
     history_path: PathBuf,
     pub shared: Mutex<Shared>,
+    /// New decisions are in the outbox, or notices in `notices`: the delivery task
+    /// takes them.
+    pub delivery_wake: Notify,
+    /// Notices waiting for the screen, oldest first. Only in memory: a notice describes
+    /// the running app's state and is raised again by a restart that finds it so.
+    /// A std mutex: never held across an `.await`.
+    notices: std::sync::Mutex<VecDeque<Notice>>,
     view: Arc<watch::Sender<View>>,
     events: broadcast::Sender<EngineEvent>,
     pub slots: BTreeMap<AccountId, Arc<AccountSlot>>,
@@ -384,7 +390,9 @@ impl Engine {
         inner.save_state(&mut shared);
         inner.publish_view(&shared);
         drop(shared);
-        inner.deliver(decisions).await;
+        if !decisions.is_empty() {
+            inner.delivery_wake.notify_one();
+        }
         Ok(ids)
     }
 
@@ -513,6 +521,7 @@ async fn launch(
                 poll_now: Notify::new(),
                 send_now: Notify::new(),
                 credential_gen: watch::Sender::new(0),
+                token_works: watch::Sender::new(0),
                 provider: Mutex::new(None),
                 token: Mutex::new(None),
             };
@@ -537,7 +546,10 @@ async fn launch(
             history: history.value,
             history_changed: false,
             state_on_disk: Vec::new(),
+            delivery: Delivery::Ok,
         }),
+        delivery_wake: Notify::new(),
+        notices: std::sync::Mutex::new(VecDeque::new()),
         view: parts.view.clone(),
         events: parts.events.clone(),
         slots,
@@ -550,10 +562,16 @@ async fn launch(
     {
         let shared = inner.shared.lock().await;
         inner.publish_view(&shared);
+        if !shared.state.outbox.is_empty() {
+            info!(
+                count = shared.state.outbox.len(),
+                "delivering decisions a previous run left undelivered"
+            );
+        }
     }
-    inner.deliver_outbox().await;
 
     let tracker = TaskTracker::new();
+    tracker.spawn(delivery::run(inner.clone()));
     for slot in inner.slots.values() {
         tracker.spawn(poller::run(inner.clone(), slot.clone()));
         tracker.spawn(actions::run(inner.clone(), slot.clone()));
@@ -617,7 +635,9 @@ impl Inner {
             requests,
             open,
         });
-        self.deliver(decisions).await;
+        if !decisions.is_empty() {
+            self.delivery_wake.notify_one();
+        }
     }
 
     /// Runs the policy over the account's snapshot with the user's actions applied,
@@ -658,15 +678,18 @@ impl Inner {
         let policy = std::mem::take(&mut shared.state.policy);
         let evaluation = evaluate(policy, poll, &self.settings, self.now());
         shared.state.policy = evaluation.state;
-        let now = self.clock.now();
         for decision in &evaluation.decisions {
-            shared.history.record_decision(decision, now);
-            shared.history_changed = true;
+            match decision {
+                // A page that never reached the screen and no longer needs the user is
+                // not shown late. The withdrawal itself still goes out: an earlier
+                // notification of the target may be on screen, or in flight right now.
+                Decision::Withdraw(target) => {
+                    shared.state.outbox.retain(|queued| !shows(queued, target));
+                }
+                Decision::Notify { .. } | Decision::Summarize(_) => {}
+            }
+            shared.state.outbox.push(decision.clone());
         }
-        shared
-            .state
-            .outbox
-            .extend(evaluation.decisions.iter().cloned());
         evaluation.decisions
     }
 
@@ -694,34 +717,163 @@ impl Inner {
         }
     }
 
-    /// Hands decisions to the notifier, then drops them from the outbox.
-    pub(crate) async fn deliver(&self, decisions: Vec<Decision>) {
-        if decisions.is_empty() {
-            return;
+    /// The outbox's first decision, brought up to date. Decisions wait there only while
+    /// the desktop cannot show them; when it can again, a person should get one ring
+    /// per incident, about what needs them now: a page that a later held page or
+    /// summary rings again is dropped, and a held summary names only the incidents that
+    /// still need the user and no later held ring covers (none: dropped).
+    pub(crate) async fn next_decision(&self, held: bool) -> Option<Decision> {
+        let mut guard = self.shared.lock().await;
+        let shared = &mut *guard;
+        if !held {
+            // Decided a moment ago: shown as decided.
+            return shared.state.outbox.first().cloned();
         }
-        for decision in &decisions {
-            if let Err(e) = self.notifier.apply(decision).await {
-                warn!("notification failed: {e}");
+        loop {
+            let (first, later) = shared.state.outbox.split_first()?;
+            let rung_later = |key: &IncidentKey| later.iter().any(|d| rings(d, key));
+            let summary = match first {
+                Decision::Notify { incident, reason } if rung_later(&incident.key)
+                    || (*reason == RingReason::Repeat
+                        && !self.repeat_still_due(shared, &incident.key)) =>
+                {
+                    shared.state.outbox.remove(0);
+                    continue;
+                }
+                Decision::Summarize(summary) => summary,
+                _ => return Some(first.clone()),
+            };
+            // Before the account's first poll (a restart's leftovers) the policy's memory
+            // of the last one is all there is: it saw my presses laid over it.
+            let polled = shared.snapshots.get(&summary.account);
+            let policy = &shared.state.policy;
+            let keep: Vec<IncidentKey> = summary
+                .incidents
+                .iter()
+                .filter(|key| !rung_later(key))
+                .filter(|key| {
+                    !summary.repeats.contains(key) || self.repeat_still_due(shared, key)
+                })
+                .filter(|key| match polled {
+                    Some(_) => self.needing_user(shared, key).is_some(),
+                    None => policy
+                        .tracked(key)
+                        .is_some_and(|t| t.status == Status::Triggered),
+                })
+                .cloned()
+                .collect();
+            if keep.len() == summary.incidents.len() {
+                return Some(first.clone());
             }
+            let mut refreshed = summary.clone();
+            let members: Vec<&Incident> = keep
+                .iter()
+                .filter_map(|key| polled?.iter().find(|i| &i.key == key))
+                .collect();
+            if !members.is_empty() && members.len() == keep.len() {
+                refreshed.urgency = members.iter().map(|i| i.urgency).max()?;
+                refreshed.services.clear();
+                for service in members.iter().filter_map(|i| i.service.as_ref()) {
+                    if !refreshed.services.contains(service) {
+                        refreshed.services.push(service.clone());
+                    }
+                }
+            }
+            shared.state.policy.summary_shown_with(refreshed.id, &keep);
+            if keep.is_empty() {
+                info!(
+                    summary = refreshed.id.0,
+                    "a held summary no longer names anything that needs the user: dropped"
+                );
+                shared.state.outbox.remove(0);
+                continue;
+            }
+            refreshed.repeats.retain(|key| keep.contains(key));
+            refreshed.incidents = keep;
+            let refreshed = Decision::Summarize(refreshed);
+            shared.state.outbox[0] = refreshed.clone();
+            return Some(refreshed);
         }
+    }
+
+    /// Whether a held repeat of `key` should still ring: it exists to wake someone for a
+    /// high-urgency incident that still needs them. Not polled yet: as decided.
+    fn repeat_still_due(&self, shared: &Shared, key: &IncidentKey) -> bool {
+        if !shared.snapshots.contains_key(&key.account) {
+            return true;
+        }
+        self.needing_user(shared, key)
+            .is_some_and(|incident| incident.urgency == oncall_model::Urgency::High)
+    }
+
+    /// The incident, if it still needs the user: open and triggered as far as the
+    /// engine knows (my own acknowledgement or resolve on its way counts), and one the
+    /// settings ring for.
+    fn needing_user<'a>(&self, shared: &'a Shared, key: &IncidentKey) -> Option<&'a Incident> {
+        let incident = shared
+            .snapshots
+            .get(&key.account)?
+            .iter()
+            .find(|i| &i.key == key)?;
+        let mine = self.settings.notify_for == oncall_policy::NotifyFor::All || incident.is_mine();
+        (incident.status == Status::Triggered && !handled_by_me(shared, key) && mine)
+            .then_some(incident)
+    }
+
+    /// `decision` reached the screen: out of the outbox, into the history.
+    pub(crate) async fn delivered(&self, decision: &Decision) {
         let mut shared = self.shared.lock().await;
-        for decision in &decisions {
-            if let Some(pos) = shared.state.outbox.iter().position(|d| d == decision) {
-                shared.state.outbox.remove(pos);
-            }
+        // Not found: a withdrawal dropped it while it was on its way. It was shown all
+        // the same (and the withdrawal follows it), so it goes into the history.
+        if let Some(pos) = shared.state.outbox.iter().position(|d| d == decision) {
+            shared.state.outbox.remove(pos);
         }
+        let now = self.clock.now();
+        let policy = &mut shared.state.policy;
+        match decision {
+            Decision::Notify { incident, .. } => {
+                let episode = EpisodeKey {
+                    status_changed_at: incident.status_changed_at,
+                    assigned_to_me_at: incident.assigned_to_me_at,
+                };
+                policy.shown_at(&incident.key, Some(episode), now);
+            }
+            Decision::Summarize(summary) => {
+                for key in &summary.incidents {
+                    policy.shown_at(key, None, now);
+                }
+            }
+            Decision::Withdraw(_) => {}
+        }
+        shared.history.record_decision(decision, now);
+        shared.history_changed = true;
         self.save_state(&mut shared);
     }
 
-    async fn deliver_outbox(&self) {
-        let leftovers = self.shared.lock().await.state.outbox.clone();
-        if !leftovers.is_empty() {
-            info!(
-                count = leftovers.len(),
-                "delivering decisions a previous run left undelivered"
-            );
+    pub(crate) fn next_notice(&self) -> Option<Notice> {
+        self.notices
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .front()
+            .cloned()
+    }
+
+    pub(crate) fn notice_delivered(&self, notice: &Notice) {
+        let mut notices = self
+            .notices
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if notices.front() == Some(notice) {
+            notices.pop_front();
         }
-        self.deliver(leftovers).await;
+    }
+
+    pub(crate) async fn set_delivery(&self, delivery: Delivery) {
+        let mut shared = self.shared.lock().await;
+        if shared.delivery != delivery {
+            shared.delivery = delivery;
+            self.publish_view(&shared);
+        }
     }
 
     /// Remembers a rejected token in the history (the notice itself is shown once).
@@ -741,10 +893,13 @@ impl Inner {
         self.save_state(&mut shared);
     }
 
+    /// Queues a notice for the screen; the delivery task shows it (retrying, like a page).
     pub(crate) async fn notice(&self, notice: Notice) {
-        if let Err(e) = self.notifier.notice(&notice).await {
-            warn!("notification failed: {e}");
-        }
+        self.notices
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .push_back(notice);
+        self.delivery_wake.notify_one();
     }
 
     pub(crate) async fn set_connection(
@@ -871,7 +1026,9 @@ impl Inner {
                 result,
             });
         }
-        self.deliver(decisions).await;
+        if !decisions.is_empty() {
+            self.delivery_wake.notify_one();
+        }
         retry
     }
 
@@ -892,6 +1049,7 @@ impl Inner {
                 .policy
                 .pause
                 .filter(|_| shared.state.policy.is_paused(self.clock.now())),
+            delivery: shared.delivery.clone(),
         };
         self.view.send_if_modified(|current| {
             let changed = *current != view;
@@ -946,4 +1104,36 @@ fn apply_actions(
             view
         })
         .collect()
+}
+
+/// Whether I acknowledged or resolved `key` (on its way, or confirmed but perhaps not
+/// polled yet).
+fn handled_by_me(shared: &Shared, key: &IncidentKey) -> bool {
+    shared
+        .actions
+        .pending
+        .iter()
+        .map(|p| (&p.incident, p.kind))
+        .chain(shared.confirmed.iter().map(|(k, kind, _)| (k, *kind)))
+        .any(|(k, kind)| k == key && matches!(kind, ActionKind::Acknowledge | ActionKind::Resolve))
+}
+
+/// Whether `decision` rings for `key`, alone or in a summary.
+fn rings(decision: &Decision, key: &IncidentKey) -> bool {
+    match decision {
+        Decision::Notify { incident, .. } => &incident.key == key,
+        Decision::Summarize(summary) => summary.incidents.contains(key),
+        Decision::Withdraw(_) => false,
+    }
+}
+
+/// Whether `decision` would put `target` on screen.
+fn shows(decision: &Decision, target: &NotificationTarget) -> bool {
+    match (decision, target) {
+        (Decision::Notify { incident, .. }, NotificationTarget::Incident(key)) => {
+            &incident.key == key
+        }
+        (Decision::Summarize(summary), NotificationTarget::Summary(id)) => &summary.id == id,
+        _ => false,
+    }
 }

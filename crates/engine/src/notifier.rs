@@ -14,13 +14,26 @@ pub enum Notice {
         provider: ProviderKind,
         reason: String,
     },
+    /// The account's token could not be had (a token command failed, the keychain is
+    /// locked): its pages are stopped while the engine retries. Shown once per failure,
+    /// not per retry. `reason` says what failed without naming the account
+    /// ([`crate::CredentialError::cause`]).
+    CredentialFailed { account: AccountId, reason: String },
 }
 
 #[async_trait]
 pub trait Notifier: Send + Sync + 'static {
-    /// Performs one policy decision. An error means it may not have reached the screen;
-    /// the engine logs it and carries on (the tray still shows the incident).
+    /// Performs one policy decision. `Ok` means it reached the screen; an error keeps
+    /// it in the outbox, and the engine retries it (the tray shows the incident
+    /// meanwhile). Repeating a decision that did reach the screen must not ring again.
     async fn apply(&self, decision: &Decision) -> Result<(), String>;
 
     async fn notice(&self, notice: &Notice) -> Result<(), String>;
+
+    /// Bumped whenever a notification server takes over (one starts, or another
+    /// replaces it): the engine retries held pages at once instead of at its next
+    /// backoff step. `None`: the notifier cannot tell.
+    fn server_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        None
+    }
 }

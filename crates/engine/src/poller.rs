@@ -1,6 +1,9 @@
 //! One task per account: poll at once, then every `poll_interval`; at once after a
-//! user action, a wake from sleep or a new token; back off on failure; stop polling
-//! on a rejected token until it changes.
+//! user action, a wake from sleep or a new token; back off on failure. Token trouble
+//! heals by itself where it can: a token that cannot be had (a password manager still
+//! locked at login) is asked for again with backoff, a refused token is tried again
+//! every [`AUTH_RECHECK`]; only what needs the user (no token stored, a bad URL) waits
+//! for a new token.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,6 +15,7 @@ use tracing::{debug, info, warn};
 
 use crate::backoff::Backoff;
 use crate::clock::WakeDetector;
+use crate::credentials::NoClient;
 use crate::engine::{AccountSlot, Inner};
 use crate::notifier::Notice;
 use crate::view::Connection;
@@ -22,20 +26,38 @@ const WAKE_CHECK: Duration = Duration::from_secs(5);
 /// keychain, so that `oncall-tray token set` heals a running app. Accounts with a
 /// `token_command` are not re-asked: the command may prompt (a password manager).
 const TOKEN_RECHECK: Duration = Duration::from_secs(30);
+/// While the service refuses the token, how often it is tried again, unchanged: a
+/// service's authentication blip or a misbehaving proxy heals by itself, and one request
+/// every few minutes costs the service nothing.
+pub(crate) const AUTH_RECHECK: Duration = Duration::from_secs(300);
 /// On-call shifts change rarely; this keeps `GET /oncalls` off the request budget.
 const ON_CALL_REFRESH: Duration = Duration::from_secs(600);
+
+/// Why the account is not polled on its normal schedule.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Trouble {
+    None,
+    /// The token could not be had: asked for again with backoff, and at once on a wake
+    /// or a refresh.
+    NoToken,
+    /// The service refused the token: tried again every [`AUTH_RECHECK`], and on a wake.
+    Rejected,
+    /// Nothing to retry until the user acts (no token stored, a bad URL): waits for a
+    /// new token.
+    Stuck,
+}
 
 pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     let account = slot.config.name.clone();
     let interval = slot.config.poll_interval;
     let mut backoff = Backoff::new(interval);
+    let mut token_backoff = Backoff::credentials();
     let mut wake = WakeDetector::new(inner.clock.as_ref());
     let mut credential = slot.credential_gen.subscribe();
     let mut next_poll = Instant::now();
     // Polls may not be hurried before this (the service said how long to wait).
     let mut not_before = Instant::now();
-    // Set when the token was refused or the account cannot start: wait for a new token.
-    let mut stuck = false;
+    let mut trouble = Trouble::None;
     let mut next_on_call = Instant::now();
     let mut token_recheck = tokio::time::interval(TOKEN_RECHECK);
     token_recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -50,42 +72,86 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             changed = credential.changed() => {
                 if changed.is_err() { return; }
                 info!(%account, "token changed, polling again");
-                stuck = false;
+                // A new token's trouble is news: it gets its own notice.
+                trouble = Trouble::None;
                 backoff.reset();
+                token_backoff.reset();
                 not_before = Instant::now();
                 next_poll = Instant::now();
                 continue;
             }
-            _ = token_recheck.tick(), if stuck && recheck_tokens => {
+            _ = token_recheck.tick(),
+                if matches!(trouble, Trouble::Stuck | Trouble::Rejected) && recheck_tokens =>
+            {
                 if slot.token_replaced(&inner).await {
                     info!(%account, "a new token was stored");
                     slot.credential_changed();
                 }
                 continue;
             }
-            _ = slot.poll_now.notified(), if !stuck => {
+            // A refused token is not tried again on every press: only on its schedule.
+            _ = slot.poll_now.notified(), if matches!(trouble, Trouble::None | Trouble::NoToken) => {
                 next_poll = not_before.max(Instant::now());
                 if next_poll > Instant::now() { continue; }
             }
             _ = wake_check.tick() => {
-                if wake.woke(inner.clock.as_ref()) && !stuck {
+                if wake.woke(inner.clock.as_ref()) && trouble != Trouble::Stuck {
                     info!(%account, "the machine woke up, polling now");
                     next_poll = not_before.max(Instant::now());
                 }
-                if stuck || Instant::now() < next_poll { continue; }
+                if trouble == Trouble::Stuck || Instant::now() < next_poll { continue; }
             }
-            _ = sleep_until(next_poll), if !stuck => {}
+            _ = sleep_until(next_poll), if trouble != Trouble::Stuck => {}
         }
 
-        let provider = match slot.provider(&inner).await {
-            Ok(p) => p,
-            Err(connection) => {
+        // A token command may wait a minute for a prompt; a quit does not (dropping it
+        // kills the command).
+        let client = tokio::select! {
+            biased;
+            _ = inner.cancel.cancelled() => return,
+            client = slot.client(&inner) => client,
+        };
+        let provider = match client {
+            Ok((_, provider)) => provider,
+            Err(NoClient::Credentials(e)) if e.is_transient() => {
+                let wait = token_backoff.next_delay();
+                warn!(%account, wait_s = wait.as_secs_f64(), "cannot get the token, retrying: {e}");
+                let retry_at = at(&inner, wait);
+                let connection = Connection::TokenUnavailable {
+                    reason: e.to_string(),
+                    retry_at,
+                };
+                inner
+                    .set_connection(&account, connection, Some(retry_at))
+                    .await;
+                if trouble != Trouble::NoToken {
+                    inner
+                        .notice(Notice::CredentialFailed {
+                            account: account.clone(),
+                            reason: e.cause(),
+                        })
+                        .await;
+                }
+                trouble = Trouble::NoToken;
+                next_poll = Instant::now() + wait;
+                continue;
+            }
+            Err(e) => {
+                let connection = Connection::Misconfigured {
+                    reason: e.to_string(),
+                };
                 warn!(%account, "{}", connection.describe());
                 inner.set_connection(&account, connection, None).await;
-                stuck = true;
+                trouble = Trouble::Stuck;
                 continue;
             }
         };
+        if trouble == Trouble::NoToken {
+            // Building the client told the action sender already (`token_works`).
+            info!(%account, "got the token, polling again");
+            trouble = Trouble::None;
+            token_backoff.reset();
+        }
         let gen = inner.begin_poll(&account).await;
         let result = tokio::select! {
             // Fixed order: a quit that coincides with an answer stops, the same way on
@@ -98,32 +164,48 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             Ok(fetch) => {
                 debug!(%account, open = fetch.incidents.len(), requests = fetch.requests, "polled");
                 backoff.reset();
+                if trouble == Trouble::Rejected {
+                    info!(%account, "the token is accepted again");
+                    trouble = Trouble::None;
+                }
+                // The service took this token just now: actions it refused (a blip, a
+                // re-check that heals) go now, at most once a poll.
+                slot.token_works.send_modify(|n| *n += 1);
                 inner
                     .on_snapshot(&account, fetch.incidents, gen, fetch.requests)
                     .await;
                 interval
             }
             Err(ProviderError::Unauthorized { message, .. }) => {
-                warn!(%account, "token rejected: {message}");
+                let retry_at = at(&inner, AUTH_RECHECK);
                 let connection = Connection::AuthFailed {
                     reason: message.clone(),
                 };
-                inner.set_connection(&account, connection, None).await;
-                inner.record_token_rejected(&account, &message).await;
                 inner
-                    .notice(Notice::TokenRejected {
-                        account: account.clone(),
-                        provider: slot.config.provider.kind(),
-                        reason: message,
-                    })
+                    .set_connection(&account, connection, Some(retry_at))
                     .await;
-                stuck = true;
+                if trouble == Trouble::Rejected {
+                    debug!(%account, "token still rejected: {message}");
+                } else {
+                    warn!(%account, "token rejected: {message}");
+                    inner.record_token_rejected(&account, &message).await;
+                    inner
+                        .notice(Notice::TokenRejected {
+                            account: account.clone(),
+                            provider: slot.config.provider.kind(),
+                            reason: message,
+                        })
+                        .await;
+                }
+                trouble = Trouble::Rejected;
+                next_poll = Instant::now() + AUTH_RECHECK;
                 continue;
             }
             Err(ProviderError::RateLimited { retry_after }) => {
                 let wait = retry_after
                     .unwrap_or_else(|| backoff.next_delay())
                     .max(interval.min(Duration::from_secs(2)));
+                let wait = slow_while_rejected(trouble, wait);
                 warn!(%account, wait_s = wait.as_secs_f64(), "rate limited");
                 not_before = Instant::now() + wait;
                 let retry_at = at(&inner, wait);
@@ -138,7 +220,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 continue;
             }
             Err(e) => {
-                let wait = backoff.next_delay();
+                let wait = slow_while_rejected(trouble, backoff.next_delay());
                 warn!(%account, wait_s = wait.as_secs_f64(), "poll failed: {e}");
                 let retry_at = at(&inner, wait);
                 let connection = Connection::Offline {
@@ -162,6 +244,16 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 Err(e) => debug!(%account, "on-call lookup failed: {e}"),
             }
         }
+    }
+}
+
+/// A re-check of a refused token that fails otherwise (the network, the service) is not
+/// retried sooner than the next re-check: the token is still the one refused.
+fn slow_while_rejected(trouble: Trouble, wait: Duration) -> Duration {
+    if trouble == Trouble::Rejected {
+        wait.max(AUTH_RECHECK)
+    } else {
+        wait
     }
 }
 

@@ -21,9 +21,16 @@ pub enum Connection {
         reason: String,
         retry_at: DateTime<Utc>,
     },
-    /// The token was refused. Polling is stopped until the token changes.
+    /// The token was refused. It is checked again every few minutes (an authentication
+    /// blip heals by itself), and at once when the token changes.
     AuthFailed {
         reason: String,
+    },
+    /// The token could not be had (a token command failed, the keychain is locked):
+    /// nothing is polled or sent until it can; retrying.
+    TokenUnavailable {
+        reason: String,
+        retry_at: DateTime<Utc>,
     },
     RateLimited {
         retry_at: DateTime<Utc>,
@@ -41,8 +48,13 @@ impl Connection {
             Connection::Connecting => "connecting…".into(),
             Connection::Ok => "connected".into(),
             Connection::Offline { reason, .. } => format!("offline, retrying ({reason})"),
-            Connection::AuthFailed { .. } => {
-                "token rejected: enter a new one in Settings or with `oncall-tray token set`".into()
+            Connection::AuthFailed { .. } => format!(
+                "token rejected: enter a new one in Settings or with `oncall-tray token set` \
+                 (checked again every {} minutes)",
+                crate::poller::AUTH_RECHECK.as_secs() / 60
+            ),
+            Connection::TokenUnavailable { reason, .. } => {
+                format!("cannot get the token, retrying ({reason})")
             }
             Connection::RateLimited { .. } => "rate limited by the service, waiting".into(),
             Connection::Misconfigured { reason } => reason.clone(),
@@ -76,12 +88,40 @@ pub struct IncidentView {
     pub pending_error: Option<String>,
 }
 
+/// Whether notifications reach the desktop.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Delivery {
+    #[default]
+    Ok,
+    /// The last attempt failed (no notification server, an error, no answer); pages
+    /// wait in the outbox and are retried.
+    Failing {
+        since: DateTime<Utc>,
+        reason: String,
+    },
+}
+
+impl Delivery {
+    /// One line a tired person understands at 3 a.m.
+    pub fn describe(&self) -> Option<String> {
+        match self {
+            Delivery::Ok => None,
+            Delivery::Failing { reason, .. } => Some(format!(
+                "notifications are not reaching your desktop ({reason}): pages wait and are retried"
+            )),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct View {
     pub accounts: Vec<AccountView>,
     /// Open incidents of every account, most urgent first (triggered, high urgency, oldest).
     pub incidents: Vec<IncidentView>,
     pub pause: Option<Pause>,
+    #[serde(default)]
+    pub delivery: Delivery,
 }
 
 impl View {

@@ -14,6 +14,8 @@ use oncall_model::{ActionKind, Status, Urgency};
 use support::{Service, Shown, World};
 
 const SEC: Duration = Duration::from_secs(1);
+/// How often the engine tries a refused token again.
+const AUTH_RECHECK: Duration = Duration::from_secs(5 * 60);
 
 async fn trigger_pages_once_then_ack_reaches_the_service_and_withdraws<S: Service>() {
     let mut w = World::<S>::new().await;
@@ -204,9 +206,13 @@ async fn a_persistent_rate_limit_is_not_hammered<S: Service>() {
     }
 }
 
-async fn a_rejected_token_stops_polling_until_the_token_changes<S: Service>() {
+/// A service's authentication blip (or a proxy's) refuses a good token for a while. The
+/// same token is tried again every five minutes, never sooner, until it is taken: the
+/// account heals by itself, with one notification in all.
+async fn a_rejected_token_is_tried_again_every_five_minutes_and_a_blip_heals<S: Service>() {
     let mut w = World::<S>::new().await;
-    w.fake.inject_unauthorized();
+    // The first poll and the first re-check are refused.
+    w.fake.inject_unauthorized(2);
     w.start().await;
     w.until("token rejected", 5 * SEC, |w| {
         matches!(
@@ -215,23 +221,56 @@ async fn a_rejected_token_stops_polling_until_the_token_changes<S: Service>() {
         )
     })
     .await;
+    let describe = w.view().accounts[0].connection.describe();
+    assert!(describe.contains("token rejected"), "{describe}");
+    assert!(describe.contains("every 5 minutes"), "{describe}");
     let requests = w.fake.all_requests();
-    w.idle(30 * 60 * SEC).await;
+
+    w.idle(AUTH_RECHECK - 10 * SEC).await;
     assert_eq!(
         w.fake.all_requests(),
         requests,
-        "no request with a rejected token"
+        "nothing before the re-check"
     );
+    w.idle(20 * SEC).await;
     assert_eq!(
-        w.screen.shown(),
-        vec![Shown::TokenRejected],
-        "one notification says so"
+        w.fake.all_requests(),
+        requests + 1,
+        "one re-check, refused again"
     );
-    assert!(w.view().accounts[0]
-        .connection
-        .describe()
-        .contains("token rejected"));
+    assert!(matches!(
+        w.view().accounts[0].connection,
+        Connection::AuthFailed { .. }
+    ));
+    w.idle(AUTH_RECHECK - 20 * SEC).await;
+    assert_eq!(w.fake.all_requests(), requests + 1, "still no sooner");
 
+    w.until("polling again with the same token", 20 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+    w.page("After the blip").await;
+    assert_eq!(
+        w.screen.shown().first(),
+        Some(&Shown::TokenRejected),
+        "one notification said so"
+    );
+    assert_eq!(w.screen.shown().len(), 2, "{:?}", w.screen.shown());
+}
+
+async fn a_rejected_token_is_tried_again_at_once_when_the_token_changes<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.keychain.set("revoked-token");
+    w.start().await;
+    w.until("token rejected", 5 * SEC, |w| {
+        matches!(
+            w.view().accounts[0].connection,
+            Connection::AuthFailed { .. }
+        )
+    })
+    .await;
+    // A new token saved in Settings: no waiting for the next check.
+    w.keychain.set(S::TOKEN);
     w.engine().credential_changed(&w.key("x").account);
     w.until("polling again", 5 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
@@ -250,6 +289,17 @@ async fn a_new_token_in_the_keychain_heals_a_rejected_account<S: Service>() {
         )
     })
     .await;
+    // The token was revoked for good: half an hour of re-checks, one request each,
+    // and still the one notification.
+    let requests = w.fake.all_requests();
+    w.idle(29 * 60 * SEC).await;
+    assert_eq!(
+        w.fake.all_requests(),
+        requests + 5,
+        "one re-check per 5 minutes"
+    );
+    assert_eq!(w.screen.shown(), vec![Shown::TokenRejected]);
+
     // `oncall-tray token set work` stores a good one while the app runs.
     w.keychain.set(S::TOKEN);
     w.until("polling again", 60 * SEC, |w| {
@@ -258,9 +308,101 @@ async fn a_new_token_in_the_keychain_heals_a_rejected_account<S: Service>() {
     .await;
 }
 
+/// Found in the field: a password manager still locked when the app started (or a
+/// pinentry not answered in time) stopped paging for good, with nothing on screen but
+/// the icon. The token is now asked for again with backoff; one notification says what
+/// failed; once the token comes, polling resumes and the acknowledgement the user
+/// pressed meanwhile goes at once.
+async fn a_token_that_cannot_be_had_is_asked_for_again_and_the_queued_ack_goes<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    let id = w.page("Primary down").await;
+
+    // The app restarts (an update) while the password manager is locked.
+    w.stop().await;
+    w.keychain.lock_for(4);
+    let requests = w.fake.all_requests();
+    w.start().await;
+    w.until("the account says it is retrying", 5 * SEC, |w| {
+        matches!(
+            w.view().accounts[0].connection,
+            Connection::TokenUnavailable { .. }
+        )
+    })
+    .await;
+    let describe = w.view().accounts[0].connection.describe();
+    assert!(
+        describe.contains("cannot get the token, retrying"),
+        "{describe}"
+    );
+    assert!(describe.contains("the vault is locked"), "{describe}");
+    let reads = w.keychain.reads();
+    w.idle(4 * SEC).await;
+    assert_eq!(w.keychain.reads(), reads, "not asked again within 5 s");
+
+    // The page is still on screen; the user presses Acknowledge.
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.idle(SEC).await;
+    assert_eq!(
+        w.fake.all_requests(),
+        requests,
+        "nothing is sent without a token"
+    );
+
+    // The password manager is unlocked after a few asks: no restart needed.
+    w.until("polling again", 2 * 60 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+    w.until("the queued ack goes at once", 2 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
+    })
+    .await;
+    assert_eq!(w.fake.ack_requests(), S::ack_requests_for(1), "sent once");
+    let notices: Vec<Shown> = w
+        .screen
+        .shown()
+        .into_iter()
+        .filter(|s| matches!(s, Shown::CredentialFailed { .. }))
+        .collect();
+    assert_eq!(
+        notices,
+        vec![Shown::CredentialFailed {
+            reason: "the token command failed (it exited with code 1: the vault is locked)".into()
+        }],
+        "one notification, not one per retry"
+    );
+    w.page("After the unlock").await;
+}
+
+async fn a_token_that_cannot_be_had_is_asked_for_again_at_once_after_a_wake<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.keychain.lock_for(5);
+    w.start().await;
+    // Five asks fail (5 s, 10 s, 20 s, 40 s apart, jittered): the next is a minute and
+    // more away when the laptop is closed.
+    w.until("five asks", 5 * 60 * SEC, |w| w.keychain.reads() == 5)
+        .await;
+    w.idle(SEC).await;
+    w.clock.jump(Duration::from_secs(8 * 3600));
+    w.until("polling right after waking", 10 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+    assert_eq!(
+        w.screen.shown().len(),
+        1,
+        "one notification: {:?}",
+        w.screen.shown()
+    );
+}
+
 async fn a_missing_token_is_reported_and_picked_up_once_stored<S: Service>() {
     let mut w = World::<S>::new().await;
-    *w.keychain.0.lock().unwrap() = None;
+    w.keychain.clear();
     w.start().await;
     w.until("misconfigured", 5 * SEC, |w| {
         matches!(
@@ -274,6 +416,11 @@ async fn a_missing_token_is_reported_and_picked_up_once_stored<S: Service>() {
         .describe()
         .contains("oncall-tray token set work"));
     assert_eq!(w.fake.all_requests(), 0, "nothing is sent without a token");
+    assert_eq!(
+        w.screen.shown(),
+        vec![],
+        "the status says what to do; nothing to retry, nothing to notify"
+    );
     w.keychain.set(S::TOKEN);
     w.until("polling", 60 * SEC, |w| {
         w.view().accounts[0].connection == Connection::Ok
@@ -565,8 +712,11 @@ for_each_service!(
     snooze_ends_and_the_incident_pages_again,
     rate_limit_is_honoured,
     a_persistent_rate_limit_is_not_hammered,
-    a_rejected_token_stops_polling_until_the_token_changes,
+    a_rejected_token_is_tried_again_every_five_minutes_and_a_blip_heals,
+    a_rejected_token_is_tried_again_at_once_when_the_token_changes,
     a_new_token_in_the_keychain_heals_a_rejected_account,
+    a_token_that_cannot_be_had_is_asked_for_again_and_the_queued_ack_goes,
+    a_token_that_cannot_be_had_is_asked_for_again_at_once_after_a_wake,
     a_missing_token_is_reported_and_picked_up_once_stored,
     outage_backs_off_then_recovers_and_the_page_is_not_late,
     restart_does_not_page_twice,

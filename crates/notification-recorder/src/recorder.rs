@@ -86,6 +86,26 @@ impl Recorder {
     /// takes the name `org.freedesktop.Notifications`. Fails with
     /// [`RecorderError::NameTaken`] if another process owns it.
     pub async fn start(address: Option<&str>) -> Result<Recorder, RecorderError> {
+        Recorder::start_server(address, false, false).await
+    }
+
+    /// [`Recorder::start`], advertising the `sound` capability too: a server that plays
+    /// the sound a `sound-name` or `sound-file` hint names (it only records it).
+    pub async fn start_with_sound(address: Option<&str>) -> Result<Recorder, RecorderError> {
+        Recorder::start_server(address, false, true).await
+    }
+
+    /// A server that owns the name but never answers `Notify` (a wedged daemon): each
+    /// call waits until the recorder stops, then fails. Nothing is recorded.
+    pub async fn start_wedged(address: Option<&str>) -> Result<Recorder, RecorderError> {
+        Recorder::start_server(address, true, false).await
+    }
+
+    async fn start_server(
+        address: Option<&str>,
+        wedged: bool,
+        sound: bool,
+    ) -> Result<Recorder, RecorderError> {
         let bus = match address {
             Some(address) => Bus::Address(address.to_owned()),
             None => Bus::Session,
@@ -103,6 +123,8 @@ impl Recorder {
             .connect(Some((
                 NotificationServer {
                     records: records.clone(),
+                    wedged: wedged.then(|| cancel.clone()),
+                    sound,
                 },
                 ControlServer {
                     records: records.clone(),

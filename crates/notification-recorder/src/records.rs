@@ -60,6 +60,11 @@ pub struct Recorded {
     pub expire_timeout: i32,
     /// True when a later `Notify` replaced this notification in place (`replaces_id`).
     pub replaced: bool,
+    /// The `replaces_id` of the latest `Notify` for this id: 0 for a new notification
+    /// (which a desktop pops up and sounds), this id for an in-place replacement (which
+    /// the specification makes silent).
+    #[serde(default)]
+    pub replaces_id: u32,
     /// The close reason once closed (see [`close_reason`]); `None` while it is shown.
     pub closed: Option<u32>,
     /// The action key of the button pressed on it, if any.
@@ -186,6 +191,7 @@ impl Records {
                 record.hints = incoming.hints.clone();
                 record.expire_timeout = incoming.expire_timeout;
                 record.replaced = true;
+                record.replaces_id = incoming.replaces_id;
                 record.received_at = received_at;
                 stored = Stored {
                     id: record.id,
@@ -208,6 +214,7 @@ impl Records {
                 hints: incoming.hints.clone(),
                 expire_timeout: incoming.expire_timeout,
                 replaced: false,
+                replaces_id: incoming.replaces_id,
                 closed: None,
                 invoked_action: None,
                 received_at,

@@ -30,6 +30,11 @@ pub const CAPABILITIES: [&str; 4] = ["actions", "body", "persistence", "icon-sta
 /// The D-Bus object behind `org.freedesktop.Notifications`.
 pub(crate) struct NotificationServer {
     pub(crate) records: Records,
+    /// `Some`: a wedged server. Every `Notify` waits until the token is cancelled (the
+    /// recorder stops), then fails; nothing is recorded.
+    pub(crate) wedged: Option<tokio_util::sync::CancellationToken>,
+    /// Advertise the `sound` capability too (a server that plays `sound-name` hints).
+    pub(crate) sound: bool,
 }
 
 #[interface(name = "org.freedesktop.Notifications")]
@@ -48,7 +53,12 @@ impl NotificationServer {
         actions: Vec<String>,
         hints: HashMap<String, OwnedValue>,
         expire_timeout: i32,
-    ) -> u32 {
+    ) -> fdo::Result<u32> {
+        if let Some(released) = &self.wedged {
+            tracing::info!(%summary, "Notify, wedged: no answer");
+            released.cancelled().await;
+            return Err(fdo::Error::Failed("the wedged server stopped".into()));
+        }
         let (urgency, hints) = hints::render(&hints);
         let incoming = Incoming {
             sender: header.sender().map(|s| s.to_string()).unwrap_or_default(),
@@ -76,7 +86,7 @@ impl NotificationServer {
             expire_timeout = incoming.expire_timeout,
             "Notify"
         );
-        stored.id
+        Ok(stored.id)
     }
 
     /// Closes a shown notification (reason 3). As the specification says, an id that is not
@@ -95,7 +105,13 @@ impl NotificationServer {
     }
 
     fn get_capabilities(&self) -> Vec<String> {
-        CAPABILITIES.iter().map(|c| c.to_string()).collect()
+        let sound = self.sound.then_some("sound");
+        CAPABILITIES
+            .iter()
+            .copied()
+            .chain(sound)
+            .map(str::to_string)
+            .collect()
     }
 
     /// (name, vendor, version, spec_version), as four out arguments.

@@ -35,6 +35,11 @@ pub struct Summary {
     pub services: Vec<String>,
     /// The highest urgency among them: decides how loudly the summary rings.
     pub urgency: Urgency,
+    /// The members that ring as high-urgency repeats (the rest ring for the first time
+    /// in their episode): a summary that reaches the screen late leaves out a repeat
+    /// whose incident is no longer high urgency.
+    #[serde(default)]
+    pub repeats: Vec<IncidentKey>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

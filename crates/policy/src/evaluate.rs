@@ -177,6 +177,11 @@ pub fn evaluate(
                     .map(|(i, _)| i.urgency)
                     .max()
                     .unwrap_or(Urgency::Low),
+                repeats: rings
+                    .iter()
+                    .filter(|(_, reason)| *reason == RingReason::Repeat)
+                    .map(|(i, _)| i.key.clone())
+                    .collect(),
                 incidents,
             }));
         }

@@ -105,6 +105,35 @@ impl PolicyState {
         self.summaries.retain(|s| &s.account != account);
     }
 
+    /// `key`'s notification reached the screen at `at`, later than it was decided
+    /// (the desktop could not show it at once): its repeats count from when the user
+    /// could first notice it. `episode`: the one it rang for (`None`: a summary, which
+    /// rings the episode each member had then).
+    pub fn shown_at(&mut self, key: &IncidentKey, episode: Option<EpisodeKey>, at: DateTime<Utc>) {
+        let Some(tracked) = self
+            .accounts
+            .get_mut(&key.account)
+            .and_then(|a| a.incidents.get_mut(&key.id))
+        else {
+            return;
+        };
+        let episode = episode.unwrap_or(tracked.episode);
+        if let Some(rung) = tracked.rung.as_mut().filter(|r| r.episode == episode) {
+            rung.at = rung.at.max(at);
+        }
+    }
+
+    /// Summary `id` was shown late, naming only `incidents` (the rest no longer needed
+    /// the user by then): it is withdrawn once none of those does. None: it was never
+    /// shown, and there is nothing to withdraw.
+    pub fn summary_shown_with(&mut self, id: SummaryId, incidents: &[IncidentKey]) {
+        if incidents.is_empty() {
+            self.summaries.retain(|s| s.id != id);
+        } else if let Some(summary) = self.summaries.iter_mut().find(|s| s.id == id) {
+            summary.incidents.retain(|k| incidents.contains(k));
+        }
+    }
+
     pub fn tracked(&self, key: &IncidentKey) -> Option<&Tracked> {
         self.accounts.get(&key.account)?.incidents.get(&key.id)
     }

@@ -85,6 +85,12 @@ impl Dirs {
     pub fn notifications_file(&self) -> PathBuf {
         self.data_dir.join("notifications.json")
     }
+
+    /// Locked by the process that runs the engine on this data directory (see
+    /// [`crate::DataDirLock`]).
+    pub fn lock_file(&self) -> PathBuf {
+        self.data_dir.join("oncall-tray.lock")
+    }
 }
 
 fn override_dir(

@@ -1,6 +1,7 @@
 //! Everything oncall-tray keeps on disk: where it lives ([`Dirs`]), the user's
-//! configuration ([`Config`], read from `config.toml` and edited by the CLI) and the
-//! app's own state files ([`json_file`]).
+//! configuration ([`Config`], read from `config.toml` and edited by the CLI), the
+//! app's own state files ([`json_file`]) and the lock that keeps one engine per data
+//! directory ([`DataDirLock`]).
 //!
 //! Two things are deliberately absent. Secrets: tokens live in the system keychain or
 //! come from an account's `token_command`, and `config.toml` refuses any key that looks
@@ -13,13 +14,15 @@ pub mod config;
 pub mod dirs;
 mod error;
 pub mod json_file;
+mod lock;
 
 pub use config::{
     add_account, remove_account, save_account, save_notifications, AccountConfig, AccountForm,
-    AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError, NewAccount,
-    NotificationsForm, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem,
-    ProviderConfig, Region, UnknownRegion,
+    AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError,
+    NewAccount, NotificationsForm, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount,
+    PagerDutyFilter, Problem, ProviderConfig, Region, Sound, UnknownRegion,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;
 pub use json_file::Loaded;
+pub use lock::{DataDirLock, LockError};

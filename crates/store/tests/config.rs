@@ -9,8 +9,9 @@ use chrono::NaiveTime;
 use oncall_model::{AccountId, ProviderKind, Urgency};
 use oncall_policy::{LowUrgency, NotifyFor, QuietHours, Settings};
 use oncall_store::{
-    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError,
-    OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region,
+    AccountConfig, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config,
+    ConfigError, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter,
+    ProviderConfig, Region, Sound,
 };
 use tempfile::TempDir;
 use url::Url;
@@ -332,6 +333,86 @@ fn example_config_loads() {
 
 // ---------------------------------------------------------------------------------------
 // Bad values: one sentence each, naming the key and what is allowed.
+
+#[test]
+fn alarm_defaults_ring_high_urgency_once_and_keep_low_urgency_quiet() {
+    let config = parse("[notifications]\n").unwrap();
+    assert_eq!(config.alarm, AlarmSettings::default());
+    assert_eq!(
+        config.alarm.sound_high,
+        Sound::Theme("alarm-clock-elapsed".into())
+    );
+    assert_eq!(config.alarm.sound_low, Sound::None);
+    assert_eq!(config.alarm.repeat, None);
+    assert_eq!(config.alarm.volume, 100);
+}
+
+#[test]
+fn alarm_keys_are_read() {
+    let dir = TempDir::new().unwrap();
+    let sound = dir.path().join("siren.ogg");
+    fs::write(&sound, b"not checked here").unwrap();
+    let text = format!(
+        "[notifications]\nsound_high = {:?}\nsound_low = \"bell\"\nalarm_repeat_seconds = 20\nalarm_volume = 0\n",
+        sound.display().to_string()
+    );
+    let config = Config::parse(&text, &dir.path().join("config.toml")).unwrap();
+    assert_eq!(config.alarm.sound_high, Sound::File(sound.clone()));
+    assert_eq!(config.alarm.sound_low, Sound::Theme("bell".into()));
+    assert_eq!(config.alarm.repeat, Some(Duration::from_secs(20)));
+    assert_eq!(config.alarm.volume, 0);
+
+    // Relative to the config file's directory, as ca_file is.
+    let relative = "[notifications]\nsound_high = \"siren.ogg\"\nsound_low = \"none\"\n";
+    let config = Config::parse(relative, &dir.path().join("config.toml")).unwrap();
+    assert_eq!(config.alarm.sound_high, Sound::File(sound));
+    assert_eq!(config.alarm.sound_low, Sound::None);
+}
+
+#[test]
+fn bad_alarm_values() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"sound_high = "Loud Siren""#,
+            r#"notifications.sound_high = "Loud Siren": allowed are "none", a sound theme name such as "alarm-clock-elapsed", or the path of an Ogg Vorbis or WAV file"#,
+        ),
+        (
+            r#"sound_low = """#,
+            r#"notifications.sound_low = "": allowed are "none", a sound theme name such as "alarm-clock-elapsed", or the path of an Ogg Vorbis or WAV file"#,
+        ),
+        (
+            r#"sound_high = "/nonexistent/siren.ogg""#,
+            r#"notifications.sound_high = "/nonexistent/siren.ogg" does not exist: allowed are "none", a sound theme name such as "alarm-clock-elapsed", or the path of an Ogg Vorbis or WAV file"#,
+        ),
+        (
+            r#"sound_high = "/""#,
+            r#"notifications.sound_high = "/" is a directory: give the path of a sound file"#,
+        ),
+        (
+            "alarm_repeat_seconds = -1",
+            "notifications.alarm_repeat_seconds = -1 is out of range: use 0 to play once, or 1 to 3600 seconds",
+        ),
+        (
+            "alarm_repeat_seconds = 3601",
+            "notifications.alarm_repeat_seconds = 3601 is out of range: use 0 to play once, or 1 to 3600 seconds",
+        ),
+        (
+            "alarm_volume = 101",
+            "notifications.alarm_volume = 101 is out of range: 0 to 100 (percent)",
+        ),
+        (
+            "alarm_volume = -5",
+            "notifications.alarm_volume = -5 is out of range: 0 to 100 (percent)",
+        ),
+    ];
+    for (line, expected) in cases {
+        check(&format!("[notifications]\n{line}\n"), &[expected]);
+    }
+    // The key names the problem even when it is the only thing wrong in a valid file.
+    let err = parse("[notifications]\nalarm_volume = 200\n").unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["notifications.alarm_volume"]);
+}
 
 #[test]
 fn bad_notification_values() {

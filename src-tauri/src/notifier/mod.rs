@@ -5,6 +5,7 @@
 //! Linux and the BSDs speak the freedesktop notification protocol over D-Bus and get
 //! buttons; macOS and Windows get plain notifications through notify-rust.
 
+pub mod alarm;
 mod text;
 
 #[cfg(all(unix, not(target_os = "macos")))]

@@ -6,16 +6,19 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use oncall_engine::{Notice, Notifier};
-use oncall_policy::Decision;
+use oncall_policy::{Decision, NotificationTarget};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use super::alarm::Alarm;
 use super::{text, Intent};
 
 pub struct DesktopNotifier {
     /// Prefix titles with the account's name (more than one account is configured).
     name_accounts: bool,
+    /// The sound of pages: these notifications cannot ask for one, so it plays here.
+    alarm: Arc<Alarm>,
 }
 
 impl DesktopNotifier {
@@ -26,8 +29,12 @@ impl DesktopNotifier {
         _cancel: CancellationToken,
         name_accounts: bool,
         _remember_in: std::path::PathBuf,
+        alarm: Arc<Alarm>,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
-        Ok(Arc::new(DesktopNotifier { name_accounts }))
+        Ok(Arc::new(DesktopNotifier {
+            name_accounts,
+            alarm,
+        }))
     }
 
     async fn show(&self, text: text::Text) -> Result<(), String> {
@@ -56,10 +63,22 @@ impl Notifier for DesktopNotifier {
                     chrono::Utc::now(),
                     self.name_accounts,
                 ))
-                .await
+                .await?;
+                let target = NotificationTarget::Incident(incident.key.clone());
+                self.alarm.ring(target, incident.urgency, false);
+                Ok(())
             }
-            Decision::Summarize(summary) => self.show(text::summary(summary)).await,
-            Decision::Withdraw(_) => Ok(()),
+            Decision::Summarize(summary) => {
+                self.show(text::summary(summary)).await?;
+                let target = NotificationTarget::Summary(summary.id);
+                self.alarm.ring(target, summary.urgency, false);
+                Ok(())
+            }
+            // Nothing to take off the screen here, but the page's alarm stops.
+            Decision::Withdraw(target) => {
+                self.alarm.stop(target.clone());
+                Ok(())
+            }
         }
     }
 
@@ -72,6 +91,9 @@ impl Notifier for DesktopNotifier {
             } => {
                 self.show(text::token_rejected(account, *provider, reason))
                     .await
+            }
+            Notice::CredentialFailed { account, reason } => {
+                self.show(text::credential_failed(account, reason)).await
             }
         }
     }

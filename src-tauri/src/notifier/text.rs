@@ -131,6 +131,23 @@ pub fn token_rejected(account: &AccountId, provider: ProviderKind, reason: &str)
     }
 }
 
+/// The one notification a token that cannot be had gets (not one per retry). `cause`
+/// is what failed, in lower case ("the token command failed (…)").
+pub fn credential_failed(account: &AccountId, cause: &str) -> Text {
+    let mut chars = cause.chars();
+    let cause: String = match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "Something failed".into(),
+    };
+    Text {
+        summary: format!("oncall-tray cannot get the token for {account}"),
+        body: format!(
+            "{cause}. Paging for {account} is stopped until it works; oncall-tray keeps \
+             retrying on its own."
+        ),
+    }
+}
+
 /// `just now`, `5 min ago`, `3 h ago`, `2 days ago`.
 fn age(elapsed: chrono::Duration) -> String {
     let minutes = elapsed.num_minutes();
@@ -210,10 +227,25 @@ mod tests {
             incidents: keys,
             services,
             urgency: Urgency::High,
+            repeats: Vec::new(),
         };
         assert_eq!(
             summary(&s).summary,
             "30 incidents need you — Checkout API, Payments DB, Search and 2 more"
+        );
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_had_says_what_failed_and_that_paging_is_stopped() {
+        let text = credential_failed(
+            &AccountId::new("work"),
+            "the token command failed (it exited with code 1: vault is locked)",
+        );
+        assert_eq!(text.summary, "oncall-tray cannot get the token for work");
+        assert_eq!(
+            text.body,
+            "The token command failed (it exited with code 1: vault is locked). Paging for \
+             work is stopped until it works; oncall-tray keeps retrying on its own."
         );
     }
 

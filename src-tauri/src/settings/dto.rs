@@ -63,6 +63,11 @@ pub struct NotificationSettings {
     pub repeat_high_urgency_minutes: u64,
     pub storm_threshold: u64,
     pub quiet_hours: Option<QuietHoursDto>,
+    /// `"none"`, a sound theme name or a file path, as `config.toml` has it.
+    pub sound_high: String,
+    pub sound_low: String,
+    pub alarm_repeat_seconds: u64,
+    pub alarm_volume: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -316,7 +321,10 @@ impl AccountDraft {
 }
 
 impl NotificationSettings {
-    pub fn from_config(settings: &oncall_policy::Settings) -> NotificationSettings {
+    pub fn from_config(
+        settings: &oncall_policy::Settings,
+        alarm: &oncall_store::AlarmSettings,
+    ) -> NotificationSettings {
         NotificationSettings {
             notify_for: match settings.notify_for {
                 NotifyFor::Mine => "mine",
@@ -336,6 +344,10 @@ impl NotificationSettings {
                 start: q.start.format("%H:%M").to_string(),
                 end: q.end.format("%H:%M").to_string(),
             }),
+            sound_high: alarm.sound_high.to_string(),
+            sound_low: alarm.sound_low.to_string(),
+            alarm_repeat_seconds: alarm.repeat.map_or(0, |d| d.as_secs()),
+            alarm_volume: alarm.volume.into(),
         }
     }
 
@@ -349,6 +361,10 @@ impl NotificationSettings {
                 .quiet_hours
                 .as_ref()
                 .map(|q| (q.start.clone(), q.end.clone())),
+            sound_high: self.sound_high.clone(),
+            sound_low: self.sound_low.clone(),
+            alarm_repeat_seconds: self.alarm_repeat_seconds,
+            alarm_volume: self.alarm_volume,
         }
     }
 }

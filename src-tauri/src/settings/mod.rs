@@ -13,13 +13,14 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use oncall_engine::{Connection, Credentials, Engine};
-use oncall_model::{AccountId, ProviderError};
+use oncall_model::{AccountId, ProviderError, Urgency};
 use oncall_store::{Config, ConfigError, Dirs};
 use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::{watch, Mutex};
 use tracing::{info, warn};
 
 use crate::keychain;
+use crate::notifier::alarm::Alarm;
 use dto::{
     AccountDraft, AccountSettings, NotificationSettings, SaveResult, SettingsDto, TestResult,
     TokenResult, TokenState,
@@ -44,16 +45,24 @@ pub struct SettingsStore {
     editing: Mutex<()>,
     /// Bumped after every change, so an open window can show it.
     changed: watch::Sender<u64>,
+    /// Gets the sound settings of every change; plays "Test alarm".
+    alarm: Arc<Alarm>,
 }
 
 impl SettingsStore {
-    pub fn new(dirs: Dirs, credentials: Arc<dyn Credentials>, keychain: bool) -> SettingsStore {
+    pub fn new(
+        dirs: Dirs,
+        credentials: Arc<dyn Credentials>,
+        keychain: bool,
+        alarm: Arc<Alarm>,
+    ) -> SettingsStore {
         SettingsStore {
             dirs,
             credentials,
             keychain,
             editing: Mutex::new(()),
             changed: watch::Sender::new(0),
+            alarm,
         }
     }
 
@@ -100,7 +109,7 @@ impl SettingsStore {
         }
         SettingsDto {
             accounts,
-            notifications: NotificationSettings::from_config(&config.notifications),
+            notifications: NotificationSettings::from_config(&config.notifications, &config.alarm),
             autostart: autostart.enabled(),
             config_file: self.dirs.config_file().display().to_string(),
         }
@@ -244,6 +253,19 @@ impl SettingsStore {
         TokenResult::Stored { who }
     }
 
+    /// Silences and stops the alarm for good: the app is quitting.
+    pub fn stop_alarm(&self) {
+        self.alarm.shutdown();
+    }
+
+    /// "Test alarm": plays the saved sound of `urgency` once, even while paused.
+    pub async fn test_alarm(&self, urgency: Urgency) -> TestResult {
+        match self.alarm.test(urgency).await {
+            Ok(message) => TestResult { ok: true, message },
+            Err(message) => TestResult { ok: false, message },
+        }
+    }
+
     /// Asks the service who the account's current token belongs to.
     pub async fn test_connection(&self, name: &str) -> TestResult {
         let config = match Config::load(&self.dirs.config_file()) {
@@ -307,6 +329,7 @@ impl SettingsStore {
         let _one_at_a_time = self.editing.lock().await;
         edit()?;
         let config = Config::load(&self.dirs.config_file())?;
+        self.alarm.update(config.alarm.clone());
         if let Err(e) = engine.reconfigure(config).await {
             warn!("the new settings could not be applied: {e}");
         }

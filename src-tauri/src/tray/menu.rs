@@ -4,7 +4,7 @@
 //! only turns this into tauri menu items.
 
 use chrono::{DateTime, Local, Utc};
-use oncall_engine::{Connection, IncidentView, View};
+use oncall_engine::{Connection, Delivery, IncidentView, View};
 use oncall_model::{ActionKind, Capabilities, IncidentKey, Status, Urgency};
 use oncall_policy::Pause;
 
@@ -14,7 +14,8 @@ pub const MAX_INCIDENTS: usize = 10;
 /// The tray icon to show, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayState {
-    /// An account is offline, rate limited or its token was rejected.
+    /// An account is offline, rate limited or its token was rejected, or notifications
+    /// do not reach the desktop.
     Error,
     /// At least one incident needs the user.
     Triggered,
@@ -27,7 +28,8 @@ pub enum TrayState {
 impl TrayState {
     pub fn of(view: &View) -> TrayState {
         let triggered = view.count(Status::Triggered) > 0;
-        if view.accounts.iter().any(|a| !a.connection.is_healthy()) {
+        let undelivered = view.delivery != Delivery::Ok;
+        if undelivered || view.accounts.iter().any(|a| !a.connection.is_healthy()) {
             TrayState::Error
         } else if triggered && view.pause.is_none() {
             TrayState::Triggered
@@ -221,6 +223,9 @@ fn account_problems(view: &View) -> Vec<String> {
                     )
                 }
                 Connection::Offline { .. } => format!("{name}: cannot reach the service, retrying"),
+                Connection::TokenUnavailable { .. } => {
+                    format!("{name}: cannot get the token, retrying")
+                }
                 Connection::RateLimited { .. } => format!("{name}: rate limited, waiting"),
                 Connection::Misconfigured { reason } => format!("{name}: {reason}"),
             };
@@ -326,6 +331,9 @@ pub fn build(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<En
             Pause::Until(until) => format!("Notifications paused until {}", clock_time(until, now)),
             Pause::UntilResumed => "Notifications paused".into(),
         }));
+    }
+    if let Some(problem) = view.delivery.describe() {
+        menu.push(Entry::Info(problem));
     }
     menu.extend(account_problems(view).into_iter().map(Entry::Info));
 
@@ -460,6 +468,7 @@ mod tests {
             accounts: vec![account(Connection::Ok)],
             incidents,
             pause: None,
+            delivery: Delivery::Ok,
         }
     }
 
@@ -602,6 +611,27 @@ mod tests {
             retry_at: now(),
         };
         assert!(menu_text(&v).contains("work: cannot reach the service, retrying\n"));
+        v.accounts[0].connection = Connection::TokenUnavailable {
+            reason: "the token command of account `work` failed: it exited with code 1".into(),
+            retry_at: now(),
+        };
+        assert!(menu_text(&v).contains("work: cannot get the token, retrying\n"));
+    }
+
+    #[test]
+    fn notifications_that_do_not_reach_the_desktop_are_said_and_win_the_icon() {
+        let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
+        assert_eq!(TrayState::of(&v), TrayState::Triggered);
+        v.delivery = Delivery::Failing {
+            since: now(),
+            reason: "no notification server is running".into(),
+        };
+        assert_eq!(TrayState::of(&v), TrayState::Error);
+        let text = menu_text(&v);
+        assert!(
+            text.contains("notifications are not reaching your desktop (no notification server is running): pages wait and are retried\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! entries become engine calls. The menu's content is computed by [`menu`] (pure,
 //! unit-tested); this module only mirrors it into tauri menu items.
 
+#[cfg(all(unix, not(target_os = "macos")))]
+pub mod host_watch;
 pub mod menu;
 
 use std::sync::Arc;
@@ -62,6 +64,10 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Resu
         )
         .build(app)?;
 
+    // Where no tray host shows the icon, the user must hear of it (Linux: macOS and
+    // Windows always show tray icons).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    host_watch::spawn(&shell);
     let app = app.clone();
     tauri::async_runtime::spawn(follow(app, tray, tray_menu, shell));
     Ok(())

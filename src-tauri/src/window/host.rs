@@ -277,6 +277,9 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         Call::TestConnection { account } => json(serde_json::to_value(
             settings.test_connection(&account).await,
         )),
+        Call::TestAlarm { urgency } => {
+            json(serde_json::to_value(settings.test_alarm(urgency).await))
+        }
         Call::SaveNotifications { draft } => json(serde_json::to_value(
             settings.save_notifications(engine, autostart, draft).await,
         )),

@@ -3,7 +3,7 @@
 //! the window sends [`FromWindow`] requests, each one JSON object per line.
 
 use oncall_engine::View;
-use oncall_model::{ActionKind, IncidentKey};
+use oncall_model::{ActionKind, IncidentKey, Urgency};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -70,6 +70,10 @@ pub enum Call {
     },
     TestConnection {
         account: String,
+    },
+    /// Play the saved sound of this urgency once ("Test alarm").
+    TestAlarm {
+        urgency: Urgency,
     },
     SaveNotifications {
         draft: NotificationSettings,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
 use oncall_engine::View;
-use oncall_model::{ActionKind, IncidentKey};
+use oncall_model::{ActionKind, IncidentKey, Urgency};
 use secrecy::SecretString;
 use serde_json::Value;
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -139,6 +139,11 @@ async fn test_connection(tray: State<'_, Arc<Tray>>, account: String) -> Result<
 }
 
 #[tauri::command]
+async fn test_alarm(tray: State<'_, Arc<Tray>>, urgency: Urgency) -> Result<Value, String> {
+    tray.call(Call::TestAlarm { urgency }).await
+}
+
+#[tauri::command]
 async fn save_notifications(
     tray: State<'_, Arc<Tray>>,
     draft: NotificationSettings,
@@ -184,6 +189,7 @@ pub fn run() -> anyhow::Result<()> {
             remove_account,
             set_token,
             test_connection,
+            test_alarm,
             save_notifications,
             set_autostart,
             pause,

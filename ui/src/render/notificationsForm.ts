@@ -1,5 +1,6 @@
-// The notification policy form (`form#notifications-form`). Once the user changes a
-// value, updates from elsewhere no longer overwrite the form until it is saved.
+// The notification policy form (`form#notifications-form`), with its sounds and their
+// "Test alarm" buttons. Once the user changes a value, updates from elsewhere no longer
+// overwrite the form until it is saved.
 
 import type { Api } from "../api";
 import { reason } from "../api";
@@ -10,7 +11,7 @@ import {
   notificationValues,
   type NotificationFormValues,
 } from "../settingsForm";
-import type { NotificationSettings, Settings } from "../types";
+import type { NotificationSettings, Settings, Urgency } from "../types";
 import { clearErrors, showErrors } from "./formErrors";
 
 export class NotificationsForm {
@@ -35,6 +36,23 @@ export class NotificationsForm {
       event.preventDefault();
       void this.save();
     });
+    byId("test-alarm-high").addEventListener("click", () => void this.testAlarm("high"));
+    byId("test-alarm-low").addEventListener("click", () => void this.testAlarm("low"));
+  }
+
+  /** Plays the saved sound of `urgency` and says what played, or why nothing did. */
+  private async testAlarm(urgency: Urgency): Promise<void> {
+    const result = byId("test-alarm-result");
+    result.textContent = "";
+    delete result.dataset.result;
+    try {
+      const tested = await this.api.testAlarm(urgency);
+      result.textContent = this.dirty ? `${tested.message} (The saved sound: save to test your changes.)` : tested.message;
+      result.dataset.result = tested.ok ? "ok" : "error";
+    } catch (e) {
+      result.textContent = `Could not test the alarm: ${reason(e)}`;
+      result.dataset.result = "error";
+    }
   }
 
   get isEdited(): boolean {
@@ -52,6 +70,10 @@ export class NotificationsForm {
     this.field("quiet_hours").checked = values.quiet_hours;
     this.field("quiet_hours.start").value = values.quiet_start;
     this.field("quiet_hours.end").value = values.quiet_end;
+    this.field("sound_high").value = values.sound_high;
+    this.field("sound_low").value = values.sound_low;
+    this.field("alarm_repeat_seconds").value = values.alarm_repeat_seconds;
+    this.field("alarm_volume").value = values.alarm_volume;
     this.enableTimes();
   }
 
@@ -86,6 +108,10 @@ export class NotificationsForm {
       quiet_hours: this.field("quiet_hours").checked,
       quiet_start: this.field("quiet_hours.start").value,
       quiet_end: this.field("quiet_hours.end").value,
+      sound_high: this.field("sound_high").value,
+      sound_low: this.field("sound_low").value,
+      alarm_repeat_seconds: this.field("alarm_repeat_seconds").value,
+      alarm_volume: this.field("alarm_volume").value,
     };
   }
 

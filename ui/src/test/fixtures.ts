@@ -81,6 +81,10 @@ export const NOTIFICATIONS: NotificationSettings = {
   repeat_high_urgency_minutes: 5,
   storm_threshold: 3,
   quiet_hours: null,
+  sound_high: "alarm-clock-elapsed",
+  sound_low: "none",
+  alarm_repeat_seconds: 0,
+  alarm_volume: 100,
 };
 
 export function settings(over: Partial<Settings> = {}): Settings {

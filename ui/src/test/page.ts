@@ -34,6 +34,7 @@ export function openPage(): Page {
     removeAccount: vi.fn(async () => ({ ok: true as const, settings: defaultSettings({ accounts: [] }) })),
     setToken: vi.fn(async () => ({ result: "stored" as const, who: null })),
     testConnection: vi.fn(async () => ({ ok: true, message: "connected" })),
+    testAlarm: vi.fn(async () => ({ ok: true, message: "Playing the alarm." })),
     saveNotifications: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
     setAutostart: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
     pause: vi.fn(async () => {}),

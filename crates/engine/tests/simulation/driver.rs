@@ -24,7 +24,7 @@ use super::history::{
     Block, Episode, History, Screened, Shown, Time, UserAction, UserVerb, Window,
 };
 use super::oracle;
-use super::script::{Event, Outage, Restart};
+use super::script::{Event, Outage, Restart, ScreenOutage};
 use crate::support::{Keychain, Recorder, ACCOUNT};
 
 const ME: &str = "PUSER01";
@@ -33,6 +33,10 @@ const COLLEAGUE: &str = "PUSER02";
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the engine may take to settle at the end, with everything healthy.
 const SETTLE: Duration = Duration::from_secs(15 * 60);
+/// After the notification server heals, the longest a held page may still wait: a call
+/// to a wedged server in flight times out (10 s, the engine's bound on a notifier call),
+/// then the retry comes at the latest after the engine's retry cap (30 s).
+const SCREEN_HEAL: Duration = Duration::from_secs(40);
 
 /// The settings every run uses.
 pub struct Setup {
@@ -53,19 +57,41 @@ impl Default for Setup {
     }
 }
 
-/// The notifier: the tests' recorder, plus when each decision reached the screen.
+/// The notifier: the tests' recorder, plus when each decision reached the screen. While
+/// a screen outage lasts it refuses or hangs as the outage says, and nothing it is
+/// handed reaches the log: the oracle judges what reached the screen.
 struct Screen {
     recorder: Recorder,
     clock: Arc<TestClock>,
     epoch: AtomicU32,
     log: Mutex<Vec<Screened>>,
+    outage: Mutex<Option<ScreenOutage>>,
+    /// Bumped when a server takes the name again after an `Absent` outage.
+    servers: tokio::sync::watch::Sender<u64>,
     /// The running engine's view (`None` while it starts).
     view: Mutex<Option<tokio::sync::watch::Receiver<oncall_engine::View>>>,
 }
 
+impl Screen {
+    async fn reach(&self) -> Result<(), String> {
+        let outage = *self.outage.lock().unwrap();
+        match outage {
+            None => Ok(()),
+            Some(ScreenOutage::Absent) => Err("ServiceUnknown".into()),
+            Some(ScreenOutage::Refusing) => Err("the server refused it".into()),
+            Some(ScreenOutage::Wedged) => std::future::pending().await,
+        }
+    }
+}
+
 #[async_trait]
 impl Notifier for Screen {
+    fn server_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.servers.subscribe())
+    }
+
     async fn apply(&self, decision: &Decision) -> Result<(), String> {
+        self.reach().await?;
         let shown = match decision {
             Decision::Notify { incident, reason } => Shown::Page {
                 incident: incident.key.id.clone(),
@@ -115,6 +141,7 @@ impl Notifier for Screen {
     }
 
     async fn notice(&self, notice: &Notice) -> Result<(), String> {
+        self.reach().await?;
         self.recorder.notice(notice).await
     }
 }
@@ -139,6 +166,8 @@ struct Sim {
     flood: Vec<String>,
     outage: Option<(Time, Duration)>,
     auth_failed_since: Option<Time>,
+    /// Since when notifications have not reached the screen.
+    screen_out_since: Option<Time>,
     tokens: u32,
     pause: Option<(Time, Option<Time>)>,
     /// My presses the service has not answered for good yet, and how far the request
@@ -171,6 +200,8 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
             epoch: AtomicU32::new(0),
             log: Mutex::new(Vec::new()),
             view: Mutex::new(None),
+            outage: Mutex::new(None),
+            servers: tokio::sync::watch::Sender::new(0),
         }),
         clock,
         keychain,
@@ -182,6 +213,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         flood: Vec::new(),
         outage: None,
         auth_failed_since: None,
+        screen_out_since: None,
         tokens: 0,
         pause: None,
         outstanding: Vec::new(),
@@ -209,6 +241,7 @@ impl Sim {
     async fn start(&mut self) {
         let config = Config {
             notifications: self.setup.settings.clone(),
+            alarm: Default::default(),
             accounts: vec![AccountConfig {
                 poll_interval: self.setup.poll_interval,
                 ..AccountConfig::pagerduty(ACCOUNT, self.url.parse().unwrap())
@@ -343,6 +376,11 @@ impl Sim {
                 self.outage = Some((now, after));
             }
             Event::OutageEnds => self.end_outage(),
+            Event::ScreenOut(outage) => {
+                *self.screen.outage.lock().unwrap() = Some(outage);
+                self.screen_out_since.get_or_insert(now);
+            }
+            Event::ScreenBack => self.screen_back(),
             Event::TokenRevoked => {
                 if self.auth_failed_since.is_none() {
                     self.tokens += 1;
@@ -485,6 +523,21 @@ impl Sim {
                 Block::Outage,
                 from,
                 now + chrono::Duration::from_std(after).unwrap(),
+            );
+        }
+    }
+
+    fn screen_back(&mut self) {
+        if let Some(from) = self.screen_out_since.take() {
+            let outage = self.screen.outage.lock().unwrap().take();
+            if outage == Some(ScreenOutage::Absent) {
+                self.screen.servers.send_modify(|n| *n += 1);
+            }
+            let now = self.now();
+            self.window(
+                Block::NoScreen,
+                from,
+                now + chrono::Duration::from_std(SCREEN_HEAL).unwrap(),
             );
         }
     }
@@ -632,6 +685,7 @@ impl Sim {
     /// action still owed has come due before the run is judged.
     async fn settle(&mut self) {
         self.end_outage();
+        self.screen_back();
         self.fix_token();
         if self.pause.is_some() {
             self.engine().resume().await.expect("resume saved");

@@ -51,6 +51,9 @@ pub enum Block {
     Down,
     /// The user paused notifications (holds pages, not withdrawals).
     Paused,
+    /// Notifications did not reach the screen (holds pages and withdrawals alike; the
+    /// engine still polls and acts). Ends once the engine's retry could have got through.
+    NoScreen,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -198,6 +198,7 @@ impl Judge<'_> {
                 Block::Asleep,
                 Block::Down,
                 Block::Paused,
+                Block::NoScreen,
             ],
             &[],
         );
@@ -376,17 +377,25 @@ impl Judge<'_> {
     /// once per start without memory and stands for more than one.
     fn summaries_shape(&mut self) {
         let mut first_starts: BTreeMap<u32, u32> = BTreeMap::new();
+        // A summary held back while the screen was out (and carried over a restart or a
+        // sleep) names, when it finally shows, only what still needs me then: any size from
+        // one up is right for it.
+        let held = self.blocked(&[Block::NoScreen, Block::Down, Block::Asleep], &[]);
         for screened in &self.history.screen {
             if let Shown::Summary {
                 reason, incidents, ..
             } = &screened.shown
             {
+                let was_held = held
+                    .iter()
+                    .any(|&(from, to)| from <= screened.at && screened.at <= to + SLACK);
                 let bad = match reason.as_str() {
-                    "Storm" => incidents.len() <= self.rules.storm_threshold,
+                    _ if incidents.is_empty() => true,
+                    "Storm" => !was_held && incidents.len() <= self.rules.storm_threshold,
                     "FirstStart" => {
                         let seen = first_starts.entry(screened.epoch).or_default();
                         *seen += 1;
-                        *seen > 1 || incidents.len() < 2
+                        *seen > 1 || (!was_held && incidents.len() < 2)
                     }
                     _ => true,
                 };
@@ -462,7 +471,13 @@ impl Judge<'_> {
                 .map(|e| (e.start, e.end.unwrap_or(self.end)))
                 .collect();
             let blocked = self.blocked(
-                &[Block::Outage, Block::Auth, Block::Asleep, Block::Down],
+                &[
+                    Block::Outage,
+                    Block::Auth,
+                    Block::Asleep,
+                    Block::Down,
+                    Block::NoScreen,
+                ],
                 &needed,
             );
             let due = self.due(&blocked, stretch.from);

@@ -26,6 +26,18 @@ pub enum Outage {
     MalformedBody,
 }
 
+/// Ways the desktop's notification server fails while a screen outage lasts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScreenOutage {
+    /// No server owns the name (the session is still starting, the daemon crashed); one
+    /// starting again is announced (`NameOwnerChanged`).
+    Absent,
+    /// A server that answers every call with an error.
+    Refusing,
+    /// A server that never answers.
+    Wedged,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Restart {
     /// Quit and start again at once.
@@ -88,6 +100,10 @@ pub enum Event {
     /// The user stores the new token.
     TokenFixed,
     Restart(Restart),
+    /// Notifications stop reaching the screen.
+    ScreenOut(ScreenOutage),
+    /// They reach it again.
+    ScreenBack,
     /// The user acknowledges an incident the tray shows triggered.
     UserAck {
         pick: u32,
@@ -123,6 +139,7 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
     let mut outage = false;
     let mut revoked = false;
     let mut flooded = false;
+    let mut screen_out = false;
     while script.len() < events {
         let roll = rng.u32(0..1000);
         let event = match roll {
@@ -215,6 +232,18 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                 },
             },
             945..=964 => Event::Resume,
+            965..=969 if !screen_out && std::env::var("SIM_NO_SCREEN").is_err() => {
+                screen_out = true;
+                Event::ScreenOut(match rng.u32(0..3) {
+                    0 => ScreenOutage::Absent,
+                    1 => ScreenOutage::Refusing,
+                    _ => ScreenOutage::Wedged,
+                })
+            }
+            965..=989 if screen_out => {
+                screen_out = false;
+                Event::ScreenBack
+            }
             _ => Event::Wait {
                 secs: rng.u64(1..=30),
             },

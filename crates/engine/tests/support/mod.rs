@@ -29,14 +29,71 @@ pub enum Shown {
     Summary { count: usize, reason: String },
     Withdrawn(String),
     TokenRejected,
+    CredentialFailed { reason: String },
 }
 
-#[derive(Default)]
-pub struct Recorder(Mutex<Vec<Shown>>);
+/// How the (recorded) notification server fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outage {
+    /// No server owns the name: every call is refused at once.
+    Absent,
+    /// A server that never answers.
+    Wedged,
+}
+
+pub struct Recorder {
+    shown: Mutex<Vec<Shown>>,
+    outage: Mutex<Option<Outage>>,
+    /// Calls made while the server was out (refused or never answered).
+    failed_calls: std::sync::atomic::AtomicUsize,
+    servers: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Recorder {
+    fn default() -> Self {
+        Recorder {
+            shown: Mutex::default(),
+            outage: Mutex::default(),
+            failed_calls: Default::default(),
+            servers: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
 
 impl Recorder {
     pub fn shown(&self) -> Vec<Shown> {
-        self.0.lock().unwrap().clone()
+        self.shown.lock().unwrap().clone()
+    }
+
+    /// The notification server goes away (or wedges) until [`Recorder::server_starts`].
+    pub fn server_out(&self, outage: Outage) {
+        *self.outage.lock().unwrap() = Some(outage);
+    }
+
+    /// A notification server takes the name, as `NameOwnerChanged` tells a real notifier.
+    pub fn server_starts(&self) {
+        *self.outage.lock().unwrap() = None;
+        self.servers.send_modify(|n| *n += 1);
+    }
+
+    pub fn failed_calls(&self) -> usize {
+        self.failed_calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Refuses or hangs as the server's outage says.
+    async fn reach_server(&self) -> Result<(), String> {
+        let outage = *self.outage.lock().unwrap();
+        match outage {
+            None => Ok(()),
+            Some(outage) => {
+                self.failed_calls
+                    .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                if outage == Outage::Wedged {
+                    std::future::pending::<()>().await;
+                }
+                Err("org.freedesktop.DBus.Error.ServiceUnknown".into())
+            }
+        }
     }
     pub fn pages_of(&self, id: &str) -> usize {
         self.shown()
@@ -49,6 +106,7 @@ impl Recorder {
 #[async_trait]
 impl Notifier for Recorder {
     async fn apply(&self, decision: &Decision) -> Result<(), String> {
+        self.reach_server().await?;
         let shown = match decision {
             Decision::Notify { incident, reason } => Shown::Page {
                 id: incident.key.id.clone(),
@@ -65,25 +123,57 @@ impl Notifier for Recorder {
                 Shown::Withdrawn(format!("summary {}", id.0))
             }
         };
-        self.0.lock().unwrap().push(shown);
+        self.shown.lock().unwrap().push(shown);
         Ok(())
     }
 
+    fn server_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        Some(self.servers.subscribe())
+    }
+
     async fn notice(&self, notice: &Notice) -> Result<(), String> {
+        self.reach_server().await?;
         match notice {
-            Notice::TokenRejected { .. } => self.0.lock().unwrap().push(Shown::TokenRejected),
+            Notice::TokenRejected { .. } => self.shown.lock().unwrap().push(Shown::TokenRejected),
+            Notice::CredentialFailed { reason, .. } => {
+                self.shown.lock().unwrap().push(Shown::CredentialFailed {
+                    reason: reason.clone(),
+                })
+            }
         }
         Ok(())
     }
 }
 
-/// A keychain the test can change while the engine runs.
+/// A keychain the test can change while the engine runs, standing in for a password
+/// manager too: it can be locked for a number of reads, each then failing as a
+/// `token_command` does.
 #[derive(Default)]
-pub struct Keychain(pub Mutex<Option<String>>);
+pub struct Keychain {
+    token: Mutex<Option<String>>,
+    /// How many more reads fail because the password manager is locked.
+    locked_for: Mutex<u32>,
+    /// Every read, failed or not.
+    reads: std::sync::atomic::AtomicUsize,
+}
 
 impl Keychain {
     pub fn set(&self, token: &str) {
-        *self.0.lock().unwrap() = Some(token.to_string());
+        *self.token.lock().unwrap() = Some(token.to_string());
+    }
+
+    /// No token is stored.
+    pub fn clear(&self) {
+        *self.token.lock().unwrap() = None;
+    }
+
+    /// The next `reads` reads fail: the password manager is locked until then.
+    pub fn lock_for(&self, reads: u32) {
+        *self.locked_for.lock().unwrap() = reads;
+    }
+
+    pub fn reads(&self) -> usize {
+        self.reads.load(std::sync::atomic::Ordering::SeqCst)
     }
 }
 
@@ -93,7 +183,18 @@ impl oncall_engine::Credentials for Keychain {
         &self,
         account: &AccountConfig,
     ) -> Result<secrecy::SecretString, oncall_engine::CredentialError> {
-        self.0
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        {
+            let mut locked_for = self.locked_for.lock().unwrap();
+            if *locked_for > 0 {
+                *locked_for -= 1;
+                return Err(oncall_engine::CredentialError::Command {
+                    account: account.name.clone(),
+                    reason: "it exited with code 1: the vault is locked".into(),
+                });
+            }
+        }
+        self.token
             .lock()
             .unwrap()
             .clone()
@@ -164,6 +265,7 @@ impl<S: Service> World<S> {
     pub fn config(&self) -> Config {
         Config {
             notifications: self.settings.clone(),
+            alarm: Default::default(),
             accounts: vec![AccountConfig {
                 poll_interval: self.poll_interval,
                 ..S::account_config(ACCOUNT, &self.url())

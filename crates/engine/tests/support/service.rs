@@ -68,8 +68,8 @@ pub trait Service: Clone + Send + Sync + 'static {
 
     /// The next `times` polls are answered 429.
     fn inject_rate_limit(&self, times: u32);
-    /// The next request of any kind is answered 401.
-    fn inject_unauthorized(&self);
+    /// The next `times` requests of any kind are answered 401.
+    fn inject_unauthorized(&self, times: u32);
     /// The next `times` polls are answered with that HTTP status.
     fn inject_server_error(&self, status: u16, times: u32);
     /// The next `times` polls lose their connection.
@@ -164,11 +164,11 @@ impl Service for pd::FakePagerDuty {
             times,
         });
     }
-    fn inject_unauthorized(&self) {
+    fn inject_unauthorized(&self, times: u32) {
         self.inject(pd::Fault {
             route: pd::Route::Any,
             kind: pd::FaultKind::Unauthorized,
-            times: 1,
+            times,
         });
     }
     fn inject_server_error(&self, status: u16, times: u32) {
@@ -303,8 +303,12 @@ impl Service for og::FakeOpsgenie {
             times,
         });
     }
-    fn inject_unauthorized(&self) {
-        self.inject(og::Fault::once(og::Route::Any, og::FaultKind::Unauthorized));
+    fn inject_unauthorized(&self, times: u32) {
+        self.inject(og::Fault {
+            route: og::Route::Any,
+            kind: og::FaultKind::Unauthorized,
+            times,
+        });
     }
     fn inject_server_error(&self, status: u16, times: u32) {
         self.inject(og::Fault {

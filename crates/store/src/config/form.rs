@@ -54,6 +54,13 @@ pub struct NotificationsForm {
     pub storm_threshold: u64,
     /// `("22:00", "07:00")`.
     pub quiet_hours: Option<(String, String)>,
+    /// `"none"`, a sound theme name or a file path.
+    pub sound_high: String,
+    pub sound_low: String,
+    /// 0 = play once.
+    pub alarm_repeat_seconds: u64,
+    /// 0 to 100.
+    pub alarm_volume: u64,
 }
 
 /// Adds (`original` = `None`) or changes the account `original`. A changed name or
@@ -164,6 +171,13 @@ pub fn save_notifications(path: &Path, form: &NotificationsForm) -> Result<(), C
         value(whole(form.repeat_high_urgency_minutes)),
     );
     table.insert("storm_threshold", value(whole(form.storm_threshold)));
+    table.insert("sound_high", value(form.sound_high.trim()));
+    table.insert("sound_low", value(form.sound_low.trim()));
+    table.insert(
+        "alarm_repeat_seconds",
+        value(whole(form.alarm_repeat_seconds)),
+    );
+    table.insert("alarm_volume", value(whole(form.alarm_volume)));
     match &form.quiet_hours {
         Some((start, end)) => {
             let mut hours = InlineTable::new();
@@ -438,6 +452,10 @@ mod tests {
             repeat_high_urgency_minutes: 0,
             storm_threshold: 10,
             quiet_hours: Some(("22:00".into(), "07:00".into())),
+            sound_high: "bell".into(),
+            sound_low: "none".into(),
+            alarm_repeat_seconds: 30,
+            alarm_volume: 40,
         };
         save_notifications(&path, &form).unwrap();
         let text = fs::read_to_string(&path).unwrap();
@@ -449,7 +467,15 @@ mod tests {
         assert_eq!(config.notifications.storm_threshold, 10);
         assert_eq!(config.notifications.repeat_high_urgency, None);
         assert!(config.notifications.quiet_hours.is_some());
+        assert_eq!(config.alarm.sound_high, crate::Sound::Theme("bell".into()));
+        assert_eq!(config.alarm.sound_low, crate::Sound::None);
+        assert_eq!(
+            config.alarm.repeat,
+            Some(std::time::Duration::from_secs(30))
+        );
+        assert_eq!(config.alarm.volume, 40);
 
+        form.alarm_volume = 101;
         form.quiet_hours = Some(("25:00".into(), "07:00".into()));
         form.storm_threshold = 0;
         let err = save_notifications(&path, &form).unwrap_err();
@@ -459,5 +485,6 @@ mod tests {
             keys.iter().any(|k| k.contains("storm_threshold")),
             "{keys:?}"
         );
+        assert!(keys.contains(&"notifications.alarm_volume"), "{keys:?}");
     }
 }

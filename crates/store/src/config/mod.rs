@@ -30,11 +30,11 @@ pub use edit::{add_account, remove_account, NewAccount};
 pub use error::{ConfigError, Problem};
 pub use form::{save_account, save_notifications, AccountForm, NotificationsForm};
 pub use model::{
-    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, OpsgenieAccount,
-    OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region, UnknownRegion,
-    DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY, DEFAULT_POLL_INTERVAL,
-    DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_POLL_INTERVAL, MIN_ACK_DURATION,
-    MIN_POLL_INTERVAL,
+    AccountConfig, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config,
+    OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region,
+    Sound, UnknownRegion, DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY,
+    DEFAULT_POLL_INTERVAL, DEFAULT_SEVERITY_HIGH, DEFAULT_SOUND_HIGH, MAX_ACK_DURATION,
+    MAX_ALARM_REPEAT, MAX_POLL_INTERVAL, MIN_ACK_DURATION, MIN_POLL_INTERVAL,
 };
 
 impl Config {

@@ -39,6 +39,9 @@ pub struct Config {
     pub notifications: Settings,
     /// The `[[accounts]]` tables, in file order. Names are unique.
     pub accounts: Vec<AccountConfig>,
+    /// The sound keys of `[notifications]`: what a page sounds like. Not part of the
+    /// policy's settings: the policy decides *whether* to ring, the shell plays it.
+    pub alarm: AlarmSettings,
 }
 
 impl Config {
@@ -411,6 +414,74 @@ impl From<Region> for OpsgenieRegion {
         match region {
             Region::Us => OpsgenieRegion::Us,
             Region::Eu => OpsgenieRegion::Eu,
+        }
+    }
+}
+
+/// The longest `alarm_repeat_seconds` accepted: an alarm that repeats less often than
+/// hourly is not an alarm any more (the policy's own repeats take over).
+pub const MAX_ALARM_REPEAT: Duration = Duration::from_secs(3600);
+
+/// What a page sounds like: the sound keys of the `[notifications]` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AlarmSettings {
+    /// `sound_high`: a high-urgency page (and a summary of one).
+    pub sound_high: Sound,
+    /// `sound_low`: a low-urgency page.
+    pub sound_low: Sound,
+    /// `alarm_repeat_seconds`: a high-urgency sound plays again this long after it
+    /// ended, until the incident is acknowledged, resolved or withdrawn. `None` (0):
+    /// once per page.
+    pub repeat: Option<Duration>,
+    /// `alarm_volume`, 0 to 100 percent of the device's volume.
+    pub volume: u8,
+}
+
+impl Default for AlarmSettings {
+    fn default() -> Self {
+        AlarmSettings {
+            sound_high: Sound::Theme(DEFAULT_SOUND_HIGH.to_string()),
+            // Low urgency is by definition what can wait until someone looks: its
+            // notification is enough, and a sound for each would train the user to
+            // ignore the one that matters.
+            sound_low: Sound::None,
+            repeat: None,
+            volume: 100,
+        }
+    }
+}
+
+impl AlarmSettings {
+    pub fn sound(&self, urgency: Urgency) -> &Sound {
+        match urgency {
+            Urgency::High => &self.sound_high,
+            Urgency::Low => &self.sound_low,
+        }
+    }
+}
+
+/// `sound_high`'s default, from the freedesktop sound theme.
+pub const DEFAULT_SOUND_HIGH: &str = "alarm-clock-elapsed";
+
+/// A `sound_high` / `sound_low` value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sound {
+    /// `"none"`: silent.
+    None,
+    /// A name in the freedesktop sound theme (`alarm-clock-elapsed`, `bell`), looked up
+    /// when it plays: which theme is installed is the desktop's business.
+    Theme(String),
+    /// A sound file (Ogg Vorbis or WAV), absolute; it existed when the file was read.
+    File(PathBuf),
+}
+
+impl fmt::Display for Sound {
+    /// As written in `config.toml`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Sound::None => f.write_str("none"),
+            Sound::Theme(name) => f.write_str(name),
+            Sound::File(path) => write!(f, "{}", path.display()),
         }
     }
 }

@@ -24,6 +24,10 @@ pub(crate) struct RawNotifications {
     pub repeat_high_urgency_minutes: Option<WholeNumber>,
     pub storm_threshold: Option<WholeNumber>,
     pub quiet_hours: Option<RawQuietHours>,
+    pub sound_high: Option<String>,
+    pub sound_low: Option<String>,
+    pub alarm_repeat_seconds: Option<WholeNumber>,
+    pub alarm_volume: Option<WholeNumber>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -169,7 +173,13 @@ mod tests {
             repeat_high_urgency_minutes,
             storm_threshold,
             quiet_hours,
+            sound_high,
+            sound_low,
+            alarm_repeat_seconds,
+            alarm_volume,
         } = notifications.unwrap();
+        assert!(sound_high.is_some() && sound_low.is_some());
+        assert!(alarm_repeat_seconds.is_some() && alarm_volume.is_some());
         assert!(notify_for.is_some());
         assert!(low_urgency.is_some());
         assert!(repeat_high_urgency_minutes.is_some());

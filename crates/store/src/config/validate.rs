@@ -18,9 +18,9 @@ use oncall_policy::{LowUrgency, NotifyFor, QuietHours, Settings};
 use url::Url;
 
 use super::model::{
-    with_trailing_slash, DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY,
-    DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_POLL_INTERVAL, MIN_ACK_DURATION,
-    MIN_POLL_INTERVAL,
+    with_trailing_slash, AlarmSettings, Sound, DEFAULT_ACK_DURATION, DEFAULT_HIGH_PRIORITIES,
+    DEFAULT_OPSGENIE_QUERY, DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_ALARM_REPEAT,
+    MAX_POLL_INTERVAL, MIN_ACK_DURATION, MIN_POLL_INTERVAL,
 };
 use super::raw::{
     RawAccount, RawConfig, RawFilter, RawFilterValue, RawNotifications, RawQuietHours, WholeNumber,
@@ -37,7 +37,9 @@ const MAX_STORM_THRESHOLD: usize = 1000;
 /// `dir` is the config file's directory: relative paths in the file start there.
 pub(crate) fn validate(raw: RawConfig, dir: &Path) -> Result<Config, Vec<Problem>> {
     let mut problems = Problems::default();
-    let notifications = notifications(raw.notifications.unwrap_or_default(), &mut problems);
+    let mut raw_notifications = raw.notifications.unwrap_or_default();
+    let alarm = alarm(&mut raw_notifications, dir, &mut problems);
+    let notifications = notifications(raw_notifications, &mut problems);
     let mut names: HashMap<String, usize> = HashMap::new();
     let accounts = raw
         .accounts
@@ -50,6 +52,7 @@ pub(crate) fn validate(raw: RawConfig, dir: &Path) -> Result<Config, Vec<Problem
         Ok(Config {
             notifications,
             accounts,
+            alarm,
         })
     } else {
         Err(problems.0)
@@ -239,6 +242,124 @@ fn quiet_hours(at: &Location, raw: RawQuietHours, problems: &mut Problems) -> Op
         return None;
     }
     Some(QuietHours { start, end })
+}
+
+/// The sound keys of `[notifications]`, taken out of `raw` (the policy's settings are
+/// read from the rest).
+fn alarm(raw: &mut RawNotifications, dir: &Path, problems: &mut Problems) -> AlarmSettings {
+    let at = Location::notifications();
+    let defaults = AlarmSettings::default();
+    let sound_high = match raw.sound_high.take() {
+        None => defaults.sound_high,
+        Some(text) => sound(&at, "sound_high", &text, dir, problems).unwrap_or(Sound::None),
+    };
+    let sound_low = match raw.sound_low.take() {
+        None => defaults.sound_low,
+        Some(text) => sound(&at, "sound_low", &text, dir, problems).unwrap_or(Sound::None),
+    };
+    let max_repeat = MAX_ALARM_REPEAT.as_secs() as i64;
+    let repeat = match raw.alarm_repeat_seconds.take().map(|n| n.0) {
+        None => defaults.repeat,
+        Some(0) => None,
+        Some(seconds) if (1..=max_repeat).contains(&seconds) => {
+            Some(Duration::from_secs(seconds as u64))
+        }
+        Some(seconds) => {
+            at.problem(
+                problems,
+                "alarm_repeat_seconds",
+                format!(" = {seconds} is out of range: use 0 to play once, or 1 to {max_repeat} seconds"),
+            );
+            defaults.repeat
+        }
+    };
+    let volume = match raw.alarm_volume.take().map(|n| n.0) {
+        None => defaults.volume,
+        Some(volume @ 0..=100) => volume as u8,
+        Some(volume) => {
+            at.problem(
+                problems,
+                "alarm_volume",
+                format!(" = {volume} is out of range: 0 to 100 (percent)"),
+            );
+            defaults.volume
+        }
+    };
+    AlarmSettings {
+        sound_high,
+        sound_low,
+        repeat,
+        volume,
+    }
+}
+
+/// `"none"`, a sound theme name, or the path of a readable file (absolute, or relative
+/// to the config file's directory). Whether a theme name exists is only known where the
+/// sound plays (themes differ per desktop), so only its spelling is checked here.
+fn sound(
+    at: &Location,
+    key: &str,
+    text: &str,
+    dir: &Path,
+    problems: &mut Problems,
+) -> Option<Sound> {
+    const ALLOWED: &str = "allowed are \"none\", a sound theme name such as \"alarm-clock-elapsed\", or the path of an Ogg Vorbis or WAV file";
+    if text == "none" {
+        return Some(Sound::None);
+    }
+    let theme_name = !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if theme_name {
+        return Some(Sound::Theme(text.to_string()));
+    }
+    let looks_like_path = text.contains('/') || text.contains('\\') || text.contains('.');
+    if text.trim().is_empty() || !looks_like_path {
+        at.problem(problems, key, format!(" = {text:?}: {ALLOWED}"));
+        return None;
+    }
+    let written = Path::new(text);
+    let path = if written.is_absolute() {
+        written.to_path_buf()
+    } else {
+        dir.join(written)
+    };
+    let resolved = if written.is_absolute() {
+        String::new()
+    } else {
+        format!(
+            " (relative paths start from the config file's directory: looked for {})",
+            path.display()
+        )
+    };
+    if path.is_dir() {
+        at.problem(
+            problems,
+            key,
+            format!(" = {text:?} is a directory: give the path of a sound file{resolved}"),
+        );
+        return None;
+    }
+    match fs::File::open(&path) {
+        Ok(_) => Some(Sound::File(path)),
+        Err(err) if err.kind() == io::ErrorKind::NotFound => {
+            at.problem(
+                problems,
+                key,
+                format!(" = {text:?} does not exist{resolved}: {ALLOWED}"),
+            );
+            None
+        }
+        Err(err) => {
+            at.problem(
+                problems,
+                key,
+                format!(" = {text:?} cannot be read ({err}){resolved}"),
+            );
+            None
+        }
+    }
 }
 
 /// `H:MM` or `HH:MM`, 00:00 to 23:59.

@@ -1,0 +1,115 @@
+//! The one task that puts decisions on screen. It takes the outbox (in `state.json`) in
+//! order, hands each decision to the notifier, and drops it from the outbox only once
+//! the notifier says it was shown. A failure keeps it, and everything queued after it,
+//! for a retry with backoff, or at once when the notification server (re)appears: a
+//! page is on screen, or still in the outbox.
+//!
+//! One task, so decisions reach the screen in the order they were made (a withdrawal
+//! never overtakes the page it withdraws), and so a wedged notification server delays
+//! pages without stalling polls or actions.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tracing::{info, warn};
+
+use crate::backoff::Backoff;
+use crate::engine::Inner;
+use crate::view::Delivery;
+
+/// The longest a retry waits: a page held by a missing notification server is at most
+/// this late once the server is back, even if its appearance went unnoticed.
+pub(crate) const RETRY_CAP: Duration = Duration::from_secs(30);
+/// How long one notifier call may take before it counts as failed. Notifiers time out
+/// their own calls; this guards the engine against one that does not.
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
+pub(crate) async fn run(inner: Arc<Inner>) {
+    let mut backoff = Backoff::new(RETRY_CAP);
+    let mut server = inner.notifier.server_changes();
+    // Since when deliveries fail, if they do.
+    let mut failing_since = None;
+    // Whether the outbox may hold decisions that waited (a failed delivery, or a
+    // previous run's leftovers): those are brought up to date before they show.
+    let mut held = true;
+    loop {
+        let result = deliver_all(&inner, held).await;
+        held = result.is_err();
+        match result {
+            Ok(()) => {
+                backoff.reset();
+                if failing_since.take().is_some() {
+                    info!("notifications reach the desktop again");
+                    inner.set_delivery(Delivery::Ok).await;
+                }
+                tokio::select! {
+                    biased;
+                    _ = inner.cancel.cancelled() => return,
+                    _ = inner.delivery_wake.notified() => {}
+                }
+            }
+            Err(reason) => {
+                let since = *failing_since.get_or_insert_with(|| {
+                    warn!("notifications are not reaching the desktop: {reason}");
+                    inner.clock.now()
+                });
+                inner
+                    .set_delivery(Delivery::Failing { since, reason })
+                    .await;
+                let wait = backoff.next_delay();
+                tokio::select! {
+                    biased;
+                    _ = inner.cancel.cancelled() => return,
+                    // A server appeared: try again now rather than at the end of the wait.
+                    _ = server_changed(&mut server) => {}
+                    _ = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+    }
+}
+
+async fn server_changed(server: &mut Option<tokio::sync::watch::Receiver<u64>>) {
+    match server {
+        Some(rx) => {
+            if rx.changed().await.is_err() {
+                // The notifier stopped watching: fall back to the backoff alone.
+                *server = None;
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
+}
+
+/// Delivers the outbox, then the queued notices, front to back; stops at the first
+/// failure. A stop of the engine lets the call in flight finish (it is bounded by
+/// [`CALL_TIMEOUT`]): cut short, it could be on screen and still in the outbox.
+async fn deliver_all(inner: &Inner, held: bool) -> Result<(), String> {
+    loop {
+        if inner.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let Some(decision) = inner.next_decision(held).await else {
+            break;
+        };
+        match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.apply(&decision)).await {
+            Ok(Ok(())) => inner.delivered(&decision).await,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err("the notification service did not answer".into()),
+        }
+    }
+    loop {
+        if inner.cancel.is_cancelled() {
+            return Ok(());
+        }
+        let Some(notice) = inner.next_notice() else {
+            return Ok(());
+        };
+        match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.notice(&notice)).await {
+            Ok(Ok(())) => inner.notice_delivered(&notice),
+            Ok(Err(e)) => return Err(e),
+            Err(_) => return Err("the notification service did not answer".into()),
+        }
+    }
+}
