@@ -29,11 +29,12 @@ pub(crate) async fn run(inner: Arc<Inner>) {
     let mut server = inner.notifier.server_changes();
     // Since when deliveries fail, if they do.
     let mut failing_since = None;
-    // Whether the outbox may hold decisions that waited (a failed delivery, or a
-    // previous run's leftovers): those are brought up to date before they show.
-    let mut held = true;
+    // Whether the outbox holds decisions that waited for a failed delivery: those are
+    // brought up to date before they show. A stopping engine shows what it decided (see
+    // `flush`), so what a start finds there waited (or a crash left it).
+    let mut held = !inner.shared.lock().await.state.outbox.is_empty();
     loop {
-        let result = deliver_all(&inner, held).await;
+        let result = deliver_all(&inner, held, false).await;
         held = result.is_err();
         match result {
             Ok(()) => {
@@ -82,25 +83,40 @@ async fn server_changed(server: &mut Option<tokio::sync::watch::Receiver<u64>>) 
     }
 }
 
+/// The last pass of a stopping generation, once its other tasks have ended: what a poll
+/// or an answer decided while the engine was stopping is shown now, not by the next
+/// start (which may be much later). Failures stay in the outbox for it.
+pub(crate) async fn flush(inner: &Inner) {
+    if let Err(reason) = deliver_all(inner, false, true).await {
+        warn!("pages decided while stopping wait for the next start: {reason}");
+    }
+}
+
 /// Delivers the outbox, then the queued notices, front to back; stops at the first
 /// failure. A stop of the engine lets the call in flight finish (it is bounded by
 /// [`CALL_TIMEOUT`]): cut short, it could be on screen and still in the outbox.
-async fn deliver_all(inner: &Inner, held: bool) -> Result<(), String> {
+async fn deliver_all(inner: &Inner, held: bool, stopping: bool) -> Result<(), String> {
     loop {
-        if inner.cancel.is_cancelled() {
+        if inner.cancel.is_cancelled() && !stopping {
             return Ok(());
         }
         let Some(decision) = inner.next_decision(held).await else {
             break;
         };
-        match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.apply(&decision)).await {
-            Ok(Ok(())) => inner.delivered(&decision).await,
-            Ok(Err(e)) => return Err(e),
-            Err(_) => return Err("the notification service did not answer".into()),
-        }
+        let failed = match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.apply(&decision)).await
+        {
+            Ok(Ok(())) => {
+                inner.delivered(&decision).await;
+                continue;
+            }
+            Ok(Err(e)) => e,
+            Err(_) => "the notification service did not answer".to_string(),
+        };
+        inner.not_delivered().await;
+        return Err(failed);
     }
     loop {
-        if inner.cancel.is_cancelled() {
+        if inner.cancel.is_cancelled() && !stopping {
             return Ok(());
         }
         let Some(notice) = inner.next_notice() else {

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use chrono::{DateTime, DurationRound, Utc};
 use oncall_model::{
     AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Provider,
-    ProviderError, Status,
+    ProviderError, Status, Urgency,
 };
 use oncall_policy::{
     evaluate, Decision, EpisodeKey, NotificationTarget, Now, Pause, Poll, RingReason, Settings,
@@ -144,6 +144,12 @@ pub(crate) struct Shared {
     pub state_on_disk: Vec<u8>,
     /// Whether decisions reach the screen (the delivery task's last attempt).
     pub delivery: Delivery,
+    /// When each incident last reached the screen (this generation), alone or in a
+    /// summary: a held repeat is not shown right after the ring it repeats.
+    pub last_shown: BTreeMap<IncidentKey, DateTime<Utc>>,
+    /// The outbox's first decision is on its way to the screen (the delivery task
+    /// took it): nothing else may change or drop it.
+    pub in_flight: bool,
 }
 
 impl Shared {
@@ -252,6 +258,7 @@ impl Engine {
         let old = self.inner();
         old.cancel.cancel();
         tracker.wait().await;
+        delivery::flush(&old).await;
         let mut carried = Carried::default();
         {
             let shared = old.shared.lock().await;
@@ -456,7 +463,9 @@ impl Engine {
     /// can be stopped by whichever of them sees the quit.
     pub async fn shutdown(&self) {
         self.root.cancel();
-        self.tracker.lock().await.wait().await;
+        let tracker = self.tracker.lock().await;
+        tracker.wait().await;
+        delivery::flush(&self.inner()).await;
     }
 }
 
@@ -547,6 +556,8 @@ async fn launch(
             history_changed: false,
             state_on_disk: Vec::new(),
             delivery: Delivery::Ok,
+            last_shown: BTreeMap::new(),
+            in_flight: false,
         }),
         delivery_wake: Notify::new(),
         notices: std::sync::Mutex::new(VecDeque::new()),
@@ -679,16 +690,9 @@ impl Inner {
         let evaluation = evaluate(policy, poll, &self.settings, self.now());
         shared.state.policy = evaluation.state;
         for decision in &evaluation.decisions {
-            match decision {
-                // A page that never reached the screen and no longer needs the user is
-                // not shown late. The withdrawal itself still goes out: an earlier
-                // notification of the target may be on screen, or in flight right now.
-                Decision::Withdraw(target) => {
-                    shared.state.outbox.retain(|queued| !shows(queued, target));
-                }
-                Decision::Notify { .. } | Decision::Summarize(_) => {}
+            if let Some(decision) = queue(shared, decision.clone()) {
+                shared.state.outbox.push(decision);
             }
-            shared.state.outbox.push(decision.clone());
         }
         evaluation.decisions
     }
@@ -724,48 +728,80 @@ impl Inner {
     /// still need the user and no later held ring covers (none: dropped).
     pub(crate) async fn next_decision(&self, held: bool) -> Option<Decision> {
         let mut guard = self.shared.lock().await;
-        let shared = &mut *guard;
-        if !held {
-            // Decided a moment ago: shown as decided.
-            return shared.state.outbox.first().cloned();
-        }
+        let next = self.refresh_first(&mut guard, held);
+        guard.in_flight = next.is_some();
+        next
+    }
+
+    fn refresh_first(&self, shared: &mut Shared, held: bool) -> Option<Decision> {
         loop {
+            if !held {
+                // Decided a moment ago: shown as decided, but a repeat never right
+                // after the ring it repeats (both waiting for a stopped engine's restart).
+                match shared.state.outbox.first()? {
+                    Decision::Notify { incident, reason }
+                        if *reason == RingReason::Repeat
+                            && !self.repeat_due(shared, &incident.key) =>
+                    {
+                        shared.state.outbox.remove(0);
+                        continue;
+                    }
+                    first => return Some(first.clone()),
+                }
+            }
             let (first, later) = shared.state.outbox.split_first()?;
-            let rung_later = |key: &IncidentKey| later.iter().any(|d| rings(d, key));
+            // A later held first ring of the incident (a newer episode) covers this one;
+            // a later repeat does not (it may find the incident low urgency by then).
+            let rung_later = |key: &IncidentKey| later.iter().any(|d| rings_first(d, key));
+            // Whether `key` still deserves this ring: a later held ring does not cover
+            // it, it still needs the user, in the episode it rang for (`None`: a summary
+            // member, rung for whichever it had), and a repeat is still high urgency and
+            // comes a repeat interval after the ring before it reached the screen.
+            let due = |key: &IncidentKey, episode: Option<EpisodeKey>, repeat: bool| {
+                !rung_later(key)
+                    && self.now_needing(shared, key).is_some_and(|(now, urgency)| {
+                        episode.is_none_or(|e| e == now)
+                            && (!repeat
+                                || (urgency == Urgency::High && self.repeat_due(shared, key)))
+                    })
+            };
             let summary = match first {
-                Decision::Notify { incident, reason } if rung_later(&incident.key)
-                    || (*reason == RingReason::Repeat
-                        && !self.repeat_still_due(shared, &incident.key)) =>
-                {
-                    shared.state.outbox.remove(0);
+                Decision::Notify { incident, reason } => {
+                    let episode = EpisodeKey {
+                        status_changed_at: incident.status_changed_at,
+                        assigned_to_me_at: incident.assigned_to_me_at,
+                    };
+                    if due(&incident.key, Some(episode), *reason == RingReason::Repeat) {
+                        return Some(first.clone());
+                    }
+                    info!(incident = %incident.key, "a held page no longer needs the user as it was: dropped");
+                    let covered = rung_later(&incident.key);
+                    let dropped = shared.state.outbox.remove(0);
+                    if !covered {
+                        forget_ring(&mut shared.state.policy, &dropped, None);
+                    }
                     continue;
                 }
                 Decision::Summarize(summary) => summary,
-                _ => return Some(first.clone()),
+                Decision::Withdraw(_) => return Some(first.clone()),
             };
-            // Before the account's first poll (a restart's leftovers) the policy's memory
-            // of the last one is all there is: it saw my presses laid over it.
-            let polled = shared.snapshots.get(&summary.account);
-            let policy = &shared.state.policy;
             let keep: Vec<IncidentKey> = summary
                 .incidents
                 .iter()
-                .filter(|key| !rung_later(key))
-                .filter(|key| {
-                    !summary.repeats.contains(key) || self.repeat_still_due(shared, key)
-                })
-                .filter(|key| match polled {
-                    Some(_) => self.needing_user(shared, key).is_some(),
-                    None => policy
-                        .tracked(key)
-                        .is_some_and(|t| t.status == Status::Triggered),
-                })
+                .filter(|key| due(key, None, summary.repeats.contains(key)))
                 .cloned()
                 .collect();
             if keep.len() == summary.incidents.len() {
                 return Some(first.clone());
             }
             let mut refreshed = summary.clone();
+            let left_out: Vec<IncidentKey> = summary
+                .incidents
+                .iter()
+                .filter(|key| !keep.contains(key) && !rung_later(key))
+                .cloned()
+                .collect();
+            let polled = shared.snapshots.get(&summary.account);
             let members: Vec<&Incident> = keep
                 .iter()
                 .filter_map(|key| polled?.iter().find(|i| &i.key == key))
@@ -780,6 +816,7 @@ impl Inner {
                 }
             }
             shared.state.policy.summary_shown_with(refreshed.id, &keep);
+            forget_ring(&mut shared.state.policy, first, Some(&left_out));
             if keep.is_empty() {
                 info!(
                     summary = refreshed.id.0,
@@ -796,39 +833,61 @@ impl Inner {
         }
     }
 
-    /// Whether a held repeat of `key` should still ring: it exists to wake someone for a
-    /// high-urgency incident that still needs them. Not polled yet: as decided.
-    fn repeat_still_due(&self, shared: &Shared, key: &IncidentKey) -> bool {
-        if !shared.snapshots.contains_key(&key.account) {
-            return true;
-        }
-        self.needing_user(shared, key)
-            .is_some_and(|incident| incident.urgency == oncall_model::Urgency::High)
+    /// Whether a repeat of `key` is not bunched up with the ring it repeats: the ring
+    /// before reached the screen (as far as this run knows) at least half a repeat
+    /// interval ago. Half, not a whole one: an on-time repeat is decided a whole interval
+    /// after the *decision* before it, and that one reached the screen a moment later.
+    fn repeat_due(&self, shared: &Shared, key: &IncidentKey) -> bool {
+        let Some(every) = self.settings.repeat_high_urgency else {
+            return false;
+        };
+        let shown = shared.last_shown.get(key);
+        shown.is_none_or(|at| self.clock.now() - *at >= every / 2)
     }
 
-    /// The incident, if it still needs the user: open and triggered as far as the
-    /// engine knows (my own acknowledgement or resolve on its way counts), and one the
-    /// settings ring for.
-    fn needing_user<'a>(&self, shared: &'a Shared, key: &IncidentKey) -> Option<&'a Incident> {
-        let incident = shared
-            .snapshots
-            .get(&key.account)?
-            .iter()
-            .find(|i| &i.key == key)?;
+    /// If `key` needs the user now, its episode and urgency: from the account's last
+    /// snapshot (triggered, mine as the settings count it, not handled by my own
+    /// acknowledgement or resolve on its way), or before its first poll (a restart's
+    /// leftovers) from the policy's memory of the last one, which saw my presses.
+    fn now_needing(&self, shared: &Shared, key: &IncidentKey) -> Option<(EpisodeKey, Urgency)> {
+        let Some(snapshot) = shared.snapshots.get(&key.account) else {
+            let tracked = shared.state.policy.tracked(key)?;
+            return (tracked.status == Status::Triggered)
+                .then_some((tracked.episode, tracked.urgency));
+        };
+        let incident = snapshot.iter().find(|i| &i.key == key)?;
         let mine = self.settings.notify_for == oncall_policy::NotifyFor::All || incident.is_mine();
-        (incident.status == Status::Triggered && !handled_by_me(shared, key) && mine)
-            .then_some(incident)
+        let needs = incident.status == Status::Triggered && !handled_by_me(shared, key) && mine;
+        let episode = EpisodeKey {
+            status_changed_at: incident.status_changed_at,
+            assigned_to_me_at: incident.assigned_to_me_at,
+        };
+        needs.then_some((episode, incident.urgency))
+    }
+
+    /// The decision on its way did not reach the screen; it stays first in the outbox.
+    pub(crate) async fn not_delivered(&self) {
+        self.shared.lock().await.in_flight = false;
     }
 
     /// `decision` reached the screen: out of the outbox, into the history.
     pub(crate) async fn delivered(&self, decision: &Decision) {
         let mut shared = self.shared.lock().await;
+        shared.in_flight = false;
         // Not found: a withdrawal dropped it while it was on its way. It was shown all
         // the same (and the withdrawal follows it), so it goes into the history.
         if let Some(pos) = shared.state.outbox.iter().position(|d| d == decision) {
             shared.state.outbox.remove(pos);
         }
         let now = self.clock.now();
+        let shown: Vec<IncidentKey> = match decision {
+            Decision::Notify { incident, .. } => vec![incident.key.clone()],
+            Decision::Summarize(summary) => summary.incidents.clone(),
+            Decision::Withdraw(_) => Vec::new(),
+        };
+        for key in shown {
+            shared.last_shown.insert(key, now);
+        }
         let policy = &mut shared.state.policy;
         match decision {
             Decision::Notify { incident, .. } => {
@@ -1106,6 +1165,99 @@ fn apply_actions(
         .collect()
 }
 
+/// What joins the outbox for `decision`, given what already waits there (normally
+/// nothing: it only fills while the desktop cannot show notifications). One ring per
+/// incident waits at a time: a repeat of an incident whose ring still waits is not
+/// queued, and a first ring (a new episode) replaces the one that waits. A page that
+/// no longer needs the user is not shown late: a withdrawal takes what waits for its
+/// target (and still goes out, for an earlier notification on screen). The ring on
+/// its way to the screen right now (`in_flight`) is never touched; the policy keeps its
+/// memory of dropped rings, since that one may reach the screen.
+fn queue(shared: &mut Shared, decision: Decision) -> Option<Decision> {
+    let start = usize::from(shared.in_flight);
+    let waiting = |outbox: &[Decision], key: &IncidentKey| outbox.iter().any(|d| rings(d, key));
+    match decision {
+        Decision::Withdraw(target) => {
+            let mut index = 0;
+            shared.state.outbox.retain(|queued| {
+                index += 1;
+                index <= start || !shows(queued, &target)
+            });
+            Some(Decision::Withdraw(target))
+        }
+        Decision::Notify { incident, reason } => {
+            if reason == RingReason::Repeat {
+                if waiting(&shared.state.outbox, &incident.key) {
+                    return None;
+                }
+            } else {
+                let key = incident.key.clone();
+                let mut index = 0;
+                shared.state.outbox.retain(|queued| {
+                    index += 1;
+                    index <= start
+                        || !matches!(queued, Decision::Notify { incident, .. } if incident.key == key)
+                });
+            }
+            Some(Decision::Notify { incident, reason })
+        }
+        Decision::Summarize(mut summary) => {
+            let outbox = &shared.state.outbox;
+            let repeats_waiting: Vec<IncidentKey> = summary
+                .repeats
+                .iter()
+                .filter(|key| waiting(outbox, key))
+                .cloned()
+                .collect();
+            if !repeats_waiting.is_empty() {
+                summary.incidents.retain(|k| !repeats_waiting.contains(k));
+                summary.repeats.retain(|k| !repeats_waiting.contains(k));
+                shared
+                    .state
+                    .policy
+                    .summary_shown_with(summary.id, &summary.incidents);
+            }
+            (!summary.incidents.is_empty()).then_some(Decision::Summarize(summary))
+        }
+    }
+}
+
+/// Whether `decision` rings for `key`, alone or in a summary.
+fn rings(decision: &Decision, key: &IncidentKey) -> bool {
+    match decision {
+        Decision::Notify { incident, .. } => &incident.key == key,
+        Decision::Summarize(summary) => summary.incidents.contains(key),
+        Decision::Withdraw(_) => false,
+    }
+}
+
+/// A ring in `decision` was dropped before it reached the screen: the policy forgets
+/// it rang (only `members` of a summary, when given). A dropped repeat leaves the
+/// policy's memory alone: the first ring of that episode did reach the screen.
+fn forget_ring(
+    policy: &mut oncall_policy::PolicyState,
+    decision: &Decision,
+    members: Option<&[IncidentKey]>,
+) {
+    match decision {
+        Decision::Notify { incident, reason } if *reason != RingReason::Repeat => {
+            let episode = EpisodeKey {
+                status_changed_at: incident.status_changed_at,
+                assigned_to_me_at: incident.assigned_to_me_at,
+            };
+            policy.not_shown(&incident.key, Some(episode));
+        }
+        Decision::Summarize(summary) => {
+            for key in members.unwrap_or(&summary.incidents) {
+                if !summary.repeats.contains(key) {
+                    policy.not_shown(key, None);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
 /// Whether I acknowledged or resolved `key` (on its way, or confirmed but perhaps not
 /// polled yet).
 fn handled_by_me(shared: &Shared, key: &IncidentKey) -> bool {
@@ -1118,11 +1270,15 @@ fn handled_by_me(shared: &Shared, key: &IncidentKey) -> bool {
         .any(|(k, kind)| k == key && matches!(kind, ActionKind::Acknowledge | ActionKind::Resolve))
 }
 
-/// Whether `decision` rings for `key`, alone or in a summary.
-fn rings(decision: &Decision, key: &IncidentKey) -> bool {
+/// Whether `decision` rings for `key` other than as a repeat, alone or in a summary.
+fn rings_first(decision: &Decision, key: &IncidentKey) -> bool {
     match decision {
-        Decision::Notify { incident, .. } => &incident.key == key,
-        Decision::Summarize(summary) => summary.incidents.contains(key),
+        Decision::Notify { incident, reason } => {
+            &incident.key == key && *reason != RingReason::Repeat
+        }
+        Decision::Summarize(summary) => {
+            summary.incidents.contains(key) && !summary.repeats.contains(key)
+        }
         Decision::Withdraw(_) => false,
     }
 }

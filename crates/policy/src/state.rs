@@ -123,6 +123,23 @@ impl PolicyState {
         }
     }
 
+    /// `key`'s ring for `episode` (`None`: whichever it has) was dropped before it
+    /// reached the screen (it no longer needed the user by then): it has not rung, so
+    /// should the episode need the user again (my acknowledgement refused), it rings.
+    pub fn not_shown(&mut self, key: &IncidentKey, episode: Option<EpisodeKey>) {
+        let Some(tracked) = self
+            .accounts
+            .get_mut(&key.account)
+            .and_then(|a| a.incidents.get_mut(&key.id))
+        else {
+            return;
+        };
+        let episode = episode.unwrap_or(tracked.episode);
+        if tracked.rung.is_some_and(|r| r.episode == episode) {
+            tracked.rung = None;
+        }
+    }
+
     /// Summary `id` was shown late, naming only `incidents` (the rest no longer needed
     /// the user by then): it is withdrawn once none of those does. None: it was never
     /// shown, and there is nothing to withdraw.
