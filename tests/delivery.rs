@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::Status;
 use oncall_notification_recorder::{close_reason, Recorded, Recorder, TestBus};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
 
 struct World {
     bus: TestBus,
@@ -48,6 +48,25 @@ impl World {
             .await
             .expect("the notification recorder")
     }
+
+    /// Presses Acknowledge on notification `page` and waits until the fake has
+    /// incident `id` acknowledged.
+    async fn acknowledge_from(&self, recorder: &Recorder, page: u32, id: &str, app: &App) {
+        recorder.press(page, "ack").await.expect("pressed");
+        wait_for_requests(&self.fake, "the acknowledgement", |_| {
+            self.fake.incident(id).unwrap().status == Status::Acknowledged
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    }
+
+    /// SIGTERM ends the app cleanly; then everything else stops.
+    async fn finish(self, mut app: App, recorder: Recorder) {
+        app.terminate();
+        assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+        recorder.stop().await;
+        self.server.shutdown().await;
+    }
 }
 
 fn pages_of<'a>(records: &'a [Recorded], title: &str) -> Vec<&'a Recorded> {
@@ -61,7 +80,7 @@ fn pages_of<'a>(records: &'a [Recorded], title: &str) -> Vec<&'a Recorded> {
 async fn an_escalation_to_me_with_the_page_on_screen_is_a_new_notification() {
     let w = World::start("").await;
     let recorder = w.recorder().await;
-    let mut app = w.sandbox.spawn_headless(&w.bus.address);
+    let app = w.sandbox.spawn_headless(&w.bus.address);
     wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
@@ -102,24 +121,16 @@ async fn an_escalation_to_me_with_the_page_on_screen_is_a_new_notification() {
         .wait_for_listener(new.id, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    recorder.press(new.id, "ack").await.expect("pressed");
-    wait_for_requests(&w.fake, "the acknowledgement", |_| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.acknowledge_from(&recorder, new.id, &id, &app).await;
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    w.server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_high_urgency_repeat_is_a_new_notification_whose_button_works() {
     let w = World::start("[notifications]\nrepeat_high_urgency_minutes = 1\n").await;
     let recorder = w.recorder().await;
-    let mut app = w.sandbox.spawn_headless(&w.bus.address);
+    let app = w.sandbox.spawn_headless(&w.bus.address);
     wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
@@ -152,23 +163,15 @@ async fn a_high_urgency_repeat_is_a_new_notification_whose_button_works() {
         .wait_for_listener(new.id, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    recorder.press(new.id, "ack").await.expect("pressed");
-    wait_for_requests(&w.fake, "the acknowledgement", |_| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    w.server.shutdown().await;
+    w.acknowledge_from(&recorder, new.id, &id, &app).await;
+    w.finish(app, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_decided_while_no_notification_server_runs_appears_once_one_starts() {
     let w = World::start("").await;
     // Autostart at login: the app is up before the desktop's notification server.
-    let mut app = w.sandbox.spawn_headless(&w.bus.address);
+    let app = w.sandbox.spawn_headless(&w.bus.address);
     wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
@@ -216,10 +219,7 @@ async fn a_page_decided_while_no_notification_server_runs_appears_once_one_start
         app.log()
     );
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    w.server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -257,15 +257,7 @@ async fn a_notification_server_that_never_answers_does_not_stop_polling() {
     let page = pages_of(&seen, "Queue backlog growing")[0].clone();
     // The app has listened for buttons since it started (before this recorder could
     // see its match rule), so the press reaches it.
-    recorder.press(page.id, "ack").await.expect("pressed");
-    wait_for_requests(&w.fake, "the acknowledgement", |_| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.acknowledge_from(&recorder, page.id, &id, &app).await;
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    w.server.shutdown().await;
+    w.finish(app, recorder).await;
 }

@@ -110,15 +110,7 @@ impl PolicyState {
     /// could first notice it. `episode`: the one it rang for (`None`: a summary, which
     /// rings the episode each member had then).
     pub fn shown_at(&mut self, key: &IncidentKey, episode: Option<EpisodeKey>, at: DateTime<Utc>) {
-        let Some(tracked) = self
-            .accounts
-            .get_mut(&key.account)
-            .and_then(|a| a.incidents.get_mut(&key.id))
-        else {
-            return;
-        };
-        let episode = episode.unwrap_or(tracked.episode);
-        if let Some(rung) = tracked.rung.as_mut().filter(|r| r.episode == episode) {
+        if let Some(rung) = self.rung_mut(key, episode) {
             rung.at = rung.at.max(at);
         }
     }
@@ -127,17 +119,27 @@ impl PolicyState {
     /// reached the screen (it no longer needed the user by then): it has not rung, so
     /// should the episode need the user again (my acknowledgement refused), it rings.
     pub fn not_shown(&mut self, key: &IncidentKey, episode: Option<EpisodeKey>) {
-        let Some(tracked) = self
+        let tracked = self
             .accounts
             .get_mut(&key.account)
-            .and_then(|a| a.incidents.get_mut(&key.id))
-        else {
-            return;
-        };
-        let episode = episode.unwrap_or(tracked.episode);
-        if tracked.rung.is_some_and(|r| r.episode == episode) {
-            tracked.rung = None;
+            .and_then(|a| a.incidents.get_mut(&key.id));
+        if let Some(tracked) = tracked {
+            let episode = episode.unwrap_or(tracked.episode);
+            if tracked.rung.is_some_and(|r| r.episode == episode) {
+                tracked.rung = None;
+            }
         }
+    }
+
+    /// `key`'s ring memory, if it rang for `episode` (`None`: its current one).
+    fn rung_mut(&mut self, key: &IncidentKey, episode: Option<EpisodeKey>) -> Option<&mut Rung> {
+        let tracked = self
+            .accounts
+            .get_mut(&key.account)?
+            .incidents
+            .get_mut(&key.id)?;
+        let episode = episode.unwrap_or(tracked.episode);
+        tracked.rung.as_mut().filter(|r| r.episode == episode)
     }
 
     /// Summary `id` was shown late, naming only `incidents` (the rest no longer needed

@@ -221,8 +221,8 @@ pub struct DesktopNotifier {
     proxy: NotificationsProxy<'static>,
     /// Never held across a call to the server (see `OnScreen::unclaimed`).
     on_screen: Arc<Mutex<OnScreen>>,
-    /// Whether the current server renders body markup (asked once per server).
-    markup: Arc<std::sync::Mutex<Option<bool>>>,
+    /// The current server's capabilities (asked once per server).
+    capabilities: std::sync::Mutex<Option<Arc<Vec<String>>>>,
     /// Bumped when a notification server takes over the name.
     servers: watch::Sender<u64>,
     intents: mpsc::Sender<Intent>,
@@ -230,8 +230,6 @@ pub struct DesktopNotifier {
     name_accounts: bool,
     /// The sound of pages; played by the server instead where it can (`sounds`).
     alarm: Arc<Alarm>,
-    /// Whether the current server plays sounds (the `sound` capability), once known.
-    sounds: Arc<std::sync::Mutex<Option<bool>>>,
 }
 
 impl DesktopNotifier {
@@ -294,44 +292,32 @@ impl DesktopNotifier {
         let notifier = Arc::new(DesktopNotifier {
             proxy,
             on_screen,
-            markup: Arc::default(),
+            capabilities: std::sync::Mutex::default(),
             servers: watch::Sender::new(0),
             intents,
             name_accounts,
             alarm,
-            sounds: Arc::default(),
         });
         tasks.spawn(listen(signals, owners, notifier.clone(), cancel));
         Ok(notifier)
     }
 
-    /// Whether the server renders body markup; asked once per server. Unknown (the
-    /// server did not say): assume it does, and escape.
-    async fn renders_markup(&self) -> bool {
-        if let Some(known) = *lock(&self.markup) {
-            return known;
-        }
-        match bounded("GetCapabilities", self.proxy.get_capabilities()).await {
-            Ok(caps) => {
-                let markup = caps.iter().any(|c| c == "body-markup");
-                *lock(&self.markup) = Some(markup);
-                markup
+    /// Whether the server announces `capability`; `None` when it did not answer (asked
+    /// again next time).
+    async fn has(&self, capability: &str) -> Option<bool> {
+        let known = lock(&self.capabilities).clone();
+        let caps = match known {
+            Some(caps) => caps,
+            None => {
+                let caps = bounded("GetCapabilities", self.proxy.get_capabilities())
+                    .await
+                    .ok()?;
+                let caps = Arc::new(caps);
+                *lock(&self.capabilities) = Some(caps.clone());
+                caps
             }
-            Err(_) => true,
-        }
-    }
-
-    /// Whether the server plays sounds itself; asked once per server.
-    async fn plays_sounds(&self) -> bool {
-        if let Some(known) = *lock(&self.sounds) {
-            return known;
-        }
-        let Ok(caps) = bounded("GetCapabilities", self.proxy.get_capabilities()).await else {
-            return false; // Asked again next time.
         };
-        let sounds = caps.iter().any(|c| c == "sound");
-        *lock(&self.sounds) = Some(sounds);
-        sounds
+        Some(caps.iter().any(|c| c == capability))
     }
 
     /// Shows the notification of `slot`: a new one that pops up and sounds, or, for
@@ -356,7 +342,8 @@ impl DesktopNotifier {
 
         // Titles and service names come from the incident service: a server that
         // renders body markup must get them escaped, or `<b>` in a title would render.
-        let markup = self.renders_markup().await;
+        // Unknown (no answer): assume it renders markup, and escape.
+        let markup = self.has("body-markup").await.unwrap_or(true);
         let (summary, body) = (
             text::printable(&note.text.summary),
             text::printable(&note.text.body),
@@ -385,7 +372,7 @@ impl DesktopNotifier {
             Slot::Decision(target) if replaces == 0 => (note.urgency, Some(target.clone())),
             _ => (note.urgency, None), // A notice, or the same page again.
         };
-        let server_sounds = alarm.is_some() && self.plays_sounds().await;
+        let server_sounds = alarm.is_some() && self.has("sound").await == Some(true);
         if server_sounds {
             let (hint, sound) = self.alarm.hint(urgency);
             hints.insert(hint, sound);
@@ -657,8 +644,7 @@ async fn server_changed(notifier: &DesktopNotifier, message: &zbus::Message) {
     let Ok((_, old, new)) = message.body().deserialize::<(String, String, String)>() else {
         return;
     };
-    *lock(&notifier.markup) = None;
-    *lock(&notifier.sounds) = None;
+    *lock(&notifier.capabilities) = None;
     notifier.on_screen.lock().await.server_changed(new.clone());
     if new.is_empty() {
         warn!(%old, "the notification server went away: pages wait until one starts");
