@@ -788,7 +788,7 @@ impl Inner {
             let keep: Vec<IncidentKey> = summary
                 .incidents
                 .iter()
-                .filter(|key| due(key, None, summary.repeats.contains(key)))
+                .filter(|key| due(key, summary.episode_of(key), summary.repeats.contains(key)))
                 .cloned()
                 .collect();
             if keep.len() == summary.incidents.len() {
@@ -825,8 +825,7 @@ impl Inner {
                 shared.state.outbox.remove(0);
                 continue;
             }
-            refreshed.repeats.retain(|key| keep.contains(key));
-            refreshed.incidents = keep;
+            refreshed.retain_members(|key| keep.contains(key));
             let refreshed = Decision::Summarize(refreshed);
             shared.state.outbox[0] = refreshed.clone();
             return Some(refreshed);
@@ -1210,8 +1209,7 @@ fn queue(shared: &mut Shared, decision: Decision) -> Option<Decision> {
                 .cloned()
                 .collect();
             if !repeats_waiting.is_empty() {
-                summary.incidents.retain(|k| !repeats_waiting.contains(k));
-                summary.repeats.retain(|k| !repeats_waiting.contains(k));
+                summary.retain_members(|k| !repeats_waiting.contains(k));
                 shared
                     .state
                     .policy

@@ -182,6 +182,13 @@ pub fn evaluate(
                     .filter(|(_, reason)| *reason == RingReason::Repeat)
                     .map(|(i, _)| i.key.clone())
                     .collect(),
+                episodes: rings
+                    .iter()
+                    .map(|(i, _)| EpisodeKey {
+                        status_changed_at: i.status_changed_at,
+                        assigned_to_me_at: i.assigned_to_me_at,
+                    })
+                    .collect(),
                 incidents,
             }));
         }

@@ -228,6 +228,7 @@ mod tests {
             services,
             urgency: Urgency::High,
             repeats: Vec::new(),
+            episodes: Vec::new(),
         };
         assert_eq!(
             summary(&s).summary,

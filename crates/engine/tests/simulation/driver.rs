@@ -100,8 +100,9 @@ impl Notifier for Screen {
                 reason: format!("{reason:?}"),
             },
             Decision::Summarize(s) => {
-                // A summary names incidents, not episodes; the view published just before
-                // the decisions are handed over holds the snapshot they were made from.
+                // A summary names each member's episode; the episodes of one that an older
+                // version saved come from the view published just before the decisions
+                // were handed over, which holds the snapshot they were made from.
                 let view = self
                     .view
                     .lock()
@@ -112,6 +113,9 @@ impl Notifier for Screen {
                     .incidents
                     .iter()
                     .map(|key| {
+                        if let Some(e) = s.episode_of(key) {
+                            return Some((e.status_changed_at, e.assigned_to_me_at));
+                        }
                         let view = view.as_ref()?;
                         let shown = view.incidents.iter().find(|i| &i.incident.key == key)?;
                         Some((
