@@ -36,6 +36,9 @@ pub(crate) async fn run(inner: Arc<Inner>) {
     loop {
         let result = deliver_all(&inner, held, false).await;
         held = result.is_err();
+        inner
+            .delivery_held
+            .store(held, std::sync::atomic::Ordering::Relaxed);
         match result {
             Ok(()) => {
                 backoff.reset();
@@ -87,7 +90,11 @@ async fn server_changed(server: &mut Option<tokio::sync::watch::Receiver<u64>>) 
 /// or an answer decided while the engine was stopping is shown now, not by the next
 /// start (which may be much later). Failures stay in the outbox for it.
 pub(crate) async fn flush(inner: &Inner) {
-    if let Err(reason) = deliver_all(inner, false, true).await {
+    // Still failing when the engine stopped: what waits is brought up to date first.
+    let held = inner
+        .delivery_held
+        .load(std::sync::atomic::Ordering::Relaxed);
+    if let Err(reason) = deliver_all(inner, held, true).await {
         warn!("pages decided while stopping wait for the next start: {reason}");
     }
 }

@@ -172,6 +172,8 @@ pub(crate) struct Inner {
     /// New decisions are in the outbox, or notices in `notices`: the delivery task
     /// takes them.
     pub delivery_wake: Notify,
+    /// The delivery task's last pass failed: what the outbox holds has waited.
+    pub delivery_held: std::sync::atomic::AtomicBool,
     /// Notices waiting for the screen, oldest first. Only in memory: a notice describes
     /// the running app's state and is raised again by a restart that finds it so.
     /// A std mutex: never held across an `.await`.
@@ -560,6 +562,7 @@ async fn launch(
             in_flight: false,
         }),
         delivery_wake: Notify::new(),
+        delivery_held: std::sync::atomic::AtomicBool::new(false),
         notices: std::sync::Mutex::new(VecDeque::new()),
         view: parts.view.clone(),
         events: parts.events.clone(),

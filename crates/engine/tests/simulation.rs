@@ -9,13 +9,6 @@
 //! `SIM_SEEDS=200 SIM_EVENTS=20000 cargo test --profile simulation -p oncall-engine --test
 //! simulation -- --nocapture` (prints the same table). One seed: `SIM_SEED=123
 //! SIM_EVENTS=10000 …`.
-//! `SIM_SCREEN_FAULTS=1` adds the desktop's notification server failing (absent,
-//! refusing every call, or never answering) for a while, judged on what reached the
-//! screen. Not part of the default run yet: 20 seeds with it still find 9 findings in
-//! 200,000 events (no missed or late page and no lost acknowledgement; 5 held rings
-//! shown a minute or two after the incident stopped needing me, and 4 storm summaries
-//! trimmed below the threshold outside the windows the oracle knows of), all in
-//! deliveries held back by a long outage of the screen.
 //! `SIM_THREADS` sets the parallelism (default: the machine's cores). A script replays
 //! exactly (the table's digest column shows it); `SIM_DUMP=path` with `SIM_SEED` writes
 //! the run's timeline (events, screen, episodes, windows, presses) to read a finding by.
@@ -26,7 +19,9 @@
 //! (polls span pages); outages answering 429 with `ratelimit-reset`, with `Retry-After`
 //! and bare, 5xx (500 with PagerDuty's body, 502–504 with a proxy's HTML), poll timeouts,
 //! dropped connections and malformed bodies, a token revoked on the service and later
-//! replaced; restarts (at once, after minutes closed, and with `state.json` cut short as
+//! replaced; the desktop's notification server absent, refusing every call or never
+//! answering for a while (the oracle judges what reached the screen: a page held back
+//! is due once the screen is back, and what it shows then must still need me); restarts (at once, after minutes closed, and with `state.json` cut short as
 //! a disk that lied about a write leaves it); sleeps from seconds to hours; the user
 //! acknowledging, resolving, snoozing and pausing, also while the service fails.
 //!

@@ -36,7 +36,7 @@ const SETTLE: Duration = Duration::from_secs(15 * 60);
 /// After the notification server heals, the longest a held page may still wait: a call
 /// to a wedged server in flight times out (10 s, the engine's bound on a notifier call),
 /// then the retry comes at the latest after the engine's retry cap (30 s).
-const SCREEN_HEAL: Duration = Duration::from_secs(40);
+pub const SCREEN_HEAL: Duration = Duration::from_secs(40);
 
 /// The settings every run uses.
 pub struct Setup {

@@ -36,6 +36,10 @@ use serde_json::Value;
 
 use super::history::{Block, Episode, History, Shown, Time, UserVerb};
 
+/// How long after the screen heals a held notification may still wait (the driver's
+/// window for it ends that long after the screen is back, in awake time).
+const SCREEN_HEAL: std::time::Duration = super::driver::SCREEN_HEAL;
+
 /// Scheduling noise allowed on every deadline.
 const SLACK: Span = Span::seconds(2);
 
@@ -379,8 +383,10 @@ impl Judge<'_> {
         let mut first_starts: BTreeMap<u32, u32> = BTreeMap::new();
         // A summary held back while the screen was out (and carried over a restart or a
         // sleep) names, when it finally shows, only what still needs me then: any size from
-        // one up is right for it.
+        // one up is right for it. The retry that shows it comes within `SCREEN_HEAL` of
+        // the laptop being awake with a screen again (a sleep stops the retry's clock).
         let held = self.blocked(&[Block::NoScreen, Block::Down, Block::Asleep], &[]);
+        let heal = Span::from_std(SCREEN_HEAL).unwrap();
         for screened in &self.history.screen {
             if let Shown::Summary {
                 reason, incidents, ..
@@ -388,7 +394,7 @@ impl Judge<'_> {
             {
                 let was_held = held
                     .iter()
-                    .any(|&(from, to)| from <= screened.at && screened.at <= to + SLACK);
+                    .any(|&(from, to)| from <= screened.at && screened.at <= to + heal);
                 let bad = match reason.as_str() {
                     _ if incidents.is_empty() => true,
                     "Storm" => !was_held && incidents.len() <= self.rules.storm_threshold,

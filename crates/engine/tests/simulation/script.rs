@@ -140,9 +140,6 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
     let mut revoked = false;
     let mut flooded = false;
     let mut screen_out = false;
-    // Opt-in for now (`SIM_SCREEN_FAULTS=1`): with them, 20 seeds still find a few
-    // findings in held deliveries (see the module documentation of the test).
-    let screen_faults = std::env::var_os("SIM_SCREEN_FAULTS").is_some();
     while script.len() < events {
         let roll = rng.u32(0..1000);
         let event = match roll {
@@ -235,7 +232,7 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                 },
             },
             945..=964 => Event::Resume,
-            965..=969 if !screen_out && screen_faults => {
+            965..=969 if !screen_out => {
                 screen_out = true;
                 Event::ScreenOut(match rng.u32(0..3) {
                     0 => ScreenOutage::Absent,
