@@ -4,6 +4,8 @@
 //! The keyring crate is blocking (it waits on D-Bus or a system API), so every call runs
 //! on tokio's blocking pool. A token read here lives only in a `SecretString`.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use oncall_engine::{run_token_command, CredentialError, Credentials};
 use oncall_store::AccountConfig;
@@ -62,12 +64,24 @@ fn describe(e: keyring::Error) -> String {
     }
 }
 
+/// A keychain call gets this long: the Secret Service may be showing an unlock prompt
+/// (at login, say), but one that never answers must not stall polling or a Settings
+/// form. The engine asks again later (a keychain error is retried with backoff).
+const KEYCHAIN_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Runs a blocking keychain call on tokio's blocking pool, bounded by
+/// [`KEYCHAIN_TIMEOUT`]. A call that times out is left to finish on its own thread
+/// (a blocking call cannot be cancelled); its answer is dropped.
 async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> Result<T, String> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .unwrap_or_else(|e| Err(format!("the keychain call failed: {e}")))
+    match tokio::time::timeout(KEYCHAIN_TIMEOUT, tokio::task::spawn_blocking(f)).await {
+        Ok(done) => done.unwrap_or_else(|e| Err(format!("the keychain call failed: {e}"))),
+        Err(_) => Err(format!(
+            "the keychain did not answer within {} s (is it waiting to be unlocked?)",
+            KEYCHAIN_TIMEOUT.as_secs()
+        )),
+    }
 }
 
 /// Where the engine gets tokens: the account's `token_command` when it has one, else
