@@ -757,9 +757,9 @@ impl Inner {
             // a later repeat does not (it may find the incident low urgency by then).
             let rung_later = |key: &IncidentKey| later.iter().any(|d| rings_first(d, key));
             // Whether `key` still deserves this ring: a later held ring does not cover
-            // it, it still needs the user, in the episode it rang for (`None`: a summary
-            // member, rung for whichever it had), and a repeat is still high urgency and
-            // comes a repeat interval after the ring before it reached the screen.
+            // it, it still needs the user, in the episode it rang for (`None`: unknown, a
+            // summary saved by an older version), and a repeat is still high urgency and
+            // not bunched up with the ring before it (`repeat_due`).
             let due = |key: &IncidentKey, episode: Option<EpisodeKey>, repeat: bool| {
                 !rung_later(key)
                     && self.now_needing(shared, key).is_some_and(|(now, urgency)| {
