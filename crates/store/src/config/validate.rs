@@ -319,6 +319,34 @@ fn sound(
         at.problem(problems, key, format!(" = {text:?}: {ALLOWED}"));
         return None;
     }
+    config_file(
+        at,
+        key,
+        text,
+        dir,
+        "a sound file",
+        &format!(": {ALLOWED}"),
+        problems,
+        |p| fs::File::open(p),
+    )
+    .map(|(path, _)| Sound::File(path))
+}
+
+/// A path key naming a file: resolved against the config directory (a relative path is
+/// said resolved in every problem), not a directory, and opened with `open`. `what`
+/// names the file in the directory problem; `not_found_hint` follows the "does not
+/// exist" one.
+#[allow(clippy::too_many_arguments)]
+fn config_file<T>(
+    at: &Location,
+    key: &str,
+    text: &str,
+    dir: &Path,
+    what: &str,
+    not_found_hint: &str,
+    problems: &mut Problems,
+    open: impl FnOnce(&Path) -> io::Result<T>,
+) -> Option<(PathBuf, T)> {
     let written = Path::new(text);
     let path = if written.is_absolute() {
         written.to_path_buf()
@@ -337,17 +365,17 @@ fn sound(
         at.problem(
             problems,
             key,
-            format!(" = {text:?} is a directory: give the path of a sound file{resolved}"),
+            format!(" = {text:?} is a directory: give the path of {what}{resolved}"),
         );
         return None;
     }
-    match fs::File::open(&path) {
-        Ok(_) => Some(Sound::File(path)),
+    match open(&path) {
+        Ok(opened) => Some((path, opened)),
         Err(err) if err.kind() == io::ErrorKind::NotFound => {
             at.problem(
                 problems,
                 key,
-                format!(" = {text:?} does not exist{resolved}: {ALLOWED}"),
+                format!(" = {text:?} does not exist{resolved}{not_found_hint}"),
             );
             None
         }
@@ -1120,47 +1148,9 @@ fn pem_file(
         );
         return None;
     }
-    let written = Path::new(text);
-    let path = if written.is_absolute() {
-        written.to_path_buf()
-    } else {
-        dir.join(written)
-    };
-    let resolved = if written.is_absolute() {
-        String::new()
-    } else {
-        format!(
-            " (relative paths start from the config file's directory: looked for {})",
-            path.display()
-        )
-    };
-    if path.is_dir() {
-        at.problem(
-            problems,
-            key,
-            format!(" = {text:?} is a directory: give the path of a PEM file{resolved}"),
-        );
-        return None;
-    }
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            at.problem(
-                problems,
-                key,
-                format!(" = {text:?} does not exist{resolved}"),
-            );
-            return None;
-        }
-        Err(err) => {
-            at.problem(
-                problems,
-                key,
-                format!(" = {text:?} cannot be read ({err}){resolved}"),
-            );
-            return None;
-        }
-    };
+    let (path, bytes) = config_file(at, key, text, dir, "a PEM file", "", problems, |p| {
+        fs::read(p)
+    })?;
     let has = |marker: &[u8]| bytes.windows(marker.len()).any(|w| w == marker);
     let certificate = has(b"-----BEGIN CERTIFICATE-----");
     let key_block = has(b"PRIVATE KEY-----");
