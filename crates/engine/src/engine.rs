@@ -770,11 +770,8 @@ impl Inner {
             };
             let summary = match first {
                 Decision::Notify { incident, reason } => {
-                    let episode = EpisodeKey {
-                        status_changed_at: incident.status_changed_at,
-                        assigned_to_me_at: incident.assigned_to_me_at,
-                    };
-                    if due(&incident.key, Some(episode), *reason == RingReason::Repeat) {
+                    let repeat = *reason == RingReason::Repeat;
+                    if due(&incident.key, Some(EpisodeKey::of(incident)), repeat) {
                         return Some(first.clone());
                     }
                     info!(incident = %incident.key, "a held page no longer needs the user as it was: dropped");
@@ -860,10 +857,7 @@ impl Inner {
         let incident = snapshot.iter().find(|i| &i.key == key)?;
         let mine = self.settings.notify_for == oncall_policy::NotifyFor::All || incident.is_mine();
         let needs = incident.status == Status::Triggered && !handled_by_me(shared, key) && mine;
-        let episode = EpisodeKey {
-            status_changed_at: incident.status_changed_at,
-            assigned_to_me_at: incident.assigned_to_me_at,
-        };
+        let episode = EpisodeKey::of(incident);
         needs.then_some((episode, incident.urgency))
     }
 
@@ -893,11 +887,7 @@ impl Inner {
         let policy = &mut shared.state.policy;
         match decision {
             Decision::Notify { incident, .. } => {
-                let episode = EpisodeKey {
-                    status_changed_at: incident.status_changed_at,
-                    assigned_to_me_at: incident.assigned_to_me_at,
-                };
-                policy.shown_at(&incident.key, Some(episode), now);
+                policy.shown_at(&incident.key, Some(EpisodeKey::of(incident)), now);
             }
             Decision::Summarize(summary) => {
                 for key in &summary.incidents {
@@ -1242,11 +1232,7 @@ fn forget_ring(
 ) {
     match decision {
         Decision::Notify { incident, reason } if *reason != RingReason::Repeat => {
-            let episode = EpisodeKey {
-                status_changed_at: incident.status_changed_at,
-                assigned_to_me_at: incident.assigned_to_me_at,
-            };
-            policy.not_shown(&incident.key, Some(episode));
+            policy.not_shown(&incident.key, Some(EpisodeKey::of(incident)));
         }
         Decision::Summarize(summary) => {
             for key in members.unwrap_or(&summary.incidents) {

@@ -59,10 +59,7 @@ pub fn evaluate(
 
     for incident in poll.incidents {
         let prev = previous.incidents.get(&incident.key.id);
-        let episode = EpisodeKey {
-            status_changed_at: incident.status_changed_at,
-            assigned_to_me_at: incident.assigned_to_me_at,
-        };
+        let episode = EpisodeKey::of(incident);
         let mut tracked = Tracked {
             episode,
             status: incident.status,
@@ -182,13 +179,7 @@ pub fn evaluate(
                     .filter(|(_, reason)| *reason == RingReason::Repeat)
                     .map(|(i, _)| i.key.clone())
                     .collect(),
-                episodes: rings
-                    .iter()
-                    .map(|(i, _)| EpisodeKey {
-                        status_changed_at: i.status_changed_at,
-                        assigned_to_me_at: i.assigned_to_me_at,
-                    })
-                    .collect(),
+                episodes: rings.iter().map(|(i, _)| EpisodeKey::of(i)).collect(),
                 incidents,
             }));
         }

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{timestamp, AccountId, IncidentKey, Status, Urgency};
+use oncall_model::{timestamp, AccountId, Incident, IncidentKey, Status, Urgency};
 use serde::{Deserialize, Serialize};
 
 /// What identifies one trigger episode of an incident *for this user*: it entered the
@@ -16,6 +16,16 @@ pub struct EpisodeKey {
     pub status_changed_at: DateTime<Utc>,
     #[serde(serialize_with = "timestamp::option::serialize")]
     pub assigned_to_me_at: Option<DateTime<Utc>>,
+}
+
+impl EpisodeKey {
+    /// The episode `incident` is in now.
+    pub fn of(incident: &Incident) -> EpisodeKey {
+        EpisodeKey {
+            status_changed_at: incident.status_changed_at,
+            assigned_to_me_at: incident.assigned_to_me_at,
+        }
+    }
 }
 
 /// What the policy remembers about one open incident between polls (and restarts).
