@@ -56,13 +56,7 @@ pub fn spawn(shell: &Arc<Shell>) {
 }
 
 async fn watch(shell: &Arc<Shell>) -> anyhow::Result<()> {
-    let connection = bounded(
-        "connecting to the session bus",
-        zbus::connection::Builder::session()?
-            .method_timeout(CALL_TIMEOUT)
-            .build(),
-    )
-    .await?;
+    let connection = session_bus().await?;
     let dbus = zbus::fdo::DBusProxy::new(&connection).await?;
     // Subscribed before asking whether the watcher is there, so no change is missed.
     let mut changes = bounded(
@@ -178,15 +172,20 @@ async fn registered(connection: &zbus::Connection) -> anyhow::Result<bool> {
     Ok(false)
 }
 
-/// [`notify`] on a connection of its own, for a one-off message.
-pub async fn notify_once(summary: &str, body: &str) -> anyhow::Result<()> {
-    let connection = bounded(
+/// A connection of its own to the session bus, every call on it bounded.
+async fn session_bus() -> anyhow::Result<zbus::Connection> {
+    bounded(
         "connecting to the session bus",
         zbus::connection::Builder::session()?
             .method_timeout(CALL_TIMEOUT)
             .build(),
     )
-    .await?;
+    .await
+}
+
+/// [`notify`] on a connection of its own, for a one-off message.
+pub async fn notify_once(summary: &str, body: &str) -> anyhow::Result<()> {
+    let connection = session_bus().await?;
     notify(&connection, summary, body).await
 }
 
