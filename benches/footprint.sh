@@ -100,6 +100,11 @@ def smaps(pid):
                 parts = line.split()
                 if len(parts) >= 3 and parts[2] == "kB":
                     v[parts[0].rstrip(":")] = int(parts[1])
+    except PermissionError:
+        # The app is not dumpable (no core dumps: it holds tokens), so its memory map
+        # is readable by root only; leaving it out would print figures that are wrong.
+        sys.exit(f"cannot read /proc/{pid}/smaps_rollup: run the benchmark as root "
+                 "(the app's processes are not dumpable)")
     except OSError:
         return None
     return v["Rss"], v["Pss"], v.get("Private_Clean", 0) + v.get("Private_Dirty", 0)

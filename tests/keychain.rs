@@ -7,7 +7,7 @@ use std::process::Stdio;
 
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_notification_recorder::TestBus;
-use oncall_tray_e2e::keyring::{installed, lookup, start_keyring};
+use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, token_user};
 use oncall_tray_e2e::{files_containing, polls, wait_for_requests, Sandbox, PAT_TOKEN, TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -73,7 +73,7 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
     assert_eq!(code, Some(0), "{out}");
     assert!(out.contains("Pat Oncall"), "{out}");
     assert_eq!(
-        lookup(&bus.address, &keyring, "work").as_deref(),
+        lookup(&bus.address, &keyring, &token_user("work", &server.url)).as_deref(),
         Some(PAT_TOKEN)
     );
     let leaks = files_containing(&sandbox.config_dir(), PAT_TOKEN)
@@ -99,11 +99,7 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
         .map(str::to_owned);
     assert_eq!(auth.as_deref(), Some("Token token=fake-token-pat"));
     for file in ["cmdline", "environ"] {
-        let bytes = std::fs::read(format!("/proc/{}/{file}", app.pid())).unwrap();
-        assert!(
-            !String::from_utf8_lossy(&bytes).contains(PAT_TOKEN),
-            "the token is in the app's {file}"
-        );
+        oncall_tray_e2e::assert_proc_file_lacks(app.pid(), file, PAT_TOKEN);
     }
     app.terminate();
     assert_eq!(app.wait_exit(TIMEOUT).await, Some(0), "{}", app.log());
@@ -111,7 +107,10 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
 
     let (code, out) = run(&["token", "clear", "work"], "").await;
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!(lookup(&bus.address, &keyring, "work"), None);
+    assert_eq!(
+        lookup(&bus.address, &keyring, &token_user("work", &server.url)),
+        None
+    );
     let (code, out) = run(&["status"], "").await;
     assert_eq!(code, Some(1), "{out}");
     assert!(out.contains("oncall-tray token set work"), "{out}");
@@ -121,6 +120,9 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
     assert_eq!(code, Some(0), "{out}");
     let (code, out) = run(&["account", "remove", "work"], "").await;
     assert_eq!(code, Some(0), "{out}");
-    assert_eq!(lookup(&bus.address, &keyring, "work"), None);
+    assert_eq!(
+        lookup(&bus.address, &keyring, &token_user("work", &server.url)),
+        None
+    );
     drop(keyring);
 }

@@ -11,10 +11,13 @@
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::Status;
 use oncall_tray_e2e::desktop::Desktop;
-use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, store, Keyring};
+use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, store, token_user, Keyring};
 use oncall_tray_e2e::sound::SoundServer;
 use oncall_tray_e2e::webdriver::Driver;
-use oncall_tray_e2e::{files_containing, polls, wait_for_requests, Sandbox, PAT_TOKEN};
+use oncall_tray_e2e::{
+    assert_proc_file_lacks, descendants_named, files_containing, polls, wait_for_requests, Sandbox,
+    PAT_TOKEN,
+};
 
 /// The app with its window open, a real keychain on its bus, and a fake PagerDuty.
 struct Setup {
@@ -49,7 +52,12 @@ impl Setup {
             sandbox.write_config(&text);
         }
         if let Some(token) = stored {
-            store(&desktop.bus.address, &keyring, "work", token);
+            store(
+                &desktop.bus.address,
+                &keyring,
+                &token_user("work", &server.url),
+                token,
+            );
         }
         Some(Setup {
             driver: Driver::start_with(
@@ -207,7 +215,12 @@ async fn a_newcomer_adds_an_account_and_its_token_in_settings_and_sees_incidents
 
     assert_eq!(s.enter_token("work", PAT_TOKEN).await, "stored");
     assert_eq!(
-        lookup(&s.desktop.bus.address, &s.keyring, "work").as_deref(),
+        lookup(
+            &s.desktop.bus.address,
+            &s.keyring,
+            &token_user("work", &s.server.url),
+        )
+        .as_deref(),
         Some(PAT_TOKEN),
         "the token is in gnome-keyring"
     );
@@ -267,7 +280,12 @@ async fn a_rejected_token_shows_in_the_status_bar_and_a_new_one_from_settings_he
     // A wrong one is refused and not stored.
     assert_eq!(s.enter_token("work", "still-wrong").await, "rejected");
     assert_eq!(
-        lookup(&s.desktop.bus.address, &s.keyring, "work").as_deref(),
+        lookup(
+            &s.desktop.bus.address,
+            &s.keyring,
+            &token_user("work", &s.server.url),
+        )
+        .as_deref(),
         Some("revoked-token")
     );
     assert_eq!(s.enter_token("work", PAT_TOKEN).await, "stored");
@@ -376,22 +394,15 @@ async fn history_tells_what_rang_and_what_you_did() {
     s.close().await;
 }
 
-/// Every process of the app (tray, window, WebKit helpers): they all carry the
-/// sandbox's config directory in their environment.
-fn app_processes(sandbox: &Sandbox) -> Vec<u32> {
-    let marker = format!("ONCALL_TRAY_CONFIG_DIR={}", sandbox.config_dir().display());
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|pid| {
-            std::fs::read(format!("/proc/{pid}/environ"))
-                .map(|env| env.split(|b| *b == 0).any(|kv| kv == marker.as_bytes()))
-                .unwrap_or(false)
-        })
-        // tauri-driver and WebKitWebDriver were given the variable, but are not the app.
+/// Every process of the app (tray, window, WebKit helpers): tauri-driver's descendants
+/// but WebKitWebDriver. Found by parentage (`/proc/PID/stat`, readable by anyone):
+/// the app is not dumpable, so its `environ` is readable only by root.
+fn app_processes(driver: &Driver) -> Vec<u32> {
+    descendants_named(driver.pid(), "")
+        .into_iter()
         .filter(|pid| {
             std::fs::read_to_string(format!("/proc/{pid}/comm"))
-                .is_ok_and(|c| !c.starts_with("tauri-driver") && !c.starts_with("WebKitWebDriver"))
+                .is_ok_and(|c| !c.starts_with("WebKitWebDriver"))
         })
         .collect()
 }
@@ -461,19 +472,14 @@ async fn a_whole_session_leaves_the_token_nowhere_but_the_keychain_and_the_reque
             .collect();
         assert!(files.is_empty(), "{secret} is in {files:?}");
     }
-    let processes = app_processes(&s.sandbox);
+    let processes = app_processes(&s.driver);
     assert!(
         processes.len() >= 3,
         "the tray, the window and WebKit's processes: {processes:?}"
     );
     for pid in processes {
         for what in ["cmdline", "environ"] {
-            let bytes = std::fs::read(format!("/proc/{pid}/{what}")).unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes);
-            assert!(
-                !text.contains(PAT_TOKEN),
-                "process {pid}'s {what} holds the token"
-            );
+            assert_proc_file_lacks(pid, what, PAT_TOKEN);
         }
     }
     s.close().await;

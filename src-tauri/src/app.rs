@@ -26,7 +26,7 @@ use crate::notifier::{DesktopNotifier, Intent};
 use crate::settings::{Autostart, SettingsStore};
 use crate::stop_signal::StopSignal;
 use crate::tray::menu::Command;
-use crate::{demo, tray, window};
+use crate::{browser, demo, tray, window};
 
 /// What the tray app was asked to be.
 #[derive(Debug, Clone, Copy)]
@@ -47,6 +47,9 @@ pub struct Shell {
     tasks: TaskTracker,
     /// The window's process, while it is open.
     window: window::WindowHost,
+    /// A tray host appeared but never listed the icon: the tray makes it anew, which
+    /// registers it again (`tray::host_watch`).
+    pub tray_lost: tokio::sync::Notify,
     /// Keeps demo mode's fake service and throwaway directories alive.
     _demo: Option<demo::Demo>,
     /// This app's claim on the data directory (none in demo mode, whose directories are
@@ -103,8 +106,8 @@ impl Shell {
         }
     }
 
-    /// Opens the incident's page in the browser; false when the view has no page for it.
-    /// Opening is detached, so this does not block.
+    /// Opens the incident's page in the browser; false when the view has no web page
+    /// for it. Opening is detached, so this does not block.
     pub fn open_incident(&self, key: &IncidentKey) -> bool {
         let url = self
             .engine
@@ -112,13 +115,7 @@ impl Shell {
             .borrow()
             .incident(key)
             .and_then(|i| i.incident.web_url.clone());
-        match url {
-            Some(url) => {
-                open_url(&url);
-                true
-            }
-            None => false,
-        }
+        url.is_some_and(|url| browser::open_web_link(&url))
     }
 
     /// Start at login, through tauri's autostart plugin once the app is set up.
@@ -182,12 +179,6 @@ impl Autostart for NoAutostart {
 
     fn set(&self, _: bool) -> Result<(), String> {
         Err("the app is still starting".into())
-    }
-}
-
-fn open_url(url: &str) {
-    if let Err(e) = open::that_detached(url) {
-        warn!("could not open the browser: {e}");
     }
 }
 
@@ -323,6 +314,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         app: OnceLock::new(),
         tasks,
         window: window::WindowHost::default(),
+        tray_lost: tokio::sync::Notify::new(),
         _demo: demo,
         _lock: lock,
     };
@@ -354,7 +346,9 @@ async fn perform_intents(shell: Arc<Shell>, mut intents: mpsc::Receiver<Intent>)
                     warn!("acknowledge from a notification failed: {e}");
                 }
             }
-            Intent::Open(url) => open_url(&url),
+            Intent::Open(url) => {
+                browser::open_web_link(&url);
+            }
         }
     }
 }

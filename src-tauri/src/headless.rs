@@ -128,10 +128,7 @@ async fn perform(engine: &Engine, intent: Intent) {
             }
         }
         Intent::Open(url) => {
-            // Without a desktop (headless on a server) there may be no browser to open.
-            if let Err(e) = open::that_detached(&url) {
-                warn!(%url, "could not open the browser: {e}");
-            }
+            crate::browser::open_web_link(&url);
         }
     }
 }

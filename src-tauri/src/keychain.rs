@@ -1,23 +1,55 @@
 //! Tokens in the OS keychain (Secret Service on Linux, Keychain on macOS, Credential
-//! Manager on Windows), under service `oncall-tray` with the account's name as user.
+//! Manager on Windows), under service `oncall-tray`, keyed by the account *and* the
+//! origin the token is sent to ([`TokenKey`]).
+//!
+//! Keying by origin is what keeps a token on its own server: an account whose
+//! `api_url` or region now points elsewhere (a typo in Settings, a compromised page
+//! saving a form, a hand edit of `config.toml`) looks up a key that holds nothing, so
+//! nothing is sent to the new host until the user enters a token for it. Entries stored
+//! under the account's name alone (before this) are never read.
 //!
 //! The keyring crate is blocking (it waits on D-Bus or a system API), so every call runs
-//! on tokio's blocking pool. A token read here lives only in a `SecretString`.
+//! on tokio's blocking pool. A token read here lives only in a `SecretString`: the
+//! keyring's `String` is moved into one at once, which wipes it when dropped.
 
 use std::time::Duration;
 
 use async_trait::async_trait;
-use oncall_engine::{run_token_command, CredentialError, Credentials};
+use oncall_engine::{run_token_command, token_origin, CredentialError, Credentials, TokenOrigin};
+use oncall_model::AccountId;
 use oncall_store::AccountConfig;
 use secrecy::{ExposeSecret, SecretString};
 
 /// The keychain's service name for every token of this app.
 pub const SERVICE: &str = "oncall-tray";
 
-/// The account's token, or `None` when none is stored.
-pub async fn get(account: &str) -> Result<Option<SecretString>, String> {
-    let account = account.to_owned();
-    blocking(move || match entry(&account)?.get_password() {
+/// Where an account's token is kept: its name and the origin its requests go to. The
+/// keychain's user name is `NAME@ORIGIN` (`work@https://api.pagerduty.com:443`): account
+/// names cannot contain `@`, so no two keys share one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenKey {
+    pub account: AccountId,
+    pub origin: TokenOrigin,
+}
+
+impl TokenKey {
+    pub fn of(account: &AccountConfig) -> TokenKey {
+        TokenKey {
+            account: account.name.clone(),
+            origin: token_origin(account),
+        }
+    }
+
+    /// The keychain entry's user name.
+    pub fn user(&self) -> String {
+        format!("{}@{}", self.account, self.origin)
+    }
+}
+
+/// The token stored under `key`, or `None` when there is none.
+pub async fn get(key: &TokenKey) -> Result<Option<SecretString>, String> {
+    let user = key.user();
+    blocking(move || match entry(&user)?.get_password() {
         Ok(token) => Ok(Some(SecretString::from(token))),
         Err(keyring::Error::NoEntry) => Ok(None),
         Err(e) => Err(describe(e)),
@@ -25,20 +57,20 @@ pub async fn get(account: &str) -> Result<Option<SecretString>, String> {
     .await
 }
 
-pub async fn set(account: &str, token: SecretString) -> Result<(), String> {
-    let account = account.to_owned();
+pub async fn set(key: &TokenKey, token: SecretString) -> Result<(), String> {
+    let user = key.user();
     blocking(move || {
-        entry(&account)?
+        entry(&user)?
             .set_password(token.expose_secret())
             .map_err(describe)
     })
     .await
 }
 
-/// Deletes the account's token; `Ok(false)` when there was none.
-pub async fn delete(account: &str) -> Result<bool, String> {
-    let account = account.to_owned();
-    blocking(move || match entry(&account)?.delete_credential() {
+/// Deletes the token stored under `key`; `Ok(false)` when there was none.
+pub async fn delete(key: &TokenKey) -> Result<bool, String> {
+    let user = key.user();
+    blocking(move || match entry(&user)?.delete_credential() {
         Ok(()) => Ok(true),
         Err(keyring::Error::NoEntry) => Ok(false),
         Err(e) => Err(describe(e)),
@@ -46,8 +78,8 @@ pub async fn delete(account: &str) -> Result<bool, String> {
     .await
 }
 
-fn entry(account: &str) -> Result<keyring::Entry, String> {
-    keyring::Entry::new(SERVICE, account).map_err(describe)
+fn entry(user: &str) -> Result<keyring::Entry, String> {
+    keyring::Entry::new(SERVICE, user).map_err(describe)
 }
 
 /// keyring's errors, in words that say what to do. Never contains the token: keyring
@@ -84,8 +116,9 @@ async fn blocking<T: Send + 'static>(
     }
 }
 
-/// Where the engine gets tokens: the account's `token_command` when it has one, else
-/// the keychain.
+/// Where the engine gets tokens: the account's `token_command` when it has one (the
+/// user's command decides what it prints for which server), else the keychain entry for
+/// the account at its current origin.
 pub struct KeychainCredentials;
 
 #[async_trait]
@@ -100,9 +133,13 @@ pub async fn token_for(account: &AccountConfig) -> Result<SecretString, Credenti
     if let Some(command) = &account.token_command {
         return run_token_command(&account.name, command).await;
     }
-    match get(account.name.as_str()).await {
+    let key = TokenKey::of(account);
+    match get(&key).await {
         Ok(Some(token)) => Ok(token),
-        Ok(None) => Err(CredentialError::Missing(account.name.clone())),
+        Ok(None) => Err(CredentialError::NotStoredFor {
+            account: key.account,
+            origin: key.origin,
+        }),
         Err(reason) => Err(CredentialError::Keychain(reason)),
     }
 }

@@ -111,3 +111,10 @@ pub fn store(bus: &str, keyring: &Keyring, account: &str, token: &str) {
         .unwrap();
     assert!(child.wait().unwrap().success(), "secret-tool store failed");
 }
+
+/// The keychain user name the app keeps `account`'s token under when the account's API
+/// is at `origin`: tokens are kept per account *and* server (`work@http://127.0.0.1:PORT`;
+/// a fake's URL is already an origin with its port).
+pub fn token_user(account: &str, origin: &str) -> String {
+    format!("{account}@{origin}")
+}

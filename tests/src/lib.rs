@@ -109,7 +109,20 @@ impl Sandbox {
     /// and sound server that do not exist (so nothing reaches the user's desktop,
     /// keychain or speakers) unless the test sets one.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(binary());
+        self.command_through(&[], args)
+    }
+
+    /// [`Sandbox::command`] run by `wrapper`: a program and its arguments that end by
+    /// running the rest of their command line (the binary and `args`).
+    fn command_through(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let mut cmd = match wrapper.split_first() {
+            Some((program, wrapper_args)) => {
+                let mut cmd = Command::new(program);
+                cmd.args(wrapper_args).arg(binary());
+                cmd
+            }
+            None => Command::new(binary()),
+        };
         cmd.args(args)
             .env("ONCALL_TRAY_CONFIG_DIR", self.config_dir())
             .env("ONCALL_TRAY_DATA_DIR", self.data_dir())
@@ -170,6 +183,13 @@ impl Sandbox {
         self.spawn_with_env(&["--headless"], bus, None, env)
     }
 
+    /// [`Sandbox::spawn_headless`] started through `wrapper` (see
+    /// [`Sandbox::command_through`]), e.g. `unshare` and a shell that mounts something
+    /// first; the wrapper must `exec` the app, so [`App::pid`] is the app's.
+    pub fn spawn_headless_through(&self, bus: &str, wrapper: &[&str]) -> App {
+        self.spawn_full(wrapper, &["--headless"], bus, None, &[])
+    }
+
     /// Starts the tray app (`args` such as `--demo`) in `desktop`'s display and bus.
     pub fn spawn_tray(&self, args: &[&str], desktop: &desktop::Desktop) -> App {
         self.spawn(args, &desktop.bus.address, Some(&desktop.display))
@@ -186,6 +206,17 @@ impl Sandbox {
         display: Option<&str>,
         env: &[(&str, String)],
     ) -> App {
+        self.spawn_full(&[], args, bus, display, env)
+    }
+
+    fn spawn_full(
+        &self,
+        wrapper: &[&str],
+        args: &[&str],
+        bus: &str,
+        display: Option<&str>,
+        env: &[(&str, String)],
+    ) -> App {
         // One log per process: a second app in the same sandbox must not truncate the
         // first one's.
         let log_path = (1..)
@@ -196,7 +227,7 @@ impl Sandbox {
             .find(|path| !path.exists())
             .expect("a free log file name");
         let log = std::fs::File::create(&log_path).expect("log file");
-        let mut cmd = self.command(args);
+        let mut cmd = self.command_through(wrapper, args);
         cmd.env("DBUS_SESSION_BUS_ADDRESS", bus)
             .env("RUST_LOG", "info,oncall_tray=debug")
             .stdout(log.try_clone().expect("log file"))
@@ -340,6 +371,21 @@ pub fn descendants_named(pid: u32, prefix: &str) -> Vec<u32> {
         }
     }
     found
+}
+
+/// Asserts that `/proc/PID/FILE` (`cmdline`, `environ`) does not hold `secret`. The app
+/// is not dumpable, so its `environ` is readable only by root: for anyone else, that it
+/// cannot be read is the protection. A process that ended meanwhile holds nothing.
+pub fn assert_proc_file_lacks(pid: u32, file: &str, secret: &str) {
+    match std::fs::read(format!("/proc/{pid}/{file}")) {
+        Ok(bytes) => assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "process {pid}'s {file} holds the secret"
+        ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("reading /proc/{pid}/{file}: {e}"),
+    }
 }
 
 /// A process's command name and parent, from `/proc/PID/stat` ("pid (comm) state ppid …";

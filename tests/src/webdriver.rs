@@ -28,6 +28,12 @@ fn free_port() -> u16 {
 }
 
 impl Driver {
+    /// tauri-driver's process id: the app, its window and WebKit's processes are its
+    /// descendants.
+    pub fn pid(&self) -> u32 {
+        self._driver.id().expect("tauri-driver is running")
+    }
+
     /// Starts tauri-driver and a session running `oncall-tray ARGS`.
     pub async fn start(sandbox: &Sandbox, desktop: &Desktop, args: &[&str]) -> Driver {
         Driver::start_with(sandbox, desktop, args, &[], None).await
@@ -199,8 +205,14 @@ impl Driver {
     /// Clicks the element `css` like a user (WebDriver element click).
     /// The element may be replaced between finding and clicking it (the page re-renders
     /// a list on every update); then it is found again, as a person's eyes would.
+    ///
+    /// It may also be covered or out of view for a moment (a banner appearing above it
+    /// moves the rows down mid-click): WebDriver then says "not interactable" or
+    /// "intercepted", and the click is tried again once it is in view, for a few
+    /// seconds, as a person waits for the page to settle before clicking.
     pub async fn click(&self, css: &str) {
-        for _ in 0..5 {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
             let id = self.element(css).await;
             let clicked = self
                 .try_call(
@@ -209,15 +221,36 @@ impl Driver {
                     json!({}),
                 )
                 .await;
-            match clicked {
+            let reply = match clicked {
                 Ok(_) => return,
-                Err(reply) if reply["value"]["error"] == "stale element reference" => {
-                    tokio::time::sleep(Duration::from_millis(50)).await
-                }
-                Err(reply) => panic!("WebDriver click on {css} failed: {reply}"),
+                Err(reply) => reply,
+            };
+            let error = reply["value"]["error"].as_str().unwrap_or_default();
+            let settling = matches!(
+                error,
+                "stale element reference"
+                    | "element not interactable"
+                    | "element click intercepted"
+            );
+            if !settling || std::time::Instant::now() > deadline {
+                panic!("WebDriver click on {css} failed: {reply}");
             }
+            if error != "stale element reference" {
+                // Into view, wherever the page moved it; a failure is retried anyway.
+                let _ = self
+                    .try_call(
+                        reqwest::Method::POST,
+                        "/execute/sync",
+                        json!({
+                            "script": "document.querySelector(arguments[0])\
+                                ?.scrollIntoView({block: 'center'});",
+                            "args": [css],
+                        }),
+                    )
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("{css} kept being replaced before it could be clicked");
     }
 
     /// Empties the field `css`, then types `text` into it like a user (WebDriver

@@ -268,7 +268,7 @@ describe("settings: accounts", () => {
     submit("#account-form");
     await settle();
     expect($("#account-form").hidden).toBe(true);
-    expect($('#account-list li[data-account="home"]').textContent).toContain("no token yet");
+    expect($('#account-list li[data-account="home"]').textContent).toContain("no token for this server");
     expect($<HTMLSelectElement>("#token-account").value).toBe("home");
     expect(document.activeElement).toBe($('input[name="token"]'));
   });

@@ -172,7 +172,7 @@ describe("pauseWords", () => {
 describe("settings words", () => {
   it("says every token state in words", () => {
     expect(tokenWords("set")).toBe("token stored in the keychain");
-    expect(tokenWords("not_set")).toBe("no token yet");
+    expect(tokenWords("not_set")).toBe("no token for this server");
     expect(tokenWords("rejected")).toBe("token rejected by the service");
     expect(tokenWords("command")).toBe("token from a command");
     expect(tokenWords("not_needed")).toBe("no token needed");

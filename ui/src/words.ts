@@ -164,7 +164,9 @@ export function tokenWords(token: TokenState): string {
     case "set":
       return "token stored in the keychain";
     case "not_set":
-      return "no token yet";
+      // Tokens are kept per server: a new account and one moved to another server
+      // (its old token stays with the old one) both need it entered.
+      return "no token for this server";
     case "rejected":
       return "token rejected by the service";
     case "command":

@@ -12,9 +12,13 @@
 //! is expired by un-acknowledge) while the alert still fires, the alert is a new episode
 //! that must page again, so a triggered alert's `status_changed_at` is the latest end of
 //! an expired silence of ours that matched it, when that is later than `startsAt`.
+//!
+//! Labels, annotations and `generatorURL` are written by whoever posts an alert. Text
+//! meant for a person leaves here through [`display_text`], and a link only as a
+//! [`web_link`]: every screen above shows and opens what it is given.
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, Incident, IncidentKey, Status, Urgency};
+use oncall_model::{display_text, web_link, AccountId, Incident, IncidentKey, Status, Urgency};
 use url::Url;
 
 use crate::wire::{Alert, Labels, Matcher, Silence};
@@ -139,15 +143,19 @@ pub(crate) fn incident(
     };
     let service = ["service", "job"]
         .iter()
-        .find_map(|name| non_empty(alert.labels.get(*name)));
+        .find_map(|name| shown(alert.labels.get(*name)));
     let receivers: Vec<&str> = alert.receivers.iter().map(|r| r.name.as_str()).collect();
-    let web_url = non_empty(alert.generator_url.as_ref()).or_else(|| {
-        settings
+    // A `generatorURL` that is no web link gives no link at all (not the fallback): the
+    // missing Open action is what tells the user the alert's link was refused.
+    let generator = alert.generator_url.as_deref().map(str::trim);
+    let web_url = match generator.filter(|g| !g.is_empty()) {
+        Some(generator) => web_link(generator),
+        None => settings
             .base
             .join("#/alerts")
             .ok()
-            .map(|url| url.to_string())
-    });
+            .and_then(|url| web_link(url.as_str())),
+    };
     Incident {
         key: IncidentKey {
             account: settings.account.clone(),
@@ -165,23 +173,21 @@ pub(crate) fn incident(
         // The account's filter chose these alerts for this user: they are all theirs.
         // `startsAt` never moves while the alert fires, so this never re-rings.
         assigned_to_me_at: Some(alert.starts_at),
-        escalation_policy: (!receivers.is_empty()).then(|| receivers.join(", ")),
+        escalation_policy: (!receivers.is_empty()).then(|| display_text(&receivers.join(", "))),
         priority: None,
     }
 }
 
 /// The `summary` annotation, else the alert name and the labels that say where.
 fn title(alert: &Alert) -> String {
-    if let Some(summary) = non_empty(alert.annotations.get("summary")) {
+    if let Some(summary) = shown(alert.annotations.get("summary")) {
         return summary;
     }
-    let name = non_empty(alert.labels.get("alertname"))
-        .unwrap_or_else(|| format!("alert {}", alert.fingerprint));
+    let name = shown(alert.labels.get("alertname"))
+        .unwrap_or_else(|| format!("alert {}", display_text(&alert.fingerprint)));
     let details: Vec<String> = TITLE_LABELS
         .iter()
-        .filter_map(|label| {
-            non_empty(alert.labels.get(*label)).map(|value| format!("{label}={value}"))
-        })
+        .filter_map(|label| shown(alert.labels.get(*label)).map(|value| format!("{label}={value}")))
         .collect();
     if details.is_empty() {
         name
@@ -190,8 +196,10 @@ fn title(alert: &Alert) -> String {
     }
 }
 
-fn non_empty(text: Option<&String>) -> Option<String> {
-    let text = text?.trim();
+/// A label or annotation as it may be shown, `None` when nothing visible is left.
+fn shown(text: Option<&String>) -> Option<String> {
+    let text = display_text(text?);
+    let text = text.trim();
     (!text.is_empty()).then(|| text.to_owned())
 }
 
@@ -349,6 +357,84 @@ mod tests {
         let mut muted = alert(&LABELS, &[]);
         muted.status.muted_by = vec!["weekends".into()];
         assert_eq!(classify(&muted, &[], "pat"), Classified::Hidden);
+    }
+
+    fn settings_for<'a>(account: &'a AccountId, base: &'a Url) -> Settings<'a> {
+        Settings {
+            account,
+            base,
+            severity_high: &[],
+        }
+    }
+
+    #[test]
+    fn a_generator_url_that_is_not_a_web_link_gives_no_link() {
+        let account = AccountId::new("prom");
+        let base = Url::parse("https://am.example.com/").unwrap();
+        let settings = settings_for(&account, &base);
+        let link_of = |generator: Option<&str>| {
+            let mut a = alert(&LABELS, &[]);
+            a.generator_url = generator.map(str::to_owned);
+            incident(&a, Status::Triggered, at(0), &settings).web_url
+        };
+        for refused in [
+            "file:///etc/passwd",
+            "smb://fileserver/share/payload.exe",
+            r"\\fileserver\share\payload.exe",
+            "search-ms:query=invoice&crumb=location:\\\\evil\\share",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(link_of(Some(refused)), None, "{refused:?}");
+        }
+        assert_eq!(
+            link_of(Some("https://prometheus.example/graph?g0.expr=up")).as_deref(),
+            Some("https://prometheus.example/graph?g0.expr=up")
+        );
+        assert_eq!(
+            link_of(None).as_deref(),
+            Some("https://am.example.com/#/alerts"),
+            "no generatorURL: the Alertmanager's own page"
+        );
+    }
+
+    /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override and a C1 CSI.
+    const HOSTILE: &str = "DB\u{1b}[2J down\u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}txet\u{9b}31m";
+    const CLEANED: &str = "DB [2J down ]52;c;ZXZpbA== txet 31m";
+
+    #[test]
+    fn labels_annotations_and_receivers_are_cleaned_for_display() {
+        let account = AccountId::new("prom");
+        let base = Url::parse("https://am.example.com/").unwrap();
+        let settings = settings_for(&account, &base);
+        let mut a = alert(
+            &[
+                ("alertname", HOSTILE),
+                ("instance", HOSTILE),
+                ("job", HOSTILE),
+            ],
+            &[],
+        );
+        a.receivers = vec![Receiver {
+            name: HOSTILE.into(),
+        }];
+        let got = incident(&a, Status::Triggered, at(0), &settings);
+        assert_eq!(
+            got.title,
+            format!("{CLEANED} (instance={CLEANED}, job={CLEANED})")
+        );
+        assert_eq!(got.service.as_deref(), Some(CLEANED));
+        assert_eq!(got.escalation_policy.as_deref(), Some(CLEANED));
+
+        a.annotations = labels(&[("summary", HOSTILE)]);
+        assert_eq!(
+            incident(&a, Status::Triggered, at(0), &settings).title,
+            CLEANED
+        );
+        // A summary with nothing visible left gives way to the labels.
+        a.annotations = labels(&[("summary", "\u{202E}\u{1b}")]);
+        assert!(incident(&a, Status::Triggered, at(0), &settings)
+            .title
+            .starts_with(CLEANED));
     }
 
     #[test]

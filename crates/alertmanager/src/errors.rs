@@ -10,7 +10,7 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use oncall_model::{InsecureUrl, ProviderError};
+use oncall_model::{display_text, InsecureUrl, ProviderError};
 use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::Value;
 
@@ -67,14 +67,14 @@ pub(crate) fn error_text(body: &[u8]) -> Option<String> {
                 .and_then(Value::as_str),
             _ => None,
         };
-        return text.and_then(non_empty).map(|t| truncate(&t));
+        return text.and_then(non_empty).map(|t| displayable(&t));
     }
     let text = std::str::from_utf8(body).ok()?.trim();
     // One short line of plain text is a message; markup or a page is not.
     if text.is_empty() || text.contains('<') || text.contains('\n') || text.len() > 200 {
         return None;
     }
-    Some(truncate(text))
+    Some(displayable(text))
 }
 
 /// Decodes a response that was not a success.
@@ -85,7 +85,7 @@ pub(crate) fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Pro
             let target = headers
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(|v| truncate(v.trim()))
+                .map(|v| displayable(v.trim()))
                 .unwrap_or_else(|| "another location".to_owned());
             ProviderError::Rejected {
                 status,
@@ -143,7 +143,7 @@ pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
         next = cause.source();
     }
     let message = match innermost {
-        Some(cause) => format!("{what}: {}", truncate(&cause.to_string())),
+        Some(cause) => format!("{what}: {}", displayable(&cause.to_string())),
         None => what.to_owned(),
     };
     ProviderError::Unavailable { message }
@@ -159,7 +159,7 @@ pub(crate) fn timed_out(budget: Duration) -> ProviderError {
 /// A success response whose body could not be used.
 pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
     ProviderError::Malformed {
-        message: truncate(&what.to_string()),
+        message: displayable(&what.to_string()),
     }
 }
 
@@ -178,10 +178,14 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-pub(crate) fn truncate(text: &str) -> String {
+/// Server (or connection) text as it may be shown: without what would act instead of
+/// being shown ([`display_text`]: terminal escapes, NULs, bidi controls), cut at
+/// [`MAX_MESSAGE_CHARS`].
+pub(crate) fn displayable(text: &str) -> String {
+    let text = display_text(text);
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        None => text,
     }
 }
 
@@ -285,5 +289,21 @@ mod tests {
             panic!("expected Rejected")
         };
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+
+    /// Error text reaches the tray menu, the window and the terminal: an escape sequence
+    /// or a NUL in it must not act there.
+    #[test]
+    fn server_text_is_cleaned_before_it_is_shown() {
+        check(
+            400,
+            r#""silence invalid: \u001b]52;c;ZXZpbA==\u0007bad\u0000\u202ematcher\u009b2J""#,
+            rejected(400, "silence invalid: ]52;c;ZXZpbA== bad matcher 2J"),
+        );
+        check(
+            401,
+            "Unauthorized\u{1b}[2J",
+            unauthorized(401, "HTTP 401 Unauthorized: Unauthorized [2J"),
+        );
     }
 }

@@ -231,14 +231,20 @@ async fn a_list_repeating_a_fingerprint_lists_the_alert_once_as_first_seen() {
     assert_eq!(listed, [("fp1", "first"), ("fp2", "other")]);
 }
 
-/// The decoder keeps titles as text, character for character (only surrounding
-/// whitespace is trimmed): escaping is the notifier's job.
+/// The decoder keeps markup as text, every visible character of it (escaping it is the
+/// notifier's job, `src-tauri/src/notifier/text.rs`), and drops only what would act on a
+/// screen instead of being shown (`oncall_model::display_text`, issue 12): controls, bidi
+/// controls, invisible characters; a line break becomes a space. Surrounding
+/// whitespace is trimmed.
 #[tokio::test]
-async fn titles_with_markup_and_control_characters_are_kept_as_text() {
+async fn titles_keep_markup_as_text_and_lose_what_would_act_on_a_screen() {
     let summary =
         "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; \u{0}\u{7}\u{1b}[31m\u{202e}\r\nend";
     let body = json!([alert("fp1", summary)]).to_string();
     let server = server(move |_| Answer::json(body.clone())).await;
     let poll = client_with(&server, |_| {}).open_incidents().await.unwrap();
-    assert_eq!(poll.incidents[0].title, summary);
+    assert_eq!(
+        poll.incidents[0].title,
+        "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; [31m end"
+    );
 }

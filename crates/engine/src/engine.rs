@@ -41,6 +41,19 @@ use crate::{actions, delivery, poller};
 pub enum EngineError {
     #[error("the state file could not be written: {0}")]
     Store(#[from] oncall_store::StoreError),
+    /// An action is accepted only once it is on disk (so a crash or a lost network
+    /// cannot lose it); this one could not be written, so it was not sent either.
+    #[error(
+        "could not {verb}: oncall-tray could not save it to disk first ({cause}), so \
+         nothing was sent. Free some space or fix the data folder, then try again",
+        verb = kind.verb(),
+        cause = source.plain_cause()
+    )]
+    ActionNotSaved {
+        kind: ActionKind,
+        #[source]
+        source: oncall_store::StoreError,
+    },
     #[error("there is no account named `{0}`")]
     UnknownAccount(AccountId),
     #[error("{0}")]
@@ -357,13 +370,35 @@ impl Engine {
         if queued.is_empty() {
             return Ok(ids);
         }
-        if let Err(e) = oncall_store::json_file::save(&inner.actions_path, &shared.actions) {
-            // Not on disk means not accepted: undo, and tell the user.
+        if let Err(source) = oncall_store::json_file::save(&inner.actions_path, &shared.actions) {
+            // Not on disk means not accepted: undo, and tell the user, on screen too:
+            // a button pressed on a notification has no other place to say it failed.
             shared
                 .actions
                 .pending
                 .retain(|p| !queued.iter().any(|(id, _)| *id == p.id));
-            return Err(e.into());
+            let not_saved: Vec<Notice> = queued
+                .iter()
+                .map(|(_, key)| Notice::ActionNotSaved {
+                    incident: key.clone(),
+                    title: shared
+                        .snapshots
+                        .get(&key.account)
+                        .and_then(|s| s.iter().find(|i| &i.key == key))
+                        .map(display_name),
+                    kind,
+                    cause: source.plain_cause(),
+                })
+                .collect();
+            drop(shared);
+            warn!(
+                verb = kind.verb(),
+                "an action could not be saved, so it was not sent: {source}"
+            );
+            for notice in not_saved {
+                inner.notice(notice).await;
+            }
+            return Err(EngineError::ActionNotSaved { kind, source });
         }
         for (_, key) in &queued {
             let title = shared

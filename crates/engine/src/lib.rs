@@ -27,5 +27,5 @@ pub use credentials::{run_token_command, CredentialError, Credentials, StaticCre
 pub use engine::{Engine, EngineError, EngineOptions};
 pub use history::{ActionStage, HistoryEntry, HistoryEvent, HISTORY_SPAN};
 pub use notifier::{Notice, Notifier};
-pub use providers::{build as build_provider, needs_token};
+pub use providers::{build as build_provider, needs_token, token_origin, TokenOrigin};
 pub use view::{AccountView, ActionResult, Connection, Delivery, EngineEvent, IncidentView, View};

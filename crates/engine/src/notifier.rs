@@ -2,7 +2,7 @@
 //! desktop notifications; tests with a recorder.
 
 use async_trait::async_trait;
-use oncall_model::{AccountId, ProviderKind};
+use oncall_model::{AccountId, ActionKind, IncidentKey, ProviderKind};
 use oncall_policy::Decision;
 
 /// Things worth a notification that are not pages.
@@ -19,6 +19,16 @@ pub enum Notice {
     /// not per retry. `reason` says what failed without naming the account
     /// ([`crate::CredentialError::cause`]).
     CredentialFailed { account: AccountId, reason: String },
+    /// The user acted on an incident, but the action could not be saved to disk, so it
+    /// was refused and not sent (`cause`: "the disk is full"). The incident still needs
+    /// them: the notice offers the action again.
+    ActionNotSaved {
+        incident: IncidentKey,
+        /// Its number and title, when the engine knows it.
+        title: Option<String>,
+        kind: ActionKind,
+        cause: String,
+    },
 }
 
 #[async_trait]

@@ -10,6 +10,43 @@ use oncall_store::{
 };
 use secrecy::SecretString;
 
+/// Where an account's token is sent: the scheme, host and port of the API base URL its
+/// client sends every request to (`http://127.0.0.1:8080`, `https://api.pagerduty.com:443`).
+///
+/// The keychain keys a token by account *and* origin, so a token entered for one server
+/// is never sent to another: an account whose URL or region now points elsewhere (a typo,
+/// a hand edit, a compromised page saving a form) simply has no token there until the
+/// user enters one. The port is always written out, so `https://host` and
+/// `https://host:443` are one origin; the path is left out, as it does not change who
+/// receives the request.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TokenOrigin(String);
+
+impl TokenOrigin {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for TokenOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The origin `account`'s token goes to, whichever way the config names the server
+/// (`api_url`, a region, or the provider's default: validation has already turned each
+/// into the URL the client uses, [`oncall_store::ProviderConfig::api_url`]).
+pub fn token_origin(account: &AccountConfig) -> TokenOrigin {
+    let url = account.provider.api_url();
+    match (url.host_str(), url.port_or_known_default()) {
+        (Some(host), Some(port)) => TokenOrigin(format!("{}://{host}:{port}", url.scheme())),
+        // Validation accepts only http(s) URLs with a host, so this is unreachable from a
+        // loaded config; the whole URL still names one server and no other.
+        _ => TokenOrigin(url.as_str().to_owned()),
+    }
+}
+
 /// Whether the account needs a secret from the keychain (or its `token_command`) at
 /// all: an Alertmanager without authentication does not.
 pub fn needs_token(account: &AccountConfig) -> bool {
@@ -176,4 +213,89 @@ fn os_user_name() -> String {
         .iter()
         .find_map(|var| std::env::var(var).ok().filter(|v| !v.trim().is_empty()))
         .unwrap_or_else(|| "oncall-tray".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use oncall_store::Config;
+
+    use super::token_origin;
+
+    /// The origin of the one account in a config made of `keys` (and a name).
+    fn origin(keys: &str) -> String {
+        let text = format!("[[accounts]]\nname = \"work\"\n{keys}\n");
+        let config = Config::parse(&text, Path::new("config.toml"))
+            .unwrap_or_else(|e| panic!("{keys:?} does not load: {e}"));
+        token_origin(&config.accounts[0]).as_str().to_owned()
+    }
+
+    #[test]
+    fn the_default_and_the_regions_name_the_providers_hosts() {
+        let pd = "https://api.pagerduty.com:443";
+        assert_eq!(origin("provider = \"pagerduty\""), pd);
+        assert_eq!(origin("provider = \"pagerduty\"\nregion = \"us\""), pd);
+        assert_eq!(
+            origin("provider = \"pagerduty\"\nregion = \"eu\""),
+            "https://api.eu.pagerduty.com:443"
+        );
+        assert_eq!(
+            origin("provider = \"opsgenie\""),
+            "https://api.opsgenie.com:443"
+        );
+        assert_eq!(
+            origin("provider = \"opsgenie\"\nregion = \"eu\""),
+            "https://api.eu.opsgenie.com:443"
+        );
+        // A region and the URL it stands for are one server.
+        assert_eq!(
+            origin("provider = \"pagerduty\"\napi_url = \"https://api.eu.pagerduty.com\""),
+            origin("provider = \"pagerduty\"\nregion = \"eu\"")
+        );
+        // `api_url` wins over `region`, as it does for the client.
+        assert_eq!(
+            origin(
+                "provider = \"pagerduty\"\nregion = \"eu\"\napi_url = \"https://pd.example.com\""
+            ),
+            "https://pd.example.com:443"
+        );
+    }
+
+    #[test]
+    fn paths_trailing_slashes_and_letter_case_do_not_change_the_origin() {
+        let am = |url: &str| origin(&format!("provider = \"alertmanager\"\napi_url = \"{url}\""));
+        let base = am("https://am.example.com");
+        assert_eq!(base, "https://am.example.com:443");
+        for same in [
+            "https://am.example.com/",
+            "https://am.example.com//",
+            "https://AM.Example.COM/",
+            "https://am.example.com/alertmanager",
+            "https://am.example.com/alertmanager/",
+        ] {
+            assert_eq!(am(same), base, "{same}");
+        }
+    }
+
+    #[test]
+    fn an_explicit_default_port_is_the_implicit_one_and_another_port_is_another_origin() {
+        let pd = |url: &str| origin(&format!("provider = \"pagerduty\"\napi_url = \"{url}\""));
+        assert_eq!(
+            pd("https://pd.example.com:443/"),
+            pd("https://pd.example.com")
+        );
+        assert_eq!(pd("http://127.0.0.1:80"), pd("http://127.0.0.1/"));
+        assert_eq!(pd("http://127.0.0.1:8080/"), "http://127.0.0.1:8080");
+        assert_ne!(
+            pd("https://pd.example.com:8443"),
+            pd("https://pd.example.com")
+        );
+        assert_ne!(pd("http://127.0.0.1:8080"), pd("http://127.0.0.1:8081"));
+        // The scheme is part of it: http and https on one host are two servers.
+        assert_ne!(pd("http://localhost:443"), pd("https://localhost:443"));
+        // Another host, even another name for the same machine, is another origin.
+        assert_ne!(pd("http://127.0.0.1:8080"), pd("http://localhost:8080"));
+        assert_eq!(pd("http://[::1]:9093/"), "http://[::1]:9093");
+    }
 }

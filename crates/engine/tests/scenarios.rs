@@ -651,6 +651,56 @@ async fn a_corrupt_state_file_is_moved_aside_not_fatal<S: Service>() {
     assert_eq!(aside, 1);
 }
 
+/// A full or read-only disk: an acknowledgement that cannot be saved first is refused,
+/// said on screen (the notification's button has no other place to say it), and not
+/// sent; what was on disk stays; once the disk can be written, pressing again works.
+async fn an_action_that_cannot_be_saved_is_refused_said_and_not_sent<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Disk full on the laptop").await;
+    let actions = w.dirs().data_dir.join("actions.json");
+    let saved_before = std::fs::read(&actions).ok();
+    // A directory where the file goes: every atomic write of it fails, as on a full disk.
+    std::fs::create_dir_all(actions.join("in-the-way")).unwrap();
+
+    let refused = w
+        .engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .expect_err("an action that is not on disk is not accepted");
+    let words = refused.to_string();
+    assert!(
+        words.starts_with("could not acknowledge: oncall-tray could not save it to disk first"),
+        "{words}"
+    );
+    w.until("the user is told", 5 * SEC, |w| {
+        w.screen
+            .shown()
+            .iter()
+            .any(|s| matches!(s, Shown::NotSaved { id: shown, .. } if *shown == id))
+    })
+    .await;
+    assert_eq!(w.view().incidents[0].pending, None, "nothing is pending");
+    w.idle(60 * SEC).await;
+    assert_eq!(w.fake.status(&id), Status::Triggered, "nothing was sent");
+    std::fs::remove_dir_all(&actions).unwrap();
+    if let Some(before) = saved_before {
+        std::fs::write(&actions, before).unwrap();
+    }
+
+    // The disk is fine again: the same press goes through.
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.until("the service confirmed the ack", 5 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged && w.view().incidents[0].pending.is_none()
+    })
+    .await;
+    w.fake.check_ack_sent(&id);
+}
+
 /// Every scenario above, once per service: `pagerduty::<name>` and `opsgenie::<name>`.
 macro_rules! for_each_service {
     ($($scenario:ident),* $(,)?) => {
@@ -728,6 +778,7 @@ for_each_service!(
     acknowledge_all_is_one_request_per_batch,
     acking_an_incident_someone_else_acked_is_not_an_error,
     a_corrupt_state_file_is_moved_aside_not_fatal,
+    an_action_that_cannot_be_saved_is_refused_said_and_not_sent,
 );
 
 /// Found by the lifecycle simulation: the action sender and the poller both learn of a

@@ -227,7 +227,10 @@ pub(crate) fn incident(state: &State, incident: &Incident) -> IncidentObject {
         kind: "incident",
         summary: format!("[#{}] {}", incident.number, incident.title),
         self_url: format!("{}/incidents/{}", state.base_url, incident.id),
-        html_url: incident_html_url(state, &incident.id),
+        html_url: incident
+            .html_url
+            .clone()
+            .unwrap_or_else(|| incident_html_url(state, &incident.id)),
         incident_number: incident.number,
         title: incident.title.clone(),
         created_at: timestamp(incident.created_at),

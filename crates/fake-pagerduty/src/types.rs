@@ -24,6 +24,11 @@ pub struct NewIncident {
     /// The incident key. A trigger whose key matches an open incident on the same service
     /// creates nothing (PagerDuty's de-duplication); `None` generates a fresh key.
     pub dedup_key: Option<String>,
+    /// The incident's `html_url` as sent, for tests of what a client does with a link
+    /// that is not a web page (PagerDuty's document types it only as a `url` string).
+    /// `None` is the fake's own page for the incident.
+    #[serde(default)]
+    pub html_url: Option<String>,
 }
 
 impl NewIncident {
@@ -35,6 +40,7 @@ impl NewIncident {
             urgency: Urgency::High,
             assignees: None,
             dedup_key: None,
+            html_url: None,
         }
     }
 
@@ -55,6 +61,11 @@ impl NewIncident {
 
     pub fn dedup_key(mut self, key: impl Into<String>) -> Self {
         self.dedup_key = Some(key.into());
+        self
+    }
+
+    pub fn html_url(mut self, url: impl Into<String>) -> Self {
+        self.html_url = Some(url.into());
         self
     }
 }

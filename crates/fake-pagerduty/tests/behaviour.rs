@@ -1018,6 +1018,26 @@ async fn html_url_points_at_a_page_the_fake_serves() {
     );
 }
 
+#[tokio::test]
+async fn a_test_can_give_an_incident_its_own_html_url() {
+    let h = start().await;
+    let id = h
+        .fake
+        .trigger(NewIncident::new("Disk full").html_url("file:///etc/passwd"));
+    let wire = send(h.get(&format!("/incidents/{id}"))).await.body;
+    assert_eq!(wire["incident"]["html_url"], "file:///etc/passwd");
+    let created = send(
+        h.http
+            .post(h.url("/_fake/incidents"))
+            .json(&json!({"title": "from e2e", "html_url": "smb://fileserver/share/x.exe"})),
+    )
+    .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let id = created.body["id"].as_str().expect("an id");
+    let wire = send(h.get(&format!("/incidents/{id}"))).await.body;
+    assert_eq!(wire["incident"]["html_url"], "smb://fileserver/share/x.exe");
+}
+
 // ----- serving -----
 
 #[tokio::test]

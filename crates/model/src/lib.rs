@@ -8,10 +8,14 @@
 mod action;
 mod incident;
 mod provider;
+mod text;
 pub mod timestamp;
 mod transport;
+mod web_link;
 
 pub use action::{ActionId, ActionKind, ActionOutcome};
 pub use incident::{AccountId, Incident, IncidentKey, Person, ProviderKind, Status, Urgency};
 pub use provider::{Capabilities, FetchResult, Identity, OnCallShift, Provider, ProviderError};
+pub use text::display_text;
 pub use transport::{require_secure_transport, InsecureUrl};
+pub use web_link::web_link;

@@ -36,7 +36,7 @@ impl ControlServer {
         id: u32,
         action_key: String,
     ) -> fdo::Result<()> {
-        Ok(server::press(connection, &self.records, id, &action_key).await?)
+        Ok(server::press(connection, &self.records, id, &action_key, false).await?)
     }
 
     /// Dismisses a notification: `NotificationClosed(id, 2)`.

@@ -7,7 +7,9 @@
 //! - the `org.oncalltray.NotificationRecorder` interface (`control.rs`) does the same for
 //!   tests in other processes, e.g. against the `notification-recorder` binary;
 //! - [`TestBus`] gives each test a private session bus, so tests run in parallel and need
-//!   no desktop.
+//!   no desktop;
+//! - [`Stranger`] is another client on that bus: it forges the server's signals, to test
+//!   that a client believes only the server.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,6 +57,7 @@ mod listeners;
 mod recorder;
 mod records;
 mod server;
+mod stranger;
 mod test_bus;
 
 pub use control::CONTROL_INTERFACE;
@@ -62,4 +65,5 @@ pub use error::RecorderError;
 pub use recorder::Recorder;
 pub use records::{close_reason, Recorded};
 pub use server::{BUS_NAME, CAPABILITIES, INTERFACE, OBJECT_PATH};
+pub use stranger::Stranger;
 pub use test_bus::TestBus;

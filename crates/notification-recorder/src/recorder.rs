@@ -194,7 +194,14 @@ impl Recorder {
     /// closes it with reason 2 (dismissed) and emits `NotificationClosed`, as most desktops
     /// do for a notification that is not resident.
     pub async fn press(&self, id: u32, action_key: &str) -> Result<(), RecorderError> {
-        server::press(&self.connection, &self.records, id, action_key).await
+        server::press(&self.connection, &self.records, id, action_key, false).await
+    }
+
+    /// [`Recorder::press`], with both signals sent to the connection that sent the
+    /// notification rather than broadcast, as GNOME Shell sends them: the bus delivers
+    /// them to it whatever its match rules say.
+    pub async fn press_addressed(&self, id: u32, action_key: &str) -> Result<(), RecorderError> {
+        server::press(&self.connection, &self.records, id, action_key, true).await
     }
 
     /// Dismisses notification `id` as a user would: closes it with reason 2 and emits
@@ -206,6 +213,20 @@ impl Recorder {
     /// Forgets every record; ids keep counting up.
     pub fn clear(&self) {
         self.records.clear();
+    }
+
+    /// Gives up `org.freedesktop.Notifications` but stays connected, notifications and
+    /// buttons included: a server being replaced by another (`--replace`), whose
+    /// notifications may still be on screen for a moment. Its presses still go out, from
+    /// a name that no longer owns the service.
+    pub async fn release_name(&self) -> Result<(), RecorderError> {
+        self.connection
+            .release_name(BUS_NAME)
+            .await
+            .map(drop)
+            .map_err(RecorderError::dbus(
+                "releasing org.freedesktop.Notifications",
+            ))
     }
 
     /// The recorder's unique bus name, the sender of its signals.

@@ -153,16 +153,24 @@ fn action_pairs(flat: Vec<String>) -> Vec<(String, String)> {
 
 /// Presses a button as a desktop does: `ActionInvoked(id, key)`, then, unless the
 /// notification is resident, `NotificationClosed(id, 2)`. The signals are broadcast, as
-/// most servers do, so any connection of the app that listens receives them.
+/// most servers do, so any connection of the app that listens receives them; or, with
+/// `addressed`, sent to the connection that sent the notification, as GNOME Shell does.
 pub(crate) async fn press(
     connection: &Connection,
     records: &Records,
     id: u32,
     key: &str,
+    addressed: bool,
 ) -> Result<(), RecorderError> {
     let closed = records.press(id, key)?;
-    tracing::info!(id, key, closed, "press");
-    let emitter = emitter(connection)?;
+    let to = records.get(id).filter(|_| addressed).map(|r| r.sender);
+    tracing::info!(id, key, closed, ?to, "press");
+    let mut emitter = emitter(connection)?;
+    if let Some(to) = to {
+        let to = zbus::names::BusName::try_from(to)
+            .map_err(|e| RecorderError::dbus("addressing the press")(e.into()))?;
+        emitter = emitter.set_destination(to);
+    }
     NotificationServer::action_invoked(&emitter, id, key)
         .await
         .map_err(RecorderError::dbus("emitting ActionInvoked"))?;

@@ -23,11 +23,15 @@
 //! end or acknowledgement). When the status changes, the new time is at least 1 ms after
 //! the previous one. The pins live in memory: after a restart, an alert that was
 //! un-acknowledged *and then edited* may ring once more — a repeat, never a miss.
+//!
+//! Text meant for a person (message, source, tags, owner, priority) leaves here through
+//! [`display_text`]: every screen above shows what it is given. Ids stay exactly as
+//! sent; actions name them.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
-use oncall_model::{AccountId, Incident, IncidentKey, Person, Status, Urgency};
+use oncall_model::{display_text, AccountId, Incident, IncidentKey, Person, Status, Urgency};
 
 use crate::wire::Alert;
 
@@ -122,16 +126,12 @@ pub(crate) fn incident(
             id: alert.id.clone(),
         },
         number: alert.tiny_id.as_deref().and_then(|t| t.parse().ok()),
-        title: alert
-            .message
-            .clone()
-            .filter(|m| !m.trim().is_empty())
-            .unwrap_or_else(|| {
-                format!(
-                    "Opsgenie alert {}",
-                    alert.tiny_id.as_deref().unwrap_or(&alert.id)
-                )
-            }),
+        title: shown(alert.message.as_deref()).unwrap_or_else(|| {
+            display_text(&format!(
+                "Opsgenie alert {}",
+                alert.tiny_id.as_deref().unwrap_or(&alert.id)
+            ))
+        }),
         status,
         urgency,
         service: service(alert),
@@ -144,14 +144,14 @@ pub(crate) fn incident(
             .map(|o| {
                 vec![Person {
                     id: o.to_string(),
-                    name: o.to_string(),
+                    name: display_text(o),
                 }]
             })
             .unwrap_or_default(),
         // The account's query defines "mine": everything it returns is.
         assigned_to_me_at: Some(alert.created_at),
         escalation_policy: None,
-        priority: alert.priority.clone(),
+        priority: shown(alert.priority.as_deref()),
     })
 }
 
@@ -159,15 +159,21 @@ pub(crate) fn incident(
 /// when the creator gave none, which names nothing, so then the first tag.
 fn service(alert: &Alert) -> Option<String> {
     let source = alert.source.as_deref().map(str::trim).unwrap_or("");
-    if !source.is_empty() && source.parse::<std::net::IpAddr>().is_err() {
-        return Some(source.to_string());
+    if source.parse::<std::net::IpAddr>().is_err() {
+        if let Some(source) = shown(Some(source)) {
+            return Some(source.trim().to_owned());
+        }
     }
     alert
         .tags
         .iter()
-        .map(|t| t.trim())
-        .find(|t| !t.is_empty())
-        .map(str::to_string)
+        .find_map(|t| shown(Some(t)))
+        .map(|t| t.trim().to_owned())
+}
+
+/// Alert text as it may be shown, `None` when nothing visible is left.
+fn shown(text: Option<&str>) -> Option<String> {
+    text.map(display_text).filter(|t| !t.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -224,6 +230,37 @@ mod tests {
         let mut closed = alert();
         closed.status = Some("closed".into());
         assert!(incident(&AccountId::new("ops"), &closed, &[], &mut e).is_none());
+    }
+
+    /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override and a C1 CSI.
+    const HOSTILE: &str = "DB\u{1b}[2J down\u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}txet\u{9b}31m";
+    const CLEANED: &str = "DB [2J down ]52;c;ZXZpbA== txet 31m";
+
+    #[test]
+    fn alert_text_is_cleaned_for_display_and_ids_are_kept() {
+        let mut a = alert();
+        a.message = Some(HOSTILE.into());
+        a.source = Some(HOSTILE.into());
+        a.owner = Some(format!("pat{HOSTILE}"));
+        a.priority = Some(format!("P2{HOSTILE}"));
+        let i = incident(&AccountId::new("ops"), &a, &[], &mut Episodes::default()).unwrap();
+        assert_eq!(i.title, CLEANED);
+        assert_eq!(i.service.as_deref(), Some(CLEANED));
+        assert_eq!(i.priority, Some(format!("P2{CLEANED}")));
+        assert_eq!(i.assignees[0].name, format!("pat{CLEANED}"));
+        assert_eq!(
+            i.assignees[0].id,
+            format!("pat{HOSTILE}"),
+            "sent back as it came"
+        );
+
+        // Nothing visible left: the fallbacks, as for missing text.
+        a.message = Some("\u{202E}\u{1b}".into());
+        a.source = Some("\u{200B}".into());
+        a.tags = vec!["\u{0}".into(), format!(" {HOSTILE} ")];
+        let i = incident(&AccountId::new("ops"), &a, &[], &mut Episodes::default()).unwrap();
+        assert_eq!(i.title, "Opsgenie alert 42");
+        assert_eq!(i.service.as_deref(), Some(CLEANED));
     }
 
     #[test]

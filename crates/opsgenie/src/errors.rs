@@ -10,7 +10,7 @@
 use std::error::Error as _;
 use std::time::Duration;
 
-use oncall_model::{InsecureUrl, ProviderError};
+use oncall_model::{display_text, InsecureUrl, ProviderError};
 use reqwest::header::{HeaderMap, LOCATION};
 use serde_json::Value;
 
@@ -44,7 +44,7 @@ pub(crate) fn error_message(body: &[u8]) -> Option<String> {
         .get("message")?
         .as_str()
         .and_then(non_empty)
-        .map(|t| truncate(&t))
+        .map(|t| displayable(&t))
 }
 
 /// Decodes a response that was not a success.
@@ -55,7 +55,7 @@ pub(crate) fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Pro
             let target = headers
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(|v| truncate(v.trim()))
+                .map(|v| displayable(v.trim()))
                 .unwrap_or_else(|| "another location".to_owned());
             ProviderError::Rejected {
                 status,
@@ -116,7 +116,7 @@ pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
         next = cause.source();
     }
     let message = match innermost {
-        Some(cause) => format!("{what}: {}", truncate(&cause.to_string())),
+        Some(cause) => format!("{what}: {}", displayable(&cause.to_string())),
         None => what.to_owned(),
     };
     ProviderError::Unavailable { message }
@@ -132,7 +132,7 @@ pub(crate) fn timed_out(budget: Duration) -> ProviderError {
 /// A success response whose body could not be used.
 pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
     ProviderError::Malformed {
-        message: truncate(&what.to_string()),
+        message: displayable(&what.to_string()),
     }
 }
 
@@ -158,10 +158,14 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn truncate(text: &str) -> String {
+/// Server (or connection) text as it may be shown: without what would act instead of
+/// being shown ([`display_text`]: terminal escapes, NULs, bidi controls), cut at
+/// [`MAX_MESSAGE_CHARS`].
+fn displayable(text: &str) -> String {
+    let text = display_text(text);
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        None => text,
     }
 }
 
@@ -244,5 +248,20 @@ mod tests {
             panic!("expected Rejected")
         };
         assert_eq!(message.chars().count(), MAX_MESSAGE_CHARS + 1);
+    }
+
+    /// Error text reaches the tray menu, the window and the terminal: an escape sequence
+    /// or a NUL in it must not act there.
+    #[test]
+    fn server_text_is_cleaned_before_it_is_shown() {
+        check(
+            422,
+            r#"{"message":"Bad \u001b]52;c;ZXZpbA==\u0007input\u0000\u202e\u009b2J","took":0.0,"requestId":"r"}"#,
+            ProviderError::Rejected {
+                status: 422,
+                code: None,
+                message: "Bad ]52;c;ZXZpbA== input 2J".into(),
+            },
+        );
     }
 }

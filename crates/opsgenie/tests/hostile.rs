@@ -240,13 +240,18 @@ async fn repeated_alert_ids_are_listed_once_as_first_seen() {
     assert_eq!(listed, [("a1", "first"), ("a2", "second"), ("a3", "third")]);
 }
 
-/// The decoder keeps titles as text, character for character: escaping is the
-/// notifier's job.
+/// The decoder keeps markup as text, every visible character of it (escaping it is the
+/// notifier's job, `src-tauri/src/notifier/text.rs`), and drops only what would act on a
+/// screen instead of being shown (`oncall_model::display_text`, issue 12): controls, bidi
+/// controls, invisible characters; a line break becomes a space.
 #[tokio::test]
-async fn titles_with_markup_and_control_characters_are_kept_as_text() {
+async fn titles_keep_markup_as_text_and_lose_what_would_act_on_a_screen() {
     let message =
         "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; \u{0}\u{7}\u{1b}[31m\u{202e}\r\nend";
     let server = server(move |_| list(vec![alert("a1", message)])).await;
     let poll = client_with(&server, |_| {}).open_incidents().await.unwrap();
-    assert_eq!(poll.incidents[0].title, message);
+    assert_eq!(
+        poll.incidents[0].title,
+        "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; [31m end"
+    );
 }

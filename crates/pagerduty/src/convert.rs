@@ -3,10 +3,15 @@
 //! Missing fields fall back where a sensible value exists; only an incident without an
 //! id or a status is refused, and it fails the whole poll: dropping it would look like
 //! the incident resolving.
+//!
+//! Text meant for a person (titles, names, labels) leaves here through
+//! [`display_text`], and `html_url` only as a [`web_link`]: every screen above shows and
+//! opens what it is given. Ids stay exactly as sent; actions name them.
 
 use chrono::{DateTime, Utc};
 use oncall_model::{
-    AccountId, Identity, Incident, IncidentKey, OnCallShift, Person, ProviderError, Status, Urgency,
+    display_text, web_link, AccountId, Identity, Incident, IncidentKey, OnCallShift, Person,
+    ProviderError, Status, Urgency,
 };
 
 use crate::errors::malformed;
@@ -17,11 +22,9 @@ pub(crate) fn identity(user: wire::User) -> Result<Identity, ProviderError> {
         .id
         .filter(|id| !id.trim().is_empty())
         .ok_or_else(|| malformed("GET /users/me returned a user without an id"))?;
-    let name = user
-        .name
-        .or(user.summary)
-        .filter(|n| !n.trim().is_empty())
-        .unwrap_or_else(|| user_id.clone());
+    let name = shown(user.name)
+        .or_else(|| shown(user.summary))
+        .unwrap_or_else(|| display_text(&user_id));
     let email = user.email.filter(|e| !e.trim().is_empty());
     Ok(Identity {
         user_id,
@@ -66,9 +69,9 @@ pub(crate) fn incident(
         .last_status_change_at
         .or(wire.updated_at)
         .unwrap_or(created_at);
-    let title = non_empty(wire.title)
-        .or_else(|| non_empty(wire.summary))
-        .unwrap_or_else(|| format!("PagerDuty incident {id}"));
+    let title = shown(wire.title)
+        .or_else(|| shown(wire.summary))
+        .unwrap_or_else(|| display_text(&format!("PagerDuty incident {id}")));
 
     let mut assignees: Vec<Person> = Vec::new();
     let mut assigned_to_me_at: Option<DateTime<Utc>> = None;
@@ -86,7 +89,7 @@ pub(crate) fn incident(
             assigned_to_me_at = Some(assigned_to_me_at.map_or(at, |prev| prev.max(at)));
         }
         if !assignees.iter().any(|p| p.id == person_id) {
-            let name = assignee.label().unwrap_or(&person_id).to_owned();
+            let name = label(&assignee).unwrap_or_else(|| display_text(&person_id));
             assignees.push(Person {
                 id: person_id,
                 name,
@@ -106,13 +109,13 @@ pub(crate) fn incident(
         service: wire.service.as_ref().and_then(label),
         created_at,
         status_changed_at,
-        web_url: non_empty(wire.html_url),
+        web_url: wire.html_url.as_deref().and_then(web_link),
         assignees,
         assigned_to_me_at,
         escalation_policy: wire.escalation_policy.as_ref().and_then(label),
         priority: wire
             .priority
-            .and_then(|p| non_empty(p.summary).or_else(|| non_empty(p.name))),
+            .and_then(|p| shown(p.summary).or_else(|| shown(p.name))),
     })
 }
 
@@ -126,12 +129,15 @@ pub(crate) fn shift(wire: wire::OnCall) -> OnCallShift {
     }
 }
 
+/// A reference's human-facing label: `summary`, else `name`.
 fn label(reference: &wire::Reference) -> Option<String> {
-    reference.label().map(str::to_owned)
+    shown(reference.summary.clone()).or_else(|| shown(reference.name.clone()))
 }
 
-fn non_empty(text: Option<String>) -> Option<String> {
-    text.filter(|t| !t.trim().is_empty())
+/// Service text as it may be shown, `None` when nothing visible is left.
+fn shown(text: Option<String>) -> Option<String> {
+    text.map(|t| display_text(&t))
+        .filter(|t| !t.trim().is_empty())
 }
 
 #[cfg(test)]
@@ -269,6 +275,73 @@ mod tests {
         let mut value = full();
         value["priority"] = json!({"id": "P1", "name": "SEV-1"});
         assert_eq!(convert(value).unwrap().priority.as_deref(), Some("SEV-1"));
+    }
+
+    #[test]
+    fn an_html_url_that_is_not_a_web_page_gives_no_link() {
+        for link in [
+            "file:///etc/passwd",
+            "smb://fileserver/share/payload.exe",
+            r"\\fileserver\share\payload.exe",
+            "search-ms:query=invoice&crumb=location:\\\\evil\\share",
+            "javascript:alert(1)",
+            "",
+        ] {
+            let mut value = full();
+            value["html_url"] = json!(link);
+            assert_eq!(convert(value).unwrap().web_url, None, "{link:?}");
+        }
+        assert_eq!(
+            convert(full()).unwrap().web_url.as_deref(),
+            Some("https://subdomain.pagerduty.com/incidents/PT4KHLK")
+        );
+    }
+
+    /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override and a C1 CSI,
+    /// each of which would act on a terminal, a menu or a label instead of being shown.
+    const HOSTILE: &str =
+        "DB\u{1b}[2J down\u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}txet\u{9b}31m\u{200F}\u{2028}!";
+    const CLEANED: &str = "DB [2J down ]52;c;ZXZpbA== txet 31m !";
+
+    #[test]
+    fn service_text_is_cleaned_and_ids_are_kept() {
+        let mut value = full();
+        value["title"] = json!(HOSTILE);
+        value["service"]["summary"] = json!(HOSTILE);
+        value["escalation_policy"]["summary"] = json!(HOSTILE);
+        value["priority"]["summary"] = json!(HOSTILE);
+        value["assignments"][0]["assignee"]["summary"] = json!(HOSTILE);
+        value["assignments"][0]["assignee"]["id"] = json!("P\u{202E}X");
+        let got = convert(value).unwrap();
+        assert_eq!(got.title, CLEANED);
+        assert_eq!(got.service.as_deref(), Some(CLEANED));
+        assert_eq!(got.escalation_policy.as_deref(), Some(CLEANED));
+        assert_eq!(got.priority.as_deref(), Some(CLEANED));
+        assert_eq!(got.assignees[0].name, CLEANED);
+        assert_eq!(
+            got.assignees[0].id, "P\u{202E}X",
+            "ids are sent back as they came"
+        );
+        assert_eq!(got.assignees[1].name, "Pat Oncall");
+
+        // A title with nothing visible left falls back like a missing one.
+        let mut value = full();
+        value["title"] = json!("\u{202E}\u{0}\u{1b}");
+        assert_eq!(
+            convert(value).unwrap().title,
+            "[#1234] The server is on fire."
+        );
+
+        let user: wire::UserEnvelope =
+            serde_json::from_value(json!({"user": {"id": "PX", "name": HOSTILE}})).unwrap();
+        assert_eq!(identity(user.user).unwrap().name, CLEANED);
+        let page: wire::OnCallPage = serde_json::from_value(json!({"oncalls": [
+            {"schedule": {"summary": HOSTILE}, "escalation_policy": {"summary": HOSTILE}}
+        ]}))
+        .unwrap();
+        let shift = shift(page.oncalls.into_iter().next().unwrap());
+        assert_eq!(shift.schedule.as_deref(), Some(CLEANED));
+        assert_eq!(shift.escalation_policy.as_deref(), Some(CLEANED));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use std::error::Error as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{InsecureUrl, ProviderError};
+use oncall_model::{display_text, InsecureUrl, ProviderError};
 use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
 use serde_json::Value;
 
@@ -65,7 +65,7 @@ impl PdErrorBody {
             (None, false) => details,
             (None, true) => return None,
         };
-        Some(truncate(text.trim()))
+        Some(displayable(text.trim()))
     }
 }
 
@@ -126,7 +126,7 @@ pub(crate) fn decode_error(
             let target = headers
                 .get(LOCATION)
                 .and_then(|v| v.to_str().ok())
-                .map(|v| truncate(v.trim()))
+                .map(|v| displayable(v.trim()))
                 .unwrap_or_else(|| "another location".to_owned());
             ProviderError::Rejected {
                 status,
@@ -217,7 +217,7 @@ pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
         next = cause.source();
     }
     let message = match innermost {
-        Some(cause) => format!("{what}: {}", truncate(&cause.to_string())),
+        Some(cause) => format!("{what}: {}", displayable(&cause.to_string())),
         None => what.to_owned(),
     };
     ProviderError::Unavailable { message }
@@ -233,7 +233,7 @@ pub(crate) fn timed_out(budget: Duration) -> ProviderError {
 /// A success response whose body could not be used.
 pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
     ProviderError::Malformed {
-        message: truncate(&what.to_string()),
+        message: displayable(&what.to_string()),
     }
 }
 
@@ -259,10 +259,14 @@ fn non_empty(text: &str) -> Option<String> {
     (!text.is_empty()).then(|| text.to_owned())
 }
 
-fn truncate(text: &str) -> String {
+/// Server (or connection) text as it may be shown: without what would act instead of
+/// being shown ([`display_text`]: terminal escapes, NULs, bidi controls), cut at
+/// [`MAX_MESSAGE_CHARS`].
+fn displayable(text: &str) -> String {
+    let text = display_text(text);
     match text.char_indices().nth(MAX_MESSAGE_CHARS) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text.to_owned(),
+        None => text,
     }
 }
 
@@ -535,6 +539,24 @@ mod tests {
         assert_eq!(
             parse_error_body(br#"{"error":{}}"#).and_then(|b| b.text()),
             None
+        );
+    }
+
+    /// Error text reaches the tray menu, the window and the terminal: an escape sequence
+    /// or a NUL in it must not act there.
+    #[test]
+    fn server_text_is_cleaned_before_it_is_shown() {
+        check(
+            400,
+            &[],
+            r#"{"error":{"message":"Bad \u001b]52;c;ZXZpbA==\u0007input\u202e","code":2001,"errors":["x\u0000\u009b2Jy"]}}"#,
+            rejected(400, Some(2001), "Bad ]52;c;ZXZpbA== input: x 2Jy"),
+        );
+        check(
+            503,
+            &[],
+            r#"{"error":"down\u001b[2J\r\nfor maintenance"}"#,
+            unavailable("HTTP 503 Service Unavailable: down [2J for maintenance"),
         );
     }
 }

@@ -74,16 +74,6 @@ pub(crate) struct Reference {
     pub name: Option<String>,
 }
 
-impl Reference {
-    /// The human-facing label: `summary`, else `name`.
-    pub fn label(&self) -> Option<&str> {
-        self.summary
-            .as_deref()
-            .or(self.name.as_deref())
-            .filter(|s| !s.trim().is_empty())
-    }
-}
-
 #[derive(Debug, Deserialize)]
 pub(crate) struct Assignment {
     #[serde(default, deserialize_with = "timestamp::option::deserialize")]

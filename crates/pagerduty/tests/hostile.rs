@@ -299,11 +299,12 @@ async fn a_page_repeating_an_id_lists_the_incident_once_as_first_seen() {
     );
 }
 
-/// The decoder keeps titles as plain text, byte for byte: escaping them is the
-/// notifier's job (`src-tauri/src/notifier/text.rs`), and dropping or rewriting
-/// characters here would hide what the service really sent.
+/// The decoder keeps markup as text, every visible character of it (escaping it is the
+/// notifier's job, `src-tauri/src/notifier/text.rs`), and drops only what would act on a
+/// screen instead of being shown (`oncall_model::display_text`, issue 12): controls, bidi
+/// controls, invisible characters; a line break becomes a space.
 #[tokio::test]
-async fn titles_with_markup_and_control_characters_are_kept_as_text() {
+async fn titles_keep_markup_as_text_and_lose_what_would_act_on_a_screen() {
     let title = "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; \u{0}\u{7}\u{1b}[31m\u{202e}\r\nend";
     let service = "<img src=x onerror=alert(1)>";
     let mut incident = scripted::incident(1);
@@ -311,6 +312,9 @@ async fn titles_with_markup_and_control_characters_are_kept_as_text() {
     incident["service"] = json!({"id": "PS", "summary": service});
     let server = server(move |_| page(vec![incident.clone()])).await;
     let poll = client_with(&server, |_| {}).open_incidents().await.unwrap();
-    assert_eq!(poll.incidents[0].title, title);
+    assert_eq!(
+        poll.incidents[0].title,
+        "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; [31m end"
+    );
     assert_eq!(poll.incidents[0].service.as_deref(), Some(service));
 }

@@ -45,3 +45,56 @@ pub enum StoreError {
     #[error("{var} = {value:?} must be an absolute path")]
     RelativeDir { var: &'static str, value: PathBuf },
 }
+
+impl StoreError {
+    /// What went wrong, in the words a person fixing it needs ("the disk is full"),
+    /// without the path: for messages that say elsewhere which file it was.
+    pub fn plain_cause(&self) -> String {
+        let source = match self {
+            StoreError::Read { source, .. }
+            | StoreError::Write { source, .. }
+            | StoreError::MoveAside { source, .. } => source,
+            other => return other.to_string(),
+        };
+        match source.kind() {
+            io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded => {
+                "the disk is full".to_string()
+            }
+            io::ErrorKind::ReadOnlyFilesystem => "the disk is read-only".to_string(),
+            io::ErrorKind::PermissionDenied => {
+                "oncall-tray is not allowed to write to its data folder".to_string()
+            }
+            _ => source.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write_failure(kind: io::ErrorKind) -> StoreError {
+        StoreError::Write {
+            path: PathBuf::from("/data/actions.json"),
+            source: io::Error::from(kind),
+        }
+    }
+
+    #[test]
+    fn plain_cause_names_the_fix_not_the_errno() {
+        assert_eq!(
+            write_failure(io::ErrorKind::StorageFull).plain_cause(),
+            "the disk is full"
+        );
+        assert_eq!(
+            write_failure(io::ErrorKind::ReadOnlyFilesystem).plain_cause(),
+            "the disk is read-only"
+        );
+        assert_eq!(
+            write_failure(io::ErrorKind::PermissionDenied).plain_cause(),
+            "oncall-tray is not allowed to write to its data folder"
+        );
+        let other = write_failure(io::ErrorKind::InvalidData).plain_cause();
+        assert!(!other.contains("/data"), "{other}");
+    }
+}

@@ -5,7 +5,7 @@ use oncall_model::ProviderKind;
 use oncall_store::{add_account, remove_account, NewAccount, Region};
 
 use crate::cli::{AddAccount, ProviderArg, RegionArg};
-use crate::keychain;
+use crate::keychain::{self, TokenKey};
 use oncall_store::Dirs;
 
 pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
@@ -76,6 +76,10 @@ pub fn list(dirs: &Dirs) -> anyhow::Result<()> {
 }
 
 pub async fn remove(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
+    // The token is kept under the account's origin, which only the config still knows.
+    let key = super::load_config(dirs)
+        .ok()
+        .and_then(|config| Some(TokenKey::of(config.account(name)?)));
     if !remove_account(&dirs.config_file(), name)? {
         anyhow::bail!(
             "there is no account named `{name}` in {}",
@@ -88,7 +92,10 @@ pub async fn remove(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
     );
     // The account is gone either way; a keychain that cannot be reached only leaves a
     // stale token behind, which is worth a warning, not a failure.
-    match keychain::delete(name).await {
+    let Some(key) = key else {
+        return Ok(());
+    };
+    match keychain::delete(&key).await {
         Ok(true) => println!("Deleted its token from the keychain."),
         Ok(false) => {}
         Err(e) => eprintln!("oncall-tray: warning: its token may still be in the keychain: {e}"),

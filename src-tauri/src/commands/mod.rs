@@ -20,7 +20,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Token(TokenCommand::Set { name, no_verify }) => {
             token::set(&dirs, &name, !no_verify).await
         }
-        Command::Token(TokenCommand::Clear { name }) => token::clear(&name).await,
+        Command::Token(TokenCommand::Clear { name }) => token::clear(&dirs, &name).await,
         Command::Status => remote::status(&dirs).await,
         Command::Incidents => remote::incidents(&dirs).await,
         Command::Ack { target } => remote::ack(&dirs, &target).await,

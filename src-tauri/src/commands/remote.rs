@@ -2,12 +2,16 @@
 //!
 //! A failure in one account is reported for that account and the others are still
 //! shown; the command fails (exit 1) if any account failed.
+//!
+//! Everything printed that a service wrote (titles, names, ids, error messages) goes
+//! through [`display_text`]: an escape sequence in an alert title must not rewrite the
+//! screen or write the clipboard (OSC 52) of the terminal it is printed in.
 
 use std::sync::Arc;
 
 use anyhow::{anyhow, bail};
 use chrono::Utc;
-use oncall_model::{ActionKind, ActionOutcome, Incident, Provider, Status};
+use oncall_model::{display_text, ActionKind, ActionOutcome, Incident, Provider, Status};
 use oncall_store::{AccountConfig, Config, Dirs};
 
 use crate::keychain;
@@ -52,7 +56,7 @@ async fn fetch_all(config: &Config) -> (Vec<Incident>, usize) {
                 eprintln!(
                     "oncall-tray: account {}: {}",
                     account.name,
-                    crate::one_message(&e)
+                    display_text(&crate::one_message(&e))
                 );
             }
         }
@@ -172,6 +176,7 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
         let client = client(account).await?;
         let results = client.act(ActionKind::Acknowledge, &ids).await;
         for (id, result) in ids.iter().zip(results) {
+            let id = display_text(id);
             match result {
                 Ok(ActionOutcome::Done) => println!("Acknowledged {}/{id}.", account.name),
                 Ok(ActionOutcome::AlreadyDone) => {
@@ -183,8 +188,9 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
                 Err(e) => {
                     refused += 1;
                     eprintln!(
-                        "oncall-tray: {}/{id} was not acknowledged: {e}",
-                        account.name
+                        "oncall-tray: {}/{id} was not acknowledged: {}",
+                        account.name,
+                        display_text(&e.to_string())
                     );
                 }
             }
@@ -221,8 +227,15 @@ fn short_age(elapsed: chrono::Duration) -> String {
     }
 }
 
-/// Left-aligned columns separated by two spaces; the last column is not padded.
+/// Left-aligned columns separated by two spaces; the last column is not padded. Cells
+/// are shown as [`display_text`] makes them, so none can break a line or drive the
+/// terminal.
 pub fn table<const N: usize>(header: [&str; N], rows: &[[String; N]]) -> String {
+    let rows: Vec<[String; N]> = rows
+        .iter()
+        .map(|row| row.each_ref().map(|cell| display_text(cell)))
+        .collect();
+    let rows = rows.as_slice();
     let mut widths = header.map(|h| h.chars().count());
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -256,6 +269,20 @@ mod tests {
         assert_eq!(
             table(["ACCOUNT", "ID", "TITLE"], &rows),
             "ACCOUNT  ID  TITLE\nwork     Q1  down\n"
+        );
+    }
+
+    /// Issue 12: service text printed raw reached the terminal as escape sequences.
+    #[test]
+    fn table_cells_cannot_drive_the_terminal_or_break_lines() {
+        let rows = [[
+            "work".to_string(),
+            "Q\u{1b}[2J1".to_string(),
+            "DB\u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}down\u{9b}31m\nFAKE ROW".to_string(),
+        ]];
+        assert_eq!(
+            table(["ACCOUNT", "ID", "TITLE"], &rows),
+            "ACCOUNT  ID      TITLE\nwork     Q [2J1  DB ]52;c;ZXZpbA== down 31m FAKE ROW\n"
         );
     }
 }

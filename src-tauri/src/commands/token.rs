@@ -9,8 +9,9 @@ use anyhow::{bail, Context as _};
 use oncall_model::ProviderError;
 use oncall_store::Dirs;
 use secrecy::{ExposeSecret as _, SecretString};
+use zeroize::Zeroizing;
 
-use crate::keychain;
+use crate::keychain::{self, TokenKey};
 
 pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
     let config = super::load_config(dirs)?;
@@ -33,11 +34,15 @@ pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
             ),
         }
     }
-    keychain::set(name, token)
+    let key = TokenKey::of(account);
+    keychain::set(&key, token)
         .await
         .map_err(anyhow::Error::msg)
         .context("the token was not stored")?;
-    println!("Stored the token of account `{name}` in the keychain.");
+    println!(
+        "Stored the token of account `{name}` for {} in the keychain.",
+        key.origin
+    );
     if account.token_command.is_some() {
         eprintln!(
             "oncall-tray: warning: account `{name}` has a token_command, which is used instead of the keychain"
@@ -46,15 +51,25 @@ pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn clear(name: &str) -> anyhow::Result<()> {
-    let deleted = keychain::delete(name)
+/// Deletes the token of the account's current server (tokens are kept per server,
+/// see `keychain::TokenKey`), so the account must be in the config.
+pub async fn clear(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
+    let config = super::load_config(dirs)?;
+    let key = TokenKey::of(super::find_account(&config, dirs, name)?);
+    let deleted = keychain::delete(&key)
         .await
         .map_err(anyhow::Error::msg)
         .context("the token was not deleted")?;
     if deleted {
-        println!("Deleted the token of account `{name}` from the keychain.");
+        println!(
+            "Deleted the token of account `{name}` for {} from the keychain.",
+            key.origin
+        );
     } else {
-        println!("No token was stored for account `{name}`.");
+        println!(
+            "No token was stored for account `{name}` at {}.",
+            key.origin
+        );
     }
     Ok(())
 }
@@ -63,11 +78,13 @@ pub async fn clear(name: &str) -> anyhow::Result<()> {
 /// from a pipe (`pass show pagerduty | oncall-tray token set work`).
 async fn read_token(name: &str) -> anyhow::Result<SecretString> {
     let prompt = format!("PagerDuty API token for account `{name}` (input is hidden): ");
-    let line = tokio::task::spawn_blocking(move || -> std::io::Result<String> {
+    let line = tokio::task::spawn_blocking(move || -> std::io::Result<Zeroizing<String>> {
         if std::io::stdin().is_terminal() {
-            rpassword::prompt_password(prompt)
+            rpassword::prompt_password(prompt).map(Zeroizing::new)
         } else {
-            let mut line = String::new();
+            // Room for any real token up front, so that reading does not reallocate
+            // and leave a copy behind; a longer line still reads, only less tidily.
+            let mut line = Zeroizing::new(String::with_capacity(4096));
             std::io::stdin().lock().read_line(&mut line)?;
             Ok(line)
         }
@@ -75,6 +92,7 @@ async fn read_token(name: &str) -> anyhow::Result<SecretString> {
     .await
     .context("reading the token failed")?
     .context("cannot read the token from standard input")?;
+    // The line (with its newline) is wiped when dropped; the secret keeps the one copy.
     let token = SecretString::from(line.trim().to_owned());
     drop(line);
     if token.expose_secret().is_empty() {

@@ -95,6 +95,12 @@ impl Notifier for DesktopNotifier {
             Notice::CredentialFailed { account, reason } => {
                 self.show(text::credential_failed(account, reason)).await
             }
+            Notice::ActionNotSaved {
+                title, kind, cause, ..
+            } => {
+                self.show(text::action_not_saved(*kind, title.as_deref(), cause))
+                    .await
+            }
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The words of each notification. Pure, so the wording is tested without a desktop.
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, Incident, ProviderKind, Urgency};
+use oncall_model::{display_text, AccountId, ActionKind, Incident, ProviderKind, Urgency};
 use oncall_policy::{Summary, SummaryReason};
 
 /// How many service names a summary lists before "and N more".
@@ -17,25 +17,20 @@ pub struct Text {
 /// megabytes must not make the notification fail.
 const MAX_CHARS: usize = 1000;
 
-/// Text from an incident service made safe to send: control characters (a NUL is not
-/// even allowed in a D-Bus string, so it would make the page fail to show) and the
-/// bidirectional overrides that can make a title read backwards become spaces or go;
-/// line breaks and tabs stay. Cut at [`MAX_CHARS`].
+/// Text made safe to send, as every screen shows service text ([`display_text`]): no
+/// control characters (a NUL is not even allowed in a D-Bus string, so it would make
+/// the page fail to show), no bidirectional controls that make a title read backwards,
+/// no invisible characters, one line. Cut at [`MAX_CHARS`].
+///
+/// The providers clean what they convert already; this is the notification's own edge,
+/// which also shows pages an older version left in the outbox and text that is not an
+/// incident's (a notice quoting an error).
 pub fn printable(text: &str) -> String {
-    let mut out = String::with_capacity(text.len().min(MAX_CHARS * 4));
-    for (count, c) in text.chars().enumerate() {
-        if count == MAX_CHARS {
-            out.push('…');
-            break;
-        }
-        match c {
-            '\n' | '\t' => out.push(c),
-            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => {}
-            c if c.is_control() => out.push(' '),
-            c => out.push(c),
-        }
+    let text = display_text(text);
+    match text.char_indices().nth(MAX_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text,
     }
-    out
 }
 
 /// `[high] #42 Checkout API is down` / `Checkout API · triggered 5 min ago`; with
@@ -144,6 +139,28 @@ pub fn credential_failed(account: &AccountId, cause: &str) -> Text {
         body: format!(
             "{cause}. Paging for {account} is stopped until it works; oncall-tray keeps \
              retrying on its own."
+        ),
+    }
+}
+
+/// An action the user took that could not be saved, so was not sent: what to do about
+/// it, and the incident's name (`title`: its number and title, when known). `cause` is
+/// in lower case ("the disk is full").
+pub fn action_not_saved(kind: ActionKind, title: Option<&str>, cause: &str) -> Text {
+    let not_done = match kind {
+        ActionKind::Acknowledge => "Not acknowledged",
+        ActionKind::Resolve => "Not resolved",
+        ActionKind::Snooze { .. } => "Not snoozed",
+        ActionKind::Unacknowledge => "Not unacknowledged",
+    };
+    Text {
+        summary: match title {
+            Some(title) => format!("{not_done}: {title}"),
+            None => not_done.to_string(),
+        },
+        body: format!(
+            "oncall-tray could not save it to disk first ({cause}), so nothing was sent. \
+             Free some space or fix its data folder, then try again."
         ),
     }
 }
@@ -260,7 +277,13 @@ mod tests {
     fn control_characters_and_direction_overrides_never_reach_the_notification() {
         assert_eq!(
             printable("DB\u{0}down\u{1b}[31m\u{202E}txet\nnext\tline"),
-            "DB down [31mtxet\nnext\tline"
+            "DB down [31mtxet next line"
+        );
+        // Issue 12: what the old rule let through (bidi marks, invisible characters,
+        // Unicode line separators, C1 controls as spaces) goes too.
+        assert_eq!(
+            printable("a\u{1b}]52;c;ZXZpbA==\u{7}b\u{9b}2Jc\u{200F}\u{200B}d\u{2028}e\u{FEFF}"),
+            "a ]52;c;ZXZpbA== b 2Jcd e"
         );
         let long = "x".repeat(5000);
         assert_eq!(printable(&long).chars().count(), MAX_CHARS + 1);

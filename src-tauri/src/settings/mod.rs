@@ -19,7 +19,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::{watch, Mutex};
 use tracing::{info, warn};
 
-use crate::keychain;
+use crate::keychain::{self, TokenKey};
 use crate::notifier::alarm::Alarm;
 use dto::{
     AccountDraft, AccountSettings, NotificationSettings, SaveResult, SettingsDto, TestResult,
@@ -127,17 +127,48 @@ impl SettingsStore {
             Err(e) => return SaveResult::refused("Nothing was saved.", vec![e]),
         };
         let path = self.dirs.config_file();
-        let result = self
-            .change(engine, || {
-                oncall_store::save_account(&path, original.as_deref(), &form)
-            })
-            .await;
+        let result = async {
+            let _one_at_a_time = self.editing.lock().await;
+            let before = original
+                .as_deref()
+                .and_then(|name| Some(TokenKey::of(Config::load(&path).ok()?.account(name)?)));
+            oncall_store::save_account(&path, original.as_deref(), &form)?;
+            let config = Config::load(&path)?;
+            if let (Some(before), Some(after)) = (before, config.account(&form.name)) {
+                self.follow_token(before, TokenKey::of(after)).await;
+            }
+            self.apply(engine, config).await;
+            Ok::<(), ConfigError>(())
+        }
+        .await;
         match result {
             Ok(()) => {
                 info!(account = %form.name, "account saved from the window");
                 SaveResult::saved(self.get(engine, autostart).await)
             }
             Err(e) => SaveResult::from_config_error(&e),
+        }
+    }
+
+    /// Keeps the keychain in step with an edited account. A token stays with its
+    /// origin: when the account now sends its requests elsewhere, the old entry is
+    /// deleted (no stale secret stays behind) and the account has no token until the
+    /// user enters one for the new server. (A rename, which the page does not offer,
+    /// also leaves the token behind: it must be entered again too.)
+    async fn follow_token(&self, before: TokenKey, after: TokenKey) {
+        if !self.keychain || before == after {
+            return;
+        }
+        if before.origin != after.origin {
+            info!(
+                account = %after.account,
+                from = %before.origin,
+                to = %after.origin,
+                "the account's server changed: its token stays behind and is deleted"
+            );
+        }
+        if let Err(e) = keychain::delete(&before).await {
+            warn!(account = %before.account, "its old token may still be in the keychain: {e}");
         }
     }
 
@@ -149,16 +180,24 @@ impl SettingsStore {
         name: String,
     ) -> SaveResult {
         let path = self.dirs.config_file();
-        let result = self
-            .change(engine, || {
-                oncall_store::remove_account(&path, &name).map(drop)
-            })
-            .await;
-        if let Err(e) = result {
-            return SaveResult::from_config_error(&e);
+        let result = async {
+            let _one_at_a_time = self.editing.lock().await;
+            // Its origin is in the config about to lose it.
+            let key = Config::load(&path)
+                .ok()
+                .and_then(|config| Some(TokenKey::of(config.account(&name)?)));
+            oncall_store::remove_account(&path, &name)?;
+            let config = Config::load(&path)?;
+            self.apply(engine, config).await;
+            Ok::<_, ConfigError>(key)
         }
-        if self.keychain {
-            if let Err(e) = keychain::delete(&name).await {
+        .await;
+        let key = match result {
+            Ok(key) => key,
+            Err(e) => return SaveResult::from_config_error(&e),
+        };
+        if let (true, Some(key)) = (self.keychain, key) {
+            if let Err(e) = keychain::delete(&key).await {
                 warn!(account = %name, "its token may still be in the keychain: {e}");
             }
         }
@@ -244,7 +283,7 @@ impl SettingsStore {
                 }
             }
         };
-        if let Err(e) = keychain::set(name, token).await {
+        if let Err(e) = keychain::set(&TokenKey::of(account), token).await {
             return error(format!("The token was not stored: {e}"));
         }
         info!(account = %name, "token stored from the window");
@@ -329,12 +368,18 @@ impl SettingsStore {
         let _one_at_a_time = self.editing.lock().await;
         edit()?;
         let config = Config::load(&self.dirs.config_file())?;
+        self.apply(engine, config).await;
+        Ok(())
+    }
+
+    /// Runs the engine (and the alarm) on `config`, just read back from the file. The
+    /// caller holds `editing`.
+    async fn apply(&self, engine: &Engine, config: Config) {
         self.alarm.update(config.alarm.clone());
         if let Err(e) = engine.reconfigure(config).await {
             warn!("the new settings could not be applied: {e}");
         }
         self.notify_changed();
-        Ok(())
     }
 }
 

@@ -34,8 +34,9 @@ const CALL_TIMEOUT: Duration = Duration::from_secs(5);
 /// crash, GNOME's "r" on X11) drops it for a moment; neither is worth a word.
 const GRACE: Duration = Duration::from_secs(5);
 
-/// How long a newly appeared watcher may take to list the icon.
-const REGISTER_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a newly appeared watcher may take to list the icon, before the icon is
+/// made anew (and then again before giving up).
+const REGISTER_TIMEOUT: Duration = Duration::from_secs(5);
 
 const NOTICE_SUMMARY: &str = "oncall-tray has no tray icon on this desktop";
 const NOTICE_BODY: &str = "Nothing here shows tray icons, so the oncall-tray window was \
@@ -110,8 +111,12 @@ async fn watch(shell: &Arc<Shell>) -> anyhow::Result<()> {
 }
 
 /// Waits until the watcher lists an item of this process, and logs whether it did.
+/// One that does not list it in time gets a new icon (`Shell::tray_lost`) once: a
+/// watcher that took its bus name before it could answer missed the icon's
+/// registration, which libayatana-appindicator does not try again by itself.
 async fn check_registered(connection: &zbus::Connection, shell: &Shell) {
-    let deadline = Instant::now() + REGISTER_TIMEOUT;
+    let mut deadline = Instant::now() + REGISTER_TIMEOUT;
+    let mut made_anew = false;
     loop {
         match registered(connection).await {
             Ok(true) => {
@@ -121,10 +126,18 @@ async fn check_registered(connection: &zbus::Connection, shell: &Shell) {
             Ok(false) => {}
             Err(e) => warn!("cannot ask the tray host for its icons: {e:#}"),
         }
-        if Instant::now() >= deadline {
+        if Instant::now() >= deadline && !made_anew {
             warn!(
                 "the tray host did not list the tray icon within {REGISTER_TIMEOUT:?}; \
-                 the icon may not show until the app is restarted"
+                 making the icon anew"
+            );
+            shell.tray_lost.notify_one();
+            made_anew = true;
+            deadline = Instant::now() + REGISTER_TIMEOUT;
+        } else if Instant::now() >= deadline {
+            warn!(
+                "the tray host did not list the tray icon, made anew, within \
+                 {REGISTER_TIMEOUT:?}; the icon may not show until the app is restarted"
             );
             return;
         }

@@ -2,10 +2,16 @@
 //! tree of entries with string ids. Built from the engine's `View` by pure functions so
 //! the 3 a.m. wording and the menu's shape are unit-tested without a display; `tray.rs`
 //! only turns this into tauri menu items.
+//!
+//! Every label leaves [`build`] as [`display_text`] makes it: titles, service names and
+//! reasons come from services, and GTK cuts a label at a NUL (a debug build panics), a
+//! bidi override reorders it, a line break splits it.
 
 use chrono::{DateTime, Local, Utc};
 use oncall_engine::{Connection, Delivery, IncidentView, View};
-use oncall_model::{ActionKind, Capabilities, IncidentKey, Status, Urgency};
+use oncall_model::{
+    display_text, web_link, ActionKind, Capabilities, IncidentKey, Status, Urgency,
+};
 use oncall_policy::Pause;
 
 /// How many incidents get their own submenu before "N more…".
@@ -242,8 +248,10 @@ fn incident_label(view: &IncidentView, now: DateTime<Utc>) -> String {
         _ => "✓",
     };
     let number = i.number.map(|n| format!("#{n} ")).unwrap_or_default();
-    let mut title: String = i.title.chars().take(60).collect();
-    if title.len() < i.title.len() {
+    // Cleaned before it is cut, so that the cut counts what is shown.
+    let full_title = display_text(&i.title);
+    let mut title: String = full_title.chars().take(60).collect();
+    if title.len() < full_title.len() {
         title.push('…');
     }
     let pending = match view.pending {
@@ -299,10 +307,11 @@ fn incident_entries(view: &IncidentView, can: Capabilities) -> Vec<Entry> {
             entries.push(item(ActionKind::Snooze { seconds }, label, true));
         }
     }
+    // Offered only for what the opener will open (`browser.rs` checks the same rule).
     entries.push(Entry::Item {
         command: Command::Open(key.clone()),
         label: "Open in browser".into(),
-        enabled: i.web_url.is_some(),
+        enabled: i.web_url.as_deref().and_then(web_link).is_some(),
     });
     entries
 }
@@ -322,9 +331,46 @@ fn capabilities(view: &View, incident: &IncidentView) -> Capabilities {
         )
 }
 
-/// The whole tray menu for `view`. `autostart` is whether the app starts at login,
-/// when that is known.
+/// The whole tray menu for `view`, every label shown as [`display_text`] makes it.
+/// `autostart` is whether the app starts at login, when that is known.
 pub fn build(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<Entry> {
+    shown(compose(view, now, autostart))
+}
+
+/// Every label of `entries` as it may be shown.
+fn shown(entries: Vec<Entry>) -> Vec<Entry> {
+    entries
+        .into_iter()
+        .map(|entry| match entry {
+            Entry::Info(text) => Entry::Info(display_text(&text)),
+            Entry::Item {
+                command,
+                label,
+                enabled,
+            } => Entry::Item {
+                command,
+                label: display_text(&label),
+                enabled,
+            },
+            Entry::Check {
+                command,
+                label,
+                checked,
+            } => Entry::Check {
+                command,
+                label: display_text(&label),
+                checked,
+            },
+            Entry::Submenu { label, entries } => Entry::Submenu {
+                label: display_text(&label),
+                entries: shown(entries),
+            },
+            Entry::Separator => Entry::Separator,
+        })
+        .collect()
+}
+
+fn compose(view: &View, now: DateTime<Utc>, autostart: Option<bool>) -> Vec<Entry> {
     let mut menu = vec![Entry::Info(state_line(view, now))];
     if let Some(pause) = view.pause {
         menu.push(Entry::Info(match pause {
@@ -706,6 +752,92 @@ mod tests {
         }
         assert_eq!(Command::parse("bogus"), None);
         assert_eq!(Command::parse("ack:no-slash"), None);
+    }
+
+    /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override, a C1 CSI and
+    /// a line break: each would act on the label instead of being shown.
+    const HOSTILE: &str =
+        "DB\u{1b}[2J down\u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}txet\u{9b}31m\nFAKE";
+    const CLEANED: &str = "DB [2J down ]52;c;ZXZpbA== txet 31m FAKE";
+
+    /// Every label in `entries`, depth first.
+    fn labels(entries: &[Entry]) -> Vec<&str> {
+        entries
+            .iter()
+            .flat_map(|e| match e {
+                Entry::Info(text) => vec![text.as_str()],
+                Entry::Item { label, .. } | Entry::Check { label, .. } => vec![label.as_str()],
+                Entry::Submenu { label, entries } => {
+                    let mut all = vec![label.as_str()];
+                    all.extend(labels(entries));
+                    all
+                }
+                Entry::Separator => vec![],
+            })
+            .collect()
+    }
+
+    /// Issue 12: a NUL in a title panicked GTK in debug builds (and cut the label in
+    /// release ones); bidi overrides reordered labels.
+    #[test]
+    fn service_text_in_every_label_is_cleaned() {
+        let mut hostile = incident("Q1", 1, Status::Triggered, Urgency::High);
+        hostile.incident.title = HOSTILE.into();
+        hostile.incident.service = Some(HOSTILE.into());
+        let mut v = view(vec![hostile]);
+        v.accounts[0].connection = Connection::Misconfigured {
+            reason: HOSTILE.into(),
+        };
+        v.delivery = Delivery::Failing {
+            since: now(),
+            reason: HOSTILE.into(),
+        };
+        let entries = build(&v, now(), Some(false));
+        for label in labels(&entries) {
+            assert_eq!(label, display_text(label), "{label:?}");
+        }
+        let text = menu_text(&v);
+        assert!(
+            text.contains(&format!(
+                "● #1 {CLEANED} · 7 min >\n  {CLEANED} · high urgency\n"
+            )),
+            "{text}"
+        );
+        assert!(text.contains(&format!("work: {CLEANED}\n")), "{text}");
+        assert!(
+            text.contains(&format!(
+                "notifications are not reaching your desktop ({CLEANED})"
+            )),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_long_title_is_cut_at_what_is_shown() {
+        let mut long = incident("Q1", 1, Status::Triggered, Urgency::High);
+        long.incident.title = format!("{}{}", "\u{200B}".repeat(100), "x".repeat(70));
+        let text = menu_text(&view(vec![long]));
+        assert!(
+            text.contains(&format!("● #1 {}… · 7 min >", "x".repeat(60))),
+            "{text}"
+        );
+    }
+
+    /// A link that is no web page (from a file an older version wrote) offers no Open.
+    #[test]
+    fn open_in_browser_is_offered_for_web_links_only() {
+        let mut file = incident("Q1", 1, Status::Triggered, Urgency::High);
+        file.incident.web_url = Some("file:///etc/passwd".into());
+        let web = incident("Q2", 2, Status::Triggered, Urgency::High);
+        let text = menu_text(&view(vec![file, web]));
+        assert!(
+            text.contains("● #1 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser] (disabled)\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("● #2 Incident Q2 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser]\n"),
+            "{text}"
+        );
     }
 
     #[test]

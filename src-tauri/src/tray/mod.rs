@@ -15,7 +15,7 @@ use tauri::menu::{
 };
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Runtime};
-use tracing::warn;
+use tracing::{info, warn};
 
 use crate::app::Shell;
 use menu::{Entry, TrayState};
@@ -44,13 +44,32 @@ fn autostart<R: Runtime>(app: &AppHandle<R>) -> Option<bool> {
 
 /// Creates the tray and keeps it in step with the engine until the app ends.
 pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Result<()> {
+    let (tray, tray_menu) = create(app, &shell, TRAY_ID)?;
+
+    // Where no tray host shows the icon, the user must hear of it (Linux: macOS and
+    // Windows always show tray icons).
+    #[cfg(all(unix, not(target_os = "macos")))]
+    host_watch::spawn(&shell);
+    let app = app.clone();
+    tauri::async_runtime::spawn(follow(app, tray, tray_menu, shell));
+    Ok(())
+}
+
+/// The tray icon and its menu, as the engine's view is now. `id`: each icon needs its
+/// own, as a dropped icon stays on the bus (hidden: libappindicator's object is never
+/// freed, only made passive), under the path its id names.
+fn create<R: Runtime>(
+    app: &AppHandle<R>,
+    shell: &Arc<Shell>,
+    id: &str,
+) -> tauri::Result<(TrayIcon<R>, Menu<R>)> {
     let view = shell.engine.view().borrow().clone();
     let now = chrono::Utc::now();
     let tray_menu = Menu::new(app)?;
     fill(app, &tray_menu, &menu::build(&view, now, autostart(app)))?;
     let state = TrayState::of(&view);
     let handler_shell = shell.clone();
-    let tray = TrayIconBuilder::with_id(TRAY_ID)
+    let tray = TrayIconBuilder::with_id(id)
         .icon(icon(state))
         .tooltip(tooltip(&view, now))
         .title(menu::label(&view).unwrap_or_default())
@@ -63,37 +82,58 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Resu
             },
         )
         .build(app)?;
-
-    // Where no tray host shows the icon, the user must hear of it (Linux: macOS and
-    // Windows always show tray icons).
-    #[cfg(all(unix, not(target_os = "macos")))]
-    host_watch::spawn(&shell);
-    let app = app.clone();
-    tauri::async_runtime::spawn(follow(app, tray, tray_menu, shell));
-    Ok(())
+    Ok((tray, tray_menu))
 }
 
 fn tooltip(view: &oncall_engine::View, now: chrono::DateTime<chrono::Utc>) -> String {
     format!("oncall-tray: {}", menu::state_line(view, now))
 }
 
-/// Rebuilds icon, label, tooltip and menu on every view change (and every 30 s).
+/// Rebuilds icon, label, tooltip and menu on every view change (and every 30 s), and
+/// the whole tray icon when a tray host never listed it.
 async fn follow<R: Runtime>(
     app: AppHandle<R>,
-    tray: TrayIcon<R>,
-    tray_menu: Menu<R>,
+    mut tray: TrayIcon<R>,
+    mut tray_menu: Menu<R>,
     shell: Arc<Shell>,
 ) {
     let mut views = shell.engine.view();
     let mut shown_state = None;
     let mut shown_label = None;
     let mut shown_menu = None;
+    let mut made = 1;
     loop {
         tokio::select! {
             _ = shell.cancel.cancelled() => return,
             changed = views.changed() => {
                 if changed.is_err() { return; }
                 tokio::time::sleep(SETTLE).await;
+            }
+            () = shell.tray_lost.notified() => {
+                // libayatana-appindicator registers an icon when it is made, and again
+                // only when the tray host's bus name changes hands: a host that took
+                // its name before it could answer (a panel starting) never shows it.
+                // A new icon registers anew; the old one is hidden first.
+                if let Err(e) = tray.set_visible(false) {
+                    warn!("could not hide the tray icon: {e}");
+                }
+                drop(app.remove_tray_by_id(tray.id()));
+                drop(tray);
+                drop(tray_menu);
+                made += 1;
+                match create(&app, &shell, &format!("{TRAY_ID}-{made}")) {
+                    Ok((new_tray, new_menu)) => {
+                        info!("the tray icon was made anew");
+                        (tray, tray_menu) = (new_tray, new_menu);
+                        (shown_state, shown_label, shown_menu) = (None, None, None);
+                    }
+                    Err(e) => {
+                        // Pages still ring; a second launch opens the window.
+                        warn!("could not make the tray icon anew: {e}");
+                        return;
+                    }
+                }
+                continue;
             }
             _ = tokio::time::sleep(REFRESH) => {}
         }
@@ -151,7 +191,7 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
                     MenuItemKind::MenuItem(MenuItem::with_id(
                         app,
                         format!("info:{info}"),
-                        text,
+                        literal(text),
                         false,
                         None::<&str>,
                     )?)
@@ -163,7 +203,7 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
                 } => MenuItemKind::MenuItem(MenuItem::with_id(
                     app,
                     command.id(),
-                    label,
+                    literal(label),
                     *enabled,
                     None::<&str>,
                 )?),
@@ -171,7 +211,7 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
                     let children = items(app, entries)?;
                     let refs: Vec<&dyn IsMenuItem<R>> =
                         children.iter().map(|c| c as &dyn IsMenuItem<R>).collect();
-                    MenuItemKind::Submenu(Submenu::with_items(app, label, true, &refs)?)
+                    MenuItemKind::Submenu(Submenu::with_items(app, literal(label), true, &refs)?)
                 }
                 Entry::Check {
                     command,
@@ -180,7 +220,7 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
                 } => MenuItemKind::Check(CheckMenuItem::with_id(
                     app,
                     command.id(),
-                    label,
+                    literal(label),
                     true,
                     *checked,
                     None::<&str>,
@@ -189,4 +229,22 @@ fn items<R: Runtime>(app: &AppHandle<R>, entries: &[Entry]) -> tauri::Result<Vec
             })
         })
         .collect()
+}
+
+/// `label` shown as written. Tauri's menus (muda) read `&` as the mark of a keyboard
+/// mnemonic on every platform: "R&D down" would show as "RD down", the D underlined.
+/// `&&` is their literal `&`.
+fn literal(label: &str) -> String {
+    label.replace('&', "&&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ampersand_in_a_label_is_shown_not_taken_for_a_mnemonic() {
+        assert_eq!(literal("R&D && ops"), "R&&D &&&& ops");
+        assert_eq!(literal("Open oncall-tray…"), "Open oncall-tray…");
+    }
 }

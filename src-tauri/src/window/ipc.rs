@@ -1,16 +1,37 @@
 //! The tray ↔ window protocol: newline-delimited JSON over loopback TCP. The window
 //! first sends the token it was given; then the tray sends [`ToWindow`] messages and
 //! the window sends [`FromWindow`] requests, each one JSON object per line.
+//!
+//! Every line is read with a cap ([`lines`], [`next_line`]): a peer that never ends a
+//! line costs the reader at most the cap, then the connection.
 
+use std::fmt;
+
+use futures_util::StreamExt as _;
 use oncall_engine::View;
 use oncall_model::{ActionKind, IncidentKey, Urgency};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use tokio::io::AsyncRead;
+use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use crate::settings::dto::{AccountDraft, NotificationSettings};
 
 /// Where the window process finds the tray: `127.0.0.1:PORT TOKEN`.
 pub const ENV: &str = "ONCALL_TRAY_WINDOW_IPC";
+
+/// The longest first line a connection may send: the token is 32 hex digits, so
+/// anything near this long is not the window.
+pub const MAX_TOKEN_LINE: usize = 256;
+
+/// The longest request line the window may send. The longest a person makes is
+/// "acknowledge selected" over a whole storm: 10,000 incident keys fit (a test checks).
+pub const MAX_REQUEST: usize = 1024 * 1024;
+
+/// The longest line the tray may send the window. A view grows with the services' open
+/// incidents (one Alertmanager answer may be 32 MiB by default), so this sits far above
+/// any real view: it is there so that a broken peer cannot grow the window without end.
+pub const MAX_MESSAGE: usize = 256 * 1024 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -106,6 +127,48 @@ impl<'de> Deserialize<'de> for TokenInput {
     }
 }
 
+/// Why reading a connection's lines ended.
+#[derive(Debug)]
+pub enum Ended {
+    /// The peer closed the connection.
+    Closed,
+    /// The peer sent a line longer than the cap; the rest of it was never buffered.
+    LineTooLong { max: usize },
+    /// Reading failed (a reset connection, or bytes that are not UTF-8).
+    Failed(std::io::Error),
+}
+
+impl fmt::Display for Ended {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Ended::Closed => f.write_str("the other side closed the connection"),
+            Ended::LineTooLong { max } => write!(f, "a line was longer than {max} bytes"),
+            Ended::Failed(e) => write!(f, "reading failed: {e}"),
+        }
+    }
+}
+
+/// `read` as lines of at most `max` bytes (newline not counted).
+pub fn lines<R: AsyncRead>(read: R, max: usize) -> FramedRead<R, LinesCodec> {
+    FramedRead::new(read, LinesCodec::new_with_max_length(max))
+}
+
+/// The next line, or why there is none. Once the codec holds more than its cap without
+/// a newline it gives up, so a line that never ends costs at most the cap (plus one
+/// read's worth) before the caller drops the connection.
+pub async fn next_line<R: AsyncRead + Unpin>(
+    lines: &mut FramedRead<R, LinesCodec>,
+) -> Result<String, Ended> {
+    match lines.next().await {
+        Some(Ok(line)) => Ok(line),
+        None => Err(Ended::Closed),
+        Some(Err(LinesCodecError::MaxLineLengthExceeded)) => Err(Ended::LineTooLong {
+            max: lines.decoder().max_length(),
+        }),
+        Some(Err(LinesCodecError::Io(e))) => Err(Ended::Failed(e)),
+    }
+}
+
 /// A fresh random token, as hex.
 pub fn new_token() -> String {
     let bytes: [u8; 16] = rand::random();
@@ -114,6 +177,8 @@ pub fn new_token() -> String {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::AsyncWriteExt as _;
+
     use super::*;
 
     #[test]
@@ -157,4 +222,61 @@ mod tests {
         };
         assert_eq!(token.0.expose_secret(), "u+secret-token");
     }
+
+    /// Regression: the request cap was 64 KiB, so "select all, acknowledge" over the
+    /// 2,000-incident storm (some 80 KB of PagerDuty keys) ended the window's connection.
+    #[test]
+    fn acknowledging_a_whole_storm_at_once_fits_in_one_request() {
+        // Opsgenie's ids are the longest of the providers' (UUIDs).
+        let incidents = (0..10_000)
+            .map(|i| {
+                IncidentKey::new(
+                    "production-opsgenie",
+                    format!("70413a06-38d6-4c85-92b8-{i:012}"),
+                )
+            })
+            .collect();
+        let act = FromWindow::Act {
+            incidents,
+            kind: ActionKind::Acknowledge,
+        };
+        let line = serde_json::to_string(&act).unwrap();
+        assert!(line.len() <= MAX_REQUEST, "{} bytes", line.len());
+    }
+
+    /// The reading both sides do: a line over the cap ends reading at once (the peer
+    /// still holds the connection open and would keep sending), instead of being
+    /// buffered until a newline that never comes.
+    #[tokio::test]
+    async fn a_line_over_the_cap_ends_reading_without_waiting_for_its_end() {
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .unwrap();
+        let mut peer = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (reader, _) = listener.accept().await.unwrap();
+        let mut lines = lines(reader, 1024);
+
+        peer.write_all(b"{\"request\":\"open\"}\n").await.unwrap();
+        peer.write_all(&[b'x'; 1025]).await.unwrap();
+
+        let read = async {
+            let first = next_line(&mut lines).await;
+            let second = next_line(&mut lines).await;
+            (first, second)
+        };
+        let (first, second) = tokio::time::timeout(HANG, read)
+            .await
+            .expect("a line over the cap must end reading without more bytes");
+        assert_eq!(first.unwrap(), "{\"request\":\"open\"}");
+        assert!(
+            matches!(second, Err(Ended::LineTooLong { max: 1024 })),
+            "{second:?}"
+        );
+        drop(peer);
+    }
+
+    /// Long enough that only a hang reaches it.
+    const HANG: std::time::Duration = std::time::Duration::from_secs(30);
 }

@@ -12,14 +12,14 @@ use oncall_model::{ActionKind, IncidentKey, Urgency};
 use secrecy::SecretString;
 use serde_json::Value;
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::io::AsyncWriteExt;
 use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::{oneshot, watch, Mutex};
 use tracing::warn;
 use zeroize::Zeroize as _;
 
-use super::ipc::{self, Call, FromWindow, ToWindow, TokenInput};
+use super::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
 use crate::settings::dto::{AccountDraft, NotificationSettings};
 
 const LABEL: &str = "main";
@@ -219,8 +219,12 @@ pub fn run() -> anyhow::Result<()> {
                 .build()?;
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                let mut lines = BufReader::new(read).lines();
-                while let Ok(Some(line)) = lines.next_line().await {
+                let mut lines = ipc::lines(read, ipc::MAX_MESSAGE);
+                let ended = loop {
+                    let line = match ipc::next_line(&mut lines).await {
+                        Ok(line) => line,
+                        Err(ended) => break ended,
+                    };
                     // All of it, at trace level: what the webview can ever learn.
                     tracing::trace!(target: "oncall_tray::ipc", "tray → window: {line}");
                     match serde_json::from_str::<ToWindow>(&line) {
@@ -252,8 +256,11 @@ pub fn run() -> anyhow::Result<()> {
                         }
                         Err(e) => warn!("unreadable message from the tray: {e}"),
                     }
+                };
+                if !matches!(ended, Ended::Closed) {
+                    warn!("lost the tray app: {ended}");
                 }
-                // The tray app ended: so does its window.
+                // The tray app ended (or cannot be understood): so does its window.
                 handle.exit(0);
             });
             Ok(())

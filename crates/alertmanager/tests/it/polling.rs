@@ -69,6 +69,37 @@ async fn a_firing_alert_is_listed_triggered_with_its_summary_and_urgency() {
     assert_eq!(client.on_calls().await.unwrap(), vec![]);
 }
 
+/// Issue 12: whoever can post an alert sets its `generatorURL`, which the tray would hand
+/// to the system's URL opener (a file, a share, any registered scheme handler); its
+/// annotations reach terminals and menus.
+#[tokio::test]
+async fn a_generator_url_that_is_not_a_web_page_gives_no_link_and_hostile_text_is_cleaned() {
+    let am = Alertmanager::start().await;
+    let client = AlertmanagerClient::new(config(&am.url)).unwrap();
+    let passwd = TestAlert::new(&[("alertname", "Passwd"), ("severity", "critical")])
+        .summary("DB\u{1b}[2J \u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}down\u{9b}31m")
+        .generator("file:///etc/passwd");
+    let share = TestAlert::new(&[("alertname", "Share")]).generator("smb://fileserver/share/x.exe");
+    let graph = TestAlert::new(&[("alertname", "Graph")])
+        .generator("https://prometheus.example/graph?g0.expr=up");
+    for alert in [&passwd, &share, &graph] {
+        am.post_alert(alert).await;
+    }
+
+    let incidents = poll(&client).await;
+    let titles: Vec<&str> = incidents.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["DB [2J ]52;c;ZXZpbA== down 31m", "Graph", "Share"]);
+    assert_eq!(
+        incidents[0].web_url, None,
+        "file:// from a real Alertmanager"
+    );
+    assert_eq!(
+        incidents[1].web_url.as_deref(),
+        Some("https://prometheus.example/graph?g0.expr=up")
+    );
+    assert_eq!(incidents[2].web_url, None, "smb://");
+}
+
 #[tokio::test]
 async fn an_alert_someone_else_silenced_is_not_listed() {
     let am = Alertmanager::start().await;

@@ -25,11 +25,24 @@ pub const ACCOUNT: &str = "work";
 /// What reached the (recorded) screen, in order.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Shown {
-    Page { id: String, reason: String },
-    Summary { count: usize, reason: String },
+    Page {
+        id: String,
+        reason: String,
+    },
+    Summary {
+        count: usize,
+        reason: String,
+    },
     Withdrawn(String),
     TokenRejected,
-    CredentialFailed { reason: String },
+    CredentialFailed {
+        reason: String,
+    },
+    /// An action was refused because it could not be saved.
+    NotSaved {
+        id: String,
+        cause: String,
+    },
 }
 
 /// How the (recorded) notification server fails.
@@ -140,6 +153,12 @@ impl Notifier for Recorder {
                     reason: reason.clone(),
                 })
             }
+            Notice::ActionNotSaved {
+                incident, cause, ..
+            } => self.shown.lock().unwrap().push(Shown::NotSaved {
+                id: incident.id.clone(),
+                cause: cause.clone(),
+            }),
         }
         Ok(())
     }

@@ -70,6 +70,7 @@ struct TriggerRequest {
     urgency: Option<Urgency>,
     assignees: Option<Vec<String>>,
     dedup_key: Option<String>,
+    html_url: Option<String>,
 }
 
 async fn trigger(State(fake): State<FakePagerDuty>, body: Bytes) -> Result<Response, ApiError> {
@@ -83,6 +84,7 @@ async fn trigger(State(fake): State<FakePagerDuty>, body: Bytes) -> Result<Respo
         urgency: request.urgency.unwrap_or(Urgency::High),
         assignees: request.assignees,
         dedup_key: request.dedup_key,
+        html_url: request.html_url,
     };
     let incident = fake.with_state(|state, now| {
         let id = state.trigger(new, now)?;

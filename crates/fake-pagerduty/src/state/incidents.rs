@@ -48,6 +48,8 @@ pub(crate) struct Incident {
     pub(crate) last_status_change_by: Agent,
     pub(crate) resolved_at: Option<DateTime<Utc>>,
     pub(crate) history: Vec<String>,
+    /// `html_url` as the test gave it; `None` is the fake's own page.
+    pub(crate) html_url: Option<String>,
 }
 
 impl Incident {
@@ -319,6 +321,7 @@ impl State {
             last_status_change_at: now,
             last_status_change_by: Agent::Service(service_id),
             resolved_at: None,
+            html_url: new.html_url,
         });
         Ok(id)
     }

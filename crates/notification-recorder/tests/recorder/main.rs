@@ -9,4 +9,5 @@ mod binary;
 mod control;
 mod notify_rust;
 mod protocol;
+mod strangers;
 mod util;

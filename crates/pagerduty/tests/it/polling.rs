@@ -111,6 +111,43 @@ async fn list_request_asks_for_open_incidents_assigned_to_me() {
     );
 }
 
+/// Issue 12: the link goes to the system's URL opener, which would launch a file, a
+/// share or any registered scheme handler; the title reaches terminals and menus.
+#[tokio::test]
+async fn a_link_that_is_not_a_web_page_is_dropped_and_a_hostile_title_is_cleaned() {
+    let h = Harness::start().await;
+    let refused = [
+        "file:///etc/passwd",
+        "smb://fileserver/share/payload.exe",
+        r"\\fileserver\share\payload.exe",
+        "search-ms:query=invoice&crumb=location:\\\\evil\\share",
+        "javascript:alert(1)",
+    ];
+    let mut ids = HashSet::new();
+    for link in refused {
+        ids.insert(h.fake.trigger(NewIncident::new(link).html_url(link)));
+    }
+    let web = h.fake.trigger(
+        NewIncident::new("DB\u{1b}[2J \u{1b}]52;c;ZXZpbA==\u{7}\u{0}\u{202E}down\u{9b}31m")
+            .html_url("https://example.pagerduty.com/incidents/PWEB"),
+    );
+
+    let poll = h.client.open_incidents().await.unwrap();
+    assert_eq!(poll.incidents.len(), refused.len() + 1);
+    for incident in &poll.incidents {
+        if ids.contains(&incident.key.id) {
+            assert_eq!(incident.web_url, None, "{}", incident.title);
+        } else {
+            assert_eq!(incident.key.id, web);
+            assert_eq!(
+                incident.web_url.as_deref(),
+                Some("https://example.pagerduty.com/incidents/PWEB")
+            );
+            assert_eq!(incident.title, "DB [2J ]52;c;ZXZpbA== down 31m");
+        }
+    }
+}
+
 #[tokio::test]
 async fn incident_fields_are_converted() {
     let h = Harness::start().await;

@@ -54,8 +54,8 @@ impl Config {
 /// One `[[accounts]]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountConfig {
-    /// Unique, `[A-Za-z0-9._-]{1,64}`; also the key of the account's token in the
-    /// keychain (`oncall-tray token set NAME`).
+    /// Unique, `[A-Za-z0-9._-]{1,64}`; with the origin the token is sent to, the key of
+    /// the account's token in the keychain (`oncall-tray token set NAME`).
     pub name: AccountId,
     /// Time between two polls when all is well (backoff may stretch it).
     pub poll_interval: Duration,

@@ -1,0 +1,275 @@
+//! A page is not lost with its notification server, against the built
+//! `oncall-tray --headless`, the fake PagerDuty and recording notification servers on a
+//! private D-Bus bus. The notifications a server shows go away with it (the daemon
+//! crashed and restarted, another one replaced it), while the app counts those pages as
+//! seen; so what was on screen is shown on the server that takes over:
+//! - a page on a server that stopped appears once on the next one, as a new notification
+//!   (`replaces_id` 0, which pops up) that makes no sound of its own, and its
+//!   Acknowledge button works there;
+//! - a page withdrawn before the server went away is not shown again, and a page shown
+//!   again is withdrawn from the new server when it is acknowledged elsewhere;
+//! - a server that gives up the name while still connected (`--replace`) leaves its pages
+//!   to the one that took over.
+//!
+//! Absence is shown with a later event, not a wait: the app shows again what it lost as
+//! soon as the new server appears, so once a page triggered after that reached the new
+//! server, and the app polled again twice, a duplicate would have arrived.
+
+use std::time::{Duration, Instant};
+
+use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
+use oncall_model::Status;
+use oncall_notification_recorder::{close_reason, Recorded, Recorder, TestBus};
+use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
+
+/// The bus, the fake (polled every 2 s) and the sandbox; no notification server yet.
+struct World {
+    bus: TestBus,
+    fake: FakePagerDuty,
+    server: RunningFake,
+    sandbox: Sandbox,
+}
+
+impl World {
+    async fn start() -> World {
+        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
+        let fake = FakePagerDuty::new();
+        let server = fake
+            .serve("127.0.0.1:0".parse().unwrap())
+            .await
+            .expect("the fake PagerDuty");
+        let sandbox = Sandbox::new();
+        sandbox.write_config(&fake_account_config(&server.url, 2));
+        World {
+            bus,
+            fake,
+            server,
+            sandbox,
+        }
+    }
+
+    async fn recorder(&self) -> Recorder {
+        Recorder::start(Some(&self.bus.address))
+            .await
+            .expect("a notification server")
+    }
+
+    /// The app, once it polled: what is triggered from now on is a page, not a summary
+    /// of what was open at start.
+    async fn app(&self) -> App {
+        let app = self.sandbox.spawn_headless(&self.bus.address);
+        wait_for_requests(&self.fake, "the first poll", |r| polls(r) >= 1)
+            .await
+            .unwrap_or_else(|e| app.fail(e));
+        app
+    }
+
+    async fn polled_twice_more(&self, app: &App) {
+        let polls_then = polls(&self.fake.requests());
+        wait_for_requests(&self.fake, "two more polls", |r| polls(r) >= polls_then + 2)
+            .await
+            .unwrap_or_else(|e| app.fail(e));
+    }
+
+    async fn acknowledged(&self, incident: &str, app: &App) {
+        wait_for_requests(&self.fake, "the acknowledgement", |_| {
+            self.fake.incident(incident).unwrap().status == Status::Acknowledged
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    }
+
+    /// SIGTERM ends the app cleanly; then everything else stops.
+    async fn finish(self, mut app: App, recorder: Recorder) {
+        app.terminate();
+        assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
+        recorder.stop().await;
+        self.server.shutdown().await;
+    }
+}
+
+fn pages_of<'a>(records: &'a [Recorded], title: &str) -> Vec<&'a Recorded> {
+    records
+        .iter()
+        .filter(|n| n.summary.contains(title))
+        .collect()
+}
+
+/// The one notification with `title` on `recorder`, once it has it.
+async fn page(recorder: &Recorder, title: &str, app: &App) -> Recorded {
+    let seen = recorder
+        .wait_for(TIMEOUT, |n| !pages_of(n, title).is_empty())
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let pages = pages_of(&seen, title);
+    assert_eq!(pages.len(), 1, "{pages:#?}\n{}", app.log());
+    pages[0].clone()
+}
+
+/// Waits until the app has read the server's answers to `count` notifications: a
+/// server that goes away before that leaves the page in the engine's outbox, which
+/// shows it on the next server as a page still to ring (`delivery.rs`), not this.
+async fn taken_in(app: &App, count: usize) {
+    let deadline = Instant::now() + TIMEOUT;
+    while app.log().matches("notification shown").count() < count {
+        assert!(
+            Instant::now() < deadline,
+            "the app did not record {count} notifications\n{}",
+            app.log()
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// How many notifications the app says it showed again.
+fn shown_again(app: &App) -> usize {
+    app.log()
+        .matches("a notification that went away with its server is shown again")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_on_a_server_that_went_away_is_shown_once_on_the_next_and_its_button_works() {
+    let w = World::start().await;
+    let first = w.recorder().await;
+    let app = w.app().await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let before = page(&first, "Checkout API is down", &app).await;
+    taken_in(&app, 1).await;
+
+    // The notification daemon crashes: its connection closes, and the name with it. The
+    // desktop starts it again.
+    first.stop().await;
+    let second = w.recorder().await;
+    let again = page(&second, "Checkout API is down", &app).await;
+    assert_eq!(again.replaces_id, 0, "a new notification: {again:#?}");
+    assert_eq!(
+        (&again.summary, again.urgency, &again.actions),
+        (&before.summary, before.urgency, &before.actions),
+        "the same page"
+    );
+    assert_eq!(
+        again.hints.get("suppress-sound").map(String::as_str),
+        Some("true"),
+        "shown again, not rung again: {again:#?}\n{}",
+        app.log()
+    );
+
+    // Once: a page triggered after it reached this server, and two polls later, the
+    // first page is still there once.
+    w.fake
+        .trigger(NewIncident::new("Payments queue backing up"));
+    page(&second, "Payments queue backing up", &app).await;
+    w.polled_twice_more(&app).await;
+    assert_eq!(
+        pages_of(&second.notifications(), "Checkout API is down").len(),
+        1,
+        "{:#?}",
+        second.notifications()
+    );
+    assert_eq!(shown_again(&app), 1, "{}", app.log());
+
+    // Its button acts on the incident. (The app has listened for buttons since it
+    // started, before this server could see its match rule: no wait_for_listener.)
+    second.press(again.id, "ack").await.expect("pressed");
+    w.acknowledged(&checkout, &app).await;
+    w.polled_twice_more(&app).await;
+    assert_eq!(
+        pages_of(&second.notifications(), "Checkout API is down").len(),
+        1,
+        "acknowledged, it is not shown again: {:#?}",
+        second.notifications()
+    );
+
+    w.finish(app, second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_page_withdrawn_before_its_server_went_away_is_not_shown_on_the_next() {
+    let w = World::start().await;
+    let first = w.recorder().await;
+    let app = w.app().await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let payments = w
+        .fake
+        .trigger(NewIncident::new("Payments queue backing up"));
+    let withdrawn = page(&first, "Checkout API is down", &app).await;
+    page(&first, "Payments queue backing up", &app).await;
+    taken_in(&app, 2).await;
+
+    // Acknowledged from the phone: the app withdraws its page.
+    w.fake.acknowledge(&checkout, "PUSER01");
+    first
+        .wait_for(TIMEOUT, |n| {
+            n.iter()
+                .any(|r| r.id == withdrawn.id && r.closed == Some(close_reason::CLOSED_BY_CALL))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+
+    first.stop().await;
+    let second = w.recorder().await;
+    let again = page(&second, "Payments queue backing up", &app).await;
+    assert_eq!(again.replaces_id, 0, "{again:#?}");
+
+    // A later page reached the new server, and two polls went by: the withdrawn page
+    // would have come first.
+    w.fake.trigger(NewIncident::new("Disk almost full"));
+    let later = page(&second, "Disk almost full", &app).await;
+    w.polled_twice_more(&app).await;
+    assert!(
+        pages_of(&second.notifications(), "Checkout API is down").is_empty(),
+        "the withdrawn page came back: {:#?}",
+        second.notifications()
+    );
+    assert_eq!(shown_again(&app), 1, "{}", app.log());
+
+    // The page shown again is the app's to withdraw: acknowledged elsewhere, it goes.
+    w.fake.acknowledge(&payments, "PUSER01");
+    let closed = second
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|r| r.id == again.id && !r.is_open())
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let closed = closed.iter().find(|r| r.id == again.id).unwrap();
+    assert_eq!(
+        closed.closed,
+        Some(close_reason::CLOSED_BY_CALL),
+        "{closed:#?}"
+    );
+    assert!(second.notification(later.id).unwrap().is_open());
+
+    w.finish(app, second).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_replaced_while_still_connected_leaves_its_pages_to_the_one_that_took_over() {
+    let w = World::start().await;
+    let old = w.recorder().await;
+    let app = w.app().await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    page(&old, "Checkout API is down", &app).await;
+    taken_in(&app, 1).await;
+
+    // Another daemon takes over (`--replace`): the old one gives up the name first and
+    // is still connected for a while.
+    old.release_name().await.expect("the name is released");
+    let new = w.recorder().await;
+    let again = page(&new, "Checkout API is down", &app).await;
+    assert_eq!(again.replaces_id, 0, "{again:#?}");
+
+    new.press(again.id, "ack").await.expect("pressed");
+    w.acknowledged(&checkout, &app).await;
+    w.polled_twice_more(&app).await;
+    assert_eq!(
+        new.notifications().len(),
+        1,
+        "shown once, and not again once acknowledged: {:#?}",
+        new.notifications()
+    );
+    assert_eq!(shown_again(&app), 1, "{}", app.log());
+
+    old.stop().await;
+    w.finish(app, new).await;
+}
