@@ -17,75 +17,20 @@
 
 use std::time::Duration;
 
-use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
+use oncall_fake_pagerduty::NewIncident;
 use oncall_model::Status;
-use oncall_notification_recorder::{close_reason, Recorded, Recorder, Stranger, TestBus};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
-
-/// The fake PagerDuty, and a sandbox whose one account on it is polled every 2 s.
-async fn service() -> (FakePagerDuty, RunningFake, Sandbox) {
-    let fake = FakePagerDuty::new();
-    let server = fake
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the fake PagerDuty");
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&fake_account_config(&server.url, 2));
-    (fake, server, sandbox)
-}
-
-async fn bus_with_server() -> (TestBus, Recorder) {
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the notification recorder");
-    (bus, recorder)
-}
-
-/// The notification whose summary has `title`, once `recorder` has it.
-async fn page(recorder: &Recorder, title: &str, app: &App) -> Recorded {
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| n.iter().any(|n| n.summary.contains(title)))
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    seen.into_iter()
-        .find(|n| n.summary.contains(title))
-        .expect("just seen")
-}
-
-async fn first_poll(fake: &FakePagerDuty, app: &App) {
-    wait_for_requests(fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-}
-
-async fn acknowledged(fake: &FakePagerDuty, incident: &str, app: &App) {
-    wait_for_requests(fake, "the acknowledgement", |_| {
-        fake.incident(incident).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
-}
-
-fn status(fake: &FakePagerDuty, incident: &str) -> Status {
-    fake.incident(incident).unwrap().status
-}
-
-async fn finish(mut app: App, recorder: Recorder, server: RunningFake) {
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
-}
+use oncall_notification_recorder::{close_reason, Stranger};
+use oncall_tray_e2e::headless_world::{page_titled, HeadlessWorld};
+use oncall_tray_e2e::TIMEOUT;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_client_on_the_session_bus_cannot_press_a_pages_buttons() {
-    let (bus, recorder) = bus_with_server().await;
-    let (fake, server, sandbox) = service().await;
-    let app = sandbox.spawn_headless(&bus.address);
-    first_poll(&fake, &app).await;
-    let checkout = fake.trigger(NewIncident::new("Checkout API is down"));
-    let page_one = page(&recorder, "Checkout API is down", &app).await;
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let page_one = page_titled(&recorder, "Checkout API is down", &app).await;
     recorder
         .wait_for_listener(page_one.id, TIMEOUT)
         .await
@@ -93,7 +38,7 @@ async fn another_client_on_the_session_bus_cannot_press_a_pages_buttons() {
 
     // Any process of the session can guess the id (they count from 1) and learn the
     // app's unique name (the sender of its `Notify`).
-    let stranger = Stranger::connect(&bus.address).await.expect("connects");
+    let stranger = Stranger::connect(&w.bus.address).await.expect("connects");
     let app_name = page_one.sender.clone();
     let forge = async {
         stranger.action_invoked(page_one.id, "ack", None).await?;
@@ -114,27 +59,25 @@ async fn another_client_on_the_session_bus_cannot_press_a_pages_buttons() {
     forge.await.expect("the forged signals are sent");
 
     // A later page's press, by the server: read by the app after every forgery.
-    let payments = fake.trigger(NewIncident::new("Payments queue backing up"));
-    let page_two = page(&recorder, "Payments queue backing up", &app).await;
+    let payments = w
+        .fake
+        .trigger(NewIncident::new("Payments queue backing up"));
+    let page_two = page_titled(&recorder, "Payments queue backing up", &app).await;
     recorder
         .wait_for_listener(page_two.id, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    recorder.press(page_two.id, "ack").await.expect("pressed");
-    acknowledged(&fake, &payments, &app).await;
+    w.acknowledge_from(&recorder, page_two.id, &payments, &app)
+        .await;
     assert_eq!(
-        status(&fake, &checkout),
+        w.status(&checkout),
         Status::Triggered,
         "a forged press acknowledged the page\n{}",
         app.log()
     );
     // A poll after the acknowledgement: an acknowledged page would be withdrawn by now.
-    let polls_then = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll after the acknowledgement", |r| {
-        polls(r) > polls_then
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(1, "a poll after the acknowledgement", &app)
+        .await;
     assert!(
         recorder.notification(page_one.id).unwrap().is_open(),
         "the page is still up: {:#?}",
@@ -150,21 +93,21 @@ async fn another_client_on_the_session_bus_cannot_press_a_pages_buttons() {
 
     // The server's own press of the page works: the forged close and owner change
     // changed nothing.
-    recorder.press(page_one.id, "ack").await.expect("pressed");
-    acknowledged(&fake, &checkout, &app).await;
+    w.acknowledge_from(&recorder, page_one.id, &checkout, &app)
+        .await;
 
     stranger.disconnect().await;
-    finish(app, recorder, server).await;
+    w.finish(app, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_replaced_server_cannot_press_the_notifications_of_the_one_that_took_over() {
-    let (bus, old) = bus_with_server().await;
-    let (fake, server, sandbox) = service().await;
-    let app = sandbox.spawn_headless(&bus.address);
-    first_poll(&fake, &app).await;
-    let checkout = fake.trigger(NewIncident::new("Checkout API is down"));
-    let old_page = page(&old, "Checkout API is down", &app).await;
+    let w = HeadlessWorld::start().await;
+    let old = w.recorder().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let old_page = page_titled(&old, "Checkout API is down", &app).await;
     old.wait_for_listener(old_page.id, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
@@ -173,17 +116,17 @@ async fn a_replaced_server_cannot_press_the_notifications_of_the_one_that_took_o
     // for a moment, and the user clicks it. The old server sends the press to the app
     // (as GNOME Shell does), so the bus delivers it whatever the app's match rules.
     old.release_name().await.expect("the name is released");
-    let new = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the new notification server");
+    let new = w.recorder().await;
     old.press_addressed(old_page.id, "ack")
         .await
         .expect("pressed");
 
     // Ids count from 1 on each server: the new one gives the old page's id to a
     // notification of the app (the old page, shown again on the server that took over).
-    let payments = fake.trigger(NewIncident::new("Payments queue backing up"));
-    let new_page = page(&new, "Payments queue backing up", &app).await;
+    let payments = w
+        .fake
+        .trigger(NewIncident::new("Payments queue backing up"));
+    let new_page = page_titled(&new, "Payments queue backing up", &app).await;
     assert!(
         new.notification(old_page.id).is_some(),
         "{:#?}",
@@ -192,56 +135,60 @@ async fn a_replaced_server_cannot_press_the_notifications_of_the_one_that_took_o
     // A later page's press, by the new server: read by the app after the old one's.
     // (The app has listened since it started, before this server could see its match
     // rule, so no wait_for_listener.)
-    let disk = fake.trigger(NewIncident::new("Disk almost full"));
-    let last_page = page(&new, "Disk almost full", &app).await;
-    new.press(last_page.id, "ack").await.expect("pressed");
-    acknowledged(&fake, &disk, &app).await;
+    let disk = w.fake.trigger(NewIncident::new("Disk almost full"));
+    let last_page = page_titled(&new, "Disk almost full", &app).await;
+    w.acknowledge_from(&new, last_page.id, &disk, &app).await;
     assert_eq!(
-        (status(&fake, &checkout), status(&fake, &payments)),
+        (w.status(&checkout), w.status(&payments)),
         (Status::Triggered, Status::Triggered),
         "the replaced server's press acknowledged a page\n{}",
         app.log()
     );
 
     // The new server's own press works.
-    new.press(new_page.id, "ack").await.expect("pressed");
-    acknowledged(&fake, &payments, &app).await;
+    w.acknowledge_from(&new, new_page.id, &payments, &app).await;
 
     old.stop().await;
-    finish(app, new, server).await;
+    w.finish(app, new).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_a_logout_a_server_with_the_same_bus_name_cannot_press_the_last_runs_pages() {
-    let (fake, server, sandbox) = service().await;
     // The first session: two pages on screen when the user logs out.
-    let (bus, recorder) = bus_with_server().await;
-    let mut app = sandbox.spawn_headless(&bus.address);
-    first_poll(&fake, &app).await;
-    let checkout = fake.trigger(NewIncident::new("Checkout API is down"));
-    let payments = fake.trigger(NewIncident::new("Payments queue backing up"));
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let mut app = w.spawn();
+    w.first_poll(&app).await;
+    let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let payments = w
+        .fake
+        .trigger(NewIncident::new("Payments queue backing up"));
     recorder
         .wait_for(TIMEOUT, |n| n.len() == 2)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    let page_one = page(&recorder, "Checkout API is down", &app).await.id;
-    let page_two = page(&recorder, "Payments queue backing up", &app).await.id;
+    let page_one = page_titled(&recorder, "Checkout API is down", &app)
+        .await
+        .id;
+    let page_two = page_titled(&recorder, "Payments queue backing up", &app)
+        .await
+        .id;
     app.terminate();
     assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
     let last_server = recorder.unique_name();
     recorder.stop().await;
-    drop(bus);
 
     // The next session: a new bus, on which the notification server connects in the
     // same order and so gets the same unique name, and another app's notifications get
     // the ids the pages had.
-    let (bus, recorder) = bus_with_server().await;
+    let w = w.next_session();
+    let recorder = w.recorder().await;
     assert_eq!(
         recorder.unique_name(),
         last_server,
         "the scenario needs the same unique name on the new bus"
     );
-    let other_app = Stranger::connect(&bus.address).await.expect("connects");
+    let other_app = Stranger::connect(&w.bus.address).await.expect("connects");
     let mut theirs = Vec::new();
     for summary in ["Backup finished", "Update available"] {
         let id = other_app
@@ -254,11 +201,8 @@ async fn after_a_logout_a_server_with_the_same_bus_name_cannot_press_the_last_ru
     ours.sort_unstable();
     assert_eq!(theirs, ours, "the other app's ids are the last run's");
 
-    let app = sandbox.spawn_headless(&bus.address);
-    let polls_before = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll of the new run", |r| polls(r) > polls_before)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let app = w.spawn();
+    w.more_polls(1, "a poll of the new run", &app).await;
     // The user clicks OK on the other app's notification with page one's old id.
     recorder
         .wait_for_listener(page_one, TIMEOUT)
@@ -266,23 +210,20 @@ async fn after_a_logout_a_server_with_the_same_bus_name_cannot_press_the_last_ru
         .unwrap_or_else(|e| app.fail(e));
     recorder.press(page_one, "ack").await.expect("pressed");
     // Page two's incident is acknowledged elsewhere: the app withdraws what it showed.
-    fake.acknowledge(&payments, "PUSER01");
-    let polls_then = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll that sees it", |r| polls(r) >= polls_then + 2)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.fake.acknowledge(&payments, "PUSER01");
+    w.more_polls(2, "a poll that sees it", &app).await;
 
     // A later page, decided after the withdrawal and pressed after the click.
-    let disk = fake.trigger(NewIncident::new("Disk almost full"));
-    let last_page = page(&recorder, "Disk almost full", &app).await;
+    let disk = w.fake.trigger(NewIncident::new("Disk almost full"));
+    let last_page = page_titled(&recorder, "Disk almost full", &app).await;
     recorder
         .wait_for_listener(last_page.id, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    recorder.press(last_page.id, "ack").await.expect("pressed");
-    acknowledged(&fake, &disk, &app).await;
+    w.acknowledge_from(&recorder, last_page.id, &disk, &app)
+        .await;
     assert_eq!(
-        status(&fake, &checkout),
+        w.status(&checkout),
         Status::Triggered,
         "the other app's button acknowledged a page of the last run\n{}",
         app.log()
@@ -294,5 +235,5 @@ async fn after_a_logout_a_server_with_the_same_bus_name_cannot_press_the_last_ru
     );
 
     other_app.disconnect().await;
-    finish(app, recorder, server).await;
+    w.finish(app, recorder).await;
 }

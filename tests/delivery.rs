@@ -9,97 +9,33 @@
 
 use std::time::{Duration, Instant};
 
-use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
-use oncall_model::Status;
-use oncall_notification_recorder::{close_reason, Recorded, Recorder, TestBus};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
-
-struct World {
-    bus: TestBus,
-    fake: FakePagerDuty,
-    server: oncall_fake_pagerduty::RunningFake,
-    sandbox: Sandbox,
-}
-
-impl World {
-    /// The bus, the fake (polled every 2 s) and the sandbox; no notification server yet.
-    async fn start(extra_config: &str) -> World {
-        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-        let fake = FakePagerDuty::new();
-        let server = fake
-            .serve("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("the fake PagerDuty");
-        let sandbox = Sandbox::new();
-        sandbox.write_config(&format!(
-            "{extra_config}\n{}",
-            fake_account_config(&server.url, 2)
-        ));
-        World {
-            bus,
-            fake,
-            server,
-            sandbox,
-        }
-    }
-
-    async fn recorder(&self) -> Recorder {
-        Recorder::start(Some(&self.bus.address))
-            .await
-            .expect("the notification recorder")
-    }
-
-    /// Presses Acknowledge on notification `page` and waits until the fake has
-    /// incident `id` acknowledged.
-    async fn acknowledge_from(&self, recorder: &Recorder, page: u32, id: &str, app: &App) {
-        recorder.press(page, "ack").await.expect("pressed");
-        wait_for_requests(&self.fake, "the acknowledgement", |_| {
-            self.fake.incident(id).unwrap().status == Status::Acknowledged
-        })
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    }
-
-    /// SIGTERM ends the app cleanly; then everything else stops.
-    async fn finish(self, mut app: App, recorder: Recorder) {
-        app.terminate();
-        assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-        recorder.stop().await;
-        self.server.shutdown().await;
-    }
-}
-
-fn pages_of<'a>(records: &'a [Recorded], title: &str) -> Vec<&'a Recorded> {
-    records
-        .iter()
-        .filter(|n| n.summary.contains(title))
-        .collect()
-}
+use oncall_fake_pagerduty::NewIncident;
+use oncall_notification_recorder::close_reason;
+use oncall_tray_e2e::headless_world::{page_titled, titled, HeadlessWorld};
+use oncall_tray_e2e::TIMEOUT;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_escalation_to_me_with_the_page_on_screen_is_a_new_notification() {
-    let w = World::start("").await;
+    let w = HeadlessWorld::start().await;
     let recorder = w.recorder().await;
-    let app = w.sandbox.spawn_headless(&w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let app = w.spawn();
+    w.first_poll(&app).await;
 
     let id = w.fake.trigger(NewIncident::new("Payments are failing"));
     let first = recorder
-        .wait_for(TIMEOUT, |n| pages_of(n, "Payments are failing").len() == 1)
+        .wait_for(TIMEOUT, |n| titled(n, "Payments are failing").len() == 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    let first = pages_of(&first, "Payments are failing")[0].clone();
+    let first = titled(&first, "Payments are failing")[0].clone();
     assert_eq!(first.replaces_id, 0);
 
     // It escalates to me again while its page is still on screen: a new episode.
     w.fake.reassign(&id, &["PUSER01"]);
     let both = recorder
-        .wait_for(TIMEOUT, |n| pages_of(n, "Payments are failing").len() == 2)
+        .wait_for(TIMEOUT, |n| titled(n, "Payments are failing").len() == 2)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    let pages = pages_of(&both, "Payments are failing");
+    let pages = titled(&both, "Payments are failing");
     let (old, new) = (pages[0], pages[1]);
     assert_ne!(new.id, old.id, "a new notification, not a replacement");
     assert_eq!(new.replaces_id, 0, "{new:#?}");
@@ -128,26 +64,24 @@ async fn an_escalation_to_me_with_the_page_on_screen_is_a_new_notification() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_high_urgency_repeat_is_a_new_notification_whose_button_works() {
-    let w = World::start("[notifications]\nrepeat_high_urgency_minutes = 1\n").await;
+    let w = HeadlessWorld::with_config("[notifications]\nrepeat_high_urgency_minutes = 1\n").await;
     let recorder = w.recorder().await;
-    let app = w.sandbox.spawn_headless(&w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let app = w.spawn();
+    w.first_poll(&app).await;
 
     let id = w.fake.trigger(NewIncident::new("Database primary down"));
     recorder
-        .wait_for(TIMEOUT, |n| pages_of(n, "Database primary down").len() == 1)
+        .wait_for(TIMEOUT, |n| titled(n, "Database primary down").len() == 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
     // Nobody answers: a minute later it rings again, as a new notification.
     let both = recorder
         .wait_for(Duration::from_secs(60) + TIMEOUT, |n| {
-            pages_of(n, "Database primary down").len() == 2
+            titled(n, "Database primary down").len() == 2
         })
         .await
         .unwrap_or_else(|e| app.fail(e));
-    let pages = pages_of(&both, "Database primary down");
+    let pages = titled(&both, "Database primary down");
     let (old, new) = (pages[0].clone(), pages[1].clone());
     assert_eq!(new.replaces_id, 0, "{new:#?}");
     assert_ne!(new.id, old.id);
@@ -169,12 +103,10 @@ async fn a_high_urgency_repeat_is_a_new_notification_whose_button_works() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_decided_while_no_notification_server_runs_appears_once_one_starts() {
-    let w = World::start("").await;
+    let w = HeadlessWorld::start().await;
     // Autostart at login: the app is up before the desktop's notification server.
-    let app = w.sandbox.spawn_headless(&w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let app = w.spawn();
+    w.first_poll(&app).await;
     w.fake.trigger(NewIncident::new("Checkout API is down"));
     let deadline = Instant::now() + TIMEOUT;
     while !app
@@ -185,28 +117,22 @@ async fn a_page_decided_while_no_notification_server_runs_appears_once_one_start
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Polling goes on meanwhile.
-    let polls_then = polls(&w.fake.requests());
-    wait_for_requests(&w.fake, "two more polls", |r| polls(r) >= polls_then + 2)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(2, "two more polls", &app).await;
 
     let started = Instant::now();
     let recorder = w.recorder().await;
     let seen = recorder
-        .wait_for(TIMEOUT, |n| !pages_of(n, "Checkout API is down").is_empty())
+        .wait_for(TIMEOUT, |n| !titled(n, "Checkout API is down").is_empty())
         .await
         .unwrap_or_else(|e| app.fail(e));
     println!(
         "held page shown {} ms after the notification server took its name",
         started.elapsed().as_millis()
     );
-    assert_eq!(pages_of(&seen, "Checkout API is down").len(), 1);
+    assert_eq!(titled(&seen, "Checkout API is down").len(), 1);
     assert_eq!(seen[0].urgency, Some(2));
     // Shown once: later polls and retries do not ring it again.
-    let polls_then = polls(&w.fake.requests());
-    wait_for_requests(&w.fake, "three more polls", |r| polls(r) >= polls_then + 3)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(3, "three more polls", &app).await;
     assert_eq!(
         recorder.notifications().len(),
         1,
@@ -224,14 +150,10 @@ async fn a_page_decided_while_no_notification_server_runs_appears_once_one_start
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_server_that_never_answers_does_not_stop_polling() {
-    let w = World::start("").await;
-    let wedged = Recorder::start_wedged(Some(&w.bus.address))
-        .await
-        .expect("the wedged server");
-    let mut app = w.sandbox.spawn_headless(&w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let w = HeadlessWorld::start().await;
+    let wedged = w.wedged_server().await;
+    let mut app = w.spawn();
+    w.first_poll(&app).await;
     let id = w.fake.trigger(NewIncident::new("Queue backlog growing"));
     let deadline = Instant::now() + TIMEOUT;
     while !app.log().contains("did not answer") {
@@ -239,22 +161,13 @@ async fn a_notification_server_that_never_answers_does_not_stop_polling() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     // Polls go on at their interval while the server hangs.
-    let polls_then = polls(&w.fake.requests());
-    wait_for_requests(&w.fake, "three more polls", |r| polls(r) >= polls_then + 3)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(3, "three more polls", &app).await;
     assert!(app.is_running(), "{}", app.log());
 
     // The user restarts the daemon: a working server takes over, the page appears.
     wedged.stop().await;
     let recorder = w.recorder().await;
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| {
-            !pages_of(n, "Queue backlog growing").is_empty()
-        })
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let page = pages_of(&seen, "Queue backlog growing")[0].clone();
+    let page = page_titled(&recorder, "Queue backlog growing", &app).await;
     // The app has listened for buttons since it started (before this recorder could
     // see its match rule), so the press reaches it.
     w.acknowledge_from(&recorder, page.id, &id, &app).await;

@@ -11,68 +11,15 @@ use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::Status;
-use oncall_notification_recorder::{Recorded, Recorder, TestBus};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
+use oncall_tray_e2e::headless_world::{page_titled, titled, HeadlessWorld};
+use oncall_tray_e2e::{App, Sandbox, TIMEOUT};
 
-struct World {
-    bus: TestBus,
-    fake: FakePagerDuty,
-    server: oncall_fake_pagerduty::RunningFake,
-    sandbox: Sandbox,
-}
-
-impl World {
-    /// The bus, the fake (polled every 2 s) and the sandbox; no notification server yet.
-    async fn start() -> World {
-        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-        let fake = FakePagerDuty::new();
-        let server = fake
-            .serve("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("the fake PagerDuty");
-        let sandbox = Sandbox::new();
-        sandbox.write_config(&fake_account_config(&server.url, 2));
-        World {
-            bus,
-            fake,
-            server,
-            sandbox,
-        }
-    }
-
-    async fn recorder(&self) -> Recorder {
-        Recorder::start(Some(&self.bus.address))
-            .await
-            .expect("the notification recorder")
-    }
-
-    fn acknowledgements(&self) -> usize {
-        self.fake
-            .requests()
-            .iter()
-            .filter(|r| r.method == "PUT" && r.path.starts_with("/incidents"))
-            .count()
-    }
-
-    /// SIGTERM ends the app cleanly; then everything else stops.
-    async fn finish(self, mut app: App, recorder: Recorder) {
-        app.terminate();
-        assert_eq!(
-            app.wait_exit(Duration::from_secs(5)).await,
-            Some(0),
-            "{}",
-            app.log()
-        );
-        recorder.stop().await;
-        self.server.shutdown().await;
-    }
-}
-
-fn titled<'a>(records: &'a [Recorded], text: &str) -> Vec<&'a Recorded> {
-    records
+/// Acknowledgements the fake was sent (PUTs on incidents), whatever it answered.
+fn acknowledgements(fake: &FakePagerDuty) -> usize {
+    fake.requests()
         .iter()
-        .filter(|n| n.summary.contains(text))
-        .collect()
+        .filter(|r| r.method == "PUT" && r.path.starts_with("/incidents"))
+        .count()
 }
 
 /// Waits until `cond` holds for the text of `path` (missing: empty).
@@ -92,15 +39,11 @@ async fn wait_for_file(path: &Path, what: &str, app: &App, cond: impl Fn(&str) -
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_crash_after_the_page_was_saved_but_before_it_showed_repeats_it_at_the_next_start() {
-    let w = World::start().await;
+    let w = HeadlessWorld::start().await;
     // A server that never answers keeps the page between "saved" and "on screen".
-    let wedged = Recorder::start_wedged(Some(&w.bus.address))
-        .await
-        .expect("the wedged server");
-    let mut app = w.sandbox.spawn_headless(&w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let wedged = w.wedged_server().await;
+    let mut app = w.spawn();
+    w.first_poll(&app).await;
     let id = w.fake.trigger(NewIncident::new("Replica 3 is out of disk"));
 
     // The decision is in state.json's outbox: the app is past the state write and
@@ -123,31 +66,17 @@ async fn a_crash_after_the_page_was_saved_but_before_it_showed_repeats_it_at_the
 
     // Next start, a desktop that works: the page rings, once, and its button works.
     let recorder = w.recorder().await;
-    let app = w.sandbox.spawn_headless(&w.bus.address);
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| {
-            !titled(n, "Replica 3 is out of disk").is_empty()
-        })
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let page = titled(&seen, "Replica 3 is out of disk")[0].clone();
+    let app = w.spawn();
+    let page = page_titled(&recorder, "Replica 3 is out of disk", &app).await;
     assert_eq!(page.replaces_id, 0, "a fresh notification: {page:#?}");
-    let polls_then = polls(&w.fake.requests());
-    wait_for_requests(&w.fake, "two more polls", |r| polls(r) >= polls_then + 2)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(2, "two more polls", &app).await;
     let all = recorder.notifications();
     assert_eq!(
         titled(&all, "Replica 3 is out of disk").len(),
         1,
         "it rang once: {all:#?}"
     );
-    recorder.press(page.id, "ack").await.expect("pressed");
-    wait_for_requests(&w.fake, "the acknowledgement", |_| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.acknowledge_from(&recorder, page.id, &id, &app).await;
 
     w.finish(app, recorder).await;
 }
@@ -256,27 +185,17 @@ impl PrivateDisk {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_full_or_read_only_disk_refuses_the_acknowledgement_says_why_and_loses_nothing() {
-    let w = World::start().await;
+    let w = HeadlessWorld::start().await;
     let recorder = w.recorder().await;
     let (app, disk) = PrivateDisk::spawn_app(&w.sandbox, &w.bus.address);
-    wait_for_requests(&w.fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    w.first_poll(&app).await;
     let id = w.fake.trigger(NewIncident::new("Payments queue stuck"));
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| !titled(n, "Payments queue stuck").is_empty())
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let page = titled(&seen, "Payments queue stuck")[0].clone();
+    let page = page_titled(&recorder, "Payments queue stuck", &app).await;
 
     // The disk fills up; the user presses Acknowledge on the page.
     disk.fill();
     recorder.press(page.id, "ack").await.expect("pressed");
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| !titled(n, "Not acknowledged").is_empty())
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let refused = titled(&seen, "Not acknowledged")[0].clone();
+    let refused = page_titled(&recorder, "Not acknowledged", &app).await;
     assert!(
         refused.summary.contains("Payments queue stuck"),
         "{refused:#?}"
@@ -307,27 +226,19 @@ async fn a_full_or_read_only_disk_refuses_the_acknowledgement_says_why_and_loses
         .unwrap()
         .clone();
     // Polls went on all along, and nothing reached the service.
-    let polls_then = polls(&w.fake.requests());
-    wait_for_requests(&w.fake, "two more polls", |r| polls(r) >= polls_then + 2)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    assert_eq!(w.acknowledgements(), 0, "nothing was sent");
+    w.more_polls(2, "two more polls", &app).await;
+    assert_eq!(acknowledgements(&w.fake), 0, "nothing was sent");
     assert_eq!(w.fake.incident(&id).unwrap().status, Status::Triggered);
     disk.assert_files_intact();
 
     // The disk is fine again: the notice's button acknowledges, and the page goes.
     disk.make_writable();
-    recorder.press(refused.id, "ack").await.expect("pressed");
-    wait_for_requests(&w.fake, "the acknowledgement", |_| {
-        w.fake.incident(&id).unwrap().status == Status::Acknowledged
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.acknowledge_from(&recorder, refused.id, &id, &app).await;
     recorder
         .wait_for(TIMEOUT, |n| n.iter().all(|n| !n.is_open()))
         .await
         .unwrap_or_else(|e| app.fail(e));
-    assert_eq!(w.acknowledgements(), 1, "sent once");
+    assert_eq!(acknowledgements(&w.fake), 1, "sent once");
     disk.assert_files_intact();
 
     w.finish(app, recorder).await;

@@ -8,59 +8,20 @@ use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::{Status, Urgency};
-use oncall_notification_recorder::{Recorder, TestBus};
+use oncall_notification_recorder::Recorder;
+use oncall_tray_e2e::headless_world::HeadlessWorld;
 use oncall_tray_e2e::sound::{SoundServer, LOUD};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
-
-/// A private bus with the recording notification server, the fake PagerDuty, and a
-/// sandbox whose config has one account on it, polled every 2 s.
-struct World {
-    bus: TestBus,
-    recorder: Recorder,
-    fake: FakePagerDuty,
-    server: oncall_fake_pagerduty::RunningFake,
-    sandbox: Sandbox,
-}
-
-impl World {
-    async fn start() -> World {
-        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-        let recorder = Recorder::start(Some(&bus.address))
-            .await
-            .expect("the notification recorder");
-        let fake = FakePagerDuty::new();
-        let server = fake
-            .serve("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("the fake PagerDuty");
-        let sandbox = Sandbox::new();
-        sandbox.write_config(&fake_account_config(&server.url, 2));
-        World {
-            bus,
-            recorder,
-            fake,
-            server,
-            sandbox,
-        }
-    }
-}
+use oncall_tray_e2e::{polls, wait_for_requests, TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn() {
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
-    let mut app = sandbox.spawn_headless(&bus.address);
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let mut app = w.spawn();
 
     // The page arrives while the app runs (a page already open at start is summarised).
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let incident = fake.trigger(NewIncident::new("Checkout API is down"));
+    w.first_poll(&app).await;
+    let incident = w.fake.trigger(NewIncident::new("Checkout API is down"));
 
     let seen = recorder
         .wait_for(TIMEOUT, |n| {
@@ -85,7 +46,7 @@ async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn
         .await
         .expect("the button is pressed");
 
-    let requests = wait_for_requests(&fake, "the acknowledgement", |r| {
+    let requests = wait_for_requests(&w.fake, "the acknowledgement", |r| {
         r.iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
     })
@@ -97,7 +58,7 @@ async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn
         .unwrap();
     assert_eq!(ack.header("from"), Some("pat@example.com"), "{ack:#?}");
     assert_eq!(
-        fake.incident(&incident).unwrap().status,
+        w.fake.incident(&incident).unwrap().status,
         Status::Acknowledged
     );
 
@@ -108,39 +69,25 @@ async fn a_page_rings_its_acknowledge_button_acknowledges_it_and_it_is_withdrawn
         .unwrap_or_else(|e| app.fail(e));
 
     // Three more polls see the acknowledged incident: nothing rings again.
-    let polls_after_ack = polls(&fake.requests());
-    wait_for_requests(&fake, "three more polls", |r| {
-        polls(r) >= polls_after_ack + 3
-    })
-    .await
-    .unwrap_or_else(|e| app.fail(e));
+    w.more_polls(3, "three more polls", &app).await;
     let all = recorder.notifications();
     assert_eq!(all.len(), 1, "nothing rang again: {all:#?}");
     assert!(!all[0].replaced && !all[0].is_open(), "{all:#?}");
     assert!(app.is_running(), "{}", app.log());
 
-    app.terminate();
-    let code = app.wait_exit(Duration::from_secs(5)).await;
-    assert_eq!(code, Some(0), "{}", app.log());
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdrawn() {
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
-    let mut first = sandbox.spawn_headless(&bus.address);
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| first.fail(e));
-    let one = fake.trigger(NewIncident::new("Checkout API is down"));
-    let two = fake.trigger(NewIncident::new("Payments queue backing up"));
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let mut first = w.spawn();
+    w.first_poll(&first).await;
+    let one = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let two = w
+        .fake
+        .trigger(NewIncident::new("Payments queue backing up"));
     let pages = recorder
         .wait_for(TIMEOUT, |n| n.len() == 2)
         .await
@@ -151,11 +98,8 @@ async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdraw
     // The app restarts (an update, a crash); the notifications stay on screen.
     first.terminate();
     assert_eq!(first.wait_exit(Duration::from_secs(5)).await, Some(0));
-    let mut second = sandbox.spawn_headless(&bus.address);
-    let polls_before = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll of the new run", |r| polls(r) > polls_before)
-        .await
-        .unwrap_or_else(|e| second.fail(e));
+    let second = w.spawn();
+    w.more_polls(1, "a poll of the new run", &second).await;
     assert_eq!(
         recorder.notifications().len(),
         2,
@@ -165,16 +109,16 @@ async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdraw
 
     // A press on the old notification is honoured by the new run.
     recorder.press(page_one, "ack").await.expect("pressed");
-    wait_for_requests(&fake, "the acknowledgement", |r| {
+    wait_for_requests(&w.fake, "the acknowledgement", |r| {
         r.iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
     })
     .await
     .unwrap_or_else(|e| second.fail(e));
-    assert_eq!(fake.incident(&one).unwrap().status, Status::Acknowledged);
+    assert_eq!(w.fake.incident(&one).unwrap().status, Status::Acknowledged);
 
     // And the other old one is withdrawn when it is acknowledged elsewhere.
-    fake.acknowledge(&two, "PUSER01");
+    w.fake.acknowledge(&two, "PUSER01");
     recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.id == page_two && !n.is_open())
@@ -183,69 +127,50 @@ async fn a_notification_from_before_a_restart_still_acknowledges_and_is_withdraw
         .unwrap_or_else(|e| second.fail(e));
     assert_eq!(recorder.notifications().len(), 2, "nothing rang again");
 
-    second.terminate();
-    assert_eq!(second.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(second, recorder).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_title_with_control_characters_and_markup_still_pages_as_plain_text() {
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
-    let mut app = sandbox.spawn_headless(&bus.address);
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
     // A NUL is not allowed in a D-Bus string: sent as is, the page would never show.
-    fake.trigger(NewIncident::new("DB\u{0}down <b>now</b>\u{202E}"));
+    w.fake
+        .trigger(NewIncident::new("DB\u{0}down <b>now</b>\u{202E}"));
     let seen = recorder
         .wait_for(TIMEOUT, |n| n.iter().any(|n| n.summary.contains("DB down")))
         .await
         .unwrap_or_else(|e| app.fail(e));
     assert_eq!(seen[0].summary, "[high] #1 DB down <b>now</b>", "{seen:#?}");
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 /// Issue 11: `--headless` as a user service plus the tray app started at login rang
 /// every page twice and overwrote each other's state. One engine per data directory.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_engine_on_the_same_data_directory_is_refused_until_the_first_dies() {
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
-    let mut first = sandbox.spawn_headless(&bus.address);
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| first.fail(e));
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
+    let mut first = w.spawn();
+    w.first_poll(&first).await;
 
-    let mut second = sandbox.spawn_headless(&bus.address);
+    let mut second = w.spawn();
     assert_eq!(second.wait_exit(TIMEOUT).await, Some(1), "{}", second.log());
     let refusal = format!(
         "oncall-tray: another oncall-tray is already running on {} (pid {}): quit it first, \
          or give this one its own ONCALL_TRAY_DATA_DIR",
-        sandbox.data_dir().display(),
+        w.sandbox.data_dir().display(),
         first.pid()
     );
     assert!(second.log().contains(&refusal), "{}", second.log());
     // The one-shot commands start no engine: they work beside the running one.
-    let status = sandbox.run(&["status"]).await;
+    let status = w.sandbox.run(&["status"]).await;
     assert_eq!(status.code, Some(0), "{status:#?}");
 
     // The first one keeps paging, once.
-    fake.trigger(NewIncident::new("Checkout API is down"));
+    w.fake.trigger(NewIncident::new("Checkout API is down"));
     recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.summary.contains("Checkout API is down"))
@@ -253,22 +178,14 @@ async fn a_second_engine_on_the_same_data_directory_is_refused_until_the_first_d
         .await
         .unwrap_or_else(|e| first.fail(e));
     // One more poll: the page's delivery is over, so the crash cannot repeat it.
-    let polls_after_page = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll after the page", |r| {
-        polls(r) > polls_after_page
-    })
-    .await
-    .unwrap_or_else(|e| first.fail(e));
+    w.more_polls(1, "a poll after the page", &first).await;
     assert!(first.is_running(), "{}", first.log());
 
     // A crash (SIGKILL: no clean-up at all) frees the directory: the OS drops the lock.
     first.kill();
     assert_eq!(first.wait_exit(TIMEOUT).await, None, "killed by a signal");
-    let mut third = sandbox.spawn_headless(&bus.address);
-    let polls_before = polls(&fake.requests());
-    wait_for_requests(&fake, "a poll of the new run", |r| polls(r) > polls_before)
-        .await
-        .unwrap_or_else(|e| third.fail(e));
+    let mut third = w.spawn();
+    w.more_polls(1, "a poll of the new run", &third).await;
     assert!(third.is_running(), "{}", third.log());
     assert_eq!(
         recorder.notifications().len(),
@@ -277,10 +194,7 @@ async fn a_second_engine_on_the_same_data_directory_is_refused_until_the_first_d
         recorder.notifications()
     );
 
-    third.terminate();
-    assert_eq!(third.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(third, recorder).await;
 }
 
 /// Found in the field: a password manager still locked at login made the token command
@@ -290,17 +204,12 @@ async fn a_second_engine_on_the_same_data_directory_is_refused_until_the_first_d
 /// work, in the same run.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlocked() {
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
     // The token command asks a password manager that answers once `unlocked` exists;
     // each ask leaves a line in `asks`.
-    let unlocked = sandbox.config_dir().join("unlocked");
-    let asks = sandbox.config_dir().join("asks");
+    let unlocked = w.sandbox.config_dir().join("unlocked");
+    let asks = w.sandbox.config_dir().join("asks");
     let command = format!(
         "echo ask >> \"{asks}\"; if [ -f \"{unlocked}\" ]; then printf %s {token}; \
          else echo \"the vault is locked\" >&2; exit 1; fi",
@@ -308,16 +217,16 @@ async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlock
         unlocked = unlocked.display(),
         token = oncall_tray_e2e::PAT_TOKEN,
     );
-    sandbox.write_config(&format!(
+    w.sandbox.write_config(&format!(
         "[[accounts]]\n\
          name = \"work\"\n\
          provider = \"pagerduty\"\n\
          api_url = \"{}\"\n\
          poll_interval_seconds = 2\n\
          token_command = '{command}'\n",
-        server.url
+        w.url()
     ));
-    let mut app = sandbox.spawn_headless(&bus.address);
+    let app = w.spawn();
 
     let seen = recorder
         .wait_for(TIMEOUT, |n| !n.is_empty())
@@ -338,17 +247,17 @@ async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlock
         "one notification, not one per ask"
     );
     assert_eq!(
-        polls(&fake.requests()),
+        polls(&w.fake.requests()),
         0,
         "nothing is polled without a token"
     );
 
     // Unlocked: the next ask (within 20 s of backoff) gets the token and polling resumes.
     std::fs::write(&unlocked, "").expect("the flag file");
-    wait_for_requests_within(&fake, Duration::from_secs(45), |r| polls(r) >= 1)
+    wait_for_requests_within(&w.fake, Duration::from_secs(45), |r| polls(r) >= 1)
         .await
         .unwrap_or_else(|e| app.fail(e));
-    let incident = fake.trigger(NewIncident::new("Checkout API is down"));
+    let incident = w.fake.trigger(NewIncident::new("Checkout API is down"));
     let seen = recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.summary.contains("Checkout API is down"))
@@ -363,22 +272,19 @@ async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlock
         .press(page.id, "ack")
         .await
         .expect("the button is pressed");
-    wait_for_requests(&fake, "the acknowledgement", |r| {
+    wait_for_requests(&w.fake, "the acknowledgement", |r| {
         r.iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
     })
     .await
     .unwrap_or_else(|e| app.fail(e));
     assert_eq!(
-        fake.incident(&incident).unwrap().status,
+        w.fake.incident(&incident).unwrap().status,
         Status::Acknowledged
     );
     assert_eq!(recorder.notifications().len(), 2, "the notice and the page");
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 /// Waits until the token command has been run `count` times.
@@ -425,32 +331,24 @@ async fn wait_for_requests_within(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_stays_quiet() {
     let sound = SoundServer::start().expect("a private PulseAudio server");
-    let World {
-        bus,
-        recorder,
-        fake,
-        server,
-        sandbox,
-    } = World::start().await;
-    sandbox.write_config(&format!(
+    let w = HeadlessWorld::with_config(
         "[notifications]\n\
          sound_high = \"alarm-clock-elapsed\"\n\
          sound_low = \"none\"\n\
          alarm_repeat_seconds = 2\n\
-         low_urgency = \"once\"\n\n{}",
-        fake_account_config(&server.url, 2)
-    ));
-    let mut app = sandbox.spawn_headless_with_env(&bus.address, &sound.client_env());
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+         low_urgency = \"once\"\n",
+    )
+    .await;
+    let recorder = w.recorder().await;
+    let app = w.spawn_with_env(&sound.client_env());
+    w.first_poll(&app).await;
     assert!(
         sound.chunks().iter().all(|c| c.peak < LOUD),
         "nothing plays before a page"
     );
 
     let triggered = Instant::now();
-    let incident = fake.trigger(NewIncident::new("Checkout API is down"));
+    let incident = w.fake.trigger(NewIncident::new("Checkout API is down"));
     let first = sound
         .wait_for_sound(triggered, TIMEOUT)
         .await
@@ -488,14 +386,14 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
     // Acknowledge while it plays: the sound stops, and no repeat follows.
     let pressed = Instant::now();
     recorder.press(page.id, "ack").await.expect("pressed");
-    wait_for_requests(&fake, "the acknowledgement", |r| {
+    wait_for_requests(&w.fake, "the acknowledgement", |r| {
         r.iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
     })
     .await
     .unwrap_or_else(|e| app.fail(e));
     assert_eq!(
-        fake.incident(&incident).unwrap().status,
+        w.fake.incident(&incident).unwrap().status,
         Status::Acknowledged
     );
     // Absence needs a window: longer than one sound plus the repeat interval and more.
@@ -511,7 +409,8 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
 
     // A low-urgency page with sound_low = "none" shows, silently.
     let low = Instant::now();
-    fake.trigger(NewIncident::new("Disk 80% full").urgency(Urgency::Low));
+    w.fake
+        .trigger(NewIncident::new("Disk 80% full").urgency(Urgency::Low));
     recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.summary.contains("Disk 80%"))
@@ -525,10 +424,7 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
         "a low-urgency page is quiet"
     );
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(app, recorder).await;
 }
 
 /// Where the notification server plays sounds itself (the `sound` capability), the page
@@ -537,26 +433,14 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_plays_sounds_is_handed_the_first_ring_and_the_repeats_are_ours() {
     let sound = SoundServer::start().expect("a private PulseAudio server");
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start_with_sound(Some(&bus.address))
+    let w = HeadlessWorld::with_config("[notifications]\nalarm_repeat_seconds = 2\n").await;
+    let recorder = Recorder::start_with_sound(Some(&w.bus.address))
         .await
         .expect("the notification recorder");
-    let fake = FakePagerDuty::new();
-    let server = fake
-        .serve("127.0.0.1:0".parse().unwrap())
-        .await
-        .expect("the fake PagerDuty");
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&format!(
-        "[notifications]\nalarm_repeat_seconds = 2\n\n{}",
-        fake_account_config(&server.url, 2)
-    ));
-    let mut app = sandbox.spawn_headless_with_env(&bus.address, &sound.client_env());
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
+    let app = w.spawn_with_env(&sound.client_env());
+    w.first_poll(&app).await;
 
-    fake.trigger(NewIncident::new("Checkout API is down"));
+    w.fake.trigger(NewIncident::new("Checkout API is down"));
     let page = recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.summary.contains("Checkout"))
@@ -581,7 +465,7 @@ async fn a_server_that_plays_sounds_is_handed_the_first_ring_and_the_repeats_are
 
     let pressed = Instant::now();
     recorder.press(page.id, "ack").await.expect("pressed");
-    wait_for_requests(&fake, "the acknowledgement", |r| {
+    wait_for_requests(&w.fake, "the acknowledgement", |r| {
         r.iter()
             .any(|r| r.method == "PUT" && r.path.starts_with("/incidents") && r.status == 200)
     })
@@ -597,8 +481,5 @@ async fn a_server_that_plays_sounds_is_handed_the_first_ring_and_the_repeats_are
         "the alarm stops at Acknowledge, not {silent_after:?} later"
     );
 
-    app.terminate();
-    assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-    recorder.stop().await;
-    server.shutdown().await;
+    w.finish(app, recorder).await;
 }

@@ -11,8 +11,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
-use oncall_notification_recorder::{Recorded, Recorder, TestBus};
+use oncall_notification_recorder::Recorded;
 use oncall_tray_e2e::desktop::Desktop;
+use oncall_tray_e2e::headless_world::HeadlessWorld;
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -89,23 +90,16 @@ impl RecordingOpener {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_with_a_file_link_has_no_open_button_and_a_web_link_opens_in_the_browser() {
-    let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-    let recorder = Recorder::start(Some(&bus.address))
-        .await
-        .expect("the notification recorder");
-    let fake = FakePagerDuty::new();
-    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
-    let sandbox = Sandbox::new();
-    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let w = HeadlessWorld::start().await;
+    let recorder = w.recorder().await;
     let opener = RecordingOpener::install();
-    let app = sandbox.spawn_headless_with_env(&bus.address, &[("PATH", opener.path())]);
+    let app = w.spawn_with_env(&[("PATH", opener.path())]);
 
     // Pages arrive while the app runs (one already open at start is summarised).
-    wait_for_requests(&fake, "the first poll", |r| polls(r) >= 1)
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    fake.trigger(NewIncident::new("Passwd is served").html_url("file:///etc/passwd"));
-    let web = fake.trigger(NewIncident::new("Checkout API is down"));
+    w.first_poll(&app).await;
+    w.fake
+        .trigger(NewIncident::new("Passwd is served").html_url("file:///etc/passwd"));
+    let web = w.fake.trigger(NewIncident::new("Checkout API is down"));
 
     let seen = recorder
         .wait_for(TIMEOUT, |n| {
@@ -126,7 +120,7 @@ async fn a_page_with_a_file_link_has_no_open_button_and_a_web_link_opens_in_the_
 
     // The Open button of the web page reaches the system's opener with its link.
     recorder.press(web_page.id, "open").await.unwrap();
-    let link = format!("{}/_fake/web/incidents/{web}", server.url);
+    let link = format!("{}/_fake/web/incidents/{web}", w.url());
     let deadline = Instant::now() + TIMEOUT;
     while opener.opened() != [link.clone()] {
         if Instant::now() > deadline {

@@ -17,93 +17,16 @@
 
 use std::time::{Duration, Instant};
 
-use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
-use oncall_model::Status;
-use oncall_notification_recorder::{close_reason, Recorded, Recorder, TestBus};
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, App, Sandbox, TIMEOUT};
-
-/// The bus, the fake (polled every 2 s) and the sandbox; no notification server yet.
-struct World {
-    bus: TestBus,
-    fake: FakePagerDuty,
-    server: RunningFake,
-    sandbox: Sandbox,
-}
-
-impl World {
-    async fn start() -> World {
-        let bus = TestBus::start().expect("a private D-Bus bus (dbus-daemon)");
-        let fake = FakePagerDuty::new();
-        let server = fake
-            .serve("127.0.0.1:0".parse().unwrap())
-            .await
-            .expect("the fake PagerDuty");
-        let sandbox = Sandbox::new();
-        sandbox.write_config(&fake_account_config(&server.url, 2));
-        World {
-            bus,
-            fake,
-            server,
-            sandbox,
-        }
-    }
-
-    async fn recorder(&self) -> Recorder {
-        Recorder::start(Some(&self.bus.address))
-            .await
-            .expect("a notification server")
-    }
-
-    /// The app, once it polled: what is triggered from now on is a page, not a summary
-    /// of what was open at start.
-    async fn app(&self) -> App {
-        let app = self.sandbox.spawn_headless(&self.bus.address);
-        wait_for_requests(&self.fake, "the first poll", |r| polls(r) >= 1)
-            .await
-            .unwrap_or_else(|e| app.fail(e));
-        app
-    }
-
-    async fn polled_twice_more(&self, app: &App) {
-        let polls_then = polls(&self.fake.requests());
-        wait_for_requests(&self.fake, "two more polls", |r| polls(r) >= polls_then + 2)
-            .await
-            .unwrap_or_else(|e| app.fail(e));
-    }
-
-    async fn acknowledged(&self, incident: &str, app: &App) {
-        wait_for_requests(&self.fake, "the acknowledgement", |_| {
-            self.fake.incident(incident).unwrap().status == Status::Acknowledged
-        })
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    }
-
-    /// SIGTERM ends the app cleanly; then everything else stops.
-    async fn finish(self, mut app: App, recorder: Recorder) {
-        app.terminate();
-        assert_eq!(app.wait_exit(Duration::from_secs(5)).await, Some(0));
-        recorder.stop().await;
-        self.server.shutdown().await;
-    }
-}
-
-fn pages_of<'a>(records: &'a [Recorded], title: &str) -> Vec<&'a Recorded> {
-    records
-        .iter()
-        .filter(|n| n.summary.contains(title))
-        .collect()
-}
+use oncall_fake_pagerduty::NewIncident;
+use oncall_notification_recorder::{close_reason, Recorded, Recorder};
+use oncall_tray_e2e::headless_world::{pages_titled, titled, HeadlessWorld};
+use oncall_tray_e2e::{App, TIMEOUT};
 
 /// The one notification with `title` on `recorder`, once it has it.
 async fn page(recorder: &Recorder, title: &str, app: &App) -> Recorded {
-    let seen = recorder
-        .wait_for(TIMEOUT, |n| !pages_of(n, title).is_empty())
-        .await
-        .unwrap_or_else(|e| app.fail(e));
-    let pages = pages_of(&seen, title);
+    let pages = pages_titled(recorder, title, app).await;
     assert_eq!(pages.len(), 1, "{pages:#?}\n{}", app.log());
-    pages[0].clone()
+    pages.into_iter().next().unwrap()
 }
 
 /// Waits until the app has read the server's answers to `count` notifications: a
@@ -130,9 +53,10 @@ fn shown_again(app: &App) -> usize {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_on_a_server_that_went_away_is_shown_once_on_the_next_and_its_button_works() {
-    let w = World::start().await;
+    let w = HeadlessWorld::start().await;
     let first = w.recorder().await;
-    let app = w.app().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
     let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
     let before = page(&first, "Checkout API is down", &app).await;
     taken_in(&app, 1).await;
@@ -160,9 +84,9 @@ async fn a_page_on_a_server_that_went_away_is_shown_once_on_the_next_and_its_but
     w.fake
         .trigger(NewIncident::new("Payments queue backing up"));
     page(&second, "Payments queue backing up", &app).await;
-    w.polled_twice_more(&app).await;
+    w.more_polls(2, "two more polls", &app).await;
     assert_eq!(
-        pages_of(&second.notifications(), "Checkout API is down").len(),
+        titled(&second.notifications(), "Checkout API is down").len(),
         1,
         "{:#?}",
         second.notifications()
@@ -171,11 +95,10 @@ async fn a_page_on_a_server_that_went_away_is_shown_once_on_the_next_and_its_but
 
     // Its button acts on the incident. (The app has listened for buttons since it
     // started, before this server could see its match rule: no wait_for_listener.)
-    second.press(again.id, "ack").await.expect("pressed");
-    w.acknowledged(&checkout, &app).await;
-    w.polled_twice_more(&app).await;
+    w.acknowledge_from(&second, again.id, &checkout, &app).await;
+    w.more_polls(2, "two more polls", &app).await;
     assert_eq!(
-        pages_of(&second.notifications(), "Checkout API is down").len(),
+        titled(&second.notifications(), "Checkout API is down").len(),
         1,
         "acknowledged, it is not shown again: {:#?}",
         second.notifications()
@@ -186,9 +109,10 @@ async fn a_page_on_a_server_that_went_away_is_shown_once_on_the_next_and_its_but
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_withdrawn_before_its_server_went_away_is_not_shown_on_the_next() {
-    let w = World::start().await;
+    let w = HeadlessWorld::start().await;
     let first = w.recorder().await;
-    let app = w.app().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
     let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
     let payments = w
         .fake
@@ -216,9 +140,9 @@ async fn a_page_withdrawn_before_its_server_went_away_is_not_shown_on_the_next()
     // would have come first.
     w.fake.trigger(NewIncident::new("Disk almost full"));
     let later = page(&second, "Disk almost full", &app).await;
-    w.polled_twice_more(&app).await;
+    w.more_polls(2, "two more polls", &app).await;
     assert!(
-        pages_of(&second.notifications(), "Checkout API is down").is_empty(),
+        titled(&second.notifications(), "Checkout API is down").is_empty(),
         "the withdrawn page came back: {:#?}",
         second.notifications()
     );
@@ -245,9 +169,10 @@ async fn a_page_withdrawn_before_its_server_went_away_is_not_shown_on_the_next()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_replaced_while_still_connected_leaves_its_pages_to_the_one_that_took_over() {
-    let w = World::start().await;
+    let w = HeadlessWorld::start().await;
     let old = w.recorder().await;
-    let app = w.app().await;
+    let app = w.spawn();
+    w.first_poll(&app).await;
     let checkout = w.fake.trigger(NewIncident::new("Checkout API is down"));
     page(&old, "Checkout API is down", &app).await;
     taken_in(&app, 1).await;
@@ -259,9 +184,8 @@ async fn a_server_replaced_while_still_connected_leaves_its_pages_to_the_one_tha
     let again = page(&new, "Checkout API is down", &app).await;
     assert_eq!(again.replaces_id, 0, "{again:#?}");
 
-    new.press(again.id, "ack").await.expect("pressed");
-    w.acknowledged(&checkout, &app).await;
-    w.polled_twice_more(&app).await;
+    w.acknowledge_from(&new, again.id, &checkout, &app).await;
+    w.more_polls(2, "two more polls", &app).await;
     assert_eq!(
         new.notifications().len(),
         1,

@@ -6,6 +6,7 @@
 //! (`target/debug/oncall-tray`, `$CARGO_TARGET_DIR` included), or at `$ONCALL_TRAY_BIN`.
 
 pub mod desktop;
+pub mod headless_world;
 pub mod keyring;
 pub mod sound;
 pub mod webdriver;
