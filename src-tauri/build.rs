@@ -17,6 +17,7 @@ fn main() {
             "pause",
             "resume",
             "get_history",
+            "open_log_folder",
         ]),
     ))
     .expect("tauri build step failed");

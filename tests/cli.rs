@@ -1,5 +1,12 @@
 //! The one-shot commands, run as a person runs them from a shell: real files in
 //! temporary directories, the fake PagerDuty on loopback, the token from a command.
+//! `exit_codes` pins the documented exit statuses; `generated` the version, the man
+//! pages and the shell completions.
+
+#[path = "cli/exit_codes.rs"]
+mod exit_codes;
+#[path = "cli/generated.rs"]
+mod generated;
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::{Status, Urgency};
@@ -11,10 +18,22 @@ fn assert_ok(out: &Output) {
 
 /// Exit code 1 and one clear message containing `words`.
 fn assert_fails_with(out: &Output, words: &str) {
-    assert_eq!(out.code, Some(1), "{out:#?}");
+    assert_fails_with_code(out, 1, words);
+}
+
+/// Exit code `code` (see `exit_codes`) and one clear message containing `words`.
+fn assert_fails_with_code(out: &Output, code: i32, words: &str) {
+    assert_eq!(out.code, Some(code), "{out:#?}");
     assert!(out.stderr.contains(words), "expected {words:?} in {out:#?}");
     assert!(!out.stderr.contains("panicked"), "{out:#?}");
 }
+
+// The documented exit statuses (`oncall-tray --help`, the man page). Written out here:
+// scripts depend on the numbers, so a change must fail a test.
+const USAGE_ERROR: i32 = 2;
+const CONFIG_ERROR: i32 = 3;
+const SERVICE_UNREACHABLE: i32 = 4;
+const TOKEN_REJECTED: i32 = 5;
 
 async fn fake_with_account(sandbox: &Sandbox) -> (FakePagerDuty, RunningFake) {
     let fake = FakePagerDuty::new();
@@ -87,8 +106,8 @@ async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
     assert_ok(&sandbox.run(&add).await);
     let before = sandbox.config_text();
 
-    assert_fails_with(&sandbox.run(&add).await, "already exists");
-    assert_fails_with(
+    assert_fails_with_code(&sandbox.run(&add).await, CONFIG_ERROR, "already exists");
+    assert_fails_with_code(
         &sandbox
             .run(&[
                 "account",
@@ -100,9 +119,10 @@ async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
                 "1",
             ])
             .await,
+        CONFIG_ERROR,
         "poll_interval_seconds",
     );
-    assert_fails_with(
+    assert_fails_with_code(
         &sandbox
             .run(&[
                 "account",
@@ -114,10 +134,12 @@ async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
                 "http://pagerduty.example.com",
             ])
             .await,
+        CONFIG_ERROR,
         "api_url",
     );
-    assert_fails_with(
+    assert_fails_with_code(
         &sandbox.run(&["account", "remove", "nobody"]).await,
+        CONFIG_ERROR,
         "no account named `nobody`",
     );
     assert_eq!(
@@ -211,19 +233,19 @@ async fn a_rejected_token_is_not_stored() {
     let out = sandbox
         .run_with_input(&["token", "set", "work"], "not-a-real-token\n")
         .await;
-    assert_fails_with(&out, "rejected this token");
+    assert_fails_with_code(&out, TOKEN_REJECTED, "rejected this token");
     assert!(out.stderr.contains("nothing was stored"), "{out:#?}");
     assert!(!out.stderr.contains("not-a-real-token") && !out.stdout.contains("not-a-real-token"));
 
     let out = sandbox
         .run_with_input(&["token", "set", "nobody"], "x\n")
         .await;
-    assert_fails_with(&out, "no account named `nobody`");
+    assert_fails_with_code(&out, CONFIG_ERROR, "no account named `nobody`");
 }
 
 #[tokio::test]
 async fn headless_without_accounts_says_how_to_add_one() {
     let sandbox = Sandbox::new();
     let out = sandbox.run(&["--headless"]).await;
-    assert_fails_with(&out, "oncall-tray account add");
+    assert_fails_with_code(&out, CONFIG_ERROR, "oncall-tray account add");
 }

@@ -88,10 +88,17 @@ async fn demo_mode_shows_its_tray_and_notifies_a_synthetic_incident() {
         .await
         .unwrap_or_else(|e| app.fail(e));
     assert!(seen[0].summary.contains("Checkout API"), "{seen:#?}");
-    tray.wait_for_menu("the synthetic incident", |m| {
-        m.find("Checkout API").is_some()
-    })
-    .await;
+    let menu = tray
+        .wait_for_menu("the synthetic incident", |m| {
+            m.find("Checkout API").is_some()
+        })
+        .await;
+    // An autostart entry would start the real app at the next login.
+    assert!(
+        menu.find("Start at login").is_none(),
+        "demo mode offers no start at login: {:?}",
+        menu.labels()
+    );
     assert!(
         !sandbox.config_dir().exists() && !sandbox.data_dir().exists(),
         "demo mode never touches the user's config or data"

@@ -26,7 +26,7 @@ use crate::notifier::{DesktopNotifier, Intent};
 use crate::settings::{Autostart, SettingsStore};
 use crate::stop_signal::StopSignal;
 use crate::tray::menu::Command;
-use crate::{browser, demo, tray, window};
+use crate::{browser, demo, logging, tray, window};
 
 /// What the tray app was asked to be.
 #[derive(Debug, Clone, Copy)]
@@ -118,9 +118,12 @@ impl Shell {
         url.is_some_and(|url| browser::open_web_link(&url))
     }
 
-    /// Start at login, through tauri's autostart plugin once the app is set up.
+    /// Start at login, through tauri's autostart plugin once the app is set up. Never
+    /// in demo mode: it promises to leave the user's settings alone, and an autostart
+    /// entry would start the real app at the next login.
     pub fn autostart(&self) -> Box<dyn Autostart> {
         match self.app.get() {
+            _ if self._demo.is_some() => Box::new(NoAutostart),
             Some(app) => Box::new(PluginAutostart(app.clone())),
             None => Box::new(NoAutostart),
         }
@@ -169,7 +172,7 @@ impl Autostart for PluginAutostart {
     }
 }
 
-/// Before `setup` has run there is nothing to ask.
+/// Before `setup` has run there is nothing to ask; in demo mode nothing to offer.
 struct NoAutostart;
 
 impl Autostart for NoAutostart {
@@ -178,7 +181,7 @@ impl Autostart for NoAutostart {
     }
 
     fn set(&self, _: bool) -> Result<(), String> {
-        Err("the app is still starting".into())
+        Err("start at login is not available now (the app is starting, or in demo mode)".into())
     }
 }
 
@@ -209,6 +212,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                     // after `build`), so the app ends here the way `main` would end it:
                     // the error on stderr and exit code 1.
                     eprintln!("oncall-tray: {e:#}");
+                    // An app started at login has no terminal: the file says why.
+                    logging::record_failure(&format!("{e:#}"));
                     refused_notice(&e);
                     app.handle().exit(1);
                     return Ok(());
@@ -227,6 +232,18 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         })
         .build(tauri::generate_context!())
         .context("the tray app could not start")?;
+    // macOS: a tray app has no Dock icon and no menu bar (an accessory app). Set before
+    // the event loop runs, so that the app starts as one; set in `setup`, it would be
+    // switched over once running. The window's own process (`--window`) stays a regular
+    // app, tauri's default: while the window is open it has a Dock icon and a place in
+    // Cmd-Tab, so it can be found behind other windows, and it comes to the front when
+    // it starts, as a regular app does.
+    #[cfg(target_os = "macos")]
+    let app = {
+        let mut app = app;
+        app.set_activation_policy(tauri::ActivationPolicy::Accessory);
+        app
+    };
     app.run(|app, event| match event {
         // Closing the window must not end a tray app; only Quit (exit code set) does.
         RunEvent::ExitRequested {
@@ -237,6 +254,8 @@ pub fn run(options: Options) -> anyhow::Result<()> {
                 tauri::async_runtime::block_on(shell.stop());
                 info!("stopped");
             }
+            // tauri ends the process after this, without returning to `main`.
+            logging::finish();
         }
         _ => {}
     });

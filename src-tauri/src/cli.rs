@@ -1,5 +1,7 @@
 //! The command line (clap derive). Users and scripts rely on these names exactly.
 
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Pages the on-call engineer through desktop notifications.
@@ -7,7 +9,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 /// Without a subcommand, runs the tray app. `--headless` runs the engine and its
 /// notifications without a tray or window (logs on stderr, ends on SIGINT/SIGTERM).
 #[derive(Debug, Parser)]
-#[command(name = "oncall-tray", version, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "oncall-tray",
+    version,
+    args_conflicts_with_subcommands = true,
+    after_help = crate::exit::help()
+)]
 pub struct Cli {
     /// Run without tray or window: notifications and their buttons only.
     #[arg(long, conflicts_with_all = ["demo", "show"])]
@@ -22,7 +29,7 @@ pub struct Cli {
     #[arg(long, hide = true, conflicts_with_all = ["headless", "demo", "show"])]
     pub window: bool,
     #[command(subcommand)]
-    pub command: Option<Command>,
+    pub command: Option<TopCommand>,
 }
 
 /// What `main` runs.
@@ -37,12 +44,15 @@ pub enum Mode {
     /// The window process the tray app starts.
     Window,
     Command(Command),
+    /// Files made from this command line for packages (`generate`, hidden).
+    Generate(GenerateCommand),
 }
 
 impl Cli {
     pub fn mode(self) -> Mode {
         match self.command {
-            Some(command) => Mode::Command(command),
+            Some(TopCommand::Run(command)) => Mode::Command(command),
+            Some(TopCommand::Generate(what)) => Mode::Generate(what),
             None if self.headless => Mode::Headless,
             None if self.window => Mode::Window,
             None => Mode::Tray {
@@ -51,6 +61,18 @@ impl Cli {
             },
         }
     }
+}
+
+/// The subcommands, with the one for packaging apart so that the commands for users
+/// are one type.
+#[derive(Debug, Subcommand)]
+pub enum TopCommand {
+    #[command(flatten)]
+    Run(Command),
+    /// Internal, for packaging: the man pages and shell completions, written from these
+    /// very definitions so that they cannot drift from what the binary parses.
+    #[command(subcommand, hide = true)]
+    Generate(GenerateCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -69,6 +91,22 @@ pub enum Command {
     Ack {
         /// An incident id as `incidents` shows it, or `all`.
         target: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GenerateCommand {
+    /// Writes oncall-tray.1 and a page per subcommand (oncall-tray-status.1, …) into DIR.
+    Man {
+        /// The directory to write to; created if missing.
+        dir: PathBuf,
+    },
+    /// Writes SHELL's completion script into DIR, under the name that shell's
+    /// completion directory expects.
+    Completions {
+        shell: clap_complete::Shell,
+        /// The directory to write to; created if missing.
+        dir: PathBuf,
     },
 }
 

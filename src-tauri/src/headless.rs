@@ -11,7 +11,7 @@
 
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _};
+use anyhow::Context as _;
 use oncall_engine::{Engine, EngineOptions, SystemClock};
 use oncall_model::ActionKind;
 use oncall_store::{Config, DataDirLock, Dirs};
@@ -33,10 +33,10 @@ pub async fn run() -> anyhow::Result<()> {
     let _lock = DataDirLock::acquire(&dirs)?;
     let config = Config::load(&dirs.config_file())?;
     if config.accounts.is_empty() {
-        bail!(
+        return Err(crate::exit::Failure::Config.on(anyhow::anyhow!(
             "{} has no accounts: add one with `oncall-tray account add NAME --provider pagerduty`",
             dirs.config_file().display()
-        );
+        )));
     }
     let accounts = config.accounts.len();
 

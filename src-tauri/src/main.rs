@@ -1,11 +1,20 @@
 //! `oncall-tray`: parses the command line, runs what it asks for, turns the result into
 //! an exit code. Everything else lives in the modules below.
 
+// Windows: the release build is a GUI program, so the tray app opens no console window;
+// the modes that print attach to the terminal they were started from (windows_console.rs).
+#![cfg_attr(
+    all(not(debug_assertions), target_os = "windows"),
+    windows_subsystem = "windows"
+)]
+
 mod app;
 mod browser;
 mod cli;
 mod commands;
 mod demo;
+mod exit;
+mod generate;
 mod headless;
 mod keychain;
 mod logging;
@@ -14,6 +23,8 @@ mod settings;
 mod stop_signal;
 mod tray;
 mod window;
+#[cfg(windows)]
+mod windows_console;
 
 use std::process::ExitCode;
 
@@ -24,11 +35,21 @@ use crate::cli::{Cli, Mode};
 fn main() -> ExitCode {
     // Before anything reads a token: every mode (tray, window, headless, commands) may.
     no_core_dumps();
-    let cli = Cli::parse();
-    match cli.mode() {
+    let cli = Cli::try_parse().unwrap_or_else(|e| {
+        // `--help`, `--version` and usage errors print too.
+        #[cfg(windows)]
+        windows_console::attach_to_parent();
+        e.exit()
+    });
+    let mode = cli.mode();
+    #[cfg(windows)]
+    windows_console::attach_for(&mode);
+    match mode {
         Mode::Tray { demo, show } => {
             // Tauri's event loop takes the main thread and brings its own tokio runtime.
-            logging::init(true);
+            // It ends the process without returning here: the app flushes its log file
+            // itself once it has stopped (`logging::finish`).
+            let _log = logging::init(logging::Process::Tray);
             match app::run(app::Options { demo, show }) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -38,7 +59,7 @@ fn main() -> ExitCode {
             }
         }
         Mode::Window => {
-            logging::init(true);
+            let _log = logging::init(logging::Process::Window);
             match window::run_window_process() {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -47,8 +68,29 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Mode::Headless => run(true, headless::run()),
-        Mode::Command(command) => run(false, commands::run(command)),
+        // A config that cannot work exits 3, which the systemd unit does not restart
+        // (`RestartPreventExitStatus=3`): no loop until the user fixes it.
+        Mode::Headless => match run(true, headless::run()) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => match exit::Failure::of_error(&e) {
+                exit::Failure::Config => exit::Failure::Config.exit_code(),
+                _ => ExitCode::FAILURE,
+            },
+        },
+        // The documented exit statuses (`exit.rs`, `--help`): scripts tell a broken
+        // config from a service that is down from a token to replace.
+        Mode::Command(command) => match run(false, commands::run(command)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => exit::Failure::of_error(&e).exit_code(),
+        },
+        // No logging, runtime or directories: packaging runs it in a build root.
+        Mode::Generate(what) => match generate::run(what) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("oncall-tray: {}", one_message(&e));
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -86,26 +128,33 @@ fn no_core_dumps() {
     }
 }
 
-/// Runs `task` on a tokio runtime; a failure is printed as one sentence on stderr.
-fn run(verbose: bool, task: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
-    logging::init(verbose);
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+/// Runs `task` on a tokio runtime; a failure is printed as one sentence on stderr and
+/// returned for its exit code.
+fn run(
+    verbose: bool,
+    task: impl std::future::Future<Output = anyhow::Result<()>>,
+) -> anyhow::Result<()> {
+    // Verbose is `--headless`, which keeps a log file; one-shot commands print to the
+    // terminal only. Dropped last, after the runtime: what its tasks log while stopping
+    // is written too.
+    let _log = logging::init(if verbose {
+        logging::Process::Headless
+    } else {
+        logging::Process::Command
+    });
+    let result = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("oncall-tray: cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
+        Ok(runtime) => runtime.block_on(task),
+        Err(e) => Err(anyhow::Error::new(e).context("cannot start")),
     };
-    match runtime.block_on(task) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("oncall-tray: {}", one_message(&e));
-            ExitCode::FAILURE
-        }
+    if let Err(e) = &result {
+        eprintln!("oncall-tray: {}", one_message(e));
+        // `--headless` under a service manager: the log file says why it stopped too.
+        logging::record_failure(&one_message(e));
     }
+    result
 }
 
 /// The error and its causes as "what failed: why", skipping a cause whose text the

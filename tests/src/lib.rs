@@ -84,6 +84,12 @@ impl Sandbox {
         self.config_dir().join("config.toml")
     }
 
+    /// The app's log folder (`ONCALL_TRAY_LOG_DIR`): the tray app's `tray.log` and
+    /// `--headless`'s `headless.log`, never the user's.
+    pub fn log_dir(&self) -> PathBuf {
+        self.dir.path().join("log")
+    }
+
     /// A private `XDG_RUNTIME_DIR` (0700): GTK and WebKit put sockets there.
     pub fn runtime_dir(&self) -> PathBuf {
         let runtime = self.dir.path().join("xdg-runtime");
@@ -127,6 +133,7 @@ impl Sandbox {
         cmd.args(args)
             .env("ONCALL_TRAY_CONFIG_DIR", self.config_dir())
             .env("ONCALL_TRAY_DATA_DIR", self.data_dir())
+            .env("ONCALL_TRAY_LOG_DIR", self.log_dir())
             .env(
                 "DBUS_SESSION_BUS_ADDRESS",
                 format!("unix:path={}", self.dir.path().join("no-bus").display()),

@@ -59,6 +59,7 @@ impl Driver {
             ])
             .env("ONCALL_TRAY_CONFIG_DIR", sandbox.config_dir())
             .env("ONCALL_TRAY_DATA_DIR", sandbox.data_dir())
+            .env("ONCALL_TRAY_LOG_DIR", sandbox.log_dir())
             .env("DISPLAY", &desktop.display)
             .env("DBUS_SESSION_BUS_ADDRESS", &desktop.bus.address)
             .env("XDG_RUNTIME_DIR", runtime)

@@ -35,6 +35,8 @@ export interface Api {
   pause(minutes: number | null): Promise<void>;
   resume(): Promise<void>;
   getHistory(): Promise<HistoryEntry[]>;
+  /** Opens the tray app's log folder in the file manager (the tray app knows which). */
+  openLogFolder(): Promise<void>;
 
   /** Each resolves once the page listens (rejects if the window may not listen). */
   onView(handler: (view: View) => void): Promise<void>;

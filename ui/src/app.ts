@@ -67,6 +67,19 @@ export function start(api: Api): () => void {
     if (tabs.shown === "incidents" && incidents.handleKey(event.key)) event.preventDefault();
   }, { signal: started.signal });
 
+  // In the status bar, beside the accounts' trouble: where a person looks when
+  // something is wrong. Disabled while asked, so a double click opens one window.
+  const logFolder = byId<HTMLButtonElement>("open-log-folder");
+  logFolder.addEventListener("click", () => {
+    logFolder.disabled = true;
+    api
+      .openLogFolder()
+      .catch((e: unknown) => showMessage(`Could not open the log folder: ${reason(e)}`))
+      .finally(() => {
+        logFolder.disabled = false;
+      });
+  }, { signal: started.signal });
+
   const notListening = (e: unknown): void => showMessage(`The window cannot follow the tray app: ${reason(e)}`);
   api.onView(render).catch(notListening);
   api

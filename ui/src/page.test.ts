@@ -119,6 +119,27 @@ describe("incidents", () => {
     expect($("#pause-state").hidden).toBe(true);
   });
 
+  it("opens the log folder from the status bar, once per click, and says when it cannot", async () => {
+    const button = $<HTMLButtonElement>("footer #open-log-folder");
+    let answer = (): void => {};
+    page.api.openLogFolder.mockImplementationOnce(() => new Promise<void>((resolve) => (answer = resolve)));
+    button.click();
+    expect(button.disabled).toBe(true);
+    button.click();
+    expect(page.api.openLogFolder).toHaveBeenCalledTimes(1);
+    expect(page.api.openLogFolder).toHaveBeenCalledWith();
+    answer();
+    await settle();
+    expect(button.disabled).toBe(false);
+    expect($("#message").hidden).toBe(true);
+
+    page.api.openLogFolder.mockRejectedValueOnce("could not open /home/pat/.local/state/oncall-tray: no file manager");
+    button.click();
+    await settle();
+    expect($("#message").textContent).toContain("Could not open the log folder: could not open /home/pat/.local/state/oncall-tray: no file manager");
+    expect(button.disabled).toBe(false);
+  });
+
   it("does not take incident keys on another tab", () => {
     page.emitView(view({ incidents: [item("P1")] }));
     press("3");

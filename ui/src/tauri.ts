@@ -27,6 +27,7 @@ export const tauriApi: Api = {
   pause: (minutes) => invoke("pause", { minutes }),
   resume: () => invoke("resume"),
   getHistory: () => invoke("get_history"),
+  openLogFolder: () => invoke("open_log_folder"),
 
   onView: (handler) => on("view", handler),
   onActionFailed: (handler) => on("action_failed", handler),

@@ -2,11 +2,13 @@
 //!
 //! The platform's conventions decide by default (`~/.config/oncall-tray` and
 //! `~/.local/share/oncall-tray` on Linux, `~/Library/Application Support/oncall-tray` on
-//! macOS, `%APPDATA%\oncall-tray\{config,data}` on Windows). Two environment variables
-//! override them, so tests, demo mode and a second profile can run without touching the
-//! user's real files. The variables are read through a lookup function, so tests pass
-//! their own instead of changing the process environment, which is shared by every test
-//! thread.
+//! macOS, `%APPDATA%\oncall-tray\{config,data}` on Windows), and for the log
+//! ([`log_dir_from_env`]) the place for state a person may want to look at
+//! (`~/.local/state/oncall-tray`, `~/Library/Logs/oncall-tray`,
+//! `%LOCALAPPDATA%\oncall-tray\logs`). Environment variables override each of them, so
+//! tests, demo mode and a second profile can run without touching the user's real files.
+//! The variables are read through a lookup function, so tests pass their own instead of
+//! changing the process environment, which is shared by every test thread.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -19,6 +21,8 @@ use crate::StoreError;
 pub const CONFIG_DIR_VAR: &str = "ONCALL_TRAY_CONFIG_DIR";
 /// Overrides the directory holding the app's state files.
 pub const DATA_DIR_VAR: &str = "ONCALL_TRAY_DATA_DIR";
+/// Overrides the directory holding the app's log files.
+pub const LOG_DIR_VAR: &str = "ONCALL_TRAY_LOG_DIR";
 
 /// The two directories of oncall-tray. Neither is created here: writers create what
 /// they need on first save (see [`crate::json_file::save`]).
@@ -91,6 +95,52 @@ impl Dirs {
     pub fn lock_file(&self) -> PathBuf {
         self.data_dir.join("oncall-tray.lock")
     }
+}
+
+/// The directory of the app's log files for this process: [`LOG_DIR_VAR`], else the
+/// platform's place (see the module's documentation). Not created here: the logger does
+/// that, private to the user.
+///
+/// Apart from [`Dirs`] because only the tray app and `--headless` keep a log, and the
+/// log belongs to the user's session rather than to one data directory: a tiny or
+/// read-only data directory must not also cost the record of what went wrong.
+pub fn log_dir_from_env() -> Result<PathBuf, StoreError> {
+    log_dir_from_lookup(|name| std::env::var_os(name))
+}
+
+/// Like [`log_dir_from_env`], reading variables through `lookup`. An empty value counts
+/// as unset; a relative path is refused.
+pub fn log_dir_from_lookup(
+    lookup: impl Fn(&str) -> Option<OsString>,
+) -> Result<PathBuf, StoreError> {
+    if let Some(dir) = override_dir(&lookup, LOG_DIR_VAR)? {
+        return Ok(dir);
+    }
+    let project = ProjectDirs::from("", "", "oncall-tray")
+        .ok_or(StoreError::NoLogDir { var: LOG_DIR_VAR })?;
+    // Linux and the BSDs: `$XDG_STATE_HOME/oncall-tray`, which the XDG spec names for
+    // logs ("actions history (logs, history, recently used files, …)").
+    if let Some(state) = project.state_dir() {
+        return Ok(state.to_path_buf());
+    }
+    Ok(other_platform_log_dir(&project))
+}
+
+/// macOS: where Console.app looks for a user's logs.
+#[cfg(target_os = "macos")]
+fn other_platform_log_dir(project: &ProjectDirs) -> PathBuf {
+    match directories::BaseDirs::new() {
+        Some(base) => base.home_dir().join("Library/Logs/oncall-tray"),
+        None => project.data_local_dir().join("logs"),
+    }
+}
+
+/// Windows: `%LOCALAPPDATA%\oncall-tray\logs`, beside the data (`…\oncall-tray\data`),
+/// in the local profile because logs should not roam.
+#[cfg(not(target_os = "macos"))]
+fn other_platform_log_dir(project: &ProjectDirs) -> PathBuf {
+    let local = project.data_local_dir();
+    local.parent().unwrap_or(local).join("logs")
 }
 
 fn override_dir(
@@ -172,6 +222,59 @@ mod tests {
         assert_eq!(
             dirs_with(&[(CONFIG_DIR_VAR, "")]).unwrap(),
             dirs_with(&[]).unwrap()
+        );
+    }
+
+    fn log_dir_with(vars: &[(&str, &str)]) -> Result<PathBuf, StoreError> {
+        let vars: HashMap<String, OsString> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        log_dir_from_lookup(|k| vars.get(k).cloned())
+    }
+
+    #[test]
+    fn the_log_dir_override_wins_and_must_be_absolute() {
+        let logs = abs("logs");
+        assert_eq!(
+            log_dir_with(&[(LOG_DIR_VAR, logs.to_str().unwrap())]).unwrap(),
+            logs
+        );
+        assert_eq!(
+            log_dir_with(&[(LOG_DIR_VAR, "logs")])
+                .unwrap_err()
+                .to_string(),
+            r#"ONCALL_TRAY_LOG_DIR = "logs" must be an absolute path"#
+        );
+        assert_eq!(
+            log_dir_with(&[(LOG_DIR_VAR, "")]).unwrap(),
+            log_dir_with(&[]).unwrap()
+        );
+    }
+
+    /// The data directory's override does not move the log: a second profile's data
+    /// stays apart, its log beside the user's (the tray app and `--headless` write
+    /// files of their own names there).
+    #[test]
+    fn the_log_dir_is_the_platforms_whatever_the_data_dir() {
+        let data = abs("data");
+        let dir = log_dir_with(&[(DATA_DIR_VAR, data.to_str().unwrap())]).unwrap();
+        assert_eq!(dir, log_dir_with(&[]).unwrap());
+        assert!(dir.components().any(|c| c.as_os_str() == "oncall-tray"));
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn on_linux_the_log_dir_is_the_xdg_state_dir() {
+        let project = ProjectDirs::from("", "", "oncall-tray").unwrap();
+        let dir = log_dir_with(&[]).unwrap();
+        assert_eq!(Some(dir.as_path()), project.state_dir());
+        assert!(
+            dir.ends_with(".local/state/oncall-tray")
+                || std::env::var_os("XDG_STATE_HOME")
+                    .is_some_and(|state| dir == PathBuf::from(state).join("oncall-tray")),
+            "{}",
+            dir.display()
         );
     }
 

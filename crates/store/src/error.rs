@@ -40,6 +40,13 @@ pub enum StoreError {
         data_var: &'static str,
     },
 
+    /// Neither the log directory's override variable nor a home directory says where the
+    /// log goes.
+    #[error(
+        "cannot find a home directory to keep oncall-tray's log in: set {var} to an absolute path"
+    )]
+    NoLogDir { var: &'static str },
+
     /// An override variable holds a relative path, which would depend on whatever
     /// directory the app happened to be started from.
     #[error("{var} = {value:?} must be an absolute path")]

@@ -5,6 +5,7 @@ use oncall_model::ProviderKind;
 use oncall_store::{add_account, remove_account, NewAccount, Region};
 
 use crate::cli::{AddAccount, ProviderArg, RegionArg};
+use crate::exit::Failure;
 use crate::keychain::{self, TokenKey};
 use oncall_store::Dirs;
 
@@ -81,10 +82,10 @@ pub async fn remove(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
         .ok()
         .and_then(|config| Some(TokenKey::of(config.account(name)?)));
     if !remove_account(&dirs.config_file(), name)? {
-        anyhow::bail!(
+        return Err(Failure::Config.on(anyhow::anyhow!(
             "there is no account named `{name}` in {}",
             dirs.config_file().display()
-        );
+        )));
     }
     println!(
         "Removed account `{name}` from {}.",

@@ -1,6 +1,11 @@
 //! The one-shot commands for terminal users. They read the config, and talk to the
 //! service directly when they need to; they never start the engine nor touch
 //! `state.json`, which a running tray app owns.
+//!
+//! Their exit status is decided where a failure is understood (`crate::exit`): a
+//! `ConfigError` or `ProviderError` carries its kind; the conditions found here (no
+//! such account, no accounts, failures across accounts) are given theirs with
+//! `Failure::on`.
 
 mod account;
 mod remote;
@@ -10,9 +15,11 @@ use anyhow::Context as _;
 use oncall_store::{AccountConfig, Config, Dirs};
 
 use crate::cli::{AccountCommand, Command, TokenCommand};
+use crate::exit::Failure;
 
 pub async fn run(command: Command) -> anyhow::Result<()> {
-    let dirs = Dirs::from_env()?;
+    // Where config.toml is cannot be told (no home directory, a relative override).
+    let dirs = Dirs::from_env().map_err(|e| Failure::Config.on(e))?;
     match command {
         Command::Account(AccountCommand::Add(args)) => account::add(&dirs, args),
         Command::Account(AccountCommand::List) => account::list(&dirs),
@@ -37,10 +44,13 @@ fn find_account<'c>(
     dirs: &Dirs,
     name: &str,
 ) -> anyhow::Result<&'c AccountConfig> {
-    config.account(name).with_context(|| {
-        format!(
-            "there is no account named `{name}` in {}: add it with `oncall-tray account add {name} --provider pagerduty`",
-            dirs.config_file().display()
-        )
-    })
+    config
+        .account(name)
+        .with_context(|| {
+            format!(
+                "there is no account named `{name}` in {}: add it with `oncall-tray account add {name} --provider pagerduty`",
+                dirs.config_file().display()
+            )
+        })
+        .map_err(|e| Failure::Config.on(e))
 }

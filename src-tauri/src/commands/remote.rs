@@ -1,7 +1,8 @@
 //! `oncall-tray status | incidents | ack`: ask each account's service directly.
 //!
 //! A failure in one account is reported for that account and the others are still
-//! shown; the command fails (exit 1) if any account failed.
+//! shown; the command fails if any account failed, with the exit code of the accounts'
+//! failures when they agree (all unreachable, say), else 1.
 //!
 //! Everything printed that a service wrote (titles, names, ids, error messages) goes
 //! through [`display_text`]: an escape sequence in an alert title must not rewrite the
@@ -14,6 +15,7 @@ use chrono::Utc;
 use oncall_model::{display_text, ActionKind, ActionOutcome, Incident, Provider, Status};
 use oncall_store::{AccountConfig, Config, Dirs};
 
+use crate::exit::Failure;
 use crate::keychain;
 
 /// A client for `account`, with its token from the token command or the keychain.
@@ -35,24 +37,52 @@ async fn open_incidents(account: &AccountConfig) -> anyhow::Result<Vec<Incident>
 fn configured(dirs: &Dirs) -> anyhow::Result<Config> {
     let config = super::load_config(dirs)?;
     if config.accounts.is_empty() {
-        bail!(
+        return Err(Failure::Config.on(anyhow!(
             "{} has no accounts: add one with `oncall-tray account add NAME --provider pagerduty`",
             dirs.config_file().display()
-        );
+        )));
     }
     Ok(config)
 }
 
+/// What failed among several accounts or incidents: how many, and the exit code they
+/// share.
+#[derive(Default)]
+struct Failed {
+    count: usize,
+    kind: Option<Failure>,
+}
+
+impl Failed {
+    fn add(&mut self, failure: Failure) {
+        self.count += 1;
+        self.kind = Some(self.kind.map_or(failure, |kind| kind.and(failure)));
+    }
+
+    /// The exit code of these failures and `other`'s together.
+    fn and(&self, other: &Failed) -> Failure {
+        match (self.kind, other.kind) {
+            (Some(a), Some(b)) => a.and(b),
+            (Some(kind), None) | (None, Some(kind)) => kind,
+            (None, None) => Failure::Other,
+        }
+    }
+
+    fn failure(&self) -> Failure {
+        self.kind.unwrap_or(Failure::Other)
+    }
+}
+
 /// The accounts' incidents, fetched one account after another; failures are printed
 /// and counted.
-async fn fetch_all(config: &Config) -> (Vec<Incident>, usize) {
+async fn fetch_all(config: &Config) -> (Vec<Incident>, Failed) {
     let mut incidents = Vec::new();
-    let mut failed = 0;
+    let mut failed = Failed::default();
     for account in &config.accounts {
         match open_incidents(account).await {
             Ok(list) => incidents.extend(list),
             Err(e) => {
-                failed += 1;
+                failed.add(Failure::of_error(&e));
                 eprintln!(
                     "oncall-tray: account {}: {}",
                     account.name,
@@ -64,18 +94,19 @@ async fn fetch_all(config: &Config) -> (Vec<Incident>, usize) {
     (incidents, failed)
 }
 
-fn failed_accounts(failed: usize) -> anyhow::Result<()> {
-    match failed {
+fn failed_accounts(failed: &Failed) -> anyhow::Result<()> {
+    let failure = failed.failure();
+    match failed.count {
         0 => Ok(()),
-        1 => Err(anyhow!("1 account could not be read")),
-        n => Err(anyhow!("{n} accounts could not be read")),
+        1 => Err(failure.on(anyhow!("1 account could not be read"))),
+        n => Err(failure.on(anyhow!("{n} accounts could not be read"))),
     }
 }
 
 pub async fn status(dirs: &Dirs) -> anyhow::Result<()> {
     let config = configured(dirs)?;
     let mut rows = Vec::new();
-    let mut failed = 0;
+    let mut failed = Failed::default();
     for account in &config.accounts {
         let (state, triggered, acknowledged) = match open_incidents(account).await {
             Ok(list) => {
@@ -87,7 +118,7 @@ pub async fn status(dirs: &Dirs) -> anyhow::Result<()> {
                 )
             }
             Err(e) => {
-                failed += 1;
+                failed.add(Failure::of_error(&e));
                 (crate::one_message(&e), "-".into(), "-".into())
             }
         };
@@ -100,7 +131,7 @@ pub async fn status(dirs: &Dirs) -> anyhow::Result<()> {
             &rows
         )
     );
-    failed_accounts(failed)
+    failed_accounts(&failed)
 }
 
 pub async fn incidents(dirs: &Dirs) -> anyhow::Result<()> {
@@ -133,7 +164,7 @@ pub async fn incidents(dirs: &Dirs) -> anyhow::Result<()> {
             )
         );
     }
-    failed_accounts(failed)
+    failed_accounts(&failed)
 }
 
 /// `ack all` acknowledges every triggered incident; `ack ID` (or `ack ACCOUNT/ID`) one.
@@ -151,8 +182,11 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
             .filter(|i| i.key.id == target || i.key.to_string() == target)
             .collect();
         match matching.len() {
-            0 if failed > 0 => {
-                bail!("no open incident {target} in the accounts that could be read")
+            // It may be open in an account that failed: that failure is the reason.
+            0 if failed.count > 0 => {
+                return Err(failed.failure().on(anyhow!(
+                    "no open incident {target} in the accounts that could be read"
+                )))
             }
             0 => bail!("no open incident {target}: `oncall-tray incidents` lists them"),
             1 => matching,
@@ -161,9 +195,9 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
     };
     if chosen.is_empty() {
         println!("Nothing is triggered: nothing to acknowledge.");
-        return failed_accounts(failed);
+        return failed_accounts(&failed);
     }
-    let mut refused = 0;
+    let mut refused = Failed::default();
     for account in &config.accounts {
         let ids: Vec<String> = chosen
             .iter()
@@ -186,7 +220,7 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
                     println!("{}/{id} was already resolved.", account.name)
                 }
                 Err(e) => {
-                    refused += 1;
+                    refused.add(Failure::of_provider(&e));
                     eprintln!(
                         "oncall-tray: {}/{id} was not acknowledged: {}",
                         account.name,
@@ -196,10 +230,11 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
             }
         }
     }
-    match (refused, failed) {
-        (0, _) => failed_accounts(failed),
-        (1, _) => bail!("1 incident was not acknowledged"),
-        (n, _) => bail!("{n} incidents were not acknowledged"),
+    let failure = refused.and(&failed);
+    match refused.count {
+        0 => failed_accounts(&failed),
+        1 => Err(failure.on(anyhow!("1 incident was not acknowledged"))),
+        n => Err(failure.on(anyhow!("{n} incidents were not acknowledged"))),
     }
 }
 

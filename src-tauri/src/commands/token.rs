@@ -5,12 +5,13 @@
 
 use std::io::{BufRead as _, IsTerminal as _};
 
-use anyhow::{bail, Context as _};
+use anyhow::{anyhow, bail, Context as _};
 use oncall_model::ProviderError;
 use oncall_store::Dirs;
 use secrecy::{ExposeSecret as _, SecretString};
 use zeroize::Zeroizing;
 
+use crate::exit::Failure;
 use crate::keychain::{self, TokenKey};
 
 pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
@@ -26,12 +27,18 @@ pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
                 let email = me.email.map(|e| format!(" <{e}>")).unwrap_or_default();
                 println!("The token belongs to {}{email}.", me.name);
             }
-            Err(ProviderError::Unauthorized { message, .. }) => bail!(
-                "the service rejected this token ({message}); nothing was stored"
-            ),
-            Err(e) => bail!(
-                "the token could not be checked: {e}; nothing was stored (use --no-verify to store it unchecked)"
-            ),
+            Err(e) => {
+                let failure = Failure::of_provider(&e);
+                let why = match e {
+                    ProviderError::Unauthorized { message, .. } => {
+                        format!("the service rejected this token ({message}); nothing was stored")
+                    }
+                    e => format!(
+                        "the token could not be checked: {e}; nothing was stored (use --no-verify to store it unchecked)"
+                    ),
+                };
+                return Err(failure.on(anyhow!(why)));
+            }
         }
     }
     let key = TokenKey::of(account);

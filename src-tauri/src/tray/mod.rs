@@ -37,11 +37,6 @@ fn icon(state: TrayState) -> Image<'static> {
     }
 }
 
-fn autostart<R: Runtime>(app: &AppHandle<R>) -> Option<bool> {
-    use tauri_plugin_autostart::ManagerExt as _;
-    app.autolaunch().is_enabled().ok()
-}
-
 /// Creates the tray and keeps it in step with the engine until the app ends.
 pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Result<()> {
     let (tray, tray_menu) = create(app, &shell, TRAY_ID)?;
@@ -66,7 +61,11 @@ fn create<R: Runtime>(
     let view = shell.engine.view().borrow().clone();
     let now = chrono::Utc::now();
     let tray_menu = Menu::new(app)?;
-    fill(app, &tray_menu, &menu::build(&view, now, autostart(app)))?;
+    fill(
+        app,
+        &tray_menu,
+        &menu::build(&view, now, shell.autostart().enabled()),
+    )?;
     let state = TrayState::of(&view);
     let handler_shell = shell.clone();
     let tray = TrayIconBuilder::with_id(id)
@@ -154,7 +153,7 @@ async fn follow<R: Runtime>(
             tray.set_tooltip(Some(tooltip(&view, now)))?;
             // Rebuild only what changed: most view updates (a poll's timestamps) leave
             // the menu as it is, and a rebuild under an open menu would close it.
-            let entries = menu::build(&view, now, autostart(&app));
+            let entries = menu::build(&view, now, shell.autostart().enabled());
             if shown_menu.as_ref() == Some(&entries) {
                 return Ok(());
             }

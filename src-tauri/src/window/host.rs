@@ -11,6 +11,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use oncall_engine::{ActionResult, EngineEvent};
 use subtle::ConstantTimeEq as _;
-use tokio::io::{AsyncRead, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::process::{Child, Command};
@@ -117,6 +118,9 @@ async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
     command
         .arg("--window")
         .env(ipc::ENV, format!("{address} {token}"))
+        // Into the app's log (`logging::relay`): the window's own lines, and what
+        // WebKitGTK and GTK print there.
+        .stderr(Stdio::piped())
         .kill_on_drop(true);
     // WebKitGTK's accelerated compositing costs the web process about 75 MiB PSS
     // (BENCHMARKS.md: 308 → 233 MiB for the open window in all); the window is a plain
@@ -124,7 +128,14 @@ async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
     if std::env::var_os(NO_COMPOSITING).is_none() {
         command.env(NO_COMPOSITING, "1");
     }
-    let child = command.spawn().context("cannot start the window process")?;
+    let mut child = command.spawn().context("cannot start the window process")?;
+    if let Some(stderr) = child.stderr.take() {
+        // Ends when the window process and WebKit's, which share the pipe, are gone.
+        shell.spawn(crate::logging::relay(
+            BufReader::new(stderr),
+            shell.cancel.clone(),
+        ));
+    }
     let connection = tokio::time::timeout(
         CONNECT_TIMEOUT,
         wait_for_window(listener, token.into(), HANDSHAKE),
@@ -479,6 +490,7 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
             .map(|()| serde_json::Value::Null)
             .map_err(|e| format!("could not resume: {e}")),
         Call::GetHistory => json(serde_json::to_value(engine.history().await)),
+        Call::OpenLogFolder => crate::logging::open_log_folder().map(|()| serde_json::Value::Null),
     }
 }
 

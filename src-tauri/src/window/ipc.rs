@@ -108,6 +108,9 @@ pub enum Call {
     },
     Resume,
     GetHistory,
+    /// Open the folder of the tray's log in the file manager. The tray knows which
+    /// folder: the request names none.
+    OpenLogFolder,
 }
 
 /// A token typed into Settings, on its one trip from the window process to the tray
@@ -201,6 +204,28 @@ mod tests {
             FromWindow::Open { incident } if incident == IncidentKey::new("work", "P1")
         ));
         assert!(serde_json::from_str::<FromWindow>(r#"{"request":"delete_everything"}"#).is_err());
+    }
+
+    /// "Open log folder" names no folder: the tray opens its own, whatever the page
+    /// sends along.
+    #[test]
+    fn opening_the_log_folder_carries_no_path() {
+        let call = FromWindow::Call {
+            id: 3,
+            call: Box::new(Call::OpenLogFolder),
+        };
+        assert_eq!(
+            serde_json::to_string(&call).unwrap(),
+            r#"{"request":"call","id":3,"call":{"call":"open_log_folder"}}"#
+        );
+        let with_a_path: FromWindow = serde_json::from_str(
+            r#"{"request":"call","id":4,"call":{"call":"open_log_folder","path":"/etc"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            with_a_path,
+            FromWindow::Call { id: 4, call } if matches!(*call, Call::OpenLogFolder)
+        ));
     }
 
     #[test]

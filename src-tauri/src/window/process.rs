@@ -172,6 +172,12 @@ async fn get_history(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
     tray.call(Call::GetHistory).await
 }
 
+/// Open the folder of the tray's log file (the tray decides which).
+#[tauri::command]
+async fn open_log_folder(tray: State<'_, Arc<Tray>>) -> Result<(), String> {
+    tray.call(Call::OpenLogFolder).await.map(drop)
+}
+
 pub fn run() -> anyhow::Result<()> {
     let ipc = std::env::var(ipc::ENV)
         .map_err(|_| anyhow!("--window is started by the tray app, not by hand"))?;
@@ -195,6 +201,7 @@ pub fn run() -> anyhow::Result<()> {
             pause,
             resume,
             get_history,
+            open_log_folder,
         ])
         .setup(move |app| {
             let stream = tauri::async_runtime::block_on(async {

@@ -40,6 +40,7 @@ export function openPage(): Page {
     pause: vi.fn(async () => {}),
     resume: vi.fn(async () => {}),
     getHistory: vi.fn(async () => []),
+    openLogFolder: vi.fn(async () => {}),
     onView: vi.fn(async (handler) => void views.push(handler)),
     onActionFailed: vi.fn(async (handler) => void failures.push(handler)),
     onSettings: vi.fn(async (handler) => void settings.push(handler)),
