@@ -15,7 +15,9 @@ use oncall_notification_recorder::Recorded;
 use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::headless_world::HeadlessWorld;
 use oncall_tray_e2e::webdriver::Driver;
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{
+    fake_account_config, polls, wait_for_requests, RecordingOpener, Sandbox, TIMEOUT,
+};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
 /// A title that acts on whatever shows it raw: an `&` (a menu mnemonic), ESC [2J (clear
@@ -47,45 +49,6 @@ fn page<'a>(seen: &'a [Recorded], text: &str) -> &'a Recorded {
     seen.iter()
         .find(|n| n.summary.contains(text))
         .unwrap_or_else(|| panic!("no notification with {text:?}: {seen:#?}"))
-}
-
-/// An `xdg-open` that records what it was asked to open (one argument per line), put
-/// first on the app's `PATH`: the `open` crate tries `xdg-open` first.
-struct RecordingOpener {
-    dir: tempfile::TempDir,
-}
-
-impl RecordingOpener {
-    fn install() -> RecordingOpener {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let script = dir.path().join("xdg-open");
-        let record = dir.path().join("opened");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
-                record.display()
-            ),
-        )
-        .expect("the script");
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("0755");
-        RecordingOpener { dir }
-    }
-
-    /// `PATH` with the recording opener first.
-    fn path(&self) -> String {
-        let rest = std::env::var("PATH").unwrap_or_default();
-        format!("{}:{rest}", self.dir.path().display())
-    }
-
-    fn opened(&self) -> Vec<String> {
-        std::fs::read_to_string(self.dir.path().join("opened"))
-            .unwrap_or_default()
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

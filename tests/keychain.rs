@@ -3,8 +3,6 @@
 //! where `gnome-keyring-daemon` is not installed (Debian: `apt-get install gnome-keyring
 //! libsecret-tools`).
 
-use std::process::Stdio;
-
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_notification_recorder::TestBus;
 use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, token_user};
@@ -25,49 +23,36 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
     let fake = FakePagerDuty::new();
     let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let sandbox = Sandbox::new();
-    let with_bus = |args: &[&str]| {
-        let mut cmd = sandbox.command(args);
-        cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
-        cmd
-    };
     let run = |args: &'static [&'static str], input: &'static str| {
-        let mut cmd = with_bus(args);
+        let (sandbox, bus) = (&sandbox, &bus);
         async move {
-            use tokio::io::AsyncWriteExt as _;
-            cmd.stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = cmd.spawn().unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(input.as_bytes()).await.unwrap();
-            drop(stdin);
-            let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
-                .await
-                .expect("the command finishes")
-                .unwrap();
+            let out = sandbox
+                .run_with_env(args, input, &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)])
+                .await;
             let text = format!(
                 "{args:?}: {:?}\nstdout: {}\nstderr: {}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                out.code, out.stdout, out.stderr
             );
-            (out.status.code(), text)
+            (out.code, text)
         }
     };
 
-    let add = with_bus(&[
-        "account",
-        "add",
-        "work",
-        "--provider",
-        "pagerduty",
-        "--api-url",
-        &server.url,
-    ])
-    .output()
-    .await
-    .unwrap();
-    assert!(add.status.success(), "{add:?}");
+    let add = sandbox
+        .run_with_env(
+            &[
+                "account",
+                "add",
+                "work",
+                "--provider",
+                "pagerduty",
+                "--api-url",
+                &server.url,
+            ],
+            "",
+            &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)],
+        )
+        .await;
+    assert_eq!(add.code, Some(0), "{add:?}");
 
     let (code, out) = run(&["token", "set", "work"], "fake-token-pat\n").await;
     assert_eq!(code, Some(0), "{out}");

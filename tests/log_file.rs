@@ -20,7 +20,7 @@ use oncall_tray_e2e::keyring::{installed, start_keyring};
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{
     children_named, descendants_named, fake_account_config, files_containing, is_alive, polls,
-    wait_for_requests, Sandbox, PAT_TOKEN, TIMEOUT,
+    wait_for_requests, RecordingOpener, Sandbox, PAT_TOKEN, TIMEOUT,
 };
 
 fn read(path: &Path) -> String {
@@ -134,45 +134,6 @@ async fn one_shot_commands_print_to_the_terminal_and_write_no_log_file() {
         "{:?}",
         names_in(&sandbox.log_dir())
     );
-}
-
-/// An `xdg-open` that records what it was asked to open (one argument per line), put
-/// first on the app's `PATH`: the `open` crate tries `xdg-open` first (as in
-/// `hostile_text.rs`).
-struct RecordingOpener {
-    dir: tempfile::TempDir,
-}
-
-impl RecordingOpener {
-    fn install() -> RecordingOpener {
-        use std::os::unix::fs::PermissionsExt as _;
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let script = dir.path().join("xdg-open");
-        let record = dir.path().join("opened");
-        std::fs::write(
-            &script,
-            format!(
-                "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
-                record.display()
-            ),
-        )
-        .expect("the script");
-        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("0755");
-        RecordingOpener { dir }
-    }
-
-    /// `PATH` with the recording opener first.
-    fn path(&self) -> String {
-        let rest = std::env::var("PATH").unwrap_or_default();
-        format!("{}:{rest}", self.dir.path().display())
-    }
-
-    fn opened(&self) -> Vec<String> {
-        read(&self.dir.path().join("opened"))
-            .lines()
-            .map(str::to_owned)
-            .collect()
-    }
 }
 
 /// The tray app under `driver` (the `oncall-tray` process whose child is the window's).

@@ -261,29 +261,16 @@ async fn a_hand_edit_of_the_api_url_sends_the_token_nowhere_new() {
     let sandbox = Sandbox::new();
     sandbox.write_config(&config(&right_server.url));
     let run = |args: &'static [&'static str], input: &'static str| {
-        let mut cmd = sandbox.command(args);
-        cmd.env("DBUS_SESSION_BUS_ADDRESS", &bus.address);
+        let (sandbox, bus) = (&sandbox, &bus);
         async move {
-            use std::process::Stdio;
-            use tokio::io::AsyncWriteExt as _;
-            cmd.stdin(Stdio::piped())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped());
-            let mut child = cmd.spawn().unwrap();
-            let mut stdin = child.stdin.take().unwrap();
-            stdin.write_all(input.as_bytes()).await.unwrap();
-            drop(stdin);
-            let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
-                .await
-                .expect("the command finishes")
-                .unwrap();
+            let out = sandbox
+                .run_with_env(args, input, &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)])
+                .await;
             let text = format!(
                 "{args:?}: {:?}\nstdout: {}\nstderr: {}",
-                out.status.code(),
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
+                out.code, out.stdout, out.stderr
             );
-            (out.status.code(), text)
+            (out.code, text)
         }
     };
     let right_key = token_user("work", &right_server.url);

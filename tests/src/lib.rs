@@ -155,8 +155,15 @@ impl Sandbox {
 
     /// Runs `oncall-tray ARGS` to the end, with `stdin` as its standard input.
     pub async fn run_with_input(&self, args: &[&str], stdin: &str) -> Output {
+        self.run_with_env(args, stdin, &[]).await
+    }
+
+    /// [`Sandbox::run_with_input`] with these environment variables set too (a test's
+    /// own D-Bus bus and keychain, for instance).
+    pub async fn run_with_env(&self, args: &[&str], stdin: &str, env: &[(&str, &str)]) -> Output {
         use tokio::io::AsyncWriteExt as _;
         let mut cmd = self.command(args);
+        cmd.envs(env.iter().copied());
         cmd.stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -448,4 +455,44 @@ pub fn files_containing(dir: &Path, needle: &str) -> Vec<String> {
         }
     }
     found
+}
+
+/// An `xdg-open` that records what it was asked to open (one argument per line), put
+/// first on the app's `PATH`: the `open` crate tries `xdg-open` first.
+pub struct RecordingOpener {
+    dir: TempDir,
+}
+
+impl RecordingOpener {
+    pub fn install() -> RecordingOpener {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let script = dir.path().join("xdg-open");
+        let record = dir.path().join("opened");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s\\n' \"$@\" >> '{}'\n",
+                record.display()
+            ),
+        )
+        .expect("the script");
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).expect("0755");
+        RecordingOpener { dir }
+    }
+
+    /// `PATH` with the recording opener first.
+    pub fn path(&self) -> String {
+        let rest = std::env::var("PATH").unwrap_or_default();
+        format!("{}:{rest}", self.dir.path().display())
+    }
+
+    /// What it was asked to open so far, oldest first.
+    pub fn opened(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.path().join("opened"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
 }
