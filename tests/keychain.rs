@@ -5,7 +5,7 @@
 
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_notification_recorder::TestBus;
-use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, token_user};
+use oncall_tray_e2e::keyring::{installed, lookup, run_on_bus, start_keyring, token_user};
 use oncall_tray_e2e::{files_containing, polls, wait_for_requests, Sandbox, PAT_TOKEN, TIMEOUT};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -24,17 +24,7 @@ async fn token_set_lands_in_the_keychain_and_nowhere_else() {
     let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let sandbox = Sandbox::new();
     let run = |args: &'static [&'static str], input: &'static str| {
-        let (sandbox, bus) = (&sandbox, &bus);
-        async move {
-            let out = sandbox
-                .run_with_env(args, input, &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)])
-                .await;
-            let text = format!(
-                "{args:?}: {:?}\nstdout: {}\nstderr: {}",
-                out.code, out.stdout, out.stderr
-            );
-            (out.code, text)
-        }
+        run_on_bus(&sandbox, &bus.address, args, input)
     };
 
     let add = sandbox

@@ -153,15 +153,6 @@ async fn stop_tray(pid: u32, log: &Path) {
     wait_until("the tray app's exit", || read(log), || !is_alive(pid)).await;
 }
 
-async fn first_view(driver: &Driver) {
-    driver
-        .wait_for(
-            "the window's first view",
-            "return document.getElementById('state').textContent !== 'Connecting…'",
-        )
-        .await;
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn open_log_folder_in_the_window_opens_exactly_the_trays_log_folder() {
     let desktop = Desktop::start().await;
@@ -182,7 +173,7 @@ async fn open_log_folder_in_the_window_opens_exactly_the_trays_log_folder() {
         Some(&stderr),
     )
     .await;
-    first_view(&driver).await;
+    driver.wait_for_first_view().await;
 
     // In the status bar, on whatever tab is shown.
     driver.click("footer #open-log-folder").await;
@@ -267,7 +258,7 @@ async fn a_session_that_stored_and_used_a_token_leaves_it_in_no_log_file() {
         Some(&stderr),
     )
     .await;
-    first_view(&driver).await;
+    driver.wait_for_first_view().await;
 
     // Stored through Settings: the token crosses from the page to the tray.
     driver.click("#tab-settings").await;

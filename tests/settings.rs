@@ -77,12 +77,7 @@ impl Setup {
     }
 
     async fn open_settings(&self) {
-        self.driver
-            .wait_for(
-                "the window's first view",
-                "return document.getElementById('state').textContent !== 'Connecting…'",
-            )
-            .await;
+        self.driver.wait_for_first_view().await;
         self.driver.click("#tab-settings").await;
         self.driver
             .wait_for(
@@ -508,12 +503,7 @@ async fn a_pause_silences_the_alarm_and_test_alarm_plays_the_saved_sound() {
         None,
     )
     .await;
-    driver
-        .wait_for(
-            "the window's first view",
-            "return document.getElementById('state').textContent !== 'Connecting…'",
-        )
-        .await;
+    driver.wait_for_first_view().await;
     driver.click("#tab-settings").await;
     driver
         .wait_for(

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use oncall_fake_pagerduty::{FakePagerDuty, RecordedRequest, RunningFake};
 use oncall_notification_recorder::TestBus;
 use oncall_tray_e2e::desktop::Desktop;
-use oncall_tray_e2e::keyring::{installed, lookup, start_keyring, token_user};
+use oncall_tray_e2e::keyring::{installed, lookup, run_on_bus, start_keyring, token_user};
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{polls, wait_for_requests, App, Sandbox, PAT_TOKEN, TIMEOUT};
 
@@ -155,12 +155,7 @@ async fn moving_an_account_to_another_server_in_settings_leaves_its_token_behind
     };
 
     // The token, entered for the right server, works there.
-    driver
-        .wait_for(
-            "the window's first view",
-            "return document.getElementById('state').textContent !== 'Connecting…'",
-        )
-        .await;
+    driver.wait_for_first_view().await;
     driver.click("#tab-settings").await;
     token_state_is("not_set").await;
     assert_eq!(enter_token(PAT_TOKEN).await, "stored");
@@ -261,17 +256,7 @@ async fn a_hand_edit_of_the_api_url_sends_the_token_nowhere_new() {
     let sandbox = Sandbox::new();
     sandbox.write_config(&config(&right_server.url));
     let run = |args: &'static [&'static str], input: &'static str| {
-        let (sandbox, bus) = (&sandbox, &bus);
-        async move {
-            let out = sandbox
-                .run_with_env(args, input, &[("DBUS_SESSION_BUS_ADDRESS", &bus.address)])
-                .await;
-            let text = format!(
-                "{args:?}: {:?}\nstdout: {}\nstderr: {}",
-                out.code, out.stdout, out.stderr
-            );
-            (out.code, text)
-        }
+        run_on_bus(&sandbox, &bus.address, args, input)
     };
     let right_key = token_user("work", &right_server.url);
     let wrong_key = token_user("work", &wrong_server.url);

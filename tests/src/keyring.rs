@@ -118,3 +118,22 @@ pub fn store(bus: &str, keyring: &Keyring, account: &str, token: &str) {
 pub fn token_user(account: &str, origin: &str) -> String {
     format!("{account}@{origin}")
 }
+
+/// Runs `oncall-tray ARGS` with `input` on its standard input, on the D-Bus bus at
+/// `bus` (where the test's keychain runs): its exit code, and everything it printed,
+/// for a failure message.
+pub async fn run_on_bus(
+    sandbox: &crate::Sandbox,
+    bus: &str,
+    args: &[&str],
+    input: &str,
+) -> (Option<i32>, String) {
+    let out = sandbox
+        .run_with_env(args, input, &[("DBUS_SESSION_BUS_ADDRESS", bus)])
+        .await;
+    let text = format!(
+        "{args:?}: {:?}\nstdout: {}\nstderr: {}",
+        out.code, out.stdout, out.stderr
+    );
+    (out.code, text)
+}

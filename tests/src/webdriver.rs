@@ -165,6 +165,16 @@ impl Driver {
         }
     }
 
+    /// Waits until the window shows its first view from the tray (its status line no
+    /// longer says "Connecting…").
+    pub async fn wait_for_first_view(&self) {
+        self.wait_for(
+            "the window's first view",
+            "return document.getElementById('state').textContent !== 'Connecting…'",
+        )
+        .await;
+    }
+
     /// Types `text` on the keyboard, one key press per character, into whatever has focus
     /// (WebDriver key actions).
     pub async fn keys(&self, text: &str) {
