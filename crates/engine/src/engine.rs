@@ -166,6 +166,14 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The incident's number and title as the last poll saw it, for history and notices.
+    fn title_of(&self, key: &IncidentKey) -> Option<String> {
+        self.snapshots
+            .get(&key.account)
+            .and_then(|s| s.iter().find(|i| &i.key == key))
+            .map(display_name)
+    }
+
     /// Writes `state.json` unless it already holds exactly this state. Every write of
     /// the file goes through here, so that `state_on_disk` stays true.
     fn write_state(&mut self, path: &Path) -> Result<bool, oncall_store::StoreError> {
@@ -381,11 +389,7 @@ impl Engine {
                 .iter()
                 .map(|(_, key)| Notice::ActionNotSaved {
                     incident: key.clone(),
-                    title: shared
-                        .snapshots
-                        .get(&key.account)
-                        .and_then(|s| s.iter().find(|i| &i.key == key))
-                        .map(display_name),
+                    title: shared.title_of(key),
                     kind,
                     cause: source.plain_cause(),
                 })
@@ -401,11 +405,7 @@ impl Engine {
             return Err(EngineError::ActionNotSaved { kind, source });
         }
         for (_, key) in &queued {
-            let title = shared
-                .snapshots
-                .get(&key.account)
-                .and_then(|s| s.iter().find(|i| &i.key == key))
-                .map(display_name);
+            let title = shared.title_of(key);
             shared.history_changed = true;
             let history = &mut shared.history;
             history.record_action(key, title, kind, ActionStage::Queued, None, now);
