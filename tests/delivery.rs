@@ -108,14 +108,8 @@ async fn a_page_decided_while_no_notification_server_runs_appears_once_one_start
     let app = w.spawn();
     w.first_poll(&app).await;
     w.fake.trigger(NewIncident::new("Checkout API is down"));
-    let deadline = Instant::now() + TIMEOUT;
-    while !app
-        .log()
-        .contains("notifications are not reaching the desktop")
-    {
-        assert!(Instant::now() < deadline, "{}", app.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_log("notifications are not reaching the desktop")
+        .await;
     // Polling goes on meanwhile.
     w.more_polls(2, "two more polls", &app).await;
 
@@ -155,11 +149,7 @@ async fn a_notification_server_that_never_answers_does_not_stop_polling() {
     let mut app = w.spawn();
     w.first_poll(&app).await;
     let id = w.fake.trigger(NewIncident::new("Queue backlog growing"));
-    let deadline = Instant::now() + TIMEOUT;
-    while !app.log().contains("did not answer") {
-        assert!(Instant::now() < deadline, "{}", app.log());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    app.wait_for_log("did not answer").await;
     // Polls go on at their interval while the server hangs.
     w.more_polls(3, "three more polls", &app).await;
     assert!(app.is_running(), "{}", app.log());

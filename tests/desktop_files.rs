@@ -13,12 +13,11 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::NewIncident;
 use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::headless_world::{page_titled, HeadlessWorld};
-use oncall_tray_e2e::{binary, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{binary, wait_until, Sandbox};
 
 /// The desktop entry: its file name is the desktop id the metainfo launches, the
 /// notifications' `desktop-entry` hint and tauri's bundler's own name for it.
@@ -498,12 +497,4 @@ async fn start_at_login_writes_a_valid_autostart_entry_that_starts_this_binary()
     wait_until("the autostart entry is removed", || !entry_path.exists()).await;
 
     app.kill().await.expect("the app ends");
-}
-
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !cond() {
-        assert!(Instant::now() < deadline, "{what}: not within {TIMEOUT:?}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }

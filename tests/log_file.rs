@@ -10,7 +10,6 @@
 //! small cap): driving 5 MiB through an app here would prove the same, slower.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::Status;
@@ -20,7 +19,7 @@ use oncall_tray_e2e::keyring::{installed, start_keyring};
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{
     children_named, descendants_named, fake_account_config, files_containing, is_alive, polls,
-    wait_for_requests, RecordingOpener, Sandbox, PAT_TOKEN, TIMEOUT,
+    wait_for_requests, wait_until_or, RecordingOpener, Sandbox, PAT_TOKEN, TIMEOUT,
 };
 
 fn read(path: &Path) -> String {
@@ -44,20 +43,6 @@ fn names_in(dir: &Path) -> Vec<String> {
 fn mode(path: &Path) -> u32 {
     use std::os::unix::fs::PermissionsExt as _;
     std::fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
-
-/// Waits until `done` holds, checking every 50 ms; `what` names it in the failure, with
-/// `context` (a log) after it.
-async fn wait_until(what: &str, context: impl Fn() -> String, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {TIMEOUT:?}\n{}",
-            context()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -150,7 +135,7 @@ fn tray_pid(driver: &Driver) -> u32 {
 async fn stop_tray(pid: u32, log: &Path) {
     let target = rustix::process::Pid::from_raw(pid as i32).expect("a valid pid");
     rustix::process::kill_process(target, rustix::process::Signal::TERM).expect("SIGTERM sent");
-    wait_until("the tray app's exit", || read(log), || !is_alive(pid)).await;
+    wait_until_or("the tray app's exit", || read(log), || !is_alive(pid)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -179,7 +164,7 @@ async fn open_log_folder_in_the_window_opens_exactly_the_trays_log_folder() {
     driver.click("footer #open-log-folder").await;
     let folder = sandbox.log_dir();
     let expected = [folder.display().to_string()];
-    wait_until(
+    wait_until_or(
         "the log folder's opening",
         || format!("opened: {:?}\n{}", opener.opened(), read(&stderr)),
         || !opener.opened().is_empty(),
@@ -193,7 +178,7 @@ async fn open_log_folder_in_the_window_opens_exactly_the_trays_log_folder() {
         )
         .await;
     driver.click("footer #open-log-folder").await;
-    wait_until(
+    wait_until_or(
         "the second opening",
         || format!("opened: {:?}", opener.opened()),
         || opener.opened().len() == 2,

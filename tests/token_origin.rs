@@ -8,14 +8,12 @@
 //! request. The keychain is a real gnome-keyring on the test's private bus. Skipped,
 //! loudly, where gnome-keyring or secret-tool is missing (`./dev test` installs them).
 
-use std::time::{Duration, Instant};
-
 use oncall_fake_pagerduty::{FakePagerDuty, RecordedRequest, RunningFake};
 use oncall_notification_recorder::TestBus;
 use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::keyring::{installed, lookup, run_on_bus, start_keyring, token_user};
 use oncall_tray_e2e::webdriver::Driver;
-use oncall_tray_e2e::{polls, wait_for_requests, App, Sandbox, PAT_TOKEN, TIMEOUT};
+use oncall_tray_e2e::{polls, wait_for_requests, Sandbox, PAT_TOKEN, TIMEOUT};
 
 fn keyring_missing(test: &str) -> bool {
     let missing = !installed("gnome-keyring-daemon") || !installed("secret-tool");
@@ -233,17 +231,6 @@ async fn moving_an_account_to_another_server_in_settings_leaves_its_token_behind
     drop(desktop);
 }
 
-/// Waits until the app's log has `text`, or fails with the log.
-async fn log_says(app: &App, text: &str) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !app.log().contains(text) {
-        if Instant::now() > deadline {
-            app.fail(format!("the log never said {text:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hand_edit_of_the_api_url_sends_the_token_nowhere_new() {
     if keyring_missing("a_hand_edit_of_the_api_url_sends_the_token_nowhere_new") {
@@ -287,13 +274,10 @@ async fn a_hand_edit_of_the_api_url_sends_the_token_nowhere_new() {
             .replace(&right_server.url, &wrong_server.url),
     );
     let mut app = sandbox.spawn_headless(&bus.address);
-    log_says(
-        &app,
-        &format!(
-            "no token is stored for account `work` at {}",
-            wrong_server.url
-        ),
-    )
+    app.wait_for_log(&format!(
+        "no token is stored for account `work` at {}",
+        wrong_server.url
+    ))
     .await;
     // The one-shot commands read the same key, and say the same.
     let (code, out) = run(&["status"], "").await;

@@ -5,10 +5,10 @@
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::Status;
 use oncall_tray_e2e::desktop::Desktop;
-use std::time::{Duration, Instant};
 
 use oncall_tray_e2e::{
-    descendants_named, fake_account_config, is_alive, polls, wait_for_requests, Sandbox, TIMEOUT,
+    descendants_named, fake_account_config, is_alive, polls, wait_for_requests, wait_until,
+    Sandbox, TIMEOUT,
 };
 
 #[tokio::test]
@@ -193,17 +193,6 @@ async fn the_window_exists_only_while_open_and_closing_it_keeps_the_tray() {
     .await;
 }
 
-async fn wait_until(what: &str, cond: impl Fn() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !cond() {
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {TIMEOUT:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
 /// Issue 11: on GNOME without the AppIndicator extension nothing shows the tray icon,
 /// and nothing said so. The user is told once what to install, the window opens, pages
 /// still ring; a tray host that appears later picks the icon up.
@@ -248,16 +237,8 @@ async fn without_a_tray_host_the_user_is_told_the_window_opens_and_pages_still_r
 
     // The extension gets installed: the icon appears, with the page in its menu.
     desktop.start_tray_host().await;
-    let deadline = Instant::now() + TIMEOUT;
-    while !app
-        .log()
-        .contains("the tray icon is registered with the tray host")
-    {
-        if Instant::now() > deadline {
-            app.fail("the app never saw its icon registered with the new tray host");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_for_log("the tray icon is registered with the tray host")
+        .await;
     let tray = desktop.tray().await;
     tray.wait_for_menu("the incident", |m| m.find("Checkout API is down").is_some())
         .await;

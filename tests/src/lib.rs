@@ -281,6 +281,17 @@ impl App {
         std::fs::read_to_string(&self.log_path).unwrap_or_default()
     }
 
+    /// Waits until the app's log has `text`, or fails with the log.
+    pub async fn wait_for_log(&self, text: &str) {
+        let deadline = Instant::now() + TIMEOUT;
+        while !self.log().contains(text) {
+            if Instant::now() > deadline {
+                self.fail(format!("the log never said {text:?}"));
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Panics with `what` and the app's log.
     pub fn fail(&self, what: impl std::fmt::Display) -> ! {
         panic!("{what}\n----- oncall-tray log -----\n{}", self.log())
@@ -494,5 +505,23 @@ impl RecordingOpener {
             .lines()
             .map(str::to_owned)
             .collect()
+    }
+}
+
+/// Waits until `done` holds, checking every 50 ms; `what` names it in the failure.
+pub async fn wait_until(what: &str, done: impl Fn() -> bool) {
+    wait_until_or(what, String::new, done).await
+}
+
+/// [`wait_until`], with `context` (a log, say) after `what` in the failure.
+pub async fn wait_until_or(what: &str, context: impl Fn() -> String, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + TIMEOUT;
+    while !done() {
+        assert!(
+            Instant::now() < deadline,
+            "{what} did not happen within {TIMEOUT:?}\n{}",
+            context()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
