@@ -47,7 +47,7 @@ impl Episodes {
         let (stable, volatile) = derived(alert, status);
         let chosen = match self.pinned.get(&alert.id) {
             Some((seen, at)) if *seen == status && stable <= *at => *at,
-            Some((_, at)) => stable.max(volatile).max(*at + Duration::milliseconds(1)),
+            Some((_, at)) => stable.max(volatile).max(later_by_a_millisecond(*at)),
             None => stable.max(volatile),
         };
         self.pinned.insert(alert.id.clone(), (status, chosen));
@@ -60,6 +60,11 @@ impl Episodes {
     }
 }
 
+/// `at` plus one millisecond, or `at` itself at the end of the calendar.
+fn later_by_a_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
+    at.checked_add_signed(Duration::milliseconds(1)).unwrap_or(at)
+}
+
 /// (time from fields that never move without a status change, time from `updatedAt`).
 fn derived(alert: &Alert, status: Status) -> (DateTime<Utc>, DateTime<Utc>) {
     let created = alert.created_at;
@@ -67,7 +72,8 @@ fn derived(alert: &Alert, status: Status) -> (DateTime<Utc>, DateTime<Utc>) {
         .report
         .as_ref()
         .and_then(|r| r.ack_time)
-        .map(|ms| created + Duration::milliseconds(ms.max(0)));
+        // A service-sent ackTime can be any i64: past the calendar's end it is no time.
+        .and_then(|ms| created.checked_add_signed(Duration::try_milliseconds(ms.max(0))?));
     let updated = alert.updated_at.unwrap_or(created).max(created);
     match status {
         Status::Acknowledged => {
@@ -230,6 +236,27 @@ mod tests {
         let mut closed = alert();
         closed.status = Some("closed".into());
         assert!(incident(&AccountId::new("ops"), &closed, &[], &mut e).is_none());
+    }
+
+    /// CI's proptest found this: an ackTime of i64::MAX ms overflowed the calendar and
+    /// panicked the poll.
+    #[test]
+    fn an_ack_time_past_the_end_of_the_calendar_is_no_time() {
+        let mut e = Episodes::default();
+        let mut a = alert();
+        a.status = Some("open".into());
+        a.acknowledged = true;
+        a.updated_at = Some(t("2024-05-01T09:05:00Z"));
+        for ms in [i64::MAX, i64::MAX / 2, 1 << 60] {
+            a.report = Some(Report { ack_time: Some(ms) });
+            let (status, at) = check(&mut e, &a);
+            assert_eq!(status, Status::Acknowledged);
+            assert_eq!(at, t("2024-05-01T09:05:00Z"), "falls back to updatedAt");
+        }
+        assert_eq!(
+            later_by_a_millisecond(DateTime::<Utc>::MAX_UTC),
+            DateTime::<Utc>::MAX_UTC
+        );
     }
 
     /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override and a C1 CSI.
