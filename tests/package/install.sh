@@ -3,19 +3,26 @@
 # then what they meet. The installed binary runs (--version, --help, `account add` +
 # `status` against the fake PagerDuty on loopback); the installed desktop entry and
 # metainfo validate; the icons, man pages and completions are where the desktop, man and
-# bash look; the installed app starts with --demo under Xvfb and registers its tray item;
-# `apt-get remove` (and `purge`) leave none of its files behind. The .rpm lists the same
-# files and the same dependencies.
+# bash look; the application menu's entry starts it (gtk-launch, by its desktop id) and
+# it registers its tray item; the end-to-end scenarios given as EXE::TEST pass against the
+# installed /usr/bin/oncall-tray (`./dev test-package` gives Settings in the real window
+# and a page acknowledged from its notification); `apt-get remove` (and `purge`) leave
+# none of its files behind. The .rpm lists the same files and the same dependencies.
 #
-#   tests/package/install.sh DEB RPM FAKE_PAGERDUTY     (as root; `./dev test-package`)
+#   tests/package/install.sh DEB RPM FAKE_PAGERDUTY [EXE::TEST ...]
+#                                         (as root; `./dev test-package` gives all four)
 #
 # It installs into the real /usr, so it refuses to run when oncall-tray is installed
 # already, and removes the package again on every way out. Nothing leaves loopback.
 set -euo pipefail
 
-[ $# -eq 3 ] || { echo "usage: $0 DEB RPM FAKE_PAGERDUTY" >&2; exit 2; }
+[ $# -ge 3 ] || { echo "usage: $0 DEB RPM FAKE_PAGERDUTY [EXE::TEST ...]" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "$0: installs a package: run it as root" >&2; exit 2; }
 deb=$(realpath "$1") rpm=$(realpath "$2") fake_bin=$(realpath "$3")
+shift 3
+scenarios=("$@")
+# Tools and tests that need no root run as the person who asked for this test (root in CI).
+runner=${SUDO_USER:-root}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 pkg=oncall-tray
 if dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
@@ -44,6 +51,11 @@ contains() { grep -qF -- "$2" <<<"$1" || fail "$3: no '$2' in: $1"; }
 snapshot() { find /usr /etc -xdev 2>/dev/null | LC_ALL=C sort; }
 snapshot >"$work/before"
 
+step "lintian, as Debian checks a package"
+# Errors fail; the warnings it has are printed.
+runuser -u "$runner" -- lintian --fail-on error --tag-display-limit 0 "$deb" ||
+  fail "lintian $(basename "$deb")"
+
 step "apt-get install $(basename "$deb")"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >"$work/apt.log" 2>&1 ||
   { cat "$work/apt.log" >&2; fail "apt-get install"; }
@@ -56,6 +68,9 @@ step "the installed binary"
 [ "$(command -v oncall-tray)" = /usr/bin/oncall-tray ] || fail "oncall-tray on PATH is $(command -v oncall-tray)"
 version=$(dpkg-query -W -f='${Version}' "$pkg")
 [ "$(oncall-tray --version)" = "oncall-tray $version" ] || fail "--version says '$(oncall-tray --version)', the package is $version"
+# The changelog's newest entry is this version (packaging/linux/changelog is kept with it).
+zcat /usr/share/doc/oncall-tray/changelog.gz | head -n 1 | grep -qF "oncall-tray ($version)" ||
+  fail "changelog.gz starts with '$(zcat /usr/share/doc/oncall-tray/changelog.gz | head -n 1)', not $version"
 help=$(oncall-tray --help)
 contains "$help" "Usage: oncall-tray" "--help"
 contains "$help" "account" "--help"
@@ -132,7 +147,7 @@ contains "$(sed -n 2p <<<"$completions")" "add" "oncall-tray account <Tab>"
 grep -qx /usr/share/zsh/vendor-completions/_oncall-tray "$work/files" || fail "no zsh completion"
 grep -qx /usr/share/fish/vendor_completions.d/oncall-tray.fish "$work/files" || fail "no fish completion"
 
-step "the installed app starts with --demo under Xvfb and registers its tray item"
+step "the application menu's entry starts the installed app, which registers its tray item"
 cat >"$work/tray.sh" <<'EOF'
 set -eu
 status-notifier-watcher >/dev/null 2>&1 &
@@ -143,18 +158,25 @@ for _ in $(seq 100); do
     string:org.kde.StatusNotifierWatcher | grep -q "boolean true" && break
   sleep 0.1
 done
-oncall-tray --demo >"$WORK/app.log" 2>&1 &
-app=$!
+# As a menu does: the entry found by its desktop id on XDG_DATA_DIRS, its Exec run.
+# gtk-launch returns once it has started it; the app is the process running /usr/bin's.
+gtk-launch oncall-tray >"$WORK/launch.log" 2>&1 || { cat "$WORK/launch.log"; exit 1; }
+app=""
+for _ in $(seq 100); do
+  app=$(pgrep -x -u "$(id -u)" oncall-tray | head -n 1) && [ -n "$app" ] && break
+  sleep 0.1
+done
+[ -n "$app" ] || { echo "gtk-launch oncall-tray started no oncall-tray"; exit 1; }
 item=""
 for _ in $(seq 600); do
   item=$(ask org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
     org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher \
     string:RegisteredStatusNotifierItems | sed -n 's/.*string "\([^"]*\)".*/\1/p' | head -n 1)
   [ -n "$item" ] && break
-  kill -0 "$app" 2>/dev/null || { echo "the app ended:"; cat "$WORK/app.log"; exit 1; }
+  kill -0 "$app" 2>/dev/null || { echo "the app ended:"; cat "$WORK/launch.log"; exit 1; }
   sleep 0.1
 done
-[ -n "$item" ] || { echo "no tray item registered in 60 s:"; cat "$WORK/app.log"; exit 1; }
+[ -n "$item" ] || { echo "no tray item registered in 60 s:"; cat "$WORK/launch.log"; exit 1; }
 # The item belongs to the process started from /usr/bin.
 owner=$(ask org.freedesktop.DBus /org/freedesktop/DBus \
   org.freedesktop.DBus.GetConnectionUnixProcessID "string:${item%%/*}" | sed -n 's/.*uint32 //p')
@@ -162,18 +184,37 @@ owner=$(ask org.freedesktop.DBus /org/freedesktop/DBus \
 [ "$(readlink "/proc/$app/exe")" = /usr/bin/oncall-tray ] || { echo "not /usr/bin/oncall-tray"; exit 1; }
 echo "tray item $item registered by /usr/bin/oncall-tray (pid $app)"
 kill -TERM "$app"
-wait "$app" || true
+for _ in $(seq 100); do kill -0 "$app" 2>/dev/null || break; sleep 0.1; done
 kill "$watcher"
 EOF
 as_user WORK="$work" xvfb-run -a -s "-screen 0 1280x800x24" \
   dbus-run-session -- bash "$work/tray.sh" 2> >(grep -v "Failed to set fd limit" >&2) ||
   fail "the tray under Xvfb"
 
+# The scenarios run with the installed binary in place of the built one; a skipped
+# scenario is a failure here.
+for scenario in "${scenarios[@]}"; do
+  exe=${scenario%%::*} name=${scenario#*::}
+  step "with the installed app: $name"
+  [ -x "$exe" ] || fail "no test executable $exe"
+  out=$(runuser -u "$runner" -- env ONCALL_TRAY_BIN=/usr/bin/oncall-tray \
+    "$exe" --exact "$name" --nocapture 2>&1) || { echo "$out" >&2; fail "$name"; }
+  ! grep -q "SKIPPED" <<<"$out" || { echo "$out" >&2; fail "$name skipped"; }
+  grep -q "test result: ok. 1 passed" <<<"$out" || { echo "$out" >&2; fail "$name did not run"; }
+  echo "  passed"
+done
+
 step "the .rpm: the same files and dependencies"
 rpm -K --nosignature "$rpm" | grep -q "digests OK" || fail "the .rpm's digests: $(rpm -K --nosignature "$rpm")"
 rpm -qlp "$rpm" 2>/dev/null | LC_ALL=C sort >"$work/rpm-files"
-# zsh's completion directory is the one place the distributions differ.
-sed 's|^/usr/share/zsh/vendor-completions/|/usr/share/zsh/site-functions/|' "$work/files" |
+# zsh's completion directory and where the licence is (Debian's copyright file, the
+# .rpm's licence texts) are the places the distributions differ.
+grep -qx /usr/share/licenses/oncall-tray/LICENSE-MIT "$work/rpm-files" || fail "the .rpm has no licence"
+grep -qx /usr/share/doc/oncall-tray/copyright "$work/files" || fail "the .deb has no copyright file"
+grep -v '^/usr/share/licenses/oncall-tray/' "$work/rpm-files" >"$work/rpm-files.tmp"
+mv "$work/rpm-files.tmp" "$work/rpm-files"
+grep -v '^/usr/share/doc/oncall-tray/' "$work/files" |
+  sed 's|^/usr/share/zsh/vendor-completions/|/usr/share/zsh/site-functions/|' |
   LC_ALL=C sort >"$work/deb-files"
 diff -u "$work/deb-files" "$work/rpm-files" || fail "the .rpm's files differ from the .deb's"
 requires=$(rpm -qp --requires "$rpm" 2>/dev/null)
