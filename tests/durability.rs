@@ -7,12 +7,12 @@
 //!   sends nothing, keeps every file intact, and takes the press once the disk is fine.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::Status;
 use oncall_tray_e2e::headless_world::{page_titled, titled, HeadlessWorld};
-use oncall_tray_e2e::{App, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{wait_until_or, App, Sandbox, TIMEOUT};
 
 /// Acknowledgements the fake was sent (PUTs on incidents), whatever it answered.
 fn acknowledgements(fake: &FakePagerDuty) -> usize {
@@ -24,17 +24,16 @@ fn acknowledgements(fake: &FakePagerDuty) -> usize {
 
 /// Waits until `cond` holds for the text of `path` (missing: empty).
 async fn wait_for_file(path: &Path, what: &str, app: &App, cond: impl Fn(&str) -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if cond(&text) {
-            return;
-        }
-        if Instant::now() > deadline {
-            app.fail(format!("{what}: {} holds {text}", path.display()));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let text = || std::fs::read_to_string(path).unwrap_or_default();
+    let context = || {
+        format!(
+            "{} holds {}\n----- oncall-tray log -----\n{}",
+            path.display(),
+            text(),
+            app.log()
+        )
+    };
+    wait_until_or(what, context, || cond(&text())).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

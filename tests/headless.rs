@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_model::{Status, Urgency};
 use oncall_notification_recorder::Recorder;
+use oncall_test_support::within;
 use oncall_tray_e2e::headless_world::HeadlessWorld;
 use oncall_tray_e2e::sound::{SoundServer, LOUD};
 use oncall_tray_e2e::{polls, wait_for_requests, TIMEOUT};
@@ -289,22 +290,22 @@ async fn a_locked_password_manager_is_said_once_and_pages_ring_once_it_is_unlock
 
 /// Waits until the token command has been run `count` times.
 async fn wait_for_asks(asks: &Path, count: usize, timeout: Duration) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let done = std::fs::read_to_string(asks)
+    let asked = || {
+        std::fs::read_to_string(asks)
             .unwrap_or_default()
             .lines()
-            .count();
-        if done >= count {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(format!(
-                "the token command ran {done} times, not {count}, in {timeout:?}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+            .count()
+    };
+    within(timeout, || {
+        std::future::ready((asked() >= count).then_some(()))
+    })
+    .await
+    .ok_or_else(|| {
+        format!(
+            "the token command ran {} times, not {count}, in {timeout:?}",
+            asked()
+        )
+    })
 }
 
 /// [`wait_for_requests`] with a longer wait: a retry's backoff can be longer than
@@ -314,14 +315,11 @@ async fn wait_for_requests_within(
     timeout: Duration,
     cond: impl Fn(&[oncall_fake_pagerduty::RecordedRequest]) -> bool,
 ) -> Result<(), String> {
-    let deadline = Instant::now() + timeout;
-    while !cond(&fake.requests()) {
-        if Instant::now() > deadline {
-            return Err(format!("no poll within {timeout:?}"));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    Ok(())
+    within(timeout, || {
+        std::future::ready(cond(&fake.requests()).then_some(()))
+    })
+    .await
+    .ok_or_else(|| format!("no poll within {timeout:?}"))
 }
 
 /// Issue 11, item 2: a high-urgency page sounds its alarm at a real sound server (a

@@ -8,7 +8,6 @@
 //!   terminal, the tray menu, the notification and the window.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
 use oncall_notification_recorder::Recorded;
@@ -16,7 +15,7 @@ use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::headless_world::HeadlessWorld;
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{
-    fake_account_config, polls, wait_for_requests, RecordingOpener, Sandbox, TIMEOUT,
+    fake_account_config, polls, wait_for_requests, wait_until_or, RecordingOpener, Sandbox, TIMEOUT,
 };
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -84,16 +83,12 @@ async fn a_page_with_a_file_link_has_no_open_button_and_a_web_link_opens_in_the_
     // The Open button of the web page reaches the system's opener with its link.
     recorder.press(web_page.id, "open").await.unwrap();
     let link = format!("{}/_fake/web/incidents/{web}", w.url());
-    let deadline = Instant::now() + TIMEOUT;
-    while opener.opened() != [link.clone()] {
-        if Instant::now() > deadline {
-            app.fail(format!(
-                "the opener was asked for {:?}, not [{link:?}]",
-                opener.opened()
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    wait_until_or(
+        &format!("the opener being asked for [{link:?}]"),
+        || format!("it was asked for {:?}\n{}", opener.opened(), app.log()),
+        || opener.opened() == [link.clone()],
+    )
+    .await;
 }
 
 #[tokio::test]

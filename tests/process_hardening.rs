@@ -18,11 +18,12 @@
 use std::os::unix::fs::MetadataExt as _;
 use std::path::Path;
 use std::process::Stdio;
-use std::time::{Duration, Instant};
 
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_notification_recorder::TestBus;
-use oncall_tray_e2e::{fake_account_config, polls, wait_for_requests, Sandbox, TIMEOUT};
+use oncall_tray_e2e::{
+    fake_account_config, polls, wait_for_requests, wait_until, wait_until_or, Sandbox, TIMEOUT,
+};
 use rustix::process::{getrlimit, getuid, setrlimit, Resource};
 use tokio::io::AsyncBufReadExt as _;
 use tokio::process::{Child, Command};
@@ -140,23 +141,21 @@ fn owner_and_uid(pid: u32) -> Option<(u32, u32)> {
 async fn assert_hardened(what: &str, pid: u32) {
     let uid = app_uid();
     assert_ne!(uid, 0, "the check needs an unprivileged user");
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
-        let limit = core_limit(pid);
-        let owner = owner_and_uid(pid);
-        let zero = Some(("0".to_owned(), "0".to_owned()));
-        if limit == zero && owner == Some((0, uid)) {
-            return;
-        }
-        if Instant::now() > deadline {
-            panic!(
-                "{what} (pid {pid}) is not kept out of core dumps: core file size (soft, hard) \
-                 {limit:?}, want 0 and 0; /proc/{pid}/status owned by, and process uid, \
-                 {owner:?}, want root and {uid} (a dumpable process's files are its user's)"
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let zero = Some(("0".to_owned(), "0".to_owned()));
+    wait_until_or(
+        &format!("{what} (pid {pid}) being kept out of core dumps"),
+        || {
+            format!(
+                "core file size (soft, hard) {:?}, want 0 and 0; /proc/{pid}/status owned \
+                 by, and process uid, {:?}, want root and {uid} (a dumpable process's \
+                 files are its user's)",
+                core_limit(pid),
+                owner_and_uid(pid)
+            )
+        },
+        || core_limit(pid) == zero && owner_and_uid(pid) == Some((0, uid)),
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,13 +197,11 @@ async fn every_process_of_the_app_is_kept_out_of_core_dumps() {
     as_app_user(&mut control);
     let control = control.spawn().expect("sleep starts");
     let control_pid = control.id().unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    while std::fs::read_to_string(format!("/proc/{control_pid}/comm"))
-        .map_or(true, |comm| comm.trim() != "sleep")
-    {
-        assert!(Instant::now() < deadline, "sleep did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until("sleep starting", || {
+        std::fs::read_to_string(format!("/proc/{control_pid}/comm"))
+            .is_ok_and(|comm| comm.trim() == "sleep")
+    })
+    .await;
     assert_eq!(
         owner_and_uid(control_pid),
         Some((app_uid(), app_uid())),

@@ -3,16 +3,10 @@
 //! tray groups incidents by account and says which one is in trouble, and the window
 //! has an account column and filter.
 
-// The real-Alertmanager harness of crates/alertmanager's own tests, shared as is.
-#[allow(dead_code)]
-#[path = "../crates/alertmanager/tests/it/util.rs"]
-mod am;
-
-use std::time::Duration;
-
-use am::{Alertmanager, TestAlert};
 use oncall_fake_opsgenie::{FakeOpsgenie, NewAlert};
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
+use oncall_test_support::alertmanager::{Alertmanager, TestAlert};
+use oncall_test_support::eventually_some;
 use oncall_tray_e2e::desktop::Desktop;
 use oncall_tray_e2e::webdriver::Driver;
 use oncall_tray_e2e::{Sandbox, PAT_TOKEN, TIMEOUT};
@@ -88,21 +82,13 @@ async fn pagerduty_alertmanager_and_opsgenie_page_and_fail_independently() {
 
     // Acknowledge from the notification: a silence on exactly that alert's labels.
     screen.press(page.id, "ack").await.unwrap();
-    let deadline = std::time::Instant::now() + TIMEOUT;
-    let silence = loop {
+    let silence = eventually_some("a silence being created", TIMEOUT, || async {
         let silences = alertmanager.silences().await;
-        if let Some(s) = silences
+        silences
             .into_iter()
             .find(|s| s["status"]["state"] == "active")
-        {
-            break s;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no silence was created"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    })
+    .await;
     assert_eq!(silence["createdBy"], "pat");
     assert_eq!(silence["comment"], "Acknowledged from oncall-tray");
     let mut matchers: Vec<(String, String)> = silence["matchers"]

@@ -15,12 +15,10 @@
 //! soon as the new server appears, so once a page triggered after that reached the new
 //! server, and the app polled again twice, a duplicate would have arrived.
 
-use std::time::{Duration, Instant};
-
 use oncall_fake_pagerduty::NewIncident;
 use oncall_notification_recorder::{close_reason, Recorded, Recorder};
 use oncall_tray_e2e::headless_world::{pages_titled, titled, HeadlessWorld};
-use oncall_tray_e2e::{App, TIMEOUT};
+use oncall_tray_e2e::{wait_until_or, App, TIMEOUT};
 
 /// The one notification with `title` on `recorder`, once it has it.
 async fn page(recorder: &Recorder, title: &str, app: &App) -> Recorded {
@@ -33,15 +31,12 @@ async fn page(recorder: &Recorder, title: &str, app: &App) -> Recorded {
 /// server that goes away before that leaves the page in the engine's outbox, which
 /// shows it on the next server as a page still to ring (`delivery.rs`), not this.
 async fn taken_in(app: &App, count: usize) {
-    let deadline = Instant::now() + TIMEOUT;
-    while app.log().matches("notification shown").count() < count {
-        assert!(
-            Instant::now() < deadline,
-            "the app did not record {count} notifications\n{}",
-            app.log()
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    wait_until_or(
+        &format!("the app recording {count} notifications"),
+        || app.log(),
+        || app.log().matches("notification shown").count() >= count,
+    )
+    .await
 }
 
 /// How many notifications the app says it showed again.

@@ -343,15 +343,12 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
         )
         .await;
     s.driver.click("#notifications-save").await;
-    let deadline = std::time::Instant::now() + oncall_tray_e2e::TIMEOUT;
-    while !s.sandbox.config_text().contains("storm_threshold = 7") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "{}",
-            s.sandbox.config_text()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    oncall_tray_e2e::wait_until_or(
+        "storm_threshold = 7 in config.toml",
+        || s.sandbox.config_text(),
+        || s.sandbox.config_text().contains("storm_threshold = 7"),
+    )
+    .await;
     assert!(
         s.sandbox.config_text().contains("token_command"),
         "keys the form does not show are kept"

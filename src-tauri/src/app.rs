@@ -9,12 +9,9 @@
 use std::sync::{Arc, OnceLock};
 
 use anyhow::Context as _;
-use chrono::Utc;
 use oncall_engine::{Credentials, Engine, EngineOptions, SystemClock};
-use oncall_model::{ActionKind, IncidentKey};
-use oncall_policy::Pause;
 use oncall_store::{Config, DataDirLock, Dirs};
-use tauri::{AppHandle, Manager, RunEvent, Runtime};
+use tauri::{AppHandle, Manager, RunEvent};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -22,11 +19,11 @@ use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
 use crate::notifier::alarm::{self, Alarm};
-use crate::notifier::{DesktopNotifier, Intent};
+use crate::notifier::DesktopNotifier;
+use crate::requests::{self, UserRequest};
 use crate::settings::{Autostart, SettingsStore};
 use crate::stop_signal::StopSignal;
-use crate::tray::menu::Command;
-use crate::{browser, demo, logging, tray, window};
+use crate::{demo, logging, tray, window};
 
 /// What the tray app was asked to be.
 #[derive(Debug, Clone, Copy)]
@@ -58,66 +55,6 @@ pub struct Shell {
 }
 
 impl Shell {
-    /// Performs a tray menu command. Engine calls run on the async runtime so the
-    /// menu's event handler returns at once.
-    pub fn perform<R: Runtime>(self: &Arc<Self>, app: &AppHandle<R>, command: Command) {
-        match command {
-            Command::OpenWindow => self.open_window(),
-            Command::ToggleAutostart => {
-                let autostart = self.autostart();
-                let enable = autostart.enabled() != Some(true);
-                if let Err(e) = autostart.set(enable) {
-                    warn!("could not change start at login: {e}");
-                }
-                self.settings.notify_changed();
-                // The menu shows the new state on its next rebuild.
-                self.engine.poll_now();
-            }
-            Command::Quit => app.exit(0),
-            Command::Open(key) => {
-                self.open_incident(&key);
-            }
-            command => {
-                let shell = self.clone();
-                self.spawn(async move {
-                    let engine = &shell.engine;
-                    let result = match command {
-                        Command::Act(key, kind) => engine.act(&[key], kind).await.map(drop),
-                        Command::AckAllTriggered => engine
-                            .act_on_all_triggered(ActionKind::Acknowledge)
-                            .await
-                            .map(drop),
-                        Command::Pause(Some(minutes)) => {
-                            let until = Utc::now() + chrono::Duration::minutes(minutes.into());
-                            engine.pause(Pause::Until(until)).await
-                        }
-                        Command::Pause(None) => engine.pause(Pause::UntilResumed).await,
-                        Command::Resume => engine.resume().await,
-                        Command::OpenWindow
-                        | Command::Quit
-                        | Command::Open(_)
-                        | Command::ToggleAutostart => Ok(()),
-                    };
-                    if let Err(e) = result {
-                        warn!("tray action failed: {e}");
-                    }
-                });
-            }
-        }
-    }
-
-    /// Opens the incident's page in the browser; false when the view has no web page
-    /// for it. Opening is detached, so this does not block.
-    pub fn open_incident(&self, key: &IncidentKey) -> bool {
-        let url = self
-            .engine
-            .view()
-            .borrow()
-            .incident(key)
-            .and_then(|i| i.incident.web_url.clone());
-        url.is_some_and(|url| browser::open_web_link(&url))
-    }
-
     /// Start at login, through tauri's autostart plugin once the app is set up. Never
     /// in demo mode: it promises to leave the user's settings alone, and an autostart
     /// entry would start the real app at the next login.
@@ -202,10 +139,10 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             let started = tauri::async_runtime::block_on(async {
                 // Installed first, so that a signal during start-up is a clean stop.
                 let stop = StopSignal::install()?;
-                let (shell, intents) = start(options).await?;
-                anyhow::Ok((shell, intents, stop))
+                let (shell, requests) = start(options).await?;
+                anyhow::Ok((shell, requests, stop))
             });
-            let (shell, intents, stop) = match started {
+            let (shell, requests, stop) = match started {
                 Ok(started) => started,
                 Err(e) => {
                     // tauri panics on a failed setup (Linux runs it in the event loop,
@@ -221,7 +158,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
             };
             let shell = Arc::new(shell);
             let _ = shell.app.set(app.handle().clone());
-            shell.spawn(perform_intents(shell.clone(), intents));
+            shell.spawn(perform_requests(shell.clone(), requests));
             shell.spawn(quit_on_signal(shell.clone(), app.handle().clone(), stop));
             app.manage(shell.clone());
             tray::install(app.handle(), shell.clone())?;
@@ -276,7 +213,7 @@ fn refused_notice(e: &anyhow::Error) {
     }
 }
 
-async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent>)> {
+async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<UserRequest>)> {
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
     let (demo, dirs, credentials): (_, Dirs, Arc<dyn Credentials>) = if options.demo {
@@ -302,10 +239,10 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         demo.is_none(),
         alarm.clone(),
     );
-    let (intents, intent_rx) = mpsc::channel(32);
+    let (requests, request_rx) = mpsc::channel(32);
     let name_accounts = config.accounts.len() > 1;
     let notifier = DesktopNotifier::connect(
-        intents,
+        requests,
         &tasks,
         cancel.clone(),
         name_accounts,
@@ -337,7 +274,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Intent
         _demo: demo,
         _lock: lock,
     };
-    Ok((shell, intent_rx))
+    Ok((shell, request_rx))
 }
 
 /// A desktop session that ends (or `kill`) stops the app the way Quit does, so the
@@ -353,21 +290,6 @@ async fn quit_on_signal(shell: Arc<Shell>, app: AppHandle, mut stop: StopSignal)
 }
 
 /// Notification buttons, performed with the shell's engine.
-async fn perform_intents(shell: Arc<Shell>, mut intents: mpsc::Receiver<Intent>) {
-    loop {
-        let intent = tokio::select! {
-            _ = shell.cancel.cancelled() => return,
-            intent = intents.recv() => match intent { Some(i) => i, None => return },
-        };
-        match intent {
-            Intent::Acknowledge(key) => {
-                if let Err(e) = shell.engine.act(&[key], ActionKind::Acknowledge).await {
-                    warn!("acknowledge from a notification failed: {e}");
-                }
-            }
-            Intent::Open(url) => {
-                browser::open_web_link(&url);
-            }
-        }
-    }
+async fn perform_requests(shell: Arc<Shell>, mut requests: mpsc::Receiver<UserRequest>) {
+    requests::perform_each(&shell.engine, &mut requests, &shell.cancel).await;
 }

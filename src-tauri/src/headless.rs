@@ -6,14 +6,13 @@
 //! - the engine's pollers and action senders: the engine ([`Engine::shutdown`]);
 //! - the notification listener and the alarm's pause watcher: `tasks` here, stopped
 //!   through `cancel`; the alarm's audio thread: the alarm, dropped with the notifier;
-//! - the intent task, which owns the engine and performs the buttons' intents: awaited
-//!   here, and it shuts the engine down when `cancel` fires.
+//! - the request task, which owns the engine and performs the buttons' requests:
+//!   awaited here, and it shuts the engine down when `cancel` fires.
 
 use std::sync::Arc;
 
 use anyhow::Context as _;
 use oncall_engine::{Engine, EngineOptions, SystemClock};
-use oncall_model::ActionKind;
 use oncall_store::{Config, DataDirLock, Dirs};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -22,7 +21,8 @@ use tracing::{info, warn};
 
 use crate::keychain::KeychainCredentials;
 use crate::notifier::alarm::{self, Alarm};
-use crate::notifier::{DesktopNotifier, Intent};
+use crate::notifier::DesktopNotifier;
+use crate::requests::{self, UserRequest};
 use crate::stop_signal::StopSignal;
 
 pub async fn run() -> anyhow::Result<()> {
@@ -42,8 +42,8 @@ pub async fn run() -> anyhow::Result<()> {
 
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
-    let (intents, intent_rx) = mpsc::channel(32);
-    let started = start(config, dirs, intents, &tasks, cancel.clone()).await;
+    let (requests, request_rx) = mpsc::channel(32);
+    let started = start(config, dirs, requests, &tasks, cancel.clone()).await;
     let engine = match started {
         Ok(engine) => engine,
         Err(e) => {
@@ -53,7 +53,7 @@ pub async fn run() -> anyhow::Result<()> {
             return Err(e);
         }
     };
-    let owner = tokio::spawn(perform_intents(engine, intent_rx, cancel.clone()));
+    let owner = tokio::spawn(perform_requests(engine, request_rx, cancel.clone()));
     info!(accounts, "running headless; stop with Ctrl-C or SIGTERM");
 
     let signal = stop.wait().await;
@@ -71,7 +71,7 @@ pub async fn run() -> anyhow::Result<()> {
 async fn start(
     config: Config,
     dirs: Dirs,
-    intents: mpsc::Sender<Intent>,
+    requests: mpsc::Sender<UserRequest>,
     tasks: &TaskTracker,
     cancel: CancellationToken,
 ) -> anyhow::Result<Engine> {
@@ -79,7 +79,7 @@ async fn start(
     let remember_in = dirs.notifications_file();
     let alarm = Alarm::new(config.alarm.clone());
     let notifier = DesktopNotifier::connect(
-        intents,
+        requests,
         tasks,
         cancel.clone(),
         name_accounts,
@@ -102,33 +102,13 @@ async fn start(
 
 /// Owns the engine: performs what the user asked for through a notification's buttons,
 /// and shuts the engine down once `cancel` fires.
-async fn perform_intents(
+async fn perform_requests(
     engine: Engine,
-    mut intents: mpsc::Receiver<Intent>,
+    mut requests: mpsc::Receiver<UserRequest>,
     cancel: CancellationToken,
 ) {
-    loop {
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            // A closed channel disables this branch; the loop then waits for `cancel`.
-            Some(intent) = intents.recv() => perform(&engine, intent).await,
-        }
-    }
+    requests::perform_each(&engine, &mut requests, &cancel).await;
+    // Every sender gone: nothing more to perform, but the engine runs until `cancel`.
+    cancel.cancelled().await;
     engine.shutdown().await;
-}
-
-async fn perform(engine: &Engine, intent: Intent) {
-    match intent {
-        Intent::Acknowledge(key) => {
-            if let Err(e) = engine
-                .act(std::slice::from_ref(&key), ActionKind::Acknowledge)
-                .await
-            {
-                warn!(incident = %key, "could not acknowledge: {e}");
-            }
-        }
-        Intent::Open(url) => {
-            crate::browser::open_web_link(&url);
-        }
-    }
 }

@@ -19,6 +19,7 @@ mod headless;
 mod keychain;
 mod logging;
 mod notifier;
+mod requests;
 mod settings;
 mod stop_signal;
 mod tray;

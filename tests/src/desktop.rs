@@ -17,6 +17,8 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use zbus::zvariant::{OwnedObjectPath, OwnedValue, Value};
 
+use oncall_test_support::{eventually_some, within};
+
 use crate::TIMEOUT;
 
 pub struct Desktop {
@@ -136,25 +138,21 @@ impl Desktop {
     }
 
     pub async fn wait_for_window(&self, title: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while self.windows(title).await.is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "no window titled {title:?} within {TIMEOUT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually_some(
+            &format!("a window titled {title:?}"),
+            TIMEOUT,
+            || async move { (!self.windows(title).await.is_empty()).then_some(()) },
+        )
+        .await
     }
 
     pub async fn wait_for_no_window(&self, title: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !self.windows(title).await.is_empty() {
-            assert!(
-                Instant::now() < deadline,
-                "the window {title:?} is still there after {TIMEOUT:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        eventually_some(
+            &format!("the window {title:?} going away"),
+            TIMEOUT,
+            || async move { self.windows(title).await.is_empty().then_some(()) },
+        )
+        .await
     }
 
     /// Asks the window titled `title` to close, the way a window manager does when its
@@ -272,15 +270,13 @@ async fn wait_for_name(connection: &zbus::Connection, name: &str) {
     let dbus = zbus::fdo::DBusProxy::new(connection)
         .await
         .expect("the bus's own interface");
-    let deadline = Instant::now() + TIMEOUT;
     let bus_name = zbus::names::BusName::try_from(name).expect("a bus name");
-    while !dbus.name_has_owner(bus_name.clone()).await.unwrap_or(false) {
-        assert!(
-            Instant::now() < deadline,
-            "{name} did not appear on the bus within {TIMEOUT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (dbus, bus_name) = (&dbus, &bus_name);
+    eventually_some(&format!("{name} on the bus"), TIMEOUT, || async move {
+        let owned = dbus.name_has_owner(bus_name.clone()).await;
+        owned.unwrap_or(false).then_some(())
+    })
+    .await
 }
 
 /// A StatusNotifierItem and its dbusmenu.
@@ -415,17 +411,18 @@ impl Tray {
 
     /// Waits until the menu satisfies `cond`; returns it.
     pub async fn wait_for_menu(&self, what: &str, cond: impl Fn(&MenuNode) -> bool) -> MenuNode {
-        let deadline = Instant::now() + TIMEOUT;
-        loop {
+        let cond = &cond;
+        let menu = within(TIMEOUT, || async move {
             let menu = self.layout().await;
-            if cond(&menu) {
-                return menu;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the tray menu never showed {what} within {TIMEOUT:?}; it shows {menu:#?}"
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            cond(&menu).then_some(menu)
+        })
+        .await;
+        match menu {
+            Some(menu) => menu,
+            None => panic!(
+                "the tray menu never showed {what} within {TIMEOUT:?}; it shows {:#?}",
+                self.layout().await
+            ),
         }
     }
 }

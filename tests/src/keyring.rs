@@ -4,7 +4,8 @@
 use std::io::Write as _;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+
+use oncall_test_support::eventually_some;
 
 use crate::TIMEOUT;
 
@@ -68,11 +69,12 @@ pub async fn start_keyring(bus: &str) -> Keyring {
         .expect("connecting to the test bus");
     let dbus = zbus::fdo::DBusProxy::new(&connection).await.unwrap();
     let name = zbus::names::BusName::try_from("org.freedesktop.secrets").unwrap();
-    let deadline = Instant::now() + TIMEOUT;
-    while !dbus.name_has_owner(name.clone()).await.unwrap_or(false) {
-        assert!(Instant::now() < deadline, "gnome-keyring did not start");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let (dbus, name) = (&dbus, &name);
+    eventually_some("gnome-keyring starting", TIMEOUT, || async move {
+        let owned = dbus.name_has_owner(name.clone()).await;
+        owned.unwrap_or(false).then_some(())
+    })
+    .await;
     keyring
 }
 

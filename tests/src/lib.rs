@@ -13,9 +13,10 @@ pub mod webdriver;
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oncall_fake_pagerduty::{FakePagerDuty, RecordedRequest};
+use oncall_test_support::{eventually, eventually_or, within};
 use tempfile::TempDir;
 use tokio::process::{Child, Command};
 
@@ -283,13 +284,13 @@ impl App {
 
     /// Waits until the app's log has `text`, or fails with the log.
     pub async fn wait_for_log(&self, text: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while !self.log().contains(text) {
-            if Instant::now() > deadline {
-                self.fail(format!("the log never said {text:?}"));
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        eventually_or(
+            &format!("the log saying {text:?}"),
+            TIMEOUT,
+            || format!("----- oncall-tray log -----\n{}", self.log()),
+            || self.log().contains(text),
+        )
+        .await
     }
 
     /// Panics with `what` and the app's log.
@@ -348,30 +349,26 @@ pub fn fake_account_config(api_url: &str, poll_seconds: u64) -> String {
     )
 }
 
-/// Waits until `cond` holds for the fake's request log, checking every 20 ms: the fake
-/// has no way to announce a request, so this is the event wait. Fails after `TIMEOUT`.
+/// Waits until `cond` holds for the fake's request log: the fake has no way to announce
+/// a request, so this is the event wait. Fails after `TIMEOUT`.
 pub async fn wait_for_requests(
     fake: &FakePagerDuty,
     what: &str,
     cond: impl Fn(&[RecordedRequest]) -> bool,
 ) -> Result<Vec<RecordedRequest>, String> {
-    let deadline = Instant::now() + TIMEOUT;
-    loop {
+    let requests = within(TIMEOUT, || {
         let requests = fake.requests();
-        if cond(&requests) {
-            return Ok(requests);
-        }
-        if Instant::now() > deadline {
-            let seen: Vec<String> = requests
-                .iter()
-                .map(|r| format!("{} {} {}", r.method, r.path, r.status))
-                .collect();
-            return Err(format!(
-                "timed out after {TIMEOUT:?} waiting for {what}; the fake received: {seen:#?}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+        std::future::ready(cond(&requests).then_some(requests))
+    })
+    .await;
+    requests.ok_or_else(|| {
+        let seen: Vec<String> = fake
+            .requests()
+            .iter()
+            .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+            .collect();
+        format!("timed out after {TIMEOUT:?} waiting for {what}; the fake received: {seen:#?}")
+    })
 }
 
 /// Incident list polls the fake answered.
@@ -508,20 +505,13 @@ impl RecordingOpener {
     }
 }
 
-/// Waits until `done` holds, checking every 50 ms; `what` names it in the failure.
+/// Waits until `done` holds; `what` names it in the failure. The workspace's one wait,
+/// [`oncall_test_support::eventually`], with this suite's [`TIMEOUT`].
 pub async fn wait_until(what: &str, done: impl Fn() -> bool) {
-    wait_until_or(what, String::new, done).await
+    eventually(what, TIMEOUT, done).await
 }
 
 /// [`wait_until`], with `context` (a log, say) after `what` in the failure.
 pub async fn wait_until_or(what: &str, context: impl Fn() -> String, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + TIMEOUT;
-    while !done() {
-        assert!(
-            Instant::now() < deadline,
-            "{what} did not happen within {TIMEOUT:?}\n{}",
-            context()
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    eventually_or(what, TIMEOUT, context, done).await
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
+use oncall_test_support::within;
 use tempfile::TempDir;
 
 /// A sample at or above this (of 32,767) is sound; the null sink's silence is 0.
@@ -234,22 +235,19 @@ impl SoundServer {
         what: &str,
         found: impl Fn(&[Chunk]) -> Option<Instant>,
     ) -> Result<Instant, String> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            if let Some(at) = found(&self.chunks.lock().unwrap()) {
-                return Ok(at);
-            }
-            if Instant::now() > deadline {
-                let chunks = self.chunks();
-                let samples: usize = chunks.iter().map(|c| c.samples).sum();
-                let peak = chunks.iter().map(|c| c.peak).max().unwrap_or(0);
-                return Err(format!(
-                    "no {what} at the sound server within {timeout:?} (recorded {samples} samples, peak {peak}); server log:\n{}",
-                    self.log()
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        let at = within(timeout, || {
+            std::future::ready(found(&self.chunks.lock().unwrap()))
+        })
+        .await;
+        at.ok_or_else(|| {
+            let chunks = self.chunks();
+            let samples: usize = chunks.iter().map(|c| c.samples).sum();
+            let peak = chunks.iter().map(|c| c.peak).max().unwrap_or(0);
+            format!(
+                "no {what} at the sound server within {timeout:?} (recorded {samples} samples, peak {peak}); server log:\n{}",
+                self.log()
+            )
+        })
     }
 
     pub fn log(&self) -> String {

@@ -7,6 +7,7 @@ use std::net::TcpListener;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use oncall_test_support::within;
 use serde_json::{json, Value};
 use tokio::process::{Child, Command};
 
@@ -149,19 +150,19 @@ impl Driver {
 
     /// Waits until `script` returns true.
     pub async fn wait_for(&self, what: &str, script: &str) {
-        let deadline = Instant::now() + TIMEOUT;
-        while self.script(script).await != Value::Bool(true) {
-            if Instant::now() >= deadline {
-                // What the user would have seen instead.
-                let page = self
-                    .script("return document.body.innerText.slice(0, 3000)")
-                    .await;
-                panic!(
-                    "the window never showed {what} within {TIMEOUT:?}; it showed:\n{}",
-                    page.as_str().unwrap_or_default()
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+        let shown = within(TIMEOUT, || async move {
+            (self.script(script).await == Value::Bool(true)).then_some(())
+        })
+        .await;
+        if shown.is_none() {
+            // What the user would have seen instead.
+            let page = self
+                .script("return document.body.innerText.slice(0, 3000)")
+                .await;
+            panic!(
+                "the window never showed {what} within {TIMEOUT:?}; it showed:\n{}",
+                page.as_str().unwrap_or_default()
+            );
         }
     }
 

@@ -1,143 +1,92 @@
-//! HTTP plumbing: one configured `reqwest` client, the auth header, TLS extras, the
-//! single-flight gate, the body cap and the mapping of every failure to a
-//! `ProviderError`.
+//! Alertmanager's side of the shared transport ([`oncall_http`]): its credential header,
+//! TLS extras (a CA file, a client certificate), query pairs, its error bodies and its
+//! log line.
 //!
-//! Which requests to send lives in `provider.rs`; this module only knows how to send
-//! one safely.
-
-use std::time::{Duration, Instant};
+//! Which requests to send lives in `provider.rs`; how one is sent safely lives in
+//! `oncall_http`.
 
 use base64::Engine as _;
-use oncall_model::{require_secure_transport, ProviderError};
+use oncall_http::{Connection, Endpoint, Exchange, Service};
+use oncall_model::ProviderError;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
-use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
-use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::config::{AlertmanagerConfig, Auth};
 use crate::errors::{self, ClientError};
 
-const USER_AGENT: &str = concat!("oncall-tray/", env!("CARGO_PKG_VERSION"));
-/// Connecting is quick or not happening; the rest of `request_timeout` is for the answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Error bodies are only read for a short message; a proxy's large error page is cut
-/// here rather than refused, so that the status still decides the error.
-const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
+/// A success answer; built by hand in the fuzz targets and property tests too.
+pub(crate) use oncall_http::Reply;
 
-/// A success response, body read in full (within the cap).
-pub(crate) struct Reply {
-    pub status: StatusCode,
-    pub body: Vec<u8>,
-}
+/// The Alertmanager API v2, as [`oncall_http`] sees it.
+pub(crate) enum Alertmanager {}
 
-impl Reply {
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            errors::malformed(format_args!(
-                "HTTP {} with a body that is not the expected JSON ({e})",
-                self.status.as_u16()
-            ))
-        })
+impl Service for Alertmanager {
+    type Config = AlertmanagerConfig;
+    type Error = ClientError;
+
+    fn endpoint(config: &AlertmanagerConfig) -> Endpoint<'_> {
+        Endpoint {
+            base_url: &config.base_url,
+            request_timeout: config.request_timeout,
+            max_body_bytes: config.max_body_bytes,
+        }
     }
-}
 
-/// Sends requests to one Alertmanager, one at a time.
-pub(crate) struct Http {
-    client: reqwest::Client,
-    base: Url,
-    request_timeout: Duration,
-    max_body_bytes: usize,
-    /// Held for the whole of each exchange (send and body read): polls and actions of
-    /// one account never overlap, and a slow Alertmanager is never asked twice at once.
-    /// tokio's mutex is fair, so a queued action gets the next slot.
-    gate: tokio::sync::Mutex<()>,
-}
-
-impl std::fmt::Debug for Http {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The reqwest client holds the default headers, the credential among them.
-        f.debug_struct("Http")
-            .field("base", &self.base.as_str())
-            .field("request_timeout", &self.request_timeout)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Http {
-    pub fn new(config: &AlertmanagerConfig) -> Result<Self, ClientError> {
-        let base = &config.base_url;
-        // Checked before anything repeats the URL in a message: it may hold a password.
-        if !base.username().is_empty()
-            || base.password().is_some()
-            || base.query().is_some()
-            || base.fragment().is_some()
-        {
-            return Err(ClientError::UrlHasExtras);
-        }
-        require_secure_transport(base)?;
-        if base.cannot_be_a_base() {
-            return Err(ClientError::CannotBeABase(base.to_string()));
-        }
-        if config.request_timeout.is_zero() {
-            return Err(ClientError::ZeroTimeout);
-        }
-
+    fn connection(config: &AlertmanagerConfig) -> Result<Connection, ClientError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
         if let Some((name, value)) = auth_header(&config.auth)? {
             headers.insert(name, value);
         }
-
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            // A redirect would carry the credential to wherever it points. Alertmanager's
-            // API never redirects; one means a wrong route prefix or an SSO proxy.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT.min(config.request_timeout))
-            .https_only(base.scheme() == "https");
-        if base.scheme() == "http" {
-            // Plain HTTP is allowed only because loopback crosses no network. A proxy
-            // from HTTP_PROXY/ALL_PROXY would carry the credential across one in
-            // clear text (reqwest does not exempt loopback by itself).
-            builder = builder.no_proxy();
-        }
-        if let Some(path) = &config.ca_file {
-            for cert in read_certificates(path)? {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        if let Some(path) = &config.client_identity_pem {
-            builder = builder.identity(read_identity(path)?);
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ClientError::Http(e.without_url().to_string()))?;
-
-        Ok(Http {
-            client,
-            base: base.clone(),
-            request_timeout: config.request_timeout,
-            max_body_bytes: config.max_body_bytes,
-            gate: tokio::sync::Mutex::new(()),
+        let root_certificates = match &config.ca_file {
+            Some(path) => read_certificates(path)?,
+            None => Vec::new(),
+        };
+        let identity = match &config.client_identity_pem {
+            Some(path) => Some(read_identity(path)?),
+            None => None,
+        };
+        Ok(Connection {
+            default_headers: headers,
+            root_certificates,
+            identity,
         })
     }
 
+    fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+        errors::decode_error(status, headers, body)
+    }
+
+    fn log(exchange: &Exchange<'_>) {
+        // The path says which call it was; the query holds label matchers at most, never
+        // a credential, but it may be long.
+        oncall_http::log_exchange!(
+            exchange,
+            "alertmanager request",
+            "alertmanager request failed"
+        );
+    }
+}
+
+/// Sends requests to one Alertmanager, one at a time. URLs take query pairs, as label
+/// matchers repeat the `filter` key.
+#[derive(Debug)]
+pub(crate) struct Http(oncall_http::Http<Alertmanager>);
+
+impl Http {
+    pub fn new(config: &AlertmanagerConfig) -> Result<Self, ClientError> {
+        oncall_http::Http::new(config).map(Http)
+    }
+
     pub fn base(&self) -> &Url {
-        &self.base
+        self.0.base()
     }
 
     /// `base` + path segments (each percent-encoded, so an id can never add a path
     /// level) + query pairs (form-encoded; repeated keys allowed).
     pub fn url(&self, segments: &[&str], query: &[(&str, &str)]) -> Url {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            // `Http::new` refused cannot-be-a-base URLs.
-            .expect("base URL can take paths")
-            .pop_if_empty()
-            .extend(segments);
+        let mut url = self.0.url(segments, None);
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -145,7 +94,7 @@ impl Http {
     }
 
     pub async fn get(&self, url: Url) -> Result<Reply, ProviderError> {
-        self.exchange(Method::GET, url, None).await
+        self.0.get(url).await
     }
 
     pub async fn post_json(
@@ -153,111 +102,12 @@ impl Http {
         url: Url,
         body: &serde_json::Value,
     ) -> Result<Reply, ProviderError> {
-        let body = serde_json::to_vec(body).expect("a JSON value always serialises");
-        self.exchange(Method::POST, url, Some(body)).await
+        self.0.post_json(url, body).await
     }
 
     pub async fn delete(&self, url: Url) -> Result<(), ProviderError> {
-        self.exchange(Method::DELETE, url, None).await.map(drop)
+        self.0.delete(url).await
     }
-
-    /// One HTTP exchange under the single-flight gate and the time budget. One attempt:
-    /// retrying is the engine's job, which knows about backoff and the user.
-    async fn exchange(
-        &self,
-        method: Method,
-        url: Url,
-        body: Option<Vec<u8>>,
-    ) -> Result<Reply, ProviderError> {
-        let mut request = self.client.request(method.clone(), url.clone());
-        if let Some(body) = body {
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body);
-        }
-
-        let _turn = self.gate.lock().await;
-        let started = Instant::now();
-        let result = tokio::time::timeout(self.request_timeout, async {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| errors::transport_error(&e))?;
-            self.read(response).await
-        })
-        .await
-        .unwrap_or_else(|_| Err(errors::timed_out(self.request_timeout)));
-
-        // Path only: the query holds label matchers at most, never a credential, but it
-        // may be long; the path says which call it was.
-        match &result {
-            Ok(reply) => tracing::debug!(
-                %method, path = url.path(), status = reply.status.as_u16(),
-                elapsed_ms = started.elapsed().as_millis() as u64, "alertmanager request"
-            ),
-            Err(error) => tracing::debug!(
-                %method, path = url.path(), %error,
-                elapsed_ms = started.elapsed().as_millis() as u64, "alertmanager request failed"
-            ),
-        }
-        result
-    }
-
-    /// Reads the body of a response within the caps and decodes non-success statuses.
-    async fn read(&self, mut response: reqwest::Response) -> Result<Reply, ProviderError> {
-        let status = response.status();
-        if !status.is_success() {
-            let headers = response.headers().clone();
-            // A broken or oversized error body still leaves the status to go by.
-            let body = read_capped(&mut response, MAX_ERROR_BODY_BYTES)
-                .await
-                .map(|(bytes, _complete)| bytes)
-                .unwrap_or_default();
-            return Err(errors::decode_error(status.as_u16(), &headers, &body));
-        }
-        let too_large = || {
-            errors::malformed(format_args!(
-                "the response is larger than the {} byte limit",
-                self.max_body_bytes
-            ))
-        };
-        // Refuse early when the server announces the size; the cap below still holds
-        // when it does not (chunked) or lies.
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.max_body_bytes as u64)
-        {
-            return Err(too_large());
-        }
-        let (body, complete) = read_capped(&mut response, self.max_body_bytes)
-            .await
-            .map_err(|e| errors::transport_error(&e))?;
-        if !complete {
-            return Err(too_large());
-        }
-        Ok(Reply { status, body })
-    }
-}
-
-/// Reads at most `cap` bytes, chunk by chunk, so that a huge or endless body never sits
-/// in memory. Returns the bytes and whether the body ended within the cap.
-async fn read_capped(
-    response: &mut reqwest::Response,
-    cap: usize,
-) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    // Sized once from Content-Length (within the cap): growing by doubling copied a
-    // 2,000-incident poll's pages several times over.
-    let announced = response.content_length().unwrap_or(0).min(cap as u64) as usize;
-    let mut body = Vec::with_capacity(announced);
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > cap {
-            let room = cap - body.len();
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, false));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, true))
 }
 
 /// The credential header, its value marked sensitive so that hyper and any header dump
@@ -330,6 +180,8 @@ fn read_identity(path: &std::path::Path) -> Result<reqwest::Identity, ClientErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
     use oncall_model::AccountId;
     use secrecy::SecretString;
 

@@ -62,6 +62,6 @@ pub use config::{
 };
 pub use convert::ACK_COMMENT;
 pub use errors::ClientError;
-pub use provider::AlertmanagerClient;
+pub use provider::{AlertmanagerClient, CAPABILITIES};
 /// Re-exported so that callers can build an [`Auth`] without naming `secrecy`.
 pub use secrecy::SecretString;

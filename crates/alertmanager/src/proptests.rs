@@ -10,9 +10,12 @@
 
 use std::collections::HashSet;
 
-use oncall_model::{AccountId, Incident, ProviderError};
+use oncall_model::{AccountId, Incident};
+use oncall_test_support::strategies::{
+    any_json, assert_bounded_message, assert_malformed, echoed_headers, hostile_text, wrong_value,
+};
 use proptest::prelude::*;
-use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
+use reqwest::header::{LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use url::Url;
@@ -24,27 +27,11 @@ use crate::{errors, wire};
 
 const CASES: u32 = 256;
 const CREATED_BY: &str = "oncall-tray (pat)";
-/// Longest message any decoder may produce: server text is cut to 400 characters, plus
-/// our own sentence around it.
-const MAX_MESSAGE_CHARS: usize = 1_000;
 
 fn reply(body: &[u8]) -> Reply {
     Reply {
         status: StatusCode::OK,
         body: body.to_vec(),
-    }
-}
-
-fn assert_malformed(err: &ProviderError) -> Result<(), TestCaseError> {
-    match err {
-        ProviderError::Malformed { message } => {
-            prop_assert!(!message.is_empty());
-            prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS, "{}", message);
-            Ok(())
-        }
-        other => Err(TestCaseError::fail(format!(
-            "expected Malformed, got {other:?}"
-        ))),
     }
 }
 
@@ -86,92 +73,36 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
 
 /// Error bodies, for every status: never a panic, never an empty or unbounded message.
 fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
-    let mut headers = HeaderMap::new();
-    if let Some(value) = std::str::from_utf8(body)
-        .ok()
-        .and_then(|t| HeaderValue::from_str(t).ok())
-    {
-        headers.insert(LOCATION, value.clone());
-        headers.insert(reqwest::header::RETRY_AFTER, value);
-    }
+    let headers = echoed_headers(body, &[LOCATION, RETRY_AFTER]);
     let message = errors::decode_error(status, &headers, body).to_string();
-    prop_assert!(!message.is_empty());
-    prop_assert!(
-        message.chars().count() <= MAX_MESSAGE_CHARS,
-        "{} chars",
-        message.chars().count()
-    );
+    assert_bounded_message(&message)?;
     Ok(())
 }
 
-/// Any JSON value, a few levels deep.
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        ".*".prop_map(Value::from),
-        hostile_text().prop_map(Value::from),
-    ];
-    leaf.prop_recursive(4, 64, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            prop::collection::btree_map(field_name(), inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 /// Field names Alertmanager uses, so generated objects reach the typed fields.
-fn field_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(vec![
-            "fingerprint",
-            "labels",
-            "annotations",
-            "startsAt",
-            "endsAt",
-            "receivers",
-            "generatorURL",
-            "status",
-            "silencedBy",
-            "inhibitedBy",
-            "mutedBy",
-            "id",
-            "matchers",
-            "createdBy",
-            "comment",
-            "state",
-            "versionInfo",
-            "uptime",
-            "silenceID",
-            "message",
-            "code",
-        ])
-        .prop_map(str::to_owned),
-        "[a-zA-Z]{0,8}",
-    ]
-}
-
-/// Text a title might carry to attack a notification: markup, control characters,
-/// bidirectional overrides, a NUL.
-fn hostile_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(vec![
-            "<b>bold</b> <a href=\"https://evil.example\">click</a>",
-            "<img src=x onerror=alert(1)>",
-            "&amp;&lt;&#0;",
-            "line one\nline two",
-            "\u{0}\u{1}\u{7}\u{1b}[31mred\u{1b}[0m",
-            "\u{202e}txt.exe",
-            "🔥🔥🔥",
-        ])
-        .prop_map(str::to_owned),
-        "[\\x00-\\x1f<>&\"'a-z]{1,40}",
-    ]
-}
+const FIELD_NAMES: &[&str] = &[
+    "fingerprint",
+    "labels",
+    "annotations",
+    "startsAt",
+    "endsAt",
+    "receivers",
+    "generatorURL",
+    "status",
+    "silencedBy",
+    "inhibitedBy",
+    "mutedBy",
+    "id",
+    "matchers",
+    "createdBy",
+    "comment",
+    "state",
+    "versionInfo",
+    "uptime",
+    "silenceID",
+    "message",
+    "code",
+];
 
 /// One alert as Alertmanager 0.25+ lists it.
 fn alert(fingerprint: &str) -> Value {
@@ -204,26 +135,6 @@ fn silence() -> Value {
     })
 }
 
-/// Values that do not belong: wrong types, nulls, huge numbers, empty strings.
-fn wrong_value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        Just(json!("")),
-        Just(json!("   ")),
-        Just(json!(u64::MAX)),
-        Just(json!(i64::MIN)),
-        Just(json!(1e308)),
-        Just(json!(true)),
-        Just(json!([])),
-        Just(json!({})),
-        Just(json!([null, 1, "x"])),
-        Just(json!("9999-99-99T99:99:99Z")),
-        Just(json!("+275760-09-13T00:00:00Z")),
-        hostile_text().prop_map(Value::from),
-        any_json(),
-    ]
-}
-
 const ALERT_FIELDS: &[&str] = &[
     "fingerprint",
     "labels",
@@ -246,9 +157,9 @@ const SILENCE_FIELDS: &[&str] = &[
 /// One wrong field: `(in the silence list, index, field, value or removal)`.
 fn mutation() -> impl Strategy<Value = (bool, usize, &'static str, Option<Value>)> {
     prop_oneof![
-        3 => (0..3usize, prop::sample::select(ALERT_FIELDS), prop::option::weighted(0.8, wrong_value()))
+        3 => (0..3usize, prop::sample::select(ALERT_FIELDS), prop::option::weighted(0.8, wrong_value(FIELD_NAMES)))
             .prop_map(|(i, f, v)| (false, i, f, v)),
-        1 => (prop::sample::select(SILENCE_FIELDS), prop::option::weighted(0.8, wrong_value()))
+        1 => (prop::sample::select(SILENCE_FIELDS), prop::option::weighted(0.8, wrong_value(FIELD_NAMES)))
             .prop_map(|(f, v)| (true, 0, f, v)),
     ]
 }
@@ -270,7 +181,7 @@ proptest! {
 
     /// 256 arbitrary JSON values, alone and as list entries.
     #[test]
-    fn arbitrary_json_256_cases(value in any_json(), status in 0u16..1000) {
+    fn arbitrary_json_256_cases(value in any_json(FIELD_NAMES), status in 0u16..1000) {
         let body = serde_json::to_vec(&value).unwrap();
         poll(&body, &body)?;
         let listed = serde_json::to_vec(&json!([value])).unwrap();

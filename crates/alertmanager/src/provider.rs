@@ -6,6 +6,7 @@ use std::fmt;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use oncall_http::malformed;
 use oncall_model::{
     AccountId, ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, Incident,
     OnCallShift, Provider, ProviderError, ProviderKind, Status,
@@ -17,8 +18,17 @@ use url::Url;
 use crate::client::Http;
 use crate::config::AlertmanagerConfig;
 use crate::convert::{self, Classified, Settings, ACK_COMMENT};
-use crate::errors::{malformed, ClientError};
+use crate::errors::ClientError;
 use crate::wire;
+
+/// What an Alertmanager account can do, known before any client is built. Alertmanager
+/// resolves alerts only when their source stops sending them, and a silence already is
+/// a snooze with an end; an acknowledgement is a silence, which can be expired again.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    resolve: false,
+    snooze: false,
+    unacknowledge: true,
+};
 
 /// A Prometheus Alertmanager API v2 client for one account. Cheap to share behind an
 /// `Arc`; it sends at most one request at a time (see the crate docs).
@@ -238,13 +248,7 @@ impl Provider for AlertmanagerClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        // Alertmanager resolves alerts only when their source stops sending them, and a
-        // silence already is a snooze with an end.
-        Capabilities {
-            resolve: false,
-            snooze: false,
-            unacknowledge: true,
-        }
+        CAPABILITIES
     }
 
     /// Alertmanager has no users: the identity is the configured `created_by`. The

@@ -6,45 +6,16 @@
 //! callsites that tests on other threads registered first, which made "the log was
 //! captured" fail now and then when this ran beside the other integration tests.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use oncall_alertmanager::{AlertmanagerClient, Auth, SecretString};
 use oncall_model::{ActionKind, Provider};
-use tracing_subscriber::layer::{Layer as _, SubscriberExt};
-
-#[allow(dead_code)]
-#[path = "it/util.rs"]
-mod util;
-
-use util::{basic, config, Alertmanager, TestAlert};
+use oncall_test_support::alertmanager::{basic, config, Alertmanager, TestAlert};
+use oncall_test_support::CapturedLog;
 
 const PASSWORD: &str = "s3cr3t-Pa55word-that-must-not-leak";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn the_password_never_appears_in_errors_debug_or_logs() {
-    let log = Captured::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_filter(tracing_subscriber::filter::LevelFilter::TRACE),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let log = CapturedLog::start();
 
     let am = Alertmanager::start_with_basic_auth("pat", PASSWORD).await;
     am.post_alert(&TestAlert::new(&[("alertname", "Leak")]))
@@ -111,8 +82,7 @@ async fn the_password_never_appears_in_errors_debug_or_logs() {
         texts.push(format!("{error} {error:?}"));
     }
 
-    drop(_guard);
-    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let log = log.finish();
     assert!(
         log.contains("alertmanager request"),
         "the log was captured: {log}"

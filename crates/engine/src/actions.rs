@@ -10,13 +10,14 @@ use oncall_model::ProviderError;
 use tokio::time::{sleep_until, Instant};
 use tracing::{debug, warn};
 
+use crate::account::AccountSlot;
 use crate::backoff::Backoff;
-use crate::engine::{AccountSlot, Inner};
+use crate::generation::Generation;
 
 /// How long a quit waits for an action already sent to be answered.
 const QUIT_GRACE: Duration = Duration::from_secs(3);
 
-pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
+pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
     let account = slot.config.name.clone();
     let mut backoff = Backoff::new(slot.config.poll_interval.max(Duration::from_secs(2)));
     // Actions left by a previous run are due at once.
@@ -33,7 +34,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
         let waiting_for_token = refused == Some(*slot.credential_gen.borrow());
         tokio::select! {
             biased;
-            _ = inner.cancel.cancelled() => return,
+            _ = generation.cancel.cancelled() => return,
             _ = slot.send_now.notified() => {}
             works = token_works.changed(), if refused.is_some() => {
                 if works.is_err() { return; }
@@ -53,14 +54,14 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
         }
 
         let mut sent_any = false;
-        for (kind, actions) in inner.due_actions(&account).await {
+        for (kind, actions) in generation.due_actions(&account).await {
             // What worked before this attempt is old news; what works after it wakes us.
             token_works.borrow_and_update();
             // Nothing is on the wire yet: a quit stops here, the actions stay on disk.
             let client = tokio::select! {
                 biased;
-                _ = inner.cancel.cancelled() => return,
-                client = slot.client(&inner) => client,
+                _ = generation.cancel.cancelled() => return,
+                client = slot.client(generation.credentials.as_ref()) => client,
             };
             let (gen, provider) = match client {
                 Ok(client) => client,
@@ -80,19 +81,19 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 // send the action again on the next start.
                 biased;
                 r = &mut request => r,
-                _ = inner.cancel.cancelled() => {
+                _ = generation.cancel.cancelled() => {
                     // Quitting (or reconfiguring) while the action is on the wire: the
                     // service may already have done it, so its answer is awaited
                     // briefly and recorded, rather than abandoned and sent again by
                     // the next start. Past the grace, at-least-once is all that is left.
                     if let Ok(results) = tokio::time::timeout(QUIT_GRACE, request).await {
-                        inner.finish_actions(&account, &actions, results).await;
+                        generation.finish_actions(&account, &actions, results).await;
                     }
                     return;
                 }
             };
             sent_any = true;
-            match inner.finish_actions(&account, &actions, results).await {
+            match generation.finish_actions(&account, &actions, results).await {
                 None => backoff.reset(),
                 Some(ProviderError::Unauthorized { .. }) => {
                     // Refused with this generation's token: a newer one is tried at once.

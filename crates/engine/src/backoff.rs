@@ -2,7 +2,8 @@
 //! a failed poll at the account's poll interval (retrying never polls faster than
 //! normal, and once the service is back a page is at most one interval late); a token
 //! that cannot be had at [`CREDENTIAL_RETRY_MAX`], starting at [`CREDENTIAL_RETRY_MIN`]
-//! (a token command may prompt, and a locked password manager stays locked a while).
+//! (a token command may prompt, and a locked password manager stays locked a while); a
+//! token the service refused, unchanged, every [`AUTH_RECHECK`].
 
 use std::time::Duration;
 
@@ -20,6 +21,11 @@ pub(crate) struct Backoff {
 pub(crate) const CREDENTIAL_RETRY_MIN: Duration = Duration::from_secs(5);
 /// The longest wait between two attempts to get a token.
 pub(crate) const CREDENTIAL_RETRY_MAX: Duration = Duration::from_secs(300);
+
+/// While the service refuses the token, how often it is tried again, unchanged: a
+/// service's authentication blip or a misbehaving proxy heals by itself, and one request
+/// every few minutes costs the service nothing.
+pub(crate) const AUTH_RECHECK: Duration = Duration::from_secs(300);
 
 impl Backoff {
     /// Waits from 2 s (or `cap`, if shorter) up to `cap`.

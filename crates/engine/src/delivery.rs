@@ -14,7 +14,7 @@ use std::time::Duration;
 use tracing::{info, warn};
 
 use crate::backoff::Backoff;
-use crate::engine::Inner;
+use crate::generation::Generation;
 use crate::view::Delivery;
 
 /// The longest a retry waits: a page held by a missing notification server is at most
@@ -24,19 +24,19 @@ pub(crate) const RETRY_CAP: Duration = Duration::from_secs(30);
 /// their own calls; this guards the engine against one that does not.
 pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(10);
 
-pub(crate) async fn run(inner: Arc<Inner>) {
+pub(crate) async fn run(generation: Arc<Generation>) {
     let mut backoff = Backoff::new(RETRY_CAP);
-    let mut server = inner.notifier.server_changes();
+    let mut server = generation.notifier.server_changes();
     // Since when deliveries fail, if they do.
     let mut failing_since = None;
     // Whether the outbox holds decisions that waited for a failed delivery: those are
     // brought up to date before they show. A stopping engine shows what it decided (see
     // `flush`), so what a start finds there waited (or a crash left it).
-    let mut held = !inner.shared.lock().await.state.outbox.is_empty();
+    let mut held = !generation.shared.lock().await.state.outbox.is_empty();
     loop {
-        let result = deliver_all(&inner, held, false).await;
+        let result = deliver_all(&generation, held, false).await;
         held = result.is_err();
-        inner
+        generation
             .delivery_held
             .store(held, std::sync::atomic::Ordering::Relaxed);
         match result {
@@ -44,26 +44,26 @@ pub(crate) async fn run(inner: Arc<Inner>) {
                 backoff.reset();
                 if failing_since.take().is_some() {
                     info!("notifications reach the desktop again");
-                    inner.set_delivery(Delivery::Ok).await;
+                    generation.set_delivery(Delivery::Ok).await;
                 }
                 tokio::select! {
                     biased;
-                    _ = inner.cancel.cancelled() => return,
-                    _ = inner.delivery_wake.notified() => {}
+                    _ = generation.cancel.cancelled() => return,
+                    _ = generation.delivery_wake.notified() => {}
                 }
             }
             Err(reason) => {
                 let since = *failing_since.get_or_insert_with(|| {
                     warn!("notifications are not reaching the desktop: {reason}");
-                    inner.clock.now()
+                    generation.clock.now()
                 });
-                inner
+                generation
                     .set_delivery(Delivery::Failing { since, reason })
                     .await;
                 let wait = backoff.next_delay();
                 tokio::select! {
                     biased;
-                    _ = inner.cancel.cancelled() => return,
+                    _ = generation.cancel.cancelled() => return,
                     // A server appeared: try again now rather than at the end of the wait.
                     _ = server_changed(&mut server) => {}
                     _ = tokio::time::sleep(wait) => {}
@@ -89,12 +89,12 @@ async fn server_changed(server: &mut Option<tokio::sync::watch::Receiver<u64>>) 
 /// The last pass of a stopping generation, once its other tasks have ended: what a poll
 /// or an answer decided while the engine was stopping is shown now, not by the next
 /// start (which may be much later). Failures stay in the outbox for it.
-pub(crate) async fn flush(inner: &Inner) {
+pub(crate) async fn flush(generation: &Generation) {
     // Still failing when the engine stopped: what waits is brought up to date first.
-    let held = inner
+    let held = generation
         .delivery_held
         .load(std::sync::atomic::Ordering::Relaxed);
-    if let Err(reason) = deliver_all(inner, held, true).await {
+    if let Err(reason) = deliver_all(generation, held, true).await {
         warn!("pages decided while stopping wait for the next start: {reason}");
     }
 }
@@ -102,35 +102,35 @@ pub(crate) async fn flush(inner: &Inner) {
 /// Delivers the outbox, then the queued notices, front to back; stops at the first
 /// failure. A stop of the engine lets the call in flight finish (it is bounded by
 /// [`CALL_TIMEOUT`]): cut short, it could be on screen and still in the outbox.
-async fn deliver_all(inner: &Inner, held: bool, stopping: bool) -> Result<(), String> {
+async fn deliver_all(generation: &Generation, held: bool, stopping: bool) -> Result<(), String> {
     loop {
-        if inner.cancel.is_cancelled() && !stopping {
+        if generation.cancel.is_cancelled() && !stopping {
             return Ok(());
         }
-        let Some(decision) = inner.next_decision(held).await else {
+        let Some(decision) = generation.next_decision(held).await else {
             break;
         };
-        let failed = match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.apply(&decision)).await
-        {
-            Ok(Ok(())) => {
-                inner.delivered(&decision).await;
-                continue;
-            }
-            Ok(Err(e)) => e,
-            Err(_) => "the notification service did not answer".to_string(),
-        };
-        inner.not_delivered().await;
+        let failed =
+            match tokio::time::timeout(CALL_TIMEOUT, generation.notifier.apply(&decision)).await {
+                Ok(Ok(())) => {
+                    generation.delivered(&decision).await;
+                    continue;
+                }
+                Ok(Err(e)) => e,
+                Err(_) => "the notification service did not answer".to_string(),
+            };
+        generation.not_delivered().await;
         return Err(failed);
     }
     loop {
-        if inner.cancel.is_cancelled() && !stopping {
+        if generation.cancel.is_cancelled() && !stopping {
             return Ok(());
         }
-        let Some(notice) = inner.next_notice() else {
+        let Some(notice) = generation.next_notice() else {
             return Ok(());
         };
-        match tokio::time::timeout(CALL_TIMEOUT, inner.notifier.notice(&notice)).await {
-            Ok(Ok(())) => inner.notice_delivered(&notice),
+        match tokio::time::timeout(CALL_TIMEOUT, generation.notifier.notice(&notice)).await {
+            Ok(Ok(())) => generation.notice_delivered(&notice),
             Ok(Err(e)) => return Err(e),
             Err(_) => return Err("the notification service did not answer".into()),
         }

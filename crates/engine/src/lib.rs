@@ -4,17 +4,26 @@
 //!
 //! Every task it spawns belongs to [`Engine`] and ends on [`Engine::shutdown`].
 
+mod account;
 mod actions;
 mod backoff;
 mod clock;
 mod credentials;
 mod delivery;
 mod engine;
+mod error;
+mod generation;
 mod history;
+mod launch;
 mod notifier;
+mod outbox;
+mod overlay;
 mod persist;
 mod poller;
 mod providers;
+mod shared;
+#[cfg(test)]
+mod testing;
 mod view;
 
 /// Decoder entry points for `fuzz/`; not part of the API.
@@ -24,7 +33,8 @@ pub mod fuzzing;
 
 pub use clock::{Clock, SystemClock, TestClock};
 pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
-pub use engine::{Engine, EngineError, EngineOptions};
+pub use engine::{Engine, EngineOptions};
+pub use error::EngineError;
 pub use history::{ActionStage, HistoryEntry, HistoryEvent, HISTORY_SPAN};
 pub use notifier::{Notice, Notifier};
 pub use providers::{build as build_provider, needs_token, token_origin, TokenOrigin};

@@ -13,10 +13,11 @@ use oncall_model::ProviderError;
 use tokio::time::{sleep_until, Instant};
 use tracing::{debug, info, warn};
 
-use crate::backoff::Backoff;
+use crate::account::AccountSlot;
+use crate::backoff::{Backoff, AUTH_RECHECK};
 use crate::clock::WakeDetector;
 use crate::credentials::NoClient;
-use crate::engine::{AccountSlot, Inner};
+use crate::generation::Generation;
 use crate::notifier::Notice;
 use crate::view::Connection;
 
@@ -26,10 +27,6 @@ const WAKE_CHECK: Duration = Duration::from_secs(5);
 /// keychain, so that `oncall-tray token set` heals a running app. Accounts with a
 /// `token_command` are not re-asked: the command may prompt (a password manager).
 const TOKEN_RECHECK: Duration = Duration::from_secs(30);
-/// While the service refuses the token, how often it is tried again, unchanged: a
-/// service's authentication blip or a misbehaving proxy heals by itself, and one request
-/// every few minutes costs the service nothing.
-pub(crate) const AUTH_RECHECK: Duration = Duration::from_secs(300);
 /// On-call shifts change rarely; this keeps `GET /oncalls` off the request budget.
 const ON_CALL_REFRESH: Duration = Duration::from_secs(600);
 
@@ -47,12 +44,12 @@ enum Trouble {
     Stuck,
 }
 
-pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
+pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
     let account = slot.config.name.clone();
     let interval = slot.config.poll_interval;
     let mut backoff = Backoff::new(interval);
     let mut token_backoff = Backoff::credentials();
-    let mut wake = WakeDetector::new(inner.clock.as_ref());
+    let mut wake = WakeDetector::new(generation.clock.as_ref());
     let mut credential = slot.credential_gen.subscribe();
     let mut next_poll = Instant::now();
     // Polls may not be hurried before this (the service said how long to wait).
@@ -68,7 +65,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
     loop {
         tokio::select! {
             biased;
-            _ = inner.cancel.cancelled() => return,
+            _ = generation.cancel.cancelled() => return,
             changed = credential.changed() => {
                 if changed.is_err() { return; }
                 info!(%account, "token changed, polling again");
@@ -83,7 +80,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             _ = token_recheck.tick(),
                 if matches!(trouble, Trouble::Stuck | Trouble::Rejected) && recheck_tokens =>
             {
-                if slot.token_replaced(&inner).await {
+                if slot.token_replaced(generation.credentials.as_ref()).await {
                     info!(%account, "a new token was stored");
                     slot.credential_changed();
                 }
@@ -95,7 +92,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 if next_poll > Instant::now() { continue; }
             }
             _ = wake_check.tick() => {
-                if wake.woke(inner.clock.as_ref()) && trouble != Trouble::Stuck {
+                if wake.woke(generation.clock.as_ref()) && trouble != Trouble::Stuck {
                     info!(%account, "the machine woke up, polling now");
                     next_poll = not_before.max(Instant::now());
                 }
@@ -108,24 +105,24 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
         // kills the command).
         let client = tokio::select! {
             biased;
-            _ = inner.cancel.cancelled() => return,
-            client = slot.client(&inner) => client,
+            _ = generation.cancel.cancelled() => return,
+            client = slot.client(generation.credentials.as_ref()) => client,
         };
         let provider = match client {
             Ok((_, provider)) => provider,
             Err(NoClient::Credentials(e)) if e.is_transient() => {
                 let wait = token_backoff.next_delay();
                 warn!(%account, wait_s = wait.as_secs_f64(), "cannot get the token, retrying: {e}");
-                let retry_at = at(&inner, wait);
+                let retry_at = at(&generation, wait);
                 let connection = Connection::TokenUnavailable {
                     reason: e.to_string(),
                     retry_at,
                 };
-                inner
+                generation
                     .set_connection(&account, connection, Some(retry_at))
                     .await;
                 if trouble != Trouble::NoToken {
-                    inner
+                    generation
                         .notice(Notice::CredentialFailed {
                             account: account.clone(),
                             reason: e.cause(),
@@ -141,7 +138,7 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                     reason: e.to_string(),
                 };
                 warn!(%account, "{}", connection.describe());
-                inner.set_connection(&account, connection, None).await;
+                generation.set_connection(&account, connection, None).await;
                 trouble = Trouble::Stuck;
                 continue;
             }
@@ -152,12 +149,12 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             trouble = Trouble::None;
             token_backoff.reset();
         }
-        let gen = inner.begin_poll(&account).await;
+        let gen = generation.begin_poll(&account).await;
         let result = tokio::select! {
             // Fixed order: a quit that coincides with an answer stops, the same way on
             // every run (tokio's default picks a branch at random).
             biased;
-            _ = inner.cancel.cancelled() => return,
+            _ = generation.cancel.cancelled() => return,
             r = provider.open_incidents() => r,
         };
         let wait = match result {
@@ -171,25 +168,25 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 // The service took this token just now: actions it refused (a blip, a
                 // re-check that heals) go now, at most once a poll.
                 slot.token_works.send_modify(|n| *n += 1);
-                inner
+                generation
                     .on_snapshot(&account, fetch.incidents, gen, fetch.requests)
                     .await;
                 interval
             }
             Err(ProviderError::Unauthorized { message, .. }) => {
-                let retry_at = at(&inner, AUTH_RECHECK);
+                let retry_at = at(&generation, AUTH_RECHECK);
                 let connection = Connection::AuthFailed {
                     reason: message.clone(),
                 };
-                inner
+                generation
                     .set_connection(&account, connection, Some(retry_at))
                     .await;
                 if trouble == Trouble::Rejected {
                     debug!(%account, "token still rejected: {message}");
                 } else {
                     warn!(%account, "token rejected: {message}");
-                    inner.record_token_rejected(&account, &message).await;
-                    inner
+                    generation.record_token_rejected(&account, &message).await;
+                    generation
                         .notice(Notice::TokenRejected {
                             account: account.clone(),
                             provider: slot.config.provider.kind(),
@@ -208,8 +205,8 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
                 let wait = slow_while_rejected(trouble, wait);
                 warn!(%account, wait_s = wait.as_secs_f64(), "rate limited");
                 not_before = Instant::now() + wait;
-                let retry_at = at(&inner, wait);
-                inner
+                let retry_at = at(&generation, wait);
+                generation
                     .set_connection(
                         &account,
                         Connection::RateLimited { retry_at },
@@ -222,12 +219,12 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             Err(e) => {
                 let wait = slow_while_rejected(trouble, backoff.next_delay());
                 warn!(%account, wait_s = wait.as_secs_f64(), "poll failed: {e}");
-                let retry_at = at(&inner, wait);
+                let retry_at = at(&generation, wait);
                 let connection = Connection::Offline {
                     reason: short_reason(&e),
                     retry_at,
                 };
-                inner
+                generation
                     .set_connection(&account, connection, Some(retry_at))
                     .await;
                 next_poll = Instant::now() + wait;
@@ -235,12 +232,14 @@ pub(crate) async fn run(inner: Arc<Inner>, slot: Arc<AccountSlot>) {
             }
         };
         next_poll = Instant::now() + wait;
-        inner.set_next_poll(&account, Some(at(&inner, wait))).await;
+        generation
+            .set_next_poll(&account, Some(at(&generation, wait)))
+            .await;
 
         if Instant::now() >= next_on_call {
             next_on_call = Instant::now() + ON_CALL_REFRESH;
             match provider.on_calls().await {
-                Ok(shifts) => inner.set_on_call(&account, shifts).await,
+                Ok(shifts) => generation.set_on_call(&account, shifts).await,
                 Err(e) => debug!(%account, "on-call lookup failed: {e}"),
             }
         }
@@ -257,8 +256,8 @@ fn slow_while_rejected(trouble: Trouble, wait: Duration) -> Duration {
     }
 }
 
-fn at(inner: &Inner, wait: Duration) -> DateTime<Utc> {
-    inner.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
+fn at(generation: &Generation, wait: Duration) -> DateTime<Utc> {
+    generation.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default()
 }
 
 /// The status line's reason, shorter than the full error.

@@ -92,26 +92,13 @@ fn missing_token(account: &AccountConfig) -> String {
     format!("account `{}` has no token", account.name)
 }
 
-/// What each kind of account can do, known before any client is built.
+/// What each kind of account can do, known before any client is built: each provider
+/// crate says it once, for its client and for this.
 pub(crate) fn capabilities(provider: &ProviderConfig) -> Capabilities {
     match provider {
-        ProviderConfig::PagerDuty(_) => Capabilities {
-            resolve: true,
-            snooze: true,
-            unacknowledge: false,
-        },
-        // Alertmanager resolves alerts from their source; an ack is a silence, which
-        // can be expired again.
-        ProviderConfig::Alertmanager(_) => Capabilities {
-            resolve: false,
-            snooze: false,
-            unacknowledge: true,
-        },
-        ProviderConfig::Opsgenie(_) => Capabilities {
-            resolve: true,
-            snooze: true,
-            unacknowledge: true,
-        },
+        ProviderConfig::PagerDuty(_) => oncall_pagerduty::CAPABILITIES,
+        ProviderConfig::Alertmanager(_) => oncall_alertmanager::CAPABILITIES,
+        ProviderConfig::Opsgenie(_) => oncall_opsgenie::CAPABILITIES,
     }
 }
 

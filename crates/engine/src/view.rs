@@ -51,7 +51,7 @@ impl Connection {
             Connection::AuthFailed { .. } => format!(
                 "token rejected: enter a new one in Settings or with `oncall-tray token set` \
                  (checked again every {} minutes)",
-                crate::poller::AUTH_RECHECK.as_secs() / 60
+                crate::backoff::AUTH_RECHECK.as_secs() / 60
             ),
             Connection::TokenUnavailable { reason, .. } => {
                 format!("cannot get the token, retrying ({reason})")

@@ -50,7 +50,6 @@
 
 mod support;
 
-#[path = "simulation/mod.rs"]
 mod sim;
 
 use std::time::{Duration, Instant};

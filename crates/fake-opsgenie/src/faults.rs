@@ -1,38 +1,24 @@
-//! Injected failures: what a test asks for ([`Fault`]), the queue that hands them out to
-//! matching requests in order, and the responses they turn into.
+//! Injected failures: which requests a test can fault ([`Route`]), how ([`FaultKind`]),
+//! and the responses they turn into. The queue that hands them out in order is
+//! `oncall-fake-service`'s.
 //!
 //! Faults model what a client meets in the field rather than what the API documents: a
 //! 429 with Opsgenie's throttling headers, a proxy's HTML error page, a body cut short, a
 //! connection closed mid-request. They are checked before authentication.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
+use oncall_fake_service::front::FaultAction;
+use oncall_fake_service::FaultRoute;
 use serde::{Deserialize, Serialize};
 
 use crate::routes::error_body;
 
-/// One injected failure: answer the next `times` requests matching `route` with `kind`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fault {
-    pub route: Route,
-    pub kind: FaultKind,
-    /// How many matching requests it affects; 0 makes the fault a no-op.
-    pub times: u32,
-}
-
-impl Fault {
-    /// A fault that affects the next matching request only.
-    pub fn once(route: Route, kind: FaultKind) -> Self {
-        Fault {
-            route,
-            kind,
-            times: 1,
-        }
-    }
-}
+/// One injected failure: answer the next `times` requests matching `route` with `kind`
+/// ([`Fault::once`]: the next one only).
+pub type Fault = oncall_fake_service::Fault<Route, FaultKind>;
 
 /// Which requests a fault applies to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -73,40 +59,8 @@ pub enum FaultKind {
     DropConnection,
 }
 
-#[derive(Default)]
-pub(crate) struct FaultQueue {
-    pending: VecDeque<Fault>,
-}
-
-impl FaultQueue {
-    pub(crate) fn push(&mut self, fault: Fault) {
-        if fault.times > 0 {
-            self.pending.push_back(fault);
-        }
-    }
-
-    /// The first pending fault that applies to a request on `route`, using up one of its
-    /// `times`.
-    pub(crate) fn take(&mut self, route: Option<Route>) -> Option<FaultKind> {
-        let index = self
-            .pending
-            .iter()
-            .position(|f| f.route == Route::Any || Some(f.route) == route)?;
-        let fault = &mut self.pending[index];
-        fault.times -= 1;
-        let kind = fault.kind.clone();
-        if fault.times == 0 {
-            self.pending.remove(index);
-        }
-        Some(kind)
-    }
-}
-
-/// What the front middleware must do for a faulted request.
-pub(crate) enum FaultAction {
-    Respond(Response),
-    DelayThenServe(Duration),
-    DropConnection,
+impl FaultRoute for Route {
+    const ANY: Self = Route::Any;
 }
 
 pub(crate) fn action(kind: &FaultKind, request_id: &str) -> FaultAction {
@@ -173,45 +127,5 @@ pub(crate) fn action(kind: &FaultKind, request_id: &str) -> FaultAction {
             )
                 .into_response(),
         ),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn faults_are_consumed_in_order_by_matching_routes() {
-        let mut queue = FaultQueue::default();
-        queue.push(Fault {
-            route: Route::ListAlerts,
-            kind: FaultKind::Forbidden,
-            times: 2,
-        });
-        queue.push(Fault::once(Route::Any, FaultKind::Unauthorized));
-        queue.push(Fault {
-            route: Route::AlertAction,
-            kind: FaultKind::MalformedBody,
-            times: 0,
-        });
-        assert_eq!(
-            queue.take(Some(Route::GetAlert)),
-            Some(FaultKind::Unauthorized)
-        );
-        assert_eq!(queue.take(Some(Route::GetAlert)), None);
-        assert_eq!(
-            queue.take(Some(Route::ListAlerts)),
-            Some(FaultKind::Forbidden)
-        );
-        assert_eq!(
-            queue.take(Some(Route::ListAlerts)),
-            Some(FaultKind::Forbidden)
-        );
-        assert_eq!(queue.take(Some(Route::ListAlerts)), None);
-        assert_eq!(
-            queue.take(Some(Route::AlertAction)),
-            None,
-            "times 0 is a no-op"
-        );
     }
 }

@@ -29,31 +29,24 @@
 
 mod faults;
 mod query;
-mod requests;
 mod routes;
-mod server;
 mod state;
 mod types;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use oncall_fake_service::{lock, FakeCore};
 
 pub use faults::{Fault, FaultKind, Route};
-pub use requests::RecordedRequest;
-pub use server::RunningFake;
+pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
 pub use types::{FakeAlert, FakeResponder, NewAlert, RequestOutcome};
 
-use crate::faults::FaultQueue;
-use crate::requests::RequestLog;
 use crate::state::{Action, State};
 
 /// The API key the fake accepts out of the box (it is public: loopback only).
 pub const API_KEY: &str = "fake-genie-key-0001";
-
-/// The fake's source of "now".
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Cheap-to-clone handle to the fake's shared state.
 #[derive(Clone)]
@@ -65,14 +58,8 @@ pub struct FakeOpsgenie {
 /// none is held across an `.await` (handlers copy what they need and drop the guard).
 struct Shared {
     state: Mutex<State>,
-    /// Read (and the guard dropped) before `state` is locked.
-    clock: Mutex<Clock>,
-    log: Mutex<RequestLog>,
-    faults: Mutex<FaultQueue>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+    /// The clock (read before `state` is locked), the request log and the fault queue.
+    core: FakeCore<Route, FaultKind>,
 }
 
 impl Default for FakeOpsgenie {
@@ -84,13 +71,10 @@ impl Default for FakeOpsgenie {
 impl FakeOpsgenie {
     /// An account with no alerts that accepts [`API_KEY`].
     pub fn new() -> Self {
-        let clock: Clock = Arc::new(Utc::now);
         FakeOpsgenie {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::new(vec![API_KEY.to_string()])),
-                clock: Mutex::new(clock),
-                log: Mutex::new(RequestLog::default()),
-                faults: Mutex::new(FaultQueue::default()),
+                core: FakeCore::default(),
             }),
         }
     }
@@ -101,7 +85,7 @@ impl FakeOpsgenie {
 
     /// Replaces the clock (default `Utc::now`).
     pub fn set_clock(&self, clock: Clock) {
-        *lock(&self.shared.clock) = clock;
+        self.shared.core.set_clock(clock);
     }
 
     /// Makes `paging` links point at `url` (no trailing slash) instead of the served
@@ -112,16 +96,19 @@ impl FakeOpsgenie {
         state.public_url_overridden = true;
     }
 
-    pub(crate) fn set_served_url(&self, url: &str) {
-        let mut state = lock(&self.shared.state);
-        if !state.public_url_overridden {
-            state.public_url = url.to_string();
-        }
-    }
-
     /// Binds `addr` (use `127.0.0.1:0`) and serves until [`RunningFake::shutdown`] or drop.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
-        server::serve(self.clone(), addr).await
+        let fake = self.clone();
+        oncall_fake_service::serve(addr, "fake Opsgenie", |url| {
+            {
+                let mut state = lock(&fake.shared.state);
+                if !state.public_url_overridden {
+                    state.public_url = url.to_string();
+                }
+            }
+            routes::router(fake)
+        })
+        .await
     }
 
     // ----- what happens elsewhere -----
@@ -214,24 +201,23 @@ impl FakeOpsgenie {
 
     /// Every API request received, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).all()
+        self.shared.core.requests()
     }
 
     pub fn clear_requests(&self) {
-        lock(&self.shared.log).clear();
+        self.shared.core.clear_requests();
     }
 
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        self.shared.core.inject(fault);
     }
 
     // ----- internals shared with the routes -----
 
     /// Now, to the millisecond (Opsgenie's timestamps have milliseconds).
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        let clock = lock(&self.shared.clock).clone();
-        let now = clock();
+        let now = self.shared.core.now();
         DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now)
     }
 
@@ -243,15 +229,8 @@ impl FakeOpsgenie {
         f(&mut state, now)
     }
 
-    pub(crate) fn record(&self, request: RecordedRequest) -> u64 {
-        lock(&self.shared.log).push(request)
-    }
-
-    pub(crate) fn set_status(&self, seq: u64, status: u16) {
-        lock(&self.shared.log).set_status(seq, status);
-    }
-
-    pub(crate) fn take_fault(&self, route: Option<Route>) -> Option<FaultKind> {
-        lock(&self.shared.faults).take(route)
+    /// The request log and fault queue, for the front middleware.
+    pub(crate) fn core(&self) -> &FakeCore<Route, FaultKind> {
+        &self.shared.core
     }
 }

@@ -2,9 +2,8 @@
 //! fault, authenticate) and the handlers.
 
 use std::collections::HashMap;
-use std::future::pending;
 
-use axum::body::{to_bytes, Body, Bytes};
+use axum::body::to_bytes;
 use axum::extract::{Path, Query as QueryParams, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::{self, Next};
@@ -12,12 +11,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{DateTime, Utc};
+use oncall_fake_service::front::{answer, Received};
 use serde_json::{json, Value};
 
-use crate::faults::{self, FaultAction, Route};
+use crate::faults::{self, Route};
 use crate::query::Query;
-use crate::requests::RecordedRequest;
-use crate::server::ConnectionKill;
 use crate::state::{alert_json, outcome_json, Action, IdentifierType, Queued};
 use crate::types::{FakeResponder, NewAlert};
 use crate::FakeOpsgenie;
@@ -80,68 +78,34 @@ fn classify(method: &Method, path: &str) -> Option<Route> {
 
 /// Logs the request, applies a matching fault, checks the API key, then serves.
 async fn front(State(fake): State<FakeOpsgenie>, request: Request, next: Next) -> Response {
-    let (mut parts, body) = request.into_parts();
-    let route = classify(&parts.method, parts.uri.path());
-    let (bytes, too_large) = match to_bytes(body, MAX_REQUEST_BODY).await {
-        Ok(bytes) => (bytes, false),
-        Err(_) => (Bytes::new(), true),
-    };
-    let seq = fake.record(RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        status: 0,
-    });
+    let route = classify(request.method(), request.uri().path());
+    let mut received = Received::read(request, MAX_REQUEST_BODY).await;
+    let seq = fake.core().record(received.recorded());
     let request_id = fake.with_state(|state, _| state.new_request_id());
-    parts.extensions.insert(RequestId(request_id.clone()));
-    let kill = parts.extensions.get::<ConnectionKill>().cloned();
-    let mut response = match fake
+    received
+        .parts
+        .extensions
+        .insert(RequestId(request_id.clone()));
+    let fault = fake
+        .core()
         .take_fault(route)
-        .map(|kind| faults::action(&kind, &request_id))
-    {
-        Some(FaultAction::Respond(response)) => response,
-        Some(FaultAction::DropConnection) => match kill {
-            Some(ConnectionKill(token)) => {
-                token.cancel();
-                return pending().await;
-            }
-            None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-        },
-        Some(FaultAction::DelayThenServe(delay)) => {
-            tokio::time::sleep(delay).await;
-            serve(&fake, next, parts, bytes, too_large, &request_id).await
-        }
-        None => serve(&fake, next, parts, bytes, too_large, &request_id).await,
-    };
+        .map(|kind| faults::action(&kind, &request_id));
+    let mut response = answer(fault, received, |received| {
+        serve(&fake, next, received, &request_id)
+    })
+    .await;
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         headers.insert("x-request-id", value);
     }
     headers.insert("x-response-time", HeaderValue::from_static("3ms"));
-    fake.set_status(seq, response.status().as_u16());
+    fake.core().set_status(seq, response.status().as_u16());
     response
 }
 
-async fn serve(
-    fake: &FakeOpsgenie,
-    next: Next,
-    parts: axum::http::request::Parts,
-    bytes: Bytes,
-    too_large: bool,
-    request_id: &str,
-) -> Response {
-    let key = parts
+async fn serve(fake: &FakeOpsgenie, next: Next, received: Received, request_id: &str) -> Response {
+    let key = received
+        .parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -156,15 +120,14 @@ async fn serve(
             request_id,
         );
     }
-    if too_large {
+    if received.too_large {
         return error_body(
             StatusCode::PAYLOAD_TOO_LARGE,
             "Request is too large",
             request_id,
         );
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(received.into_request()).await
 }
 
 fn unprocessable(message: &str, request_id: &str) -> Response {

@@ -1,42 +1,28 @@
-//! Injected failures: what a test asks for (`Fault`), the queue that hands them out to
-//! matching requests in order, and the responses they turn into.
+//! Injected failures: which requests a test can fault ([`Route`]), how ([`FaultKind`]),
+//! and the responses they turn into. The queue that hands them out in order is
+//! `oncall-fake-service`'s.
 //!
 //! Faults model what a client meets in the field rather than what the API documents: a
 //! 429 without headers, a proxy's HTML error page, a body cut short, a connection closed
 //! mid-request, a response far larger than any sane page. They are checked before
 //! authentication and before the rate limiter, and they do not use up rate-limit budget.
 
-use std::collections::VecDeque;
 use std::time::Duration;
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use oncall_fake_service::front::FaultAction;
+use oncall_fake_service::FaultRoute;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::error::ApiError;
 
-/// One injected failure: answer the next `times` requests matching `route` with `kind`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Fault {
-    pub route: Route,
-    pub kind: FaultKind,
-    /// How many matching requests it affects; 0 makes the fault a no-op.
-    pub times: u32,
-}
-
-impl Fault {
-    /// A fault that affects the next matching request only.
-    pub fn once(route: Route, kind: FaultKind) -> Self {
-        Fault {
-            route,
-            kind,
-            times: 1,
-        }
-    }
-}
+/// One injected failure: answer the next `times` requests matching `route` with `kind`
+/// ([`Fault::once`]: the next one only).
+pub type Fault = oncall_fake_service::Fault<Route, FaultKind>;
 
 /// Which requests a fault applies to. The test-control routes (`/_fake/…`) are never
 /// faulted, so a test can always inspect and reset the fake.
@@ -89,40 +75,8 @@ pub enum FaultKind {
     HugeBody { bytes: u64 },
 }
 
-/// The queue of pending faults, consumed in order.
-#[derive(Default)]
-pub(crate) struct FaultQueue {
-    pending: VecDeque<Fault>,
-}
-
-impl FaultQueue {
-    pub(crate) fn push(&mut self, fault: Fault) {
-        if fault.times > 0 {
-            self.pending.push_back(fault);
-        }
-    }
-
-    /// Drops every pending fault: the network heals at a moment the test chooses rather
-    /// than after a number of requests.
-    pub(crate) fn clear(&mut self) {
-        self.pending.clear();
-    }
-
-    /// The first pending fault that applies to a request on `route` (`None` for a request
-    /// no specific route names), using up one of its `times`.
-    pub(crate) fn take(&mut self, route: Option<Route>) -> Option<FaultKind> {
-        let index = self
-            .pending
-            .iter()
-            .position(|f| f.route == Route::Any || Some(f.route) == route)?;
-        let fault = &mut self.pending[index];
-        fault.times -= 1;
-        let kind = fault.kind.clone();
-        if fault.times == 0 {
-            self.pending.remove(index);
-        }
-        Some(kind)
-    }
+impl FaultRoute for Route {
+    const ANY: Self = Route::Any;
 }
 
 /// Which API's error conventions a faulted response follows.
@@ -132,13 +86,6 @@ pub(crate) enum Api {
     Rest,
     /// `{"status","message","errors"}` (Events API v2)
     Events,
-}
-
-/// What the front middleware must do for a faulted request.
-pub(crate) enum FaultAction {
-    Respond(Response),
-    DelayThenServe(Duration),
-    DropConnection,
 }
 
 pub(crate) fn action(kind: &FaultKind, api: Api) -> FaultAction {
@@ -266,40 +213,4 @@ fn huge_body(bytes: u64) -> Body {
         }
     });
     Body::from_stream(chunks)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn faults_are_consumed_in_order_by_matching_routes() {
-        let mut queue = FaultQueue::default();
-        queue.push(Fault {
-            route: Route::ListIncidents,
-            kind: FaultKind::Forbidden,
-            times: 2,
-        });
-        queue.push(Fault::once(Route::Any, FaultKind::Unauthorized));
-        queue.push(Fault {
-            route: Route::Snooze,
-            kind: FaultKind::MalformedBody,
-            times: 0,
-        });
-        assert_eq!(
-            queue.take(Some(Route::UsersMe)),
-            Some(FaultKind::Unauthorized)
-        );
-        assert_eq!(queue.take(Some(Route::UsersMe)), None);
-        assert_eq!(
-            queue.take(Some(Route::ListIncidents)),
-            Some(FaultKind::Forbidden)
-        );
-        assert_eq!(
-            queue.take(Some(Route::ListIncidents)),
-            Some(FaultKind::Forbidden)
-        );
-        assert_eq!(queue.take(Some(Route::ListIncidents)), None);
-        assert_eq!(queue.take(Some(Route::Snooze)), None, "times 0 is a no-op");
-    }
 }

@@ -24,31 +24,24 @@ mod faults;
 mod json;
 mod query;
 mod ratelimit;
-mod requests;
 mod routes;
-mod server;
 mod state;
 mod types;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
+use oncall_fake_service::{lock, FakeCore};
 use oncall_model::Urgency;
 
 pub use faults::{Fault, FaultKind, Route};
-pub use requests::RecordedRequest;
-pub use server::RunningFake;
+pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
 pub use types::{FakeIncident, FakeOnCall, NewIncident, DEFAULT_SERVICE_ID};
 
 use crate::error::ApiError;
-use crate::faults::FaultQueue;
 use crate::ratelimit::RateLimiter;
-use crate::requests::RequestLog;
 use crate::state::{Agent, State};
-
-/// The fake's source of "now".
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// Cheap-to-clone handle to the fake's shared state. Clones share everything: a test keeps
 /// one handle while the server task holds another.
@@ -68,19 +61,11 @@ pub struct FakePagerDuty {
 struct Shared {
     /// The account: users, services, incidents, on-calls.
     state: Mutex<State>,
-    /// Where "now" comes from; read (and the guard dropped) before `state` is locked, so a
-    /// clock closure may itself take locks without ordering concerns.
-    clock: Mutex<Clock>,
-    /// Every request received, in order.
-    log: Mutex<RequestLog>,
-    /// Injected failures waiting for matching requests.
-    faults: Mutex<FaultQueue>,
+    /// The clock (read before `state` is locked), every request received and the injected
+    /// failures waiting for matching requests.
+    core: FakeCore<Route, FaultKind>,
     /// Per-token request budget.
     limiter: Mutex<RateLimiter>,
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Default for FakePagerDuty {
@@ -100,13 +85,10 @@ impl FakePagerDuty {
     ///   `GET /oncalls`);
     /// - routing (integration) key `R0UTINGKEY0000000000000000000001` for `PSVC001`.
     pub fn new() -> Self {
-        let default_clock: Clock = Arc::new(Utc::now);
         FakePagerDuty {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::seeded()),
-                clock: Mutex::new(default_clock),
-                log: Mutex::new(RequestLog::default()),
-                faults: Mutex::new(FaultQueue::default()),
+                core: FakeCore::default(),
                 limiter: Mutex::new(RateLimiter::default()),
             }),
         }
@@ -143,7 +125,7 @@ impl FakePagerDuty {
     /// Replaces the clock (default `Utc::now`); tests pass the engine's clock so that the
     /// fake and the app agree on time.
     pub fn set_clock(&self, clock: Clock) {
-        *lock(&self.shared.clock) = clock;
+        self.shared.core.set_clock(clock);
     }
 
     // ----- serving -----
@@ -151,7 +133,12 @@ impl FakePagerDuty {
     /// Binds `addr` (use `127.0.0.1:0` for a free port) and serves in a spawned task until
     /// [`RunningFake::shutdown`] or until the `RunningFake` is dropped.
     pub async fn serve(&self, addr: SocketAddr) -> std::io::Result<RunningFake> {
-        server::serve(self.clone(), addr).await
+        let fake = self.clone();
+        oncall_fake_service::serve(addr, "fake PagerDuty", |url| {
+            lock(&fake.shared.state).base_url = url.to_string();
+            routes::router(fake)
+        })
+        .await
     }
 
     // ----- what happens elsewhere -----
@@ -246,39 +233,38 @@ impl FakePagerDuty {
 
     /// Every API request received, in order (test-control `/_fake/` requests excluded).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).all()
+        self.shared.core.requests()
     }
 
     /// How many API requests are in the log: a position in it, without copying it.
     pub fn request_count(&self) -> usize {
-        lock(&self.shared.log).len()
+        self.shared.core.request_count()
     }
 
     /// The requests from position `start` of the log on (see [`FakePagerDuty::request_count`]).
     pub fn requests_from(&self, start: usize) -> Vec<RecordedRequest> {
-        lock(&self.shared.log).from(start)
+        self.shared.core.requests_from(start)
     }
 
     pub fn clear_requests(&self) {
-        lock(&self.shared.log).clear();
+        self.shared.core.clear_requests();
     }
 
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault) {
-        lock(&self.shared.faults).push(fault);
+        self.shared.core.inject(fault);
     }
 
     /// Drops every queued fault, used up or not (an outage that ends at a chosen moment
     /// is a fault injected `u32::MAX` times, then cleared).
     pub fn clear_faults(&self) {
-        lock(&self.shared.faults).clear();
+        self.shared.core.clear_faults();
     }
 
     // ----- internals shared with the routes -----
 
     pub(crate) fn now(&self) -> DateTime<Utc> {
-        let clock = lock(&self.shared.clock).clone();
-        clock()
+        self.shared.core.now()
     }
 
     /// Runs `f` on the state after expiring snoozes, with the current time. Every read and
@@ -290,16 +276,9 @@ impl FakePagerDuty {
         f(&mut state, now)
     }
 
-    pub(crate) fn record(&self, request: RecordedRequest) -> u64 {
-        lock(&self.shared.log).push(request)
-    }
-
-    pub(crate) fn set_status(&self, seq: u64, status: u16) {
-        lock(&self.shared.log).set_status(seq, status);
-    }
-
-    pub(crate) fn take_fault(&self, route: Option<Route>) -> Option<FaultKind> {
-        lock(&self.shared.faults).take(route)
+    /// The request log and fault queue, for the front middleware.
+    pub(crate) fn core(&self) -> &FakeCore<Route, FaultKind> {
+        &self.shared.core
     }
 
     pub(crate) fn count_request(

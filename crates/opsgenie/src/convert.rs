@@ -62,7 +62,8 @@ impl Episodes {
 
 /// `at` plus one millisecond, or `at` itself at the end of the calendar.
 fn later_by_a_millisecond(at: DateTime<Utc>) -> DateTime<Utc> {
-    at.checked_add_signed(Duration::milliseconds(1)).unwrap_or(at)
+    at.checked_add_signed(Duration::milliseconds(1))
+        .unwrap_or(at)
 }
 
 /// (time from fields that never move without a status change, time from `updatedAt`).

@@ -2,16 +2,16 @@
 //!
 //! [`ClientError`] is a bad configuration, found once when the client is built.
 //! Everything later becomes an [`oncall_model::ProviderError`], sorted by what the caller
-//! must do about it. Decoding is kept apart from the HTTP plumbing so that it can be
-//! tested on plain tables of status and body.
+//! must do about it. This module holds what is Opsgenie's own (its error body, 401/403
+//! wording); the wording every provider shares is `oncall_http`'s. Decoding is kept
+//! apart from the HTTP plumbing so that it can be tested on plain tables of status and
+//! body.
 //!
 //! No message built here contains a request header: the API key lives in one.
 
-use std::error::Error as _;
-use std::time::Duration;
-
-use oncall_model::{display_text, InsecureUrl, ProviderError};
-use reqwest::header::{HeaderMap, LOCATION};
+use oncall_http::{displayable, non_empty, other_status, redirect_refused};
+use oncall_model::{InsecureUrl, ProviderError};
+use reqwest::header::HeaderMap;
 use serde_json::Value;
 
 /// Why a [`crate::OpsgenieClient`] could not be built from its configuration.
@@ -33,8 +33,7 @@ pub enum ClientError {
     Http(String),
 }
 
-/// Server-provided text is cut to this many characters.
-const MAX_MESSAGE_CHARS: usize = 400;
+oncall_http::from_setup_error!(ClientError);
 
 /// Opsgenie's `ErrorResponse` message (`{"message":"…","took":…,"requestId":"…"}`), or
 /// `None` for anything else (no body, HTML, JSON of another shape).
@@ -51,21 +50,7 @@ pub(crate) fn error_message(body: &[u8]) -> Option<String> {
 pub(crate) fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
     let server_text = error_message(body);
     match status {
-        300..=399 => {
-            let target = headers
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| displayable(v.trim()))
-                .unwrap_or_else(|| "another location".to_owned());
-            ProviderError::Rejected {
-                status,
-                code: None,
-                message: format!(
-                    "the server redirected to {target}; refusing to follow with credentials \
-                     (check the account's API URL)"
-                ),
-            }
-        }
+        300..=399 => redirect_refused(status, headers, "the account's API URL"),
         401 => ProviderError::Unauthorized {
             status,
             message: server_text.unwrap_or_else(|| {
@@ -81,97 +66,14 @@ pub(crate) fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> Pro
         // Opsgenie documents no reset header (only `X-RateLimit-Period-In-Sec`, the
         // length of the window, not the time left in it), so the engine's backoff decides.
         429 => ProviderError::RateLimited { retry_after: None },
-        408 | 500..=599 => ProviderError::Unavailable {
-            message: with_server_text(status, server_text),
-        },
-        400..=499 => ProviderError::Rejected {
-            status,
-            code: None,
-            message: server_text.unwrap_or_else(|| status_line(status)),
-        },
-        _ => ProviderError::Malformed {
-            message: format!("unexpected HTTP status {status}"),
-        },
-    }
-}
-
-/// A transport failure (no HTTP response, or the body broke off) as a short message.
-///
-/// reqwest's own `Display` names the URL; only the innermost cause is used (an I/O or
-/// protocol error such as "Connection refused"), which never holds a header.
-pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
-    let what = if err.is_timeout() {
-        "the request timed out"
-    } else if err.is_connect() {
-        "could not connect"
-    } else if err.is_body() || err.is_decode() {
-        "the connection broke while reading the response"
-    } else {
-        "the connection failed"
-    };
-    let mut innermost = None;
-    let mut next = err.source();
-    while let Some(cause) = next {
-        innermost = Some(cause);
-        next = cause.source();
-    }
-    let message = match innermost {
-        Some(cause) => format!("{what}: {}", displayable(&cause.to_string())),
-        None => what.to_owned(),
-    };
-    ProviderError::Unavailable { message }
-}
-
-/// The whole exchange took longer than the configured budget.
-pub(crate) fn timed_out(budget: Duration) -> ProviderError {
-    ProviderError::Unavailable {
-        message: format!("no complete answer within {} ms", budget.as_millis()),
-    }
-}
-
-/// A success response whose body could not be used.
-pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
-    ProviderError::Malformed {
-        message: displayable(&what.to_string()),
-    }
-}
-
-fn with_server_text(status: u16, text: Option<String>) -> String {
-    match text {
-        Some(text) => format!("{}: {text}", status_line(status)),
-        None => status_line(status),
-    }
-}
-
-fn status_line(status: u16) -> String {
-    match reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("HTTP {status} {reason}"),
-        None => format!("HTTP {status}"),
-    }
-}
-
-fn non_empty(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// Server (or connection) text as it may be shown: without what would act instead of
-/// being shown ([`display_text`]: terminal escapes, NULs, bidi controls), cut at
-/// [`MAX_MESSAGE_CHARS`].
-fn displayable(text: &str) -> String {
-    let text = display_text(text);
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
+        _ => other_status(status, server_text, None),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oncall_http::MAX_MESSAGE_CHARS;
 
     fn check(status: u16, body: &str, expected: ProviderError) {
         assert_eq!(

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::Utc;
+use oncall_http::{malformed, Query};
 use oncall_model::{
     ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, OnCallShift, Provider,
     ProviderError, ProviderKind,
@@ -15,8 +16,8 @@ use url::Url;
 
 use crate::config::OpsgenieConfig;
 use crate::convert::{self, Episodes};
-use crate::errors::{self, ClientError};
-use crate::http::{Http, Query};
+use crate::errors::ClientError;
+use crate::http::Http;
 use crate::wire::{Accepted, Alert, ListAlertsResponse, RequestStatusResponse};
 
 /// Opsgenie's largest page.
@@ -29,6 +30,13 @@ const CONFIRM_FIRST_DELAY: Duration = Duration::from_millis(200);
 const CONFIRM_MAX_DELAY: Duration = Duration::from_secs(2);
 /// What writes name as their `source`, so the alert log shows where an action came from.
 const SOURCE: &str = "oncall-tray";
+
+/// What an Opsgenie account can do, known before any client is built.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    resolve: true,
+    snooze: true,
+    unacknowledge: true,
+};
 
 /// An [`oncall_model::Provider`] for one Opsgenie account (one API integration key).
 pub struct OpsgenieClient {
@@ -77,16 +85,16 @@ impl OpsgenieClient {
     /// origin and only to the list path.
     fn next_page(&self, next: &str) -> Result<Url, ProviderError> {
         let url = Url::parse(next)
-            .map_err(|e| errors::malformed(format_args!("paging.next is not a URL ({e})")))?;
+            .map_err(|e| malformed(format_args!("paging.next is not a URL ({e})")))?;
         let base = self.http.base();
         if url.origin() != base.origin() {
-            return Err(errors::malformed(format_args!(
+            return Err(malformed(format_args!(
                 "paging.next points to another origin ({}); refusing to send the API key there",
                 url.origin().ascii_serialization()
             )));
         }
         if url.path() != self.http.url(&["v2", "alerts"], None).path() {
-            return Err(errors::malformed(format_args!(
+            return Err(malformed(format_args!(
                 "paging.next points to {} instead of the alert list",
                 url.path()
             )));
@@ -128,16 +136,16 @@ impl OpsgenieClient {
         let mut query = Query::default();
         query.push("identifierType", "id");
         let url = self.http.url(&["v2", "alerts", id, verb], Some(&query));
-        let reply = self.http.post(url, &body).await?;
+        let reply = self.http.post_json(url, &body).await?;
         if reply.status.as_u16() != 202 && !reply.status.is_success() {
-            return Err(errors::malformed(format_args!(
+            return Err(malformed(format_args!(
                 "unexpected HTTP status {}",
                 reply.status
             )));
         }
         let accepted: Accepted = reply.json()?;
         if accepted.request_id.trim().is_empty() {
-            return Err(errors::malformed("the 202 answer has no requestId"));
+            return Err(malformed("the 202 answer has no requestId"));
         }
         Ok(accepted.request_id)
     }
@@ -206,11 +214,7 @@ impl Provider for OpsgenieClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            resolve: true,
-            snooze: true,
-            unacknowledge: true,
-        }
+        CAPABILITIES
     }
 
     /// Opsgenie API keys belong to integrations, not users: the identity is the account
@@ -247,7 +251,7 @@ impl Provider for OpsgenieClient {
             {
                 None => break,
                 Some(_) if requests >= MAX_PAGES => {
-                    return Err(errors::malformed(format_args!(
+                    return Err(malformed(format_args!(
                         "still more pages after {MAX_PAGES}; the paging links seem to loop"
                     )))
                 }

@@ -1,14 +1,16 @@
 //! A hostile or broken server (issue 7): bodies without end or with a lying length,
 //! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
 //! nesting, repeated alert ids and titles carrying markup. A raw HTTP server on
-//! loopback (`oncall-hostile-http`) plays Opsgenie, not the fake.
+//! loopback (`oncall_test_support::hostile`) plays Opsgenie, not the fake.
 
 use std::sync::{Arc, OnceLock};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use oncall_hostile_http::{Answer, Request, Server};
 use oncall_model::{AccountId, ActionKind, Provider, ProviderError};
 use oncall_opsgenie::{OpsgenieClient, OpsgenieConfig, SecretString};
+use oncall_test_support::hostile::checks::{self, Limits};
+use oncall_test_support::hostile::expect::malformed_message;
+use oncall_test_support::hostile::{Answer, Request, Server};
 use serde_json::{json, Value};
 
 const KEY: &str = "hostile-test-key";
@@ -41,80 +43,43 @@ fn client_with(server: &Server, tweak: impl FnOnce(&mut OpsgenieConfig)) -> Opsg
     OpsgenieClient::new(config).unwrap()
 }
 
-fn malformed_message(error: &ProviderError) -> &str {
-    match error {
-        ProviderError::Malformed { message } => message,
-        other => panic!("expected Malformed, got {other:?}"),
-    }
+/// A server answering every list request with `answer`, and a client for it.
+async fn serve(answer: Answer, limits: Limits) -> (Server, OpsgenieClient) {
+    let server = server(move |_| answer.clone()).await;
+    let client = client_with(&server, |c| {
+        limits.apply(&mut c.max_body_bytes, &mut c.request_timeout)
+    });
+    (server, client)
 }
 
 #[tokio::test]
 async fn an_endless_body_is_cut_at_the_cap() {
-    let server = server(|_| Answer::Endless {
-        chunk: alert("a", "x").to_string().into_bytes(),
-    })
+    checks::an_endless_body_is_cut_at_the_cap(
+        serve,
+        alert("a", "x").to_string().into_bytes(),
+        Duration::from_secs(5),
+    )
     .await;
-    let client = client_with(&server, |c| c.max_body_bytes = 64 * 1024);
-    let started = Instant::now();
-    let error = client.open_incidents().await.unwrap_err();
-    // The body never ends, so only the cap can end the read before the 10 s timeout.
-    assert!(
-        malformed_message(&error).contains("65536 byte limit"),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
 async fn an_announced_huge_length_is_refused_before_reading() {
-    let server = server(|_| {
-        Answer::Raw(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000000\r\n\r\n"
-                .to_vec(),
-        )
-    })
+    checks::an_announced_huge_length_is_refused_before_reading(
+        serve,
+        Some(1024 * 1024),
+        "1048576 byte limit",
+        Duration::from_secs(5),
+    )
     .await;
-    let client = client_with(&server, |c| c.max_body_bytes = 1024 * 1024);
-    let started = Instant::now();
-    let error = client.open_incidents().await.unwrap_err();
-    assert!(
-        malformed_message(&error).contains("1048576 byte limit"),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
 async fn a_drip_fed_answer_times_out() {
-    let body = json!({"data": [alert("a1", "disk full")]}).to_string();
-    let bytes = Answer::response_bytes(200, &[], body.as_bytes());
-    let server = server(move |_| Answer::Drip {
-        prefix: Vec::new(),
-        bytes: bytes.clone(),
-        every: Duration::from_millis(50),
-    })
+    checks::a_drip_fed_answer_times_out(
+        serve,
+        json!({"data": [alert("a1", "disk full")]}).to_string(),
+    )
     .await;
-    let client = client_with(&server, |c| c.request_timeout = Duration::from_millis(800));
-    let started = Instant::now();
-    let error = client.open_incidents().await.unwrap_err();
-    assert!(
-        matches!(&error, ProviderError::Unavailable { message }
-            if message == "no complete answer within 800 ms"),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 /// A redirect of the poll, and of an acknowledgement (307 keeps the method and body),
@@ -164,18 +129,12 @@ async fn redirects_to_another_origin_are_not_followed_and_never_get_the_key() {
 
 #[tokio::test]
 async fn invalid_utf8_is_malformed_with_a_short_message() {
-    let mut body =
-        br#"{"data":[{"id":"a1","createdAt":"2024-05-01T09:00:00Z","message":"disk "#.to_vec();
-    body.extend_from_slice(&[0xFF, 0xFE, 0xC3]);
-    body.extend_from_slice(br#""}]}"#);
-    let server = server(move |_| Answer::json(body.clone())).await;
-    let error = client_with(&server, |_| {})
-        .open_incidents()
-        .await
-        .unwrap_err();
-    let message = malformed_message(&error);
-    assert!(message.contains("not the expected JSON"), "{message}");
-    assert!(message.chars().count() < 400, "{message}");
+    checks::invalid_utf8_is_malformed_with_a_short_message(
+        serve,
+        br#"{"data":[{"id":"a1","createdAt":"2024-05-01T09:00:00Z","message":"disk "#,
+        br#""}]}"#,
+    )
+    .await;
 }
 
 /// Nesting in a field the client does not read is skipped without recursion; in a

@@ -1,308 +1,60 @@
-//! HTTP plumbing: one configured `reqwest` client, the auth headers, the single-flight
-//! gate, the body cap and the mapping of every failure to a `ProviderError`.
+//! PagerDuty's side of the shared transport ([`oncall_http`]): its media type, its
+//! credential header, the `From` header of writes, its error bodies and its log line.
 //!
 //! Everything PagerDuty-specific about *which* request to send lives in `provider.rs`;
-//! this module only knows how to send one safely.
-
-use std::time::{Duration, Instant};
+//! how one is sent safely lives in `oncall_http`.
 
 use chrono::Utc;
-use oncall_model::{require_secure_transport, ProviderError};
+use oncall_http::{Connection, Endpoint, Exchange, Service};
+use oncall_model::ProviderError;
 use reqwest::header::{self, HeaderMap, HeaderValue};
-use reqwest::{Method, StatusCode};
 use secrecy::ExposeSecret;
-use serde::de::DeserializeOwned;
-use url::Url;
 
 use crate::config::{Credential, PagerDutyConfig};
 use crate::errors::{self, ClientError};
 
+/// The decoders' input, built by hand in the fuzz targets and property tests.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use oncall_http::Reply;
+
 /// PagerDuty REST API v2; without it a token's default API version would answer.
 const ACCEPT_V2: &str = "application/vnd.pagerduty+json;version=2";
-const USER_AGENT: &str = concat!("oncall-tray/", env!("CARGO_PKG_VERSION"));
-/// Connecting is quick or not happening; the rest of `request_timeout` is for the answer.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Error bodies are only read for PagerDuty's short JSON message; a proxy's large error
-/// page is cut here rather than refused, so that the status still decides the error.
-const MAX_ERROR_BODY_BYTES: usize = 64 * 1024;
-
-/// A success response, body read in full (within the cap).
-pub(crate) struct Reply {
-    pub status: StatusCode,
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, ProviderError> {
-        serde_json::from_slice(&self.body).map_err(|e| {
-            errors::malformed(format_args!(
-                "HTTP {} with a body that is not the expected JSON ({e})",
-                self.status.as_u16()
-            ))
-        })
-    }
-}
-
-/// The query string of a list request. PagerDuty's array parameters are written with
-/// literal brackets (`statuses[]=triggered`), as in its documentation; values are
-/// form-encoded.
-#[derive(Default)]
-pub(crate) struct Query(String);
-
-impl Query {
-    pub fn push(&mut self, key: &'static str, value: &str) -> &mut Self {
-        if !self.0.is_empty() {
-            self.0.push('&');
-        }
-        self.0.push_str(key);
-        self.0.push('=');
-        self.0
-            .extend(url::form_urlencoded::byte_serialize(value.as_bytes()));
-        self
-    }
-}
-
-/// What a success response is needed for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Success {
-    /// The body is the answer (lists, identity).
-    ReadBody,
-    /// The status is the answer (writes).
-    StatusOnly,
-}
 
 /// Sends requests to one account's API, one at a time.
-pub(crate) struct Http {
-    client: reqwest::Client,
-    base: Url,
-    request_timeout: Duration,
-    max_body_bytes: usize,
-    /// Held for the whole of each exchange (send and body read). PagerDuty asks for one
-    /// request at a time per token, and it keeps polls and actions of one account from
-    /// racing each other into the rate limit. tokio's mutex is fair, so an action queued
-    /// behind a long poll gets the next slot, not the one after the whole poll.
-    gate: tokio::sync::Mutex<()>,
-}
+pub(crate) type Http = oncall_http::Http<PagerDuty>;
 
-impl std::fmt::Debug for Http {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // The reqwest client holds the default headers, Authorization among them.
-        f.debug_struct("Http")
-            .field("base", &self.base.as_str())
-            .field("request_timeout", &self.request_timeout)
-            .field("max_body_bytes", &self.max_body_bytes)
-            .finish_non_exhaustive()
+/// The PagerDuty REST API v2, as [`oncall_http`] sees it.
+pub(crate) enum PagerDuty {}
+
+impl Service for PagerDuty {
+    type Config = PagerDutyConfig;
+    type Error = ClientError;
+
+    fn endpoint(config: &PagerDutyConfig) -> Endpoint<'_> {
+        Endpoint {
+            base_url: &config.base_url,
+            request_timeout: config.request_timeout,
+            max_body_bytes: config.max_body_bytes,
+        }
     }
-}
 
-impl Http {
-    pub fn new(config: &PagerDutyConfig) -> Result<Self, ClientError> {
-        let base = &config.base_url;
-        // Checked before anything repeats the URL in a message: it may hold a password.
-        if !base.username().is_empty()
-            || base.password().is_some()
-            || base.query().is_some()
-            || base.fragment().is_some()
-        {
-            return Err(ClientError::UrlHasExtras);
-        }
-        require_secure_transport(base)?;
-        if base.cannot_be_a_base() {
-            return Err(ClientError::CannotBeABase(base.to_string()));
-        }
-        if config.request_timeout.is_zero() {
-            return Err(ClientError::ZeroTimeout);
-        }
-
+    fn connection(config: &PagerDutyConfig) -> Result<Connection, ClientError> {
         let mut headers = HeaderMap::new();
         headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT_V2));
         headers.insert(header::AUTHORIZATION, authorization(&config.credential)?);
-
-        let mut builder = reqwest::Client::builder()
-            .user_agent(USER_AGENT)
-            .default_headers(headers)
-            // A redirect would carry the token to wherever it points; PagerDuty's API
-            // never redirects, so one means a wrong base URL or an interfering proxy.
-            .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(CONNECT_TIMEOUT.min(config.request_timeout))
-            .https_only(base.scheme() == "https");
-        if base.scheme() == "http" {
-            // Plain HTTP is allowed only because loopback crosses no network. A proxy
-            // from HTTP_PROXY/ALL_PROXY would carry the credential across one in
-            // clear text (reqwest does not exempt loopback by itself).
-            builder = builder.no_proxy();
-        }
-        let client = builder
-            .build()
-            .map_err(|e| ClientError::Http(e.without_url().to_string()))?;
-
-        Ok(Http {
-            client,
-            base: base.clone(),
-            request_timeout: config.request_timeout,
-            max_body_bytes: config.max_body_bytes,
-            gate: tokio::sync::Mutex::new(()),
+        Ok(Connection {
+            default_headers: headers,
+            ..Connection::default()
         })
     }
 
-    pub fn base(&self) -> &Url {
-        &self.base
+    fn decode_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ProviderError {
+        errors::decode_error(status, headers, body, Utc::now())
     }
 
-    /// `base` + path segments (each percent-encoded, so an id can never add a path
-    /// level) + query.
-    pub fn url(&self, segments: &[&str], query: Option<&Query>) -> Url {
-        let mut url = self.base.clone();
-        url.path_segments_mut()
-            // `Http::new` refused cannot-be-a-base URLs.
-            .expect("base URL can take paths")
-            .pop_if_empty()
-            .extend(segments);
-        url.set_query(query.map(|q| q.0.as_str()).filter(|q| !q.is_empty()));
-        url
+    fn log(exchange: &Exchange<'_>) {
+        oncall_http::log_exchange!(exchange, "pagerduty request", "pagerduty request failed");
     }
-
-    pub async fn get(&self, url: Url) -> Result<Reply, ProviderError> {
-        self.exchange(Method::GET, url, None, None, Success::ReadBody)
-            .await
-    }
-
-    /// A write: JSON body plus PagerDuty's `From` header naming the acting user.
-    ///
-    /// A success status is the whole answer: the body (the updated incidents) is not
-    /// read, so that a large, slow or broken body can never turn an acknowledgement
-    /// PagerDuty accepted into an error the user would be told about.
-    pub async fn write(
-        &self,
-        method: Method,
-        url: Url,
-        from: &HeaderValue,
-        body: &serde_json::Value,
-    ) -> Result<(), ProviderError> {
-        let body = serde_json::to_vec(body).expect("a JSON value always serialises");
-        self.exchange(method, url, Some(from), Some(body), Success::StatusOnly)
-            .await
-            .map(drop)
-    }
-
-    /// One HTTP exchange under the single-flight gate and the time budget. One attempt:
-    /// retrying is the engine's job, which knows about backoff and the user.
-    async fn exchange(
-        &self,
-        method: Method,
-        url: Url,
-        from: Option<&HeaderValue>,
-        body: Option<Vec<u8>>,
-        success: Success,
-    ) -> Result<Reply, ProviderError> {
-        let mut request = self.client.request(method.clone(), url.clone());
-        if let Some(from) = from {
-            request = request.header("from", from.clone());
-        }
-        if let Some(body) = body {
-            request = request
-                .header(header::CONTENT_TYPE, "application/json")
-                .body(body);
-        }
-
-        let _turn = self.gate.lock().await;
-        let started = Instant::now();
-        let result = tokio::time::timeout(self.request_timeout, async {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| errors::transport_error(&e))?;
-            self.read(response, success).await
-        })
-        .await
-        .unwrap_or_else(|_| Err(errors::timed_out(self.request_timeout)));
-
-        // Path only: it holds incident ids at most, never a credential.
-        match &result {
-            Ok(reply) => tracing::debug!(
-                %method, path = url.path(), status = reply.status.as_u16(),
-                elapsed_ms = started.elapsed().as_millis() as u64, "pagerduty request"
-            ),
-            Err(error) => tracing::debug!(
-                %method, path = url.path(), %error,
-                elapsed_ms = started.elapsed().as_millis() as u64, "pagerduty request failed"
-            ),
-        }
-        result
-    }
-
-    /// Reads the body of a response within the caps and decodes non-success statuses.
-    async fn read(
-        &self,
-        mut response: reqwest::Response,
-        success: Success,
-    ) -> Result<Reply, ProviderError> {
-        let status = response.status();
-        if !status.is_success() {
-            let headers = response.headers().clone();
-            // A broken or oversized error body still leaves the status to go by.
-            let body = read_capped(&mut response, MAX_ERROR_BODY_BYTES)
-                .await
-                .map(|(bytes, _complete)| bytes)
-                .unwrap_or_default();
-            return Err(errors::decode_error(
-                status.as_u16(),
-                &headers,
-                &body,
-                Utc::now(),
-            ));
-        }
-
-        if success == Success::StatusOnly {
-            // Dropping the unread body closes the connection; nothing is reused anyway.
-            return Ok(Reply {
-                status,
-                body: Vec::new(),
-            });
-        }
-        let too_large = || {
-            errors::malformed(format_args!(
-                "the response is larger than the {} byte limit",
-                self.max_body_bytes
-            ))
-        };
-        // Refuse early when the server announces the size; the cap below still holds
-        // when it does not (chunked) or lies.
-        if response
-            .content_length()
-            .is_some_and(|len| len > self.max_body_bytes as u64)
-        {
-            return Err(too_large());
-        }
-        let (body, complete) = read_capped(&mut response, self.max_body_bytes)
-            .await
-            .map_err(|e| errors::transport_error(&e))?;
-        if !complete {
-            return Err(too_large());
-        }
-        Ok(Reply { status, body })
-    }
-}
-
-/// Reads at most `cap` bytes, chunk by chunk, so that a huge or endless body never sits
-/// in memory. Returns the bytes and whether the body ended within the cap.
-async fn read_capped(
-    response: &mut reqwest::Response,
-    cap: usize,
-) -> Result<(Vec<u8>, bool), reqwest::Error> {
-    // Sized once from Content-Length (within the cap): growing by doubling copied a
-    // 2,000-incident poll's pages several times over.
-    let announced = response.content_length().unwrap_or(0).min(cap as u64) as usize;
-    let mut body = Vec::with_capacity(announced);
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > cap {
-            let room = cap - body.len();
-            body.extend_from_slice(&chunk[..room]);
-            return Ok((body, false));
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok((body, true))
 }
 
 /// The `Authorization` value, marked sensitive so that hyper and any header dump
@@ -335,8 +87,12 @@ pub(crate) fn from_header(email: &str) -> Option<HeaderValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    use oncall_http::Query;
     use oncall_model::AccountId;
     use secrecy::SecretString;
+    use url::Url;
 
     fn config(url: &str, credential: Credential) -> PagerDutyConfig {
         PagerDutyConfig::new(AccountId::new("work"), Url::parse(url).unwrap(), credential)

@@ -9,12 +9,12 @@
 //! opens what it is given. Ids stay exactly as sent; actions name them.
 
 use chrono::{DateTime, Utc};
+use oncall_http::malformed;
 use oncall_model::{
     display_text, web_link, AccountId, Identity, Incident, IncidentKey, OnCallShift, Person,
     ProviderError, Status, Urgency,
 };
 
-use crate::errors::malformed;
 use crate::wire;
 
 pub(crate) fn identity(user: wire::User) -> Result<Identity, ProviderError> {

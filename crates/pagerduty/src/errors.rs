@@ -2,18 +2,20 @@
 //!
 //! [`ClientError`] is a bad configuration, found once when the client is built.
 //! Everything that goes wrong later becomes an [`oncall_model::ProviderError`], sorted by
-//! what the caller must do about it (stop, wait, back off, give up). The decoding is kept
-//! apart from the HTTP plumbing so that it can be tested on plain tables of
-//! status, headers and body.
+//! what the caller must do about it (stop, wait, back off, give up). This module holds
+//! what is PagerDuty's own (its error body, 401/403 wording, its rate-limit headers);
+//! the wording every provider shares is `oncall_http`'s. The decoding is kept apart from
+//! the HTTP plumbing so that it can be tested on plain tables of status, headers and
+//! body.
 //!
 //! No message built here contains a request header: the credential lives in one.
 
-use std::error::Error as _;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{display_text, InsecureUrl, ProviderError};
-use reqwest::header::{HeaderMap, LOCATION, RETRY_AFTER};
+use oncall_http::{displayable, non_empty, other_status, redirect_refused};
+use oncall_model::{InsecureUrl, ProviderError};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde_json::Value;
 
 /// Why a [`crate::PagerDutyClient`] could not be built from its configuration.
@@ -38,14 +40,12 @@ pub enum ClientError {
     Http(String),
 }
 
+oncall_http::from_setup_error!(ClientError);
+
 /// The longest wait a 429 can impose. PagerDuty's limits are per minute; a longer
 /// `ratelimit-reset` or `Retry-After` is a broken header or proxy, and believing it
 /// would silence pages for that long.
 pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(5 * 60);
-
-/// Server-provided text is cut to this many characters: a proxy's error page must not
-/// end up whole in a notification or a log line.
-const MAX_MESSAGE_CHARS: usize = 400;
 
 /// PagerDuty's error body, `{"error":{"code":…,"message":"…","errors":["…"]}}`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,21 +122,7 @@ pub(crate) fn decode_error(
     let server_text = parsed.as_ref().and_then(PdErrorBody::text);
     let code = parsed.as_ref().and_then(|p| p.code);
     match status {
-        300..=399 => {
-            let target = headers
-                .get(LOCATION)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| displayable(v.trim()))
-                .unwrap_or_else(|| "another location".to_owned());
-            ProviderError::Rejected {
-                status,
-                code: None,
-                message: format!(
-                    "the server redirected to {target}; refusing to follow with credentials \
-                     (check the account's API URL)"
-                ),
-            }
-        }
+        300..=399 => redirect_refused(status, headers, "the account's API URL"),
         401 => ProviderError::Unauthorized {
             status,
             message: server_text.unwrap_or_else(|| "the token was not accepted".to_owned()),
@@ -151,17 +137,7 @@ pub(crate) fn decode_error(
         429 => ProviderError::RateLimited {
             retry_after: retry_after(headers, now),
         },
-        408 | 500..=599 => ProviderError::Unavailable {
-            message: with_server_text(status, server_text),
-        },
-        400..=499 => ProviderError::Rejected {
-            status,
-            code,
-            message: server_text.unwrap_or_else(|| status_line(status)),
-        },
-        _ => ProviderError::Malformed {
-            message: format!("unexpected HTTP status {status}"),
-        },
+        _ => other_status(status, server_text, code),
     }
 }
 
@@ -196,83 +172,10 @@ fn parse_seconds(value: &str) -> Option<Duration> {
     (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(1e9)))
 }
 
-/// A transport failure (no HTTP response, or the body broke off) as a short message.
-///
-/// reqwest's own `Display` names the URL; only the innermost cause is used (an I/O or
-/// protocol error such as "Connection refused"), which never holds a header.
-pub(crate) fn transport_error(err: &reqwest::Error) -> ProviderError {
-    let what = if err.is_timeout() {
-        "the request timed out"
-    } else if err.is_connect() {
-        "could not connect"
-    } else if err.is_body() || err.is_decode() {
-        "the connection broke while reading the response"
-    } else {
-        "the connection failed"
-    };
-    let mut innermost = None;
-    let mut next = err.source();
-    while let Some(cause) = next {
-        innermost = Some(cause);
-        next = cause.source();
-    }
-    let message = match innermost {
-        Some(cause) => format!("{what}: {}", displayable(&cause.to_string())),
-        None => what.to_owned(),
-    };
-    ProviderError::Unavailable { message }
-}
-
-/// The whole exchange took longer than the configured budget.
-pub(crate) fn timed_out(budget: Duration) -> ProviderError {
-    ProviderError::Unavailable {
-        message: format!("no complete answer within {} ms", budget.as_millis()),
-    }
-}
-
-/// A success response whose body could not be used.
-pub(crate) fn malformed(what: impl std::fmt::Display) -> ProviderError {
-    ProviderError::Malformed {
-        message: displayable(&what.to_string()),
-    }
-}
-
-fn with_server_text(status: u16, text: Option<String>) -> String {
-    match text {
-        Some(text) => format!("{}: {text}", status_line(status)),
-        None => status_line(status),
-    }
-}
-
-fn status_line(status: u16) -> String {
-    match reqwest::StatusCode::from_u16(status)
-        .ok()
-        .and_then(|s| s.canonical_reason())
-    {
-        Some(reason) => format!("HTTP {status} {reason}"),
-        None => format!("HTTP {status}"),
-    }
-}
-
-fn non_empty(text: &str) -> Option<String> {
-    let text = text.trim();
-    (!text.is_empty()).then(|| text.to_owned())
-}
-
-/// Server (or connection) text as it may be shown: without what would act instead of
-/// being shown ([`display_text`]: terminal escapes, NULs, bidi controls), cut at
-/// [`MAX_MESSAGE_CHARS`].
-fn displayable(text: &str) -> String {
-    let text = display_text(text);
-    match text.char_indices().nth(MAX_MESSAGE_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oncall_http::MAX_MESSAGE_CHARS;
     use reqwest::header::{HeaderName, HeaderValue};
 
     fn now() -> DateTime<Utc> {

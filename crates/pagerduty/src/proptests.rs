@@ -9,8 +9,11 @@
 
 use chrono::{TimeZone, Utc};
 use oncall_model::{AccountId, ProviderError};
+use oncall_test_support::strategies::{
+    any_json, assert_bounded_message, assert_malformed, echoed_headers, hostile_text, wrong_value,
+};
 use proptest::prelude::*;
-use reqwest::header::{HeaderMap, HeaderValue, LOCATION};
+use reqwest::header::{HeaderName, LOCATION, RETRY_AFTER};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -19,27 +22,11 @@ use crate::{convert, errors, wire};
 
 const CASES: u32 = 256;
 const ME: &str = "PME0001";
-/// Longest message any decoder may produce: server text is cut to 400 characters, plus
-/// our own sentence around it.
-const MAX_MESSAGE_CHARS: usize = 1_000;
 
 fn reply(body: Vec<u8>) -> Reply {
     Reply {
         status: StatusCode::OK,
         body,
-    }
-}
-
-fn assert_malformed(err: &ProviderError) -> Result<(), TestCaseError> {
-    match err {
-        ProviderError::Malformed { message } => {
-            prop_assert!(!message.is_empty());
-            prop_assert!(message.chars().count() <= MAX_MESSAGE_CHARS, "{}", message);
-            Ok(())
-        }
-        other => Err(TestCaseError::fail(format!(
-            "expected Malformed, got {other:?}"
-        ))),
     }
 }
 
@@ -89,23 +76,12 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
 /// Error bodies, for every status class: never a panic, never an empty or unbounded
 /// message.
 fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
-    let mut headers = HeaderMap::new();
-    if let Ok(text) = std::str::from_utf8(body) {
-        if let Ok(value) = HeaderValue::from_str(text) {
-            headers.insert(LOCATION, value.clone());
-            headers.insert("ratelimit-reset", value.clone());
-            headers.insert(reqwest::header::RETRY_AFTER, value);
-        }
-    }
+    let rate_limit_reset = HeaderName::from_static("ratelimit-reset");
+    let headers = echoed_headers(body, &[LOCATION, rate_limit_reset, RETRY_AFTER]);
     let now = Utc.with_ymd_and_hms(2025, 3, 9, 12, 0, 0).unwrap();
     let err = errors::decode_error(status, &headers, body, now);
     let message = err.to_string();
-    prop_assert!(!message.is_empty());
-    prop_assert!(
-        message.chars().count() <= MAX_MESSAGE_CHARS,
-        "{} chars",
-        message.chars().count()
-    );
+    assert_bounded_message(&message)?;
     if let ProviderError::RateLimited {
         retry_after: Some(wait),
     } = err
@@ -115,75 +91,30 @@ fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
     Ok(())
 }
 
-/// Any JSON value, a few levels deep.
-fn any_json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::from),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>().prop_map(Value::from),
-        ".*".prop_map(Value::from),
-        hostile_text().prop_map(Value::from),
-    ];
-    leaf.prop_recursive(4, 64, 6, |inner| {
-        prop_oneof![
-            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::from),
-            prop::collection::btree_map(field_name(), inner, 0..6)
-                .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
-}
-
 /// Field names PagerDuty uses, so generated objects reach the typed fields.
-fn field_name() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(vec![
-            "incidents",
-            "incident",
-            "more",
-            "limit",
-            "oncalls",
-            "user",
-            "id",
-            "status",
-            "title",
-            "summary",
-            "urgency",
-            "created_at",
-            "assignments",
-            "assignee",
-            "at",
-            "service",
-            "priority",
-            "error",
-            "message",
-            "errors",
-            "code",
-        ])
-        .prop_map(str::to_owned),
-        "[a-z_]{0,8}",
-    ]
-}
-
-/// Text a title might carry to attack a notification: markup, control characters,
-/// bidirectional overrides, a NUL.
-fn hostile_text() -> impl Strategy<Value = String> {
-    prop_oneof![
-        prop::sample::select(vec![
-            "<b>bold</b> <a href=\"https://evil.example\">click</a>",
-            "<img src=x onerror=alert(1)>",
-            "&amp;&lt;&#0;",
-            "line one\nline two\r\n\t",
-            "\u{0}\u{1}\u{7}\u{1b}[31mred\u{1b}[0m",
-            "\u{202e}txt.exe",
-            "\u{feff}",
-            "🔥🔥🔥",
-        ])
-        .prop_map(str::to_owned),
-        "[\\x00-\\x1f<>&\"'a-z]{1,40}",
-    ]
-}
+const FIELD_NAMES: &[&str] = &[
+    "incidents",
+    "incident",
+    "more",
+    "limit",
+    "oncalls",
+    "user",
+    "id",
+    "status",
+    "title",
+    "summary",
+    "urgency",
+    "created_at",
+    "assignments",
+    "assignee",
+    "at",
+    "service",
+    "priority",
+    "error",
+    "message",
+    "errors",
+    "code",
+];
 
 /// A page PagerDuty could send: two incidents with the same id, one assigned to me.
 fn valid_page() -> Value {
@@ -218,26 +149,6 @@ const INCIDENT_FIELDS: &[&str] = &[
     "priority",
 ];
 
-/// Values that do not belong: wrong types, nulls, huge numbers, empty strings.
-fn wrong_value() -> impl Strategy<Value = Value> {
-    prop_oneof![
-        Just(Value::Null),
-        Just(json!("")),
-        Just(json!("   ")),
-        Just(json!(u64::MAX)),
-        Just(json!(i64::MIN)),
-        Just(json!(1e308)),
-        Just(json!(-0.0)),
-        Just(json!(true)),
-        Just(json!([])),
-        Just(json!({})),
-        Just(json!("9999-99-99T99:99:99Z")),
-        Just(json!("+275760-09-13T00:00:00Z")),
-        hostile_text().prop_map(Value::from),
-        any_json(),
-    ]
-}
-
 /// A mutation of [`valid_page`]: one field of one incident, or of the envelope.
 #[derive(Debug, Clone)]
 enum Mutation {
@@ -258,11 +169,11 @@ enum Mutation {
 
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
-        3 => (0..2usize, prop::sample::select(INCIDENT_FIELDS), wrong_value())
+        3 => (0..2usize, prop::sample::select(INCIDENT_FIELDS), wrong_value(FIELD_NAMES))
             .prop_map(|(index, field, value)| Mutation::Incident { index, field, value }),
         1 => (0..2usize, prop::sample::select(INCIDENT_FIELDS))
             .prop_map(|(index, field)| Mutation::Remove { index, field }),
-        1 => (prop::sample::select(vec!["incidents", "limit", "more"]), wrong_value())
+        1 => (prop::sample::select(vec!["incidents", "limit", "more"]), wrong_value(FIELD_NAMES))
             .prop_map(|(field, value)| Mutation::Envelope { field, value }),
     ]
 }
@@ -308,7 +219,7 @@ proptest! {
 
     /// 256 arbitrary JSON values, alone and as the page's incidents.
     #[test]
-    fn arbitrary_json_256_cases(value in any_json(), status in 0u16..1000) {
+    fn arbitrary_json_256_cases(value in any_json(FIELD_NAMES), status in 0u16..1000) {
         let body = serde_json::to_vec(&value).unwrap();
         poll_page(&body)?;
         other_bodies(&body)?;

@@ -15,9 +15,11 @@ use reqwest::Method;
 use serde_json::json;
 use tokio::sync::OnceCell;
 
-use crate::client::{self, Http, Query};
+use oncall_http::{malformed, Query};
+
+use crate::client::{self, Http};
 use crate::config::{IncidentFilter, PagerDutyConfig};
-use crate::errors::{malformed, ClientError};
+use crate::errors::ClientError;
 use crate::{convert, wire};
 
 /// PagerDuty's largest page (`limit` "cannot exceed 100").
@@ -46,6 +48,14 @@ mod code {
     pub const NOT_ACKNOWLEDGED: i64 = 1012;
     pub const BAD_SNOOZE_DURATION: i64 = 1013;
 }
+
+/// What a PagerDuty account can do, known before any client is built.
+pub const CAPABILITIES: Capabilities = Capabilities {
+    resolve: true,
+    snooze: true,
+    // PagerDuty has no "unacknowledge"; acknowledgements time out on their own.
+    unacknowledge: false,
+};
 
 /// A PagerDuty REST API v2 client for one account. Cheap to share behind an `Arc`;
 /// it sends at most one request at a time (see the crate docs).
@@ -213,7 +223,12 @@ impl PagerDutyClient {
         let url = self.http.url(&["incidents"], None);
         let bulk = self
             .http
-            .write(Method::PUT, url, from, &json!({ "incidents": items }))
+            .write(
+                Method::PUT,
+                url,
+                ("from", from),
+                &json!({ "incidents": items }),
+            )
             .await;
         match bulk {
             // The bulk update is all-or-nothing: one incident someone else already
@@ -230,7 +245,10 @@ impl PagerDutyClient {
                     }
                     let url = self.http.url(&["incidents", id], None);
                     let body = json!({"incident": {"type": "incident_reference", "status": target.as_str()}});
-                    let one = self.http.write(Method::PUT, url, from, &body).await;
+                    let one = self
+                        .http
+                        .write(Method::PUT, url, ("from", from), &body)
+                        .await;
                     results.push(update_outcome(target, one));
                 }
                 results
@@ -260,7 +278,12 @@ impl PagerDutyClient {
             let url = self.http.url(&["incidents", id, "snooze"], None);
             let result = self
                 .http
-                .write(Method::POST, url, &from, &json!({ "duration": seconds }))
+                .write(
+                    Method::POST,
+                    url,
+                    ("from", &from),
+                    &json!({ "duration": seconds }),
+                )
                 .await;
             results.push(snooze_outcome(seconds, result));
         }
@@ -350,12 +373,7 @@ impl Provider for PagerDutyClient {
     }
 
     fn capabilities(&self) -> Capabilities {
-        Capabilities {
-            resolve: true,
-            snooze: true,
-            // PagerDuty has no "unacknowledge"; acknowledgements time out on their own.
-            unacknowledge: false,
-        }
+        CAPABILITIES
     }
 
     async fn identify(&self) -> Result<Identity, ProviderError> {

@@ -1,26 +1,20 @@
 //! A hostile or broken server (issue 7): bodies without end or with a lying length,
 //! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
 //! nesting, repeated ids and titles carrying markup. Each is a raw HTTP server on
-//! loopback (`oncall-hostile-http`), so nothing depends on a fake behaving nicely.
+//! loopback (`oncall_test_support::hostile`), so nothing depends on a fake behaving nicely.
 //!
 //! Its own test binary: `it/secrets.rs` captures the client's logs with a scoped
 //! subscriber, which other threads logging through the same call sites can race.
 
 use std::time::{Duration, Instant};
 
-use oncall_hostile_http::{Answer, Request, Server};
 use oncall_model::{ActionKind, Provider, ProviderError};
 use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig};
+use oncall_test_support::hostile::checks::{self, Limits};
+use oncall_test_support::hostile::expect::malformed_message;
+use oncall_test_support::hostile::{Answer, Request, Server};
+use oncall_test_support::pagerduty::{self, config, secret};
 use serde_json::json;
-
-#[allow(dead_code)]
-#[path = "it/scripted.rs"]
-mod scripted;
-#[allow(dead_code)]
-#[path = "it/util.rs"]
-mod util;
-
-use util::{config, secret};
 
 const TOKEN: &str = "hostile-test-token";
 
@@ -52,61 +46,39 @@ fn page(incidents: Vec<serde_json::Value>) -> Answer {
     Answer::json(json!({"incidents": incidents, "more": false, "limit": 100}).to_string())
 }
 
-fn malformed_message(error: &ProviderError) -> &str {
-    match error {
-        ProviderError::Malformed { message } => message,
-        other => panic!("expected Malformed, got {other:?}"),
-    }
+/// A server answering every list request with `answer`, and a client for it.
+async fn serve(answer: Answer, limits: Limits) -> (Server, PagerDutyClient) {
+    let server = server(move |_| answer.clone()).await;
+    let client = client_with(&server, |c| {
+        limits.apply(&mut c.max_body_bytes, &mut c.request_timeout)
+    });
+    (server, client)
 }
 
 #[tokio::test]
 async fn an_endless_body_is_cut_at_the_cap() {
-    let server = server(|_| Answer::Endless {
-        chunk: br#"{"id":"PX","status":"triggered"},"#.repeat(64),
-    })
+    checks::an_endless_body_is_cut_at_the_cap(
+        serve,
+        br#"{"id":"PX","status":"triggered"},"#.repeat(64),
+        Duration::from_secs(5),
+    )
     .await;
-    let client = client_with(&server, |c| c.max_body_bytes = 64 * 1024);
-    let started = Instant::now();
-    let error = client.open_incidents().await.unwrap_err();
-    // The body never ends, so only the cap can end the read before the 10 s timeout.
-    assert!(
-        malformed_message(&error).contains("65536 byte limit"),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 #[tokio::test]
 async fn an_announced_huge_length_is_refused_before_reading() {
-    // 10 GB announced, nothing sent: waiting for the body would end in the timeout.
-    let server = server(|_| {
-        Answer::Raw(
-            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 10000000000\r\n\r\n"
-                .to_vec(),
-        )
-    })
+    checks::an_announced_huge_length_is_refused_before_reading(
+        serve,
+        None,
+        "8388608 byte limit",
+        Duration::from_secs(5),
+    )
     .await;
-    let client = client_with(&server, |_| {});
-    let started = Instant::now();
-    let error = client.open_incidents().await.unwrap_err();
-    assert!(
-        malformed_message(&error).contains("8388608 byte limit"),
-        "{error:?}"
-    );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
 }
 
 /// A full, valid answer whose bytes arrive 50 ms apart (the head alone takes seconds).
 fn drip(prefix_len: usize) -> Answer {
-    let body = json!({"incidents": [scripted::incident(1)], "more": false}).to_string();
+    let body = json!({"incidents": [pagerduty::incident(1)], "more": false}).to_string();
     let bytes = Answer::response_bytes(
         200,
         &[("content-type".into(), "application/json".into())],
@@ -209,17 +181,12 @@ async fn a_redirected_acknowledgement_is_not_replayed_elsewhere() {
 
 #[tokio::test]
 async fn invalid_utf8_is_malformed_with_a_short_message() {
-    let mut body = br#"{"incidents":[{"id":"P1","status":"triggered","created_at":"2024-05-01T09:00:00Z","title":"disk "#.to_vec();
-    body.extend_from_slice(&[0xFF, 0xFE, 0xC3]);
-    body.extend_from_slice(br#" full"}],"more":false}"#);
-    let server = server(move |_| Answer::json(body.clone())).await;
-    let error = client_with(&server, |_| {})
-        .open_incidents()
-        .await
-        .unwrap_err();
-    let message = malformed_message(&error);
-    assert!(message.contains("not the expected JSON"), "{message}");
-    assert!(message.chars().count() < 400, "{message}");
+    checks::invalid_utf8_is_malformed_with_a_short_message(
+        serve,
+        br#"{"incidents":[{"id":"P1","status":"triggered","created_at":"2024-05-01T09:00:00Z","title":"disk "#,
+        br#" full"}],"more":false}"#,
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -248,7 +215,7 @@ async fn deeply_nested_json_is_skipped_or_refused_without_recursion() {
     let (open, close) = ("[".repeat(depth), "]".repeat(depth));
     let ignored = format!(
         r#"{{"incidents":[{}],"more":false,"extra":{open}{close}}}"#,
-        scripted::incident(1)
+        pagerduty::incident(1)
     );
     let skipping = server(move |_| Answer::json(ignored.clone())).await;
     let poll = client_with(&skipping, |_| {})
@@ -277,12 +244,12 @@ async fn deeply_nested_json_is_skipped_or_refused_without_recursion() {
 
 #[tokio::test]
 async fn a_page_repeating_an_id_lists_the_incident_once_as_first_seen() {
-    let mut again = scripted::incident(1);
+    let mut again = pagerduty::incident(1);
     again["title"] = json!("the same id again");
     let server = server(move |_| {
         page(vec![
-            scripted::incident(1),
-            scripted::incident(2),
+            pagerduty::incident(1),
+            pagerduty::incident(2),
             again.clone(),
         ])
     })
@@ -307,7 +274,7 @@ async fn a_page_repeating_an_id_lists_the_incident_once_as_first_seen() {
 async fn titles_keep_markup_as_text_and_lose_what_would_act_on_a_screen() {
     let title = "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; \u{0}\u{7}\u{1b}[31m\u{202e}\r\nend";
     let service = "<img src=x onerror=alert(1)>";
-    let mut incident = scripted::incident(1);
+    let mut incident = pagerduty::incident(1);
     incident["title"] = json!(title);
     incident["service"] = json!({"id": "PS", "summary": service});
     let server = server(move |_| page(vec![incident.clone()])).await;

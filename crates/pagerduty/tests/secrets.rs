@@ -5,38 +5,14 @@
 //! A test binary of its own: a scoped subscriber (`set_default`) can miss events of
 //! callsites that tests on other threads registered first.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use oncall_fake_pagerduty::{FakePagerDuty, Fault, FaultKind, NewIncident, Route};
 use oncall_model::{ActionKind, Provider};
 use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig};
-use tracing_subscriber::layer::{Layer as _, SubscriberExt};
-
-#[allow(dead_code)]
-#[path = "it/scripted.rs"]
-mod scripted;
-#[allow(dead_code)]
-#[path = "it/util.rs"]
-mod util;
-
-use scripted::{Canned, Scripted};
-use util::{config, secret, PAT_TOKEN};
-
-/// Everything written by the test thread's subscriber.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
+use oncall_test_support::pagerduty::{config, secret, PAT_TOKEN};
+use oncall_test_support::scripted::{Canned, Scripted};
+use oncall_test_support::CapturedLog;
 
 /// The fake runs on its own thread and runtime, so that the captured log holds only
 /// what the client's side wrote (the fake may log what it received).
@@ -90,15 +66,7 @@ fn assert_clean(what: &str, text: &str, token: &str) {
 
 #[tokio::test]
 async fn the_token_never_appears_in_errors_debug_or_logs() {
-    let log = Captured::default();
-    let writer = log.clone();
-    let subscriber = tracing_subscriber::registry().with(
-        tracing_subscriber::fmt::layer()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .with_filter(tracing_subscriber::filter::LevelFilter::TRACE),
-    );
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let log = CapturedLog::start();
 
     let fake = FakeOnItsOwnThread::start();
     let mut texts: Vec<(String, String)> = Vec::new();
@@ -212,7 +180,7 @@ async fn the_token_never_appears_in_errors_debug_or_logs() {
     let error = redirected.identify().await.unwrap_err();
     assert_clean("redirect", &format!("{error} {error:?}"), rejected_token);
 
-    let log = String::from_utf8(log.0.lock().unwrap().clone()).unwrap();
+    let log = log.finish();
     assert!(
         log.contains("pagerduty request"),
         "the client's own log lines were captured"

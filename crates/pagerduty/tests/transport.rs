@@ -3,11 +3,11 @@
 //! loopback. The client reads both from the environment when it is built (proxies in
 //! reqwest, `SSL_CERT_FILE` in rustls-native-certs); the environment is process-global,
 //! so this binary holds a single test that changes it step by step. The checks are the
-//! same for every provider (`oncall_hostile_http::transport`).
+//! same for every provider (`oncall_test_support::hostile::transport`).
 
-use oncall_hostile_http::{transport, Answer};
 use oncall_model::{AccountId, Provider};
 use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig, SecretString};
+use oncall_test_support::hostile::{transport, Answer};
 use serde_json::json;
 
 const TOKEN: &str = "transport-test-token";

@@ -17,10 +17,11 @@ pub mod json_file;
 mod lock;
 
 pub use config::{
-    add_account, remove_account, save_account, save_notifications, AccountConfig, AccountForm,
-    AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError,
-    NewAccount, NotificationsForm, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount,
-    PagerDutyFilter, Problem, ProviderConfig, Region, Sound, UnknownRegion,
+    add_account, remove_account, save_account, save_notifications, valid_account_name,
+    AccountConfig, AccountForm, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
+    Config, ConfigError, FormError, NewAccount, NotificationsForm, OpsgenieAccount, OpsgenieRegion,
+    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm, Region, Sound,
+    UnknownRegion, ACCOUNT_NAME_RULE,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

@@ -1,6 +1,6 @@
 //! Desktop notifications: [`DesktopNotifier`] performs the engine's decisions on screen,
-//! and turns the buttons the user presses into [`Intent`]s for the task that owns the
-//! engine.
+//! and turns the buttons the user presses into [`UserRequest`](crate::requests::UserRequest)s
+//! for the task that owns the engine.
 //!
 //! Linux and the BSDs speak the freedesktop notification protocol over D-Bus and get
 //! buttons; macOS and Windows get plain notifications through notify-rust.
@@ -17,15 +17,3 @@ pub use freedesktop::DesktopNotifier;
 mod plain;
 #[cfg(any(target_os = "macos", windows))]
 pub use plain::DesktopNotifier;
-
-use oncall_model::IncidentKey;
-
-/// What the user asked for by pressing a notification's button.
-// macOS and Windows notifications have no buttons (yet), so nothing sends intents there.
-#[cfg_attr(any(target_os = "macos", windows), allow(dead_code))]
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Intent {
-    Acknowledge(IncidentKey),
-    /// Open this incident page in the default browser.
-    Open(String),
-}

@@ -12,7 +12,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use super::alarm::Alarm;
-use super::{text, Intent};
+use super::text;
+use crate::requests::UserRequest;
 
 pub struct DesktopNotifier {
     /// Prefix titles with the account's name (more than one account is configured).
@@ -24,7 +25,7 @@ pub struct DesktopNotifier {
 impl DesktopNotifier {
     /// Same signature as the freedesktop notifier; nothing is listened to here.
     pub async fn connect(
-        _intents: mpsc::Sender<Intent>,
+        _requests: mpsc::Sender<UserRequest>,
         _tasks: &TaskTracker,
         _cancel: CancellationToken,
         name_accounts: bool,

@@ -1,14 +1,11 @@
 //! What the Settings screen sends and receives: shapes designed for the form, never
-//! provider JSON and never a token (only whether one is stored). `ui/src/types.ts`
-//! mirrors these.
+//! provider JSON and never a token (only whether one is stored). The forms themselves
+//! are `oncall-store`'s ([`AccountForm`], [`NotificationsForm`]): the page's JSON and
+//! what is written to `config.toml` are one type. `ui/src/types.ts` mirrors these.
 
-use oncall_model::{ProviderKind, Urgency};
-use oncall_policy::{LowUrgency, NotifyFor};
-use oncall_store::{
-    AccountConfig, AccountForm, AlertmanagerAuth, ConfigError, NotificationsForm, ProviderConfig,
-    Region,
-};
-use serde::{Deserialize, Serialize};
+pub use oncall_store::{AccountForm, NotificationsForm};
+use oncall_store::{ConfigError, FormError};
+use serde::Serialize;
 
 /// Whether the account has a token, in the terms the form shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -25,55 +22,17 @@ pub enum TokenState {
     NotNeeded,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccountDraft {
-    pub name: String,
-    pub provider: ProviderKind,
-    pub region: Option<String>,
-    pub api_url: Option<String>,
-    pub poll_interval_seconds: u64,
-    pub notify: bool,
-    pub email: Option<String>,
-    pub basic_user: Option<String>,
-    pub assigned_to_me: bool,
-    pub team_ids: Vec<String>,
-    pub service_ids: Vec<String>,
-    pub urgencies: Vec<Urgency>,
-    pub matchers: Vec<String>,
-    pub responder: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct AccountSettings {
     #[serde(flatten)]
-    pub draft: AccountDraft,
+    pub draft: AccountForm,
     pub token: TokenState,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuietHoursDto {
-    pub start: String,
-    pub end: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotificationSettings {
-    pub notify_for: String,
-    pub low_urgency: String,
-    pub repeat_high_urgency_minutes: u64,
-    pub storm_threshold: u64,
-    pub quiet_hours: Option<QuietHoursDto>,
-    /// `"none"`, a sound theme name or a file path, as `config.toml` has it.
-    pub sound_high: String,
-    pub sound_low: String,
-    pub alarm_repeat_seconds: u64,
-    pub alarm_volume: u64,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct SettingsDto {
     pub accounts: Vec<AccountSettings>,
-    pub notifications: NotificationSettings,
+    pub notifications: NotificationsForm,
     /// `None` where start-at-login cannot be read (no autostart support).
     pub autostart: Option<bool>,
     /// Where the settings are kept, for people who prefer a text editor.
@@ -85,6 +44,16 @@ pub struct FieldError {
     /// A draft field name, or "" for the form as a whole.
     pub field: String,
     pub message: String,
+}
+
+/// A field the form refused before anything was written (a bad name or region).
+impl From<FormError> for FieldError {
+    fn from(e: FormError) -> FieldError {
+        FieldError {
+            field: e.field.into(),
+            message: e.message,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -225,150 +194,6 @@ pub struct TestResult {
     pub message: String,
 }
 
-impl AccountDraft {
-    /// The form as the config shows it.
-    pub fn from_config(account: &AccountConfig) -> AccountDraft {
-        let mut draft = AccountDraft {
-            name: account.name.0.clone(),
-            provider: account.provider.kind(),
-            region: None,
-            api_url: None,
-            poll_interval_seconds: account.poll_interval.as_secs(),
-            notify: account.notify,
-            email: None,
-            basic_user: None,
-            assigned_to_me: true,
-            team_ids: Vec::new(),
-            service_ids: Vec::new(),
-            urgencies: Vec::new(),
-            matchers: Vec::new(),
-            responder: None,
-        };
-        match &account.provider {
-            ProviderConfig::PagerDuty(pd) => {
-                draft.region = pd.region.map(|r| r.as_str().to_owned());
-                // The region's own host is what `region` means: no URL to show.
-                let region_host = pd.region.unwrap_or(Region::Us).api_url();
-                if pd.api_url != region_host {
-                    draft.api_url = Some(pd.api_url.to_string());
-                }
-                draft.email = pd.email.clone();
-                draft.assigned_to_me = pd.filter.assigned_to_me;
-                draft.team_ids = pd.filter.team_ids.clone();
-                draft.service_ids = pd.filter.service_ids.clone();
-                draft.urgencies = pd.filter.urgencies.clone();
-            }
-            ProviderConfig::Alertmanager(am) => {
-                draft.api_url = Some(am.api_url.to_string());
-                if let AlertmanagerAuth::Basic { user } = &am.auth {
-                    draft.basic_user = Some(user.clone());
-                }
-                draft.matchers = am.filter.clone();
-            }
-            ProviderConfig::Opsgenie(og) => {
-                draft.region = og.region.map(|r| r.as_str().to_owned());
-                let region_host = og
-                    .region
-                    .unwrap_or(oncall_store::OpsgenieRegion::Us)
-                    .api_url();
-                if og.api_url != region_host {
-                    draft.api_url = Some(og.api_url.to_string());
-                }
-                draft.responder = og.responder.clone();
-            }
-        }
-        draft
-    }
-
-    /// The form for `oncall-store`; a region other than `us`/`eu` is a field error.
-    pub fn to_form(&self) -> Result<AccountForm, FieldError> {
-        let region = match self.region.as_deref().map(str::trim) {
-            None | Some("") => None,
-            Some(r) => Some(r.parse::<Region>().map_err(|e| FieldError {
-                field: "region".into(),
-                message: e.to_string(),
-            })?),
-        };
-        let name = self.name.trim();
-        let valid_name = !name.is_empty()
-            && name.len() <= 64
-            && name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if !valid_name {
-            return Err(FieldError {
-                field: "name".into(),
-                message: "1 to 64 letters, digits, '.', '_' or '-'".into(),
-            });
-        }
-        Ok(AccountForm {
-            name: name.to_owned(),
-            provider: self.provider,
-            region,
-            api_url: self.api_url.clone(),
-            poll_interval_seconds: self.poll_interval_seconds,
-            notify: self.notify,
-            email: self.email.clone(),
-            basic_user: self.basic_user.clone(),
-            assigned_to_me: self.assigned_to_me,
-            team_ids: self.team_ids.clone(),
-            service_ids: self.service_ids.clone(),
-            urgencies: self.urgencies.clone(),
-            matchers: self.matchers.clone(),
-            responder: self.responder.clone(),
-        })
-    }
-}
-
-impl NotificationSettings {
-    pub fn from_config(
-        settings: &oncall_policy::Settings,
-        alarm: &oncall_store::AlarmSettings,
-    ) -> NotificationSettings {
-        NotificationSettings {
-            notify_for: match settings.notify_for {
-                NotifyFor::Mine => "mine",
-                NotifyFor::All => "all",
-            }
-            .into(),
-            low_urgency: match settings.low_urgency {
-                LowUrgency::Once => "once",
-                LowUrgency::Never => "never",
-            }
-            .into(),
-            repeat_high_urgency_minutes: settings
-                .repeat_high_urgency
-                .map_or(0, |d| d.num_minutes().max(0) as u64),
-            storm_threshold: settings.storm_threshold as u64,
-            quiet_hours: settings.quiet_hours.map(|q| QuietHoursDto {
-                start: q.start.format("%H:%M").to_string(),
-                end: q.end.format("%H:%M").to_string(),
-            }),
-            sound_high: alarm.sound_high.to_string(),
-            sound_low: alarm.sound_low.to_string(),
-            alarm_repeat_seconds: alarm.repeat.map_or(0, |d| d.as_secs()),
-            alarm_volume: alarm.volume.into(),
-        }
-    }
-
-    pub fn to_form(&self) -> NotificationsForm {
-        NotificationsForm {
-            notify_for: self.notify_for.clone(),
-            low_urgency: self.low_urgency.clone(),
-            repeat_high_urgency_minutes: self.repeat_high_urgency_minutes,
-            storm_threshold: self.storm_threshold,
-            quiet_hours: self
-                .quiet_hours
-                .as_ref()
-                .map(|q| (q.start.clone(), q.end.clone())),
-            sound_high: self.sound_high.clone(),
-            sound_low: self.sound_low.clone(),
-            alarm_repeat_seconds: self.alarm_repeat_seconds,
-            alarm_volume: self.alarm_volume,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -405,30 +230,34 @@ mod tests {
         assert_eq!(refused["message"], "no");
     }
 
+    /// An account as the page sends it.
+    const ACCOUNT: &str = r#"{"name":"work","provider":"pagerduty","region":"eu","api_url":null,"poll_interval_seconds":30,"notify":true,"email":"pat@example.com","basic_user":null,"assigned_to_me":false,"team_ids":["PTEAM01"],"service_ids":[],"urgencies":["high"],"matchers":[],"responder":null}"#;
+
     #[test]
     fn a_bad_account_name_is_a_field_error() {
-        let draft = AccountDraft {
+        let form: AccountForm = serde_json::from_str(ACCOUNT).unwrap();
+        let spaced = AccountForm {
             name: "work account".into(),
-            provider: ProviderKind::PagerDuty,
-            region: None,
-            api_url: None,
-            poll_interval_seconds: 15,
-            notify: true,
-            email: None,
-            basic_user: None,
-            assigned_to_me: true,
-            team_ids: vec![],
-            service_ids: vec![],
-            urgencies: vec![],
-            matchers: vec![],
-            responder: None,
+            ..form.clone()
         };
-        assert_eq!(draft.to_form().unwrap_err().field, "name");
-        let eu = AccountDraft {
-            name: "work".into(),
+        let error = FieldError::from(spaced.normalized().unwrap_err());
+        assert_eq!(error.field, "name");
+        assert_eq!(error.message, "1 to 64 letters, digits, '.', '_' or '-'");
+        let mars = AccountForm {
             region: Some("mars".into()),
-            ..draft
+            ..form
         };
-        assert_eq!(eu.to_form().unwrap_err().field, "region");
+        let error = FieldError::from(mars.normalized().unwrap_err());
+        assert_eq!(error.field, "region");
+    }
+
+    /// The JSON the page sends and reads back, field for field (`ui/src/types.ts`).
+    #[test]
+    fn the_forms_json_is_the_pages() {
+        let form: AccountForm = serde_json::from_str(ACCOUNT).unwrap();
+        assert_eq!(serde_json::to_string(&form).unwrap(), ACCOUNT);
+        let notifications = r#"{"notify_for":"mine","low_urgency":"once","repeat_high_urgency_minutes":5,"storm_threshold":5,"quiet_hours":{"start":"22:00","end":"07:00"},"sound_high":"alarm-clock-elapsed","sound_low":"none","alarm_repeat_seconds":0,"alarm_volume":100}"#;
+        let form: NotificationsForm = serde_json::from_str(notifications).unwrap();
+        assert_eq!(serde_json::to_string(&form).unwrap(), notifications);
     }
 }

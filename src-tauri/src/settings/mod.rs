@@ -22,8 +22,8 @@ use tracing::{info, warn};
 use crate::keychain::{self, TokenKey};
 use crate::notifier::alarm::Alarm;
 use dto::{
-    AccountDraft, AccountSettings, NotificationSettings, SaveResult, SettingsDto, TestResult,
-    TokenResult, TokenState,
+    AccountForm, AccountSettings, FieldError, NotificationsForm, SaveResult, SettingsDto,
+    TestResult, TokenResult, TokenState,
 };
 
 /// How long "Test connection" and a token check may take before they say so.
@@ -103,13 +103,13 @@ impl SettingsStore {
                 TokenState::NotSet
             };
             accounts.push(AccountSettings {
-                draft: AccountDraft::from_config(account),
+                draft: AccountForm::from_config(account),
                 token,
             });
         }
         SettingsDto {
             accounts,
-            notifications: NotificationSettings::from_config(&config.notifications, &config.alarm),
+            notifications: NotificationsForm::from_config(&config.notifications, &config.alarm),
             autostart: autostart.enabled(),
             config_file: self.dirs.config_file().display().to_string(),
         }
@@ -120,11 +120,11 @@ impl SettingsStore {
         engine: &Engine,
         autostart: &dyn Autostart,
         original: Option<String>,
-        draft: AccountDraft,
+        draft: AccountForm,
     ) -> SaveResult {
-        let form = match draft.to_form() {
+        let form = match draft.normalized() {
             Ok(form) => form,
-            Err(e) => return SaveResult::refused("Nothing was saved.", vec![e]),
+            Err(e) => return SaveResult::refused("Nothing was saved.", vec![FieldError::from(e)]),
         };
         let path = self.dirs.config_file();
         let result = async {
@@ -209,10 +209,9 @@ impl SettingsStore {
         &self,
         engine: &Engine,
         autostart: &dyn Autostart,
-        draft: NotificationSettings,
+        form: NotificationsForm,
     ) -> SaveResult {
         let path = self.dirs.config_file();
-        let form = draft.to_form();
         match self
             .change(engine, || oncall_store::save_notifications(&path, &form))
             .await

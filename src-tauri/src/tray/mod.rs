@@ -1,12 +1,17 @@
 //! The tray icon: its picture, label and menu follow the engine's `View`; its menu
-//! entries become engine calls. The menu's content is computed by [`menu`] (pure,
-//! unit-tested); this module only mirrors it into tauri menu items.
+//! entries become [`UserRequest`]s (or the tray's own Open window, Start at login and
+//! Quit). The menu's content is computed by [`menu`] (pure, unit-tested); this module
+//! only mirrors it into tauri menu items.
+//!
+//! Every change to the icon is made on the main thread, posted there by the task that
+//! follows the view and never waited for: the app's stop runs on the main thread and
+//! waits for that task, which must then never be waiting for the main thread.
 
 #[cfg(all(unix, not(target_os = "macos")))]
 pub mod host_watch;
 pub mod menu;
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tauri::image::Image;
@@ -15,10 +20,11 @@ use tauri::menu::{
 };
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Runtime};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use crate::app::Shell;
-use menu::{Entry, TrayState};
+use crate::requests::{self, UserRequest};
+use menu::{Command, Entry, TrayState};
 
 const TRAY_ID: &str = "oncall-tray";
 
@@ -45,9 +51,53 @@ pub fn install<R: Runtime>(app: &AppHandle<R>, shell: Arc<Shell>) -> tauri::Resu
     // Windows always show tray icons).
     #[cfg(all(unix, not(target_os = "macos")))]
     host_watch::spawn(&shell);
-    let app = app.clone();
-    tauri::async_runtime::spawn(follow(app, tray, tray_menu, shell));
+    let mirror = Mirror {
+        tray,
+        menu: tray_menu,
+        shown: Shown::default(),
+        made: 1,
+    };
+    shell.spawn(follow(
+        app.clone(),
+        Arc::new(Mutex::new(Some(mirror))),
+        shell.clone(),
+    ));
     Ok(())
+}
+
+/// Performs a menu entry. Requests run on the async runtime so the menu's event
+/// handler returns at once.
+fn perform<R: Runtime>(shell: &Arc<Shell>, app: &AppHandle<R>, command: Command) {
+    let request = match command {
+        Command::OpenWindow => return shell.open_window(),
+        Command::ToggleAutostart => return toggle_autostart(shell),
+        Command::Quit => return app.exit(0),
+        Command::Act(key, kind) => UserRequest::Act {
+            incidents: vec![key],
+            kind,
+        },
+        Command::Open(key) => UserRequest::OpenIncident(key),
+        Command::AckAllTriggered => UserRequest::AcknowledgeAllTriggered,
+        Command::Pause(minutes) => UserRequest::Pause { minutes },
+        Command::Resume => UserRequest::Resume,
+    };
+    let performing = shell.clone();
+    shell.spawn(async move {
+        if let Err(e) = requests::perform(&performing.engine, request).await {
+            warn!("tray action failed: {e}");
+        }
+    });
+}
+
+fn toggle_autostart(shell: &Shell) {
+    let autostart = shell.autostart();
+    let enable = autostart.enabled() != Some(true);
+    if let Err(e) = autostart.set(enable) {
+        warn!("could not change start at login: {e}");
+    }
+    shell.settings.notify_changed();
+    // The menu shows the new state on its next rebuild.
+    shell.engine.poll_now();
 }
 
 /// The tray icon and its menu, as the engine's view is now. `id`: each icon needs its
@@ -75,8 +125,8 @@ fn create<R: Runtime>(
         .menu(&tray_menu)
         .show_menu_on_left_click(true)
         .on_menu_event(
-            move |app, event| match menu::Command::parse(event.id().as_ref()) {
-                Some(command) => handler_shell.perform(app, command),
+            move |app, event| match Command::parse(event.id().as_ref()) {
+                Some(command) => perform(&handler_shell, app, command),
                 None => warn!(id = event.id().as_ref(), "unknown tray menu entry"),
             },
         )
@@ -88,19 +138,31 @@ fn tooltip(view: &oncall_engine::View, now: chrono::DateTime<chrono::Utc>) -> St
     format!("oncall-tray: {}", menu::state_line(view, now))
 }
 
+/// The tray icon as made, and what it shows. Touched on the main thread only.
+struct Mirror<R: Runtime> {
+    tray: TrayIcon<R>,
+    menu: Menu<R>,
+    shown: Shown,
+    /// Icons made so far: each has its own id.
+    made: u32,
+}
+
+/// What the icon shows now; `None` until set.
+#[derive(Default)]
+struct Shown {
+    state: Option<TrayState>,
+    label: Option<Option<String>>,
+    entries: Option<Vec<Entry>>,
+}
+
+/// The mirror, shared with the closures posted to the main thread; `None` once the icon
+/// could not be made anew. The lock is only ever taken on the main thread.
+type Shared<R> = Arc<Mutex<Option<Mirror<R>>>>;
+
 /// Rebuilds icon, label, tooltip and menu on every view change (and every 30 s), and
 /// the whole tray icon when a tray host never listed it.
-async fn follow<R: Runtime>(
-    app: AppHandle<R>,
-    mut tray: TrayIcon<R>,
-    mut tray_menu: Menu<R>,
-    shell: Arc<Shell>,
-) {
+async fn follow<R: Runtime>(app: AppHandle<R>, mirror: Shared<R>, shell: Arc<Shell>) {
     let mut views = shell.engine.view();
-    let mut shown_state = None;
-    let mut shown_label = None;
-    let mut shown_menu = None;
-    let mut made = 1;
     loop {
         tokio::select! {
             _ = shell.cancel.cancelled() => return,
@@ -109,65 +171,108 @@ async fn follow<R: Runtime>(
                 tokio::time::sleep(SETTLE).await;
             }
             () = shell.tray_lost.notified() => {
-                // libayatana-appindicator registers an icon when it is made, and again
-                // only when the tray host's bus name changes hands: a host that took
-                // its name before it could answer (a panel starting) never shows it.
-                // A new icon registers anew; the old one is hidden first.
-                if let Err(e) = tray.set_visible(false) {
-                    warn!("could not hide the tray icon: {e}");
-                }
-                drop(app.remove_tray_by_id(tray.id()));
-                drop(tray);
-                drop(tray_menu);
-                made += 1;
-                match create(&app, &shell, &format!("{TRAY_ID}-{made}")) {
-                    Ok((new_tray, new_menu)) => {
-                        info!("the tray icon was made anew");
-                        (tray, tray_menu) = (new_tray, new_menu);
-                        (shown_state, shown_label, shown_menu) = (None, None, None);
-                    }
-                    Err(e) => {
-                        // Pages still ring; a second launch opens the window.
-                        warn!("could not make the tray icon anew: {e}");
-                        return;
-                    }
-                }
+                let (handle, mirror, shell) = (app.clone(), mirror.clone(), shell.clone());
+                on_main_thread(&app, move || remake(&handle, &mirror, &shell));
                 continue;
             }
             _ = tokio::time::sleep(REFRESH) => {}
         }
         let view = views.borrow_and_update().clone();
-        let now = chrono::Utc::now();
-        let state = TrayState::of(&view);
-        let label = menu::label(&view);
-        let result = (|| -> tauri::Result<()> {
-            if shown_state != Some(state) {
-                tray.set_icon(Some(icon(state)))?;
-                shown_state = Some(state);
+        // Read here, off the main thread: it may look at a file.
+        let autostart = shell.autostart().enabled();
+        let (handle, mirror) = (app.clone(), mirror.clone());
+        on_main_thread(&app, move || {
+            if let Some(mirror) = lock(&mirror).as_mut() {
+                if let Err(e) = mirror.show(&handle, &view, chrono::Utc::now(), autostart) {
+                    warn!("could not update the tray: {e}");
+                }
             }
-            if shown_label.as_ref() != Some(&label) {
-                // The appindicator label on Linux; a title beside the icon on macOS.
-                tray.set_title(Some(label.clone().unwrap_or_default()))?;
-                shown_label = Some(label.clone());
-            }
-            tray.set_tooltip(Some(tooltip(&view, now)))?;
-            // Rebuild only what changed: most view updates (a poll's timestamps) leave
-            // the menu as it is, and a rebuild under an open menu would close it.
-            let entries = menu::build(&view, now, shell.autostart().enabled());
-            if shown_menu.as_ref() == Some(&entries) {
-                return Ok(());
-            }
-            // Linux cannot replace a tray's menu once set, only change its content.
-            for item in tray_menu.items()? {
-                tray_menu.remove(&item as &dyn IsMenuItem<R>)?;
-            }
-            fill(&app, &tray_menu, &entries)?;
-            shown_menu = Some(entries);
-            Ok(())
-        })();
-        if let Err(e) = result {
-            warn!("could not update the tray: {e}");
+        });
+    }
+}
+
+/// Runs `change` on the main thread, without waiting for it.
+fn on_main_thread<R: Runtime>(app: &AppHandle<R>, change: impl FnOnce() + Send + 'static) {
+    if let Err(e) = app.run_on_main_thread(change) {
+        // The event loop has ended: so has the app.
+        debug!("could not change the tray: {e}");
+    }
+}
+
+fn lock<R: Runtime>(mirror: &Shared<R>) -> std::sync::MutexGuard<'_, Option<Mirror<R>>> {
+    mirror
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Makes the tray icon anew. libayatana-appindicator registers an icon when it is made,
+/// and again only when the tray host's bus name changes hands: a host that took its
+/// name before it could answer (a panel starting) never shows it. A new icon registers
+/// anew; the old one is hidden first.
+fn remake<R: Runtime>(app: &AppHandle<R>, mirror: &Shared<R>, shell: &Arc<Shell>) {
+    let mut mirror = lock(mirror);
+    let Some(old) = mirror.take() else { return };
+    if let Err(e) = old.tray.set_visible(false) {
+        warn!("could not hide the tray icon: {e}");
+    }
+    drop(app.remove_tray_by_id(old.tray.id()));
+    let made = old.made + 1;
+    drop(old);
+    match create(app, shell, &format!("{TRAY_ID}-{made}")) {
+        Ok((tray, menu)) => {
+            info!("the tray icon was made anew");
+            *mirror = Some(Mirror {
+                tray,
+                menu,
+                shown: Shown::default(),
+                made,
+            });
         }
+        // Pages still ring; a second launch opens the window.
+        Err(e) => warn!("could not make the tray icon anew: {e}"),
+    }
+}
+
+impl<R: Runtime> Mirror<R> {
+    /// Shows `view`, changing only what changed.
+    fn show(
+        &mut self,
+        app: &AppHandle<R>,
+        view: &oncall_engine::View,
+        now: chrono::DateTime<chrono::Utc>,
+        autostart: Option<bool>,
+    ) -> tauri::Result<()> {
+        let Mirror {
+            tray,
+            menu: tray_menu,
+            shown,
+            ..
+        } = self;
+        let state = TrayState::of(view);
+        let label = menu::label(view);
+        if shown.state != Some(state) {
+            tray.set_icon(Some(icon(state)))?;
+            shown.state = Some(state);
+        }
+        if shown.label.as_ref() != Some(&label) {
+            // The appindicator label on Linux; a title beside the icon on macOS.
+            tray.set_title(Some(label.clone().unwrap_or_default()))?;
+            shown.label = Some(label);
+        }
+        tray.set_tooltip(Some(tooltip(view, now)))?;
+        // Rebuild only what changed: most view updates (a poll's timestamps) leave the
+        // menu as it is, and a rebuild under an open menu would close it.
+        let entries = menu::build(view, now, autostart);
+        if shown.entries.as_ref() == Some(&entries) {
+            return Ok(());
+        }
+        // Linux cannot replace a tray's menu once set, only change its content.
+        for item in tray_menu.items()? {
+            tray_menu.remove(&item as &dyn IsMenuItem<R>)?;
+        }
+        fill(app, tray_menu, &entries)?;
+        shown.entries = Some(entries);
+        Ok(())
     }
 }
 

@@ -29,11 +29,9 @@ use tokio_util::codec::{FramedRead, LinesCodec};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
-use chrono::Utc;
-use oncall_policy::Pause;
-
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow};
 use crate::app::Shell;
+use crate::requests::{self, UserRequest};
 
 /// How long a starting window process may take to connect back.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
@@ -387,40 +385,38 @@ fn perform(
     slot: OwnedSemaphorePermit,
     outgoing: mpsc::Sender<ToWindow>,
 ) {
-    match request {
+    let performing = shell.clone();
+    let (request, incidents) = match request {
         FromWindow::Call { id, call } => {
-            let answering = shell.clone();
             shell.spawn(async move {
-                let result = answer(&answering, *call).await;
+                let result = answer(&performing, *call).await;
                 let _ = outgoing.send(ToWindow::Reply { id, result }).await;
                 drop(slot);
             });
+            return;
         }
         FromWindow::Open { incident } => {
-            if !shell.open_incident(&incident) {
-                let _ = outgoing.try_send(ToWindow::ActionFailed {
-                    incidents: vec![incident],
-                    reason: "this incident has no web page to open".into(),
-                });
-            }
-            drop(slot);
+            (UserRequest::OpenIncident(incident.clone()), vec![incident])
         }
-        FromWindow::Act { incidents, kind } => {
-            let engine_shell = shell.clone();
-            shell.spawn(async move {
-                if let Err(e) = engine_shell.engine.act(&incidents, kind).await {
-                    warn!("window action failed: {e}");
-                    let _ = outgoing
-                        .send(ToWindow::ActionFailed {
-                            incidents,
-                            reason: format!("could not {}: {e}", kind.verb()),
-                        })
-                        .await;
-                }
-                drop(slot);
-            });
+        FromWindow::Act { incidents, kind } => (
+            UserRequest::Act {
+                incidents: incidents.clone(),
+                kind,
+            },
+            incidents,
+        ),
+    };
+    shell.spawn(async move {
+        if let Err(e) = requests::perform(&performing.engine, request).await {
+            warn!("window action failed: {e}");
+            let failed = ToWindow::ActionFailed {
+                incidents,
+                reason: e.to_string(),
+            };
+            let _ = outgoing.send(failed).await;
         }
-    }
+        drop(slot);
+    });
 }
 
 /// Sends the current settings to the window (they changed).
@@ -473,25 +469,22 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         Call::SetAutostart { enabled } => json(serde_json::to_value(
             settings.set_autostart(engine, autostart, enabled).await,
         )),
-        Call::Pause { minutes } => {
-            let pause = match minutes {
-                Some(m) => Pause::Until(Utc::now() + chrono::Duration::minutes(m.into())),
-                None => Pause::UntilResumed,
-            };
-            engine
-                .pause(pause)
-                .await
-                .map(|()| serde_json::Value::Null)
-                .map_err(|e| format!("could not pause: {e}"))
-        }
-        Call::Resume => engine
-            .resume()
-            .await
-            .map(|()| serde_json::Value::Null)
-            .map_err(|e| format!("could not resume: {e}")),
+        Call::Pause { minutes } => request(engine, UserRequest::Pause { minutes }).await,
+        Call::Resume => request(engine, UserRequest::Resume).await,
         Call::GetHistory => json(serde_json::to_value(engine.history().await)),
         Call::OpenLogFolder => crate::logging::open_log_folder().map(|()| serde_json::Value::Null),
     }
+}
+
+/// A call that is a [`UserRequest`]: answered with null once done.
+async fn request(
+    engine: &oncall_engine::Engine,
+    request: UserRequest,
+) -> Result<serde_json::Value, String> {
+    requests::perform(engine, request)
+        .await
+        .map(|()| serde_json::Value::Null)
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::io::AsyncRead;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use crate::settings::dto::{AccountDraft, NotificationSettings};
+use crate::settings::dto::{AccountForm, NotificationsForm};
 
 /// Where the window process finds the tray: `127.0.0.1:PORT TOKEN`.
 pub const ENV: &str = "ONCALL_TRAY_WINDOW_IPC";
@@ -80,7 +80,7 @@ pub enum Call {
     GetSettings,
     SaveAccount {
         original: Option<String>,
-        draft: AccountDraft,
+        draft: AccountForm,
     },
     RemoveAccount {
         name: String,
@@ -97,7 +97,7 @@ pub enum Call {
         urgency: Urgency,
     },
     SaveNotifications {
-        draft: NotificationSettings,
+        draft: NotificationsForm,
     },
     SetAutostart {
         enabled: bool,

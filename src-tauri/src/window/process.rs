@@ -20,7 +20,7 @@ use tracing::warn;
 use zeroize::Zeroize as _;
 
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
-use crate::settings::dto::{AccountDraft, NotificationSettings};
+use crate::settings::dto::{AccountForm, NotificationsForm};
 
 const LABEL: &str = "main";
 /// The event that carries a new view to the page.
@@ -112,7 +112,7 @@ async fn get_settings(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
 async fn save_account(
     tray: State<'_, Arc<Tray>>,
     original: Option<String>,
-    draft: AccountDraft,
+    draft: AccountForm,
 ) -> Result<Value, String> {
     tray.call(Call::SaveAccount { original, draft }).await
 }
@@ -146,7 +146,7 @@ async fn test_alarm(tray: State<'_, Arc<Tray>>, urgency: Urgency) -> Result<Valu
 #[tauri::command]
 async fn save_notifications(
     tray: State<'_, Arc<Tray>>,
-    draft: NotificationSettings,
+    draft: NotificationsForm,
 ) -> Result<Value, String> {
     tray.call(Call::SaveNotifications { draft }).await
 }
@@ -178,6 +178,13 @@ async fn open_log_folder(tray: State<'_, Arc<Tray>>) -> Result<(), String> {
     tray.call(Call::OpenLogFolder).await.map(drop)
 }
 
+/// The window's commands (`command_list.rs`) as tauri's invoke handler.
+macro_rules! handlers {
+    ($($command:ident),* $(,)?) => {
+        tauri::generate_handler![$($command),*]
+    };
+}
+
 pub fn run() -> anyhow::Result<()> {
     let ipc = std::env::var(ipc::ENV)
         .map_err(|_| anyhow!("--window is started by the tray app, not by hand"))?;
@@ -186,23 +193,7 @@ pub fn run() -> anyhow::Result<()> {
         .ok_or_else(|| anyhow!("{} is malformed", ipc::ENV))?;
     let (address, token) = (address.to_owned(), token.to_owned());
     let app = tauri::Builder::default()
-        .invoke_handler(tauri::generate_handler![
-            get_view,
-            act,
-            open_incident,
-            get_settings,
-            save_account,
-            remove_account,
-            set_token,
-            test_connection,
-            test_alarm,
-            save_notifications,
-            set_autostart,
-            pause,
-            resume,
-            get_history,
-            open_log_folder,
-        ])
+        .invoke_handler(window_commands!(handlers))
         .setup(move |app| {
             let stream = tauri::async_runtime::block_on(async {
                 let mut stream = TcpStream::connect(&address).await?;

@@ -8,9 +8,9 @@ use oncall_alertmanager::{AlertmanagerClient, ACK_COMMENT};
 use oncall_model::{
     ActionKind, ActionOutcome, Incident, Provider, ProviderError, ProviderKind, Status,
 };
+use oncall_test_support::alertmanager::{config, Alertmanager, TestAlert, ME};
+use oncall_test_support::eventually_some;
 use serde_json::{json, Value};
-
-use crate::util::{config, Alertmanager, TestAlert, ME};
 
 async fn only_incident(client: &AlertmanagerClient) -> Incident {
     let mut incidents = client.open_incidents().await.unwrap().incidents;
@@ -159,18 +159,11 @@ async fn an_ack_that_runs_out_triggers_the_alert_again() {
     assert_eq!(only_incident(&client).await.status, Status::Acknowledged);
 
     // Wait for the silence to end (polling, as the tray does), at most 10 s.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let retriggered = loop {
+    let retriggered = eventually_some("the ack running out", Duration::from_secs(10), || async {
         let incident = only_incident(&client).await;
-        if incident.status == Status::Triggered {
-            break incident;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the ack never ran out"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+        (incident.status == Status::Triggered).then_some(incident)
+    })
+    .await;
     let silences = am.silences().await;
     let ends_at: chrono::DateTime<Utc> = silences[0]["endsAt"].as_str().unwrap().parse().unwrap();
     assert_eq!(retriggered.status_changed_at, ends_at);

@@ -2,8 +2,7 @@
 
 use oncall_alertmanager::AlertmanagerClient;
 use oncall_model::{Provider, ProviderError};
-
-use crate::util::{basic, config, Alertmanager, TestAlert};
+use oncall_test_support::alertmanager::{basic, config, Alertmanager, TestAlert};
 
 #[tokio::test]
 async fn basic_auth_works_with_the_right_password_only() {

@@ -6,4 +6,3 @@ mod actions;
 mod auth;
 mod polling;
 mod tls;
-mod util;

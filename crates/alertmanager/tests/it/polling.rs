@@ -3,8 +3,7 @@
 
 use oncall_alertmanager::{AlertmanagerClient, ClientError};
 use oncall_model::{Incident, Provider, ProviderError, Status, Urgency};
-
-use crate::util::{config, Alertmanager, TestAlert, ME};
+use oncall_test_support::alertmanager::{config, Alertmanager, TestAlert, ME};
 
 async fn poll(client: &AlertmanagerClient) -> Vec<Incident> {
     let result = client.open_incidents().await.unwrap();

@@ -3,8 +3,7 @@
 
 use oncall_alertmanager::{AlertmanagerClient, ClientError};
 use oncall_model::{Provider, ProviderError};
-
-use crate::util::{config, Alertmanager, Pki, TestAlert};
+use oncall_test_support::alertmanager::{config, Alertmanager, Pki, TestAlert};
 
 #[tokio::test]
 async fn a_private_ca_and_a_client_certificate_work() {

@@ -18,6 +18,7 @@ use oncall_engine::{Engine, EngineOptions, Notice, Notifier, TestClock, View};
 use oncall_model::{IncidentKey, Urgency};
 use oncall_policy::{Decision, NotificationTarget, Settings};
 use oncall_store::{AccountConfig, Config, Dirs};
+use oncall_test_support::eventually_or;
 use tempfile::TempDir;
 
 pub const ACCOUNT: &str = "work";
@@ -345,18 +346,16 @@ impl<S: Service> World<S> {
         limit: Duration,
         mut done: impl FnMut(&World<S>) -> bool,
     ) {
-        let deadline = tokio::time::Instant::now() + limit;
-        while !done(self) {
-            assert!(
-                tokio::time::Instant::now() < deadline,
-                "timed out after {limit:?} waiting for: {what}\nscreen: {:?}\nview: {:?}",
+        let context = || {
+            format!(
+                "screen: {:?}\nview: {:?}",
                 self.screen.shown(),
                 self.engine
                     .as_ref()
                     .map(|e| e.view().borrow().accounts.clone())
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+            )
+        };
+        eventually_or(what, limit, context, || done(self)).await
     }
 
     /// Waits for the engine's first successful poll.

@@ -1,18 +1,18 @@
 //! Validation of the fake's responses against Opsgenie's Swagger 2.0 document.
 //!
-//! The document is read from disk, never copied into the repo:
-//! `$ONCALL_TRAY_REFERENCE_DIR`, else `shared/reference` beside the repo. When it is
-//! missing, [`spec`] warns loudly and returns `None`, and the caller skips.
+//! The document is read from disk, never copied into the repo, by
+//! `oncall_test_support::reference`: a missing one fails the test, unless skipping was
+//! asked for, when [`spec`] returns `None` and the caller skips.
 //!
 //! Swagger 2.0 schemas are JSON Schema draft 4 plus a few annotations (`discriminator`,
 //! `x-…`) that validators ignore. The document is registered as one resource
 //! (`urn:opsgenie`), so its `#/definitions/X` references resolve, and each validator is a
 //! `{"$ref": "urn:opsgenie#/…"}` into it.
 
-use std::path::PathBuf;
 use std::sync::LazyLock;
 
 use jsonschema::{Draft, Registry, Validator};
+use oncall_test_support::reference::{reference_document, reference_json};
 use serde_json::{json, Value};
 
 const URI: &str = "urn:opsgenie";
@@ -23,32 +23,18 @@ pub struct Spec {
     registry: Registry<'static>,
 }
 
-pub fn reference_dir() -> PathBuf {
-    match std::env::var_os("ONCALL_TRAY_REFERENCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
-    }
-}
-
 static SPEC: LazyLock<Option<Spec>> = LazyLock::new(load);
 
+/// The registered document. Fails the test when it is missing, or gives `None` when
+/// skipping was asked for (`oncall_test_support::reference`).
 pub fn spec() -> Option<&'static Spec> {
-    let spec = SPEC.as_ref();
-    if spec.is_none() {
-        eprintln!(
-            "\n!!!!!!!!\nWARNING: {FILE} not found in {} (set ONCALL_TRAY_REFERENCE_DIR); \
-             SKIPPING Opsgenie spec conformance checks\n!!!!!!!!\n",
-            reference_dir().display()
-        );
-    }
-    spec
+    // Outside the `LazyLock`, so every test fails saying which document is missing.
+    reference_document(FILE)?;
+    SPEC.as_ref()
 }
 
 fn load() -> Option<Spec> {
-    let path = reference_dir().join(FILE);
-    let text = std::fs::read_to_string(&path).ok()?;
-    let doc: Value = serde_json::from_str(&text)
-        .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let doc = reference_json(FILE)?;
     let registry = Registry::new()
         .draft(Draft::Draft4)
         .add(URI, Draft::Draft4.create_resource(doc.clone()))

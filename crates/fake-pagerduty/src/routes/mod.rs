@@ -15,20 +15,16 @@ mod incidents;
 mod oncalls;
 mod users;
 
-use std::future::pending;
-
-use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use oncall_fake_service::front::{answer, Received};
 
 use crate::error::ApiError;
-use crate::faults::{self, Api, FaultAction, Route};
-use crate::requests::RecordedRequest;
-use crate::server::ConnectionKill;
+use crate::faults::{self, Api, Route};
 use crate::{events, FakePagerDuty};
 
 /// Larger request bodies are refused with 413 (PagerDuty's Events API limit is 512 KB;
@@ -88,75 +84,31 @@ fn classify(method: &Method, path: &str) -> Option<Option<Route>> {
 
 /// Logs the request, then lets a matching fault answer it, delay it or drop it.
 async fn front(State(fake): State<FakePagerDuty>, request: Request, next: Next) -> Response {
-    let (parts, body) = request.into_parts();
-    let Some(route) = classify(&parts.method, parts.uri.path()) else {
-        return next.run(Request::from_parts(parts, body)).await;
+    let Some(route) = classify(request.method(), request.uri().path()) else {
+        return next.run(request).await;
     };
-    let (bytes, too_large) = match to_bytes(body, MAX_REQUEST_BODY).await {
-        Ok(bytes) => (bytes, false),
-        Err(_) => (Default::default(), true),
-    };
-    let seq = fake.record(RecordedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        query: parts.uri.query().unwrap_or("").to_string(),
-        headers: parts
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect(),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        status: 0,
-    });
+    let received = Received::read(request, MAX_REQUEST_BODY).await;
+    let seq = fake.core().record(received.recorded());
     let api = if route == Some(Route::Enqueue) {
         Api::Events
     } else {
         Api::Rest
     };
-    let kill = parts.extensions.get::<ConnectionKill>().cloned();
-    let response = match fake
+    let fault = fake
+        .core()
         .take_fault(route)
-        .map(|kind| faults::action(&kind, api))
-    {
-        Some(FaultAction::Respond(response)) => response,
-        Some(FaultAction::DropConnection) => {
-            tracing::debug!("dropping the connection of {} {}", parts.method, parts.uri);
-            match kill {
-                Some(ConnectionKill(token)) => {
-                    token.cancel();
-                    // The connection task drops this future along with the connection.
-                    return pending().await;
-                }
-                None => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-            }
-        }
-        Some(FaultAction::DelayThenServe(delay)) => {
-            tokio::time::sleep(delay).await;
-            serve(next, parts, bytes, too_large).await
-        }
-        None => serve(next, parts, bytes, too_large).await,
-    };
-    fake.set_status(seq, response.status().as_u16());
+        .map(|kind| faults::action(&kind, api));
+    let response = answer(fault, received, |received| serve(next, received)).await;
+    fake.core().set_status(seq, response.status().as_u16());
     response
 }
 
-async fn serve(
-    next: Next,
-    parts: axum::http::request::Parts,
-    bytes: axum::body::Bytes,
-    too_large: bool,
-) -> Response {
-    if too_large {
+async fn serve(next: Next, received: Received) -> Response {
+    if received.too_large {
         return ApiError::too_large(format!(
             "Request bodies are limited to {MAX_REQUEST_BODY} bytes"
         ))
         .into_response();
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    next.run(received.into_request()).await
 }

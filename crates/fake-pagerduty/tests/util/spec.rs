@@ -1,8 +1,8 @@
 //! Validation of the fake's responses against PagerDuty's own OpenAPI documents.
 //!
 //! The documents are read from disk (they have no licence, so they are never copied into
-//! the repo): `$ONCALL_TRAY_REFERENCE_DIR`, else `shared/reference` beside the repo. When
-//! they are missing, [`spec`] warns loudly and returns `None`, and the caller skips.
+//! the repo) by `oncall_test_support::reference`: a missing one fails the test, unless
+//! skipping was asked for, when [`spec`] returns `None` and the caller skips.
 //!
 //! OpenAPI 3.0 schemas are almost JSON Schema draft 4, with two differences handled here:
 //! - `nullable: true` becomes a type union with `"null"` (or `anyOf [null, schema]` when the
@@ -15,10 +15,10 @@
 //! schema is compiled once and cached.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::PathBuf;
 use std::sync::{Arc, LazyLock, Mutex};
 
 use jsonschema::{Draft, Registry, Validator};
+use oncall_test_support::reference::{reference_document, reference_json};
 use serde_json::{json, Value};
 
 /// Which PagerDuty document a response belongs to.
@@ -51,40 +51,22 @@ pub struct Spec {
     validators: Mutex<HashMap<String, Arc<Validator>>>,
 }
 
-pub fn reference_dir() -> PathBuf {
-    match std::env::var_os("ONCALL_TRAY_REFERENCE_DIR") {
-        Some(dir) => PathBuf::from(dir),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/reference"),
-    }
-}
-
 static SPEC: LazyLock<Option<Spec>> = LazyLock::new(load);
 
-/// The converted documents, or `None` (after a loud warning) when they are not on disk.
+/// The converted documents. Fails the test when one is missing, or gives `None` when
+/// skipping was asked for (`oncall_test_support::reference`).
 pub fn spec() -> Option<&'static Spec> {
-    let spec = SPEC.as_ref();
-    if spec.is_none() {
-        eprintln!(
-            "\n!!!!!!!!\nWARNING: PagerDuty OpenAPI documents not found in {} \
-             (set ONCALL_TRAY_REFERENCE_DIR); SKIPPING spec conformance checks\n!!!!!!!!\n",
-            reference_dir().display()
-        );
+    // Outside the `LazyLock`, so every test that needs a missing document fails saying
+    // which, not only the first.
+    for doc in [Doc::Rest, Doc::Events] {
+        reference_document(doc.file())?;
     }
-    spec
-}
-
-fn read(doc: Doc) -> Option<Value> {
-    let path = reference_dir().join(doc.file());
-    let text = std::fs::read_to_string(&path).ok()?;
-    match serde_json::from_str(&text) {
-        Ok(value) => Some(value),
-        Err(e) => panic!("{} is not JSON: {e}", path.display()),
-    }
+    SPEC.as_ref()
 }
 
 fn load() -> Option<Spec> {
-    let mut rest = read(Doc::Rest)?;
-    let mut events = read(Doc::Events)?;
+    let mut rest = reference_json(Doc::Rest.file())?;
+    let mut events = reference_json(Doc::Events.file())?;
     apply_errata(&mut rest);
     convert_nullable(&mut rest);
     convert_nullable(&mut events);

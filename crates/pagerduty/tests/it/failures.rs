@@ -6,9 +6,11 @@ use std::time::{Duration, Instant};
 use oncall_fake_pagerduty::{Fault, FaultKind, NewIncident, Route};
 use oncall_model::{ActionKind, Provider, ProviderError};
 use oncall_pagerduty::{ClientError, Credential, PagerDutyClient};
+use oncall_test_support::hostile::expect::assert_done_within;
+use oncall_test_support::pagerduty;
+use oncall_test_support::scripted::{Canned, Scripted};
 use serde_json::json;
 
-use crate::scripted::{self, Canned, Scripted};
 use crate::util::{config, secret, Harness};
 
 /// Polls once with `kind` injected on the list request (identity already cached).
@@ -154,11 +156,7 @@ async fn a_slow_answer_times_out_as_unavailable() {
         matches!(&error, ProviderError::Unavailable { message } if message.contains("300 ms")),
         "{error:?}"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_done_within(started, Duration::from_secs(3));
 }
 
 #[tokio::test]
@@ -188,11 +186,7 @@ async fn a_huge_body_is_refused_at_the_cap_without_reading_it_all() {
         matches!(&error, ProviderError::Malformed { message } if message.contains("262144 byte limit")),
         "{error:?}"
     );
-    assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "{:?}",
-        started.elapsed()
-    );
+    assert_done_within(started, Duration::from_secs(5));
 }
 
 #[tokio::test]
@@ -256,7 +250,7 @@ async fn redirects_are_not_followed() {
 async fn a_wrong_shape_is_malformed() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            scripted::me()
+            pagerduty::me()
         } else {
             Canned::json(json!({"incidents": {"not": "a list"}}))
         }
@@ -275,11 +269,11 @@ async fn a_wrong_shape_is_malformed() {
 async fn an_incident_without_status_fails_the_whole_poll() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            return scripted::me();
+            return pagerduty::me();
         }
-        let mut broken = scripted::incident(2);
+        let mut broken = pagerduty::incident(2);
         broken.as_object_mut().unwrap().remove("status");
-        Canned::json(json!({"incidents": [scripted::incident(1), broken], "more": false}))
+        Canned::json(json!({"incidents": [pagerduty::incident(1), broken], "more": false}))
     })
     .await;
     let client =
@@ -336,9 +330,11 @@ async fn a_bad_from_email_is_refused_at_construction() {
 async fn one_request_in_flight_at_a_time() {
     let server = Scripted::start(|seen| {
         let canned = if seen.target.starts_with("/users/me") {
-            scripted::me()
+            pagerduty::me()
         } else if seen.method == "GET" {
-            Canned::json(json!({"incidents": [scripted::incident(1)], "limit": 100, "more": false}))
+            Canned::json(
+                json!({"incidents": [pagerduty::incident(1)], "limit": 100, "more": false}),
+            )
         } else {
             Canned::json(json!({"incidents": []}))
         };
@@ -401,7 +397,7 @@ async fn concurrent_polls_queue_behind_each_other() {
 async fn an_accepted_write_is_done_whatever_its_body() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            scripted::me()
+            pagerduty::me()
         } else {
             Canned::json(json!({"incidents": [], "padding": "x".repeat(64 * 1024)}))
         }

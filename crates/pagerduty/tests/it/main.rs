@@ -8,5 +8,4 @@
 mod actions;
 mod failures;
 mod polling;
-mod scripted;
 mod util;

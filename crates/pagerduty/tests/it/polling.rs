@@ -8,9 +8,10 @@ use chrono::TimeZone;
 use oncall_fake_pagerduty::{FakeOnCall, NewIncident};
 use oncall_model::{Identity, Person, Provider, ProviderError, Status, Urgency};
 use oncall_pagerduty::{Credential, IncidentFilter, PagerDutyClient};
+use oncall_test_support::pagerduty;
+use oncall_test_support::scripted::{Canned, Scripted};
 use serde_json::json;
 
-use crate::scripted::{self, Canned, Scripted};
 use crate::util::{config, query_values, secret, Harness, PAT, PAT_EMAIL, PAT_TOKEN, SAM};
 
 #[tokio::test]
@@ -418,20 +419,20 @@ async fn on_calls_are_the_next_week_sorted_by_start() {
 async fn a_list_that_shifts_between_pages_fails_instead_of_skipping() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            return scripted::me();
+            return pagerduty::me();
         }
         // 150 incidents at first; by the second page 20 of the first 90 have resolved.
-        let all: Vec<u64> = if scripted::offset_of(seen) == 0 {
+        let all: Vec<u64> = if pagerduty::offset_of(seen) == 0 {
             (1..=150).collect()
         } else {
             (21..=150).collect()
         };
-        let offset = scripted::offset_of(seen) as usize;
+        let offset = pagerduty::offset_of(seen) as usize;
         let page: Vec<_> = all
             .iter()
             .skip(offset)
             .take(100)
-            .map(|n| scripted::incident(*n))
+            .map(|n| pagerduty::incident(*n))
             .collect();
         let more = offset + page.len() < all.len();
         Canned::json(json!({"incidents": page, "limit": 100, "offset": offset, "more": more}))
@@ -452,20 +453,20 @@ async fn a_list_that_shifts_between_pages_fails_instead_of_skipping() {
 async fn a_small_shift_between_pages_loses_nothing() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            return scripted::me();
+            return pagerduty::me();
         }
         // Incidents 3 and 7 resolve between the pages.
-        let all: Vec<u64> = if scripted::offset_of(seen) == 0 {
+        let all: Vec<u64> = if pagerduty::offset_of(seen) == 0 {
             (1..=150).collect()
         } else {
             (1..=150).filter(|n| *n != 3 && *n != 7).collect()
         };
-        let offset = scripted::offset_of(seen) as usize;
+        let offset = pagerduty::offset_of(seen) as usize;
         let page: Vec<_> = all
             .iter()
             .skip(offset)
             .take(100)
-            .map(|n| scripted::incident(*n))
+            .map(|n| pagerduty::incident(*n))
             .collect();
         let more = offset + page.len() < all.len();
         Canned::json(json!({"incidents": page, "limit": 100, "offset": offset, "more": more}))
@@ -482,11 +483,11 @@ async fn a_small_shift_between_pages_loses_nothing() {
 async fn more_than_ten_thousand_matches_is_refused_with_advice() {
     let server = Scripted::start(|seen| {
         if seen.target.starts_with("/users/me") {
-            return scripted::me();
+            return pagerduty::me();
         }
-        let offset = scripted::offset_of(seen);
+        let offset = pagerduty::offset_of(seen);
         let page: Vec<_> = (offset + 1..=offset + 100)
-            .map(scripted::incident)
+            .map(pagerduty::incident)
             .collect();
         Canned::json(json!({"incidents": page, "limit": 100, "offset": offset, "more": true}))
     })
@@ -498,7 +499,12 @@ async fn more_than_ten_thousand_matches_is_refused_with_advice() {
         matches!(&error, ProviderError::Rejected { message, .. } if message.contains("more than 10,000 open incidents match; narrow the account's filter")),
         "{error:?}"
     );
-    let last_offset = server.seen().iter().map(scripted::offset_of).max().unwrap();
+    let last_offset = server
+        .seen()
+        .iter()
+        .map(pagerduty::offset_of)
+        .max()
+        .unwrap();
     assert!(
         last_offset + 100 <= 10_000,
         "never asked past the limit: {last_offset}"

@@ -5,12 +5,11 @@ use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
 use oncall_fake_pagerduty::{FakePagerDuty, RecordedRequest, RunningFake};
-use oncall_model::AccountId;
-use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig, SecretString};
+use oncall_pagerduty::{Credential, PagerDutyClient, PagerDutyConfig};
+pub use oncall_test_support::pagerduty::{config, secret, PAT_TOKEN};
 
 /// The seeded user the tests act as.
 pub const PAT: &str = "PUSER01";
-pub const PAT_TOKEN: &str = "fake-token-pat";
 pub const PAT_EMAIL: &str = "pat@example.com";
 pub const SAM: &str = "PUSER02";
 
@@ -80,17 +79,6 @@ impl Harness {
             .filter(|r| r.method == method && r.path == path)
             .collect()
     }
-}
-
-pub fn secret(text: &str) -> SecretString {
-    SecretString::from(text.to_owned())
-}
-
-pub fn config(url: &str, credential: Credential) -> PagerDutyConfig {
-    let mut config = PagerDutyConfig::new(AccountId::new("work"), url.parse().unwrap(), credential);
-    // Generous for a loopback fake on a busy 2-core machine, short enough to fail fast.
-    config.request_timeout = Duration::from_secs(10);
-    config
 }
 
 /// All values of a query parameter (`key[]` included), decoded.

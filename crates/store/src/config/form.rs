@@ -1,7 +1,11 @@
-//! Writes the window's Settings forms into `config.toml`: an account added or edited,
-//! the `[notifications]` table. Same rules as [`super::add_account`]: comments and
-//! keys the form does not show are kept, the result must validate, and nothing is
-//! written otherwise.
+//! The window's Settings forms, and how they are written into `config.toml`: an
+//! account added or edited, the `[notifications]` table. Same rules as
+//! [`super::add_account`]: comments and keys the form does not show are kept, the
+//! result must validate, and nothing is written otherwise.
+//!
+//! [`AccountForm`] and [`NotificationsForm`] are also what the window sends and
+//! receives, as JSON (`ui/src/types.ts` mirrors them): one shape from the page to the
+//! file, so a field cannot be added on one side only.
 //!
 //! A form owns a fixed set of keys per provider ([`AccountForm`]'s fields). Those are
 //! set, or removed when the form leaves them empty (so the default applies); every
@@ -11,19 +15,25 @@
 use std::path::Path;
 
 use oncall_model::{ProviderKind, Urgency};
+use oncall_policy::{LowUrgency, NotifyFor, Settings};
+use serde::{Deserialize, Serialize};
 use toml_edit::{value, Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
 
 use super::edit::{document, read, table_name};
-use super::{Config, ConfigError, Region};
+use super::model::{valid_account_name, ACCOUNT_NAME_RULE};
+use super::{
+    AccountConfig, AlarmSettings, AlertmanagerAuth, Config, ConfigError, OpsgenieRegion,
+    ProviderConfig, Region,
+};
 use crate::atomic::write_private;
 
 /// An account as the Settings form shows it. Empty strings mean "not set".
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccountForm {
     pub name: String,
     pub provider: ProviderKind,
-    /// PagerDuty and Opsgenie.
-    pub region: Option<Region>,
+    /// PagerDuty and Opsgenie: `"us"` or `"eu"`, as typed (see [`AccountForm::normalized`]).
+    pub region: Option<String>,
     pub api_url: Option<String>,
     pub poll_interval_seconds: u64,
     pub notify: bool,
@@ -42,8 +52,93 @@ pub struct AccountForm {
     pub responder: Option<String>,
 }
 
+/// A field of an [`AccountForm`] that is refused before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct FormError {
+    /// The form's field: `name` or `region`.
+    pub field: &'static str,
+    /// What is allowed, for beside the field.
+    pub message: String,
+}
+
+impl AccountForm {
+    /// The form of an account as the config has it.
+    pub fn from_config(account: &AccountConfig) -> AccountForm {
+        // The region's own host is what `region` means: no URL to show then.
+        let region_host = match &account.provider {
+            ProviderConfig::PagerDuty(pd) => Some(pd.region.unwrap_or(Region::Us).api_url()),
+            ProviderConfig::Opsgenie(og) => Some(og.region.unwrap_or(OpsgenieRegion::Us).api_url()),
+            ProviderConfig::Alertmanager(_) => None,
+        };
+        let api_url = account.provider.api_url();
+        let mut form = AccountForm {
+            name: account.name.0.clone(),
+            provider: account.provider.kind(),
+            region: None,
+            api_url: (region_host.as_ref() != Some(api_url)).then(|| api_url.to_string()),
+            poll_interval_seconds: account.poll_interval.as_secs(),
+            notify: account.notify,
+            email: None,
+            basic_user: None,
+            assigned_to_me: true,
+            team_ids: Vec::new(),
+            service_ids: Vec::new(),
+            urgencies: Vec::new(),
+            matchers: Vec::new(),
+            responder: None,
+        };
+        match &account.provider {
+            ProviderConfig::PagerDuty(pd) => {
+                form.region = pd.region.map(|r| r.as_str().to_owned());
+                form.email = pd.email.clone();
+                form.assigned_to_me = pd.filter.assigned_to_me;
+                form.team_ids = pd.filter.team_ids.clone();
+                form.service_ids = pd.filter.service_ids.clone();
+                form.urgencies = pd.filter.urgencies.clone();
+            }
+            ProviderConfig::Alertmanager(am) => {
+                if let AlertmanagerAuth::Basic { user } = &am.auth {
+                    form.basic_user = Some(user.clone());
+                }
+                form.matchers = am.filter.clone();
+            }
+            ProviderConfig::Opsgenie(og) => {
+                form.region = og.region.map(|r| r.as_str().to_owned());
+                form.responder = og.responder.clone();
+            }
+        }
+        form
+    }
+
+    /// The form with its name and region trimmed (an empty region is none), or the
+    /// first field the page must correct before anything is written: a region other
+    /// than `us`/`eu`, or a name that breaks the account-name rule.
+    pub fn normalized(&self) -> Result<AccountForm, FormError> {
+        let region = match self.region.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(text) => Some(text.parse::<Region>().map_err(|e| FormError {
+                field: "region",
+                message: e.to_string(),
+            })?),
+        };
+        let name = self.name.trim();
+        if !valid_account_name(name) {
+            return Err(FormError {
+                field: "name",
+                message: ACCOUNT_NAME_RULE.into(),
+            });
+        }
+        Ok(AccountForm {
+            name: name.to_owned(),
+            region: region.map(|r| r.as_str().to_owned()),
+            ..self.clone()
+        })
+    }
+}
+
 /// The `[notifications]` table as the Settings form shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotificationsForm {
     /// `"mine"` or `"all"`.
     pub notify_for: String,
@@ -52,15 +147,51 @@ pub struct NotificationsForm {
     /// 0 = never repeat.
     pub repeat_high_urgency_minutes: u64,
     pub storm_threshold: u64,
-    /// `("22:00", "07:00")`.
-    pub quiet_hours: Option<(String, String)>,
-    /// `"none"`, a sound theme name or a file path.
+    pub quiet_hours: Option<QuietHoursForm>,
+    /// `"none"`, a sound theme name or a file path, as `config.toml` has it.
     pub sound_high: String,
     pub sound_low: String,
     /// 0 = play once.
     pub alarm_repeat_seconds: u64,
     /// 0 to 100.
     pub alarm_volume: u64,
+}
+
+/// Quiet hours as `HH:MM` on a 24-hour clock: `22:00` to `07:00`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuietHoursForm {
+    pub start: String,
+    pub end: String,
+}
+
+impl NotificationsForm {
+    /// The form of the `[notifications]` table as the config has it.
+    pub fn from_config(settings: &Settings, alarm: &AlarmSettings) -> NotificationsForm {
+        NotificationsForm {
+            notify_for: match settings.notify_for {
+                NotifyFor::Mine => "mine",
+                NotifyFor::All => "all",
+            }
+            .into(),
+            low_urgency: match settings.low_urgency {
+                LowUrgency::Once => "once",
+                LowUrgency::Never => "never",
+            }
+            .into(),
+            repeat_high_urgency_minutes: settings
+                .repeat_high_urgency
+                .map_or(0, |d| d.num_minutes().max(0) as u64),
+            storm_threshold: settings.storm_threshold as u64,
+            quiet_hours: settings.quiet_hours.map(|q| QuietHoursForm {
+                start: q.start.format("%H:%M").to_string(),
+                end: q.end.format("%H:%M").to_string(),
+            }),
+            sound_high: alarm.sound_high.to_string(),
+            sound_low: alarm.sound_low.to_string(),
+            alarm_repeat_seconds: alarm.repeat.map_or(0, |d| d.as_secs()),
+            alarm_volume: alarm.volume.into(),
+        }
+    }
 }
 
 /// Adds (`original` = `None`) or changes the account `original`. A changed name or
@@ -179,7 +310,7 @@ pub fn save_notifications(path: &Path, form: &NotificationsForm) -> Result<(), C
     );
     table.insert("alarm_volume", value(whole(form.alarm_volume)));
     match &form.quiet_hours {
-        Some((start, end)) => {
+        Some(QuietHoursForm { start, end }) => {
             let mut hours = InlineTable::new();
             hours.insert("start", start.as_str().into());
             hours.insert("end", end.as_str().into());
@@ -234,12 +365,13 @@ fn write_form(table: &mut Table, form: &AccountForm) {
                 .api_url
                 .as_deref()
                 .is_some_and(|u| !u.trim().is_empty());
-            let region = match form.region {
+            let region = form.region.as_deref().map(str::trim);
+            let region = match region.filter(|r| !r.is_empty()) {
                 // As `account add` does: say which host is used.
-                None if !has_url => Some(Region::Us),
+                None if !has_url => Some(Region::Us.as_str()),
                 region => region,
             };
-            set(table, "region", region.map(Region::as_str));
+            set(table, "region", region);
         }
         ProviderKind::Alertmanager => {}
     }
@@ -451,7 +583,10 @@ mod tests {
             low_urgency: "never".into(),
             repeat_high_urgency_minutes: 0,
             storm_threshold: 10,
-            quiet_hours: Some(("22:00".into(), "07:00".into())),
+            quiet_hours: Some(QuietHoursForm {
+                start: "22:00".into(),
+                end: "07:00".into(),
+            }),
             sound_high: "bell".into(),
             sound_low: "none".into(),
             alarm_repeat_seconds: 30,
@@ -476,7 +611,10 @@ mod tests {
         assert_eq!(config.alarm.volume, 40);
 
         form.alarm_volume = 101;
-        form.quiet_hours = Some(("25:00".into(), "07:00".into()));
+        form.quiet_hours = Some(QuietHoursForm {
+            start: "25:00".into(),
+            end: "07:00".into(),
+        });
         form.storm_threshold = 0;
         let err = save_notifications(&path, &form).unwrap_err();
         let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();

@@ -51,6 +51,18 @@ impl Config {
     }
 }
 
+/// What an account name may be, as the user is told: [`valid_account_name`] checks it.
+pub const ACCOUNT_NAME_RULE: &str = "1 to 64 letters, digits, '.', '_' or '-'";
+
+/// The one rule for an account's name (`[A-Za-z0-9._-]{1,64}`): it keys the account's
+/// token in the keychain and is typed on the command line, so it stays plain ASCII.
+pub fn valid_account_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
 /// One `[[accounts]]` table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AccountConfig {

@@ -3,9 +3,7 @@
 //! `exit_codes` pins the documented exit statuses; `generated` the version, the man
 //! pages and the shell completions.
 
-#[path = "cli/exit_codes.rs"]
 mod exit_codes;
-#[path = "cli/generated.rs"]
 mod generated;
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};

@@ -9,7 +9,7 @@ use std::future::Future;
 
 use oncall_model::{Identity, ProviderError};
 
-use crate::{clear_transport_env, Answer, ConnectProxy, Pki, Server};
+use super::{clear_transport_env, Answer, ConnectProxy, Pki, Server};
 
 /// Runs every check with a client built afresh by `identify(url)` each time (so it sees
 /// the environment of that step). The server answers `answer()` to everything; the

@@ -1,4 +1,4 @@
-//! The log of every HTTP request the fake received, so tests can assert on what a client
+//! The log of every HTTP request a fake received, so tests can assert on what a client
 //! actually sent (headers, query, body) and on what it was answered.
 //!
 //! A request is logged when it arrives, before anything answers it, and its status is
@@ -35,31 +35,77 @@ impl RecordedRequest {
 /// The requests, each tagged with a sequence number so that a status can be filled in
 /// after the log was cleared or grew.
 #[derive(Default)]
-pub(crate) struct RequestLog {
+pub struct RequestLog {
     entries: Vec<(u64, RecordedRequest)>,
     next_seq: u64,
 }
 
 impl RequestLog {
-    pub(crate) fn push(&mut self, request: RecordedRequest) -> u64 {
+    pub fn push(&mut self, request: RecordedRequest) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.entries.push((seq, request));
         seq
     }
 
-    pub(crate) fn set_status(&mut self, seq: u64, status: u16) {
+    pub fn set_status(&mut self, seq: u64, status: u16) {
         // Entries are in sequence order, so a binary search finds it even after a clear.
         if let Ok(index) = self.entries.binary_search_by_key(&seq, |(s, _)| *s) {
             self.entries[index].1.status = status;
         }
     }
 
-    pub(crate) fn all(&self) -> Vec<RecordedRequest> {
+    pub fn all(&self) -> Vec<RecordedRequest> {
         self.entries.iter().map(|(_, r)| r.clone()).collect()
     }
 
-    pub(crate) fn clear(&mut self) {
+    pub fn from(&self, start: usize) -> Vec<RecordedRequest> {
+        self.entries
+            .iter()
+            .skip(start)
+            .map(|(_, r)| r.clone())
+            .collect()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn clear(&mut self) {
         self.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(path: &str) -> RecordedRequest {
+        RecordedRequest {
+            method: "GET".into(),
+            path: path.into(),
+            query: String::new(),
+            headers: vec![("authorization".into(), "Token token=x".into())],
+            body: String::new(),
+            status: 0,
+        }
+    }
+
+    #[test]
+    fn a_status_finds_its_request_after_the_log_was_cleared_and_grew() {
+        let mut log = RequestLog::default();
+        let first = log.push(request("/a"));
+        log.clear();
+        let second = log.push(request("/b"));
+        log.set_status(first, 500);
+        log.set_status(second, 200);
+        assert_eq!(log.all().len(), 1);
+        assert_eq!(log.all()[0].status, 200);
+        assert_eq!(log.from(1), Vec::new());
+        assert_eq!(log.all()[0].header("Authorization"), Some("Token token=x"));
     }
 }

@@ -1,6 +1,6 @@
-//! Test support for the provider clients: servers on loopback that do what a real
-//! service never should, so the clients' defences can be proven against the real thing
-//! rather than assumed. No provider logic; nothing here reaches beyond 127.0.0.1.
+//! Servers on loopback that do what a real service never should, so the provider
+//! clients' defences can be proven against the real thing rather than assumed. No
+//! provider logic; nothing here reaches beyond 127.0.0.1.
 //!
 //! - [`Server`]: HTTP/1.1 (or HTTPS with [`Pki`]) whose answer to each request a test
 //!   scripts as an [`Answer`]: plain, raw bytes, an endless body, a drip. It records
@@ -10,10 +10,14 @@
 //!   `SSL_CERT_FILE`).
 //! - [`ConnectProxy`]: an HTTP `CONNECT` proxy that records each tunnel it opens and
 //!   only ever connects to loopback.
+//! - [`transport`] and [`checks`]: what every provider client is checked for against
+//!   them, the same way; [`expect`]: the judgements those tests share.
 //!
 //! Each server reads one request per connection and closes it afterwards, so every
 //! request a client makes is seen on its own.
 
+pub mod checks;
+pub mod expect;
 pub mod transport;
 
 use std::path::PathBuf;
@@ -81,6 +85,16 @@ impl Answer {
             headers: vec![("content-type".into(), "application/json".into())],
             body: body.into(),
         }
+    }
+
+    /// A 200 JSON head announcing a 10 GB body, and nothing after it: waiting for the
+    /// body would end only at the client's timeout.
+    pub fn huge_length() -> Answer {
+        Answer::Raw(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\n\
+              content-length: 10000000000\r\n\r\n"
+                .to_vec(),
+        )
     }
 
     /// A redirect to `location`.
@@ -189,7 +203,9 @@ impl Server {
 const MAX_HEAD: usize = 64 * 1024;
 
 /// Reads a request head (and any body after it, by `content-length`).
-async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> std::io::Result<Option<Request>> {
+pub(crate) async fn read_request<S: AsyncRead + Unpin>(
+    stream: &mut S,
+) -> std::io::Result<Option<Request>> {
     let mut buffer = Vec::new();
     let mut chunk = [0u8; 4096];
     let head_end = loop {

@@ -1,11 +1,12 @@
-//! The HTTP server: an accept loop that owns one task per connection, so that the fake can
-//! do what `axum::serve` cannot: close one connection without answering (the
+//! The HTTP server: an accept loop that owns one task per connection, so that a fake can
+//! do what `axum::serve` cannot: close one connection without answering (a
 //! `DropConnection` fault) and shut down gracefully on request.
 //!
 //! Each connection gets a [`ConnectionKill`] token in its requests' extensions; a handler
-//! that cancels it makes the connection task drop the connection, which closes the socket
-//! with no response written. Shutdown cancels the accept loop, asks every connection to
-//! finish its in-flight response, and waits for them (at most [`GRACE`]).
+//! that cancels it (through [`crate::front::answer`]) makes the connection task drop the
+//! connection, which closes the socket with no response written. Shutdown cancels the
+//! accept loop, asks every connection to finish its in-flight response, and waits for
+//! them (at most [`GRACE`]).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -21,10 +22,8 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt;
 
-use crate::{routes, FakeOpsgenie};
-
-/// How long shutdown waits for in-flight responses (a streaming `HugeBody`, a long
-/// `Latency`) before closing their connections anyway.
+/// How long shutdown waits for in-flight responses (a streaming huge body, a long
+/// latency) before closing their connections anyway.
 const GRACE: Duration = Duration::from_secs(5);
 
 /// Put in every request's extensions: cancel it to drop that request's connection.
@@ -36,6 +35,8 @@ pub struct RunningFake {
     /// `http://127.0.0.1:PORT`, no trailing slash.
     pub url: String,
     pub addr: SocketAddr,
+    /// The service's name for the log ("fake PagerDuty").
+    name: &'static str,
     stop: CancellationToken,
     task: Option<JoinHandle<()>>,
 }
@@ -55,7 +56,7 @@ impl RunningFake {
         self.stop.cancel();
         if let Some(task) = self.task.take() {
             if let Err(e) = task.await {
-                tracing::warn!("fake Opsgenie server task failed: {e}");
+                tracing::warn!("{} server task failed: {e}", self.name);
             }
         }
     }
@@ -67,18 +68,25 @@ impl Drop for RunningFake {
     }
 }
 
-pub(crate) async fn serve(fake: FakeOpsgenie, addr: SocketAddr) -> std::io::Result<RunningFake> {
+/// Binds `addr` (`127.0.0.1:0` for a free port) and serves, in a spawned task, the router
+/// that `router` makes once the address is known (it is given the served URL, which some
+/// fakes put into their bodies' links). `name` ("fake PagerDuty") is for the log.
+pub async fn serve(
+    addr: SocketAddr,
+    name: &'static str,
+    router: impl FnOnce(&str) -> Router,
+) -> std::io::Result<RunningFake> {
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let url = format!("http://{addr}");
-    fake.set_served_url(&url);
-    let router = routes::router(fake);
+    let router = router(&url);
     let stop = CancellationToken::new();
     let task = tokio::spawn(accept_loop(listener, router, stop.clone()));
-    tracing::info!("fake Opsgenie listening on {url}");
+    tracing::info!("{name} listening on {url}");
     Ok(RunningFake {
         url,
         addr,
+        name,
         stop,
         task: Some(task),
     })
@@ -141,7 +149,7 @@ async fn serve_connection(stream: TcpStream, router: Router, stop: CancellationT
 
 fn log_connection_end(result: Result<(), hyper::Error>) {
     if let Err(e) = result {
-        // Clients hanging up mid-body (e.g. on a HugeBody) end up here; that is expected.
+        // Clients hanging up mid-body (e.g. on a huge body) end up here; that is expected.
         tracing::debug!("connection ended with an error: {e}");
     }
 }

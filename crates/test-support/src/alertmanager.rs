@@ -1,13 +1,13 @@
-//! A real Alertmanager per test, and the "outside world" around it: the Prometheus that
-//! posts alerts and the colleague who writes silences, both speaking the raw API.
+//! A real Prometheus Alertmanager per test (Debian's `prometheus-alertmanager`), and the
+//! "outside world" around it: the Prometheus that posts alerts and the colleague who
+//! writes silences, both speaking the raw API. Each server runs on a free loopback port
+//! with its own storage, so tests run in parallel and share nothing.
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use oncall_alertmanager::{AlertmanagerConfig, Auth, SecretString};
-use oncall_model::AccountId;
 use serde_json::{json, Value};
 
 /// Where Debian's `prometheus-alertmanager` package installs the server.
@@ -39,23 +39,24 @@ async fn wait_ready(
     url: &str,
     basic: Option<&(String, String)>,
 ) -> Result<(), NotReady> {
-    let deadline = Instant::now() + START_TIMEOUT;
-    while Instant::now() < deadline {
-        if child.try_wait().unwrap().is_some() {
-            return Err(Exited);
-        }
+    let ready = crate::within(START_TIMEOUT, || {
+        let exited = child.try_wait().unwrap().is_some();
         let mut request = http.get(format!("{url}-/ready"));
         if let Some((user, password)) = basic {
             request = request.basic_auth(user, Some(password));
         }
-        if let Ok(response) = request.send().await {
-            if response.status().is_success() {
-                return Ok(());
+        async move {
+            if exited {
+                return Some(Err(Exited));
+            }
+            match request.send().await {
+                Ok(response) if response.status().is_success() => Some(Ok(())),
+                _ => None,
             }
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    Err(TimedOut)
+    })
+    .await;
+    ready.unwrap_or(Err(TimedOut))
 }
 
 /// One Alertmanager process; killed (and its storage removed) on drop.
@@ -325,20 +326,6 @@ fn pairs(labels: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The account config every test starts from: no auth, user [`ME`], short timeout.
-pub fn config(url: &str) -> AlertmanagerConfig {
-    let mut config = AlertmanagerConfig::new(AccountId::new("prom"), url.parse().unwrap(), ME);
-    config.request_timeout = Duration::from_secs(5);
-    config
-}
-
-pub fn basic(user: &str, password: &str) -> Auth {
-    Auth::Basic {
-        user: user.into(),
-        password: SecretString::from(password.to_owned()),
-    }
-}
-
 /// A private CA with a server certificate for 127.0.0.1 and a client certificate, as
 /// PEM files in a temporary directory.
 pub struct Pki {
@@ -391,5 +378,32 @@ impl Pki {
             ),
             _dir: dir,
         }
+    }
+}
+
+impl Default for Pki {
+    fn default() -> Self {
+        Pki::new()
+    }
+}
+
+/// The account config every test starts from: no auth, user [`ME`], short timeout.
+#[cfg(feature = "alertmanager")]
+pub fn config(url: &str) -> oncall_alertmanager::AlertmanagerConfig {
+    let mut config = oncall_alertmanager::AlertmanagerConfig::new(
+        oncall_model::AccountId::new("prom"),
+        url.parse().unwrap(),
+        ME,
+    );
+    config.request_timeout = Duration::from_secs(5);
+    config
+}
+
+/// Basic auth with `user` and `password`.
+#[cfg(feature = "alertmanager")]
+pub fn basic(user: &str, password: &str) -> oncall_alertmanager::Auth {
+    oncall_alertmanager::Auth::Basic {
+        user: user.into(),
+        password: oncall_alertmanager::SecretString::from(password.to_owned()),
     }
 }

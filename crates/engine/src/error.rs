@@ -1,0 +1,26 @@
+//! What the engine's public calls can fail with.
+
+use oncall_model::{AccountId, ActionKind};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("the state file could not be written: {0}")]
+    Store(#[from] oncall_store::StoreError),
+    /// An action is accepted only once it is on disk (so a crash or a lost network
+    /// cannot lose it); this one could not be written, so it was not sent either.
+    #[error(
+        "could not {verb}: oncall-tray could not save it to disk first ({cause}), so \
+         nothing was sent. Free some space or fix the data folder, then try again",
+        verb = kind.verb(),
+        cause = source.plain_cause()
+    )]
+    ActionNotSaved {
+        kind: ActionKind,
+        #[source]
+        source: oncall_store::StoreError,
+    },
+    #[error("there is no account named `{0}`")]
+    UnknownAccount(AccountId),
+    #[error("{0}")]
+    Unsupported(String),
+}
