@@ -30,12 +30,17 @@ pub(crate) async fn run(generation: Arc<Generation>) {
     // Since when deliveries fail, if they do.
     let mut failing_since = None;
     // Whether the outbox holds decisions that waited for a failed delivery: those are
-    // brought up to date before they show. A stopping engine shows what it decided (see
-    // `flush`), so what a start finds there waited (or a crash left it).
-    let mut held = !generation.shared.lock().await.state.outbox.is_empty();
+    // brought up to date before they show. At first, whether the start found any there
+    // (see `Generation::delivery_held`).
+    let mut held = generation
+        .delivery_held
+        .load(std::sync::atomic::Ordering::Relaxed);
     loop {
         let result = deliver_all(&generation, held, false).await;
-        held = result.is_err();
+        // A pass cut short by a stop (it ends at once, without an error) says nothing
+        // about the screen: what waited still has, and the stop's `flush` brings it up
+        // to date before it shows.
+        held = result.is_err() || (held && generation.cancel.is_cancelled());
         generation
             .delivery_held
             .store(held, std::sync::atomic::Ordering::Relaxed);

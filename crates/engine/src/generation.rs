@@ -54,7 +54,11 @@ pub(crate) struct Generation {
     /// New decisions are in the outbox, or notices in `notices`: the delivery task
     /// takes them.
     pub delivery_wake: Notify,
-    /// The delivery task's last pass failed: what the outbox holds has waited.
+    /// The delivery task's last pass failed: what the outbox holds has waited. Set from
+    /// the start when the outbox holds what a previous run left undelivered, so that a
+    /// generation stopped before its delivery task's first pass (a restart or reconfigure
+    /// right after a start) still brings those up to date in its `flush`, instead of
+    /// showing them as if decided a moment ago.
     pub delivery_held: AtomicBool,
     /// Notices waiting for the screen, oldest first. Only in memory: a notice describes
     /// the running app's state and is raised again by a restart that finds it so.
@@ -74,6 +78,9 @@ impl Generation {
         slots: BTreeMap<AccountId, Arc<AccountSlot>>,
         cancel: CancellationToken,
     ) -> Self {
+        // A stopping engine shows what it decided (see `delivery::flush`), so what a start
+        // finds in the outbox waited (or a crash left it).
+        let held = !shared.state.outbox.is_empty();
         Generation {
             settings,
             clock: parts.clock.clone(),
@@ -81,7 +88,7 @@ impl Generation {
             notifier: parts.notifier.clone(),
             shared: Mutex::new(shared),
             delivery_wake: Notify::new(),
-            delivery_held: AtomicBool::new(false),
+            delivery_held: AtomicBool::new(held),
             notices: std::sync::Mutex::new(VecDeque::new()),
             view: parts.view.clone(),
             events: parts.events.clone(),

@@ -858,3 +858,121 @@ async fn an_action_on_the_wire_when_the_app_quits_is_recorded_not_sent_again() {
     w.idle(60 * SEC).await;
     assert_eq!(snoozes(&w), 1, "the next start does not send it again");
 }
+
+/// Found by the lifecycle simulation (seeds 67 and 23 of the long run), and the engine's
+/// behaviour is the right one: the oracle took it for a duplicate. I press Ack on a page
+/// whose incident the service has just re-triggered (the tray still shows the episode
+/// that rang); my press silences the new episode while it is on its way. The service
+/// takes the ack, and then, still in the same second, the ack times out again: a third
+/// episode, which nothing of mine has handled. PagerDuty names an episode by a
+/// whole-second `last_status_change_at`, so it carries the very name of the one my press
+/// ended; it is a genuinely new episode all the same (re-triggered after my ack took
+/// effect) and must ring, once. PagerDuty only: the fake's own controls set the scene.
+#[tokio::test(start_paused = true)]
+async fn a_retrigger_after_my_ack_took_effect_rings_even_in_the_second_my_press_ended() {
+    use chrono::{DurationRound, TimeDelta};
+    let mut w = World::<oncall_fake_pagerduty::FakePagerDuty>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    let second = |w: &World<oncall_fake_pagerduty::FakePagerDuty>| {
+        let changed = w.fake.incident(&id).unwrap().last_status_change_at;
+        changed.duration_trunc(TimeDelta::seconds(1)).unwrap()
+    };
+
+    // A colleague acknowledges it, and (before the engine polls) the ack times out: a
+    // new episode. In that very instant I press Ack on what the tray shows.
+    w.fake.acknowledge(&id, "PUSER02");
+    w.fake.retrigger(&id);
+    let pressed_episode = second(&w);
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.restart().await;
+    w.until("the service took my ack", 5 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
+    })
+    .await;
+    assert_eq!(w.screen.pages_of(&id), 1, "my ack on its way silences it");
+
+    // The ack times out again, in the same second: a new episode, same name.
+    w.fake.retrigger(&id);
+    assert_eq!(
+        second(&w),
+        pressed_episode,
+        "the story needs the new episode to carry the name of the one my press ended"
+    );
+    w.until("the new episode rings", 20 * SEC, |w| {
+        w.screen.pages_of(&id) == 2
+    })
+    .await;
+    let last = w
+        .screen
+        .shown()
+        .into_iter()
+        .rev()
+        .find(|s| matches!(s, Shown::Page { id: shown, .. } if *shown == id));
+    assert_eq!(
+        last,
+        Some(Shown::Page {
+            id: id.clone(),
+            reason: "New".into()
+        })
+    );
+    // Once: no second ring for it before a repeat is due.
+    w.idle(2 * 60 * SEC).await;
+    assert_eq!(w.screen.pages_of(&id), 2, "{:?}", w.screen.shown());
+}
+
+/// Found by the lifecycle simulation (seed 23 of the long run): a summary decided while
+/// the desktop could not show it waits in the outbox (`state.json`); I acknowledge one of
+/// its incidents meanwhile and the service confirms it. The app restarts, and that start
+/// is cut short (restarted, or reconfigured, in the same moment). The short-lived run had
+/// found the summary in the outbox but stopped before its delivery task's first pass, so
+/// its last flush showed the summary as if decided a moment ago: it rang for an incident
+/// I had acknowledged. What a start finds in the outbox waited, and is brought up to date
+/// before it shows, however short the run. PagerDuty only: the story is the engine's.
+#[tokio::test(start_paused = true)]
+async fn a_summary_held_by_an_absent_screen_leaves_out_what_i_acked_when_a_start_is_cut_short() {
+    use support::Outage;
+    let mut w = World::<oncall_fake_pagerduty::FakePagerDuty>::new().await;
+    let acked = Service::trigger(&w.fake, "Primary down", Urgency::High);
+    let other = Service::trigger(&w.fake, "Replica lag", Urgency::High);
+    // The first start finds both: one summary, which the absent screen holds back.
+    w.screen.server_out(Outage::Absent);
+    w.start().await;
+    w.until("the summary is decided and held", 20 * SEC, |w| {
+        let view = w.view();
+        view.incidents.len() == 2 && view.delivery != oncall_engine::Delivery::Ok
+    })
+    .await;
+
+    w.acknowledge(&acked).await;
+    w.until("the engine has the service's confirmation", 5 * SEC, |w| {
+        w.view().incident(&w.key(&acked)).unwrap().pending.is_none()
+    })
+    .await;
+    // Restarted while the screen is still out: the summary stays in the outbox.
+    w.restart().await;
+    // The screen is back, and the run that just started is stopped at once.
+    w.screen.server_starts();
+    w.restart().await;
+    w.idle(2 * 60 * SEC).await;
+    let summaries: Vec<Shown> = w
+        .screen
+        .shown()
+        .into_iter()
+        .filter(|s| matches!(s, Shown::Summary { .. }))
+        .collect();
+    assert_eq!(
+        summaries.first(),
+        Some(&Shown::Summary {
+            count: 1,
+            reason: "FirstStart".into()
+        }),
+        "the summary names only {other}, which still needs me: {:?}",
+        w.screen.shown()
+    );
+    assert_eq!(w.screen.pages_of(&acked), 0);
+}

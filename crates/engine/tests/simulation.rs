@@ -40,7 +40,11 @@
 //!   cannot keep what the file held.
 //! - *The script stays where "which episode did my press mean" has one answer*: while
 //!   an action of mine on an incident is on its way, no script event re-triggers or
-//!   reassigns that incident to me. My press ends the episode it was made in.
+//!   reassigns that incident to me. My press ends the episode it was made in. Episodes
+//!   are named as the service names them (status change and assignment, to the whole
+//!   second); once the service shows the incident out of the episode my press ended
+//!   (acknowledged, or not mine), a re-trigger is a new episode that must ring, even one
+//!   in the same second that carries the same name.
 //! - *Acknowledgements, resolves and snoozes are all counted* in the "ack" columns: a
 //!   press is lost when the service never answers it for good, doubled when the service
 //!   carries it out twice (or carries out one nobody pressed).
@@ -121,5 +125,76 @@ fn lifecycle_simulation_finds_no_missed_duplicate_or_lost() {
         failing.len(),
         runs.len(),
         first.seed
+    );
+}
+
+/// The story behind seeds 67 and 23 of the long run, which the oracle once judged a
+/// duplicate: I press Ack in the instant the service re-triggers the incident (the tray
+/// still shows the episode that rang), the service takes the ack, and the ack times out
+/// again in that same second. The third episode is named, to the whole second, like the
+/// one my press ended, yet began after my acknowledgement took effect: it must ring, and
+/// its ring is no duplicate.
+#[test]
+fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
+    use oncall_model::Urgency;
+    use sim::driver::{self, Setup};
+    use sim::history::Shown;
+    use sim::script::{Event, Restart};
+
+    std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    let script = [
+        Event::Trigger {
+            urgency: Urgency::High,
+            mine: true,
+        },
+        Event::Wait { secs: 70 },
+        Event::AckElsewhere {
+            pick: 0,
+            by_me: false,
+        },
+        Event::AckTimeout { pick: 0 },
+        Event::UserAck { pick: 0 },
+        Event::Restart(Restart::Clean),
+        Event::AckTimeout { pick: 0 },
+        Event::Wait { secs: 120 },
+    ];
+    fastrand::seed(0x5eed);
+    let history = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime")
+        .block_on(driver::run(&script, Setup::default()));
+
+    // The engine paged the incident anew twice: the first episode, then the third (and
+    // repeats it, high urgency, while the run settles).
+    let pages = history
+        .screen
+        .iter()
+        .filter(|s| matches!(&s.shown, Shown::Page { reason, .. } if reason == "New"))
+        .count();
+    assert_eq!(pages, 2, "{:?}", history.screen);
+
+    let verdict = sim::oracle::judge(&history, &report::rules(&Setup::default()));
+    assert_eq!(
+        verdict.counts.total(),
+        0,
+        "{:?}",
+        verdict.findings.iter().map(|f| &f.what).collect::<Vec<_>>()
+    );
+
+    // The story happened as told: the episode my press ended and the one after it carry
+    // the same name.
+    let episodes: Vec<_> = history
+        .episodes
+        .iter()
+        .map(|e| (e.status_changed_at, e.assigned_to_me_at, e.ended_by))
+        .collect();
+    assert_eq!(episodes.len(), 3, "{episodes:?}");
+    assert_eq!(episodes[1].2, "my press", "{episodes:?}");
+    assert_eq!(
+        (episodes[1].0, episodes[1].1),
+        (episodes[2].0, episodes[2].1),
+        "{episodes:?}"
     );
 }

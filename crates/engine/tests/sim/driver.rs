@@ -165,7 +165,10 @@ struct Sim {
     current: BTreeMap<String, usize>,
     /// When each incident was last assigned to me (`None`: not mine).
     assigned_at: BTreeMap<String, Option<Time>>,
-    /// Episodes I acknowledged or resolved myself (by incident, status change, assignment).
+    /// Episodes I acknowledged or resolved myself (by incident, status change, assignment),
+    /// until the service shows the incident out of that episode: its name is given to the
+    /// whole second, so a re-trigger in the same second after my acknowledgement took
+    /// effect carries it again, and is a new episode all the same.
     silenced: BTreeSet<(String, Time, Time)>,
     flood: Vec<String>,
     outage: Option<(Time, Duration)>,
@@ -619,6 +622,14 @@ impl Sim {
                 .map(seconds);
             let status_changed_at = seconds(incident.last_status_change_at);
             let mine = incident.assignees.iter().any(|a| a == ME);
+            if incident.status != Status::Triggered || !mine {
+                // The service has left the episode my press ended (my acknowledgement
+                // took effect, or someone else's, or it went to a colleague): whatever
+                // triggers next is a new episode, which must ring, even when its name
+                // (status change and assignment, to the whole second, as the service
+                // gives them) is the same as that of the episode my press ended.
+                self.silenced.retain(|(id, _, _)| *id != incident.id);
+            }
             let needs = match (incident.status, mine, assigned) {
                 (Status::Triggered, true, Some(at)) => {
                     !pressed.contains(&incident.id)
