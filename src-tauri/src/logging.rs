@@ -31,6 +31,8 @@ use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
 use tracing_subscriber::{fmt, EnvFilter, Layer, Registry};
 
+use crate::lock::lock;
+
 /// Which process of the binary is logging: that decides where to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Process {
@@ -230,7 +232,7 @@ fn create_private_dir(dir: &Path) -> std::io::Result<()> {
 }
 
 fn lock_file() -> std::sync::MutexGuard<'static, Option<FileLog>> {
-    FILE.lock().unwrap_or_else(|p| p.into_inner())
+    lock(&FILE)
 }
 
 /// Writes `line` as it is, stamped, to stderr and the log file: for lines that were

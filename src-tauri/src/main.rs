@@ -17,6 +17,7 @@ mod exit;
 mod generate;
 mod headless;
 mod keychain;
+mod lock;
 mod logging;
 mod notifier;
 mod requests;

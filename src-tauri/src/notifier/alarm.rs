@@ -35,6 +35,8 @@ use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
+use crate::lock::lock;
+
 /// How often the audio thread checks whether a sound has ended while one plays.
 const PLAYING_TICK: Duration = Duration::from_millis(50);
 /// The freedesktop sound themes searched for a name, in order (`__custom` is where
@@ -116,7 +118,7 @@ impl Alarm {
 
     /// New settings, from now on (a sound playing now finishes with the old ones).
     pub fn update(&self, settings: AlarmSettings) {
-        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings.clone();
+        *lock(&self.settings) = settings.clone();
         self.send(Command::Update(settings));
     }
 
@@ -136,7 +138,7 @@ impl Alarm {
     #[cfg(all(unix, not(target_os = "macos")))]
     pub fn hint(&self, urgency: Urgency) -> (&'static str, zbus::zvariant::Value<'static>) {
         use zbus::zvariant::Value;
-        let settings = self.settings.lock().unwrap_or_else(|e| e.into_inner());
+        let settings = lock(&self.settings);
         match settings.sound(urgency) {
             Sound::None => ("suppress-sound", Value::Bool(true)),
             Sound::Theme(name) => ("sound-name", Value::from(name.clone())),
@@ -156,7 +158,7 @@ impl Alarm {
     /// calls do nothing; so does everything else once it has run.
     pub fn shutdown(&self) {
         let _ = self.commands.send(Command::Quit);
-        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let thread = lock(&self.thread).take();
         if let Some(thread) = thread {
             if thread.join().is_err() {
                 warn!("the alarm thread panicked");

@@ -50,6 +50,7 @@ use zbus::Message;
 
 use super::alarm::Alarm;
 use super::text;
+use crate::lock::lock;
 use crate::requests::UserRequest;
 use on_screen::{Lost, OnScreen, Placed, Said, Shown, Slot};
 use server::{Place, PATH, SERVICE};
@@ -548,10 +549,4 @@ enum Ring {
     /// The same thing once more: replaces the one on screen in place, if it shows the
     /// same episode; otherwise a new notification.
     Again,
-}
-
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -23,6 +23,7 @@ use tauri::{AppHandle, Runtime};
 use tracing::{debug, info, warn};
 
 use crate::app::Shell;
+use crate::lock::lock;
 use crate::requests::{self, UserRequest};
 use menu::{Command, Entry, TrayState};
 
@@ -197,12 +198,6 @@ fn on_main_thread<R: Runtime>(app: &AppHandle<R>, change: impl FnOnce() + Send +
         // The event loop has ended: so has the app.
         debug!("could not change the tray: {e}");
     }
-}
-
-fn lock<R: Runtime>(mirror: &Shared<R>) -> std::sync::MutexGuard<'_, Option<Mirror<R>>> {
-    mirror
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Makes the tray icon anew. libayatana-appindicator registers an icon when it is made,

@@ -20,6 +20,7 @@ use tracing::warn;
 use zeroize::Zeroize as _;
 
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
+use crate::lock::lock;
 use crate::settings::dto::{AccountForm, NotificationsForm};
 
 const LABEL: &str = "main";
@@ -62,10 +63,7 @@ impl Tray {
     async fn call(&self, call: Call) -> Result<Value, String> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let (tx, rx) = oneshot::channel();
-        self.waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(id, tx);
+        lock(&self.waiting).insert(id, tx);
         self.send(FromWindow::Call {
             id,
             call: Box::new(call),
@@ -76,11 +74,7 @@ impl Tray {
     }
 
     fn answered(&self, id: u64, result: Result<Value, String>) {
-        let waiting = self
-            .waiting
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&id);
+        let waiting = lock(&self.waiting).remove(&id);
         if let Some(tx) = waiting {
             let _ = tx.send(result);
         }

@@ -12,9 +12,8 @@ use zbus::message::Sequence;
 
 use super::on_screen::Slot;
 use super::server::{self, Event};
-use super::{
-    lock, DesktopNotifier, SHOW_AGAIN_FIRST_WAIT, SHOW_AGAIN_LONGEST_WAIT, UNCLAIMED_PRESS_TTL,
-};
+use super::{DesktopNotifier, SHOW_AGAIN_FIRST_WAIT, SHOW_AGAIN_LONGEST_WAIT, UNCLAIMED_PRESS_TTL};
+use crate::lock::lock;
 
 /// Turns the server's button presses into requests, forgets the notifications the user
 /// closed, and follows the notification service's owner, all in the order the bus sent
