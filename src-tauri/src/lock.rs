@@ -1,7 +1,8 @@
-//! Taking a std mutex that a panicking holder poisoned. What these mutexes guard stays
-//! whole across a panic (each is changed by one assignment or one map operation), and
-//! the panic itself is logged, so the app goes on with the state rather than a second
-//! panic: a tray that stops paging is worse than one that lost a cache.
+//! Taking a std mutex that a panicking holder poisoned. What the shell's mutexes guard
+//! stays usable after a panic (at worst a tray mirror or settings copy a step behind,
+//! or a log line cut short), and the panic itself is logged, so the app goes on with
+//! the state rather than panicking again: a tray that stops paging is worse than one
+//! whose icon is a refresh late.
 
 use std::sync::{Mutex, MutexGuard};
 
