@@ -41,6 +41,20 @@ pub enum Route {
     Snooze,
     /// `GET /oncalls`
     OnCalls,
+    /// `GET /schedules`
+    ListSchedules,
+    /// `GET /schedules/{id}`
+    GetSchedule,
+    /// `GET /schedules/{id}/users`
+    ScheduleUsers,
+    /// `POST /schedules/{id}/overrides`
+    CreateOverrides,
+    /// `GET /schedules/{id}/overrides`
+    ListOverrides,
+    /// `DELETE /schedules/{id}/overrides/{override_id}`
+    DeleteOverride,
+    /// `GET /escalation_policies`
+    ListEscalationPolicies,
     /// Events API v2 `POST /v2/enqueue`
     Enqueue,
 }

@@ -5,9 +5,14 @@
 //! conformance tests validate these structs' output against that document. Where the
 //! document and the live API disagree, we follow the live API and the document's own
 //! prose or examples: `resolved_at` and `priority` are `null` when unset, and an on-call
-//! from a direct user target has `schedule`, `start` and `end` `null`.
+//! from a direct user target has `schedule`, `start` and `end` `null`. Schedules,
+//! overrides and escalation policies are in `json/schedules.rs`.
 //!
 //! Timestamps are RFC 3339 in UTC with whole seconds, as PagerDuty sends them.
+
+mod schedules;
+
+pub(crate) use schedules::{escalation_policy, override_object, schedule, Parts, Window};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use oncall_model::Status;

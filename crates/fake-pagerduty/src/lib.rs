@@ -1,5 +1,8 @@
 //! A fake PagerDuty: the REST API v2 subset oncall-tray uses plus Events API v2, served
 //! over loopback HTTP, for the client's tests, benchmarks and the app's demo mode.
+//! On-calls come from a schedule model on the fake's clock (layers of users taking turns,
+//! overrides on top, the last created winning), so `/oncalls`, `/schedules` and
+//! `/escalation_policies` agree on who is on call now and next.
 //!
 //! The fake is *spec-faithful* rather than convenient: response bodies follow PagerDuty's
 //! OpenAPI document (the tests validate them against it), errors carry PagerDuty's codes,
@@ -37,7 +40,10 @@ use oncall_model::Urgency;
 
 pub use faults::{Fault, FaultKind, Route};
 pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
-pub use types::{FakeIncident, FakeOnCall, NewIncident, DEFAULT_SERVICE_ID};
+pub use types::{
+    EscalationPolicySpec, EscalationTarget, FakeIncident, FakeOnCall, FakeOverride, LayerSpec,
+    NewIncident, ScheduleSpec, DEFAULT_SERVICE_ID,
+};
 
 use crate::error::ApiError;
 use crate::ratelimit::RateLimiter;
@@ -81,8 +87,9 @@ impl FakePagerDuty {
     /// - user `PUSER02` "Sam Second" `sam@example.com`, API token `fake-token-sam`;
     /// - team `PTEAM01` "Payments", owning service `PSVC001` "Checkout API";
     /// - escalation policy `PEP0001` "Checkout on-call", whose level 1 is schedule `PSCHED1`
-    ///   "Primary" with `PUSER01` on call (from 2 h before to 8 h after the first
-    ///   `GET /oncalls`);
+    ///   "Primary" with `PUSER01` on call (from 2 h before to 8 h after the first look at
+    ///   on-calls or schedules: `GET /oncalls`, a `/schedules` route or a schedule helper)
+    ///   and nobody else;
     /// - routing (integration) key `R0UTINGKEY0000000000000000000001` for `PSVC001`.
     pub fn new() -> Self {
         FakePagerDuty {
@@ -115,6 +122,58 @@ impl FakePagerDuty {
     /// Replaces every on-call shift of `user_id` (including the seeded one for `PUSER01`).
     pub fn set_oncalls(&self, user_id: &str, shifts: Vec<FakeOnCall>) {
         lock(&self.shared.state).set_oncalls(user_id, shifts);
+    }
+
+    /// Adds a schedule, or replaces the one with its id (overrides included), e.g. a
+    /// rotation of several users with turns of a few minutes for a demo. A policy pages it
+    /// once [`FakePagerDuty::add_escalation_policy`] names it.
+    ///
+    /// # Panics
+    /// If a user is unknown or a turn lasts 0 s.
+    pub fn add_schedule(&self, spec: ScheduleSpec) {
+        let id = spec.id.clone();
+        self.with_state(|state, now| {
+            state.anchor_seeded_schedule(now);
+            state.add_schedule(spec)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::add_schedule({id}): {e}"));
+    }
+
+    /// Adds an escalation policy or replaces the one with its id (replacing `PEP0001`
+    /// changes whom `PSVC001`'s incidents and the seeded on-calls go to).
+    ///
+    /// # Panics
+    /// If a target user or schedule is unknown.
+    pub fn add_escalation_policy(&self, spec: EscalationPolicySpec) {
+        let id = spec.id.clone();
+        lock(&self.shared.state)
+            .add_policy(spec)
+            .unwrap_or_else(|e| panic!("FakePagerDuty::add_escalation_policy({id}): {e}"));
+    }
+
+    /// Adds an override to a schedule as someone would in the web UI (the last created wins
+    /// where overrides overlap) and returns its id.
+    ///
+    /// # Panics
+    /// If the schedule or user is unknown, or `end` is not after `start`.
+    pub fn add_override(
+        &self,
+        schedule_id: &str,
+        user_id: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> String {
+        self.with_state(|state, now| {
+            state.anchor_seeded_schedule(now);
+            state.add_override(schedule_id, user_id, start, end)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::add_override({schedule_id}): {e}"))
+    }
+
+    /// The overrides of a schedule, in creation order (deleted ones gone, truncated ones
+    /// with their new end); empty for an unknown schedule.
+    pub fn overrides(&self, schedule_id: &str) -> Vec<FakeOverride> {
+        self.with_state(|state, _| state.override_snapshots(schedule_id))
     }
 
     /// Sets the per-token budget (default 960 requests per rolling minute of the fake's clock).

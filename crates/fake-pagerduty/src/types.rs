@@ -114,3 +114,105 @@ pub struct FakeOnCall {
     /// `None` means the user never goes off call.
     pub end: Option<DateTime<Utc>>,
 }
+
+/// A schedule to add with `FakePagerDuty::add_schedule`: layers of users taking turns.
+/// Later layers cover earlier ones wherever they have someone on call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleSpec {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    pub layers: Vec<LayerSpec>,
+}
+
+impl ScheduleSpec {
+    /// One layer in which `users` take turns of `turn_length_seconds`, the first user's
+    /// first turn starting at `virtual_start` (and the rotation running backwards before
+    /// it, as PagerDuty's does from `rotation_virtual_start`).
+    pub fn rotation(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        users: &[&str],
+        virtual_start: DateTime<Utc>,
+        turn_length_seconds: u64,
+    ) -> Self {
+        ScheduleSpec {
+            id: id.into(),
+            name: name.into(),
+            description: String::new(),
+            layers: vec![LayerSpec::new(users, virtual_start, turn_length_seconds)],
+        }
+    }
+
+    /// Adds a layer on top of the others.
+    pub fn layer(mut self, layer: LayerSpec) -> Self {
+        self.layers.push(layer);
+        self
+    }
+}
+
+/// One layer of a [`ScheduleSpec`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LayerSpec {
+    /// `None` names it "Layer N".
+    #[serde(default)]
+    pub name: Option<String>,
+    /// In turn order.
+    pub users: Vec<String>,
+    pub rotation_virtual_start: DateTime<Utc>,
+    pub turn_length_seconds: u64,
+    /// When the layer takes effect; `None` is `rotation_virtual_start`.
+    #[serde(default)]
+    pub start: Option<DateTime<Utc>>,
+    /// When it stops; `None` never.
+    #[serde(default)]
+    pub end: Option<DateTime<Utc>>,
+}
+
+impl LayerSpec {
+    pub fn new(users: &[&str], virtual_start: DateTime<Utc>, turn_length_seconds: u64) -> Self {
+        LayerSpec {
+            name: None,
+            users: users.iter().map(|u| u.to_string()).collect(),
+            rotation_virtual_start: virtual_start,
+            turn_length_seconds,
+            start: None,
+            end: None,
+        }
+    }
+
+    /// Limits the layer to `start..end`.
+    pub fn between(mut self, start: DateTime<Utc>, end: Option<DateTime<Utc>>) -> Self {
+        self.start = Some(start);
+        self.end = end;
+        self
+    }
+}
+
+/// A schedule override as the fake holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeOverride {
+    pub id: String,
+    pub user_id: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// An escalation policy to add (or replace, by id) with
+/// `FakePagerDuty::add_escalation_policy`; `levels[0]` is escalation level 1.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EscalationPolicySpec {
+    pub id: String,
+    pub name: String,
+    pub levels: Vec<Vec<EscalationTarget>>,
+}
+
+/// Whom a level of an escalation policy pages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EscalationTarget {
+    /// A user directly: a permanent on-call (no start, no end).
+    User(String),
+    /// Whoever the schedule (by id) has on call.
+    Schedule(String),
+}

@@ -8,20 +8,35 @@ use oncall_fake_pagerduty::{FakeOnCall, NewIncident};
 use oncall_model::Urgency;
 use reqwest::Method;
 use serde_json::{json, Value};
-use util::spec::{spec, Doc, Spec};
-use util::{send, start, Answer, Harness, PAT, ROUTING_KEY, SAM};
+use util::spec::{spec, Doc, Documented, Spec};
+use util::{add_rotation, send, start, Answer, Harness, ALEX, PAT, ROTA, ROUTING_KEY, SAM};
 
 /// PagerDuty's generic error schema, for error statuses an operation does not list (its
 /// 400s carry the same body as the ones it does list).
 const GENERIC_ERROR: &str = "/components/responses/Conflict/content/application~1json/schema";
 
-/// Asserts that `answer` is what the document says `method template` answers with its status.
+/// Asserts that `answer` is what the document says `method template` answers with its
+/// status: a body valid against the listed schema, or no body when the status is listed
+/// without content.
 fn assert_conforms(spec: &Spec, doc: Doc, method: &str, template: &str, answer: &Answer) {
     let status = answer.status.to_string();
-    let pointer = spec
-        .response_pointer(doc, template, method, &status)
-        .or_else(|| (doc == Doc::Rest && answer.status >= 400).then(|| GENERIC_ERROR.to_string()))
-        .unwrap_or_else(|| panic!("the document lists no {status} for {method} {template}"));
+    let pointer = match spec.response(doc, template, method, &status) {
+        Documented::Schema(pointer) => pointer,
+        Documented::NoBody => {
+            assert!(
+                answer.text.is_empty(),
+                "{method} {template} -> {status} is documented without a body, got: {}",
+                answer.text
+            );
+            return;
+        }
+        Documented::Missing if doc == Doc::Rest && answer.status >= 400 => {
+            GENERIC_ERROR.to_string()
+        }
+        Documented::Missing => {
+            panic!("the document lists no {status} for {method} {template}")
+        }
+    };
     if let Err(violations) = spec.check(doc, &pointer, &answer.body) {
         panic!(
             "{method} {template} -> {status} does not conform to {pointer}:\n{violations}\nbody: {}",
@@ -339,4 +354,206 @@ async fn validator_rejects_broken_bodies() {
         spec.check(Doc::Rest, &list, &null_title).is_err(),
         "null is only allowed where nullable"
     );
+}
+
+// ----- schedules, overrides, escalation policies -----
+
+/// Asserts each object is declared by `schema` (see `assert_declared`).
+fn assert_all_declared(spec: &Spec, schema: &str, objects: &Value) {
+    for object in objects.as_array().expect("an array") {
+        assert_declared(spec, schema, object);
+    }
+}
+
+#[tokio::test]
+async fn schedules_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    let range = "since=2024-05-01T00:00:00Z&until=2024-05-02T00:00:00Z";
+    let listed = send(h.get(&format!(
+        "/schedules?include[]=schedule_layers&include[]=final_schedule\
+         &include[]=overrides_subschedule&total=true&{range}"
+    )))
+    .await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_eq!(listed.body["total"], 2);
+    assert_conforms(spec, Doc::Rest, "get", "/schedules", &listed);
+    let plain = send(h.get("/schedules?limit=1")).await;
+    assert_eq!(plain.body["more"], true);
+    assert_conforms(spec, Doc::Rest, "get", "/schedules", &plain);
+
+    for query in [format!("?{range}&overflow=true"), String::new()] {
+        for id in [ROTA, "PSCHED1"] {
+            let answer = send(h.get(&format!("/schedules/{id}{query}"))).await;
+            assert_eq!(answer.status, 200, "{}", answer.text);
+            assert_conforms(spec, Doc::Rest, "get", "/schedules/{id}", &answer);
+            let schedule = &answer.body["schedule"];
+            assert_declared(spec, "Schedule", schedule);
+            assert_all_declared(spec, "ScheduleLayer", &schedule["schedule_layers"]);
+            for part in ["final_schedule", "overrides_subschedule"] {
+                assert_declared(spec, "SubSchedule", &schedule[part]);
+            }
+        }
+    }
+    let rota = send(h.get(&format!("/schedules/{ROTA}?{range}"))).await;
+    let entries = &rota.body["schedule"]["final_schedule"]["rendered_schedule_entries"];
+    assert_all_declared(spec, "ScheduleLayerEntry", entries);
+
+    let missing = send(h.get("/schedules/PNOPE")).await;
+    assert_eq!((missing.status, missing.error_code()), (404, Some(2100)));
+    assert_conforms(spec, Doc::Rest, "get", "/schedules/{id}", &missing);
+
+    let users = send(h.get(&format!("/schedules/{ROTA}/users?{range}"))).await;
+    assert_eq!(users.status, 200, "{}", users.text);
+    assert_conforms(spec, Doc::Rest, "get", "/schedules/{id}/users", &users);
+    assert_all_declared(spec, "User", &users.body["users"]);
+}
+
+#[tokio::test]
+async fn overrides_conform_and_so_does_the_request_body() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    let request = spec
+        .request_pointer(Doc::Rest, "/schedules/{id}/overrides", "post")
+        .expect("createScheduleOverride has a request body");
+    let body = json!({"overrides": [
+        {"start": "2024-05-01T08:00:00Z", "end": "2024-05-01T12:00:00Z",
+         "user": {"id": ALEX, "type": "user_reference"}, "time_zone": "UTC"},
+        {"start": "2024-05-02T08:00:00Z", "end": "2024-05-02T12:00:00Z",
+         "user": {"id": SAM, "type": "user_reference"}},
+        {"start": "2024-05-03T08:00:00Z", "end": "2024-05-03T08:00:00Z",
+         "user": {"id": PAT, "type": "user_reference"}},
+    ]});
+    spec.check(Doc::Rest, &request, &body)
+        .unwrap_or_else(|v| panic!("the test's own request does not conform:\n{v}"));
+    let mut no_user = body.clone();
+    if let Some(item) = no_user["overrides"][0].as_object_mut() {
+        item.remove("user");
+    }
+    assert!(
+        spec.check(Doc::Rest, &request, &no_user).is_err(),
+        "an override without a user is not a valid request"
+    );
+
+    let path = format!("/schedules/{ROTA}/overrides");
+    let created = send(h.request(Method::POST, &path).json(&body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    assert_conforms(
+        spec,
+        Doc::Rest,
+        "post",
+        "/schedules/{id}/overrides",
+        &created,
+    );
+    let items = created.body.as_array().expect("a top-level array");
+    for item in items {
+        assert_declared(spec, "Override", &item["override"]);
+    }
+
+    let listed = send(h.get(&format!(
+        "{path}?since=2024-05-01T00:00:00Z&until=2024-05-04T00:00:00Z"
+    )))
+    .await;
+    assert_eq!(listed.status, 201, "the document says 201: {}", listed.text);
+    assert_conforms(spec, Doc::Rest, "get", "/schedules/{id}/overrides", &listed);
+    assert_all_declared(spec, "Override", &listed.body["overrides"]);
+
+    let template = "/schedules/{id}/overrides/{override_id}";
+    let ongoing = items[0]["override"]["id"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    let future = items[1]["override"]["id"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    for (id, status) in [(future, 204), (ongoing.clone(), 200), (ongoing, 400)] {
+        let answer = send(h.request(Method::DELETE, &format!("{path}/{id}"))).await;
+        assert_eq!(answer.status, status, "{}", answer.text);
+        assert_conforms(spec, Doc::Rest, "delete", template, &answer);
+    }
+    let unknown = send(h.request(Method::DELETE, &format!("{path}/QNOPE"))).await;
+    assert_eq!(unknown.status, 404);
+    assert_conforms(spec, Doc::Rest, "delete", template, &unknown);
+
+    let no_schedule = send(
+        h.request(Method::POST, "/schedules/PNOPE/overrides")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(no_schedule.status, 404);
+    assert_conforms(
+        spec,
+        Doc::Rest,
+        "post",
+        "/schedules/{id}/overrides",
+        &no_schedule,
+    );
+    let no_range = send(h.get(&path)).await;
+    assert_eq!(no_range.status, 400);
+    assert_conforms(
+        spec,
+        Doc::Rest,
+        "get",
+        "/schedules/{id}/overrides",
+        &no_range,
+    );
+}
+
+#[tokio::test]
+async fn escalation_policies_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    h.fake.add_service("PSVC002", "Search", SAM);
+    for query in ["?total=true", "?user_ids[]=PUSER03&limit=1"] {
+        let answer = send(h.get(&format!("/escalation_policies{query}"))).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_conforms(spec, Doc::Rest, "get", "/escalation_policies", &answer);
+        for policy in answer.body["escalation_policies"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            assert_declared(spec, "EscalationPolicy", policy);
+            assert_all_declared(spec, "EscalationRule", &policy["escalation_rules"]);
+        }
+    }
+}
+
+#[tokio::test]
+async fn oncalls_from_schedules_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    let answer =
+        send(h.get("/oncalls?since=2024-05-01T00:00:00Z&until=2024-05-02T00:00:00Z&limit=100"))
+            .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "get", "/oncalls", &answer);
+    assert_all_declared(spec, "Oncall", &answer.body["oncalls"]);
+}
+
+/// An empty-body check that cannot be fooled: a documented no-content status with a body
+/// is caught.
+#[tokio::test]
+async fn a_body_where_none_is_documented_is_caught() {
+    let Some(spec) = spec() else { return };
+    let template = "/schedules/{id}/overrides/{override_id}";
+    assert_eq!(
+        spec.response(Doc::Rest, template, "delete", "204"),
+        Documented::NoBody
+    );
+    let with_body = Answer {
+        status: 204,
+        headers: Default::default(),
+        body: json!({}),
+        text: "{}".into(),
+    };
+    let caught = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        assert_conforms(spec, Doc::Rest, "delete", template, &with_body)
+    }));
+    assert!(caught.is_err());
 }

@@ -12,6 +12,9 @@
 //! | `POST /_fake/incidents/{id}/resolve` | resolves |
 //! | `POST /_fake/incidents/{id}/retrigger` | acknowledged → triggered |
 //! | `GET /_fake/web/incidents/{id}` | a small HTML page, the target of `html_url` |
+//! | `POST /_fake/schedules` | adds or replaces a schedule (`ScheduleSpec` JSON) |
+//! | `POST /_fake/escalation_policies` | adds or replaces a policy (`EscalationPolicySpec` JSON) |
+//! | `GET /_fake/schedules/{id}/overrides` | JSON list of `FakeOverride` |
 //!
 //! They need no credentials and are neither logged nor faulted. Errors use PagerDuty's
 //! error body so a single client-side helper can read them.
@@ -28,7 +31,9 @@ use serde::Deserialize;
 use crate::error::ApiError;
 use crate::query::Query;
 use crate::state::Agent;
-use crate::types::{FakeIncident, NewIncident, DEFAULT_SERVICE_ID};
+use crate::types::{
+    EscalationPolicySpec, FakeIncident, FakeOverride, NewIncident, ScheduleSpec, DEFAULT_SERVICE_ID,
+};
 use crate::{FakePagerDuty, Fault};
 
 pub(crate) fn router() -> Router<FakePagerDuty> {
@@ -40,6 +45,9 @@ pub(crate) fn router() -> Router<FakePagerDuty> {
         .route("/incidents/{id}/resolve", post(resolve))
         .route("/incidents/{id}/retrigger", post(retrigger))
         .route("/web/incidents/{id}", get(incident_page))
+        .route("/schedules", post(add_schedule))
+        .route("/escalation_policies", post(add_policy))
+        .route("/schedules/{id}/overrides", get(overrides))
 }
 
 async fn requests(State(fake): State<FakePagerDuty>) -> Response {
@@ -56,6 +64,39 @@ async fn inject(State(fake): State<FakePagerDuty>, body: Bytes) -> Result<Status
         .map_err(|e| ApiError::invalid_input(format!("not a Fault: {e}")))?;
     fake.inject(fault);
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_schedule(
+    State(fake): State<FakePagerDuty>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let spec: ScheduleSpec = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_input(format!("not a ScheduleSpec: {e}")))?;
+    fake.with_state(|state, now| {
+        state.anchor_seeded_schedule(now);
+        state.add_schedule(spec)
+    })?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn add_policy(
+    State(fake): State<FakePagerDuty>,
+    body: Bytes,
+) -> Result<StatusCode, ApiError> {
+    let spec: EscalationPolicySpec = serde_json::from_slice(&body)
+        .map_err(|e| ApiError::invalid_input(format!("not an EscalationPolicySpec: {e}")))?;
+    fake.with_state(|state, _| state.add_policy(spec))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn overrides(
+    State(fake): State<FakePagerDuty>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<FakeOverride>>, ApiError> {
+    fake.with_state(|state, _| {
+        state.schedule(&id).ok_or_else(ApiError::not_found)?;
+        Ok(Json(state.override_snapshots(&id)))
+    })
 }
 
 async fn incidents(State(fake): State<FakePagerDuty>) -> Json<Vec<FakeIncident>> {

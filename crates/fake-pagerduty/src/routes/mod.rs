@@ -13,13 +13,16 @@ mod auth;
 mod control;
 mod incidents;
 mod oncalls;
+mod overrides;
+mod policies;
+mod schedules;
 mod users;
 
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use axum::Router;
 use oncall_fake_service::front::{answer, Received};
 
@@ -44,6 +47,18 @@ pub(crate) fn router(fake: FakePagerDuty) -> Router {
         )
         .route("/incidents/{id}/snooze", post(incidents::snooze))
         .route("/oncalls", get(oncalls::list))
+        .route("/schedules", get(schedules::list))
+        .route("/schedules/{id}", get(schedules::get_one))
+        .route("/schedules/{id}/users", get(schedules::users))
+        .route(
+            "/schedules/{id}/overrides",
+            get(overrides::list).post(overrides::create),
+        )
+        .route(
+            "/schedules/{id}/overrides/{override_id}",
+            delete(overrides::delete),
+        )
+        .route("/escalation_policies", get(policies::list))
         .route_layer(middleware::from_fn_with_state(
             fake.clone(),
             auth::authenticate,
@@ -76,6 +91,13 @@ fn classify(method: &Method, path: &str) -> Option<Option<Route>> {
         }
         (Method::POST, ["incidents", _, "snooze"]) => Some(Route::Snooze),
         (Method::GET, ["oncalls"]) => Some(Route::OnCalls),
+        (Method::GET, ["schedules"]) => Some(Route::ListSchedules),
+        (Method::GET, ["schedules", _]) => Some(Route::GetSchedule),
+        (Method::GET, ["schedules", _, "users"]) => Some(Route::ScheduleUsers),
+        (Method::POST, ["schedules", _, "overrides"]) => Some(Route::CreateOverrides),
+        (Method::GET, ["schedules", _, "overrides"]) => Some(Route::ListOverrides),
+        (Method::DELETE, ["schedules", _, "overrides", _]) => Some(Route::DeleteOverride),
+        (Method::GET, ["escalation_policies"]) => Some(Route::ListEscalationPolicies),
         (Method::POST, ["v2", "enqueue"]) => Some(Route::Enqueue),
         _ => None,
     };

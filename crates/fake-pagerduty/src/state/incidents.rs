@@ -281,10 +281,7 @@ impl State {
         let direct = new.assignees.is_some();
         let assignees = match new.assignees {
             Some(ids) => ids,
-            None => self
-                .policy(&policy_id)
-                .map(|p| vec![p.level1.user().to_string()])
-                .unwrap_or_default(),
+            None => self.assignees_for(&policy_id, now),
         };
         if let Some(unknown) = assignees.iter().find(|id| self.user(id).is_none()) {
             return Err(ApiError::assignee_not_found(unknown));

@@ -1,5 +1,6 @@
 //! The fake account: users, teams, services and escalation policies (here), incidents and
-//! every incident transition (`incidents`), and on-calls (`oncalls`).
+//! every incident transition (`incidents`), schedules and their overrides (`schedules`),
+//! and on-calls (`oncalls`), which the policies and schedules imply.
 //!
 //! Everything here is synchronous and takes "now" as an argument, so the rules (which
 //! transition is allowed, what moves `last_status_change_at`, when a snooze ends) are plain
@@ -9,16 +10,18 @@
 
 mod incidents;
 mod oncalls;
+mod schedules;
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
 use crate::error::ApiError;
-use crate::types::FakeOnCall;
+use crate::types::{EscalationPolicySpec, EscalationTarget, FakeOnCall};
 
 pub(crate) use incidents::{EventAction, Incident, IncidentFilter, SortField, StatusUpdate};
 pub(crate) use oncalls::{OnCallFilter, OnCallRow};
+pub(crate) use schedules::{coverage, Removal, Schedule, Source};
 
 #[derive(Clone, Debug)]
 pub(crate) struct User {
@@ -44,35 +47,31 @@ pub(crate) struct Service {
     pub(crate) routing_key: String,
 }
 
-/// Who the first level of an escalation policy pages.
-#[derive(Clone, Debug)]
+/// Whom a level of an escalation policy pages.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum Target {
     /// A user named directly in the policy: a permanent on-call (no start, no end).
     User(String),
-    /// A schedule whose current on-call is `user`. The shift is fixed the first time it is
-    /// needed (now - 2h .. now + 8h) so that it is stable afterwards and follows a clock
-    /// installed with `set_clock` before the first read.
-    Schedule {
-        id: String,
-        name: String,
-        user: String,
-        shift: Option<(DateTime<Utc>, DateTime<Utc>)>,
-    },
-}
-
-impl Target {
-    pub(crate) fn user(&self) -> &str {
-        match self {
-            Target::User(user) | Target::Schedule { user, .. } => user,
-        }
-    }
+    /// Whoever the schedule with this id has on call.
+    Schedule(String),
 }
 
 #[derive(Clone, Debug)]
 pub(crate) struct EscalationPolicy {
     pub(crate) id: String,
     pub(crate) name: String,
-    pub(crate) level1: Target,
+    /// `levels[0]` is escalation level 1.
+    pub(crate) levels: Vec<Vec<Target>>,
+}
+
+impl EscalationPolicy {
+    /// Every (level from 1, target) pair.
+    pub(crate) fn targets(&self) -> impl Iterator<Item = (u32, &Target)> {
+        self.levels.iter().enumerate().flat_map(|(index, targets)| {
+            let level = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            targets.iter().map(move |t| (level, t))
+        })
+    }
 }
 
 /// Who performed an action: a user, or a service's integration (Events API).
@@ -97,6 +96,10 @@ pub(crate) struct State {
     teams: Vec<Team>,
     services: Vec<Service>,
     policies: Vec<EscalationPolicy>,
+    schedules: Vec<Schedule>,
+    /// The seeded schedule whose shift is fixed when schedules are first looked at.
+    seeded_schedule_pending: Option<String>,
+    next_override_number: u64,
     /// In creation (= incident number) order.
     incidents: Vec<Incident>,
     /// Shifts installed by `set_oncalls`; they replace whatever the policies imply for that user.
@@ -117,6 +120,15 @@ impl State {
             }],
             services: Vec::new(),
             policies: Vec::new(),
+            schedules: vec![Schedule {
+                id: "PSCHED1".into(),
+                name: "Primary".into(),
+                description: String::new(),
+                layers: Vec::new(),
+                overrides: Vec::new(),
+            }],
+            seeded_schedule_pending: Some("PSCHED1".into()),
+            next_override_number: 0,
             incidents: Vec::new(),
             oncall_overrides: HashMap::new(),
             next_incident_number: 1,
@@ -130,12 +142,7 @@ impl State {
         state.policies.push(EscalationPolicy {
             id: "PEP0001".into(),
             name: "Checkout on-call".into(),
-            level1: Target::Schedule {
-                id: "PSCHED1".into(),
-                name: "Primary".into(),
-                user: "PUSER01".into(),
-                shift: None,
-            },
+            levels: vec![vec![Target::Schedule("PSCHED1".into())]],
         });
         state.services.push(Service {
             id: "PSVC001".into(),
@@ -196,7 +203,7 @@ impl State {
         let policy = EscalationPolicy {
             id: service.escalation_policy_id.clone(),
             name: format!("{name} on-call"),
-            level1: Target::User(oncall_user.into()),
+            levels: vec![vec![Target::User(oncall_user.into())]],
         };
         let routing_key = service.routing_key.clone();
         match self.policies.iter_mut().find(|p| p.id == policy.id) {
@@ -204,6 +211,81 @@ impl State {
             None => self.policies.push(policy),
         }
         Ok(routing_key)
+    }
+
+    /// Adds an escalation policy, or replaces the one with its id (services keep pointing
+    /// at it).
+    pub(crate) fn add_policy(&mut self, spec: EscalationPolicySpec) -> Result<(), ApiError> {
+        let mut levels = Vec::new();
+        for targets in spec.levels {
+            let mut level = Vec::new();
+            for target in targets {
+                level.push(match target {
+                    EscalationTarget::User(id) if self.user(&id).is_some() => Target::User(id),
+                    EscalationTarget::Schedule(id) if self.schedule(&id).is_some() => {
+                        Target::Schedule(id)
+                    }
+                    EscalationTarget::User(id) | EscalationTarget::Schedule(id) => {
+                        return Err(ApiError::invalid_input(format!("{id} not found")))
+                    }
+                });
+            }
+            levels.push(level);
+        }
+        let policy = EscalationPolicy {
+            id: spec.id,
+            name: spec.name,
+            levels,
+        };
+        match self.policies.iter_mut().find(|p| p.id == policy.id) {
+            Some(existing) => *existing = policy,
+            None => self.policies.push(policy),
+        }
+        Ok(())
+    }
+
+    pub(crate) fn policies(&self) -> &[EscalationPolicy] {
+        &self.policies
+    }
+
+    /// Whom a new incident on `policy_id` is assigned to at `now`: the first level with
+    /// someone on call. A schedule with nobody on call falls back to its first user, so an
+    /// incident always has an assignee.
+    pub(crate) fn assignees_for(&self, policy_id: &str, now: DateTime<Utc>) -> Vec<String> {
+        let Some(policy) = self.policy(policy_id) else {
+            return Vec::new();
+        };
+        let mut fallback = None;
+        for targets in &policy.levels {
+            let mut users: Vec<String> = Vec::new();
+            for target in targets {
+                let user = match target {
+                    Target::User(id) => Some(id.clone()),
+                    // Not fixed yet: whenever it is, its one user is on call around then.
+                    Target::Schedule(id) if self.seeded_schedule_pending.as_ref() == Some(id) => {
+                        Some(SEEDED_ONCALL.to_string())
+                    }
+                    Target::Schedule(id) => self.schedule(id).and_then(|s| {
+                        fallback = fallback.clone().or_else(|| s.user_ids().into_iter().next());
+                        s.render(
+                            Source::Final,
+                            now,
+                            now + chrono::Duration::seconds(1),
+                            false,
+                        )
+                        .first()
+                        .map(|e| e.user_id.clone())
+                    }),
+                };
+                if let Some(user) = user.filter(|u| !users.contains(u)) {
+                    users.push(user);
+                }
+            }
+            if !users.is_empty() {
+                return users;
+            }
+        }
+        fallback.into_iter().collect()
     }
 
     pub(crate) fn user(&self, id: &str) -> Option<&User> {
@@ -229,6 +311,10 @@ impl State {
         self.services.iter().find(|s| s.id == id)
     }
 
+    pub(crate) fn services(&self) -> &[Service] {
+        &self.services
+    }
+
     pub(crate) fn service_by_routing_key(&self, key: &str) -> Option<&Service> {
         self.services.iter().find(|s| s.routing_key == key)
     }
@@ -237,6 +323,9 @@ impl State {
         self.policies.iter().find(|p| p.id == id)
     }
 }
+
+/// The user the seeded schedule has on call.
+pub(crate) const SEEDED_ONCALL: &str = "PUSER01";
 
 /// Routing keys are 32 characters, as PagerDuty's integration keys are.
 fn routing_key(number: usize) -> String {

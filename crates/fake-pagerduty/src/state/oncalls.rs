@@ -1,12 +1,12 @@
-//! On-calls: the shifts `GET /oncalls` reports, derived from the escalation policies
-//! (a schedule target has a shift, a user target is on call permanently) unless a test
-//! replaced a user's shifts with `set_oncalls`.
+//! On-calls: the shifts `GET /oncalls` reports, derived from the escalation policies (a
+//! schedule target yields one row per shift of its final schedule, a user target is on
+//! call permanently) unless a test replaced a user's shifts with `set_oncalls`.
 
 use std::collections::HashSet;
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{State, Target};
+use super::{Schedule, Source, State, Target};
 use crate::types::FakeOnCall;
 
 /// The filters of `GET /oncalls`.
@@ -18,6 +18,18 @@ pub(crate) struct OnCallFilter {
     pub(crate) since: DateTime<Utc>,
     pub(crate) until: DateTime<Utc>,
     pub(crate) earliest: bool,
+}
+
+impl OnCallFilter {
+    /// `schedule_ids[]` keeps rows of the schedules named, and permanent (direct user)
+    /// on-calls only when `null` is one of the values, as PagerDuty documents.
+    fn wants_schedule(&self, schedule_id: Option<&str>) -> bool {
+        self.schedule_ids.is_empty()
+            || self
+                .schedule_ids
+                .iter()
+                .any(|wanted| wanted == schedule_id.unwrap_or("null"))
+    }
 }
 
 /// One row of `GET /oncalls`.
@@ -35,36 +47,44 @@ impl State {
     }
 
     pub(crate) fn oncalls(&mut self, filter: &OnCallFilter, now: DateTime<Utc>) -> Vec<OnCallRow> {
+        self.anchor_seeded_schedule(now);
         let mut rows = Vec::new();
-        for policy in &mut self.policies {
-            let user_id = policy.level1.user().to_string();
-            if self.oncall_overrides.contains_key(&user_id) {
-                continue;
-            }
-            let shift = match &mut policy.level1 {
-                Target::User(_) => FakeOnCall {
-                    escalation_policy_id: policy.id.clone(),
-                    level: 1,
-                    schedule: None,
-                    start: None,
-                    end: None,
-                },
-                Target::Schedule {
-                    id, name, shift, ..
-                } => {
-                    let (start, end) =
-                        *shift.get_or_insert((now - Duration::hours(2), now + Duration::hours(8)));
-                    FakeOnCall {
+        for policy in &self.policies {
+            for (level, target) in policy.targets() {
+                let row = |user_id: &str, schedule: Option<&Schedule>, start, end| OnCallRow {
+                    user_id: user_id.to_string(),
+                    shift: FakeOnCall {
                         escalation_policy_id: policy.id.clone(),
-                        level: 1,
-                        schedule: Some((id.clone(), name.clone())),
-                        start: Some(start),
-                        end: Some(end),
+                        level,
+                        schedule: schedule.map(|s| (s.id.clone(), s.name.clone())),
+                        start,
+                        end,
+                    },
+                };
+                match target {
+                    Target::User(user_id) => rows.push(row(user_id, None, None, None)),
+                    Target::Schedule(id) => {
+                        let Some(schedule) = self.schedule(id) else {
+                            continue;
+                        };
+                        if !filter.wants_schedule(Some(id)) {
+                            continue;
+                        }
+                        // Entries starting exactly at `until` overlap it too.
+                        let end = filter.until + Duration::seconds(1);
+                        for entry in schedule.render(Source::Final, filter.since, end, true) {
+                            rows.push(row(
+                                &entry.user_id,
+                                Some(schedule),
+                                Some(entry.start),
+                                Some(entry.end),
+                            ));
+                        }
                     }
                 }
-            };
-            rows.push(OnCallRow { user_id, shift });
+            }
         }
+        rows.retain(|row| !self.oncall_overrides.contains_key(&row.user_id));
         for (user_id, shifts) in &self.oncall_overrides {
             rows.extend(shifts.iter().map(|shift| OnCallRow {
                 user_id: user_id.clone(),
@@ -78,10 +98,7 @@ impl State {
                     || filter
                         .escalation_policy_ids
                         .contains(&s.escalation_policy_id))
-                && (filter.schedule_ids.is_empty()
-                    || s.schedule
-                        .as_ref()
-                        .is_some_and(|(id, _)| filter.schedule_ids.contains(id)))
+                && filter.wants_schedule(s.schedule.as_ref().map(|(id, _)| id.as_str()))
                 && s.start.is_none_or(|start| start <= filter.until)
                 && s.end.is_none_or(|end| end > filter.since)
         });

@@ -9,7 +9,9 @@ pub mod spec;
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
-use oncall_fake_pagerduty::{FakePagerDuty, RunningFake};
+use oncall_fake_pagerduty::{
+    EscalationPolicySpec, EscalationTarget, FakePagerDuty, LayerSpec, RunningFake, ScheduleSpec,
+};
 use reqwest::header::HeaderMap;
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
@@ -20,6 +22,40 @@ pub const PAT_EMAIL: &str = "pat@example.com";
 pub const SAM: &str = "PUSER02";
 pub const SAM_TOKEN: &str = "fake-token-sam";
 pub const ROUTING_KEY: &str = "R0UTINGKEY0000000000000000000001";
+pub const ALEX: &str = "PUSER03";
+pub const ROTA: &str = "PROTA01";
+pub const ROTA_POLICY: &str = "PEP0100";
+
+pub fn time(at: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(at)
+        .map(|t| t.with_timezone(&Utc))
+        .unwrap_or_else(|e| panic!("bad time {at}: {e}"))
+}
+
+/// Adds user Alex, schedule `PROTA01` "Payments rota" and policy `PEP0100`:
+/// - layer 1: Pat and Sam take 4-hour turns from 2024-05-01T00:00Z (Pat 00–04, Sam 04–08, …);
+/// - layer 2, on top: Alex from 10:00 to 14:00 that day only;
+/// - policy level 1 pages the schedule, level 2 pages Sam directly.
+pub fn add_rotation(fake: &FakePagerDuty) {
+    fake.add_user(ALEX, "Alex Third", "alex@example.com", "fake-token-alex");
+    let midnight = time("2024-05-01T00:00:00Z");
+    fake.add_schedule(
+        ScheduleSpec::rotation(ROTA, "Payments rota", &[PAT, SAM], midnight, 4 * 3600).layer(
+            LayerSpec::new(&[ALEX], midnight, 86_400).between(
+                time("2024-05-01T10:00:00Z"),
+                Some(time("2024-05-01T14:00:00Z")),
+            ),
+        ),
+    );
+    fake.add_escalation_policy(EscalationPolicySpec {
+        id: ROTA_POLICY.into(),
+        name: "Payments on-call".into(),
+        levels: vec![
+            vec![EscalationTarget::Schedule(ROTA.into())],
+            vec![EscalationTarget::User(SAM.into())],
+        ],
+    });
+}
 
 /// A clock the test moves by hand, installed with `FakePagerDuty::set_clock`.
 #[derive(Clone)]

@@ -44,6 +44,17 @@ impl Doc {
     }
 }
 
+/// What an operation's document says about one response status.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Documented {
+    /// A JSON body, whose schema is at this pointer.
+    Schema(String),
+    /// The status is listed without any content: the body must be empty.
+    NoBody,
+    /// The status is not listed (or has no JSON schema).
+    Missing,
+}
+
 pub struct Spec {
     rest: Value,
     events: Value,
@@ -98,9 +109,14 @@ fn load() -> Option<Spec> {
 ///   user on-call" / "the user does not go off-call".
 /// - `Oncall.schedule`: such a permanent on-call comes from a user target, not a schedule,
 ///   and PagerDuty sends `"schedule": null` for it.
+/// - `ScheduleLayer.end`: "If `null`, the layer does not end."
+/// - `ScheduleLayer.rendered_coverage_percentage`, `SubSchedule.rendered_coverage_percentage`:
+///   "Returns null unless since or until are set."
 const ERRATA: &[(&str, &[&str])] = &[
     ("Incident", &["resolved_at", "priority"]),
     ("Oncall", &["start", "end", "schedule"]),
+    ("ScheduleLayer", &["end", "rendered_coverage_percentage"]),
+    ("SubSchedule", &["rendered_coverage_percentage"]),
 ];
 
 fn apply_errata(rest: &mut Value) {
@@ -179,6 +195,36 @@ impl Spec {
         }
     }
 
+    /// What the document says `paths[path][method].responses[status]` is, following a
+    /// `$ref` to `components.responses`.
+    pub fn response(&self, doc: Doc, path: &str, method: &str, status: &str) -> Documented {
+        let document = self.doc(doc);
+        let mut pointer = format!(
+            "/paths/{}/{}/responses/{}",
+            escape_segment(path),
+            method.to_lowercase(),
+            status
+        );
+        let Some(mut response) = document.pointer(&pointer) else {
+            return Documented::Missing;
+        };
+        while let Some(target) = response.get("$ref").and_then(Value::as_str) {
+            pointer = target.trim_start_matches('#').to_string();
+            let Some(next) = document.pointer(&pointer) else {
+                return Documented::Missing;
+            };
+            response = next;
+        }
+        if response.get("content").is_none() {
+            return Documented::NoBody;
+        }
+        let pointer = format!("{pointer}/content/application~1json/schema");
+        match document.pointer(&pointer) {
+            Some(_) => Documented::Schema(pointer),
+            None => Documented::Missing,
+        }
+    }
+
     /// The JSON pointer of `paths[path][method].responses[status]`'s JSON schema, following
     /// a `$ref` to `components.responses`.
     pub fn response_pointer(
@@ -188,20 +234,20 @@ impl Spec {
         method: &str,
         status: &str,
     ) -> Option<String> {
-        let document = self.doc(doc);
-        let mut pointer = format!(
-            "/paths/{}/{}/responses/{}",
+        match self.response(doc, path, method, status) {
+            Documented::Schema(pointer) => Some(pointer),
+            Documented::NoBody | Documented::Missing => None,
+        }
+    }
+
+    /// The JSON pointer of `paths[path][method].requestBody`'s JSON schema.
+    pub fn request_pointer(&self, doc: Doc, path: &str, method: &str) -> Option<String> {
+        let pointer = format!(
+            "/paths/{}/{}/requestBody/content/application~1json/schema",
             escape_segment(path),
             method.to_lowercase(),
-            status
         );
-        let mut response = document.pointer(&pointer)?;
-        while let Some(target) = response.get("$ref").and_then(Value::as_str) {
-            pointer = target.trim_start_matches('#').to_string();
-            response = document.pointer(&pointer)?;
-        }
-        let pointer = format!("{pointer}/content/application~1json/schema");
-        document.pointer(&pointer).map(|_| pointer)
+        self.doc(doc).pointer(&pointer).map(|_| pointer)
     }
 
     /// The compiled validator for the schema at `pointer` in `doc`.
