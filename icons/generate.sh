@@ -27,6 +27,8 @@ circle() { # colour, extra draw commands, output
 
 # All clear: a green check.
 circle '#1e8e3e' "polyline 72,134 112,174 186,92" tray-clear.png
+# All clear, and on call: the check on the app's blue (on duty, nothing needs you).
+circle '#1a56db' "polyline 72,134 112,174 186,92" tray-oncall.png
 # Needs you: a red exclamation mark.
 $IM -size 256x256 xc:none -fill '#d93025' -draw "circle 128,128 128,8" \
   -fill white -draw "roundrectangle 113,52 143,150 12,12" -draw "circle 128,190 128,172" \

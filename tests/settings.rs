@@ -1,9 +1,10 @@
 //! Settings and History in the real window, through WebDriver: a newcomer adds a
 //! PagerDuty account and its token without touching a file; the token lands in
 //! gnome-keyring and nowhere in the page or the files; a rejected token says so in the
-//! status bar and a new one heals it; bad values are refused inline. And the security
-//! pass's scan: after a whole session logged at trace level, the token is nowhere but
-//! the keychain and the request header.
+//! status bar and a new one heals it; bad values are refused inline; the shift reminder
+//! and "Your hours" reach `config.toml`. And the security pass's scan: after a whole
+//! session logged at trace level, the token is nowhere but the keychain and the
+//! request header.
 //!
 //! Every app here logs at `RUST_LOG=trace` into `app.log` beside the sandbox's config
 //! directory: the scan reads it, and the other tests prove trace logging harmless.
@@ -351,6 +352,147 @@ async fn invalid_settings_are_refused_inline_and_nothing_is_written() {
     .await;
     assert!(
         s.sandbox.config_text().contains("token_command"),
+        "keys the form does not show are kept"
+    );
+    s.close().await;
+}
+
+/// The settings of issue 15's shifts and report: an account's shift reminder is saved
+/// into its `[[accounts]]` table, an Alertmanager account says why it has none, and
+/// "Your hours" become the `[report]` table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shift_reminder_and_your_hours_are_saved_to_the_config_file() {
+    let Some(s) = Setup::start(
+        |url| {
+            Some(format!(
+                "{}\n[[accounts]]\nname = \"prom\"\nprovider = \"alertmanager\"\napi_url = \"{url}\"\npoll_interval_seconds = 60\n",
+                oncall_tray_e2e::fake_account_config(url, 2)
+            ))
+        },
+        None,
+    )
+    .await
+    else {
+        return;
+    };
+    s.open_settings().await;
+    let reminder = "form#account-form input[name=\"shift_reminder_minutes\"]";
+    let shown = |css: &str| {
+        format!("const e = document.querySelector('{css}'); return !!e && !e.closest('[hidden]')")
+    };
+
+    // PagerDuty: the reminder starts at the default, and a new value lands in the file.
+    s.driver
+        .click("#account-list li[data-account=\"work\"] button[data-account-action=\"edit\"]")
+        .await;
+    s.driver
+        .wait_for("the shift reminder field", &shown(reminder))
+        .await;
+    assert_eq!(
+        s.driver
+            .script(&format!(
+                "return document.querySelector('{reminder}').value"
+            ))
+            .await,
+        "15"
+    );
+    assert_eq!(
+        s.driver.script(&shown("#account-no-shifts")).await,
+        false,
+        "a PagerDuty account has shifts"
+    );
+    s.driver.fill(reminder, "30").await;
+    s.driver.click("#account-save").await;
+    oncall_tray_e2e::wait_until_or(
+        "shift_reminder_minutes = 30 in config.toml",
+        || s.sandbox.config_text(),
+        || {
+            s.sandbox
+                .config_text()
+                .contains("shift_reminder_minutes = 30")
+        },
+    )
+    .await;
+    // Out of range: named next to the field, and nothing written.
+    let before = s.sandbox.config_text();
+    s.driver
+        .click("#account-list li[data-account=\"work\"] button[data-account-action=\"edit\"]")
+        .await;
+    s.driver
+        .wait_for("the shift reminder field", &shown(reminder))
+        .await;
+    s.driver.fill(reminder, "5000").await;
+    s.driver.click("#account-save").await;
+    s.driver
+        .wait_for(
+            "an inline error on the shift reminder",
+            "return (document.querySelector('[data-error-for=\"shift_reminder_minutes\"]')?.textContent ?? '').includes('1440')",
+        )
+        .await;
+    assert_eq!(s.sandbox.config_text(), before, "nothing was written");
+    s.driver.click("#account-cancel").await;
+
+    // Alertmanager: no reminder, and the reason instead.
+    s.driver
+        .click("#account-list li[data-account=\"prom\"] button[data-account-action=\"edit\"]")
+        .await;
+    s.driver
+        .wait_for(
+            "the note that Alertmanager has no shifts",
+            &shown("#account-no-shifts"),
+        )
+        .await;
+    assert_eq!(
+        s.driver
+            .script("return document.getElementById('account-no-shifts').textContent")
+            .await,
+        "Alertmanager has no on-call schedules: shift reminders and the On call tab need PagerDuty or Opsgenie."
+    );
+    assert_eq!(s.driver.script(&shown(reminder)).await, false);
+    s.driver.click("#account-cancel").await;
+
+    // Your hours: shown at their defaults, saved as the [report] table.
+    s.driver
+        .wait_for(
+            "the working hours",
+            "return document.querySelector('#hours-form input[name=\"working_hours.start\"]').value === '09:00'",
+        )
+        .await;
+    // A time input takes keys the locale's way: set it as a picker would.
+    s.driver
+        .script(
+            "const start = document.querySelector('#hours-form input[name=\"working_hours.start\"]'); \
+             start.value = '08:00'; start.dispatchEvent(new Event('input', { bubbles: true })); return null",
+        )
+        .await;
+    s.driver.click("#working-day-sat").await;
+    s.driver.click("#hours-save").await;
+    oncall_tray_e2e::wait_until_or(
+        "[report] in config.toml",
+        || s.sandbox.config_text(),
+        || {
+            let text = s.sandbox.config_text();
+            text.contains("working_hours = \"08:00-18:00\"")
+                && text.contains(
+                    "working_days = [\"mon\", \"tue\", \"wed\", \"thu\", \"fri\", \"sat\"]",
+                )
+                && text.contains("sleep_hours = \"22:00-07:00\"")
+        },
+    )
+    .await;
+    s.driver
+        .wait_for(
+            "the hours saved",
+            "return document.getElementById('hours-saved').textContent === 'Saved.'",
+        )
+        .await;
+    let text = s.sandbox.config_text();
+    assert!(
+        text.find("[report]").unwrap() < text.find("[[accounts]]").unwrap(),
+        "the settings tables come before the accounts: {text}"
+    );
+    assert!(
+        text.contains("token_command"),
         "keys the form does not show are kept"
     );
     s.close().await;

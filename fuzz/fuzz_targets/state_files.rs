@@ -1,5 +1,6 @@
-//! `state.json` and `actions.json` as the engine loads them: decoded, or refused (the
-//! loader then moves the file aside); a decoded file survives a save and load unchanged.
+//! `state.json`, `actions.json` and `history.jsonl` as the engine loads them: decoded,
+//! or refused (the loader then moves the file aside); a decoded file survives a save and
+//! load unchanged (the history: a compaction).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -11,6 +12,9 @@ fuzz_target!(|data: &[u8]| {
         check_message(&error.to_string());
     }
     if let Err(error) = fuzzing::actions_file(data) {
+        check_message(&error.to_string());
+    }
+    if let Err(error) = fuzzing::history_file(data) {
         check_message(&error.to_string());
     }
 });

@@ -68,8 +68,13 @@ impl Shell {
 
     /// Shows the window (starting its process if needed).
     pub fn open_window(self: &Arc<Self>) {
+        self.open_window_at(None);
+    }
+
+    /// Shows the window on `tab` (one of `window::ipc::TABS`), or as it was.
+    pub fn open_window_at(self: &Arc<Self>, tab: Option<&'static str>) {
         let shell = self.clone();
-        self.spawn(async move { shell.window.open(&shell).await });
+        self.spawn(async move { shell.window.open(&shell, tab).await });
     }
 
     /// Spawns on tauri's runtime (menu handlers and `setup` run outside it), tracked so
@@ -240,6 +245,8 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<UserRe
         alarm.clone(),
     );
     let (requests, request_rx) = mpsc::channel(32);
+    #[cfg(all(unix, not(target_os = "macos")))]
+    tasks.spawn(crate::presence::watch(requests.clone(), cancel.clone()));
     let name_accounts = config.accounts.len() > 1;
     let notifier = DesktopNotifier::connect(
         requests,
@@ -248,6 +255,7 @@ async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<UserRe
         name_accounts,
         dirs.notifications_file(),
         alarm.clone(),
+        true,
     )
     .await?;
     let engine = Engine::start(EngineOptions {
@@ -291,5 +299,6 @@ async fn quit_on_signal(shell: Arc<Shell>, app: AppHandle, mut stop: StopSignal)
 
 /// Notification buttons, performed with the shell's engine.
 async fn perform_requests(shell: Arc<Shell>, mut requests: mpsc::Receiver<UserRequest>) {
-    requests::perform_each(&shell.engine, &mut requests, &shell.cancel).await;
+    let show_history = || shell.open_window_at(Some("history"));
+    requests::perform_each(&shell.engine, &mut requests, &shell.cancel, &show_history).await;
 }

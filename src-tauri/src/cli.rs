@@ -92,6 +92,20 @@ pub enum Command {
         /// An incident id as `incidents` shows it, or `all`.
         target: String,
     },
+    /// Your on-call report from the history: pages per day in and outside working
+    /// hours, sleep interruptions, time to acknowledge, the noisiest services.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The last N local days, today included (1 to 30).
+    #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_DAYS,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::report::MAX_DAYS)))]
+    pub days: u32,
+    /// One CSV row per day instead of the table.
+    #[arg(long)]
+    pub csv: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,6 +160,14 @@ pub struct AddAccount {
     /// `oncall-tray token set NAME`.
     #[arg(long, value_name = "USER")]
     pub basic_user: Option<String>,
+    /// PagerDuty and Opsgenie: remind you this many minutes before each of your
+    /// on-call shifts starts (0 = no reminder; default 15).
+    #[arg(long, value_name = "MINUTES")]
+    pub shift_reminder_minutes: Option<u64>,
+    /// Opsgenie: you, as Opsgenie knows you (your login email), so the tray can show
+    /// and remind you of your shifts (needs an API key with Configuration access).
+    #[arg(long, value_name = "EMAIL")]
+    pub on_call_user: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

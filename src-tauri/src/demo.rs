@@ -30,7 +30,7 @@ pub struct Demo {
 impl Demo {
     pub async fn start(cancel: CancellationToken, tasks: &TaskTracker) -> anyhow::Result<Demo> {
         let fake = FakePagerDuty::new();
-        oncall_fake_pagerduty::demo::prepare(&fake);
+        oncall_fake_pagerduty::demo::prepare(&fake, chrono::Utc::now());
         let server = fake.serve(([127, 0, 0, 1], 0).into()).await?;
         info!(url = %server.url, "demo: fake PagerDuty started");
         tasks.spawn(oncall_fake_pagerduty::demo::run(fake, SCRIPT_BEAT, cancel));

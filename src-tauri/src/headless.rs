@@ -78,6 +78,8 @@ async fn start(
     let name_accounts = config.accounts.len() > 1;
     let remember_in = dirs.notifications_file();
     let alarm = Alarm::new(config.alarm.clone());
+    #[cfg(all(unix, not(target_os = "macos")))]
+    let presence_requests = requests.clone();
     let notifier = DesktopNotifier::connect(
         requests,
         tasks,
@@ -85,6 +87,7 @@ async fn start(
         name_accounts,
         remember_in,
         alarm.clone(),
+        false,
     )
     .await?;
     let engine = Engine::start(EngineOptions {
@@ -96,7 +99,13 @@ async fn start(
     })
     .await
     .context("the engine could not start")?;
-    tasks.spawn(alarm::hold_while_paused(alarm, engine.view(), cancel));
+    tasks.spawn(alarm::hold_while_paused(
+        alarm,
+        engine.view(),
+        cancel.clone(),
+    ));
+    #[cfg(all(unix, not(target_os = "macos")))]
+    tasks.spawn(crate::presence::watch(presence_requests, cancel));
     Ok(engine)
 }
 
@@ -107,7 +116,8 @@ async fn perform_requests(
     mut requests: mpsc::Receiver<UserRequest>,
     cancel: CancellationToken,
 ) {
-    requests::perform_each(&engine, &mut requests, &cancel).await;
+    // No window: no notification offers "Show History" here.
+    requests::perform_each(&engine, &mut requests, &cancel, &|| {}).await;
     // Every sender gone: nothing more to perform, but the engine runs until `cancel`.
     cancel.cancelled().await;
     engine.shutdown().await;

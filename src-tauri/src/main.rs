@@ -20,6 +20,9 @@ mod keychain;
 mod lock;
 mod logging;
 mod notifier;
+#[cfg(all(unix, not(target_os = "macos")))]
+mod presence;
+mod report;
 mod requests;
 mod settings;
 mod stop_signal;

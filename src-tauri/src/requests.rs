@@ -38,6 +38,13 @@ pub enum UserRequest {
         minutes: Option<u32>,
     },
     Resume,
+    /// The user left the screen (it locked or went idle).
+    UserAway,
+    /// The user is back at the screen.
+    UserBack,
+    /// Show the window's History (a notification's button; only where there is a
+    /// window, which performs it itself: see [`perform_each`]).
+    ShowHistory,
 }
 
 impl UserRequest {
@@ -49,6 +56,8 @@ impl UserRequest {
             UserRequest::OpenIncident(_) | UserRequest::OpenLink(_) => "open",
             UserRequest::Pause { .. } => "pause",
             UserRequest::Resume => "resume",
+            UserRequest::UserAway | UserRequest::UserBack => "note where you are",
+            UserRequest::ShowHistory => "show the history",
         }
     }
 }
@@ -97,6 +106,16 @@ pub async fn perform(engine: &Engine, request: UserRequest) -> Result<(), Reques
         UserRequest::OpenLink(url) => return open(Some(&url)),
         UserRequest::Pause { minutes } => engine.pause(pause(engine, minutes)).await,
         UserRequest::Resume => engine.resume().await,
+        UserRequest::UserAway => {
+            engine.user_away();
+            Ok(())
+        }
+        UserRequest::UserBack => {
+            engine.user_back().await;
+            Ok(())
+        }
+        // The engine has nothing to show it in: `perform_each`'s caller does.
+        UserRequest::ShowHistory => Ok(()),
     };
     done.map_err(|error| RequestError::Engine { verb, error })
 }
@@ -120,10 +139,12 @@ fn open(url: Option<&str>) -> Result<(), RequestError> {
 /// Performs the requests of notification buttons, one after another, until `cancel`
 /// fires or every sender is gone. A failure is logged: the engine also shows one it
 /// could not save as a notice, which offers the action again.
+/// `show_history` shows the window's History tab, where there is a window.
 pub async fn perform_each(
     engine: &Engine,
     requests: &mut mpsc::Receiver<UserRequest>,
     cancel: &CancellationToken,
+    show_history: &(dyn Fn() + Sync),
 ) {
     loop {
         let request = tokio::select! {
@@ -133,6 +154,10 @@ pub async fn perform_each(
                 None => return,
             },
         };
+        if matches!(request, UserRequest::ShowHistory) {
+            show_history();
+            continue;
+        }
         if let Err(e) = perform(engine, request).await {
             warn!("a notification's button: {e}");
         }

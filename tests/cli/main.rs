@@ -5,6 +5,7 @@
 
 mod exit_codes;
 mod generated;
+mod report;
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::{Status, Urgency};
@@ -56,6 +57,8 @@ async fn account_add_list_remove_edit_the_config_file() {
             "30",
             "--email",
             "pat@example.com",
+            "--shift-reminder-minutes",
+            "30",
         ])
         .await;
     assert_ok(&out);
@@ -69,6 +72,7 @@ async fn account_add_list_remove_edit_the_config_file() {
         "region = \"eu\"",
         "poll_interval_seconds = 30",
         "email = \"pat@example.com\"",
+        "shift_reminder_minutes = 30",
     ] {
         assert!(text.contains(line), "{line:?} missing from:\n{text}");
     }
@@ -77,6 +81,23 @@ async fn account_add_list_remove_edit_the_config_file() {
         .run(&["account", "add", "home", "--provider", "pagerduty"])
         .await;
     assert_ok(&out);
+    let out = sandbox
+        .run(&[
+            "account",
+            "add",
+            "ops",
+            "--provider",
+            "opsgenie",
+            "--on-call-user",
+            "pat@example.com",
+        ])
+        .await;
+    assert_ok(&out);
+    let text = sandbox.config_text();
+    assert!(
+        text.contains("on_call_user = \"pat@example.com\""),
+        "on_call_user missing from:\n{text}"
+    );
     let out = sandbox.run(&["account", "list"]).await;
     assert_ok(&out);
     assert!(
@@ -134,6 +155,38 @@ async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
             .await,
         CONFIG_ERROR,
         "api_url",
+    );
+    assert_fails_with_code(
+        &sandbox
+            .run(&[
+                "account",
+                "add",
+                "prom",
+                "--provider",
+                "alertmanager",
+                "--api-url",
+                "https://am.example.com",
+                "--shift-reminder-minutes",
+                "10",
+            ])
+            .await,
+        CONFIG_ERROR,
+        "shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes",
+    );
+    assert_fails_with_code(
+        &sandbox
+            .run(&[
+                "account",
+                "add",
+                "me",
+                "--provider",
+                "pagerduty",
+                "--on-call-user",
+                "pat@example.com",
+            ])
+            .await,
+        CONFIG_ERROR,
+        "on_call_user is an Opsgenie key; a PagerDuty account has no on_call_user",
     );
     assert_fails_with_code(
         &sandbox.run(&["account", "remove", "nobody"]).await,

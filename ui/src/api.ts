@@ -5,10 +5,14 @@ import type {
   AccountDraft,
   ActionFailed,
   ActionKind,
+  ExportedCsv,
   HistoryEntry,
   IncidentKey,
   NotificationSettings,
+  ReportAnswer,
+  ReportHours,
   SaveResult,
+  ScheduleOverride,
   Settings,
   TestResult,
   TokenResult,
@@ -30,6 +34,8 @@ export interface Api {
   /** Plays the saved sound of this urgency once. */
   testAlarm(urgency: Urgency): Promise<TestResult>;
   saveNotifications(draft: NotificationSettings): Promise<SaveResult>;
+  /** "Your hours", which the on-call report counts pages against. */
+  saveReport(draft: ReportHours): Promise<SaveResult>;
   setAutostart(enabled: boolean): Promise<SaveResult>;
   /** `null` minutes: until resumed. */
   pause(minutes: number | null): Promise<void>;
@@ -37,11 +43,21 @@ export interface Api {
   getHistory(): Promise<HistoryEntry[]>;
   /** Opens the tray app's log folder in the file manager (the tray app knows which). */
   openLogFolder(): Promise<void>;
+  /** The on-call report of the last `days` local days (1 to 30), with its chart. */
+  getReport(days: number): Promise<ReportAnswer>;
+  /** Writes that report's CSV into the download folder (the tray app chooses it). */
+  exportReportCsv(days: number): Promise<ExportedCsv>;
+  /** Opens the folder the CSV went to (the tray app knows which). */
+  openReportFolder(): Promise<void>;
+  /** Puts the user on call in `schedule` from `start` to `end` (ISO times): a schedule override. */
+  coverShift(account: string, schedule: string, start: string, end: string): Promise<ScheduleOverride>;
 
   /** Each resolves once the page listens (rejects if the window may not listen). */
   onView(handler: (view: View) => void): Promise<void>;
   onActionFailed(handler: (failed: ActionFailed) => void): Promise<void>;
   onSettings(handler: (settings: Settings) => void): Promise<void>;
+  /** The tray asks for a tab (a notification's "Show History" button). */
+  onShowTab(handler: (tab: string) => void): Promise<void>;
 }
 
 /** A command's rejection in words (tauri rejects with the command's error string). */

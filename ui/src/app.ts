@@ -9,7 +9,9 @@ import { byId, el, isTextEntry, showMessage } from "./dom";
 import { stateLine } from "./incidents";
 import { HistoryPanel } from "./render/historyPanel";
 import { IncidentList } from "./render/incidentList";
+import { OncallPanel } from "./render/oncallPanel";
 import { PauseControls } from "./render/pauseControls";
+import { ReportPanel } from "./render/reportPanel";
 import { SettingsPanel } from "./render/settingsPanel";
 import { Tabs, TABS } from "./tabs";
 import type { View } from "./types";
@@ -23,9 +25,13 @@ export function start(api: Api): () => void {
   const history = new HistoryPanel(api, showMessage);
   const settings = new SettingsPanel(api, showMessage);
   const pause = new PauseControls(api, showMessage);
+  const report = new ReportPanel(api, showMessage, started.signal);
+  const oncall = new OncallPanel(api);
   const tabs = new Tabs((tab) => {
     if (tab === "history") void history.refresh();
+    if (tab === "report") void report.refresh();
     if (tab === "settings") void settings.load();
+    if (tab === "oncall" && view) oncall.render(view, Date.now());
   });
 
   /** The status bar: one line per account, in words. */
@@ -53,6 +59,8 @@ export function start(api: Api): () => void {
     byId("delivery-state").hidden = undelivered === null;
     renderAccounts(now);
     if (tabs.shown === "history") void history.refresh();
+    if (tabs.shown === "report") void report.refresh();
+    if (tabs.shown === "oncall") oncall.render(next, now);
   };
 
   document.addEventListener("keydown", (event) => {
@@ -92,6 +100,14 @@ export function start(api: Api): () => void {
     })
     .catch(notListening);
   api.onSettings((next) => settings.update(next)).catch(notListening);
+  // The tray opens the window on a tab (a notification's "Show History"): in the
+  // address when the window starts, as an event when it is already open.
+  const showAsked = (asked: string): void => {
+    const tab = TABS.find((name) => name === asked);
+    if (tab) tabs.show(tab, true);
+  };
+  showAsked(window.location.hash.slice(1));
+  api.onShowTab(showAsked).catch(notListening);
   api.getView().then(
     (first) => {
       if (first && !view) render(first);
@@ -104,6 +120,7 @@ export function start(api: Api): () => void {
     incidents.tick(now);
     renderAccounts(now);
     if (view) pause.tick(now);
+    if (tabs.shown === "oncall") oncall.tick(view, now);
   }, 1000);
   return () => {
     clearInterval(clock);

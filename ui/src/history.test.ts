@@ -53,6 +53,37 @@ describe("historyText", () => {
     ).toBe("Token rejected for work: 401 Unauthorized");
   });
 
+  it("says what someone else did to a page of mine", () => {
+    expect(historyText({ ...base, event: "handled_by_others", how: "acknowledged", by: null })).toBe(
+      "Acknowledged by someone else: #42 Database down",
+    );
+    expect(historyText({ ...base, event: "handled_by_others", how: "resolved", by: "Alice" })).toBe(
+      "Resolved by Alice: #42 Database down",
+    );
+  });
+
+  it("says which word about a shift was shown", () => {
+    const shift = { ...base, incident: null, title: "Checkout (level 1)", event: "shift" as const };
+    const start = "2026-03-10T12:00:00Z";
+    const end = "2026-03-10T20:00:00Z";
+    expect(historyText({ ...shift, moment: { kind: "reminder" }, start, end })).toBe(
+      `Shift reminder: Checkout (level 1) from ${clockTime(new Date(start))}`,
+    );
+    expect(historyText({ ...shift, moment: { kind: "started" }, start, end })).toBe(
+      `On call: Checkout (level 1) until ${clockTime(new Date(end))}`,
+    );
+    expect(
+      historyText({ ...shift, moment: { kind: "ended", early: true, open_incidents: 2 }, start, end }),
+    ).toBe("Shift ended early: Checkout (level 1) (2 incidents still open)");
+  });
+
+  it("sums up an absence", () => {
+    const away = { ...base, incident: null, title: null, event: "while_away" as const };
+    expect(historyText({ ...away, paged: 3, handled_by_others: 1, still_open: 2 })).toBe(
+      "While you were away: 3 pages, 1 handled by someone else, 2 still open",
+    );
+  });
+
   it("falls back to the incident's id, then to 'an incident', without a title", () => {
     expect(historyText({ ...base, title: null, event: "withdrawn" })).toBe("Notification withdrawn: incident P42");
     expect(historyText({ ...base, incident: null, title: null, event: "withdrawn" })).toBe(

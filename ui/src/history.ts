@@ -48,6 +48,29 @@ export function historyText(entry: HistoryEntry): string {
     }
     case "token_rejected":
       return `Token rejected for ${entry.account}: ${entry.reason}`;
+    case "handled_by_others": {
+      const who = entry.by ? entry.by : "someone else";
+      return `${entry.how === "acknowledged" ? "Acknowledged" : "Resolved"} by ${who}: ${subject(entry)}`;
+    }
+    case "shift": {
+      const what = entry.title ?? "your shift";
+      switch (entry.moment.kind) {
+        case "reminder":
+          return `Shift reminder: ${what}${entry.start ? ` from ${clockTime(new Date(entry.start))}` : ""}`;
+        case "started":
+          return `On call: ${what}${entry.end ? ` until ${clockTime(new Date(entry.end))}` : ""}`;
+        case "ended": {
+          const open = entry.moment.open_incidents;
+          const left = open === 0 ? "none open" : open === 1 ? "1 incident still open" : `${open} incidents still open`;
+          return `Shift ${entry.moment.early ? "ended early" : "ended"}: ${what} (${left})`;
+        }
+      }
+      break;
+    }
+    case "while_away": {
+      const pages = entry.paged === 1 ? "1 page" : `${entry.paged} pages`;
+      return `While you were away: ${pages}, ${entry.handled_by_others} handled by someone else, ${entry.still_open} still open`;
+    }
   }
   return "";
 }

@@ -63,11 +63,13 @@ describe("markup", () => {
         "matchers",
         "name",
         "notify",
+        "on_call_user",
         "poll_interval_seconds",
         "provider",
         "region",
         "responder",
         "service_ids",
+        "shift_reminder_minutes",
         "team_ids",
         "urgencies",
       ].sort(),
@@ -150,13 +152,16 @@ describe("incidents", () => {
 });
 
 describe("tabs", () => {
-  it("switches with 1, 2 and 3, loading the history and settings", async () => {
-    press("2");
+  it("switches with the digit keys, loading the history, the report and the settings", async () => {
+    press("3");
     expect($("#panel-history").hidden).toBe(false);
     expect($("#panel-incidents").hidden).toBe(true);
     expect($("#tab-history").getAttribute("aria-selected")).toBe("true");
     expect(page.api.getHistory).toHaveBeenCalledTimes(1);
-    press("3");
+    press("4");
+    expect($("#panel-report").hidden).toBe(false);
+    expect(page.api.getReport).toHaveBeenCalledTimes(1);
+    press("5");
     expect($("#panel-settings").hidden).toBe(false);
     expect(page.api.getSettings).toHaveBeenCalledTimes(1);
     press("1");
@@ -164,20 +169,28 @@ describe("tabs", () => {
   });
 
   it("does not switch while typing in a field", () => {
-    press("2", $("#filter"));
+    press("3", $("#filter"));
     expect($("#panel-incidents").hidden).toBe(false);
   });
 
   it("moves between tabs with the arrow keys, Home and End, one tab in the Tab order", () => {
     press("ArrowRight", $("#tab-incidents"));
-    expect($("#tab-history").getAttribute("aria-selected")).toBe("true");
-    expect(document.activeElement?.id).toBe("tab-history");
-    press("End", $("#tab-history"));
+    expect($("#tab-oncall").getAttribute("aria-selected")).toBe("true");
+    expect(document.activeElement?.id).toBe("tab-oncall");
+    press("End", $("#tab-oncall"));
+    expect($("#panel-settings").hidden).toBe(false);
+    press("ArrowLeft", $("#tab-settings"));
+    expect($("#panel-report").hidden).toBe(false);
+    press("Home", $("#tab-report"));
+    expect($("#panel-incidents").hidden).toBe(false);
+    press("ArrowLeft", $("#tab-incidents"));
     expect($("#panel-settings").hidden).toBe(false);
     press("ArrowRight", $("#tab-settings"));
     expect($("#panel-incidents").hidden).toBe(false);
     expect([...document.querySelectorAll('[role="tab"]')].map((t) => t.getAttribute("tabindex"))).toEqual([
       "0",
+      "-1",
+      "-1",
       "-1",
       "-1",
     ]);
@@ -190,7 +203,7 @@ describe("history", () => {
       { at: "2026-03-10T10:00:00Z", account: "work", incident: "P42", title: "#42 Database down", event: "paged", urgency: "high", reason: "new" },
       { at: "2026-03-10T10:05:00Z", account: "work", incident: "P42", title: "#42 Database down", event: "action", kind: { kind: "acknowledge" }, result: "confirmed", reason: null },
     ]);
-    press("2");
+    press("3");
     await settle();
     const items = [...document.querySelectorAll("#history li")];
     expect(items.map((li) => li.querySelector(".what")?.textContent)).toEqual([
@@ -204,7 +217,7 @@ describe("history", () => {
   });
 
   it("says when nothing happened", async () => {
-    press("2");
+    press("3");
     await settle();
     expect($("#history-empty").hidden).toBe(false);
     expect($("#history-empty").textContent).toBe("Nothing in the last 24 hours.");
@@ -240,6 +253,33 @@ describe("settings: accounts", () => {
     expect(shown("matchers")).toBe(true);
     expect(shown("basic_user")).toBe(true);
     expect($("#account-api-url-hint").textContent).toContain("Required");
+  });
+
+  it("asks for your Opsgenie user on Opsgenie accounts only, and shows its refusal beside it", async () => {
+    page.api.saveAccount.mockResolvedValue({
+      ok: false,
+      message: "The account was not saved.",
+      errors: [{ field: "on_call_user", message: "cannot contain '\"' or control characters" }],
+    });
+    await openSettings();
+    $("#add-account").click();
+    const shown = (name: string) => !$(`#account-form [name="${name}"]`).closest("[hidden]");
+    expect(shown("on_call_user")).toBe(false);
+    const provider = $<HTMLSelectElement>('#account-form [name="provider"]');
+    provider.value = "opsgenie";
+    provider.dispatchEvent(new Event("change", { bubbles: true }));
+    expect(shown("on_call_user")).toBe(true);
+    expect($('label[for="account-on-call-user"]').textContent).toBe("Your Opsgenie user (for shifts)");
+    type('#account-form [name="name"]', "ops");
+    type('#account-form [name="on_call_user"]', ' pat"@example.com ');
+    submit("#account-form");
+    await settle();
+    expect(page.api.saveAccount).toHaveBeenCalledWith(
+      null,
+      expect.objectContaining({ name: "ops", provider: "opsgenie", on_call_user: 'pat"@example.com', email: null }),
+    );
+    expect($('#account-form [data-error-for="on_call_user"]').textContent).toContain("cannot contain");
+    expect($('#account-form [data-error-for="on_call_user"]').hidden).toBe(false);
   });
 
   it("checks the obvious before asking, with the message next to the field", async () => {
@@ -499,5 +539,20 @@ describe("settings: notifications, pause and autostart", () => {
     await openSettings();
     expect($("#message").hidden).toBe(false);
     expect($("#message").textContent).toContain("the tray app is not answering");
+  });
+});
+
+describe("a tab the tray asks for", () => {
+  it("is shown, as a notification's Show History button asks", async () => {
+    const page = openPage();
+    await settle();
+    page.emitShowTab("history");
+    await settle();
+    expect(document.getElementById("tab-history")?.getAttribute("aria-selected")).toBe("true");
+    expect(document.getElementById("panel-history")?.hidden).toBe(false);
+    page.emitShowTab("nonsense");
+    await settle();
+    expect(document.getElementById("tab-history")?.getAttribute("aria-selected")).toBe("true");
+    page.stop();
   });
 });

@@ -4,17 +4,21 @@ import {
   accountDraft,
   accountValues,
   checkAccount,
+  checkHours,
   checkNotifications,
   fieldsFor,
+  hoursDraft,
+  hoursValues,
   notificationDraft,
   notificationValues,
   placeErrors,
   splitList,
   wholeNumber,
   type AccountFormValues,
+  type HoursFormValues,
   type NotificationFormValues,
 } from "./settingsForm";
-import { accountSettings, NOTIFICATIONS } from "./test/fixtures";
+import { accountSettings, NOTIFICATIONS, REPORT_HOURS } from "./test/fixtures";
 
 const values = (over: Partial<AccountFormValues> = {}): AccountFormValues => ({
   ...accountValues(null),
@@ -138,6 +142,8 @@ describe("accountDraft", () => {
       urgencies: [],
       matchers: ['team="checkout"', 'severity=~"critical|page"'],
       responder: null,
+      shift_reminder_minutes: null,
+      on_call_user: null,
     });
   });
 
@@ -155,6 +161,134 @@ describe("accountDraft", () => {
 
   it("shows an account without an urgency filter with both urgencies checked", () => {
     expect(accountValues(accountSettings("work", { urgencies: [] })).urgencies).toEqual(["high", "low"]);
+  });
+});
+
+describe("shift reminder", () => {
+  it("is a PagerDuty and Opsgenie field only", () => {
+    expect(fieldsFor("pagerduty").has("shift_reminder_minutes")).toBe(true);
+    expect(fieldsFor("opsgenie").has("shift_reminder_minutes")).toBe(true);
+    expect(fieldsFor("alertmanager").has("shift_reminder_minutes")).toBe(false);
+  });
+
+  it("starts a new account at the config's default of 15 minutes", () => {
+    expect(accountValues(null).shift_reminder_minutes).toBe("15");
+    expect(accountDraft(values()).shift_reminder_minutes).toBe(15);
+  });
+
+  it("sends empty and 0 as no reminder, and whole minutes as they are", () => {
+    expect(accountDraft(values({ shift_reminder_minutes: "" })).shift_reminder_minutes).toBe(0);
+    expect(accountDraft(values({ shift_reminder_minutes: " 0 " })).shift_reminder_minutes).toBe(0);
+    expect(accountDraft(values({ provider: "opsgenie", shift_reminder_minutes: "45" })).shift_reminder_minutes).toBe(45);
+    expect(checkAccount(values({ shift_reminder_minutes: "" }))).toEqual([]);
+    expect(checkAccount(values({ shift_reminder_minutes: "1440" }))).toEqual([]);
+  });
+
+  it.each(["1441", "-5", "2.5", "soon"])("rejects %j with the range", (minutes) => {
+    const errors = checkAccount(values({ shift_reminder_minutes: minutes }));
+    expect(fields(errors)).toEqual(["shift_reminder_minutes"]);
+    expect(errors[0]!.message).toContain("0 (no reminder) to 1440");
+  });
+
+  it("is not checked or sent for Alertmanager", () => {
+    const alertmanager = values({ provider: "alertmanager", api_url: "https://am.example.com", shift_reminder_minutes: "soon" });
+    expect(checkAccount(alertmanager)).toEqual([]);
+    expect(accountDraft(alertmanager).shift_reminder_minutes).toBeNull();
+  });
+
+  it("shows an account's reminder, off as 0", () => {
+    expect(accountValues(accountSettings("work", { shift_reminder_minutes: 0 })).shift_reminder_minutes).toBe("0");
+    expect(accountValues(accountSettings("work", { shift_reminder_minutes: 30 })).shift_reminder_minutes).toBe("30");
+    const am = accountSettings("am", { provider: "alertmanager", shift_reminder_minutes: null });
+    expect(accountValues(am).shift_reminder_minutes).toBe("15");
+  });
+});
+
+describe("your Opsgenie user", () => {
+  it("is an Opsgenie field only", () => {
+    expect(fieldsFor("opsgenie").has("on_call_user")).toBe(true);
+    expect(fieldsFor("pagerduty").has("on_call_user")).toBe(false);
+    expect(fieldsFor("alertmanager").has("on_call_user")).toBe(false);
+  });
+
+  it("is sent trimmed, empty as none, and never for another provider", () => {
+    const opsgenie = (on_call_user: string) => values({ provider: "opsgenie", on_call_user });
+    expect(accountValues(null).on_call_user).toBe("");
+    expect(accountDraft(opsgenie(" pat@example.com ")).on_call_user).toBe("pat@example.com");
+    expect(accountDraft(opsgenie("  ")).on_call_user).toBeNull();
+    expect(accountDraft(values({ on_call_user: "pat@example.com" })).on_call_user).toBeNull();
+  });
+
+  it("round-trips an Opsgenie account's user through the form", () => {
+    const account = accountSettings("ops", {
+      provider: "opsgenie",
+      email: null,
+      on_call_user: "pat@example.com",
+      shift_reminder_minutes: 30,
+    });
+    expect(accountValues(account).on_call_user).toBe("pat@example.com");
+    const draft = accountDraft(accountValues(account));
+    expect(draft.on_call_user).toBe("pat@example.com");
+    expect(draft.shift_reminder_minutes).toBe(30);
+  });
+});
+
+describe("your hours", () => {
+  const form = (over: Partial<HoursFormValues> = {}): HoursFormValues => ({
+    ...hoursValues(REPORT_HOURS),
+    ...over,
+  });
+
+  it("shows the ranges as times and sends the defaults back unchanged", () => {
+    expect(form()).toEqual({
+      working_start: "09:00",
+      working_end: "18:00",
+      working_days: ["mon", "tue", "wed", "thu", "fri"],
+      sleep_start: "22:00",
+      sleep_end: "07:00",
+    });
+    expect(checkHours(form())).toEqual([]);
+    expect(hoursDraft(form())).toEqual(REPORT_HOURS);
+  });
+
+  it("reads a range written by hand with a one-digit hour and spaces", () => {
+    const values = hoursValues({ ...REPORT_HOURS, working_hours: "7:30 - 16:00" });
+    expect([values.working_start, values.working_end]).toEqual(["07:30", "16:00"]);
+  });
+
+  it("sends the days in week order, seconds cut, and no days at all", () => {
+    const draft = hoursDraft(form({ working_days: ["sun", "mon"], working_start: "08:30:00", sleep_end: "06:15:00" }));
+    expect(draft).toEqual({ working_hours: "08:30-18:00", working_days: ["mon", "sun"], sleep_hours: "22:00-06:15" });
+    expect(hoursDraft(form({ working_days: [] })).working_days).toEqual([]);
+    expect(checkHours(form({ working_days: [] }))).toEqual([]);
+  });
+
+  it.each([
+    ["working_hours", { working_start: "" }, "start and an end"],
+    ["working_hours", { working_start: "18:00", working_end: "09:00" }, "start before they end"],
+    ["working_hours", { working_start: "09:00", working_end: "09:00" }, "start before they end"],
+    ["sleep_hours", { sleep_end: "" }, "start and an end"],
+    ["sleep_hours", { sleep_start: "23:00", sleep_end: "23:00" }, "different"],
+  ] as const)("rejects %s %j", (field, over, words) => {
+    const errors = checkHours(form(over));
+    expect(fields(errors)).toEqual([field]);
+    expect(errors[0]!.message).toContain(words);
+  });
+
+  it("accepts sleep hours within one day", () => {
+    expect(checkHours(form({ sleep_start: "01:00", sleep_end: "09:00" }))).toEqual([]);
+  });
+
+  it("places the tray app's [report] errors on their fields", () => {
+    const placed = placeErrors(
+      [
+        { field: "report.working_days[1]", message: "not a day" },
+        { field: "sleep_hours", message: "empty" },
+      ],
+      new Set(["", "working_hours", "working_days", "sleep_hours"]),
+    );
+    expect(placed.get("working_days")).toEqual(["not a day"]);
+    expect(placed.get("sleep_hours")).toEqual(["empty"]);
   });
 });
 

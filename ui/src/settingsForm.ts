@@ -9,7 +9,9 @@ import type {
   NotificationSettings,
   Provider,
   Region,
+  ReportHours,
   Urgency,
+  WorkingDay,
 } from "./types";
 
 // ---- Accounts ---------------------------------------------------------------------
@@ -30,6 +32,10 @@ export interface AccountFormValues {
   urgencies: Urgency[];
   matchers: string;
   responder: string;
+  /** Minutes; empty means no reminder, as 0 does. */
+  shift_reminder_minutes: string;
+  /** Opsgenie: your login email; empty means none (no shifts are shown). */
+  on_call_user: string;
 }
 
 export const PROVIDERS: readonly Provider[] = ["pagerduty", "alertmanager", "opsgenie"];
@@ -38,12 +44,15 @@ export const MIN_POLL_SECONDS = 2;
 export const MAX_POLL_SECONDS = 3600;
 /** What a new account polls at unless changed (the config's default). */
 export const DEFAULT_POLL_SECONDS = 15;
+/** The config's default shift reminder, what a new account starts with. */
+export const DEFAULT_SHIFT_REMINDER_MINUTES = 15;
+export const MAX_SHIFT_REMINDER_MINUTES = 1440;
 
 /** The draft fields each provider has, beyond those every account has. */
 const PROVIDER_FIELDS: Record<Provider, readonly (keyof AccountDraft)[]> = {
-  pagerduty: ["region", "email", "assigned_to_me", "team_ids", "service_ids", "urgencies"],
+  pagerduty: ["region", "email", "shift_reminder_minutes", "assigned_to_me", "team_ids", "service_ids", "urgencies"],
   alertmanager: ["basic_user", "matchers"],
-  opsgenie: ["region", "responder"],
+  opsgenie: ["region", "responder", "on_call_user", "shift_reminder_minutes"],
 };
 const COMMON_FIELDS: readonly (keyof AccountDraft)[] = [
   "name",
@@ -77,6 +86,8 @@ export function accountValues(account: AccountSettings | null): AccountFormValue
       urgencies: ["high", "low"],
       matchers: "",
       responder: "",
+      shift_reminder_minutes: String(DEFAULT_SHIFT_REMINDER_MINUTES),
+      on_call_user: "",
     };
   }
   return {
@@ -95,6 +106,9 @@ export function accountValues(account: AccountSettings | null): AccountFormValue
     urgencies: account.urgencies.length === 0 ? ["high", "low"] : [...account.urgencies],
     matchers: account.matchers.join("\n"),
     responder: account.responder ?? "",
+    // Alertmanager has none; switching a new account to PagerDuty then shows the default.
+    shift_reminder_minutes: String(account.shift_reminder_minutes ?? DEFAULT_SHIFT_REMINDER_MINUTES),
+    on_call_user: account.on_call_user ?? "",
   };
 }
 
@@ -138,6 +152,9 @@ export function accountDraft(values: AccountFormValues): AccountDraft {
     urgencies: has.has("urgencies") ? urgencies : [],
     matchers: has.has("matchers") ? splitList(values.matchers, /\r?\n/) : [],
     responder: has.has("responder") ? orNull(values.responder) : null,
+    // Empty is "no reminder", as 0 is; the default is written as a number like any other.
+    shift_reminder_minutes: has.has("shift_reminder_minutes") ? (wholeNumber(values.shift_reminder_minutes) ?? 0) : null,
+    on_call_user: has.has("on_call_user") ? orNull(values.on_call_user) : null,
   };
 }
 
@@ -178,6 +195,15 @@ export function checkAccount(values: AccountFormValues): FieldError[] {
   }
   if (has.has("urgencies") && values.urgencies.length === 0) {
     errors.push({ field: "urgencies", message: "Choose at least one urgency: high, low or both." });
+  }
+  if (has.has("shift_reminder_minutes") && values.shift_reminder_minutes.trim() !== "") {
+    const minutes = wholeNumber(values.shift_reminder_minutes);
+    if (minutes === null || minutes > MAX_SHIFT_REMINDER_MINUTES) {
+      errors.push({
+        field: "shift_reminder_minutes",
+        message: `Enter whole minutes from 0 (no reminder) to ${MAX_SHIFT_REMINDER_MINUTES} (one day).`,
+      });
+    }
   }
   return errors;
 }
@@ -293,6 +319,63 @@ export function checkNotifications(values: NotificationFormValues): FieldError[]
   return errors;
 }
 
+// ---- Your hours -------------------------------------------------------------------
+
+export const WORKING_DAYS: readonly WorkingDay[] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+
+/** "Your hours" as the inputs hold them: times as "HH:MM". */
+export interface HoursFormValues {
+  working_start: string;
+  working_end: string;
+  working_days: WorkingDay[];
+  sleep_start: string;
+  sleep_end: string;
+}
+
+/** "09:00-18:00" → ["09:00", "18:00"]; anything else → ["", ""] (the form then asks). */
+function splitRange(range: string): [string, string] {
+  const match = /^\s*(\d{1,2}:\d{2})\s*-\s*(\d{1,2}:\d{2})\s*$/.exec(range);
+  const pad = (time: string): string => time.padStart(5, "0");
+  return match ? [pad(match[1]!), pad(match[2]!)] : ["", ""];
+}
+
+export function hoursValues(hours: ReportHours): HoursFormValues {
+  const [working_start, working_end] = splitRange(hours.working_hours);
+  const [sleep_start, sleep_end] = splitRange(hours.sleep_hours);
+  return { working_start, working_end, working_days: [...hours.working_days], sleep_start, sleep_end };
+}
+
+/** The draft to send; call `checkHours` first. Days go in week order. */
+export function hoursDraft(values: HoursFormValues): ReportHours {
+  // A time input may say "22:00:00" when seconds were typed.
+  const range = (start: string, end: string): string => `${start.slice(0, 5)}-${end.slice(0, 5)}`;
+  return {
+    working_hours: range(values.working_start, values.working_end),
+    working_days: WORKING_DAYS.filter((day) => values.working_days.includes(day)),
+    sleep_hours: range(values.sleep_start, values.sleep_end),
+  };
+}
+
+export function checkHours(values: HoursFormValues): FieldError[] {
+  const errors: FieldError[] = [];
+  const working = [values.working_start.slice(0, 5), values.working_end.slice(0, 5)] as const;
+  if (!TIME.test(working[0]) || !TIME.test(working[1])) {
+    errors.push({ field: "working_hours", message: "Enter a start and an end time, such as 09:00 and 18:00." });
+  } else if (working[0] >= working[1]) {
+    errors.push({
+      field: "working_hours",
+      message: "Working hours must start before they end, the same day (working through midnight is not supported).",
+    });
+  }
+  const sleep = [values.sleep_start.slice(0, 5), values.sleep_end.slice(0, 5)] as const;
+  if (!TIME.test(sleep[0]) || !TIME.test(sleep[1])) {
+    errors.push({ field: "sleep_hours", message: "Enter a start and an end time, such as 22:00 and 07:00." });
+  } else if (sleep[0] === sleep[1]) {
+    errors.push({ field: "sleep_hours", message: "Sleep hours need an end time different from the start." });
+  }
+  return errors;
+}
+
 // ---- Errors -----------------------------------------------------------------------
 
 /**
@@ -314,7 +397,7 @@ export function placeErrors(
     placed.set(slot, list);
   };
   const slotOf = (field: string): string | undefined => {
-    const path = field.replace(/^(accounts\[\d+\]|notifications)\./, "");
+    const path = field.replace(/^(accounts\[\d+\]|notifications|report)\./, "");
     const base = path.split(/[.[]/)[0] ?? "";
     return [field, path, base].find((name) => name !== "" && slots.has(name));
   };

@@ -3,8 +3,8 @@
 
 import { byId } from "./dom";
 
-export type TabName = "incidents" | "history" | "settings";
-export const TABS: readonly TabName[] = ["incidents", "history", "settings"];
+export type TabName = "incidents" | "oncall" | "history" | "report" | "settings";
+export const TABS: readonly TabName[] = ["incidents", "oncall", "history", "report", "settings"];
 
 export class Tabs {
   private current: TabName = "incidents";

@@ -42,15 +42,51 @@ export interface Capabilities {
   resolve: boolean;
   snooze: boolean;
   unacknowledge: boolean;
+  /** On-call schedules: shifts, who is on call, covering a shift (the tray always says; optional for the incident list's defaults). */
+  schedules?: boolean;
 }
 
 export interface OnCallShift {
   escalation_policy: string | null;
+  escalation_policy_id?: string | null;
   schedule: string | null;
+  schedule_id?: string | null;
   level: number | null;
   start: string | null;
   /** `null`: always on call. */
   end: string | null;
+}
+
+/** Someone on call in a `RotaEntry` (`oncall_model::OnCallPerson`). */
+export interface OnCallPerson {
+  user_id: string;
+  name: string;
+  /** The account's own user. */
+  is_me: boolean;
+  start: string | null;
+  end: string | null;
+}
+
+/** Who is on call now and next in one schedule or escalation policy level. */
+export interface RotaEntry {
+  escalation_policy: string | null;
+  escalation_policy_id: string | null;
+  level: number | null;
+  schedule: string | null;
+  /** Set when the user can take a shift in this schedule. */
+  schedule_id: string | null;
+  /** Empty: nobody is on call now. */
+  now: OnCallPerson[];
+  /** Empty: the service named nobody within two weeks. */
+  next: OnCallPerson[];
+}
+
+/** The override `cover_shift` created (`oncall_model::ScheduleOverride`). */
+export interface ScheduleOverride {
+  id: string;
+  schedule_id: string;
+  start: string;
+  end: string;
 }
 
 export type Connection =
@@ -70,6 +106,10 @@ export interface AccountView {
   last_success: string | null;
   next_poll: string | null;
   on_call: OnCallShift[];
+  /** Who is on call now and next in each of the user's schedules and policy levels. */
+  rota: RotaEntry[];
+  /** Why the account's schedules cannot be read, in words. */
+  shifts_problem: string | null;
 }
 
 export interface IncidentView {
@@ -127,6 +167,12 @@ export interface AccountDraft {
   matchers: string[];
   /** Opsgenie: the responder whose alerts are shown. */
   responder: string | null;
+  /** PagerDuty and Opsgenie: minutes before a shift to remind the user, 0 = no reminder
+   * (the config's default is 15). `null` for Alertmanager, which has no shifts. */
+  shift_reminder_minutes: number | null;
+  /** Opsgenie: the user the tray is for (login email or user id), whose shifts are shown;
+   * `null` when not set (and for the other providers). */
+  on_call_user: string | null;
 }
 
 export interface AccountSettings extends AccountDraft {
@@ -155,9 +201,22 @@ export interface NotificationSettings {
   alarm_volume: number;
 }
 
+export type WorkingDay = "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+
+/** "Your hours" (`[report]`), which the on-call report counts pages against. */
+export interface ReportHours {
+  /** "HH:MM-HH:MM", start before end: "09:00-18:00". */
+  working_hours: string;
+  /** In week order. */
+  working_days: WorkingDay[];
+  /** "HH:MM-HH:MM", may run past midnight: "22:00-07:00". */
+  sleep_hours: string;
+}
+
 export interface Settings {
   accounts: AccountSettings[];
   notifications: NotificationSettings;
+  report: ReportHours;
   /** `null`: this platform or install cannot start the app at login. */
   autostart: boolean | null;
   config_file: string;
@@ -201,6 +260,79 @@ export type HistoryEvent =
       result: "queued" | "confirmed" | "failed";
       reason: string | null;
     }
-  | { event: "token_rejected"; reason: string };
+  | { event: "token_rejected"; reason: string }
+  | { event: "handled_by_others"; how: "acknowledged" | "resolved"; by?: string | null }
+  | {
+      event: "shift";
+      moment: ShiftMoment;
+      start: string | null;
+      end: string | null;
+    }
+  | { event: "while_away"; paged: number; handled_by_others: number; still_open: number };
+
+/** Which moment of a shift a notification was about (the entry's title names the shift). */
+export type ShiftMoment =
+  | { kind: "reminder" }
+  | { kind: "started" }
+  | { kind: "ended"; early: boolean; open_incidents: number };
 
 export type HistoryEntry = HistoryBase & HistoryEvent;
+
+/** One local day of the on-call report (`oncall_report::DayFigures`). */
+export interface ReportDay {
+  /** `YYYY-MM-DD`. */
+  date: string;
+  working_hours: number;
+  outside_working_hours: number;
+  sleep_interruptions: number;
+}
+
+export interface ReportTotals {
+  pages: number;
+  repeat_pages: number;
+  high_urgency_pages: number;
+  incidents: number;
+  working_hours: number;
+  outside_working_hours: number;
+  pages_during_sleep: number;
+  sleep_interruptions: number;
+}
+
+export interface TimeToAcknowledge {
+  acknowledged_by_me: number;
+  /** Whole seconds; `null` when the user acknowledged nothing. */
+  p50_seconds: number | null;
+  p90_seconds: number | null;
+  handled_by_others: number;
+  unacknowledged: number;
+}
+
+/** "My on-call report" over one period (`oncall_report::Report`). */
+export interface Report {
+  period: { start: string; end: string };
+  days: ReportDay[];
+  totals: ReportTotals;
+  time_to_acknowledge: TimeToAcknowledge;
+  noisiest_services: { service: string | null; pages: number }[];
+  incidents_that_rang_most: {
+    incident: IncidentKey;
+    title: string;
+    service: string | null;
+    pages: number;
+    repeat_pages: number;
+  }[];
+}
+
+/** What `get_report` answers (`src-tauri/src/report.rs`, `ReportDto`). */
+export interface ReportAnswer {
+  days: number;
+  report: Report;
+  /** The chart as SVG markup, made (and escaped) by the tray app. */
+  chart_svg: string;
+}
+
+/** Where `export_report_csv` wrote the CSV. */
+export interface ExportedCsv {
+  file: string;
+  folder: string;
+}

@@ -92,6 +92,7 @@ async fn world(open: usize) -> anyhow::Result<World> {
             notifications: Settings::default(),
             accounts: vec![AccountConfig::pagerduty("work", server.url.parse()?)],
             alarm: Default::default(),
+            report: Default::default(),
         },
         dirs: Dirs {
             config_dir: dir.path().join("config"),

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use oncall_http::malformed;
 use oncall_model::{
-    AccountId, ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, Incident,
-    OnCallShift, Provider, ProviderError, ProviderKind, Status,
+    AccountId, ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity,
+    Incident, OnCallShift, Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
+    Status,
 };
 use serde_json::json;
 use tokio::sync::OnceCell;
@@ -28,6 +29,8 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     resolve: false,
     snooze: false,
     unacknowledge: true,
+    // Alertmanager has no on-call schedules.
+    schedules: false,
 };
 
 /// A Prometheus Alertmanager API v2 client for one account. Cheap to share behind an
@@ -335,6 +338,20 @@ impl Provider for AlertmanagerClient {
 
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError> {
         Ok(Vec::new())
+    }
+
+    async fn rota(&self) -> Result<Vec<RotaEntry>, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: ProviderKind::Alertmanager,
+            action: "show who is on call",
+        })
+    }
+
+    async fn cover(&self, _request: &CoverRequest) -> Result<ScheduleOverride, ProviderError> {
+        Err(ProviderError::Unsupported {
+            provider: ProviderKind::Alertmanager,
+            action: "cover a shift",
+        })
     }
 }
 

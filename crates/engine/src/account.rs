@@ -2,6 +2,7 @@
 //! wake-ups between them, and the client with the token it was built from (built on
 //! first use, again after the token changes).
 
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use oncall_model::Provider;
@@ -9,6 +10,7 @@ use oncall_store::AccountConfig;
 use secrecy::{ExposeSecret, SecretString};
 use tokio::sync::{watch, Mutex, Notify};
 
+use crate::clock::Clock;
 use crate::credentials::{Credentials, NoClient};
 use crate::providers;
 
@@ -18,6 +20,8 @@ pub(crate) struct AccountSlot {
     pub poll_now: Notify,
     /// New actions were queued.
     pub send_now: Notify,
+    /// Read the shifts again at the next poll (the user covered a shift).
+    pub refresh_on_call: AtomicBool,
     /// Bumped whenever the account's token may have changed.
     pub credential_gen: watch::Sender<u64>,
     /// Bumped whenever the account's token is seen to work: a client was built (the
@@ -38,6 +42,7 @@ impl AccountSlot {
             config,
             poll_now: Notify::new(),
             send_now: Notify::new(),
+            refresh_on_call: AtomicBool::new(false),
             credential_gen: watch::Sender::new(0),
             token_works: watch::Sender::new(0),
             provider: Mutex::new(None),
@@ -50,6 +55,7 @@ impl AccountSlot {
     pub(crate) async fn client(
         &self,
         credentials: &dyn Credentials,
+        clock: Arc<dyn Clock>,
     ) -> Result<(u64, Arc<dyn Provider>), NoClient> {
         let mut slot = self.provider.lock().await;
         let gen = *self.credential_gen.borrow();
@@ -65,7 +71,7 @@ impl AccountSlot {
         } else {
             None
         };
-        let provider = providers::build(&self.config, token).map_err(NoClient::Config)?;
+        let provider = providers::build_on(&self.config, token, clock).map_err(NoClient::Config)?;
         *slot = Some((gen, provider.clone()));
         drop(slot);
         self.token_works.send_modify(|n| *n += 1);

@@ -61,7 +61,7 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
             let client = tokio::select! {
                 biased;
                 _ = generation.cancel.cancelled() => return,
-                client = slot.client(generation.credentials.as_ref()) => client,
+                client = slot.client(generation.credentials.as_ref(), generation.clock.clone()) => client,
             };
             let (gen, provider) = match client {
                 Ok(client) => client,

@@ -10,7 +10,9 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, ActionId, ActionKind, IncidentKey, Status};
+use oncall_model::{
+    AccountId, ActionId, ActionKind, CoverRequest, IncidentKey, ScheduleOverride, Status,
+};
 use oncall_policy::Pause;
 use oncall_store::{Config, Dirs};
 use tokio::sync::{broadcast, watch, Mutex};
@@ -61,6 +63,7 @@ impl Engine {
             notifier: opts.notifier,
             view: Arc::new(watch::Sender::new(View::default())),
             events: broadcast::channel(256).0,
+            away: Arc::default(),
         };
         let root = CancellationToken::new();
         let (generation, tracker) =
@@ -106,9 +109,16 @@ impl Engine {
         Ok(())
     }
 
-    /// The last 24 hours of pages and actions, newest first.
+    /// The last 24 hours of pages and actions, newest first: the window's History tab.
     pub async fn history(&self) -> Vec<HistoryEntry> {
         self.current().history().await
+    }
+
+    /// Every history entry from `from` on (at most 30 days back), oldest first: for
+    /// the on-call report ([`crate::on_call_log`]) and "what you missed"
+    /// ([`crate::away_summary`]).
+    pub async fn history_since(&self, from: DateTime<Utc>) -> Vec<HistoryEntry> {
+        self.current().history_since(from).await
     }
 
     /// The latest view; `changed()` wakes on every update.
@@ -168,6 +178,42 @@ impl Engine {
             self.poll_now();
         }
         Ok(())
+    }
+
+    /// The user left the screen (it locked, or the session went idle). When they are
+    /// back ([`Engine::user_back`]), one notification sums up what happened meanwhile.
+    pub fn user_away(&self) {
+        self.current().went_away(self.parts.clock.now(), true);
+    }
+
+    /// The user is back: if they were away long enough and anything happened, one
+    /// notification says what (pages, handled by others, still open).
+    pub async fn user_back(&self) {
+        self.current().came_back(true).await;
+    }
+
+    /// Puts the user on call in one of the account's schedules (a schedule override;
+    /// "take this shift"). Sent at once, not queued: the user waits for the answer and
+    /// is told if it failed. The account's shifts are read again right after.
+    pub async fn cover(
+        &self,
+        account: &AccountId,
+        request: CoverRequest,
+    ) -> Result<ScheduleOverride, EngineError> {
+        let generation = self.current();
+        let slot = generation
+            .slots
+            .get(account)
+            .ok_or_else(|| EngineError::UnknownAccount(account.clone()))?;
+        let (_, provider) = slot
+            .client(generation.credentials.as_ref(), generation.clock.clone())
+            .await
+            .map_err(|e| EngineError::NoClient(e.to_string()))?;
+        let created = provider.cover(&request).await?;
+        slot.refresh_on_call
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        slot.poll_now.notify_one();
+        Ok(created)
     }
 
     /// Polls every account now (a refresh button, or the machine woke up).

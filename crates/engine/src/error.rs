@@ -1,6 +1,6 @@
 //! What the engine's public calls can fail with.
 
-use oncall_model::{AccountId, ActionKind};
+use oncall_model::{AccountId, ActionKind, ProviderError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -23,4 +23,11 @@ pub enum EngineError {
     UnknownAccount(AccountId),
     #[error("{0}")]
     Unsupported(String),
+    /// The account has no working client: its token cannot be had, or its settings
+    /// cannot make one.
+    #[error("{0}")]
+    NoClient(String),
+    /// The service answered a direct request (not a queued action) with an error.
+    #[error(transparent)]
+    Service(#[from] ProviderError),
 }

@@ -13,15 +13,16 @@ use std::sync::Arc;
 use chrono::{DateTime, DurationRound, Utc};
 use oncall_model::{
     AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift,
-    ProviderError,
+    ProviderError, RotaEntry,
 };
-use oncall_policy::{Decision, Now, Pause, Settings};
+use oncall_policy::{Decision, Now, Pause, Settings, ShiftSettings};
 use oncall_store::{Dirs, StoreError};
 use tokio::sync::{broadcast, watch, Mutex, Notify};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
 use crate::account::AccountSlot;
+use crate::away::{self, Away};
 use crate::clock::Clock;
 use crate::credentials::Credentials;
 use crate::error::EngineError;
@@ -43,6 +44,10 @@ pub(crate) struct Parts {
     pub notifier: Arc<dyn Notifier>,
     pub view: Arc<watch::Sender<View>>,
     pub events: broadcast::Sender<EngineEvent>,
+    /// Whether the user is away, and since when (see `away.rs`). Outlives a
+    /// generation: a reconfigure while away still sums up the absence.
+    /// A std mutex: never held across an `.await`.
+    pub away: Arc<std::sync::Mutex<Option<Away>>>,
 }
 
 pub(crate) struct Generation {
@@ -66,6 +71,7 @@ pub(crate) struct Generation {
     notices: std::sync::Mutex<VecDeque<Notice>>,
     view: Arc<watch::Sender<View>>,
     events: broadcast::Sender<EngineEvent>,
+    away: Arc<std::sync::Mutex<Option<Away>>>,
     pub slots: BTreeMap<AccountId, Arc<AccountSlot>>,
     pub cancel: CancellationToken,
 }
@@ -92,6 +98,7 @@ impl Generation {
             notices: std::sync::Mutex::new(VecDeque::new()),
             view: parts.view.clone(),
             events: parts.events.clone(),
+            away: parts.away.clone(),
             slots,
             cancel,
         }
@@ -129,6 +136,10 @@ impl Generation {
         let now = self.clock.now();
         shared.drop_confirmed_before(account, gen);
         let open = incidents.len();
+        let previous = shared.snapshots.get(account).map(Vec::as_slice);
+        for entry in shared.history.handled_by_others(previous, &incidents, now) {
+            shared.history.record(entry);
+        }
         shared.snapshots.insert(account.clone(), incidents);
         // Kept to the minute on disk (the view has the exact time): a poll that finds
         // nothing new then writes nothing, instead of an fsync every poll on battery.
@@ -193,7 +204,12 @@ impl Generation {
     pub(crate) async fn history(&self) -> Vec<HistoryEntry> {
         let now = self.clock.now();
         let shared = self.shared.lock().await;
-        shared.history.newest_first(now)
+        shared.history.recent_newest_first(now)
+    }
+
+    /// The history from `from` on, oldest first.
+    pub(crate) async fn history_since(&self, from: DateTime<Utc>) -> Vec<HistoryEntry> {
+        self.shared.lock().await.history.since(from)
     }
 
     /// Queues `kind` for each incident (see `Engine::act`).
@@ -470,11 +486,142 @@ impl Generation {
         self.publish_view(&shared);
     }
 
+    /// The account's shifts were just read: the view lists them and the shift rules run
+    /// over them (see [`Shared::shift_step`]).
     pub(crate) async fn set_on_call(&self, account: &AccountId, shifts: Vec<OnCallShift>) {
         let mut shared = self.shared.lock().await;
+        let decisions = self.shift_step(&mut shared, account, Some(&shifts));
         if let Some(view) = shared.accounts.get_mut(account) {
-            view.on_call = shifts;
+            // As the user thinks of them: permanent on-call first, then each shift
+            // whole (the service may list one in pieces).
+            let mut shown: Vec<OnCallShift> = shifts
+                .iter()
+                .filter(|s| s.start.is_none())
+                .cloned()
+                .collect();
+            shown.extend(oncall_policy::shifts::merge(&shifts));
+            view.on_call = shown;
+            view.shifts_problem = None;
+        }
+        self.save_state(&mut shared);
+        self.publish_view(&shared);
+        drop(shared);
+        if !decisions.is_empty() {
+            self.delivery_wake.notify_one();
+        }
+    }
+
+    /// The user left at `at`: the screen locked (`screen_locked`), or the machine
+    /// slept. An earlier start of the absence is kept.
+    pub(crate) fn went_away(&self, at: DateTime<Utc>, screen_locked: bool) {
+        let mut away = lock(&self.away);
+        let away = away.get_or_insert(Away {
+            since: at,
+            screen_locked: false,
+        });
+        away.screen_locked |= screen_locked;
+    }
+
+    /// The user is back (`screen_unlocked`: the screen says so; else the machine woke
+    /// a while ago): what happened while they were away, queued as one notification if
+    /// anything did and the absence was long enough to count. A wake to a locked
+    /// screen is not a return: the unlock is.
+    pub(crate) async fn came_back(&self, screen_unlocked: bool) {
+        let from = {
+            let mut away = lock(&self.away);
+            match *away {
+                Some(a) if screen_unlocked || !a.screen_locked => away.take().map(|a| a.since),
+                _ => None,
+            }
+        };
+        let Some(from) = from else { return };
+        let now = self.clock.now();
+        let Some(long_enough) = self.settings.away_summary_after else {
+            return;
+        };
+        if now - from < long_enough {
+            return;
+        }
+        let mut shared = self.shared.lock().await;
+        let Some(notice) = away::notice(&shared, from, now) else {
+            return;
+        };
+        if !self.slots.values().any(|s| s.config.notify) {
+            return;
+        }
+        let in_flight = shared.in_flight;
+        let decision = Decision::WhileAway(notice);
+        if let Some(decision) = crate::outbox::queue(&mut shared.state, in_flight, decision) {
+            shared.state.outbox.push(decision);
+        }
+        self.save_state(&mut shared);
+        drop(shared);
+        self.delivery_wake.notify_one();
+    }
+
+    /// Who is on call in the account's schedules, or why that cannot be read.
+    pub(crate) async fn set_rota(&self, account: &AccountId, rota: Result<Vec<RotaEntry>, String>) {
+        let mut shared = self.shared.lock().await;
+        if let Some(view) = shared.accounts.get_mut(account) {
+            match rota {
+                Ok(rota) => view.rota = rota,
+                Err(problem) => view.shifts_problem = Some(problem),
+            }
         }
         self.publish_view(&shared);
     }
+
+    /// Time passed: the shift rules for every account with shifts. Returns when the
+    /// next shift moment is due, if any.
+    pub(crate) async fn shift_tick(&self) -> Option<DateTime<Utc>> {
+        let mut shared = self.shared.lock().await;
+        let accounts: Vec<AccountId> = shared.state.policy.shifts.keys().cloned().collect();
+        let mut decided = false;
+        for account in &accounts {
+            decided |= !self.shift_step(&mut shared, account, None).is_empty();
+        }
+        let next = accounts
+            .iter()
+            .filter_map(|a| {
+                oncall_policy::next_shift_moment(&shared.state.policy, a, self.shift_settings(a))
+            })
+            .min();
+        if decided {
+            self.save_state(&mut shared);
+            self.publish_view(&shared);
+        }
+        drop(shared);
+        if decided {
+            self.delivery_wake.notify_one();
+        }
+        next
+    }
+
+    fn shift_step(
+        &self,
+        shared: &mut Shared,
+        account: &AccountId,
+        fetched: Option<&[OnCallShift]>,
+    ) -> Vec<Decision> {
+        let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
+        let settings = self.shift_settings(account);
+        shared.shift_step(account, fetched, settings, notify, self.clock.now())
+    }
+
+    fn shift_settings(&self, account: &AccountId) -> ShiftSettings {
+        let remind_before = self
+            .slots
+            .get(account)
+            .and_then(|s| s.config.shift_reminder)
+            .and_then(|d| chrono::Duration::from_std(d).ok());
+        ShiftSettings { remind_before }
+    }
+}
+
+/// A std mutex's state, even if a panic elsewhere poisoned it: what it holds is at
+/// worst a step behind, and paging must go on.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -18,7 +18,7 @@ use crate::persist::{ActionJournal, HistoryStore, StateStore};
 use crate::providers;
 use crate::shared::Shared;
 use crate::view::{AccountView, Connection, EngineEvent};
-use crate::{actions, delivery, poller};
+use crate::{actions, away, delivery, poller, shifts};
 
 /// What an account keeps across a `reconfigure` that leaves its service and filter
 /// unchanged, so the window does not flicker to "connecting" with an empty list.
@@ -67,7 +67,12 @@ pub(crate) async fn launch(
     let mut warnings = Vec::new();
     let mut state = StateStore::load(parts.dirs.state_file(), &mut warnings)?;
     let actions = ActionJournal::load(parts.dirs.actions_file(), &mut warnings)?;
-    let history = HistoryStore::load(parts.dirs.history_file(), &mut warnings)?;
+    let history = HistoryStore::load(
+        parts.dirs.history_file(),
+        &parts.dirs.legacy_history_file(),
+        parts.clock.now(),
+        &mut warnings,
+    )?;
 
     // Accounts removed from the config take their memory with them.
     let configured: Vec<AccountId> = config.accounts.iter().map(|a| a.name.clone()).collect();
@@ -75,6 +80,7 @@ pub(crate) async fn launch(
         .policy
         .accounts
         .keys()
+        .chain(state.policy.shifts.keys())
         .filter(|a| !configured.contains(a))
         .cloned()
         .collect();
@@ -97,6 +103,8 @@ pub(crate) async fn launch(
                 last_success: state.last_success.get(&a.name).copied(),
                 next_poll: None,
                 on_call: Vec::new(),
+                rota: Vec::new(),
+                shifts_problem: None,
             };
             (a.name.clone(), view)
         })
@@ -131,6 +139,14 @@ pub(crate) async fn launch(
 
     let tracker = TaskTracker::new();
     tracker.spawn(delivery::run(generation.clone()));
+    tracker.spawn(away::run(generation.clone()));
+    if generation
+        .slots
+        .values()
+        .any(|s| providers::capabilities(&s.config.provider).schedules)
+    {
+        tracker.spawn(shifts::run(generation.clone()));
+    }
     for slot in generation.slots.values() {
         tracker.spawn(poller::run(generation.clone(), slot.clone()));
         tracker.spawn(actions::run(generation.clone(), slot.clone()));

@@ -6,6 +6,7 @@
 
 mod account;
 mod actions;
+mod away;
 mod backoff;
 mod clock;
 mod credentials;
@@ -14,6 +15,7 @@ mod engine;
 mod error;
 mod generation;
 mod history;
+mod history_file;
 mod launch;
 mod notifier;
 mod outbox;
@@ -22,6 +24,7 @@ mod persist;
 mod poller;
 mod providers;
 mod shared;
+mod shifts;
 #[cfg(test)]
 mod testing;
 mod view;
@@ -35,7 +38,11 @@ pub use clock::{Clock, SystemClock, TestClock};
 pub use credentials::{run_token_command, CredentialError, Credentials, StaticCredentials};
 pub use engine::{Engine, EngineOptions};
 pub use error::EngineError;
-pub use history::{ActionStage, HistoryEntry, HistoryEvent, HISTORY_SPAN};
+pub use history::{
+    away_summary, on_call_log, ActionStage, AwaySummary, Handled, HistoryEntry, HistoryEvent,
+    HISTORY_SPAN, MAX_ENTRIES as MAX_HISTORY_ENTRIES, RECENT_SPAN,
+};
+pub use history_file::{read_history, HistoryReadError, MAX_FILE_BYTES as MAX_HISTORY_FILE_BYTES};
 pub use notifier::{Notice, Notifier};
 pub use providers::{build as build_provider, needs_token, token_origin, TokenOrigin};
 pub use view::{AccountView, ActionResult, Connection, Delivery, EngineEvent, IncidentView, View};

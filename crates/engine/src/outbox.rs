@@ -1,6 +1,6 @@
 //! The rules for what waits in the outbox (`state.json`'s undelivered decisions). It
 //! fills only while the desktop cannot show notifications; when it can again, a person
-//! should get one ring per incident, about what needs them now.
+//! should get one ring per incident, about what needs them now, and one word per shift.
 
 use oncall_model::IncidentKey;
 use oncall_policy::{Decision, EpisodeKey, NotificationTarget, PolicyState, RingReason};
@@ -63,6 +63,26 @@ pub(crate) fn queue(
             }
             (!summary.incidents.is_empty()).then_some(Decision::Summarize(summary))
         }
+        Decision::Shift(notice) => {
+            // A newer word about the same shift (it started while its reminder waited)
+            // says what is true now: one notification, not two.
+            let mut index = 0;
+            state.outbox.retain(|queued| {
+                index += 1;
+                index <= start
+                    || !matches!(queued, Decision::Shift(waiting) if waiting.same_shift(&notice))
+            });
+            Some(Decision::Shift(notice))
+        }
+        Decision::WhileAway(notice) => {
+            // One word on the latest absence is enough.
+            let mut index = 0;
+            state.outbox.retain(|queued| {
+                index += 1;
+                index <= start || !matches!(queued, Decision::WhileAway(_))
+            });
+            Some(Decision::WhileAway(notice))
+        }
     }
 }
 
@@ -71,7 +91,7 @@ fn rings(decision: &Decision, key: &IncidentKey) -> bool {
     match decision {
         Decision::Notify { incident, .. } => &incident.key == key,
         Decision::Summarize(summary) => summary.incidents.contains(key),
-        Decision::Withdraw(_) => false,
+        Decision::Withdraw(_) | Decision::Shift(_) | Decision::WhileAway(_) => false,
     }
 }
 
@@ -107,7 +127,7 @@ pub(crate) fn rings_first(decision: &Decision, key: &IncidentKey) -> bool {
         Decision::Summarize(summary) => {
             summary.incidents.contains(key) && !summary.repeats.contains(key)
         }
-        Decision::Withdraw(_) => false,
+        Decision::Withdraw(_) | Decision::Shift(_) | Decision::WhileAway(_) => false,
     }
 }
 

@@ -1,17 +1,19 @@
-//! The three files the engine keeps in the data directory, each written atomically:
-//! `state.json` (what has rung, last successes, undelivered decisions), `actions.json`
-//! (the user's actions not yet confirmed by the service) and `history.json` (the last
-//! 24 hours of pages and actions). Actions live in their own file because they are
-//! written before every send and must survive anything that happens to the rest of the
-//! state; the history has its own because pages and actions are rare and polls are not.
+//! The three files the engine keeps in the data directory: `state.json` (what has rung,
+//! last successes, undelivered decisions) and `actions.json` (the user's actions not
+//! yet confirmed by the service), each written atomically, and `history.jsonl` (30
+//! days of pages and actions, appended to; [`HistoryStore`], in `history_file.rs`).
+//! Actions live in their own file because they are written before every send and must
+//! survive anything that happens to the rest of the state; the history has its own
+//! because pages and actions are rare and polls are not.
 //!
 //! Each file is owned by one type that knows its path and whether the disk is behind
-//! ([`StateStore`] by the bytes it last wrote, [`HistoryStore`] by a flag that only its
-//! own methods set), so no caller keeps that bookkeeping by hand.
+//! ([`StateStore`] by the bytes it last wrote, [`HistoryStore`] by the entries not yet
+//! appended), so no caller keeps that bookkeeping by hand.
 //!
-//! All are small (kilobytes) and written inline while the engine's state lock is held:
-//! the write order is then the decision order, and tests on paused tokio time never
-//! race a blocking-pool thread.
+//! All are written inline while the engine's state lock is held: the write order is
+//! then the decision order, and tests on paused tokio time never race a blocking-pool
+//! thread. The two JSON files are kilobytes; the history is appended a line at a time
+//! and rewritten whole (up to 5 MiB) only at start or when it passes a cap.
 
 use std::collections::BTreeMap;
 use std::ops::{Deref, DerefMut};
@@ -24,7 +26,7 @@ use oncall_store::json_file::{self, Loaded};
 use oncall_store::StoreError;
 use serde::{Deserialize, Serialize};
 
-use crate::history::{ActionStage, History, HistoryEntry};
+pub(crate) use crate::history_file::HistoryStore;
 
 /// What `state.json` holds.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -200,64 +202,6 @@ impl ActionJournal {
     }
 }
 
-/// `history.json`, and whether it has entries not yet on disk. Every entry goes in
-/// through a method here, so the flag cannot be forgotten.
-pub(crate) struct HistoryStore {
-    path: PathBuf,
-    history: History,
-    unsaved: bool,
-}
-
-impl HistoryStore {
-    pub(crate) fn load(path: PathBuf, warnings: &mut Vec<String>) -> Result<Self, StoreError> {
-        let history = load(&path, warnings)?;
-        Ok(HistoryStore {
-            path,
-            history,
-            unsaved: false,
-        })
-    }
-
-    /// The entries of the last 24 hours before `now`, newest first.
-    pub(crate) fn newest_first(&self, now: DateTime<Utc>) -> Vec<HistoryEntry> {
-        self.history.newest_first(now)
-    }
-
-    pub(crate) fn record(&mut self, entry: HistoryEntry) {
-        self.unsaved = true;
-        self.history.record(entry);
-    }
-
-    pub(crate) fn record_decision(&mut self, decision: &Decision, at: DateTime<Utc>) {
-        self.unsaved = true;
-        self.history.record_decision(decision, at);
-    }
-
-    pub(crate) fn record_action(
-        &mut self,
-        key: &IncidentKey,
-        title: Option<String>,
-        kind: ActionKind,
-        stage: ActionStage,
-        reason: Option<String>,
-        at: DateTime<Utc>,
-    ) {
-        self.unsaved = true;
-        self.history
-            .record_action(key, title, kind, stage, reason, at);
-    }
-
-    /// Writes the file if it has entries not yet on disk. A failed write is not tried
-    /// again until the next entry: the history is a convenience, not a record to keep
-    /// at any cost.
-    pub(crate) fn save_if_changed(&mut self) -> Result<(), StoreError> {
-        if !std::mem::take(&mut self.unsaved) {
-            return Ok(());
-        }
-        json_file::save(&self.path, &self.history)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -325,27 +269,5 @@ mod tests {
         );
         assert_eq!(groups[0].1[1].attempts, 1);
         assert!(journal.due(&AccountId("home".into())).is_empty());
-    }
-
-    #[test]
-    fn the_history_is_written_only_after_a_new_entry() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("history.json");
-        let mut history = HistoryStore::load(path.clone(), &mut Vec::new()).unwrap();
-        history.save_if_changed().unwrap();
-        assert!(!path.exists());
-        history.record_action(
-            &key("1"),
-            None,
-            ActionKind::Acknowledge,
-            ActionStage::Queued,
-            None,
-            at(),
-        );
-        history.save_if_changed().unwrap();
-        assert!(path.exists());
-        std::fs::remove_file(&path).unwrap();
-        history.save_if_changed().unwrap();
-        assert!(!path.exists());
     }
 }

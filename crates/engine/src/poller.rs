@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use oncall_model::ProviderError;
+use oncall_model::{AccountId, Provider, ProviderError};
 use tokio::time::{sleep_until, Instant};
 use tracing::{debug, info, warn};
 
@@ -19,6 +19,7 @@ use crate::clock::WakeDetector;
 use crate::credentials::NoClient;
 use crate::generation::Generation;
 use crate::notifier::Notice;
+use crate::providers;
 use crate::view::Connection;
 
 /// How often to compare the wall clock with the monotonic one to notice a wake.
@@ -56,6 +57,7 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
     let mut not_before = Instant::now();
     let mut trouble = Trouble::None;
     let mut next_on_call = Instant::now();
+    let has_schedules = providers::capabilities(&slot.config.provider).schedules;
     let mut token_recheck = tokio::time::interval(TOKEN_RECHECK);
     token_recheck.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let recheck_tokens = slot.config.token_command.is_none();
@@ -95,6 +97,8 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
                 if wake.woke(generation.clock.as_ref()) && trouble != Trouble::Stuck {
                     info!(%account, "the machine woke up, polling now");
                     next_poll = not_before.max(Instant::now());
+                    // Shifts may have changed hands while it slept.
+                    next_on_call = Instant::now();
                 }
                 if trouble == Trouble::Stuck || Instant::now() < next_poll { continue; }
             }
@@ -106,7 +110,7 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
         let client = tokio::select! {
             biased;
             _ = generation.cancel.cancelled() => return,
-            client = slot.client(generation.credentials.as_ref()) => client,
+            client = slot.client(generation.credentials.as_ref(), generation.clock.clone()) => client,
         };
         let provider = match client {
             Ok((_, provider)) => provider,
@@ -236,14 +240,53 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
             .set_next_poll(&account, Some(at(&generation, wait)))
             .await;
 
-        if Instant::now() >= next_on_call {
+        let refresh_asked = slot
+            .refresh_on_call
+            .swap(false, std::sync::atomic::Ordering::Relaxed);
+        if has_schedules && (refresh_asked || Instant::now() >= next_on_call) {
             next_on_call = Instant::now() + ON_CALL_REFRESH;
-            match provider.on_calls().await {
-                Ok(shifts) => generation.set_on_call(&account, shifts).await,
-                Err(e) => debug!(%account, "on-call lookup failed: {e}"),
-            }
+            refresh_on_call(&generation, &account, provider.as_ref()).await;
         }
     }
+}
+
+/// Reads the user's shifts and who is on call. A refusal (the key may not read
+/// schedules) is shown in the window; other failures keep what was read last and are
+/// retried at the next refresh.
+async fn refresh_on_call(generation: &Generation, account: &AccountId, provider: &dyn Provider) {
+    match provider.on_calls().await {
+        Ok(shifts) => generation.set_on_call(account, shifts).await,
+        Err(e @ (ProviderError::Unauthorized { .. } | ProviderError::Rejected { .. })) => {
+            warn!(%account, "cannot read on-call shifts: {e}");
+            generation.set_rota(account, Err(shifts_problem(&e))).await;
+            return;
+        }
+        Err(e) => {
+            debug!(%account, "on-call lookup failed: {e}");
+            return;
+        }
+    }
+    match provider.rota().await {
+        Ok(rota) => generation.set_rota(account, Ok(rota)).await,
+        Err(e @ (ProviderError::Unauthorized { .. } | ProviderError::Rejected { .. })) => {
+            warn!(%account, "cannot read who is on call: {e}");
+            generation.set_rota(account, Err(shifts_problem(&e))).await;
+        }
+        Err(e) => debug!(%account, "who-is-on-call lookup failed: {e}"),
+    }
+}
+
+/// Why shifts cannot be read, for the window; the account's pages are not affected.
+fn shifts_problem(error: &ProviderError) -> String {
+    // The service's (or the client's) own words say what to fix; "refused (400)" adds
+    // nothing, and is wrong where nothing was sent (no Opsgenie user configured).
+    let why = match error {
+        ProviderError::Rejected { message, .. } | ProviderError::Unauthorized { message, .. } => {
+            message.clone()
+        }
+        other => other.to_string(),
+    };
+    format!("No shift reminders or rota for this account: {why}. Incidents still page as usual.")
 }
 
 /// A re-check of a refused token that fails otherwise (the network, the service) is not

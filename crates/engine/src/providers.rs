@@ -10,6 +10,8 @@ use oncall_store::{
 };
 use secrecy::SecretString;
 
+use crate::clock::{Clock, SystemClock};
+
 /// Where an account's token is sent: the scheme, host and port of the API base URL its
 /// client sends every request to (`http://127.0.0.1:8080`, `https://api.pagerduty.com:443`).
 ///
@@ -66,13 +68,25 @@ pub fn build(
     account: &AccountConfig,
     token: Option<SecretString>,
 ) -> Result<Arc<dyn Provider>, String> {
+    build_on(account, token, Arc::new(SystemClock))
+}
+
+/// [`build`] with on-call questions ("who is on call now?") asked at `clock`'s now:
+/// the engine's, so that tests and the simulation on virtual time get their shifts.
+pub(crate) fn build_on(
+    account: &AccountConfig,
+    token: Option<SecretString>,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Provider>, String> {
+    let now = move || clock.now();
+    let now: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync> = Arc::new(now);
     let required = || token.clone().ok_or_else(|| missing_token(account));
     match &account.provider {
         ProviderConfig::PagerDuty(pd) => {
             let config = pagerduty_config(account, pd, required()?);
             let client =
                 oncall_pagerduty::PagerDutyClient::new(config).map_err(|e| e.to_string())?;
-            Ok(Arc::new(client))
+            Ok(Arc::new(client.with_clock(now)))
         }
         ProviderConfig::Alertmanager(am) => {
             let config = alertmanager_config(account, am, token.clone())?;
@@ -83,7 +97,7 @@ pub fn build(
         ProviderConfig::Opsgenie(og) => {
             let config = opsgenie_config(account, og, required()?);
             let client = oncall_opsgenie::OpsgenieClient::new(config).map_err(|e| e.to_string())?;
-            Ok(Arc::new(client))
+            Ok(Arc::new(client.with_clock(now)))
         }
     }
 }
@@ -190,6 +204,7 @@ fn opsgenie_config(
     config.query = og.list_query();
     config.high_priorities = og.high_priorities.clone();
     config.user = og.responder.clone();
+    config.on_call_user = og.on_call_user.clone();
     config
 }
 
@@ -284,5 +299,21 @@ mod tests {
         // Another host, even another name for the same machine, is another origin.
         assert_ne!(pd("http://127.0.0.1:8080"), pd("http://localhost:8080"));
         assert_eq!(pd("http://[::1]:9093/"), "http://[::1]:9093");
+    }
+
+    /// The Opsgenie keys the client needs reach it: `responder` signs actions, and
+    /// `on_call_user` is whose shifts are read (without it there are none to show).
+    #[test]
+    fn an_opsgenie_account_passes_its_responder_and_on_call_user_on() {
+        let text = "[[accounts]]\nname = \"ops\"\nprovider = \"opsgenie\"\n\
+                    responder = \"Platform Team\"\non_call_user = \"pat@example.com\"\n";
+        let config = Config::parse(text, Path::new("config.toml")).unwrap();
+        let account = &config.accounts[0];
+        let oncall_store::ProviderConfig::Opsgenie(og) = &account.provider else {
+            panic!("{account:?}")
+        };
+        let client = super::opsgenie_config(account, og, "key".to_owned().into());
+        assert_eq!(client.on_call_user.as_deref(), Some("pat@example.com"));
+        assert_eq!(client.user.as_deref(), Some("Platform Team"));
     }
 }

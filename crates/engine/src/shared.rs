@@ -7,8 +7,11 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use oncall_model::{AccountId, Incident, IncidentKey, Status, Urgency};
-use oncall_policy::{evaluate, Decision, EpisodeKey, Now, Poll, RingReason, Settings};
+use oncall_model::{AccountId, Incident, IncidentKey, OnCallShift, Status, Urgency};
+use oncall_policy::{
+    evaluate, evaluate_shifts, Decision, EpisodeKey, Now, Poll, RingReason, Settings, ShiftMoment,
+    ShiftNotice, ShiftSettings,
+};
 use tracing::info;
 
 use crate::clock::Clock;
@@ -128,6 +131,41 @@ impl Shared {
         evaluation.decisions
     }
 
+    /// One step of the account's shift rules (`fetched`: its shifts, just read), with
+    /// the notices queued in the outbox unless the account does not notify.
+    pub(crate) fn shift_step(
+        &mut self,
+        account: &AccountId,
+        fetched: Option<&[OnCallShift]>,
+        settings: ShiftSettings,
+        notify: bool,
+        now: DateTime<Utc>,
+    ) -> Vec<Decision> {
+        let open = self.snapshots.get(account).map_or(0, |incidents| {
+            incidents
+                .iter()
+                .filter(|i| i.status != Status::Resolved)
+                .count()
+        });
+        let decisions = evaluate_shifts(
+            &mut self.state.policy,
+            account,
+            fetched,
+            settings,
+            open,
+            now,
+        );
+        if !notify {
+            return Vec::new();
+        }
+        for decision in &decisions {
+            if let Some(decision) = queue(&mut self.state, self.in_flight, decision.clone()) {
+                self.state.outbox.push(decision);
+            }
+        }
+        decisions
+    }
+
     /// What the tray, the window and the CLI show.
     pub(crate) fn view(&self, now: DateTime<Utc>) -> View {
         let overlay = self.overlay();
@@ -161,7 +199,7 @@ impl Shared {
         let shown: Vec<IncidentKey> = match decision {
             Decision::Notify { incident, .. } => vec![incident.key.clone()],
             Decision::Summarize(summary) => summary.incidents.clone(),
-            Decision::Withdraw(_) => Vec::new(),
+            Decision::Withdraw(_) | Decision::Shift(_) | Decision::WhileAway(_) => Vec::new(),
         };
         for key in shown {
             self.last_shown.insert(key, now);
@@ -176,7 +214,7 @@ impl Shared {
                     policy.shown_at(key, None, now);
                 }
             }
-            Decision::Withdraw(_) => {}
+            Decision::Withdraw(_) | Decision::Shift(_) | Decision::WhileAway(_) => {}
         }
         self.history.record_decision(decision, now);
     }
@@ -241,7 +279,15 @@ impl Shared {
                     continue;
                 }
                 Decision::Summarize(summary) => summary,
-                Decision::Withdraw(_) => return Some(first.clone()),
+                Decision::Withdraw(_) | Decision::WhileAway(_) => return Some(first.clone()),
+                Decision::Shift(notice) => {
+                    if still_news(notice, clock.now()) {
+                        return Some(first.clone());
+                    }
+                    info!(account = %notice.account, "a held shift notice is no longer news: dropped");
+                    self.state.outbox.remove(0);
+                    continue;
+                }
             };
             let keep: Vec<IncidentKey> = summary
                 .incidents
@@ -326,5 +372,19 @@ impl Shared {
     pub(crate) fn drop_confirmed_before(&mut self, account: &AccountId, gen: u64) {
         self.confirmed
             .retain(|c| &c.incident.account != account || c.after_poll >= gen);
+    }
+}
+
+/// Whether a shift notice that waited for the screen still says something true at
+/// `now`: a reminder before its shift starts, "you are on call" before it ends, and
+/// "your shift ended" within the window the policy announces ends in.
+fn still_news(notice: &ShiftNotice, now: DateTime<Utc>) -> bool {
+    let shift = &notice.shift;
+    match notice.moment {
+        ShiftMoment::Reminder => shift.start.is_some_and(|start| now < start),
+        ShiftMoment::Started => shift.end.is_none_or(|end| now < end),
+        ShiftMoment::Ended { .. } => {
+            now - notice.decided_at <= oncall_policy::shifts::END_NOTICE_WINDOW
+        }
     }
 }

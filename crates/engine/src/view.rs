@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use oncall_model::{
     AccountId, ActionId, ActionKind, ActionOutcome, Capabilities, Incident, IncidentKey,
-    OnCallShift, ProviderKind, Status,
+    OnCallShift, ProviderKind, RotaEntry, Status,
 };
 use oncall_policy::Pause;
 use serde::{Deserialize, Serialize};
@@ -75,7 +75,16 @@ pub struct AccountView {
     pub connection: Connection,
     pub last_success: Option<DateTime<Utc>>,
     pub next_poll: Option<DateTime<Utc>>,
+    /// The user's shifts over the coming [`oncall_model::SHIFT_HORIZON`], as the
+    /// service lists them.
     pub on_call: Vec<OnCallShift>,
+    /// Who is on call now and next in each of the user's schedules and policy levels.
+    #[serde(default)]
+    pub rota: Vec<RotaEntry>,
+    /// Why the account's schedules cannot be read (the key lacks a permission), in
+    /// words for the window; `None` when they can, or the service has none.
+    #[serde(default)]
+    pub shifts_problem: Option<String>,
 }
 
 /// An incident as shown: the service's state with the user's pending actions applied.

@@ -47,7 +47,7 @@ async fn state_and_action_files_and_their_directory_are_user_only() {
     let others: Vec<String> = fs::read_dir(&dirs.data_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| !["state.json", "actions.json", "history.json"].contains(&name.as_str()))
+        .filter(|name| !["state.json", "actions.json", "history.jsonl"].contains(&name.as_str()))
         .collect();
     assert_eq!(
         others,

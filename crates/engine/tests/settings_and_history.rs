@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use oncall_engine::{ActionStage, HistoryEvent};
+use oncall_engine::{away_summary, on_call_log, ActionStage, Clock, Handled, HistoryEvent};
 use oncall_fake_pagerduty::FakePagerDuty;
 use oncall_model::{ActionKind, Status};
 use oncall_policy::RingReason;
@@ -31,6 +31,7 @@ async fn changing_settings_keeps_what_rang_and_the_window_keeps_its_view() {
     config.accounts.push(AccountConfig {
         poll_interval: 30 * SEC,
         notify: false,
+        shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
         ..FakePagerDuty::account_config("team", &w.url())
     });
     w.engine().reconfigure(config).await.unwrap();
@@ -151,4 +152,96 @@ async fn history_tells_what_rang_and_what_you_did_newest_first() {
     assert_eq!(w.engine().history().await, history);
     w.clock.jump(25 * 3600 * SEC);
     assert!(w.engine().history().await.is_empty());
+}
+
+/// "What you missed" and the report: incidents that paged me and that a colleague
+/// acknowledged or the service resolved are in the history (30 days of it), though not
+/// in the window's list, which keeps the shape it words; and they survive a restart.
+#[tokio::test(start_paused = true)]
+async fn what_others_did_to_my_pages_is_recorded_for_what_you_missed() {
+    let mut w = World::<FakePagerDuty>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let away_from = w.clock.now();
+    let acked = w.page("Checkout 500s").await;
+    let resolved = w.page("Disk full").await;
+    let mine = w.page("Queue backlog").await;
+    w.acknowledge(&mine).await;
+    w.fake.acknowledge_elsewhere(&acked, false);
+    w.fake.resolve(&resolved);
+    w.idle(60 * SEC).await;
+
+    let entries = w.engine().history_since(away_from).await;
+    assert!(
+        entries.windows(2).all(|p| p[0].at <= p[1].at),
+        "oldest first"
+    );
+    let handled: Vec<(&str, Handled)> = entries
+        .iter()
+        .filter_map(|e| match e.event {
+            HistoryEvent::HandledByOthers { how, .. } => Some((e.incident.as_deref()?, how)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        handled,
+        [
+            (acked.as_str(), Handled::Acknowledged),
+            (resolved.as_str(), Handled::Resolved)
+        ],
+        "my own acknowledgement is not someone else's"
+    );
+    let away = away_summary(&entries, away_from, w.clock.now());
+    assert_eq!(away.paged, [w.key(&acked), w.key(&resolved), w.key(&mine)]);
+    assert_eq!(away.handled_by_others, [w.key(&acked), w.key(&resolved)]);
+    let log = on_call_log(&entries);
+    assert_eq!(log.pages.len(), 3);
+    assert_eq!(log.acknowledged_by_me.len(), 1);
+    assert_eq!(log.acknowledged_by_me[0].incident, w.key(&mine));
+    assert_eq!(log.handled_by_others.len(), 2);
+
+    // The window's History tab words them too.
+    let window = w.engine().history().await;
+    let others = window
+        .iter()
+        .filter(|e| matches!(e.event, HistoryEvent::HandledByOthers { .. }))
+        .count();
+    assert_eq!(others, 2);
+
+    w.restart().await;
+    assert_eq!(w.engine().history_since(away_from).await, entries);
+    // A week later the window shows nothing, and the report still has it all.
+    w.clock.jump(7 * 24 * 3600 * SEC);
+    assert!(w.engine().history().await.is_empty());
+    let later = w.engine().history_since(away_from).await;
+    assert_eq!(later[..entries.len()], entries);
+}
+
+/// The history of the version before (`history.json`, 24 hours, rewritten whole) is
+/// read once into `history.jsonl`, and the old file goes.
+#[tokio::test(start_paused = true)]
+async fn the_previous_versions_history_json_is_migrated() {
+    let mut w = World::<FakePagerDuty>::new().await;
+    let dirs = w.dirs();
+    std::fs::create_dir_all(&dirs.data_dir).unwrap();
+    let at = (w.clock.now() - chrono::Duration::hours(1)).to_rfc3339();
+    std::fs::write(
+        dirs.legacy_history_file(),
+        format!(
+            r##"[{{"at":"{at}","account":"work","incident":"P1","title":"#7 Old page","event":"paged","urgency":"high","reason":"new"}}]"##
+        ),
+    )
+    .unwrap();
+    w.start().await;
+    let history = w.engine().history().await;
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].title.as_deref(), Some("#7 Old page"));
+    assert!(!dirs.legacy_history_file().exists());
+    assert!(dirs.history_file().exists());
+    w.first_poll().await;
+    let id = w.page("New page").await;
+    w.restart().await;
+    let history = w.engine().history().await;
+    assert_eq!(history.len(), 2, "{history:?}");
+    assert_eq!(history[0].incident.as_deref(), Some(id.as_str()));
 }

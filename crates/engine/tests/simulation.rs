@@ -1,17 +1,19 @@
 //! The deterministic lifecycle simulation (issue 7): seeded random scripts of incident
 //! events, faults, restarts, sleeps and user actions, played against the real engine
 //! (poller, policy, action queue, state files) and the fake PagerDuty over loopback HTTP
-//! on paused tokio time, judged by an oracle written from issue 2's rules without
-//! calling `oncall-policy`.
+//! on paused tokio time, judged by an oracle written from issue 2's rules (and issue
+//! 15's for shifts) without calling `oncall-policy`.
 //!
 //! Run (as `./dev test` does): `cargo test --profile simulation -p oncall-engine --test
-//! simulation` (optimised: about a minute; a debug build takes six). Longer:
+//! simulation` (optimised: two to three minutes on two shared cores; a debug build
+//! takes several times that). Longer:
 //! `SIM_SEEDS=200 SIM_EVENTS=20000 cargo test --profile simulation -p oncall-engine --test
 //! simulation -- --nocapture` (prints the same table). One seed: `SIM_SEED=123
 //! SIM_EVENTS=10000 …`.
 //! `SIM_THREADS` sets the parallelism (default: the machine's cores). A script replays
 //! exactly (the table's digest column shows it); `SIM_DUMP=path` with `SIM_SEED` writes
-//! the run's timeline (events, screen, episodes, windows, presses) to read a finding by.
+//! the run's timeline (events, screen, episodes, my shifts, windows, presses) to read a
+//! finding by.
 //!
 //! What is covered: triggers (high and low urgency, mine or a colleague's), acknowledged
 //! and resolved elsewhere, ack timeouts and snooze ends (re-trigger), escalation or
@@ -24,6 +26,12 @@
 //! is due once the screen is back, and what it shows then must still need me); restarts (at once, after minutes closed, and with `state.json` cut short as
 //! a disk that lied about a write leaves it); sleeps from seconds to hours; the user
 //! acknowledging, resolving, snoozing and pausing, also while the service fails.
+//! Shift reminders and handovers (issue 15): I take 20-minute turns every two hours in
+//! a rotation of my own escalation policy (the fake's seeded ten-hour shift of mine in
+//! `PSCHED1` counts too), so reminders, starts and ends fall into sleep gaps, restarts,
+//! lost state files, screen outages and service outages; the table's last counts are
+//! theirs, and "shifts shown/owed" says how many notices reached the screen and how many
+//! moments the oracle required.
 //!
 //! Where the rules leave room, these are the choices, and why:
 //! - *Storms and first-start summaries are modelled*, not avoided: an episode counts as
@@ -51,6 +59,18 @@
 //! - Timeouts and malformed bodies hit polls only: an action the service carried out
 //!   after its client gave up is sent again by design (at least once), and would count
 //!   as doubled without being a bug.
+//! - *Shift notices are judged against the schedules the driver set up*, not against
+//!   what the service answered: never twice per (moment, shift) between memory losses;
+//!   a reminder within the reminder lead before the start, "on call" inside the shift,
+//!   "ended" after the end and within the hour the rules announce ends in (plus the
+//!   hour a held notice stays news); and no moment missed that the engine could know
+//!   (it was free to read my shifts for 11 minutes — the 10-minute refresh plus slack —
+//!   after it last lost its memory) and ring (running, awake, with a screen, for 2
+//!   minutes from the moment on). A shift under way when an account without memory
+//!   first reads it need not ring "on call", and may: the oracle asks its end only.
+//! - *No overrides*: nobody takes a shift over, so an early end is misplaced. *A pause
+//!   holds pages, not shift notices*: neither issue 15 nor the shift rules say it
+//!   silences them, and the engine does not.
 
 mod support;
 
@@ -197,4 +217,79 @@ fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
         (episodes[2].0, episodes[2].1),
         "{episodes:?}"
     );
+}
+
+/// My shifts through a day the simulation's oracle judges: each moment rings once, in
+/// place; a shift slept through whole rings nothing; a state file lost during a shift
+/// makes it one first seen under way (no "on call", but its end); and the seeded
+/// ten-hour shift, under way at the first start, rings only its end.
+#[test]
+fn shift_moments_ring_once_in_place_and_not_for_a_shift_slept_through() {
+    use sim::driver::{self, Setup};
+    use sim::history::{ShiftWord, Shown};
+    use sim::script::{Event, Restart};
+
+    std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    // From 03:00; my turns are 03:07–03:27, then every two hours.
+    let script = [
+        Event::Wait { secs: 100 * 60 },                               // 04:40
+        Event::Sleep { secs: 60 * 60 },                               // 05:40: 05:07 slept through
+        Event::Wait { secs: 90 * 60 },                                // 07:10
+        Event::Restart(Restart::CorruptState { keep_permille: 500 }), // 07:07 under way
+        Event::Wait { secs: 235 * 60 },                               // 11:05
+    ];
+    fastrand::seed(0x5eed);
+    let history = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime")
+        .block_on(driver::run(&script, Setup::default()));
+
+    let shown: Vec<(String, String, u32)> = history
+        .screen
+        .iter()
+        .filter_map(|s| match &s.shown {
+            Shown::Shift { moment, start, .. } => Some((
+                s.at.format("%H:%M").to_string(),
+                format!("{} {}", moment.kind(), start.unwrap().format("%H:%M")),
+                s.epoch,
+            )),
+            _ => None,
+        })
+        .collect();
+    let expected = [
+        ("03:00", "reminder 03:07", 0),
+        ("03:07", "started 03:07", 0),
+        ("03:27", "ended 03:07", 0),
+        ("06:52", "reminder 07:07", 0),
+        ("07:07", "started 07:07", 0),
+        ("07:27", "ended 07:07", 1),
+        ("08:52", "reminder 09:07", 1),
+        ("09:07", "started 09:07", 1),
+        ("09:27", "ended 09:07", 1),
+        ("10:52", "reminder 11:07", 1),
+        ("11:00", "ended 01:00", 1),
+        ("11:07", "started 11:07", 1),
+    ]
+    .map(|(at, what, epoch)| (at.to_string(), what.to_string(), epoch));
+    assert_eq!(shown, expected);
+    assert!(history.screen.iter().all(|s| !matches!(
+        s.shown,
+        Shown::Shift {
+            moment: ShiftWord::Ended { early: true },
+            ..
+        }
+    )));
+
+    let verdict = sim::oracle::judge(&history, &report::rules(&Setup::default()));
+    assert_eq!(
+        verdict.counts.total(),
+        0,
+        "{:?}",
+        verdict.findings.iter().map(|f| &f.what).collect::<Vec<_>>()
+    );
+    // The oracle required all but two of them: not the 03:07 reminder and start (my
+    // shifts were read at 03:00, less than its 11 minutes before).
+    assert_eq!(verdict.shift_moments_owed, 10, "{shown:?}");
 }

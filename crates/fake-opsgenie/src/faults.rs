@@ -35,6 +35,32 @@ pub enum Route {
     AlertAction,
     /// `GET /v2/alerts/requests/{requestId}`
     RequestStatus,
+    /// `GET /v2/schedules`
+    ListSchedules,
+    /// `GET /v2/schedules/{identifier}`
+    GetSchedule,
+    /// `GET /v2/schedules/{identifier}/timeline`
+    ScheduleTimeline,
+    /// `GET /v2/schedules/on-calls` (every schedule)
+    ListOnCalls,
+    /// `GET /v2/schedules/{identifier}/on-calls`
+    OnCalls,
+    /// `GET /v2/schedules/{identifier}/next-on-calls`
+    NextOnCalls,
+    /// `POST /v2/schedules/{identifier}/overrides`
+    CreateOverride,
+    /// `GET /v2/schedules/{identifier}/overrides`
+    ListOverrides,
+    /// `GET /v2/schedules/{identifier}/overrides/{alias}`
+    GetOverride,
+    /// `PUT /v2/schedules/{identifier}/overrides/{alias}`
+    UpdateOverride,
+    /// `DELETE /v2/schedules/{identifier}/overrides/{alias}`
+    DeleteOverride,
+    /// `GET /v2/users/{identifier}`
+    GetUser,
+    /// `GET /v2/users/{identifier}/schedules`
+    UserSchedules,
 }
 
 /// How a faulted request is answered.

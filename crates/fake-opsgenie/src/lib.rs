@@ -17,6 +17,19 @@
 //! `query.rs`; unknown terms are ignored. Authentication: `Authorization: GenieKey <key>`
 //! with a key from [`FakeOpsgenie::new`]'s list ([`API_KEY`]) or [`FakeOpsgenie::add_api_key`].
 //!
+//! Schedules (`roster/`): users ([`FakeOpsgenie::add_user`]) and schedules of rotations
+//! running side by side ([`FakeOpsgenie::add_schedule`]), with overrides, rendered on the
+//! fake's clock. Routes: `GET /v2/schedules` (`expand=rotation`), `GET
+//! /v2/schedules/{identifier}` and `…/timeline` (`identifierType` id|name; `interval`,
+//! `intervalUnit`, `date`, `expand=base,override,forwarding`), `GET /v2/schedules/on-calls`,
+//! `…/{identifier}/on-calls` and `…/next-on-calls` (`scheduleIdentifierType`, `flat`,
+//! `date`), overrides `POST`, `GET` (list and by alias), `PUT` and `DELETE` by alias,
+//! `GET /v2/users/{identifier}` (id or username) and `…/schedules`. They need a key with
+//! configuration access; one without it ([`FakeOpsgenie::add_restricted_api_key`], an
+//! Alert-API-only integration) gets 403 there (Opsgenie's wording for it is not documented).
+//! Not modelled: time restrictions, forwarding (its timeline is always empty), teams,
+//! escalations and time zones (every time is rendered in UTC).
+//!
 //! Decisions where Opsgenie's documents say nothing, so the client must cope either way:
 //! acknowledging an acknowledged alert fails with "Alert is already acknowledged",
 //! un-acknowledging an unacknowledged one with "Alert is not acknowledged", and any
@@ -29,6 +42,7 @@
 
 mod faults;
 mod query;
+mod roster;
 mod routes;
 mod state;
 mod types;
@@ -41,9 +55,13 @@ use oncall_fake_service::{lock, FakeCore};
 
 pub use faults::{Fault, FaultKind, Route};
 pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
-pub use types::{FakeAlert, FakeResponder, NewAlert, RequestOutcome};
+pub use types::{
+    FakeAlert, FakeResponder, FakeScheduleOverride, FakeUser, NewAlert, OverrideTaker,
+    RequestOutcome, RotationSpec, ScheduleSpec, TurnLength,
+};
 
-use crate::state::{Action, State};
+use crate::roster::OverrideRequest;
+use crate::state::{Action, ApiKey, State};
 
 /// The API key the fake accepts out of the box (it is public: loopback only).
 pub const API_KEY: &str = "fake-genie-key-0001";
@@ -69,18 +87,36 @@ impl Default for FakeOpsgenie {
 }
 
 impl FakeOpsgenie {
-    /// An account with no alerts that accepts [`API_KEY`].
+    /// An account with no alerts, users or schedules that accepts [`API_KEY`] (with
+    /// configuration access).
     pub fn new() -> Self {
         FakeOpsgenie {
             shared: Arc::new(Shared {
-                state: Mutex::new(State::new(vec![API_KEY.to_string()])),
+                state: Mutex::new(State::new(vec![ApiKey {
+                    key: API_KEY.to_string(),
+                    configuration_access: true,
+                }])),
                 core: FakeCore::default(),
             }),
         }
     }
 
+    /// Accepts `key` for every route, as an API integration with configuration access.
     pub fn add_api_key(&self, key: &str) {
-        lock(&self.shared.state).api_keys.push(key.to_string());
+        self.push_api_key(key, true);
+    }
+
+    /// Accepts `key` for the Alert API only: schedule and user routes answer 403, as for
+    /// an API integration whose configuration access is restricted (Opsgenie's default).
+    pub fn add_restricted_api_key(&self, key: &str) {
+        self.push_api_key(key, false);
+    }
+
+    fn push_api_key(&self, key: &str, configuration_access: bool) {
+        lock(&self.shared.state).api_keys.push(ApiKey {
+            key: key.to_string(),
+            configuration_access,
+        });
     }
 
     /// Replaces the clock (default `Utc::now`).
@@ -163,6 +199,74 @@ impl FakeOpsgenie {
     fn elsewhere(&self, id: &str, action: Action, user: &str, what: &str) {
         self.with_state(|state, now| state.act_elsewhere(id, action, user, now))
             .unwrap_or_else(|e| panic!("FakeOpsgenie::{what}({id}): {e}"));
+    }
+
+    // ----- people and schedules -----
+
+    /// Adds a user (or updates the one with that username) and returns its id.
+    pub fn add_user(&self, username: &str, full_name: &str, time_zone: &str) -> String {
+        self.with_state(|state, _| state.roster.add_user(username, full_name, time_zone))
+    }
+
+    /// The user with that id or username.
+    pub fn user(&self, identifier: &str) -> Option<FakeUser> {
+        self.with_state(|state, _| state.roster.user(identifier).cloned())
+    }
+
+    /// Adds a schedule and returns its id, e.g. a rotation of several users whose turns
+    /// last minutes ([`TurnLength::Minutes`]) for a demo.
+    ///
+    /// # Panics
+    /// If a participant is unknown, a turn lasts no time, a rotation ends before it
+    /// starts, or a schedule already has that name.
+    pub fn add_schedule(&self, spec: ScheduleSpec) -> String {
+        let name = spec.name.clone();
+        self.with_state(|state, _| state.roster.add_schedule(spec))
+            .unwrap_or_else(|e| panic!("FakeOpsgenie::add_schedule({name}): {}", e.message()))
+    }
+
+    /// Adds an override to the schedule with that id or name as someone would in the web
+    /// UI (for every rotation, `user` by id or username, `None` for nobody) and returns
+    /// its generated alias.
+    ///
+    /// # Panics
+    /// If the schedule or user is unknown, or `end` is not after `start`.
+    pub fn add_override(
+        &self,
+        schedule: &str,
+        user: Option<&str>,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> String {
+        self.with_state(|state, _| {
+            let roster = &mut state.roster;
+            let by_name = roster.schedule(schedule, false).is_err();
+            let taker = match user {
+                Some(user) => roster.taker(user)?,
+                None => OverrideTaker::Nobody,
+            };
+            let request = OverrideRequest {
+                taker,
+                start,
+                end,
+                rotations: Vec::new(),
+            };
+            roster.create_override(schedule, by_name, None, request)
+        })
+        .unwrap_or_else(|e| panic!("FakeOpsgenie::add_override({schedule}): {}", e.message()))
+    }
+
+    /// The overrides of the schedule with that id or name, in creation order (deleted
+    /// ones gone, updated ones as they are now); empty for an unknown schedule.
+    pub fn overrides(&self, schedule: &str) -> Vec<FakeScheduleOverride> {
+        self.with_state(|state, _| {
+            let roster = &state.roster;
+            roster
+                .schedule(schedule, false)
+                .or_else(|_| roster.schedule(schedule, true))
+                .map(|s| s.overrides.clone())
+                .unwrap_or_default()
+        })
     }
 
     // ----- asynchronous processing -----

@@ -1,5 +1,6 @@
 //! The account's alerts and the log of asynchronous requests, with the rules Opsgenie
-//! applies to them: alias de-duplication, action outcomes, snooze expiry.
+//! applies to them: alias de-duplication, action outcomes, snooze expiry; beside them the
+//! API keys and (in `roster`) the users and schedules.
 //!
 //! Everything here is synchronous and takes `now` as an argument; the routes and the
 //! test helpers call it under the one state lock.
@@ -10,6 +11,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
 use crate::query::Query;
+use crate::roster::Roster;
 use crate::types::{FakeAlert, FakeResponder, NewAlert, RequestOutcome};
 
 /// The integration every request of the fake's API keys comes from.
@@ -57,6 +59,15 @@ impl IdentifierType {
     }
 }
 
+/// An API key the fake accepts.
+#[derive(Clone, Debug)]
+pub(crate) struct ApiKey {
+    pub key: String,
+    /// Opsgenie's `allowConfigurationAccess` of the key's integration: without it only the
+    /// Alert API answers (schedules and users are 403).
+    pub configuration_access: bool,
+}
+
 #[derive(Clone, Debug)]
 pub(crate) struct Queued {
     pub request_id: String,
@@ -77,7 +88,9 @@ pub(crate) struct State {
     pub hold: bool,
     next_seq: u64,
     next_request: u64,
-    pub api_keys: Vec<String>,
+    pub api_keys: Vec<ApiKey>,
+    /// Users, schedules and overrides.
+    pub roster: Roster,
     /// The origin `paging` links point at: the served URL, or what a test set.
     pub public_url: String,
     pub public_url_overridden: bool,
@@ -88,7 +101,7 @@ pub(crate) fn ts(t: DateTime<Utc>) -> String {
 }
 
 /// An id in UUID form derived from a counter, so that runs are reproducible.
-fn uuid_like(kind: u32, n: u64) -> String {
+pub(crate) fn uuid_like(kind: u32, n: u64) -> String {
     format!(
         "{:08x}-{:04x}-4{:03x}-8000-{:012x}",
         0x7041_3a06u32 ^ kind,
@@ -99,7 +112,7 @@ fn uuid_like(kind: u32, n: u64) -> String {
 }
 
 impl State {
-    pub(crate) fn new(api_keys: Vec<String>) -> Self {
+    pub(crate) fn new(api_keys: Vec<ApiKey>) -> Self {
         State {
             alerts: Vec::new(),
             processed: HashMap::new(),
@@ -108,6 +121,7 @@ impl State {
             next_seq: 1,
             next_request: 1,
             api_keys,
+            roster: Roster::default(),
             public_url: String::new(),
             public_url_overridden: false,
         }

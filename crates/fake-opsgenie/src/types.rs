@@ -117,3 +117,134 @@ pub struct RequestOutcome {
     pub alert_id: String,
     pub alias: String,
 }
+
+/// A user of the account, as `GET /v2/users/{identifier}` shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeUser {
+    pub id: String,
+    /// Opsgenie's usernames are e-mail addresses.
+    pub username: String,
+    pub full_name: String,
+    /// An IANA zone such as `Europe/Berlin`.
+    pub time_zone: String,
+}
+
+/// How long each participant's turn in a rotation lasts. Opsgenie's rotations are
+/// `hourly`, `daily` or `weekly` with a `length` in those units; [`TurnLength::Minutes`]
+/// is the fake's own, for demos whose shifts must start and end within minutes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TurnLength {
+    Hours(u32),
+    Days(u32),
+    Weeks(u32),
+    /// Not expressible in Opsgenie's terms: the rotation is shown without `type` and
+    /// `length` (neither is required by the document).
+    Minutes(u32),
+}
+
+impl TurnLength {
+    pub(crate) fn duration(self) -> chrono::Duration {
+        match self {
+            TurnLength::Hours(n) => chrono::Duration::hours(n.into()),
+            TurnLength::Days(n) => chrono::Duration::days(n.into()),
+            TurnLength::Weeks(n) => chrono::Duration::weeks(n.into()),
+            TurnLength::Minutes(n) => chrono::Duration::minutes(n.into()),
+        }
+    }
+
+    /// Opsgenie's `type` and `length`, when it has words for this length.
+    pub(crate) fn wire(self) -> Option<(&'static str, u32)> {
+        match self {
+            TurnLength::Hours(n) => Some(("hourly", n)),
+            TurnLength::Days(n) => Some(("daily", n)),
+            TurnLength::Weeks(n) => Some(("weekly", n)),
+            TurnLength::Minutes(_) => None,
+        }
+    }
+}
+
+/// One rotation of a [`ScheduleSpec`]: participants take turns of `turn` from `start`
+/// (the first participant's first turn) until `end`, if any. Nobody is on call in it
+/// before `start`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotationSpec {
+    /// `None` names it "Rotation N".
+    pub name: Option<String>,
+    /// Usernames (or user ids), in turn order.
+    pub participants: Vec<String>,
+    pub start: DateTime<Utc>,
+    pub end: Option<DateTime<Utc>>,
+    pub turn: TurnLength,
+}
+
+impl RotationSpec {
+    pub fn new(participants: &[&str], start: DateTime<Utc>, turn: TurnLength) -> Self {
+        RotationSpec {
+            name: None,
+            participants: participants.iter().map(|p| p.to_string()).collect(),
+            start,
+            end: None,
+            turn,
+        }
+    }
+
+    pub fn named(mut self, name: &str) -> Self {
+        self.name = Some(name.into());
+        self
+    }
+
+    pub fn until(mut self, end: DateTime<Utc>) -> Self {
+        self.end = Some(end);
+        self
+    }
+}
+
+/// A schedule to add with [`crate::FakeOpsgenie::add_schedule`]. Its rotations run side
+/// by side, as Opsgenie's do: whoever each rotation has on call is on call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleSpec {
+    pub name: String,
+    pub description: String,
+    /// An IANA zone; the fake renders every time in UTC whatever it says.
+    pub timezone: String,
+    pub enabled: bool,
+    pub rotations: Vec<RotationSpec>,
+}
+
+impl ScheduleSpec {
+    /// An enabled schedule in `Europe/London` with no rotation yet.
+    pub fn new(name: &str) -> Self {
+        ScheduleSpec {
+            name: name.into(),
+            description: String::new(),
+            timezone: "Europe/London".into(),
+            enabled: true,
+            rotations: Vec::new(),
+        }
+    }
+
+    pub fn rotation(mut self, rotation: RotationSpec) -> Self {
+        self.rotations.push(rotation);
+        self
+    }
+}
+
+/// Who an override puts on call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum OverrideTaker {
+    /// The user with that id.
+    User(String),
+    /// Opsgenie's reserved word `none`: nobody is on call in the overridden rotations.
+    Nobody,
+}
+
+/// A schedule override as the fake holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeScheduleOverride {
+    pub alias: String,
+    pub taker: OverrideTaker,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+    /// Ids of the rotations it overrides; empty for every rotation of the schedule.
+    pub rotation_ids: Vec<String>,
+}

@@ -9,7 +9,12 @@ use std::time::Duration;
 use oncall_model::{Status, Urgency};
 use tokio_util::sync::CancellationToken;
 
-use crate::{FakePagerDuty, NewIncident, DEFAULT_SERVICE_ID};
+use chrono::{DateTime, Utc};
+
+use crate::{
+    EscalationPolicySpec, EscalationTarget, FakePagerDuty, NewIncident, ScheduleSpec,
+    DEFAULT_SERVICE_ID,
+};
 
 /// More open incidents than this and the oldest resolves itself: the demo never floods.
 const MAX_OPEN: usize = 8;
@@ -44,11 +49,37 @@ const STORIES: [(&str, Urgency, usize); 9] = [
     ("Search: one replica is unhealthy", Urgency::Low, 2),
 ];
 
-/// Adds the demo's services to `fake` (idempotent per fake).
-pub fn prepare(fake: &FakePagerDuty) {
+/// The demo's rotation: Alex and Pat (the demo's user) take turns this long, so a
+/// newcomer sees a shift reminder at once, the shift start five minutes later, its end
+/// after this, and the cycle again.
+const DEMO_TURN: chrono::Duration = chrono::Duration::minutes(10);
+
+/// Adds the demo's services to `fake`, and a rotation in which the demo's user is on call
+/// every other ten minutes, their first turn starting five minutes from `now` (once per
+/// fake).
+pub fn prepare(fake: &FakePagerDuty, now: DateTime<Utc>) {
     for (id, name) in SERVICES.iter().skip(1) {
         fake.add_service(id, name, "PUSER01");
     }
+    fake.add_user(
+        "PUSER03",
+        "Alex Example",
+        "alex@example.com",
+        "fake-token-alex",
+    );
+    let first_turn = now + chrono::Duration::minutes(5) - DEMO_TURN;
+    fake.add_schedule(ScheduleSpec::rotation(
+        "PDEMO01",
+        "Platform rotation",
+        &["PUSER03", "PUSER01"],
+        first_turn,
+        DEMO_TURN.num_seconds().unsigned_abs(),
+    ));
+    fake.add_escalation_policy(EscalationPolicySpec {
+        id: "PDEMOEP".into(),
+        name: "Platform".into(),
+        levels: vec![vec![EscalationTarget::Schedule("PDEMO01".into())]],
+    });
 }
 
 /// Runs the script until `cancel`: one step at once, then one every `every`.
@@ -115,7 +146,7 @@ mod tests {
     #[test]
     fn the_script_triggers_retriggers_and_resolves_and_never_floods() {
         let fake = FakePagerDuty::new();
-        prepare(&fake);
+        prepare(&fake, chrono::Utc::now());
         step(&fake, 0);
         assert_eq!(fake.incidents().len(), 1);
         let first = fake.incidents()[0].id.clone();

@@ -8,6 +8,7 @@
 mod action;
 mod incident;
 mod provider;
+mod shift;
 mod text;
 pub mod timestamp;
 mod transport;
@@ -15,7 +16,10 @@ mod web_link;
 
 pub use action::{ActionId, ActionKind, ActionOutcome};
 pub use incident::{AccountId, Incident, IncidentKey, Person, ProviderKind, Status, Urgency};
-pub use provider::{Capabilities, FetchResult, Identity, OnCallShift, Provider, ProviderError};
+pub use provider::{Capabilities, FetchResult, Identity, Provider, ProviderError};
+pub use shift::{
+    CoverRequest, OnCallPerson, OnCallShift, RotaEntry, ScheduleOverride, SHIFT_HORIZON,
+};
 pub use text::display_text;
 pub use transport::{require_secure_transport, InsecureUrl};
 pub use web_link::web_link;

@@ -1,10 +1,12 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{ActionKind, ActionOutcome, Incident, ProviderKind};
+use crate::{
+    ActionKind, ActionOutcome, CoverRequest, Incident, OnCallShift, ProviderKind, RotaEntry,
+    ScheduleOverride,
+};
 
 /// Who the account's credential belongs to, fetched once per account.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -22,23 +24,15 @@ pub struct FetchResult {
     pub requests: u32,
 }
 
-/// "You are on call for X until T".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OnCallShift {
-    pub escalation_policy: Option<String>,
-    pub schedule: Option<String>,
-    pub level: Option<u32>,
-    pub start: Option<DateTime<Utc>>,
-    /// `None` means "always on call" (no end).
-    pub end: Option<DateTime<Utc>>,
-}
-
 /// Which actions a provider can perform, so the UI never offers one that must fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Capabilities {
     pub resolve: bool,
     pub snooze: bool,
     pub unacknowledge: bool,
+    /// On-call schedules: shifts, who is on call, covering a shift. Alertmanager has
+    /// no such idea.
+    pub schedules: bool,
 }
 
 /// How a request to a provider failed, sorted by what the caller must do about it.
@@ -110,6 +104,17 @@ pub trait Provider: Send + Sync + 'static {
         incident_ids: &[String],
     ) -> Vec<Result<ActionOutcome, ProviderError>>;
 
-    /// The user's current and next on-call shifts; empty when the provider has no such idea.
+    /// The user's current and coming on-call shifts, up to [`SHIFT_HORIZON`] ahead, in
+    /// start order (permanent ones first); empty when the provider has no such idea.
+    ///
+    /// [`SHIFT_HORIZON`]: crate::SHIFT_HORIZON
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError>;
+
+    /// Who is on call now and next for each of the user's schedules and escalation
+    /// policy levels. `Unsupported` where [`Capabilities::schedules`] is false.
+    async fn rota(&self) -> Result<Vec<RotaEntry>, ProviderError>;
+
+    /// Puts the user on call in a schedule for a span of time (a schedule override).
+    /// `Unsupported` where [`Capabilities::schedules`] is false.
+    async fn cover(&self, request: &CoverRequest) -> Result<ScheduleOverride, ProviderError>;
 }

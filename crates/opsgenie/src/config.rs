@@ -45,6 +45,12 @@ pub struct OpsgenieConfig {
     /// Sent as `user` with every action, so Opsgenie's log shows who acknowledged (an
     /// API key has no user of its own). `None` leaves it to the integration's name.
     pub user: Option<String>,
+    /// The Opsgenie user the tray is for (username, i.e. the e-mail address, or user id):
+    /// whose shifts `on_calls` lists, whose schedules `rota` shows and whom `cover` puts
+    /// on call. An API key belongs to an integration, not a user, so without this the
+    /// three are refused (`Rejected`, status 400, nothing sent) with a message saying to
+    /// set it. Needs a key with configuration access.
+    pub on_call_user: Option<String>,
 }
 
 impl OpsgenieConfig {
@@ -60,6 +66,7 @@ impl OpsgenieConfig {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             confirm_timeout: DEFAULT_CONFIRM_TIMEOUT,
             user: None,
+            on_call_user: None,
         }
     }
 
@@ -88,6 +95,8 @@ impl fmt::Debug for OpsgenieConfig {
             .field("request_timeout", &self.request_timeout)
             .field("max_body_bytes", &self.max_body_bytes)
             .field("confirm_timeout", &self.confirm_timeout)
+            .field("user", &self.user)
+            .field("on_call_user", &self.on_call_user)
             .finish()
     }
 }

@@ -15,7 +15,15 @@
 //! - `act`: acknowledge, unacknowledge, close (resolve) and snooze are asynchronous on
 //!   Opsgenie (202 + `requestId`); each is confirmed through
 //!   `GET /v2/alerts/requests/{id}` before it is reported, within `confirm_timeout`.
-//! - `on_calls`: nothing (an integration key has no user to be on call).
+//! - `on_calls`, `rota`, `cover`: over the Schedule API, for the user the account names
+//!   ([`OpsgenieConfig::on_call_user`]; an integration key has no user of its own, so
+//!   without it each is `Rejected`, nothing sent, saying to set it). The user is looked up once
+//!   (`GET /v2/users/{identifier}`); each call lists their schedules
+//!   (`GET /v2/users/{id}/schedules`) and reads each one's final timeline
+//!   (`GET /v2/schedules/{id}/timeline`, a day back to two weeks ahead): my shifts, who is
+//!   on call now and until when, who is next. `cover` posts a schedule override
+//!   (`POST /v2/schedules/{id}/overrides`). These routes need a key with configuration
+//!   access; a 403 there is `Rejected` naming it, and alerts keep polling.
 //!
 //! # What it deliberately does not do
 //! No retries (the engine owns them), no parallel requests (one in flight per client;
@@ -45,6 +53,6 @@ pub use config::{
     DEFAULT_REQUEST_TIMEOUT, EU_API, US_API,
 };
 pub use errors::ClientError;
-pub use provider::{OpsgenieClient, CAPABILITIES};
+pub use provider::{Clock, OpsgenieClient, CAPABILITIES};
 /// Re-exported so that callers can build a config without naming `secrecy`.
 pub use secrecy::SecretString;

@@ -22,8 +22,8 @@ use serde_json::{json, Value};
 use crate::convert::{self, Episodes};
 use crate::errors;
 use crate::http::Reply;
-use crate::provider::add_unseen;
-use crate::wire::{Accepted, ListAlertsResponse, RequestStatusResponse};
+use crate::provider::{add_unseen, schedules};
+use crate::wire::{self, Accepted, ListAlertsResponse, RequestStatusResponse};
 
 const CASES: u32 = 256;
 
@@ -68,6 +68,30 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
         }
         Err(err) => assert_malformed(&err)?,
     }
+    match reply(body).json::<wire::Data<wire::ScheduleTimeline>>() {
+        Ok(timeline) => {
+            let now =
+                chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2024, 5, 1, 9, 0, 0).unwrap();
+            let (shifts, entry) = schedules::timeline_views(timeline.data, now);
+            prop_assert!(shifts.iter().all(|s| s.start < s.end && s.end > Some(now)));
+            prop_assert!(entry.now.iter().all(|p| p.start <= Some(now)));
+            prop_assert!(entry.next.iter().all(|p| p.start > Some(now)));
+        }
+        Err(err) => assert_malformed(&err)?,
+    }
+    for decoded in [
+        reply(body).json::<wire::Data<wire::User>>().map(drop),
+        reply(body)
+            .json::<wire::Data<Vec<wire::ScheduleMeta>>>()
+            .map(drop),
+        reply(body)
+            .json::<wire::Data<wire::OverrideMeta>>()
+            .map(drop),
+    ] {
+        if let Err(err) = decoded {
+            assert_malformed(&err)?;
+        }
+    }
     Ok(())
 }
 
@@ -102,6 +126,17 @@ const FIELD_NAMES: &[&str] = &[
     "requestId",
     "isSuccess",
     "success",
+    "finalTimeline",
+    "rotations",
+    "periods",
+    "startDate",
+    "endDate",
+    "recipient",
+    "name",
+    "type",
+    "username",
+    "enabled",
+    "alias",
 ];
 
 /// One open alert as `GET /v2/alerts` lists it.

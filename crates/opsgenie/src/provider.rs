@@ -1,15 +1,17 @@
 //! [`OpsgenieClient`]: which requests implement each [`Provider`] method.
 
+pub(crate) mod schedules;
+
 use std::collections::HashSet;
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use oncall_http::{malformed, Query};
 use oncall_model::{
-    ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, OnCallShift, Provider,
-    ProviderError, ProviderKind,
+    ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity, OnCallShift,
+    Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
 };
 use serde_json::json;
 use url::Url;
@@ -36,6 +38,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     resolve: true,
     snooze: true,
     unacknowledge: true,
+    schedules: true,
 };
 
 /// An [`oncall_model::Provider`] for one Opsgenie account (one API integration key).
@@ -47,7 +50,14 @@ pub struct OpsgenieClient {
     /// Episode pins (see `convert`). A std mutex: held only for the synchronous
     /// conversion of one page, never across an `.await`.
     episodes: Mutex<Episodes>,
+    /// The configured on-call user as Opsgenie knows them, fetched on first need.
+    me: tokio::sync::OnceCell<schedules::Me>,
+    /// "Now" for on-call questions; see [`OpsgenieClient::with_clock`].
+    clock: Clock,
 }
+
+/// The wall clock the client asks about on-calls with.
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl std::fmt::Debug for OpsgenieClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -66,7 +76,16 @@ impl OpsgenieClient {
             http,
             identity: tokio::sync::OnceCell::new(),
             episodes: Mutex::new(Episodes::default()),
+            me: tokio::sync::OnceCell::new(),
+            clock: Arc::new(Utc::now),
         })
+    }
+
+    /// Replaces the system clock for on-call questions, so that an engine on simulated
+    /// time (and tests on the fake's clock) ask about the shifts of its own "now".
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn list_url(&self, limit: &str) -> Url {
@@ -336,10 +355,20 @@ impl Provider for OpsgenieClient {
             .collect()
     }
 
-    /// Opsgenie's on-call API needs a user's schedules, and an integration key has no
-    /// user; the tray shows no shifts for Opsgenie accounts.
+    /// The configured on-call user's shifts, from the final timelines of their
+    /// schedules; none when the account names no on-call user.
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError> {
-        Ok(Vec::new())
+        self.my_shifts().await
+    }
+
+    /// One entry per schedule of the on-call user (Opsgenie has no escalation levels
+    /// in schedules); none when the account names no on-call user.
+    async fn rota(&self) -> Result<Vec<RotaEntry>, ProviderError> {
+        self.rota_entries().await
+    }
+
+    async fn cover(&self, request: &CoverRequest) -> Result<ScheduleOverride, ProviderError> {
+        self.create_override(request).await
     }
 }
 

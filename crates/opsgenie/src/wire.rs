@@ -78,3 +78,70 @@ impl RequestStatus {
         self.is_success.or(self.success)
     }
 }
+
+/// Any `GET` answer of the schedule and user APIs: the payload under `data`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Data<T> {
+    pub data: T,
+}
+
+/// `User` (`GET /v2/users/{identifier}`).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct User {
+    pub id: Option<String>,
+    pub username: Option<String>,
+}
+
+/// `ScheduleMeta` (`GET /v2/users/{identifier}/schedules`, a timeline's `_parent`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct ScheduleMeta {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// `ScheduleTimeline`; only the final timeline (overrides applied) is read.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct ScheduleTimeline {
+    pub final_timeline: Option<Timeline>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Timeline {
+    #[serde(default)]
+    pub rotations: Option<Vec<TimelineRotation>>,
+}
+
+/// Rotations run side by side: whoever each has on call is on call.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TimelineRotation {
+    #[serde(default)]
+    pub periods: Option<Vec<TimelinePeriod>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct TimelinePeriod {
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub start_date: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub end_date: Option<DateTime<Utc>>,
+    pub recipient: Option<TimelineRecipient>,
+}
+
+/// Who a period has on call: for a user, `name` is the username.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TimelineRecipient {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+}
+
+/// `ScheduleOverrideMeta`, the 201 of `POST /v2/schedules/{identifier}/overrides`.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OverrideMeta {
+    pub alias: Option<String>,
+}

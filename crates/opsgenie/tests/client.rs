@@ -282,7 +282,14 @@ async fn identify_proves_the_key_once() {
     client.identify().await.unwrap();
     assert_eq!(fake.requests().len(), 1);
     assert!(fake.requests()[0].query.contains("limit=1"));
-    assert!(client.on_calls().await.unwrap().is_empty());
+    // The key's identity is an integration, not a person: shifts need `on_call_user`,
+    // and asking for them without one sends nothing.
+    let shifts = client.on_calls().await.unwrap_err();
+    assert!(
+        matches!(&shifts, ProviderError::Rejected { status: 400, message, .. } if message.contains("on_call_user")),
+        "{shifts:?}"
+    );
+    assert_eq!(fake.requests().len(), 1);
 }
 
 #[tokio::test]

@@ -9,10 +9,10 @@
 //! opens what it is given. Ids stay exactly as sent; actions name them.
 
 use chrono::{DateTime, Utc};
-use oncall_http::malformed;
+use oncall_http::{displayable, malformed};
 use oncall_model::{
-    display_text, web_link, AccountId, Identity, Incident, IncidentKey, OnCallShift, Person,
-    ProviderError, Status, Urgency,
+    display_text, web_link, AccountId, CoverRequest, Identity, Incident, IncidentKey, OnCallPerson,
+    OnCallShift, Person, ProviderError, ScheduleOverride, Status, Urgency,
 };
 
 use crate::wire;
@@ -122,11 +122,83 @@ pub(crate) fn incident(
 pub(crate) fn shift(wire: wire::OnCall) -> OnCallShift {
     OnCallShift {
         escalation_policy: wire.escalation_policy.as_ref().and_then(label),
+        escalation_policy_id: wire.escalation_policy.as_ref().and_then(|r| r.id.clone()),
         schedule: wire.schedule.as_ref().and_then(label),
+        schedule_id: wire.schedule.as_ref().and_then(|r| r.id.clone()),
         level: wire.escalation_level,
         start: wire.start,
         end: wire.end,
     }
+}
+
+/// Who is on call in one `/oncalls` row; `None` when the row names no user (nothing to
+/// show, and nobody to tell apart from the others).
+pub(crate) fn on_call_person(row: &wire::OnCall, my_user_id: &str) -> Option<OnCallPerson> {
+    let user = row.user.as_ref()?;
+    let user_id = user.id.clone().filter(|id| !id.trim().is_empty())?;
+    // A full `User` (with `include[]=users`) has `name`; a reference only `summary`.
+    let name = shown(user.name.clone())
+        .or_else(|| shown(user.summary.clone()))
+        .unwrap_or_else(|| display_text(&user_id));
+    Some(OnCallPerson {
+        is_me: user_id == my_user_id,
+        user_id,
+        name,
+        start: row.start,
+        end: row.end,
+    })
+}
+
+/// The answer to a one-override `POST /schedules/{id}/overrides`. Its 201 is a
+/// per-override report, so a refusal of the override itself arrives as a success of the
+/// request, with the item's own `status` and `errors`.
+pub(crate) fn schedule_override(
+    request: &CoverRequest,
+    outcomes: Vec<wire::OverrideOutcome>,
+) -> Result<ScheduleOverride, ProviderError> {
+    let outcome = outcomes
+        .into_iter()
+        .next()
+        .ok_or_else(|| malformed("PagerDuty answered the override with an empty list"))?;
+    let status = match outcome.status {
+        Some(status) if (0.0..1000.0).contains(&status) => status as u16,
+        Some(status) => {
+            return Err(malformed(format_args!(
+                "the override's status {status} is not an HTTP status"
+            )))
+        }
+        // Nothing said per item: the request's own 201 stands.
+        None => 201,
+    };
+    if !(200..300).contains(&status) {
+        let errors = outcome.errors.join("; ");
+        let reason = if errors.trim().is_empty() {
+            format!("status {status}")
+        } else {
+            errors
+        };
+        return Err(ProviderError::Rejected {
+            status,
+            code: None,
+            message: displayable(&format!(
+                "PagerDuty did not create the override in schedule {}: {reason}",
+                request.schedule_id
+            )),
+        });
+    }
+    let created = outcome
+        .created
+        .ok_or_else(|| malformed("PagerDuty reported the override created but sent none"))?;
+    let id = created
+        .id
+        .filter(|id| !id.trim().is_empty())
+        .ok_or_else(|| malformed("PagerDuty reported the override created but sent no id"))?;
+    Ok(ScheduleOverride {
+        id,
+        schedule_id: request.schedule_id.clone(),
+        start: created.start.unwrap_or(request.start),
+        end: created.end.unwrap_or(request.end),
+    })
 }
 
 /// A reference's human-facing label: `summary`, else `name`.
@@ -413,14 +485,18 @@ mod tests {
             vec![
                 OnCallShift {
                     escalation_policy: Some("Engineering Escalation Policy".into()),
+                    escalation_policy_id: Some("PT20YPA".into()),
                     schedule: Some("Daily Engineering Rotation".into()),
+                    schedule_id: Some("PI7DH85".into()),
                     level: Some(2),
                     start: Some(at("2015-03-06T20:28:51Z")),
                     end: Some(at("2015-03-07T20:28:51Z")),
                 },
                 OnCallShift {
                     escalation_policy: Some("Engineering Escalation Policy".into()),
+                    escalation_policy_id: Some("PT20YPA".into()),
                     schedule: None,
+                    schedule_id: None,
                     level: Some(1),
                     start: None,
                     end: None,

@@ -27,7 +27,13 @@
 //!   one when a batch is refused, to learn each incident's answer); snooze one by one.
 //!   "Already acknowledged/resolved" answers become [`oncall_model::ActionOutcome`]s, not
 //!   errors.
-//! - `on_calls`: the user's shifts over the next 7 days.
+//! - `on_calls`: the user's shifts over the next [`oncall_model::SHIFT_HORIZON`]
+//!   (`GET /oncalls?user_ids[]=ME`).
+//! - `rota`: who is on call now and next in each escalation policy level and schedule of
+//!   the user's policies (`GET /escalation_policies?user_ids[]=ME`, then one
+//!   `GET /oncalls?earliest=true` for them all).
+//! - `cover`: a schedule override putting the user on call
+//!   (`POST /schedules/{id}/overrides`); a refusal of the override itself is `Rejected`.
 //!
 //! # What it deliberately does not do
 //! - **No retries, no backoff.** Every call makes each request once and reports the
@@ -66,6 +72,6 @@ pub use config::{
     EU_API, US_API,
 };
 pub use errors::{ClientError, MAX_RETRY_AFTER};
-pub use provider::{PagerDutyClient, CAPABILITIES};
+pub use provider::{Clock, PagerDutyClient, CAPABILITIES};
 /// Re-exported so that callers can build a [`Credential`] without naming `secrecy`.
 pub use secrecy::SecretString;

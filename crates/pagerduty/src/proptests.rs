@@ -66,8 +66,27 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
     }
     match reply(body.to_vec()).json::<wire::OnCallPage>() {
         Ok(page) => page.oncalls.into_iter().for_each(|o| {
+            convert::on_call_person(&o, ME);
             convert::shift(o);
         }),
+        Err(err) => assert_malformed(&err)?,
+    }
+    if let Err(err) = reply(body.to_vec()).json::<wire::EscalationPolicyPage>() {
+        assert_malformed(&err)?;
+    }
+    match reply(body.to_vec()).json::<Vec<wire::OverrideOutcome>>() {
+        Ok(outcomes) => {
+            let request = oncall_model::CoverRequest {
+                schedule_id: "PS1".into(),
+                start: Utc.with_ymd_and_hms(2025, 3, 9, 12, 0, 0).unwrap(),
+                end: Utc.with_ymd_and_hms(2025, 3, 9, 14, 0, 0).unwrap(),
+            };
+            match convert::schedule_override(&request, outcomes) {
+                Ok(_) => {}
+                Err(ProviderError::Rejected { message, .. }) => assert_bounded_message(&message)?,
+                Err(err) => assert_malformed(&err)?,
+            }
+        }
         Err(err) => assert_malformed(&err)?,
     }
     Ok(())
@@ -98,6 +117,10 @@ const FIELD_NAMES: &[&str] = &[
     "more",
     "limit",
     "oncalls",
+    "escalation_policies",
+    "override",
+    "start",
+    "end",
     "user",
     "id",
     "status",

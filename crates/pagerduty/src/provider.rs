@@ -1,14 +1,17 @@
 //! [`PagerDutyClient`]: which requests each `Provider` method sends, and how their
 //! answers become incidents, shifts and action outcomes.
 
+mod schedules;
+
 use std::collections::{HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use oncall_model::{
-    AccountId, ActionKind, ActionOutcome, Capabilities, FetchResult, Identity, Incident,
-    OnCallShift, Provider, ProviderError, ProviderKind,
+    AccountId, ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity,
+    Incident, OnCallShift, Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
 };
 use reqwest::header::HeaderValue;
 use reqwest::Method;
@@ -37,8 +40,6 @@ const PAGE_OVERLAP_DIVISOR: u32 = 10;
 const MAX_OFFSET_PLUS_LIMIT: u32 = 10_000;
 /// Largest bulk `PUT /incidents`; more gets a 413.
 const BULK_MAX: usize = 250;
-/// How far ahead `on_calls` looks.
-const ON_CALL_HORIZON: chrono::Duration = chrono::Duration::days(7);
 
 /// PagerDuty error codes the client acts on (PD-docs `14-Errors.md`).
 mod code {
@@ -55,6 +56,7 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     snooze: true,
     // PagerDuty has no "unacknowledge"; acknowledgements time out on their own.
     unacknowledge: false,
+    schedules: true,
 };
 
 /// A PagerDuty REST API v2 client for one account. Cheap to share behind an `Arc`;
@@ -68,7 +70,12 @@ pub struct PagerDutyClient {
     /// `GET /users/me`, fetched on first need. Failures are not cached, so a network
     /// outage at start-up does not stick.
     identity: OnceCell<Identity>,
+    /// "Now" for on-call questions (`since`, and what is current in the rota).
+    clock: Clock,
 }
+
+/// The wall clock the client asks about on-calls with; see [`PagerDutyClient::with_clock`].
+pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl fmt::Debug for PagerDutyClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -115,7 +122,15 @@ impl PagerDutyClient {
             from_email,
             http,
             identity: OnceCell::new(),
+            clock: Arc::new(Utc::now),
         })
+    }
+
+    /// Replaces the system clock for on-call questions, so that an engine on simulated
+    /// time (and tests on the fake's clock) ask about the shifts of its own "now".
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
     }
 
     pub fn account(&self) -> &AccountId {
@@ -481,34 +496,15 @@ impl Provider for PagerDutyClient {
     }
 
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError> {
-        let me = self.identify().await?;
-        let now = Utc::now();
-        let since = now.to_rfc3339_opts(SecondsFormat::Secs, true);
-        let until = (now + ON_CALL_HORIZON).to_rfc3339_opts(SecondsFormat::Secs, true);
-        let mut shifts = Vec::new();
-        let mut offset: u32 = 0;
-        loop {
-            let mut query = Query::default();
-            query
-                .push("user_ids[]", &me.user_id)
-                .push("since", &since)
-                .push("until", &until)
-                .push("limit", &PAGE_LIMIT.to_string())
-                .push("offset", &offset.to_string());
-            let url = self.http.url(&["oncalls"], Some(&query));
-            let page: wire::OnCallPage = self.http.get(url).await?.json()?;
-            let received = page.oncalls.len();
-            shifts.extend(page.oncalls.into_iter().map(convert::shift));
-            offset += page.limit.unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
-            // A week of one user's shifts is a handful; stop at the offset ceiling
-            // rather than trust a server that keeps saying "more".
-            if !page.more || received == 0 || offset + PAGE_LIMIT > MAX_OFFSET_PLUS_LIMIT {
-                break;
-            }
-        }
-        // Permanent shifts (no start) first, then by start time.
-        shifts.sort_by_key(|s| s.start);
-        Ok(shifts)
+        self.my_shifts().await
+    }
+
+    async fn rota(&self) -> Result<Vec<RotaEntry>, ProviderError> {
+        self.rota_entries().await
+    }
+
+    async fn cover(&self, request: &CoverRequest) -> Result<ScheduleOverride, ProviderError> {
+        self.create_override(request).await
     }
 }
 

@@ -89,9 +89,42 @@ pub(crate) struct Priority {
 
 #[derive(Debug, Deserialize)]
 pub(crate) struct OnCall {
+    /// A `user_reference`, or the full `User` with `include[]=users`.
+    pub user: Option<Reference>,
     pub escalation_policy: Option<Reference>,
+    /// A `schedule_reference` or a `schedule_v3_reference`: both carry `id` and `summary`.
     pub schedule: Option<Reference>,
     pub escalation_level: Option<u32>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub start: Option<DateTime<Utc>>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub end: Option<DateTime<Utc>>,
+}
+
+/// `GET /escalation_policies` (offset pagination).
+#[derive(Debug, Deserialize)]
+pub(crate) struct EscalationPolicyPage {
+    pub escalation_policies: Vec<Reference>,
+    pub limit: Option<u32>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub more: bool,
+}
+
+/// One item of the top-level array `POST /schedules/{id}/overrides` answers with its 201:
+/// each override's own outcome.
+#[derive(Debug, Deserialize)]
+pub(crate) struct OverrideOutcome {
+    /// An HTTP status (`number` in the document), e.g. 201, or 400 with `errors`.
+    pub status: Option<f64>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub errors: Vec<String>,
+    #[serde(rename = "override")]
+    pub created: Option<Override>,
+}
+
+#[derive(Debug, Deserialize)]
+pub(crate) struct Override {
+    pub id: Option<String>,
     #[serde(default, deserialize_with = "timestamp::option::deserialize")]
     pub start: Option<DateTime<Utc>>,
     #[serde(default, deserialize_with = "timestamp::option::deserialize")]

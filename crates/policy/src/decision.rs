@@ -1,7 +1,8 @@
+use chrono::{DateTime, Utc};
 use oncall_model::{AccountId, Incident, IncidentKey, Urgency};
 use serde::{Deserialize, Serialize};
 
-use crate::{EpisodeKey, SummaryId};
+use crate::{EpisodeKey, ShiftNotice, SummaryId};
 
 /// Why an incident rings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -91,6 +92,22 @@ pub enum Decision {
     Summarize(Summary),
     /// Take a notification off the screen: nothing in it needs the user any more.
     Withdraw(NotificationTarget),
+    /// A shift reminder or handover ([`crate::shifts`]).
+    Shift(ShiftNotice),
+    /// "While you were away": one word, when the user is back, on what happened.
+    WhileAway(AwayNotice),
+}
+
+/// What happened while the user was away (the screen locked, the laptop asleep): the
+/// incidents that paged, those someone else acknowledged or resolved, and how many of
+/// the paged ones are still open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AwayNotice {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub paged: usize,
+    pub handled_by_others: usize,
+    pub still_open: usize,
 }
 
 #[cfg(test)]

@@ -11,15 +11,21 @@
 //!   first poll, become one summary;
 //! - a pause holds every ring, quiet hours hold low urgency; held rings are released
 //!   when the hold ends, if the incident still needs the user.
+//!
+//! Shift reminders and handovers follow their own rules, in [`shifts`].
 
 mod decision;
 mod evaluate;
 mod settings;
+pub mod shifts;
 mod state;
 
-pub use decision::{Decision, NotificationTarget, RingReason, Summary, SummaryReason};
+pub use decision::{AwayNotice, Decision, NotificationTarget, RingReason, Summary, SummaryReason};
 pub use evaluate::{evaluate, Evaluation, Now, Poll};
 pub use settings::{LowUrgency, NotifyFor, QuietHours, Settings};
+pub use shifts::{
+    evaluate_shifts, next_shift_moment, ShiftMoment, ShiftNotice, ShiftRecord, ShiftSettings,
+};
 pub use state::{
     AccountState, EpisodeKey, Pause, PolicyState, Rung, ShownSummary, SummaryId, Tracked,
 };

@@ -52,6 +52,9 @@ pub struct Settings {
     /// More new pages than this in one poll collapse into one summary notification.
     pub storm_threshold: usize,
     pub quiet_hours: Option<QuietHours>,
+    /// Back from an absence at least this long (the screen locked, the laptop asleep),
+    /// the user hears in one notification what happened meanwhile; `None`: never.
+    pub away_summary_after: Option<Duration>,
 }
 
 impl Default for Settings {
@@ -62,6 +65,7 @@ impl Default for Settings {
             repeat_high_urgency: Some(Duration::minutes(5)),
             storm_threshold: 3,
             quiet_hours: None,
+            away_summary_after: Some(Duration::minutes(10)),
         }
     }
 }

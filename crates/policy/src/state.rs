@@ -4,6 +4,8 @@ use chrono::{DateTime, Utc};
 use oncall_model::{timestamp, AccountId, Incident, IncidentKey, Status, Urgency};
 use serde::{Deserialize, Serialize};
 
+use crate::ShiftRecord;
+
 /// What identifies one trigger episode of an incident *for this user*: it entered the
 /// triggered state at `status_changed_at` and became theirs at `assigned_to_me_at`.
 /// A re-trigger moves the first, an escalation or reassignment to me moves the
@@ -83,6 +85,9 @@ pub struct PolicyState {
     pub pause: Option<Pause>,
     #[serde(default)]
     pub next_summary_id: u64,
+    /// The user's shifts per account, as far as their notices go ([`crate::shifts`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub shifts: BTreeMap<AccountId, Vec<ShiftRecord>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -112,6 +117,7 @@ impl PolicyState {
     /// Forgets an account entirely (removed from the config).
     pub fn forget_account(&mut self, account: &AccountId) {
         self.accounts.remove(account);
+        self.shifts.remove(account);
         self.summaries.retain(|s| &s.account != account);
     }
 

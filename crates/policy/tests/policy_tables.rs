@@ -149,6 +149,8 @@ fn render(decisions: &[Decision]) -> String {
             Decision::Withdraw(NotificationTarget::Summary(id)) => {
                 format!("withdraw summary {}", id.0)
             }
+            Decision::Shift(notice) => format!("shift {:?}", notice.moment),
+            Decision::WhileAway(notice) => format!("while away {}", notice.paged),
         })
         .collect::<Vec<_>>()
         .join("; ")

@@ -138,6 +138,19 @@ impl WorkingHours {
         })
     }
 
+    pub fn start(&self) -> NaiveTime {
+        self.start
+    }
+
+    pub fn end(&self) -> NaiveTime {
+        self.end
+    }
+
+    /// The working days, in the order given.
+    pub fn weekdays(&self) -> &[Weekday] {
+        &self.weekdays
+    }
+
     pub(crate) fn contains(&self, weekday: Weekday, time: NaiveTime) -> bool {
         self.weekdays.contains(&weekday) && self.start <= time && time < self.end
     }
@@ -174,6 +187,14 @@ impl SleepHours {
             return Err(ReportError::EmptySleepHours { at: start });
         }
         Ok(SleepHours { start, end })
+    }
+
+    pub fn start(&self) -> NaiveTime {
+        self.start
+    }
+
+    pub fn end(&self) -> NaiveTime {
+        self.end
     }
 
     pub(crate) fn contains(&self, time: NaiveTime) -> bool {

@@ -48,8 +48,8 @@ pub fn render_svg_chart(report: &Report) -> String {
         svg,
         r#"<g class="legend" font-size="9" font-family="sans-serif" fill="currentColor"><rect x="{MARGIN}" y="4" width="10" height="10" fill="{WORKING_FILL}"/><text x="{x1}" y="13">Working hours</text><rect x="{x2}" y="4" width="10" height="10" fill="{OUTSIDE_FILL}"/><text x="{x3}" y="13">Outside working hours</text></g>"#,
         x1 = MARGIN + 14.0,
-        x2 = MARGIN + 84.0,
-        x3 = MARGIN + 98.0,
+        x2 = MARGIN + 104.0,
+        x3 = MARGIN + 118.0,
     );
     for (index, day) in report.days.iter().enumerate() {
         let x = MARGIN + index as f64 * (BAR_WIDTH + BAR_GAP);

@@ -79,8 +79,16 @@ impl Dirs {
         self.data_dir.join("actions.json")
     }
 
-    /// Pages and actions of the last 24 hours, for the window's History tab.
+    /// Pages and actions of the last 30 days, for the window's History tab, "what you
+    /// missed" and the on-call report: JSON Lines, appended to (see
+    /// [`crate::json_lines`]).
     pub fn history_file(&self) -> PathBuf {
+        self.data_dir.join("history.jsonl")
+    }
+
+    /// Where versions before the 30-day history kept the last 24 hours, rewritten whole
+    /// on every change; read once, migrated into [`Dirs::history_file`] and removed.
+    pub fn legacy_history_file(&self) -> PathBuf {
         self.data_dir.join("history.json")
     }
 

@@ -1,4 +1,5 @@
-//! A JSON file the app owns: `state.json`, `actions.json`.
+//! A JSON file the app owns: `state.json`, `actions.json` (and `history.json`, read
+//! once to migrate it to [`crate::json_lines`]' `history.jsonl`).
 //!
 //! These files are a cache of what the app has learned, not something the user wrote,
 //! so an unreadable one must never stop the tray from starting: that would leave an
@@ -117,7 +118,7 @@ fn encode<T: Serialize + ?Sized>(path: &Path, value: &T) -> Result<Vec<u8>, Stor
 }
 
 /// Renames `path` to an unused `<name>.corrupt-<YYYYmmddTHHMMSSZ>[-N]` next to it.
-fn move_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, StoreError> {
+pub(crate) fn move_aside(path: &Path, now: DateTime<Utc>) -> Result<PathBuf, StoreError> {
     let stamp = now.format("%Y%m%dT%H%M%SZ");
     let mut name = path.file_name().unwrap_or_default().to_os_string();
     name.push(format!(".corrupt-{stamp}"));

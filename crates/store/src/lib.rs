@@ -1,7 +1,7 @@
 //! Everything oncall-tray keeps on disk: where it lives ([`Dirs`]), the user's
 //! configuration ([`Config`], read from `config.toml` and edited by the CLI), the
-//! app's own state files ([`json_file`]) and the lock that keeps one engine per data
-//! directory ([`DataDirLock`]).
+//! app's own state files ([`json_file`], and [`json_lines`] for the history) and the
+//! lock that keeps one engine per data directory ([`DataDirLock`]).
 //!
 //! Two things are deliberately absent. Secrets: tokens live in the system keychain or
 //! come from an account's `token_command`, and `config.toml` refuses any key that looks
@@ -14,14 +14,15 @@ pub mod config;
 pub mod dirs;
 mod error;
 pub mod json_file;
+pub mod json_lines;
 mod lock;
 
 pub use config::{
-    add_account, remove_account, save_account, save_notifications, valid_account_name,
+    add_account, remove_account, save_account, save_notifications, save_report, valid_account_name,
     AccountConfig, AccountForm, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
     Config, ConfigError, FormError, NewAccount, NotificationsForm, OpsgenieAccount, OpsgenieRegion,
-    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm, Region, Sound,
-    UnknownRegion, ACCOUNT_NAME_RULE,
+    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm, Region, ReportForm,
+    Sound, UnknownRegion, ACCOUNT_NAME_RULE, DEFAULT_SHIFT_REMINDER,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

@@ -88,6 +88,7 @@ fn minimal_account_gets_documented_defaults() {
             poll_interval: Duration::from_secs(15),
             token_command: None,
             notify: true,
+            shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::PagerDuty(PagerDutyAccount {
                 api_url: url("https://api.pagerduty.com"),
                 region: None,
@@ -115,6 +116,7 @@ fn full_config_is_read_value_by_value() {
         repeat_high_urgency_minutes = 0
         storm_threshold = 10
         quiet_hours = { start = "23:30", end = "6:00" }
+        away_summary_minutes = 0
 
         [[accounts]]
         name = "eu.ops_1"
@@ -144,6 +146,7 @@ fn full_config_is_read_value_by_value() {
                 start: time("23:30"),
                 end: time("06:00"),
             }),
+            away_summary_after: None,
         }
     );
     let account = &config.accounts[0];
@@ -262,6 +265,8 @@ fn example_config_loads() {
 
     let config = Config::load(&path).unwrap();
     assert_eq!(config.notifications.notify_for, NotifyFor::Mine);
+    // `[report]` shows the defaults.
+    assert_eq!(config.report, parse("").unwrap().report);
     assert_eq!(
         config
             .accounts
@@ -436,6 +441,14 @@ fn bad_notification_values() {
         (
             "storm_threshold = 0",
             "notifications.storm_threshold = 0 is too small: the minimum is 1",
+        ),
+        (
+            "away_summary_minutes = 1441",
+            "notifications.away_summary_minutes = 1441 is out of range: use 0 for no summary, or 1 to 1440 minutes (one day) away",
+        ),
+        (
+            "away_summary_minutes = -5",
+            "notifications.away_summary_minutes = -5 is out of range: use 0 for no summary, or 1 to 1440 minutes (one day) away",
         ),
         (
             "storm_threshold = 1001",
@@ -791,6 +804,7 @@ fn minimal_alertmanager_account_gets_documented_defaults() {
             poll_interval: Duration::from_secs(15),
             token_command: None,
             notify: true,
+            shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
                 api_url: url("https://am.example.com/"),
                 auth: AlertmanagerAuth::None,
@@ -824,11 +838,13 @@ fn minimal_opsgenie_account_gets_documented_defaults() {
             poll_interval: Duration::from_secs(15),
             token_command: None,
             notify: true,
+            shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::Opsgenie(OpsgenieAccount {
                 api_url: url("https://api.opsgenie.com"),
                 region: None,
                 query: "status:open".into(),
                 responder: None,
+                on_call_user: None,
                 high_priorities: vec!["P1".into(), "P2".into()],
             }),
         }]
@@ -908,6 +924,7 @@ fn full_opsgenie_account_is_read_value_by_value() {
         r#"region = "eu"
 query = " status:open AND tag:db "
 responder = " Platform Team "
+on_call_user = " pat@example.com "
 high_priorities = ["P3", "P1", "P3"]
 poll_interval_seconds = 60"#,
     ))
@@ -921,6 +938,7 @@ poll_interval_seconds = 60"#,
             region: Some(OpsgenieRegion::Eu),
             query: "status:open AND tag:db".into(),
             responder: Some("Platform Team".into()),
+            on_call_user: Some("pat@example.com".into()),
             high_priorities: vec!["P3".into(), "P1".into()],
         }
     );
@@ -1196,6 +1214,18 @@ fn bad_opsgenie_values() {
             r#"accounts[0] (og): responder = "the \"A\" team" is not allowed: a responder name cannot contain '"' or control characters"#,
         ),
         (
+            r#"on_call_user = "  ""#,
+            r#"accounts[0] (og): on_call_user is empty: remove it (no shifts are shown then), or give your Opsgenie login email, e.g. on_call_user = "pat@example.com""#,
+        ),
+        (
+            r#"on_call_user = 'pat"@example.com'"#,
+            r#"accounts[0] (og): on_call_user = "pat\"@example.com" is not allowed: an Opsgenie user (login email or user id) cannot contain '"' or control characters"#,
+        ),
+        (
+            r#"on_call_user = "pat@example.com\u0007""#,
+            r#"accounts[0] (og): on_call_user = "pat@example.com\u{7}" is not allowed: an Opsgenie user (login email or user id) cannot contain '"' or control characters"#,
+        ),
+        (
             r#"api_url = "http://api.opsgenie.com""#,
             r#"accounts[0] (og): api_url = "http://api.opsgenie.com" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)"#,
         ),
@@ -1418,6 +1448,16 @@ fn keys_of_another_provider_are_refused_naming_their_provider() {
             r#"responder = "me""#,
             "accounts[0] (work): responder is an Opsgenie key; a PagerDuty account has no responder",
         ),
+        (
+            account,
+            r#"on_call_user = "pat@example.com""#,
+            "accounts[0] (work): on_call_user is an Opsgenie key; a PagerDuty account has no on_call_user",
+        ),
+        (
+            alertmanager_account,
+            r#"on_call_user = "pat@example.com""#,
+            "accounts[0] (am): on_call_user is an Opsgenie key; an Alertmanager account has no on_call_user",
+        ),
     ];
     for (account, extra, expected) in cases {
         check(&account(extra), &[expected]);
@@ -1498,4 +1538,155 @@ fn token_like_keys_are_refused_in_every_provider() {
         problems[0]
     );
     assert!(!problems[0].contains("s3cret"));
+}
+
+// ---------------------------------------------------------------------------------------
+// Shift reminders and your hours
+
+#[test]
+fn shift_reminder_minutes_default_off_and_limits() {
+    let reminder = |config: &Config| config.accounts[0].shift_reminder;
+    let minutes = |n: u64| Some(Duration::from_secs(n * 60));
+    assert_eq!(reminder(&parse(&account("")).unwrap()), minutes(15));
+    assert_eq!(
+        reminder(&parse(&account("shift_reminder_minutes = 0")).unwrap()),
+        None
+    );
+    assert_eq!(
+        reminder(&parse(&account("shift_reminder_minutes = 1")).unwrap()),
+        minutes(1)
+    );
+    assert_eq!(
+        reminder(&parse(&account("shift_reminder_minutes = 1440")).unwrap()),
+        minutes(1440)
+    );
+    assert_eq!(
+        reminder(&parse(&opsgenie_account("shift_reminder_minutes = 45")).unwrap()),
+        minutes(45)
+    );
+    check(
+        &account("shift_reminder_minutes = 1441"),
+        &["accounts[0] (work): shift_reminder_minutes = 1441 is out of range: use 0 for no reminder, or 1 to 1440 minutes (one day) before a shift"],
+    );
+    check(
+        &opsgenie_account("shift_reminder_minutes = -5"),
+        &["accounts[0] (og): shift_reminder_minutes = -5 is out of range: use 0 for no reminder, or 1 to 1440 minutes (one day) before a shift"],
+    );
+    check(
+        &alertmanager_account("shift_reminder_minutes = 15"),
+        &["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes"],
+    );
+    let err = parse(&account("shift_reminder_minutes = \"15\"")).unwrap_err();
+    assert!(
+        err.to_string().contains("a whole number without quotes"),
+        "{err}"
+    );
+}
+
+/// `[report]` as the form shows it, which is how the tests read `Config::report`.
+fn hours(config: &Config) -> (String, Vec<String>, String) {
+    let form = oncall_store::ReportForm::from_config(&config.report);
+    (form.working_hours, form.working_days, form.sleep_hours)
+}
+
+#[test]
+fn report_hours_default_to_office_hours_and_a_night() {
+    let weekdays = ["mon", "tue", "wed", "thu", "fri"]
+        .map(String::from)
+        .to_vec();
+    assert_eq!(
+        hours(&parse("").unwrap()),
+        ("09:00-18:00".into(), weekdays.clone(), "22:00-07:00".into())
+    );
+    assert_eq!(
+        hours(&parse("[report]\n").unwrap()),
+        ("09:00-18:00".into(), weekdays, "22:00-07:00".into())
+    );
+}
+
+#[test]
+fn report_hours_are_read() {
+    let config = parse(
+        "[report]\nworking_hours = \"7:30 - 16:00\"\nworking_days = [\"sun\", \"wed\", \"sun\"]\nsleep_hours = \"01:00-09:00\"\n",
+    )
+    .unwrap();
+    assert_eq!(
+        hours(&config),
+        (
+            "07:30-16:00".into(),
+            vec!["wed".into(), "sun".into()],
+            "01:00-09:00".into()
+        )
+    );
+    // No working day at all: every page counts for the night.
+    let none = parse("[report]\nworking_days = []\n").unwrap();
+    assert!(none.report.working_hours.weekdays().is_empty());
+    // Working hours may end at the last minute of the day.
+    let late = parse("[report]\nworking_hours = \"00:00-23:59\"\n").unwrap();
+    assert_eq!(late.report.working_hours.end(), time("23:59"));
+}
+
+#[test]
+fn bad_report_hours() {
+    check(
+        "[report]\nworking_hours = \"9-5\"\n",
+        &[
+            r#"report.working_hours = "9-5" is not a range of times: write "HH:MM-HH:MM" on a 24-hour clock, e.g. "09:00-18:00""#,
+        ],
+    );
+    check(
+        "[report]\nworking_hours = \"09:00\"\n",
+        &[
+            r#"report.working_hours = "09:00" is not a range of times: write "HH:MM-HH:MM" on a 24-hour clock, e.g. "09:00-18:00""#,
+        ],
+    );
+    check(
+        "[report]\nworking_hours = \"22:00-06:00\"\n",
+        &[
+            r#"report.working_hours = "22:00-06:00" must start before it ends (working through midnight is not supported), e.g. "09:00-18:00""#,
+        ],
+    );
+    check(
+        "[report]\nworking_hours = \"09:00-09:00\"\n",
+        &[
+            r#"report.working_hours = "09:00-09:00" must start before it ends (working through midnight is not supported), e.g. "09:00-18:00""#,
+        ],
+    );
+    check(
+        "[report]\nsleep_hours = \"23:00-24:00\"\n",
+        &[
+            r#"report.sleep_hours = "23:00-24:00" is not a range of times: write "HH:MM-HH:MM" on a 24-hour clock, e.g. "22:00-07:00""#,
+        ],
+    );
+    check(
+        "[report]\nsleep_hours = \"22:00-22:00\"\n",
+        &[
+            r#"report.sleep_hours = "22:00-22:00" is an empty window: start and end must differ, e.g. "22:00-07:00""#,
+        ],
+    );
+    check(
+        "[report]\nworking_days = [\"mon\", \"Friday\"]\n",
+        &[
+            r#"report.working_days[1] = "Friday" is not a day: allowed values are "mon", "tue", "wed", "thu", "fri", "sat" and "sun""#,
+        ],
+    );
+    // Every problem of the table at once, each under its own key.
+    let err = parse(
+        "[report]\nworking_hours = \"18:00-09:00\"\nworking_days = [\"xyz\"]\nsleep_hours = \"x\"\n",
+    )
+    .unwrap_err();
+    let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "report.working_days[0]",
+            "report.working_hours",
+            "report.sleep_hours"
+        ]
+    );
+    let err = parse("[report]\nworking_hour = \"09:00-17:00\"\n").unwrap_err();
+    assert!(
+        err.to_string().contains("unknown field `working_hour`"),
+        "{err}"
+    );
 }

@@ -338,6 +338,35 @@ fn add_refuses_invalid_values_and_writes_nothing() {
             },
             "accounts[2] (new): basic_user is an Alertmanager key; a PagerDuty account has no basic_user",
         ),
+        (
+            NewAccount {
+                api_url: Some("https://am.example.com".into()),
+                shift_reminder_minutes: Some(10),
+                ..NewAccount::new("new", ProviderKind::Alertmanager)
+            },
+            "accounts[2] (new): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes",
+        ),
+        (
+            NewAccount {
+                shift_reminder_minutes: Some(1441),
+                ..pagerduty("new")
+            },
+            "accounts[2] (new): shift_reminder_minutes = 1441 is out of range: use 0 for no reminder, or 1 to 1440 minutes (one day) before a shift",
+        ),
+        (
+            NewAccount {
+                on_call_user: Some("pat@example.com".into()),
+                ..pagerduty("new")
+            },
+            "accounts[2] (new): on_call_user is an Opsgenie key; a PagerDuty account has no on_call_user",
+        ),
+        (
+            NewAccount {
+                on_call_user: Some(" ".into()),
+                ..NewAccount::new("new", ProviderKind::Opsgenie)
+            },
+            "accounts[2] (new): on_call_user is empty: remove it (no shifts are shown then), or give your Opsgenie login email, e.g. on_call_user = \"pat@example.com\"",
+        ),
     ];
     for (account, expected) in cases {
         let f = with_config(COMMENTED);
@@ -465,6 +494,30 @@ fn remove_from_an_inline_accounts_array() {
     assert_eq!(names(&f.path), ["home"]);
 }
 
+#[test]
+fn add_writes_a_shift_reminder_for_pagerduty_and_opsgenie() {
+    let f = with_config("");
+    let off = NewAccount {
+        shift_reminder_minutes: Some(0),
+        ..pagerduty("work")
+    };
+    add_account(&f.path, off).unwrap();
+    let thirty = NewAccount {
+        shift_reminder_minutes: Some(30),
+        ..NewAccount::new("ops", ProviderKind::Opsgenie)
+    };
+    add_account(&f.path, thirty).unwrap();
+    let text = read(&f.path);
+    assert!(text.contains("shift_reminder_minutes = 0\n"), "{text}");
+    assert!(text.contains("shift_reminder_minutes = 30\n"), "{text}");
+    let config = Config::load(&f.path).unwrap();
+    assert_eq!(config.account("work").unwrap().shift_reminder, None);
+    assert_eq!(
+        config.account("ops").unwrap().shift_reminder,
+        Some(std::time::Duration::from_secs(30 * 60))
+    );
+}
+
 #[cfg(unix)]
 mod unix {
     use std::os::unix::fs::{symlink, PermissionsExt};
@@ -504,4 +557,24 @@ mod unix {
             .is_symlink());
         assert_eq!(names(&real), ["side"]);
     }
+}
+
+#[test]
+fn add_writes_the_opsgenie_user() {
+    let f = with_config("");
+    let ops = NewAccount {
+        on_call_user: Some("pat@example.com".into()),
+        ..NewAccount::new("ops", ProviderKind::Opsgenie)
+    };
+    add_account(&f.path, ops).unwrap();
+    let text = read(&f.path);
+    assert!(
+        text.contains("on_call_user = \"pat@example.com\"\n"),
+        "{text}"
+    );
+    let config = Config::load(&f.path).unwrap();
+    let ProviderConfig::Opsgenie(og) = &config.account("ops").unwrap().provider else {
+        panic!("{config:?}")
+    };
+    assert_eq!(og.on_call_user.as_deref(), Some("pat@example.com"));
 }

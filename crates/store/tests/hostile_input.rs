@@ -78,6 +78,7 @@ const ACCOUNT_KEYS: &[&str] = &[
     "client_cert",
     "query",
     "responder",
+    "on_call_user",
     "high_priorities",
     "token",
     "unknown_key",

@@ -28,6 +28,8 @@ pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
         poll_interval_seconds: args.poll_interval,
         email: args.email,
         basic_user: args.basic_user,
+        shift_reminder_minutes: args.shift_reminder_minutes,
+        on_call_user: args.on_call_user,
     };
     add_account(&dirs.config_file(), account)?;
     let next = match provider {

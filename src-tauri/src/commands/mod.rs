@@ -9,6 +9,7 @@
 
 mod account;
 mod remote;
+mod report;
 mod token;
 
 use anyhow::Context as _;
@@ -31,6 +32,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Status => remote::status(&dirs).await,
         Command::Incidents => remote::incidents(&dirs).await,
         Command::Ack { target } => remote::ack(&dirs, &target).await,
+        Command::Report(args) => report::print(&dirs, &args),
     }
 }
 

@@ -76,6 +76,7 @@ const SHOW_AGAIN_LONGEST_WAIT: Duration = Duration::from_secs(30);
 /// The button keys; the labels are what the user reads.
 const ACK: &str = "ack";
 const OPEN: &str = "open";
+const HISTORY: &str = "history";
 
 /// A call to the notification server, bounded by [`CALL_TIMEOUT`].
 async fn bounded<T>(what: &str, call: impl Future<Output = zbus::Result<T>>) -> Result<T, String> {
@@ -104,6 +105,8 @@ pub struct DesktopNotifier {
     name_accounts: bool,
     /// The sound of pages; played by the server instead where it can (`sounds`).
     alarm: Arc<Alarm>,
+    /// There is a window to show the History in (the tray app, not `--headless`).
+    has_window: bool,
 }
 
 impl DesktopNotifier {
@@ -117,6 +120,7 @@ impl DesktopNotifier {
         name_accounts: bool,
         remember_in: PathBuf,
         alarm: Arc<Alarm>,
+        has_window: bool,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
         use anyhow::Context as _;
         let connection = zbus::Connection::session()
@@ -136,6 +140,7 @@ impl DesktopNotifier {
             requests,
             name_accounts,
             alarm,
+            has_window,
         });
         tasks.spawn(listen(
             subscription.messages,
@@ -246,6 +251,9 @@ impl DesktopNotifier {
             .is_some()
         {
             actions.extend([OPEN, "Open"]);
+        }
+        if note.history_button {
+            actions.extend([HISTORY, "Show History"]);
         }
         // High urgency is critical and never expires: it must be seen, not missed.
         let (level, timeout) = match note.urgency {
@@ -380,6 +388,7 @@ impl DesktopNotifier {
                 kind: ActionKind::Acknowledge,
             }),
             OPEN => shown.web_url.clone().map(UserRequest::OpenLink),
+            HISTORY if shown.slot == Slot::WhileAway => Some(UserRequest::ShowHistory),
             _ => None,
         };
         if let Some(request) = request {
@@ -436,6 +445,7 @@ impl Notifier for DesktopNotifier {
                             .map(|t| t.timestamp_millis())
                             .unwrap_or_default()
                     )),
+                    history_button: false,
                 };
                 // A repeat exists to be noticed; a new or released episode that is
                 // already on screen is this decision delivered again (a restart).
@@ -452,6 +462,30 @@ impl Notifier for DesktopNotifier {
                 self.show(slot, note, Ring::Again).await
             }
             Decision::Withdraw(target) => self.withdraw(&Slot::Decision(target.clone())).await,
+            Decision::Shift(notice) => {
+                let note = Note {
+                    // The same notice delivered again (a restart before the outbox
+                    // knew it was shown) replaces itself in place, silently; the next
+                    // word about the shift is a new notification.
+                    episode: Some(format!("{:?}", notice.moment)),
+                    ..Note::plain(
+                        text::shift(notice, chrono::Utc::now(), self.name_accounts),
+                        Urgency::Low,
+                    )
+                };
+                let shift = format!("{}@{:?}", notice.shift.place(), notice.shift.start);
+                let slot = Slot::Shift(notice.account.clone(), shift);
+                self.show(slot, note, Ring::Again).await
+            }
+            Decision::WhileAway(notice) => {
+                let note = Note {
+                    // Delivered again after a restart: the same word, replaced in place.
+                    episode: Some(notice.from.timestamp().to_string()),
+                    history_button: self.has_window,
+                    ..Note::plain(text::while_away(notice), Urgency::Low)
+                };
+                self.show(Slot::WhileAway, note, Ring::Again).await
+            }
         }
     }
 
@@ -510,6 +544,8 @@ struct Note {
     episode: Option<String>,
     /// The incident a page is for (`text` was worded from it).
     page: Option<Incident>,
+    /// Offer "Show History" (the word after an absence, where there is a window).
+    history_button: bool,
 }
 
 impl Note {
@@ -521,6 +557,7 @@ impl Note {
             web_url: None,
             episode: None,
             page: None,
+            history_button: false,
         }
     }
 

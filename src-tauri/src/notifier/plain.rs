@@ -80,6 +80,11 @@ impl Notifier for DesktopNotifier {
                 self.alarm.stop(target.clone());
                 Ok(())
             }
+            Decision::Shift(notice) => {
+                self.show(text::shift(notice, chrono::Utc::now(), self.name_accounts))
+                    .await
+            }
+            Decision::WhileAway(notice) => self.show(text::while_away(notice)).await,
         }
     }
 

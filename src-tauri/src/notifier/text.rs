@@ -1,8 +1,8 @@
 //! The words of each notification. Pure, so the wording is tested without a desktop.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Local, TimeZone, Utc};
 use oncall_model::{display_text, AccountId, ActionKind, Incident, ProviderKind, Urgency};
-use oncall_policy::{Summary, SummaryReason};
+use oncall_policy::{AwayNotice, ShiftMoment, ShiftNotice, Summary, SummaryReason};
 
 /// How many service names a summary lists before "and N more".
 const SUMMARY_SERVICES: usize = 3;
@@ -90,6 +90,143 @@ pub fn summary(summary: &Summary) -> Text {
     Text {
         summary: title,
         body,
+    }
+}
+
+/// A shift reminder or handover, in the user's local time:
+/// `On call in 15 minutes: Checkout (level 1)` / `from 09:00 until Mon 17:00`,
+/// `You are on call for Checkout (level 1) until Mon 17:00`,
+/// `Your shift ended; 2 incidents are still open`.
+pub fn shift(notice: &ShiftNotice, now: DateTime<Utc>, name_account: bool) -> Text {
+    shift_in(notice, now, name_account, &Local)
+}
+
+fn shift_in<Tz: TimeZone>(
+    notice: &ShiftNotice,
+    now: DateTime<Utc>,
+    name_account: bool,
+    zone: &Tz,
+) -> Text
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let what = printable(&notice.shift.label());
+    let when = |at: DateTime<Utc>| moment(at, now, zone);
+    let until = match notice.shift.end {
+        Some(end) => format!("until {}", when(end)),
+        None => "with no end".to_string(),
+    };
+    let (summary, mut body) = match notice.moment {
+        ShiftMoment::Reminder => {
+            let start = notice.shift.start.unwrap_or(now);
+            let minutes = ((start - now).num_seconds().max(0) + 59) / 60;
+            let soon = if minutes <= 1 {
+                "in a minute".to_string()
+            } else {
+                format!("in {minutes} minutes")
+            };
+            (
+                format!("On call {soon}: {what}"),
+                format!("from {} {until}", when(start)),
+            )
+        }
+        ShiftMoment::Started => (format!("You are on call for {what} {until}"), String::new()),
+        ShiftMoment::Ended {
+            early,
+            open_incidents,
+        } => {
+            let open = match open_incidents {
+                0 => "no incidents are open".to_string(),
+                1 => "1 incident is still open".to_string(),
+                n => format!("{n} incidents are still open"),
+            };
+            let summary = if early {
+                format!("Your shift ended early; {open}")
+            } else {
+                format!("Your shift ended; {open}")
+            };
+            let body = if early {
+                format!("Someone else is on call for {what} now.")
+            } else {
+                format!("You are no longer on call for {what}.")
+            };
+            (summary, body)
+        }
+    };
+    if let Some(schedule) = notice.shift.schedule.as_deref() {
+        if notice.shift.escalation_policy.is_some() {
+            let schedule = printable(schedule);
+            body = if body.is_empty() {
+                format!("Schedule {schedule}.")
+            } else {
+                format!("{body} Schedule {schedule}.")
+            };
+        }
+    }
+    let summary = if name_account {
+        format!("{}: {summary}", notice.account)
+    } else {
+        summary
+    };
+    Text { summary, body }
+}
+
+/// `While you were away (2 h 10 min): 3 pages` / `1 acknowledged by someone else ·
+/// 2 still open. The History tab has each one.`
+pub fn while_away(notice: &AwayNotice) -> Text {
+    let plural = |n: usize, one: &str, many: &str| {
+        if n == 1 {
+            format!("1 {one}")
+        } else {
+            format!("{n} {many}")
+        }
+    };
+    let minutes = (notice.to - notice.from).num_minutes().max(0);
+    let away = if minutes >= 60 {
+        format!("{} h {} min", minutes / 60, minutes % 60)
+    } else {
+        format!("{minutes} min")
+    };
+    let summary = format!(
+        "While you were away ({away}): {}",
+        plural(notice.paged, "page", "pages")
+    );
+    let mut parts = Vec::new();
+    if notice.handled_by_others > 0 {
+        parts.push(format!(
+            "{} handled by someone else",
+            notice.handled_by_others
+        ));
+    }
+    if notice.paged > 0 {
+        parts.push(match notice.still_open {
+            0 => "none still open".to_string(),
+            n => format!("{n} still open"),
+        });
+    }
+    let mut body = parts.join(" · ");
+    if !body.is_empty() {
+        body.push_str(". ");
+    }
+    body.push_str("History has each one.");
+    Text { summary, body }
+}
+
+/// A time as a person reads it in a notification: `17:00` today, `Mon 17:00` within
+/// the week, `Mon 14 Dec 17:00` further off.
+fn moment<Tz: TimeZone>(at: DateTime<Utc>, now: DateTime<Utc>, zone: &Tz) -> String
+where
+    Tz::Offset: std::fmt::Display,
+{
+    let local = at.with_timezone(zone);
+    let today = now.with_timezone(zone).date_naive();
+    let days = (local.date_naive() - today).num_days();
+    if days == 0 {
+        local.format("%H:%M").to_string()
+    } else if (-6..=6).contains(&days) {
+        local.format("%a %H:%M").to_string()
+    } else {
+        local.format("%a %-d %b %H:%M").to_string()
     }
 }
 
@@ -264,6 +401,119 @@ mod tests {
             text.body,
             "The token command failed (it exited with code 1: vault is locked). Paging for \
              work is stopped until it works; oncall-tray keeps retrying on its own."
+        );
+    }
+
+    fn shift_notice(moment: ShiftMoment) -> ShiftNotice {
+        ShiftNotice {
+            account: AccountId::new("work"),
+            moment,
+            shift: oncall_model::OnCallShift {
+                escalation_policy: Some("Checkout".into()),
+                escalation_policy_id: Some("PEP1".into()),
+                schedule: Some("Primary".into()),
+                schedule_id: Some("PS1".into()),
+                level: Some(1),
+                start: Some("2026-12-07T09:00:00Z".parse().unwrap()),
+                end: Some("2026-12-14T09:00:00Z".parse().unwrap()),
+            },
+            decided_at: "2026-12-07T08:45:00Z".parse().unwrap(),
+        }
+    }
+
+    #[test]
+    fn shift_notices_say_what_when_and_what_is_left() {
+        let utc = chrono::Utc;
+        let now = |t: &str| {
+            format!("2026-12-07T{t}:00Z")
+                .parse::<DateTime<Utc>>()
+                .unwrap()
+        };
+        let reminder = shift_in(
+            &shift_notice(ShiftMoment::Reminder),
+            now("08:47"),
+            false,
+            &utc,
+        );
+        assert_eq!(
+            reminder.summary,
+            "On call in 13 minutes: Checkout (level 1)"
+        );
+        assert_eq!(
+            reminder.body,
+            "from 09:00 until Mon 14 Dec 09:00 Schedule Primary."
+        );
+        let started = shift_in(
+            &shift_notice(ShiftMoment::Started),
+            now("09:00"),
+            true,
+            &utc,
+        );
+        assert_eq!(
+            started.summary,
+            "work: You are on call for Checkout (level 1) until Mon 14 Dec 09:00"
+        );
+        let ended = ShiftMoment::Ended {
+            early: false,
+            open_incidents: 2,
+        };
+        let mut notice = shift_notice(ended);
+        notice.shift.end = Some(now("17:00"));
+        let text = shift_in(&notice, now("17:00"), false, &utc);
+        assert_eq!(text.summary, "Your shift ended; 2 incidents are still open");
+        assert_eq!(
+            text.body,
+            "You are no longer on call for Checkout (level 1). Schedule Primary."
+        );
+        notice.moment = ShiftMoment::Ended {
+            early: true,
+            open_incidents: 0,
+        };
+        let text = shift_in(&notice, now("11:00"), false, &utc);
+        assert_eq!(
+            text.summary,
+            "Your shift ended early; no incidents are open"
+        );
+    }
+
+    #[test]
+    fn the_word_after_an_absence_counts_pages_others_and_what_is_open() {
+        let from: DateTime<Utc> = "2026-12-07T01:00:00Z".parse().unwrap();
+        let notice = AwayNotice {
+            from,
+            to: from + chrono::Duration::minutes(130),
+            paged: 3,
+            handled_by_others: 1,
+            still_open: 2,
+        };
+        let text = while_away(&notice);
+        assert_eq!(text.summary, "While you were away (2 h 10 min): 3 pages");
+        assert_eq!(
+            text.body,
+            "1 handled by someone else · 2 still open. History has each one."
+        );
+        let quiet_page = AwayNotice {
+            to: from + chrono::Duration::minutes(12),
+            paged: 1,
+            handled_by_others: 0,
+            still_open: 0,
+            ..notice
+        };
+        let text = while_away(&quiet_page);
+        assert_eq!(text.summary, "While you were away (12 min): 1 page");
+        assert_eq!(text.body, "none still open. History has each one.");
+    }
+
+    #[test]
+    fn shift_times_read_as_today_this_week_or_a_date() {
+        let utc = chrono::Utc;
+        let now: DateTime<Utc> = "2026-12-07T08:00:00Z".parse().unwrap();
+        let at = |t: &str| t.parse::<DateTime<Utc>>().unwrap();
+        assert_eq!(moment(at("2026-12-07T17:00:00Z"), now, &utc), "17:00");
+        assert_eq!(moment(at("2026-12-09T09:00:00Z"), now, &utc), "Wed 09:00");
+        assert_eq!(
+            moment(at("2026-12-21T09:00:00Z"), now, &utc),
+            "Mon 21 Dec 09:00"
         );
     }
 

@@ -1,9 +1,10 @@
 //! What the Settings screen sends and receives: shapes designed for the form, never
 //! provider JSON and never a token (only whether one is stored). The forms themselves
-//! are `oncall-store`'s ([`AccountForm`], [`NotificationsForm`]): the page's JSON and
-//! what is written to `config.toml` are one type. `ui/src/types.ts` mirrors these.
+//! are `oncall-store`'s ([`AccountForm`], [`NotificationsForm`], [`ReportForm`]): the
+//! page's JSON and what is written to `config.toml` are one type. `ui/src/types.ts`
+//! mirrors these.
 
-pub use oncall_store::{AccountForm, NotificationsForm};
+pub use oncall_store::{AccountForm, NotificationsForm, ReportForm};
 use oncall_store::{ConfigError, FormError};
 use serde::Serialize;
 
@@ -33,6 +34,8 @@ pub struct AccountSettings {
 pub struct SettingsDto {
     pub accounts: Vec<AccountSettings>,
     pub notifications: NotificationsForm,
+    /// "Your hours": the `[report]` table.
+    pub report: ReportForm,
     /// `None` where start-at-login cannot be read (no autostart support).
     pub autostart: Option<bool>,
     /// Where the settings are kept, for people who prefer a text editor.
@@ -61,7 +64,8 @@ impl From<FormError> for FieldError {
 pub enum SaveResult {
     Saved {
         ok: True,
-        settings: SettingsDto,
+        /// Boxed: the settings are far larger than a refusal.
+        settings: Box<SettingsDto>,
     },
     Refused {
         ok: False,
@@ -92,7 +96,10 @@ impl From<False> for bool {
 
 impl SaveResult {
     pub fn saved(settings: SettingsDto) -> SaveResult {
-        SaveResult::Saved { ok: True, settings }
+        SaveResult::Saved {
+            ok: True,
+            settings: Box::new(settings),
+        }
     }
 
     pub fn refused(message: impl Into<String>, errors: Vec<FieldError>) -> SaveResult {
@@ -130,12 +137,16 @@ impl SaveResult {
 }
 
 /// The form field a config key belongs to: `accounts[0].filter.team_ids` → `team_ids`,
-/// `notifications.quiet_hours.start` → `quiet_hours`, an Alertmanager `filter` →
-/// `matchers`, `auth` → `basic_user`. Unknown keys go to the whole form ("").
+/// `notifications.quiet_hours.start` → `quiet_hours`, `report.working_days[1]` →
+/// `working_days`, an Alertmanager `filter` → `matchers`, `auth` → `basic_user`.
+/// Unknown keys go to the whole form ("").
 pub fn field_of(key: &str) -> String {
     let rest = match key.split_once("].") {
         Some((_, rest)) => rest,
-        None => key.strip_prefix("notifications.").unwrap_or(""),
+        None => key
+            .strip_prefix("notifications.")
+            .or_else(|| key.strip_prefix("report."))
+            .unwrap_or(""),
     };
     let rest = rest.strip_prefix("filter.").unwrap_or(rest);
     if rest.starts_with("filter[") {
@@ -157,12 +168,17 @@ pub fn field_of(key: &str) -> String {
         | "service_ids"
         | "urgencies"
         | "responder"
+        | "shift_reminder_minutes"
+        | "on_call_user"
         | "notify"
         | "notify_for"
         | "low_urgency"
         | "repeat_high_urgency_minutes"
         | "storm_threshold"
-        | "quiet_hours" => field.into(),
+        | "quiet_hours"
+        | "working_hours"
+        | "working_days"
+        | "sleep_hours" => field.into(),
         _ => String::new(),
     }
 }
@@ -174,6 +190,7 @@ fn strip_account_prefix(message: &str) -> String {
         Some((head, rest)) if head.starts_with("accounts[") => rest.to_string(),
         _ => message
             .strip_prefix("notifications.")
+            .or_else(|| message.strip_prefix("report."))
             .unwrap_or(message)
             .to_string(),
     }
@@ -209,6 +226,13 @@ mod tests {
         assert_eq!(field_of("accounts[1].filter"), "assigned_to_me");
         assert_eq!(field_of("notifications.quiet_hours.start"), "quiet_hours");
         assert_eq!(field_of("notifications.storm_threshold"), "storm_threshold");
+        assert_eq!(
+            field_of("accounts[0].shift_reminder_minutes"),
+            "shift_reminder_minutes"
+        );
+        assert_eq!(field_of("accounts[2].on_call_user"), "on_call_user");
+        assert_eq!(field_of("report.working_days[1]"), "working_days");
+        assert_eq!(field_of("report.sleep_hours"), "sleep_hours");
         assert_eq!(field_of("line 7"), "");
         assert_eq!(field_of("accounts[0].ack_hours"), "");
     }
@@ -221,6 +245,10 @@ mod tests {
             ),
             "poll_interval_seconds = 1 is too short: the minimum is 2 seconds"
         );
+        assert_eq!(
+            strip_account_prefix(r#"report.sleep_hours = "x" is not a range of times"#),
+            r#"sleep_hours = "x" is not a range of times"#
+        );
     }
 
     #[test]
@@ -231,7 +259,7 @@ mod tests {
     }
 
     /// An account as the page sends it.
-    const ACCOUNT: &str = r#"{"name":"work","provider":"pagerduty","region":"eu","api_url":null,"poll_interval_seconds":30,"notify":true,"email":"pat@example.com","basic_user":null,"assigned_to_me":false,"team_ids":["PTEAM01"],"service_ids":[],"urgencies":["high"],"matchers":[],"responder":null}"#;
+    const ACCOUNT: &str = r#"{"name":"work","provider":"pagerduty","region":"eu","api_url":null,"poll_interval_seconds":30,"notify":true,"email":"pat@example.com","basic_user":null,"assigned_to_me":false,"team_ids":["PTEAM01"],"service_ids":[],"urgencies":["high"],"matchers":[],"responder":null,"shift_reminder_minutes":0,"on_call_user":null}"#;
 
     #[test]
     fn a_bad_account_name_is_a_field_error() {
@@ -259,5 +287,8 @@ mod tests {
         let notifications = r#"{"notify_for":"mine","low_urgency":"once","repeat_high_urgency_minutes":5,"storm_threshold":5,"quiet_hours":{"start":"22:00","end":"07:00"},"sound_high":"alarm-clock-elapsed","sound_low":"none","alarm_repeat_seconds":0,"alarm_volume":100}"#;
         let form: NotificationsForm = serde_json::from_str(notifications).unwrap();
         assert_eq!(serde_json::to_string(&form).unwrap(), notifications);
+        let report = r#"{"working_hours":"09:00-18:00","working_days":["mon","tue"],"sleep_hours":"22:00-07:00"}"#;
+        let form: ReportForm = serde_json::from_str(report).unwrap();
+        assert_eq!(serde_json::to_string(&form).unwrap(), report);
     }
 }

@@ -22,8 +22,8 @@ use tracing::{info, warn};
 use crate::keychain::{self, TokenKey};
 use crate::notifier::alarm::Alarm;
 use dto::{
-    AccountForm, AccountSettings, FieldError, NotificationsForm, SaveResult, SettingsDto,
-    TestResult, TokenResult, TokenState,
+    AccountForm, AccountSettings, FieldError, NotificationsForm, ReportForm, SaveResult,
+    SettingsDto, TestResult, TokenResult, TokenState,
 };
 
 /// How long "Test connection" and a token check may take before they say so.
@@ -75,6 +75,11 @@ impl SettingsStore {
         self.changed.send_modify(|n| *n += 1);
     }
 
+    /// The `config.toml` these settings are kept in (the report reads its hours there).
+    pub fn config_file(&self) -> std::path::PathBuf {
+        self.dirs.config_file()
+    }
+
     /// The settings as the form shows them. A config file that no longer loads (edited
     /// by hand meanwhile) shows as the error, with the accounts the engine runs.
     pub async fn get(&self, engine: &Engine, autostart: &dyn Autostart) -> SettingsDto {
@@ -110,6 +115,7 @@ impl SettingsStore {
         SettingsDto {
             accounts,
             notifications: NotificationsForm::from_config(&config.notifications, &config.alarm),
+            report: ReportForm::from_config(&config.report),
             autostart: autostart.enabled(),
             config_file: self.dirs.config_file().display().to_string(),
         }
@@ -214,6 +220,24 @@ impl SettingsStore {
         let path = self.dirs.config_file();
         match self
             .change(engine, || oncall_store::save_notifications(&path, &form))
+            .await
+        {
+            Ok(()) => SaveResult::saved(self.get(engine, autostart).await),
+            Err(e) => SaveResult::from_config_error(&e),
+        }
+    }
+
+    /// "Your hours": the `[report]` table, which the on-call report reads when it is
+    /// built (the engine does not use it, but a change goes the same way as any other).
+    pub async fn save_report(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        form: ReportForm,
+    ) -> SaveResult {
+        let path = self.dirs.config_file();
+        match self
+            .change(engine, || oncall_store::save_report(&path, &form))
             .await
         {
             Ok(()) => SaveResult::saved(self.get(engine, autostart).await),

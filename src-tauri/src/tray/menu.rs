@@ -28,11 +28,13 @@ pub enum TrayState {
     Paused,
     /// Open incidents, all acknowledged.
     Acknowledged,
+    /// Nothing needs the user, and they are on call now.
+    OnCall,
     Clear,
 }
 
 impl TrayState {
-    pub fn of(view: &View) -> TrayState {
+    pub fn of(view: &View, now: DateTime<Utc>) -> TrayState {
         let triggered = view.count(Status::Triggered) > 0;
         let undelivered = view.delivery != Delivery::Ok;
         if undelivered || view.accounts.iter().any(|a| !a.connection.is_healthy()) {
@@ -43,6 +45,8 @@ impl TrayState {
             TrayState::Paused
         } else if view.count(Status::Acknowledged) > 0 {
             TrayState::Acknowledged
+        } else if current_shift_ends(view, now).is_some() {
+            TrayState::OnCall
         } else {
             TrayState::Clear
         }
@@ -172,23 +176,43 @@ pub fn state_line(view: &View, now: DateTime<Utc>) -> String {
 }
 
 fn on_call_phrase(view: &View, now: DateTime<Utc>) -> Option<String> {
-    let current = view
+    match current_shift_ends(view, now) {
+        Some(None) => Some("on call".into()),
+        Some(Some(end)) => Some(format!("on call until {}", clock_time(end, now))),
+        // Said only where shifts are known: an account without schedules has none.
+        None => next_shift_start(view, now)
+            .map(|start| format!("not on call · next shift {}", clock_time(start, now))),
+    }
+}
+
+/// If the user is on call now, when that ends (`Some(None)`: never). The shift that
+/// ends last decides when they are free.
+fn current_shift_ends(view: &View, now: DateTime<Utc>) -> Option<Option<DateTime<Utc>>> {
+    let ends: Vec<Option<DateTime<Utc>>> = view
         .accounts
         .iter()
         .flat_map(|a| &a.on_call)
         .filter(|s| s.start.is_none_or(|start| start <= now))
-        .filter(|s| s.end.is_none_or(|end| end > now));
-    // The shift that ends last decides when the user is free.
-    let mut ends = current.map(|s| s.end).collect::<Vec<_>>();
+        .filter(|s| s.end.is_none_or(|end| end > now))
+        .map(|s| s.end)
+        .collect();
     if ends.is_empty() {
-        return None;
+        None
+    } else if ends.contains(&None) {
+        Some(None)
+    } else {
+        Some(ends.into_iter().max().flatten())
     }
-    if ends.contains(&None) {
-        return Some("on call".into());
-    }
-    ends.sort();
-    let end = ends.last().copied().flatten()?;
-    Some(format!("on call until {}", clock_time(end, now)))
+}
+
+/// When the user's next shift starts, if one is known.
+fn next_shift_start(view: &View, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    view.accounts
+        .iter()
+        .flat_map(|a| &a.on_call)
+        .filter_map(|s| s.start)
+        .filter(|start| *start > now)
+        .min()
 }
 
 /// "18:00" today, "Fri 18:00" within a week, else the date.
@@ -326,6 +350,7 @@ fn capabilities(view: &View, incident: &IncidentView) -> Capabilities {
                 resolve: true,
                 snooze: true,
                 unacknowledge: false,
+                schedules: true,
             },
             |a| a.capabilities,
         )
@@ -501,11 +526,24 @@ mod tests {
                 resolve: true,
                 snooze: true,
                 unacknowledge: false,
+                schedules: true,
             },
             connection,
             last_success: None,
             next_poll: None,
             on_call: vec![],
+            rota: vec![],
+            shifts_problem: None,
+        }
+    }
+
+    /// Alertmanager's: no resolve, snooze or schedules; unacknowledge.
+    fn oncall_alertmanager_capabilities() -> Capabilities {
+        Capabilities {
+            resolve: false,
+            snooze: false,
+            unacknowledge: true,
+            schedules: false,
         }
     }
 
@@ -550,7 +588,7 @@ mod tests {
     #[test]
     fn all_clear() {
         let v = view(vec![]);
-        assert_eq!(TrayState::of(&v), TrayState::Clear);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Clear);
         assert_eq!(label(&v), None);
         assert_eq!(
             menu_text(&v),
@@ -564,7 +602,7 @@ mod tests {
             incident("Q1", 101, Status::Triggered, Urgency::High),
             incident("Q2", 102, Status::Acknowledged, Urgency::Low),
         ]);
-        assert_eq!(TrayState::of(&v), TrayState::Triggered);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Triggered);
         assert_eq!(label(&v).as_deref(), Some("1"));
         let text = menu_text(&v);
         assert!(
@@ -607,11 +645,7 @@ mod tests {
     #[test]
     fn an_alertmanager_incident_offers_unacknowledge_and_no_resolve_or_snooze() {
         let mut v = view(vec![incident("Q1", 1, Status::Acknowledged, Urgency::High)]);
-        v.accounts[0].capabilities = Capabilities {
-            resolve: false,
-            snooze: false,
-            unacknowledge: true,
-        };
+        v.accounts[0].capabilities = oncall_alertmanager_capabilities();
         let text = menu_text(&v);
         assert!(
             text.contains("  [Acknowledge] (disabled)\n  [Unacknowledge]\n  Resolves when its source recovers\n  [Open in browser]\n"),
@@ -649,7 +683,7 @@ mod tests {
         v.accounts[0].connection = Connection::AuthFailed {
             reason: "401".into(),
         };
-        assert_eq!(TrayState::of(&v), TrayState::Error);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Error);
         assert!(menu_text(&v)
             .contains("work: token rejected — enter a new one in Settings (Open oncall-tray…)\n"));
         v.accounts[0].connection = Connection::Offline {
@@ -667,12 +701,12 @@ mod tests {
     #[test]
     fn notifications_that_do_not_reach_the_desktop_are_said_and_win_the_icon() {
         let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
-        assert_eq!(TrayState::of(&v), TrayState::Triggered);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Triggered);
         v.delivery = Delivery::Failing {
             since: now(),
             reason: "no notification server is running".into(),
         };
-        assert_eq!(TrayState::of(&v), TrayState::Error);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Error);
         let text = menu_text(&v);
         assert!(
             text.contains("notifications are not reaching your desktop (no notification server is running): pages wait and are retried\n"),
@@ -684,7 +718,7 @@ mod tests {
     fn paused() {
         let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
         v.pause = Some(Pause::UntilResumed);
-        assert_eq!(TrayState::of(&v), TrayState::Paused);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Paused);
         let text = menu_text(&v);
         assert!(text.contains("Notifications paused\n"), "{text}");
         assert!(text.contains("[Resume notifications]"), "{text}");
@@ -694,7 +728,7 @@ mod tests {
     #[test]
     fn acknowledged_only() {
         let v = view(vec![incident("Q1", 1, Status::Acknowledged, Urgency::High)]);
-        assert_eq!(TrayState::of(&v), TrayState::Acknowledged);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Acknowledged);
         assert_eq!(label(&v), None);
     }
 
@@ -703,7 +737,9 @@ mod tests {
         let mut v = view(vec![]);
         v.accounts[0].on_call = vec![OnCallShift {
             escalation_policy: Some("Checkout".into()),
+            escalation_policy_id: None,
             schedule: Some("Primary".into()),
+            schedule_id: None,
             level: Some(1),
             start: Some(now() - Duration::hours(2)),
             end: Some(now() + Duration::hours(1)),
@@ -722,7 +758,18 @@ mod tests {
         );
         v.accounts[0].on_call[0].end = None;
         assert_eq!(state_line(&v, now()), "All clear · on call");
-        v.accounts[0].on_call[0].start = Some(now() + Duration::hours(3));
+        assert_eq!(TrayState::of(&v, now()), TrayState::OnCall);
+        let next = now() + Duration::hours(3);
+        v.accounts[0].on_call[0].start = Some(next);
+        assert_eq!(
+            state_line(&v, now()),
+            format!(
+                "All clear · not on call · next shift {}",
+                clock_time(next, now())
+            )
+        );
+        assert_eq!(TrayState::of(&v, now()), TrayState::Clear);
+        v.accounts[0].on_call.clear();
         assert_eq!(state_line(&v, now()), "All clear");
     }
 

@@ -40,6 +40,7 @@ fn icon(state: TrayState) -> Image<'static> {
         TrayState::Triggered => tauri::include_image!("../icons/tray-triggered.png"),
         TrayState::Paused => tauri::include_image!("../icons/tray-paused.png"),
         TrayState::Acknowledged => tauri::include_image!("../icons/tray-acknowledged.png"),
+        TrayState::OnCall => tauri::include_image!("../icons/tray-oncall.png"),
         TrayState::Clear => tauri::include_image!("../icons/tray-clear.png"),
     }
 }
@@ -117,7 +118,7 @@ fn create<R: Runtime>(
         &tray_menu,
         &menu::build(&view, now, shell.autostart().enabled()),
     )?;
-    let state = TrayState::of(&view);
+    let state = TrayState::of(&view, now);
     let handler_shell = shell.clone();
     let tray = TrayIconBuilder::with_id(id)
         .icon(icon(state))
@@ -243,7 +244,7 @@ impl<R: Runtime> Mirror<R> {
             shown,
             ..
         } = self;
-        let state = TrayState::of(view);
+        let state = TrayState::of(view, now);
         let label = menu::label(view);
         if shown.state != Some(state) {
             tray.set_icon(Some(icon(state)))?;

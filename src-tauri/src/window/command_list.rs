@@ -21,11 +21,16 @@ macro_rules! window_commands {
             test_connection,
             test_alarm,
             save_notifications,
+            save_report,
             set_autostart,
             pause,
             resume,
             get_history,
             open_log_folder,
+            get_report,
+            export_report_csv,
+            open_report_folder,
+            cover_shift,
         )
     };
 }

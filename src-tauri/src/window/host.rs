@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use oncall_engine::{ActionResult, EngineEvent};
+use oncall_model::AccountId;
 use subtle::ConstantTimeEq as _;
 use tokio::io::{AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -31,6 +32,7 @@ use tracing::{debug, warn};
 
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow};
 use crate::app::Shell;
+use crate::report;
 use crate::requests::{self, UserRequest};
 
 /// How long a starting window process may take to connect back.
@@ -81,16 +83,20 @@ struct Running {
 
 impl WindowHost {
     /// Shows the window: brings the running one forward, or starts one.
-    pub async fn open(&self, shell: &Arc<Shell>) {
+    pub async fn open(&self, shell: &Arc<Shell>, tab: Option<&'static str>) {
         let mut running = self.running.lock().await;
         if let Some(window) = running.as_ref() {
             if !window.exited.load(Ordering::SeqCst)
                 && window.to_window.send(ToWindow::Focus).await.is_ok()
             {
+                if let Some(tab) = tab {
+                    let show = ToWindow::ShowTab { tab: tab.into() };
+                    let _ = window.to_window.send(show).await;
+                }
                 return;
             }
         }
-        match start(shell).await {
+        match start(shell, tab).await {
             Ok(window) => *running = Some(window),
             Err(e) => warn!("could not open the window: {e:#}"),
         }
@@ -107,7 +113,7 @@ impl WindowHost {
 /// WebKitGTK's switch for accelerated compositing, set for the window process.
 const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
+async fn start(shell: &Arc<Shell>, tab: Option<&'static str>) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let token = ipc::new_token();
     let address = listener.local_addr()?;
@@ -125,6 +131,9 @@ async fn start(shell: &Arc<Shell>) -> anyhow::Result<Running> {
     // list that uses no 3D transforms, video or WebGL. A value the user set wins.
     if std::env::var_os(NO_COMPOSITING).is_none() {
         command.env(NO_COMPOSITING, "1");
+    }
+    if let Some(tab) = tab {
+        command.env(ipc::TAB_ENV, tab);
     }
     let mut child = command.spawn().context("cannot start the window process")?;
     if let Some(stderr) = child.stderr.take() {
@@ -466,6 +475,9 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         Call::SaveNotifications { draft } => json(serde_json::to_value(
             settings.save_notifications(engine, autostart, draft).await,
         )),
+        Call::SaveReport { draft } => json(serde_json::to_value(
+            settings.save_report(engine, autostart, draft).await,
+        )),
         Call::SetAutostart { enabled } => json(serde_json::to_value(
             settings.set_autostart(engine, autostart, enabled).await,
         )),
@@ -473,7 +485,38 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         Call::Resume => request(engine, UserRequest::Resume).await,
         Call::GetHistory => json(serde_json::to_value(engine.history().await)),
         Call::OpenLogFolder => crate::logging::open_log_folder().map(|()| serde_json::Value::Null),
+        Call::GetReport { days } => {
+            let report = report_of(engine, settings, days).await?;
+            json(serde_json::to_value(report::ReportDto::new(days, report)))
+        }
+        Call::ExportReportCsv { days } => {
+            let report = report_of(engine, settings, days).await?;
+            let exported = report::export_csv(&report, engine.now())?;
+            json(serde_json::to_value(exported))
+        }
+        Call::OpenReportFolder => report::open_export_folder().map(|()| serde_json::Value::Null),
+        Call::CoverShift { account, request } => {
+            let created = engine
+                .cover(&AccountId::new(account), request)
+                .await
+                .map_err(|e| e.to_string())?;
+            json(serde_json::to_value(created))
+        }
     }
+}
+
+/// The on-call report of the last `days` days, from the engine's history and clock.
+async fn report_of(
+    engine: &oncall_engine::Engine,
+    settings: &crate::settings::SettingsStore,
+    days: u32,
+) -> Result<oncall_report::Report, String> {
+    let period = report::period(engine.now(), days)?;
+    // A config that no longer loads leaves the report on the default hours; Settings
+    // says what is wrong with the file.
+    let config = oncall_store::Config::load(&settings.config_file()).unwrap_or_default();
+    let entries = engine.history_since(period.start()).await;
+    Ok(report::build(&entries, &period, &report::settings(&config)))
 }
 
 /// A call that is a [`UserRequest`]: answered with null once done.

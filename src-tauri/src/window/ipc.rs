@@ -9,16 +9,21 @@ use std::fmt;
 
 use futures_util::StreamExt as _;
 use oncall_engine::View;
-use oncall_model::{ActionKind, IncidentKey, Urgency};
+use oncall_model::{ActionKind, CoverRequest, IncidentKey, Urgency};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::io::AsyncRead;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use crate::settings::dto::{AccountForm, NotificationsForm};
+use crate::settings::dto::{AccountForm, NotificationsForm, ReportForm};
 
 /// Where the window process finds the tray: `127.0.0.1:PORT TOKEN`.
 pub const ENV: &str = "ONCALL_TRAY_WINDOW_IPC";
+/// The tab a starting window opens on, when the tray asks for one.
+pub const TAB_ENV: &str = "ONCALL_TRAY_WINDOW_TAB";
+/// The page's tabs, as its `TabName`s (`ui/src/tabs.ts`): the only tabs the tray asks
+/// for and the window process passes on.
+pub const TABS: &[&str] = &["incidents", "oncall", "history", "report", "settings"];
 
 /// The longest first line a connection may send: the token is 32 hex digits, so
 /// anything near this long is not the window.
@@ -40,6 +45,8 @@ pub enum ToWindow {
     View(Box<View>),
     /// The user asked for the window again: bring it forward.
     Focus,
+    /// Show this tab (one of [`TABS`]): a notification's "Show History" button.
+    ShowTab { tab: String },
     /// An action the window asked for was not accepted, or the service refused it for
     /// good; `reason` is one readable sentence.
     ActionFailed {
@@ -99,6 +106,10 @@ pub enum Call {
     SaveNotifications {
         draft: NotificationsForm,
     },
+    /// "Your hours" (`[report]`): what the on-call report counts pages against.
+    SaveReport {
+        draft: ReportForm,
+    },
     SetAutostart {
         enabled: bool,
     },
@@ -111,6 +122,23 @@ pub enum Call {
     /// Open the folder of the tray's log in the file manager. The tray knows which
     /// folder: the request names none.
     OpenLogFolder,
+    /// The on-call report of the last `days` local days (checked by the tray: 1 to 30).
+    GetReport {
+        days: u32,
+    },
+    /// Write that report's CSV into the download folder (the tray's choice).
+    ExportReportCsv {
+        days: u32,
+    },
+    /// Open the folder reports are exported to. The request names none.
+    OpenReportFolder,
+    /// Put the user on call in one of the account's schedules (a schedule override:
+    /// "Take this shift", "Cover for N hours"). Sent only from the page's confirmation;
+    /// answered with the override the service created.
+    CoverShift {
+        account: String,
+        request: CoverRequest,
+    },
 }
 
 /// A token typed into Settings, on its one trip from the window process to the tray
@@ -226,6 +254,46 @@ mod tests {
             with_a_path,
             FromWindow::Call { id: 4, call } if matches!(*call, Call::OpenLogFolder)
         ));
+    }
+
+    /// The report's calls carry a number of days, and opening its folder names none.
+    #[test]
+    fn the_report_calls_carry_days_and_no_path() {
+        let call = FromWindow::Call {
+            id: 5,
+            call: Box::new(Call::ExportReportCsv { days: 14 }),
+        };
+        assert_eq!(
+            serde_json::to_string(&call).unwrap(),
+            r#"{"request":"call","id":5,"call":{"call":"export_report_csv","days":14}}"#
+        );
+        let open: FromWindow = serde_json::from_str(
+            r#"{"request":"call","id":6,"call":{"call":"open_report_folder","path":"/etc"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            open,
+            FromWindow::Call { id: 6, call } if matches!(*call, Call::OpenReportFolder)
+        ));
+        let negative = r#"{"request":"call","id":7,"call":{"call":"get_report","days":-1}}"#;
+        assert!(serde_json::from_str::<FromWindow>(negative).is_err());
+    }
+
+    /// A cover carries the account, the schedule and the times the page's confirmation
+    /// showed, to the second as the page chose them.
+    #[test]
+    fn a_cover_carries_the_times_the_confirmation_showed() {
+        let line = r#"{"request":"call","id":5,"call":{"call":"cover_shift","account":"work","request":{"schedule_id":"PSCHED1","start":"2026-03-10T14:05:00.000Z","end":"2026-03-16T08:00:00Z"}}}"#;
+        let FromWindow::Call { id: 5, call } = serde_json::from_str(line).unwrap() else {
+            panic!("{line}")
+        };
+        let Call::CoverShift { account, request } = *call else {
+            panic!("{line}")
+        };
+        assert_eq!(account, "work");
+        assert_eq!(request.schedule_id, "PSCHED1");
+        assert_eq!(request.start.to_rfc3339(), "2026-03-10T14:05:00+00:00");
+        assert_eq!(request.end.to_rfc3339(), "2026-03-16T08:00:00+00:00");
     }
 
     #[test]

@@ -7,8 +7,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use anyhow::{anyhow, Context as _};
+use chrono::{DateTime, Utc};
 use oncall_engine::View;
-use oncall_model::{ActionKind, IncidentKey, Urgency};
+use oncall_model::{ActionKind, CoverRequest, IncidentKey, Urgency};
 use secrecy::SecretString;
 use serde_json::Value;
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -21,7 +22,7 @@ use zeroize::Zeroize as _;
 
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
 use crate::lock::lock;
-use crate::settings::dto::{AccountForm, NotificationsForm};
+use crate::settings::dto::{AccountForm, NotificationsForm, ReportForm};
 
 const LABEL: &str = "main";
 /// The event that carries a new view to the page.
@@ -30,6 +31,8 @@ const VIEW_EVENT: &str = "view";
 const ACTION_FAILED_EVENT: &str = "action_failed";
 /// The event that carries changed settings to the page.
 const SETTINGS_EVENT: &str = "settings";
+/// The tray asks for a tab; its payload is one of `ipc::TABS`.
+const SHOW_TAB_EVENT: &str = "show_tab";
 
 /// The latest view from the tray (`None` until the first one arrives).
 struct Latest(watch::Receiver<Option<View>>);
@@ -145,6 +148,12 @@ async fn save_notifications(
     tray.call(Call::SaveNotifications { draft }).await
 }
 
+/// "Your hours": the `[report]` table.
+#[tauri::command]
+async fn save_report(tray: State<'_, Arc<Tray>>, draft: ReportForm) -> Result<Value, String> {
+    tray.call(Call::SaveReport { draft }).await
+}
+
 #[tauri::command]
 async fn set_autostart(tray: State<'_, Arc<Tray>>, enabled: bool) -> Result<Value, String> {
     tray.call(Call::SetAutostart { enabled }).await
@@ -170,6 +179,44 @@ async fn get_history(tray: State<'_, Arc<Tray>>) -> Result<Value, String> {
 #[tauri::command]
 async fn open_log_folder(tray: State<'_, Arc<Tray>>) -> Result<(), String> {
     tray.call(Call::OpenLogFolder).await.map(drop)
+}
+
+/// Puts the user on call in `schedule` of `account` from `start` to `end`: the page calls
+/// it from its confirmation only. Answered with the override the service created, or
+/// the service's refusal in words.
+#[tauri::command]
+async fn cover_shift(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    schedule: String,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Value, String> {
+    let request = CoverRequest {
+        schedule_id: schedule,
+        start,
+        end,
+    };
+    tray.call(Call::CoverShift { account, request }).await
+}
+
+/// The on-call report of the last `days` local days, with its chart.
+#[tauri::command]
+async fn get_report(tray: State<'_, Arc<Tray>>, days: u32) -> Result<Value, String> {
+    tray.call(Call::GetReport { days }).await
+}
+
+/// Writes the report's CSV into the download folder (the tray decides which); answers
+/// with the file and folder it wrote to.
+#[tauri::command]
+async fn export_report_csv(tray: State<'_, Arc<Tray>>, days: u32) -> Result<Value, String> {
+    tray.call(Call::ExportReportCsv { days }).await
+}
+
+/// Opens the folder reports are exported to (the tray decides which).
+#[tauri::command]
+async fn open_report_folder(tray: State<'_, Arc<Tray>>) -> Result<(), String> {
+    tray.call(Call::OpenReportFolder).await.map(drop)
 }
 
 /// The window's commands (`command_list.rs`) as tauri's invoke handler.
@@ -204,7 +251,12 @@ pub fn run() -> anyhow::Result<()> {
                 next_id: AtomicU64::new(1),
             });
             app.manage(tray.clone());
-            WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App("index.html".into()))
+            // The tab the tray asked for, if one of the page's (never a path or a script).
+            let page = match std::env::var(ipc::TAB_ENV) {
+                Ok(tab) if ipc::TABS.contains(&tab.as_str()) => format!("index.html#{tab}"),
+                _ => "index.html".to_string(),
+            };
+            WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(page.into()))
                 .title("oncall-tray")
                 .inner_size(960.0, 640.0)
                 .min_inner_size(480.0, 320.0)
@@ -231,6 +283,13 @@ pub fn run() -> anyhow::Result<()> {
                                 let _ = window.unminimize();
                                 let _ = window.show();
                                 let _ = window.set_focus();
+                            }
+                        }
+                        Ok(ToWindow::ShowTab { tab }) => {
+                            if ipc::TABS.contains(&tab.as_str()) {
+                                if let Err(e) = handle.emit_to(LABEL, SHOW_TAB_EVENT, tab) {
+                                    warn!("could not tell the window: {e}");
+                                }
                             }
                         }
                         Ok(ToWindow::ActionFailed { incidents, reason }) => {

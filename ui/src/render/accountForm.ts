@@ -105,6 +105,8 @@ export class AccountForm {
     const filters = this.form.querySelector<HTMLElement>('[data-field="filters"]')!;
     filters.hidden = ![...filters.querySelectorAll<HTMLElement>("[data-field]")].some((f) => !f.hidden);
     byId("account-api-url-hint").textContent = API_URL_HINTS[provider];
+    // Instead of the shift reminder, which needs a schedule.
+    byId("account-no-shifts").hidden = provider !== "alertmanager";
     this.input("api_url").required = provider === "alertmanager";
   }
 
@@ -125,6 +127,8 @@ export class AccountForm {
     }
     this.input<HTMLTextAreaElement>("matchers").value = values.matchers;
     this.input("responder").value = values.responder;
+    this.input("on_call_user").value = values.on_call_user;
+    this.input("shift_reminder_minutes").value = values.shift_reminder_minutes;
     this.showFieldsOf(values.provider);
   }
 
@@ -146,6 +150,8 @@ export class AccountForm {
       ),
       matchers: this.input<HTMLTextAreaElement>("matchers").value,
       responder: this.input("responder").value,
+      on_call_user: this.input("on_call_user").value,
+      shift_reminder_minutes: this.input("shift_reminder_minutes").value,
     };
   }
 

@@ -1,5 +1,6 @@
 // The Settings tab: the accounts (with Edit, Test connection, token entry and Remove
-// with an in-page confirmation), the notification policy, pausing and start at login.
+// with an in-page confirmation), the notification policy, pausing, "Your hours" and
+// start at login.
 // Settings changed elsewhere (the `settings` event) are shown at once, except in a form
 // the user is editing.
 
@@ -9,6 +10,7 @@ import { button, byId, el, type ShowMessage } from "../dom";
 import type { AccountSettings, Settings, TestResult } from "../types";
 import { accountSummary, tokenWords } from "../words";
 import { AccountForm } from "./accountForm";
+import { HoursForm } from "./hoursForm";
 import { NotificationsForm } from "./notificationsForm";
 import { takesToken, TokenForm } from "./tokenForm";
 
@@ -27,6 +29,7 @@ export class SettingsPanel {
   private readonly accountForm: AccountForm;
   private readonly tokenForm: TokenForm;
   private readonly notificationsForm: NotificationsForm;
+  private readonly hoursForm: HoursForm;
 
   constructor(
     private readonly api: Api,
@@ -42,6 +45,7 @@ export class SettingsPanel {
     );
     this.tokenForm = new TokenForm(api, () => void this.load());
     this.notificationsForm = new NotificationsForm(api, showMessage, (settings) => this.update(settings));
+    this.hoursForm = new HoursForm(api, showMessage, (settings) => this.update(settings));
     byId("add-account").addEventListener("click", () => this.accountForm.open(null));
     this.autostart.addEventListener("change", () => void this.setAutostart(this.autostart.checked));
   }
@@ -67,6 +71,7 @@ export class SettingsPanel {
     this.renderAccounts();
     this.tokenForm.update(settings.accounts);
     this.notificationsForm.update(settings.notifications);
+    this.hoursForm.update(settings.report);
     this.autostart.disabled = settings.autostart === null;
     this.autostart.checked = settings.autostart === true;
     byId("autostart-note").hidden = settings.autostart !== null;

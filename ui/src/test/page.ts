@@ -6,7 +6,7 @@ import html from "../../index.html?raw";
 import type { Api } from "../api";
 import { start } from "../app";
 import type { ActionFailed, Settings, View } from "../types";
-import { settings as defaultSettings } from "./fixtures";
+import { settings as defaultSettings, reportAnswer } from "./fixtures";
 
 type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? ReturnType<typeof vi.fn<(...args: A) => R>> : T[K] };
 
@@ -15,6 +15,7 @@ export interface Page {
   emitView(view: View): void;
   emitSettings(settings: Settings): void;
   emitActionFailed(failed: ActionFailed): void;
+  emitShowTab(tab: string): void;
   stop(): void;
 }
 
@@ -25,6 +26,7 @@ export function openPage(): Page {
   const views: ((view: View) => void)[] = [];
   const settings: ((settings: Settings) => void)[] = [];
   const failures: ((failed: ActionFailed) => void)[] = [];
+  const tabRequests: ((tab: string) => void)[] = [];
   const api: Mocked<Api> = {
     getView: vi.fn(async () => null),
     act: vi.fn(async () => {}),
@@ -36,14 +38,28 @@ export function openPage(): Page {
     testConnection: vi.fn(async () => ({ ok: true, message: "connected" })),
     testAlarm: vi.fn(async () => ({ ok: true, message: "Playing the alarm." })),
     saveNotifications: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
+    saveReport: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
     setAutostart: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
     pause: vi.fn(async () => {}),
     resume: vi.fn(async () => {}),
     getHistory: vi.fn(async () => []),
     openLogFolder: vi.fn(async () => {}),
+    getReport: vi.fn(async (days: number) => reportAnswer(days)),
+    exportReportCsv: vi.fn(async () => ({
+      file: "/home/pat/Downloads/oncall-report-2026-12-06.csv",
+      folder: "/home/pat/Downloads",
+    })),
+    openReportFolder: vi.fn(async () => {}),
+    coverShift: vi.fn(async (_account: string, schedule: string, start: string, end: string) => ({
+      id: "POVERRIDE1",
+      schedule_id: schedule,
+      start,
+      end,
+    })),
     onView: vi.fn(async (handler) => void views.push(handler)),
     onActionFailed: vi.fn(async (handler) => void failures.push(handler)),
     onSettings: vi.fn(async (handler) => void settings.push(handler)),
+    onShowTab: vi.fn(async (handler) => void tabRequests.push(handler)),
   };
   const stop = start(api);
   return {
@@ -51,6 +67,7 @@ export function openPage(): Page {
     emitView: (view) => views.forEach((h) => h(view)),
     emitSettings: (next) => settings.forEach((h) => h(next)),
     emitActionFailed: (failed) => failures.forEach((h) => h(failed)),
+    emitShowTab: (tab) => tabRequests.forEach((h) => h(tab)),
     stop,
   };
 }

@@ -16,12 +16,12 @@ use chrono::TimeZone;
 use oncall_engine::{Clock, Engine, EngineOptions, Notice, Notifier, TestClock};
 use oncall_fake_pagerduty::{self as pd, FakePagerDuty, RunningFake};
 use oncall_model::{ActionKind, IncidentKey, Status, Urgency};
-use oncall_policy::{Decision, NotificationTarget, Pause, Settings};
+use oncall_policy::{Decision, NotificationTarget, Pause, Settings, ShiftMoment};
 use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
 
 use super::history::{
-    Block, Episode, History, Screened, Shown, Time, UserAction, UserVerb, Window,
+    Block, Episode, History, Screened, Shift, ShiftWord, Shown, Time, UserAction, UserVerb, Window,
 };
 use super::oracle;
 use super::script::{Event, Outage, Restart, ScreenOutage};
@@ -29,6 +29,22 @@ use crate::support::{Keychain, Recorder, ACCOUNT};
 
 const ME: &str = "PUSER01";
 const COLLEAGUE: &str = "PUSER02";
+/// The two I take turns with in the simulation's rotation.
+const ALICE: &str = "PUSER03";
+const BOB: &str = "PUSER04";
+/// The rotation's turns, in order: mine are 20 minutes on, 100 off, so that a run sees
+/// shifts start and end in every kind of trouble the script makes. (Every shift of the
+/// coming two weeks is read and remembered: more frequent ones make the run slower.)
+const ROTATION: [&str; 6] = [ME, ALICE, BOB, ALICE, BOB, ALICE];
+const TURN: chrono::Duration = chrono::Duration::minutes(20);
+/// My first turn starts this long after the run begins: the engine has read the
+/// schedule by then, and it starts neither with the run nor with the seeded shift.
+const FIRST_TURN: chrono::Duration = chrono::Duration::minutes(7);
+/// The seeded shift of `PSCHED1` (in `PEP0001`): from this long before the fake's first
+/// look at schedules (the driver's, at the start of the run) …
+const SEEDED_SHIFT_BEFORE: chrono::Duration = chrono::Duration::hours(2);
+/// … to this long after it.
+const SEEDED_SHIFT_AFTER: chrono::Duration = chrono::Duration::hours(8);
 /// The client's own request timeout (`oncall-pagerduty`'s default).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 /// How long the engine may take to settle at the end, with everything healthy.
@@ -42,6 +58,8 @@ pub const SCREEN_HEAL: Duration = Duration::from_secs(40);
 pub struct Setup {
     pub poll_interval: Duration,
     pub settings: Settings,
+    /// How long before a shift of mine the account reminds me of it.
+    pub shift_reminder: Option<Duration>,
 }
 
 impl Default for Setup {
@@ -53,6 +71,7 @@ impl Default for Setup {
                 quiet_hours: None,
                 ..Settings::default()
             },
+            shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
         }
     }
 }
@@ -135,6 +154,16 @@ impl Notifier for Screen {
                 Shown::WithdrawPage(key.id.clone())
             }
             Decision::Withdraw(NotificationTarget::Summary(id)) => Shown::WithdrawSummary(id.0),
+            Decision::Shift(notice) => Shown::Shift {
+                moment: match notice.moment {
+                    ShiftMoment::Reminder => ShiftWord::Reminder,
+                    ShiftMoment::Started => ShiftWord::Started,
+                    ShiftMoment::Ended { early, .. } => ShiftWord::Ended { early },
+                },
+                start: notice.shift.start,
+                end: notice.shift.end,
+            },
+            Decision::WhileAway(_) => Shown::WhileAway,
         };
         self.log.lock().unwrap().push(Screened {
             at: self.clock.now(),
@@ -192,6 +221,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
     fake.set_clock(Arc::new(move || fake_clock.now()));
     // The simulation's own traffic must never meet the fake's rate limiter.
     fake.set_rate_limit(100_000);
+    add_rotation(&fake, start);
     let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let keychain = Arc::new(Keychain::default());
     keychain.set("fake-token-pat");
@@ -226,6 +256,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         outstanding: Vec::new(),
         log_read: 0,
     };
+    sim.history.begin = Some(start);
     sim.start().await;
     for event in script {
         sim.history.trace.push((sim.now(), event.to_string()));
@@ -249,8 +280,10 @@ impl Sim {
         let config = Config {
             notifications: self.setup.settings.clone(),
             alarm: Default::default(),
+            report: Default::default(),
             accounts: vec![AccountConfig {
                 poll_interval: self.setup.poll_interval,
+                shift_reminder: self.setup.shift_reminder,
                 ..AccountConfig::pagerduty(ACCOUNT, self.url.parse().unwrap())
             }],
         };
@@ -716,12 +749,68 @@ impl Sim {
     }
 
     async fn finish(mut self) -> History {
-        self.history.end = Some(self.now());
+        let end = self.now();
+        self.history.end = Some(end);
+        let begin = self.history.begin.expect("the run began");
+        self.history.shifts = my_shifts(
+            begin,
+            begin - chrono::Duration::days(1),
+            end + chrono::Duration::days(1),
+        );
         self.stop().await;
         self.history.screen = std::mem::take(&mut *self.screen.log.lock().unwrap());
         self.history.requests = self.fake.requests();
         self.history
     }
+}
+
+/// My rotation: [`ROTATION`] in turns of [`TURN`], mine first from `begin +
+/// FIRST_TURN`, in an escalation policy of its own (`PEP0001`, which the incidents go
+/// to, stays as it is). Adding the schedule is the fake's first look at schedules: it
+/// fixes the seeded shift of `PSCHED1` around `begin`.
+fn add_rotation(fake: &FakePagerDuty, begin: Time) {
+    fake.add_user(ALICE, "Alice Rota", "alice@example.com", "fake-token-alice");
+    fake.add_user(BOB, "Bob Rota", "bob@example.com", "fake-token-bob");
+    fake.add_schedule(pd::ScheduleSpec::rotation(
+        "PSCHED2",
+        "Sim rotation",
+        &ROTATION,
+        begin + FIRST_TURN,
+        TURN.num_seconds() as u64,
+    ));
+    fake.add_escalation_policy(pd::EscalationPolicySpec {
+        id: "PEP0002".into(),
+        name: "Sim shifts".into(),
+        levels: vec![vec![pd::EscalationTarget::Schedule("PSCHED2".into())]],
+    });
+}
+
+/// My shifts that overlap `from..to`, from the schedules [`add_rotation`] set up and the
+/// fake's seeded one, by start.
+fn my_shifts(begin: Time, from: Time, to: Time) -> Vec<Shift> {
+    let mut shifts = vec![Shift {
+        start: begin - SEEDED_SHIFT_BEFORE,
+        end: begin + SEEDED_SHIFT_AFTER,
+    }];
+    let first = begin + FIRST_TURN;
+    let cycle = TURN * ROTATION.len() as i32;
+    // The rotation runs backwards before its virtual start too.
+    let mut k = (from - first).num_seconds().div_euclid(cycle.num_seconds());
+    loop {
+        let start = first + cycle * k as i32;
+        if start >= to {
+            break;
+        }
+        if start + TURN > from {
+            shifts.push(Shift {
+                start,
+                end: start + TURN,
+            });
+        }
+        k += 1;
+    }
+    shifts.sort_by_key(|s| s.start);
+    shifts
 }
 
 /// A time as the service's JSON carries it (whole seconds), which is how episodes are

@@ -100,6 +100,45 @@ pub enum Shown {
     },
     WithdrawPage(String),
     WithdrawSummary(u64),
+    /// A shift reminder or handover: which moment, of the shift the engine took to run
+    /// from `start` to `end`.
+    Shift {
+        moment: ShiftWord,
+        start: Option<Time>,
+        end: Option<Time>,
+    },
+    /// The word on what happened while the user was away.
+    WhileAway,
+}
+
+/// Which moment of a shift a notice spoke of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ShiftWord {
+    Reminder,
+    Started,
+    /// `early`: before its planned end (someone took it over).
+    Ended {
+        early: bool,
+    },
+}
+
+impl ShiftWord {
+    /// The moment without its details: one notice of each per shift.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ShiftWord::Reminder => "reminder",
+            ShiftWord::Started => "started",
+            ShiftWord::Ended { .. } => "ended",
+        }
+    }
+}
+
+/// One of my shifts as the service's schedules have it (the ground truth, from the
+/// schedules the driver set up, not from what the service answered).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shift {
+    pub start: Time,
+    pub end: Time,
 }
 
 #[derive(Debug, Clone)]
@@ -116,6 +155,10 @@ pub struct History {
     pub windows: Vec<Window>,
     /// When the engine started without memory (a corrupt state file).
     pub memory_losses: Vec<Time>,
+    /// When the run began: the engine's first start, with no memory either.
+    pub begin: Option<Time>,
+    /// My shifts from a day before the run to a day after it, by start.
+    pub shifts: Vec<Shift>,
     pub actions: Vec<UserAction>,
     pub screen: Vec<Screened>,
     pub requests: Vec<RecordedRequest>,

@@ -26,6 +26,8 @@
 //! - My acknowledgement or resolve still on its way covers the incident (the driver
 //!   records no episode for it meanwhile): the engine shows it handled, so a snooze that
 //!   ends before the service has my resolve starts no episode that needs me.
+//!
+//! Shift reminders and handovers have rules of their own ([`shifts`]).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -35,6 +37,8 @@ use oncall_model::Urgency;
 use serde_json::Value;
 
 use super::history::{Block, Episode, History, Shown, Time, UserVerb};
+
+mod shifts;
 
 /// How long after the screen heals a held notification may still wait (the driver's
 /// window for it ends that long after the screen is back, in awake time).
@@ -49,6 +53,8 @@ pub struct Rules {
     pub repeat: Duration,
     /// More new pages than this in one poll become one summary.
     pub storm_threshold: usize,
+    /// How long before a shift starts its reminder rings (`None`: no reminders).
+    pub shift_reminder: Option<Duration>,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +66,12 @@ pub struct Counts {
     pub doubled_ack: u64,
     pub late_withdrawal: u64,
     pub bad_summary: u64,
+    /// A shift moment the app lived through unhindered that never showed.
+    pub shift_missed: u64,
+    /// A shift moment shown twice without a memory loss in between.
+    pub shift_twice: u64,
+    /// A shift notice at the wrong time, or about a shift that is not mine.
+    pub shift_misplaced: u64,
 }
 
 impl Counts {
@@ -71,6 +83,9 @@ impl Counts {
             + self.doubled_ack
             + self.late_withdrawal
             + self.bad_summary
+            + self.shift_missed
+            + self.shift_twice
+            + self.shift_misplaced
     }
 
     pub fn add(&mut self, other: &Counts) {
@@ -81,6 +96,9 @@ impl Counts {
         self.doubled_ack += other.doubled_ack;
         self.late_withdrawal += other.late_withdrawal;
         self.bad_summary += other.bad_summary;
+        self.shift_missed += other.shift_missed;
+        self.shift_twice += other.shift_twice;
+        self.shift_misplaced += other.shift_misplaced;
     }
 }
 
@@ -96,6 +114,10 @@ pub struct Finding {
 pub struct Verdict {
     /// HTTP requests the service received (for the table: the run was real traffic).
     pub requests: usize,
+    /// Shift notices that reached the screen, and shift moments the run owed the user
+    /// (for the table: the shift rules had something to judge).
+    pub shift_notices: usize,
+    pub shift_moments_owed: usize,
     pub counts: Counts,
     pub findings: Vec<Finding>,
     /// Filled in by the runner (see `report::digest`).
@@ -110,13 +132,21 @@ pub fn judge(history: &History, rules: &Rules) -> Verdict {
         counts: Counts::default(),
         findings: Vec::new(),
         end: history.end.expect("the run ended"),
+        shift_moments_owed: 0,
     };
     judge.pages();
     judge.summaries_shape();
     judge.withdrawals();
     judge.actions();
+    judge.shifts();
     Verdict {
         requests: history.requests.len(),
+        shift_notices: history
+            .screen
+            .iter()
+            .filter(|s| matches!(s.shown, Shown::Shift { .. }))
+            .count(),
+        shift_moments_owed: judge.shift_moments_owed,
         counts: judge.counts,
         findings: judge.findings,
         digest: 0,
@@ -131,6 +161,8 @@ struct Judge<'a> {
     counts: Counts,
     findings: Vec<Finding>,
     end: Time,
+    /// How many shift moments had to show (see `shifts`).
+    shift_moments_owed: usize,
 }
 
 /// One ring of an episode: individually, or as a member of a summary.
@@ -466,6 +498,8 @@ impl Judge<'_> {
                         stretches[index].withdrawn = Some(screened.at);
                     }
                 }
+                // Shift notices are checked on their own (`shift_rules`).
+                Shown::Shift { .. } | Shown::WhileAway => {}
             }
         }
         for stretch in stretches {

@@ -24,6 +24,7 @@ pub fn rules(setup: &Setup) -> Rules {
             .to_std()
             .unwrap(),
         storm_threshold: setup.settings.storm_threshold,
+        shift_reminder: setup.shift_reminder,
     }
 }
 
@@ -49,7 +50,8 @@ pub fn play(script: &[Event]) -> Verdict {
 }
 
 /// Everything the oracle read, one line each in time order: the events played and,
-/// indented, what reached the screen, the episodes, the blocking windows and my presses.
+/// indented, what reached the screen, the episodes, my shifts, the blocking windows and
+/// my presses.
 /// For reading a finding next to its causes (`SIM_DUMP=path`).
 fn timeline(history: &History) -> String {
     let mut lines: Vec<(super::history::Time, String)> = history.trace.clone();
@@ -67,6 +69,12 @@ fn timeline(history: &History) -> String {
     }
     for w in &history.windows {
         lines.push((w.from, format!("    {:?} until {}", w.block, w.to)));
+    }
+    for shift in &history.shifts {
+        lines.push((
+            shift.start,
+            format!("    my shift from {} to {}", shift.start, shift.end),
+        ));
     }
     for a in &history.actions {
         lines.push((a.at, format!("    pressed {:?} on {}", a.verb, a.incident)));
@@ -120,15 +128,24 @@ pub fn run_seeds(seeds: &[u64], events: usize, threads: usize) -> Vec<SeedRun> {
 pub fn table(runs: &[SeedRun], events: usize, elapsed: Duration) -> String {
     let mut total = Counts::default();
     let mut requests = 0;
+    let (mut shown, mut owed) = (0, 0);
     let mut out = String::new();
     out.push_str(
-        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary  digest\n",
+        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary  shift missed  shift twice  shift misplaced  shifts shown/owed  digest\n",
     );
     for run in runs {
         let c = &run.verdict.counts;
         total.add(c);
         requests += run.verdict.requests;
-        out.push_str(&row(&run.seed.to_string(), events, run.verdict.requests, c));
+        shown += run.verdict.shift_notices;
+        owed += run.verdict.shift_moments_owed;
+        out.push_str(&row(
+            &run.seed.to_string(),
+            events,
+            run.verdict.requests,
+            c,
+            (run.verdict.shift_notices, run.verdict.shift_moments_owed),
+        ));
         out.pop();
         out.push_str(&format!("  {:016x}\n", run.verdict.digest));
     }
@@ -137,15 +154,32 @@ pub fn table(runs: &[SeedRun], events: usize, elapsed: Duration) -> String {
         events * runs.len(),
         requests,
         &total,
+        (shown, owed),
     ));
     out.push_str(&format!("wall time: {:.1} s\n", elapsed.as_secs_f64()));
     out
 }
 
-fn row(label: &str, events: usize, requests: usize, c: &Counts) -> String {
+fn row(
+    label: &str,
+    events: usize,
+    requests: usize,
+    c: &Counts,
+    (shown, owed): (usize, usize),
+) -> String {
+    let shifts = format!("{shown}/{owed}");
     format!(
-        "{label:<10} {events:>7}  {requests:>8}  {:>6}  {:>9}  {:>4}  {:>8}  {:>11}  {:>15}  {:>11}\n",
-        c.missed, c.duplicate, c.late, c.lost_ack, c.doubled_ack, c.late_withdrawal, c.bad_summary
+        "{label:<10} {events:>7}  {requests:>8}  {:>6}  {:>9}  {:>4}  {:>8}  {:>11}  {:>15}  {:>11}  {:>12}  {:>11}  {:>15}  {shifts:>17}\n",
+        c.missed,
+        c.duplicate,
+        c.late,
+        c.lost_ack,
+        c.doubled_ack,
+        c.late_withdrawal,
+        c.bad_summary,
+        c.shift_missed,
+        c.shift_twice,
+        c.shift_misplaced
     )
 }
 

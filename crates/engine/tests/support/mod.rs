@@ -35,6 +35,17 @@ pub enum Shown {
         reason: String,
     },
     Withdrawn(String),
+    /// A shift reminder or handover, for the shift labelled so.
+    Shift {
+        moment: oncall_policy::ShiftMoment,
+        label: String,
+    },
+    /// The word on what happened while the user was away.
+    WhileAway {
+        paged: usize,
+        handled_by_others: usize,
+        still_open: usize,
+    },
     TokenRejected,
     CredentialFailed {
         reason: String,
@@ -136,6 +147,15 @@ impl Notifier for Recorder {
             Decision::Withdraw(NotificationTarget::Summary(id)) => {
                 Shown::Withdrawn(format!("summary {}", id.0))
             }
+            Decision::Shift(notice) => Shown::Shift {
+                moment: notice.moment,
+                label: notice.shift.label(),
+            },
+            Decision::WhileAway(notice) => Shown::WhileAway {
+                paged: notice.paged,
+                handled_by_others: notice.handled_by_others,
+                still_open: notice.still_open,
+            },
         };
         self.shown.lock().unwrap().push(shown);
         Ok(())
@@ -233,6 +253,8 @@ pub struct World<S: Service> {
     pub poll_interval: Duration,
     pub settings: Settings,
     pub keychain: Arc<Keychain>,
+    /// The account's `notify`.
+    pub notify: bool,
 }
 
 impl<S: Service> World<S> {
@@ -268,6 +290,7 @@ impl<S: Service> World<S> {
                 keychain.set(S::TOKEN);
                 Arc::new(keychain)
             },
+            notify: true,
         }
     }
 
@@ -286,8 +309,10 @@ impl<S: Service> World<S> {
         Config {
             notifications: self.settings.clone(),
             alarm: Default::default(),
+            report: Default::default(),
             accounts: vec![AccountConfig {
                 poll_interval: self.poll_interval,
+                notify: self.notify,
                 ..S::account_config(ACCOUNT, &self.url())
             }],
         }

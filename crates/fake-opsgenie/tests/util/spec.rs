@@ -1,4 +1,5 @@
-//! Validation of the fake's responses against Opsgenie's Swagger 2.0 document.
+//! Validation of the fake's responses (and of request bodies) against Opsgenie's Swagger
+//! 2.0 document.
 //!
 //! The document is read from disk, never copied into the repo, by
 //! `oncall_test_support::reference`: a missing one fails the test, unless skipping was
@@ -9,6 +10,7 @@
 //! (`urn:opsgenie`), so its `#/definitions/X` references resolve, and each validator is a
 //! `{"$ref": "urn:opsgenie#/…"}` into it.
 
+use std::collections::BTreeSet;
 use std::sync::LazyLock;
 
 use jsonschema::{Draft, Registry, Validator};
@@ -63,6 +65,53 @@ impl Spec {
         }
         let pointer = format!("{pointer}/schema");
         self.doc.pointer(&pointer).map(|_| pointer)
+    }
+
+    /// The pointer of the schema of `paths[path][method]`'s body parameter (Swagger 2.0
+    /// has no `requestBody`: the body is the parameter with `"in": "body"`).
+    pub fn request_pointer(&self, path: &str, method: &str) -> Option<String> {
+        let base = format!("/paths/{}/{}/parameters", escape(path), method);
+        let parameters = self.doc.pointer(&base)?.as_array()?;
+        parameters
+            .iter()
+            .enumerate()
+            .find_map(|(index, parameter)| {
+                let (pointer, parameter) = match parameter.get("$ref").and_then(Value::as_str) {
+                    Some(target) => {
+                        let pointer = target.trim_start_matches('#').to_string();
+                        let resolved = self.doc.pointer(&pointer)?;
+                        (pointer, resolved)
+                    }
+                    None => (format!("{base}/{index}"), parameter),
+                };
+                (parameter.get("in").and_then(Value::as_str) == Some("body"))
+                    .then(|| format!("{pointer}/schema"))
+            })
+    }
+
+    /// Every property name `definitions[name]` declares, through `allOf` and `$ref`.
+    pub fn declared_properties(&self, name: &str) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        let root = self
+            .doc
+            .pointer(&format!("/definitions/{name}"))
+            .unwrap_or_else(|| panic!("no definition {name}"));
+        self.collect_properties(root, &mut names);
+        names
+    }
+
+    fn collect_properties(&self, schema: &Value, names: &mut BTreeSet<String>) {
+        if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+            if let Some(resolved) = self.doc.pointer(target.trim_start_matches('#')) {
+                self.collect_properties(resolved, names);
+            }
+        }
+        if let Some(properties) = schema.get("properties").and_then(Value::as_object) {
+            names.extend(properties.keys().cloned());
+        }
+        if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
+            parts.iter().for_each(|p| self.collect_properties(p, names));
+        }
     }
 
     pub fn validator(&self, pointer: &str) -> Validator {

@@ -288,7 +288,8 @@ async fn unacknowledge_is_unsupported_and_sends_nothing() {
         Capabilities {
             resolve: true,
             snooze: true,
-            unacknowledge: false
+            unacknowledge: false,
+            schedules: true
         }
     );
     assert_eq!(h.client.kind(), ProviderKind::PagerDuty);

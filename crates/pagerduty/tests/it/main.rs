@@ -8,4 +8,5 @@
 mod actions;
 mod failures;
 mod polling;
+mod schedules;
 mod util;

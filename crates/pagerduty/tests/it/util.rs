@@ -42,7 +42,9 @@ impl Harness {
             .expect("fake binds a loopback port");
         let mut config = config(&server.url, Credential::ApiToken(secret(PAT_TOKEN)));
         tweak(&mut config);
-        let client = PagerDutyClient::new(config).expect("client for the fake");
+        let client = PagerDutyClient::new(config)
+            .expect("client for the fake")
+            .with_clock(clock_of(&clock));
         Harness {
             fake,
             server,
@@ -55,7 +57,9 @@ impl Harness {
     pub fn client_with(&self, tweak: impl FnOnce(&mut PagerDutyConfig)) -> PagerDutyClient {
         let mut config = config(&self.server.url, Credential::ApiToken(secret(PAT_TOKEN)));
         tweak(&mut config);
-        PagerDutyClient::new(config).expect("client for the fake")
+        PagerDutyClient::new(config)
+            .expect("client for the fake")
+            .with_clock(clock_of(&self.clock))
     }
 
     pub fn now(&self) -> DateTime<Utc> {
@@ -79,6 +83,12 @@ impl Harness {
             .filter(|r| r.method == method && r.path == path)
             .collect()
     }
+}
+
+/// The client asks about on-calls on the fake's clock, so "now" is the same on both sides.
+fn clock_of(clock: &Arc<Mutex<DateTime<Utc>>>) -> oncall_pagerduty::Clock {
+    let reader = clock.clone();
+    Arc::new(move || *reader.lock().unwrap())
 }
 
 /// All values of a query parameter (`key[]` included), decoded.

@@ -45,6 +45,10 @@ pub struct NewAccount {
     pub poll_interval_seconds: Option<u64>,
     /// Written as `email` (PagerDuty).
     pub email: Option<String>,
+    /// Written as `shift_reminder_minutes` (PagerDuty and Opsgenie; 0 = no reminder).
+    pub shift_reminder_minutes: Option<u64>,
+    /// Written as `on_call_user` (Opsgenie): whose shifts are shown.
+    pub on_call_user: Option<String>,
 }
 
 impl NewAccount {
@@ -58,6 +62,8 @@ impl NewAccount {
             basic_user: None,
             poll_interval_seconds: None,
             email: None,
+            shift_reminder_minutes: None,
+            on_call_user: None,
         }
     }
 
@@ -92,6 +98,16 @@ impl NewAccount {
         }
         if let Some(email) = &self.email {
             table.insert("email", value(email));
+        }
+        if let Some(minutes) = self.shift_reminder_minutes {
+            // Out of i64's range is far above the maximum: validation reports it.
+            table.insert(
+                "shift_reminder_minutes",
+                value(i64::try_from(minutes).unwrap_or(i64::MAX)),
+            );
+        }
+        if let Some(user) = &self.on_call_user {
+            table.insert("on_call_user", value(user));
         }
         table.decor_mut().set_prefix(prefix);
         table

@@ -29,15 +29,16 @@ use std::path::Path;
 pub use edit::{add_account, remove_account, NewAccount};
 pub use error::{ConfigError, Problem};
 pub use form::{
-    save_account, save_notifications, AccountForm, FormError, NotificationsForm, QuietHoursForm,
+    save_account, save_notifications, save_report, AccountForm, FormError, NotificationsForm,
+    QuietHoursForm, ReportForm,
 };
 pub use model::{
     valid_account_name, AccountConfig, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth,
     AuthScheme, Config, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter,
     ProviderConfig, Region, Sound, UnknownRegion, ACCOUNT_NAME_RULE, DEFAULT_ACK_DURATION,
     DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY, DEFAULT_POLL_INTERVAL, DEFAULT_SEVERITY_HIGH,
-    DEFAULT_SOUND_HIGH, MAX_ACK_DURATION, MAX_ALARM_REPEAT, MAX_POLL_INTERVAL, MIN_ACK_DURATION,
-    MIN_POLL_INTERVAL,
+    DEFAULT_SHIFT_REMINDER, DEFAULT_SOUND_HIGH, MAX_ACK_DURATION, MAX_ALARM_REPEAT,
+    MAX_POLL_INTERVAL, MAX_SHIFT_REMINDER, MIN_ACK_DURATION, MIN_POLL_INTERVAL,
 };
 
 impl Config {

@@ -8,10 +8,15 @@ use std::time::Duration;
 
 use oncall_model::{AccountId, ProviderKind, Urgency};
 use oncall_policy::Settings;
+use oncall_report::ReportSettings;
 use url::Url;
 
 /// The poll interval of an account that does not set `poll_interval_seconds`.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
+/// A shift reminder comes this long before the shift, unless configured otherwise.
+pub const DEFAULT_SHIFT_REMINDER: Duration = Duration::from_secs(15 * 60);
+/// The longest shift reminder accepted (`shift_reminder_minutes`): a day ahead.
+pub const MAX_SHIFT_REMINDER: Duration = Duration::from_secs(1440 * 60);
 /// The shortest poll interval accepted: faster polling only burns the rate limit.
 pub const MIN_POLL_INTERVAL: Duration = Duration::from_secs(2);
 /// The longest poll interval accepted: slower than this is not on-call any more.
@@ -42,6 +47,9 @@ pub struct Config {
     /// The sound keys of `[notifications]`: what a page sounds like. Not part of the
     /// policy's settings: the policy decides *whether* to ring, the shell plays it.
     pub alarm: AlarmSettings,
+    /// The `[report]` table: the user's working and sleep hours, which the on-call
+    /// report counts pages against.
+    pub report: ReportSettings,
 }
 
 impl Config {
@@ -77,6 +85,9 @@ pub struct AccountConfig {
     /// `false`: incidents are listed in the tray and window but never raise a
     /// notification.
     pub notify: bool,
+    /// How long before one of the user's on-call shifts starts to remind them; `None`:
+    /// no reminder (the start and end still get a word). Alertmanager has no shifts.
+    pub shift_reminder: Option<Duration>,
     /// Which service the account talks to, and the settings only that service has.
     pub provider: ProviderConfig,
 }
@@ -91,6 +102,7 @@ impl AccountConfig {
             poll_interval: DEFAULT_POLL_INTERVAL,
             token_command: None,
             notify: true,
+            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::PagerDuty(PagerDutyAccount {
                 api_url,
                 region: None,
@@ -109,6 +121,7 @@ impl AccountConfig {
             poll_interval: DEFAULT_POLL_INTERVAL,
             token_command: None,
             notify: true,
+            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
                 api_url: with_trailing_slash(api_url),
                 auth: AlertmanagerAuth::None,
@@ -124,18 +137,20 @@ impl AccountConfig {
     }
 
     /// An Opsgenie account at `api_url` with every other key at its default: query
-    /// `status:open`, no responder, P1 and P2 high urgency.
+    /// `status:open`, no responder, no on-call user, P1 and P2 high urgency.
     pub fn opsgenie(name: &str, api_url: Url) -> AccountConfig {
         AccountConfig {
             name: AccountId::new(name),
             poll_interval: DEFAULT_POLL_INTERVAL,
             token_command: None,
             notify: true,
+            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
             provider: ProviderConfig::Opsgenie(OpsgenieAccount {
                 api_url,
                 region: None,
                 query: DEFAULT_OPSGENIE_QUERY.to_string(),
                 responder: None,
+                on_call_user: None,
                 high_priorities: DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
             }),
         }
@@ -372,6 +387,11 @@ pub struct OpsgenieAccount {
     /// Only alerts with this responder (a user, team or schedule name). Never contains
     /// a double quote.
     pub responder: Option<String>,
+    /// The Opsgenie user the tray is for (their login email, or user id), trimmed:
+    /// whose shifts are reminded and shown, and whom covering a shift puts on call. An
+    /// API key belongs to an integration, not a user, so without it there are no shifts.
+    /// Never empty, never contains a double quote or a control character.
+    pub on_call_user: Option<String>,
     /// Priorities (`P1` … `P5`) that are high urgency; the others are low. No
     /// duplicates; may be empty (everything low).
     pub high_priorities: Vec<String>,

@@ -13,6 +13,7 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawConfig {
     pub notifications: Option<RawNotifications>,
+    pub report: Option<RawReport>,
     pub accounts: Option<Vec<RawAccount>>,
 }
 
@@ -24,6 +25,7 @@ pub(crate) struct RawNotifications {
     pub repeat_high_urgency_minutes: Option<WholeNumber>,
     pub storm_threshold: Option<WholeNumber>,
     pub quiet_hours: Option<RawQuietHours>,
+    pub away_summary_minutes: Option<WholeNumber>,
     pub sound_high: Option<String>,
     pub sound_low: Option<String>,
     pub alarm_repeat_seconds: Option<WholeNumber>,
@@ -35,6 +37,18 @@ pub(crate) struct RawNotifications {
 pub(crate) struct RawQuietHours {
     pub start: Option<String>,
     pub end: Option<String>,
+}
+
+/// `[report]`: the user's hours, which the on-call report counts pages against.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawReport {
+    /// `"09:00-18:00"`.
+    pub working_hours: Option<String>,
+    /// `["mon", "tue", …]`.
+    pub working_days: Option<Vec<String>>,
+    /// `"22:00-07:00"`.
+    pub sleep_hours: Option<String>,
 }
 
 /// One `[[accounts]]` table. Every provider's keys are here, flat, because that is how
@@ -54,6 +68,7 @@ pub(crate) struct RawAccount {
     pub region: Option<String>,
     pub auth: Option<String>,
     pub filter: Option<RawFilterValue>,
+    pub shift_reminder_minutes: Option<WholeNumber>,
     // PagerDuty.
     pub email: Option<String>,
     // Alertmanager.
@@ -68,6 +83,7 @@ pub(crate) struct RawAccount {
     // Opsgenie.
     pub query: Option<String>,
     pub responder: Option<String>,
+    pub on_call_user: Option<String>,
     pub high_priorities: Option<Vec<String>>,
 }
 
@@ -164,8 +180,16 @@ mod tests {
         let text = include_str!("../../config.example.toml");
         let RawConfig {
             notifications,
+            report,
             accounts,
         } = toml::from_str(text).unwrap();
+
+        let RawReport {
+            working_hours,
+            working_days,
+            sleep_hours,
+        } = report.unwrap();
+        assert!(working_hours.is_some() && working_days.is_some() && sleep_hours.is_some());
 
         let RawNotifications {
             notify_for,
@@ -173,11 +197,13 @@ mod tests {
             repeat_high_urgency_minutes,
             storm_threshold,
             quiet_hours,
+            away_summary_minutes,
             sound_high,
             sound_low,
             alarm_repeat_seconds,
             alarm_volume,
         } = notifications.unwrap();
+        assert!(away_summary_minutes.is_some());
         assert!(sound_high.is_some() && sound_low.is_some());
         assert!(alarm_repeat_seconds.is_some() && alarm_volume.is_some());
         assert!(notify_for.is_some());
@@ -201,6 +227,7 @@ mod tests {
             region: _,
             auth: _,
             filter: _,
+            shift_reminder_minutes: _,
             email: _,
             basic_user: _,
             header_name: _,
@@ -212,6 +239,7 @@ mod tests {
             client_cert: _,
             query: _,
             responder: _,
+            on_call_user: _,
             high_priorities: _,
         } = &accounts[0];
         assert!(has(|a| a.name.is_some()));
@@ -222,6 +250,7 @@ mod tests {
         assert!(has(|a| a.notify.is_some()));
         assert!(has(|a| a.region.is_some()));
         assert!(has(|a| a.auth.is_some()));
+        assert!(has(|a| a.shift_reminder_minutes.is_some()));
         assert!(has(|a| a.email.is_some()));
         assert!(has(|a| a.basic_user.is_some()));
         assert!(has(|a| a.header_name.is_some()));
@@ -233,6 +262,7 @@ mod tests {
         assert!(has(|a| a.client_cert.is_some()));
         assert!(has(|a| a.query.is_some()));
         assert!(has(|a| a.responder.is_some()));
+        assert!(has(|a| a.on_call_user.is_some()));
         assert!(has(|a| a.high_priorities.is_some()));
         // Both shapes of `filter`: a PagerDuty table and Alertmanager matchers.
         assert!(has(|a| matches!(

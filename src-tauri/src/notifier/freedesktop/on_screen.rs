@@ -37,6 +37,11 @@ use crate::notifier::text;
 pub(super) enum Slot {
     Decision(NotificationTarget),
     TokenRejected(AccountId),
+    /// A shift's reminder, start or end (the account, and the shift's place and start):
+    /// each replaces the one before it, other shifts' stay.
+    Shift(AccountId, String),
+    /// The word on what happened while the user was away.
+    WhileAway,
 }
 
 /// One notification on screen, by the id the service gave it.
@@ -97,6 +102,8 @@ impl Shown {
             web_url: self.web_url.clone(),
             episode: self.episode.clone(),
             page: said.incident.clone(),
+            // Not remembered: the word after an absence comes back without its button.
+            history_button: false,
         })
     }
 }
@@ -621,6 +628,7 @@ mod tests {
             web_url: None,
             episode: None,
             page: Some(incident.clone()),
+            history_button: false,
         }
         .into_shown(Slot::Decision(NotificationTarget::Incident(
             incident.key.clone(),

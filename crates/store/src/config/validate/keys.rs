@@ -34,6 +34,9 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
     key("region", &[PagerDuty, Opsgenie], |a| a.region.is_some()),
     key("auth", &[PagerDuty, Alertmanager], |a| a.auth.is_some()),
     key("filter", &[PagerDuty, Alertmanager], |a| a.filter.is_some()),
+    key("shift_reminder_minutes", &[PagerDuty, Opsgenie], |a| {
+        a.shift_reminder_minutes.is_some()
+    }),
     key("email", &[PagerDuty], |a| a.email.is_some()),
     key("basic_user", &[Alertmanager], |a| a.basic_user.is_some()),
     key("header_name", &[Alertmanager], |a| a.header_name.is_some()),
@@ -47,6 +50,7 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
     key("client_cert", &[Alertmanager], |a| a.client_cert.is_some()),
     key("query", &[Opsgenie], |a| a.query.is_some()),
     key("responder", &[Opsgenie], |a| a.responder.is_some()),
+    key("on_call_user", &[Opsgenie], |a| a.on_call_user.is_some()),
     key("high_priorities", &[Opsgenie], |a| {
         a.high_priorities.is_some()
     }),
@@ -110,12 +114,12 @@ mod tests {
     /// A value of the right TOML type for each key, so that only its provider is wrong.
     fn sample(key: &str) -> &'static str {
         match key {
-            "poll_interval_seconds" | "ack_hours" => "2",
+            "poll_interval_seconds" | "ack_hours" | "shift_reminder_minutes" => "2",
             "notify" => "true",
             "filter" | "severity_high" | "high_priorities" => "[]",
             "name" | "provider" | "api_url" | "token_command" | "region" | "auth" | "email"
             | "basic_user" | "header_name" | "receiver" | "created_by" | "ca_file"
-            | "client_cert" | "query" | "responder" => "\"x\"",
+            | "client_cert" | "query" | "responder" | "on_call_user" => "\"x\"",
             other => panic!("no sample value for {other}: add one"),
         }
     }
@@ -158,9 +162,9 @@ mod tests {
                 checked += 1;
             }
         }
-        // region, auth and filter lack one provider, email two, and the Alertmanager-only
-        // and Opsgenie-only keys two each.
-        assert_eq!(checked, 3 + 2 + 2 * 8 + 2 * 3);
+        // region, auth, filter and shift_reminder_minutes lack one provider, email two,
+        // and the Alertmanager-only and Opsgenie-only keys two each.
+        assert_eq!(checked, 4 + 2 + 2 * 8 + 2 * 4);
 
         // And by hand, so the table cannot agree with itself about a wrong owner.
         let email = "[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\nemail = \"a@b.c\"\n";
@@ -172,6 +176,17 @@ mod tests {
         assert_eq!(
             problems(query),
             ["accounts[0] (pd): query is an Opsgenie key; a PagerDuty account has no query"]
+        );
+        let user = "[[accounts]]\nname = \"pd\"\nprovider = \"pagerduty\"\non_call_user = \"pat@example.com\"\n";
+        assert_eq!(
+            problems(user),
+            ["accounts[0] (pd): on_call_user is an Opsgenie key; a PagerDuty account has no on_call_user"]
+        );
+        let reminder =
+            "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = \"https://am.example.com\"\nshift_reminder_minutes = 5\n";
+        assert_eq!(
+            problems(reminder),
+            ["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes"]
         );
         let ack = "[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\nack_hours = 2\n";
         assert_eq!(

@@ -8,14 +8,17 @@
 //! Every check is a method of [`Checker`], which carries what each one needs: the
 //! config file's directory, where in the file the keys are, and the problems found so
 //! far. This module checks what every account has; `keys` is the one table of which
-//! provider owns which account key; `notifications` checks `[notifications]`; each
-//! provider's module checks the keys only that provider has.
+//! provider owns which account key; `notifications` checks `[notifications]` and
+//! `report` `[report]`; each provider's module checks the keys only that provider has.
 
 mod alertmanager;
 mod keys;
 mod notifications;
 mod opsgenie;
 mod pagerduty;
+mod report;
+
+pub(crate) use report::WEEKDAYS;
 
 use std::collections::HashMap;
 use std::fmt::Display;
@@ -26,10 +29,13 @@ use std::time::Duration;
 use oncall_model::{require_secure_transport, AccountId, InsecureUrl, ProviderKind};
 use url::Url;
 
-use super::model::{valid_account_name, ACCOUNT_NAME_RULE, MAX_POLL_INTERVAL, MIN_POLL_INTERVAL};
+use super::model::{
+    valid_account_name, ACCOUNT_NAME_RULE, MAX_POLL_INTERVAL, MAX_SHIFT_REMINDER, MIN_POLL_INTERVAL,
+};
 use super::raw::{RawAccount, RawConfig, WholeNumber};
 use super::{
     secrets, AccountConfig, Config, Problem, ProviderConfig, Region, DEFAULT_POLL_INTERVAL,
+    DEFAULT_SHIFT_REMINDER,
 };
 
 /// `dir` is the config file's directory: relative paths in the file start there.
@@ -39,6 +45,8 @@ pub(crate) fn validate(raw: RawConfig, dir: &Path) -> Result<Config, Vec<Problem
     let mut at_notifications = Checker::new(dir, Location::notifications(), &mut problems);
     let alarm = at_notifications.alarm(&mut raw_notifications);
     let notifications = at_notifications.notifications(raw_notifications);
+    let raw_report = raw.report.unwrap_or_default();
+    let report = Checker::new(dir, Location::report(), &mut problems).report(raw_report);
     let mut names = AccountNames::default();
     let accounts = raw
         .accounts
@@ -55,6 +63,7 @@ pub(crate) fn validate(raw: RawConfig, dir: &Path) -> Result<Config, Vec<Problem
             notifications,
             accounts,
             alarm,
+            report,
         })
     } else {
         Err(problems)
@@ -88,6 +97,14 @@ impl Location {
         Location {
             path: "notifications".to_string(),
             label: "notifications.".to_string(),
+            name: None,
+        }
+    }
+
+    fn report() -> Location {
+        Location {
+            path: "report".to_string(),
+            label: "report.".to_string(),
             name: None,
         }
     }
@@ -154,10 +171,17 @@ impl<'a> Checker<'a> {
         let poll_interval = self.poll_interval(raw.poll_interval_seconds.take());
         let token_command = self.token_command(raw.token_command.take());
         let notify = raw.notify.take().unwrap_or(true);
-        let provider = match self.provider_kind(raw.provider.take()) {
-            // Keys of another provider: named, with the provider they are for, instead
-            // of being silently ignored.
-            Some(kind) if self.foreign_keys(kind, &raw) => None,
+        let kind = self.provider_kind(raw.provider.take());
+        // Keys of another provider: named, with the provider they are for, instead of
+        // being silently ignored (or checked as if they belonged).
+        let foreign = kind.is_some_and(|kind| self.foreign_keys(kind, &raw));
+        let shift_reminder = if foreign {
+            Some(DEFAULT_SHIFT_REMINDER)
+        } else {
+            self.shift_reminder(raw.shift_reminder_minutes.take())
+        };
+        let provider = match kind {
+            _ if foreign => None,
             Some(ProviderKind::PagerDuty) => self.pagerduty(raw).map(ProviderConfig::PagerDuty),
             Some(ProviderKind::Alertmanager) => {
                 self.alertmanager(raw).map(ProviderConfig::Alertmanager)
@@ -173,6 +197,7 @@ impl<'a> Checker<'a> {
             poll_interval,
             token_command,
             notify,
+            shift_reminder,
             provider: provider?,
         })
     }
@@ -234,6 +259,26 @@ impl<'a> Checker<'a> {
                 );
                 DEFAULT_POLL_INTERVAL
             }
+        }
+    }
+
+    /// `shift_reminder_minutes` (PagerDuty and Opsgenie; an Alertmanager account never
+    /// has it, so gets the default and no shifts to use it on). 0 turns reminders off.
+    fn shift_reminder(&mut self, minutes: Option<WholeNumber>) -> Option<Duration> {
+        let max = MAX_SHIFT_REMINDER.as_secs() / 60;
+        match minutes.map(|n| n.0) {
+            None => Some(DEFAULT_SHIFT_REMINDER),
+            Some(0) => None,
+            Some(minutes) => match u64::try_from(minutes) {
+                Ok(ok) if ok <= max => Some(Duration::from_secs(ok * 60)),
+                _ => {
+                    self.problem(
+                        "shift_reminder_minutes",
+                        format!(" = {minutes} is out of range: use 0 for no reminder, or 1 to {max} minutes (one day) before a shift"),
+                    );
+                    Some(DEFAULT_SHIFT_REMINDER)
+                }
+            },
         }
     }
 

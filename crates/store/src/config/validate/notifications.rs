@@ -12,6 +12,7 @@ use crate::config::raw::{RawNotifications, RawQuietHours};
 
 const MAX_REPEAT_MINUTES: i64 = 1440;
 const MAX_STORM_THRESHOLD: usize = 1000;
+const MAX_AWAY_SUMMARY_MINUTES: i64 = 1440;
 
 impl Checker<'_> {
     pub(super) fn notifications(&mut self, raw: RawNotifications) -> Settings {
@@ -86,12 +87,28 @@ impl Checker<'_> {
 
         let quiet_hours = raw.quiet_hours.and_then(|raw| self.quiet_hours(raw));
 
+        let away_summary_after = match raw.away_summary_minutes.map(|n| n.0) {
+            None => defaults.away_summary_after,
+            Some(0) => None,
+            Some(minutes @ 1..=MAX_AWAY_SUMMARY_MINUTES) => {
+                Some(chrono::Duration::minutes(minutes))
+            }
+            Some(minutes) => {
+                self.problem(
+                    "away_summary_minutes",
+                    format!(" = {minutes} is out of range: use 0 for no summary, or 1 to {MAX_AWAY_SUMMARY_MINUTES} minutes (one day) away"),
+                );
+                defaults.away_summary_after
+            }
+        };
+
         Settings {
             notify_for,
             low_urgency,
             repeat_high_urgency,
             storm_threshold,
             quiet_hours,
+            away_summary_after,
         }
     }
 
@@ -211,7 +228,7 @@ impl Checker<'_> {
 }
 
 /// `H:MM` or `HH:MM`, 00:00 to 23:59.
-fn parse_hh_mm(text: &str) -> Option<NaiveTime> {
+pub(super) fn parse_hh_mm(text: &str) -> Option<NaiveTime> {
     let (hours, minutes) = text.split_once(':')?;
     let digits = |s: &str, len: std::ops::RangeInclusive<usize>| {
         len.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())

@@ -1,5 +1,5 @@
-//! The keys of an Opsgenie account: `region`, `api_url`, `query`, `responder` and
-//! `high_priorities`.
+//! The keys of an Opsgenie account: `region`, `api_url`, `query`, `responder`,
+//! `on_call_user` and `high_priorities`.
 
 use super::Checker;
 use crate::config::model::{
@@ -47,6 +47,24 @@ impl Checker<'_> {
             other => other,
         };
 
+        let on_call_user = match raw.on_call_user.map(|text| text.trim().to_string()) {
+            Some(text) if text.is_empty() => {
+                self.problem(
+                    "on_call_user",
+                    " is empty: remove it (no shifts are shown then), or give your Opsgenie login email, e.g. on_call_user = \"pat@example.com\"",
+                );
+                None
+            }
+            Some(text) if text.contains('"') || text.contains(char::is_control) => {
+                self.problem(
+                    "on_call_user",
+                    format!(" = {text:?} is not allowed: an Opsgenie user (login email or user id) cannot contain '\"' or control characters"),
+                );
+                None
+            }
+            other => other,
+        };
+
         let high_priorities = match raw.high_priorities {
             None => DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
             Some(values) => {
@@ -70,6 +88,7 @@ impl Checker<'_> {
             region,
             query,
             responder,
+            on_call_user,
             high_priorities,
         })
     }

@@ -1,140 +1,21 @@
-//! The HTTP surface: the router, the front middleware every request passes through (log,
-//! fault, authenticate) and the handlers.
+//! The Alert API: list, get, create, act on alerts, and the status of accepted requests.
 
 use std::collections::HashMap;
 
 use axum::body::to_bytes;
 use axum::extract::{Path, Query as QueryParams, Request, State};
-use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::{self, Next};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use chrono::{DateTime, Utc};
-use oncall_fake_service::front::{answer, Received};
 use serde_json::{json, Value};
 
-use crate::faults::{self, Route};
+use super::{error_body, object_body, rid, string_field, unprocessable, MAX_REQUEST_BODY, TOOK};
 use crate::query::Query;
 use crate::state::{alert_json, outcome_json, Action, IdentifierType, Queued};
 use crate::types::{FakeResponder, NewAlert};
 use crate::FakeOpsgenie;
-
-const MAX_REQUEST_BODY: usize = 1024 * 1024;
-/// What every response reports as `took` (seconds).
-const TOOK: f64 = 0.003;
-
-pub(crate) fn router(fake: FakeOpsgenie) -> Router {
-    Router::new()
-        .route("/v2/alerts", get(list).post(create))
-        .route("/v2/alerts/requests/{request_id}", get(request_status))
-        .route("/v2/alerts/{identifier}", get(get_one))
-        .route("/v2/alerts/{identifier}/{action}", post(act))
-        .fallback(not_found)
-        .layer(middleware::from_fn_with_state(fake.clone(), front))
-        .with_state(fake)
-}
-
-/// The request id every response carries, put into the request by `front`.
-#[derive(Clone)]
-struct RequestId(String);
-
-/// An `ErrorResponse` body with that status.
-pub(crate) fn error_body(status: StatusCode, message: &str, request_id: &str) -> Response {
-    (
-        status,
-        Json(json!({ "message": message, "took": TOOK, "requestId": request_id })),
-    )
-        .into_response()
-}
-
-async fn not_found(request: Request) -> Response {
-    error_body(
-        StatusCode::NOT_FOUND,
-        "Could not find the resource",
-        &rid(&request),
-    )
-}
-
-fn rid(request: &Request) -> String {
-    request
-        .extensions()
-        .get::<RequestId>()
-        .map(|r| r.0.clone())
-        .unwrap_or_default()
-}
-
-fn classify(method: &Method, path: &str) -> Option<Route> {
-    let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
-    match (method.clone(), segments.as_slice()) {
-        (Method::GET, ["v2", "alerts"]) => Some(Route::ListAlerts),
-        (Method::POST, ["v2", "alerts"]) => Some(Route::CreateAlert),
-        (Method::GET, ["v2", "alerts", "requests", _]) => Some(Route::RequestStatus),
-        (Method::GET, ["v2", "alerts", _]) => Some(Route::GetAlert),
-        (Method::POST, ["v2", "alerts", _, _]) => Some(Route::AlertAction),
-        _ => None,
-    }
-}
-
-/// Logs the request, applies a matching fault, checks the API key, then serves.
-async fn front(State(fake): State<FakeOpsgenie>, request: Request, next: Next) -> Response {
-    let route = classify(request.method(), request.uri().path());
-    let mut received = Received::read(request, MAX_REQUEST_BODY).await;
-    let seq = fake.core().record(received.recorded());
-    let request_id = fake.with_state(|state, _| state.new_request_id());
-    received
-        .parts
-        .extensions
-        .insert(RequestId(request_id.clone()));
-    let fault = fake
-        .core()
-        .take_fault(route)
-        .map(|kind| faults::action(&kind, &request_id));
-    let mut response = answer(fault, received, |received| {
-        serve(&fake, next, received, &request_id)
-    })
-    .await;
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&request_id) {
-        headers.insert("x-request-id", value);
-    }
-    headers.insert("x-response-time", HeaderValue::from_static("3ms"));
-    fake.core().set_status(seq, response.status().as_u16());
-    response
-}
-
-async fn serve(fake: &FakeOpsgenie, next: Next, received: Received, request_id: &str) -> Response {
-    let key = received
-        .parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("GenieKey "))
-        .map(str::trim)
-        .unwrap_or("");
-    let known = fake.with_state(|state, _| state.api_keys.iter().any(|k| k == key));
-    if !known {
-        return error_body(
-            StatusCode::UNAUTHORIZED,
-            "Could not authenticate",
-            request_id,
-        );
-    }
-    if received.too_large {
-        return error_body(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request is too large",
-            request_id,
-        );
-    }
-    next.run(received.into_request()).await
-}
-
-fn unprocessable(message: &str, request_id: &str) -> Response {
-    error_body(StatusCode::UNPROCESSABLE_ENTITY, message, request_id)
-}
-
-async fn list(
+pub(super) async fn list(
     State(fake): State<FakeOpsgenie>,
     QueryParams(params): QueryParams<HashMap<String, String>>,
     request: Request,
@@ -227,7 +108,7 @@ fn identifier_type(params: &HashMap<String, String>) -> Option<IdentifierType> {
     IdentifierType::parse(params.get("identifierType").map(String::as_str))
 }
 
-async fn get_one(
+pub(super) async fn get_one(
     State(fake): State<FakeOpsgenie>,
     Path(identifier): Path<String>,
     QueryParams(params): QueryParams<HashMap<String, String>>,
@@ -260,22 +141,7 @@ fn accepted(request_id: &str) -> Response {
         .into_response()
 }
 
-/// A JSON object body, or an empty one. `Err` for anything else.
-fn object_body(bytes: &[u8]) -> Result<serde_json::Map<String, Value>, ()> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(serde_json::Map::new());
-    }
-    match serde_json::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => Ok(map),
-        _ => Err(()),
-    }
-}
-
-fn string_field(body: &serde_json::Map<String, Value>, name: &str) -> Option<String> {
-    body.get(name).and_then(Value::as_str).map(str::to_string)
-}
-
-async fn create(State(fake): State<FakeOpsgenie>, request: Request) -> Response {
+pub(super) async fn create(State(fake): State<FakeOpsgenie>, request: Request) -> Response {
     let rid = rid(&request);
     let Ok(bytes) = to_bytes(request.into_body(), MAX_REQUEST_BODY).await else {
         return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
@@ -346,7 +212,7 @@ async fn create(State(fake): State<FakeOpsgenie>, request: Request) -> Response 
     accepted(&rid)
 }
 
-async fn act(
+pub(super) async fn act(
     State(fake): State<FakeOpsgenie>,
     Path((identifier, action)): Path<(String, String)>,
     QueryParams(params): QueryParams<HashMap<String, String>>,
@@ -396,7 +262,7 @@ async fn act(
     accepted(&rid)
 }
 
-async fn request_status(
+pub(super) async fn request_status(
     State(fake): State<FakeOpsgenie>,
     Path(request_id): Path<String>,
     request: Request,

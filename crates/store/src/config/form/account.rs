@@ -1,31 +1,19 @@
-//! The window's Settings forms, and how they are written into `config.toml`: an
-//! account added or edited, the `[notifications]` table. Same rules as
-//! [`super::add_account`]: comments and keys the form does not show are kept, the
-//! result must validate, and nothing is written otherwise.
-//!
-//! [`AccountForm`] and [`NotificationsForm`] are also what the window sends and
-//! receives, as JSON (`ui/src/types.ts` mirrors them): one shape from the page to the
-//! file, so a field cannot be added on one side only.
-//!
-//! A form owns a fixed set of keys per provider ([`AccountForm`]'s fields). Those are
-//! set, or removed when the form leaves them empty (so the default applies); every
-//! other key of the table (`auth`, `token_command`, `ack_hours`, `ca_file`, …) stays as
-//! the user wrote it.
+//! The account form: an `[[accounts]]` table added or edited from the window.
 
 use std::path::Path;
 
 use oncall_model::{ProviderKind, Urgency};
-use oncall_policy::{LowUrgency, NotifyFor, Settings};
 use serde::{Deserialize, Serialize};
-use toml_edit::{value, Array, ArrayOfTables, DocumentMut, InlineTable, Item, Table};
+use toml_edit::{value, Array, ArrayOfTables, Item, Table};
 
-use super::edit::{document, read, table_name};
-use super::model::{valid_account_name, ACCOUNT_NAME_RULE};
-use super::{
-    AccountConfig, AlarmSettings, AlertmanagerAuth, Config, ConfigError, OpsgenieRegion,
-    ProviderConfig, Region,
-};
+use super::whole;
 use crate::atomic::write_private;
+use crate::config::edit::{document, read, table_name};
+use crate::config::model::{valid_account_name, ACCOUNT_NAME_RULE};
+use crate::config::{
+    AccountConfig, AlertmanagerAuth, Config, ConfigError, OpsgenieRegion, ProviderConfig, Region,
+    DEFAULT_SHIFT_REMINDER,
+};
 
 /// An account as the Settings form shows it. Empty strings mean "not set".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -50,6 +38,13 @@ pub struct AccountForm {
     pub matchers: Vec<String>,
     /// Opsgenie: only alerts with this responder.
     pub responder: Option<String>,
+    /// PagerDuty and Opsgenie: minutes before a shift to remind the user, 0 for no
+    /// reminder; `None` (and the default) leave the key out of the file. Always `None`
+    /// for Alertmanager, which has no shifts.
+    pub shift_reminder_minutes: Option<u64>,
+    /// Opsgenie: the user the tray is for (login email or user id), whose shifts are
+    /// shown; an empty one removes the key.
+    pub on_call_user: Option<String>,
 }
 
 /// A field of an [`AccountForm`] that is refused before anything is written.
@@ -87,7 +82,13 @@ impl AccountForm {
             urgencies: Vec::new(),
             matchers: Vec::new(),
             responder: None,
+            shift_reminder_minutes: None,
+            on_call_user: None,
         };
+        if !matches!(account.provider, ProviderConfig::Alertmanager(_)) {
+            form.shift_reminder_minutes =
+                Some(account.shift_reminder.map_or(0, |d| d.as_secs() / 60));
+        }
         match &account.provider {
             ProviderConfig::PagerDuty(pd) => {
                 form.region = pd.region.map(|r| r.as_str().to_owned());
@@ -106,6 +107,7 @@ impl AccountForm {
             ProviderConfig::Opsgenie(og) => {
                 form.region = og.region.map(|r| r.as_str().to_owned());
                 form.responder = og.responder.clone();
+                form.on_call_user = og.on_call_user.clone();
             }
         }
         form
@@ -134,63 +136,6 @@ impl AccountForm {
             region: region.map(|r| r.as_str().to_owned()),
             ..self.clone()
         })
-    }
-}
-
-/// The `[notifications]` table as the Settings form shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct NotificationsForm {
-    /// `"mine"` or `"all"`.
-    pub notify_for: String,
-    /// `"once"` or `"never"`.
-    pub low_urgency: String,
-    /// 0 = never repeat.
-    pub repeat_high_urgency_minutes: u64,
-    pub storm_threshold: u64,
-    pub quiet_hours: Option<QuietHoursForm>,
-    /// `"none"`, a sound theme name or a file path, as `config.toml` has it.
-    pub sound_high: String,
-    pub sound_low: String,
-    /// 0 = play once.
-    pub alarm_repeat_seconds: u64,
-    /// 0 to 100.
-    pub alarm_volume: u64,
-}
-
-/// Quiet hours as `HH:MM` on a 24-hour clock: `22:00` to `07:00`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct QuietHoursForm {
-    pub start: String,
-    pub end: String,
-}
-
-impl NotificationsForm {
-    /// The form of the `[notifications]` table as the config has it.
-    pub fn from_config(settings: &Settings, alarm: &AlarmSettings) -> NotificationsForm {
-        NotificationsForm {
-            notify_for: match settings.notify_for {
-                NotifyFor::Mine => "mine",
-                NotifyFor::All => "all",
-            }
-            .into(),
-            low_urgency: match settings.low_urgency {
-                LowUrgency::Once => "once",
-                LowUrgency::Never => "never",
-            }
-            .into(),
-            repeat_high_urgency_minutes: settings
-                .repeat_high_urgency
-                .map_or(0, |d| d.num_minutes().max(0) as u64),
-            storm_threshold: settings.storm_threshold as u64,
-            quiet_hours: settings.quiet_hours.map(|q| QuietHoursForm {
-                start: q.start.format("%H:%M").to_string(),
-                end: q.end.format("%H:%M").to_string(),
-            }),
-            sound_high: alarm.sound_high.to_string(),
-            sound_low: alarm.sound_low.to_string(),
-            alarm_repeat_seconds: alarm.repeat.map_or(0, |d| d.as_secs()),
-            alarm_volume: alarm.volume.into(),
-        }
     }
 }
 
@@ -274,69 +219,11 @@ pub fn save_account(
     Ok(())
 }
 
-/// Replaces the keys of `[notifications]` that the form shows, creating the table.
-pub fn save_notifications(path: &Path, form: &NotificationsForm) -> Result<(), ConfigError> {
-    let refused = |source| ConfigError::EditRefused {
-        action: "the notification settings were not changed".into(),
-        source: Box::new(source),
-    };
-    let existing = read(path)?;
-    let text = existing.as_deref().unwrap_or_default();
-    let mut doc: DocumentMut = document(text, path).map_err(refused)?;
-    if !doc.contains_key("notifications") {
-        // Above the accounts, where config.example.toml has it.
-        let mut table = Table::new();
-        table.set_position(0);
-        doc.insert("notifications", Item::Table(table));
-    }
-    let Some(table) = doc["notifications"].as_table_mut() else {
-        return Err(refused(ConfigError::Parse {
-            path: path.to_path_buf(),
-            message: "notifications must be a [notifications] table".into(),
-        }));
-    };
-    table.insert("notify_for", value(&form.notify_for));
-    table.insert("low_urgency", value(&form.low_urgency));
-    table.insert(
-        "repeat_high_urgency_minutes",
-        value(whole(form.repeat_high_urgency_minutes)),
-    );
-    table.insert("storm_threshold", value(whole(form.storm_threshold)));
-    table.insert("sound_high", value(form.sound_high.trim()));
-    table.insert("sound_low", value(form.sound_low.trim()));
-    table.insert(
-        "alarm_repeat_seconds",
-        value(whole(form.alarm_repeat_seconds)),
-    );
-    table.insert("alarm_volume", value(whole(form.alarm_volume)));
-    match &form.quiet_hours {
-        Some(QuietHoursForm { start, end }) => {
-            let mut hours = InlineTable::new();
-            hours.insert("start", start.as_str().into());
-            hours.insert("end", end.as_str().into());
-            table.insert("quiet_hours", value(hours));
-        }
-        None => {
-            table.remove("quiet_hours");
-        }
-    }
-    let new_text = doc.to_string();
-    Config::parse(&new_text, path).map_err(refused)?;
-    write_private(path, new_text.as_bytes())?;
-    Ok(())
-}
-
 fn not_found(path: &Path, name: &str) -> ConfigError {
     ConfigError::Parse {
         path: path.to_path_buf(),
         message: format!("there is no account named {name:?} any more"),
     }
-}
-
-/// A number as TOML writes it; out of i64's range is far above every maximum, so
-/// validation reports it.
-fn whole(n: u64) -> i64 {
-    i64::try_from(n).unwrap_or(i64::MAX)
 }
 
 /// Sets or removes the keys the form owns for the account's provider.
@@ -372,6 +259,15 @@ fn write_form(table: &mut Table, form: &AccountForm) {
                 region => region,
             };
             set(table, "region", region);
+            let default = DEFAULT_SHIFT_REMINDER.as_secs() / 60;
+            match form.shift_reminder_minutes {
+                Some(minutes) if minutes != default => {
+                    table.insert("shift_reminder_minutes", value(whole(minutes)));
+                }
+                _ => {
+                    table.remove("shift_reminder_minutes");
+                }
+            }
         }
         ProviderKind::Alertmanager => {}
     }
@@ -406,7 +302,10 @@ fn write_form(table: &mut Table, form: &AccountForm) {
                 table.insert("filter", value(Array::from_iter(matchers)));
             }
         }
-        ProviderKind::Opsgenie => set(table, "responder", form.responder.as_deref()),
+        ProviderKind::Opsgenie => {
+            set(table, "responder", form.responder.as_deref());
+            set(table, "on_call_user", form.on_call_user.as_deref());
+        }
     }
 }
 
@@ -471,6 +370,8 @@ mod tests {
             urgencies: vec![],
             matchers: vec![],
             responder: None,
+            shift_reminder_minutes: None,
+            on_call_user: None,
         }
     }
 
@@ -574,55 +475,120 @@ mod tests {
     }
 
     #[test]
-    fn notifications_are_written_above_the_accounts_and_validated() {
+    fn the_shift_reminder_is_written_unless_it_is_the_default() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        save_account(&path, None, &pagerduty("work")).unwrap();
-        let mut form = NotificationsForm {
-            notify_for: "all".into(),
-            low_urgency: "never".into(),
-            repeat_high_urgency_minutes: 0,
-            storm_threshold: 10,
-            quiet_hours: Some(QuietHoursForm {
-                start: "22:00".into(),
-                end: "07:00".into(),
-            }),
-            sound_high: "bell".into(),
-            sound_low: "none".into(),
-            alarm_repeat_seconds: 30,
-            alarm_volume: 40,
+        let key = || {
+            fs::read_to_string(&path)
+                .unwrap()
+                .contains("shift_reminder_minutes")
         };
-        save_notifications(&path, &form).unwrap();
-        let text = fs::read_to_string(&path).unwrap();
-        assert!(
-            text.find("[notifications]").unwrap() < text.find("[[accounts]]").unwrap(),
-            "{text}"
-        );
-        let config = Config::load(&path).unwrap();
-        assert_eq!(config.notifications.storm_threshold, 10);
-        assert_eq!(config.notifications.repeat_high_urgency, None);
-        assert!(config.notifications.quiet_hours.is_some());
-        assert_eq!(config.alarm.sound_high, crate::Sound::Theme("bell".into()));
-        assert_eq!(config.alarm.sound_low, crate::Sound::None);
-        assert_eq!(
-            config.alarm.repeat,
-            Some(std::time::Duration::from_secs(30))
-        );
-        assert_eq!(config.alarm.volume, 40);
+        let reminder = |name: &str| {
+            Config::load(&path)
+                .unwrap()
+                .account(name)
+                .unwrap()
+                .shift_reminder
+        };
+        let minutes = |n: u64| Some(std::time::Duration::from_secs(n * 60));
 
-        form.alarm_volume = 101;
-        form.quiet_hours = Some(QuietHoursForm {
-            start: "25:00".into(),
-            end: "07:00".into(),
-        });
-        form.storm_threshold = 0;
-        let err = save_notifications(&path, &form).unwrap_err();
-        let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
-        assert!(keys.iter().any(|k| k.contains("quiet_hours")), "{keys:?}");
-        assert!(
-            keys.iter().any(|k| k.contains("storm_threshold")),
-            "{keys:?}"
+        save_account(&path, None, &pagerduty("work")).unwrap();
+        assert!(!key());
+        let form = AccountForm::from_config(Config::load(&path).unwrap().account("work").unwrap());
+        assert_eq!(form.shift_reminder_minutes, Some(15));
+
+        let edit = |n| AccountForm {
+            shift_reminder_minutes: Some(n),
+            ..pagerduty("work")
+        };
+        save_account(&path, Some("work"), &edit(0)).unwrap();
+        assert_eq!(reminder("work"), None);
+        let form = AccountForm::from_config(Config::load(&path).unwrap().account("work").unwrap());
+        assert_eq!(form.shift_reminder_minutes, Some(0));
+        save_account(&path, Some("work"), &edit(45)).unwrap();
+        assert_eq!(reminder("work"), minutes(45));
+        // Back to the default: the key goes, as every other key the form leaves at its
+        // default.
+        save_account(&path, Some("work"), &edit(15)).unwrap();
+        assert!(!key());
+        assert_eq!(reminder("work"), minutes(15));
+
+        let bad = save_account(&path, Some("work"), &edit(2000)).unwrap_err();
+        let keys: Vec<&str> = bad.problems().iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["accounts[0].shift_reminder_minutes"]);
+
+        // Opsgenie has shifts too; Alertmanager has none, so its form has no reminder
+        // and never writes one.
+        let opsgenie = AccountForm {
+            provider: ProviderKind::Opsgenie,
+            email: None,
+            ..edit(5)
+        };
+        save_account(
+            &path,
+            None,
+            &AccountForm {
+                name: "ops".into(),
+                ..opsgenie
+            },
+        )
+        .unwrap();
+        assert_eq!(reminder("ops"), minutes(5));
+        let alertmanager = AccountForm {
+            name: "prom".into(),
+            provider: ProviderKind::Alertmanager,
+            email: None,
+            ..edit(5)
+        };
+        save_account(&path, None, &alertmanager).unwrap();
+        let prom = Config::load(&path).unwrap();
+        assert_eq!(
+            AccountForm::from_config(prom.account("prom").unwrap()).shift_reminder_minutes,
+            None
         );
-        assert!(keys.contains(&"notifications.alarm_volume"), "{keys:?}");
+    }
+
+    #[test]
+    fn the_opsgenie_user_round_trips_and_an_empty_one_removes_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        let opsgenie = |user: Option<&str>| AccountForm {
+            provider: ProviderKind::Opsgenie,
+            email: None,
+            on_call_user: user.map(String::from),
+            ..pagerduty("ops")
+        };
+        let user = |path: &Path| {
+            let config = Config::load(path).unwrap();
+            AccountForm::from_config(config.account("ops").unwrap()).on_call_user
+        };
+
+        save_account(&path, None, &opsgenie(Some(" pat@example.com "))).unwrap();
+        assert!(fs::read_to_string(&path)
+            .unwrap()
+            .contains("on_call_user = \"pat@example.com\"\n"));
+        assert_eq!(user(&path).as_deref(), Some("pat@example.com"));
+
+        let before = fs::read_to_string(&path).unwrap();
+        let bad = save_account(&path, Some("ops"), &opsgenie(Some("pat\"x"))).unwrap_err();
+        let keys: Vec<&str> = bad.problems().iter().map(|p| p.key.as_str()).collect();
+        assert_eq!(keys, ["accounts[0].on_call_user"]);
+        assert_eq!(fs::read_to_string(&path).unwrap(), before);
+
+        save_account(&path, Some("ops"), &opsgenie(Some("  "))).unwrap();
+        assert!(!fs::read_to_string(&path).unwrap().contains("on_call_user"));
+        assert_eq!(user(&path), None);
+
+        // A PagerDuty form never writes it: the key is Opsgenie's.
+        let pagerduty_form = AccountForm {
+            on_call_user: Some("pat@example.com".into()),
+            ..pagerduty("work")
+        };
+        save_account(&path, None, &pagerduty_form).unwrap();
+        let config = Config::load(&path).unwrap();
+        assert_eq!(
+            AccountForm::from_config(config.account("work").unwrap()).on_call_user,
+            None
+        );
     }
 }
