@@ -18,6 +18,7 @@ mod faults;
 pub mod front;
 mod requests;
 mod server;
+pub mod turns;
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 

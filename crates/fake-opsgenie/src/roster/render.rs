@@ -12,6 +12,7 @@
 //! the same answer: one period per uninterrupted shift.
 
 use chrono::{DateTime, Duration, Utc};
+use oncall_fake_service::turns::Turns;
 
 use super::{Rotation, Schedule};
 use crate::types::OverrideTaker;
@@ -47,66 +48,28 @@ pub(crate) struct Period {
 }
 
 impl Rotation {
-    fn is_active(&self, at: DateTime<Utc>) -> bool {
-        self.start <= at && self.end.is_none_or(|end| at < end)
-    }
-
-    fn turn_seconds(&self) -> i64 {
-        self.turn.duration().num_seconds().max(1)
-    }
-
-    fn turn_start(&self, turn: i64) -> DateTime<Utc> {
-        self.start + Duration::seconds(turn * self.turn_seconds())
+    fn turns(&self) -> Turns<'_> {
+        Turns {
+            people: &self.participants,
+            virtual_start: self.start,
+            length: self.turn.duration(),
+            start: self.start,
+            end: self.end,
+        }
     }
 
     fn participant_at(&self, at: DateTime<Utc>) -> Option<&str> {
-        if !self.is_active(at) || self.participants.is_empty() {
-            return None;
-        }
-        let turn = (at - self.start)
-            .num_seconds()
-            .div_euclid(self.turn_seconds());
-        let index = turn.rem_euclid(self.participants.len() as i64) as usize;
-        Some(&self.participants[index])
+        self.turns().person_at(at)
     }
 
     /// Every point in `(from, to)` where the rotation's participant may change.
     fn cuts(&self, from: DateTime<Utc>, to: DateTime<Utc>, into: &mut Vec<DateTime<Utc>>) {
-        into.push(self.start);
-        into.extend(self.end);
-        let from = from.max(self.start);
-        let to = self.end.map_or(to, |end| end.min(to));
-        if from >= to {
-            return;
-        }
-        let mut turn = (from - self.start)
-            .num_seconds()
-            .div_euclid(self.turn_seconds())
-            + 1;
-        loop {
-            let at = self.turn_start(turn);
-            if at >= to {
-                break;
-            }
-            into.push(at);
-            turn += 1;
-        }
+        self.turns().cuts(from, to, into);
     }
 
     /// The first point after `after` where the rotation's participant may change.
     fn next_cut(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        if after < self.start {
-            return Some(self.start);
-        }
-        if self.end.is_some_and(|end| after >= end) {
-            return None;
-        }
-        let turn = (after - self.start)
-            .num_seconds()
-            .div_euclid(self.turn_seconds())
-            + 1;
-        let next = self.turn_start(turn);
-        Some(self.end.map_or(next, |end| next.min(end)))
+        self.turns().next_cut(after)
     }
 }
 

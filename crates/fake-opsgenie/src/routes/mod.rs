@@ -229,6 +229,18 @@ pub(super) fn success(status: StatusCode, mut body: Value, request_id: &str) -> 
     (status, Json(body)).into_response()
 }
 
+/// `status` with `body` (as [`success`]), or the refusal's error.
+pub(super) fn reply(
+    status: StatusCode,
+    result: Result<Value, Refusal>,
+    request_id: &str,
+) -> Response {
+    match result {
+        Ok(body) => success(status, body, request_id),
+        Err(refusal) => refused(&refusal, request_id),
+    }
+}
+
 pub(super) fn refused(refusal: &Refusal, request_id: &str) -> Response {
     let status = match refusal {
         Refusal::NotFound(_) => StatusCode::NOT_FOUND,

@@ -16,7 +16,7 @@ use axum::response::Response;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
-use super::{by_name, error_body, object_body, refused, rid, success, MAX_REQUEST_BODY};
+use super::{by_name, error_body, object_body, refused, reply, rid, MAX_REQUEST_BODY};
 use crate::roster::{override_json, OverrideRequest, Refusal, Roster, RotationRef};
 use crate::types::OverrideTaker;
 use crate::FakeOpsgenie;
@@ -83,6 +83,9 @@ fn override_request(
     })
 }
 
+/// How the override routes name the schedule in the path.
+const IDENTIFIER_TYPE: &str = "scheduleIdentifierType";
+
 pub(super) async fn create(
     State(fake): State<FakeOpsgenie>,
     Path(identifier): Path<String>,
@@ -90,7 +93,7 @@ pub(super) async fn create(
     request: Request,
 ) -> Response {
     let rid = rid(&request);
-    let by_name = match by_name(&params, "scheduleIdentifierType") {
+    let by_name = match by_name(&params, IDENTIFIER_TYPE) {
         Ok(by_name) => by_name,
         Err(refusal) => return refused(&refusal, &rid),
     };
@@ -106,18 +109,12 @@ pub(super) async fn create(
         // An unknown schedule is a 404 whatever the body says.
         state.roster.schedule(&identifier, by_name)?;
         let request = override_request(&state.roster, &body)?;
-        state
+        let alias = state
             .roster
-            .create_override(&identifier, by_name, alias, request)
+            .create_override(&identifier, by_name, alias, request)?;
+        Ok(json!({ "data": { "alias": alias } }))
     });
-    match created {
-        Ok(alias) => success(
-            StatusCode::CREATED,
-            json!({ "data": { "alias": alias } }),
-            &rid,
-        ),
-        Err(refusal) => refused(&refusal, &rid),
-    }
+    reply(StatusCode::CREATED, created, &rid)
 }
 
 pub(super) async fn list(
@@ -126,26 +123,19 @@ pub(super) async fn list(
     QueryParams(params): QueryParams<Params>,
     request: Request,
 ) -> Response {
-    let rid = rid(&request);
-    let by_name = match by_name(&params, "scheduleIdentifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let listed = fake.with_state(|state, _| {
-        let roster = &state.roster;
-        let schedule = roster.schedule(&identifier, by_name)?;
-        Ok::<_, Refusal>(
-            schedule
+    let listed = by_name(&params, IDENTIFIER_TYPE).and_then(|by_name| {
+        fake.with_state(|state, _| {
+            let roster = &state.roster;
+            let schedule = roster.schedule(&identifier, by_name)?;
+            let data: Vec<Value> = schedule
                 .overrides
                 .iter()
                 .map(|o| override_json(roster, schedule, o))
-                .collect::<Vec<_>>(),
-        )
+                .collect();
+            Ok(json!({ "data": data }))
+        })
     });
-    match listed {
-        Ok(data) => success(StatusCode::OK, json!({ "data": data }), &rid),
-        Err(refusal) => refused(&refusal, &rid),
-    }
+    reply(StatusCode::OK, listed, &rid(&request))
 }
 
 pub(super) async fn get_one(
@@ -154,29 +144,22 @@ pub(super) async fn get_one(
     QueryParams(params): QueryParams<Params>,
     request: Request,
 ) -> Response {
-    let rid = rid(&request);
-    let by_name = match by_name(&params, "scheduleIdentifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let found = fake.with_state(|state, _| {
-        let roster = &state.roster;
-        let schedule = roster.schedule(&identifier, by_name)?;
-        schedule
-            .overrides
-            .iter()
-            .find(|o| o.alias == alias)
-            .map(|o| override_json(roster, schedule, o))
-            .ok_or_else(|| {
-                Refusal::NotFound(format!(
-                    "Schedule override with alias [{alias}] does not exist"
-                ))
-            })
+    let found = by_name(&params, IDENTIFIER_TYPE).and_then(|by_name| {
+        fake.with_state(|state, _| {
+            let roster = &state.roster;
+            let schedule = roster.schedule(&identifier, by_name)?;
+            let found = schedule.overrides.iter().find(|o| o.alias == alias);
+            let data = found
+                .map(|o| override_json(roster, schedule, o))
+                .ok_or_else(|| {
+                    Refusal::NotFound(format!(
+                        "Schedule override with alias [{alias}] does not exist"
+                    ))
+                })?;
+            Ok(json!({ "data": data }))
+        })
     });
-    match found {
-        Ok(data) => success(StatusCode::OK, json!({ "data": data }), &rid),
-        Err(refusal) => refused(&refusal, &rid),
-    }
+    reply(StatusCode::OK, found, &rid(&request))
 }
 
 pub(super) async fn update(
@@ -186,7 +169,7 @@ pub(super) async fn update(
     request: Request,
 ) -> Response {
     let rid = rid(&request);
-    let by_name = match by_name(&params, "scheduleIdentifierType") {
+    let by_name = match by_name(&params, IDENTIFIER_TYPE) {
         Ok(by_name) => by_name,
         Err(refusal) => return refused(&refusal, &rid),
     };
@@ -199,12 +182,10 @@ pub(super) async fn update(
         let request = override_request(&state.roster, &body)?;
         state
             .roster
-            .update_override(&identifier, by_name, &alias, request)
+            .update_override(&identifier, by_name, &alias, request)?;
+        Ok(json!({ "data": { "alias": alias } }))
     });
-    match updated {
-        Ok(()) => success(StatusCode::OK, json!({ "data": { "alias": alias } }), &rid),
-        Err(refusal) => refused(&refusal, &rid),
-    }
+    reply(StatusCode::OK, updated, &rid)
 }
 
 pub(super) async fn delete(
@@ -213,15 +194,9 @@ pub(super) async fn delete(
     QueryParams(params): QueryParams<Params>,
     request: Request,
 ) -> Response {
-    let rid = rid(&request);
-    let by_name = match by_name(&params, "scheduleIdentifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let deleted =
-        fake.with_state(|state, _| state.roster.delete_override(&identifier, by_name, &alias));
-    match deleted {
-        Ok(()) => success(StatusCode::OK, json!({ "result": "Deleted" }), &rid),
-        Err(refusal) => refused(&refusal, &rid),
-    }
+    let deleted = by_name(&params, IDENTIFIER_TYPE).and_then(|by_name| {
+        fake.with_state(|state, _| state.roster.delete_override(&identifier, by_name, &alias))
+            .map(|()| json!({ "result": "Deleted" }))
+    });
+    reply(StatusCode::OK, deleted, &rid(&request))
 }

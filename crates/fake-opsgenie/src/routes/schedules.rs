@@ -10,7 +10,7 @@ use axum::response::Response;
 use chrono::{DateTime, Duration, Months, Utc};
 use serde_json::{json, Value};
 
-use super::{by_name, refused, rid, success};
+use super::{by_name, refused, reply, rid, success};
 use crate::roster::{participant, schedule_json, schedule_meta, timeline_json, Expansions, Roster};
 use crate::roster::{Refusal, Schedule};
 use crate::FakeOpsgenie;
@@ -50,22 +50,14 @@ pub(super) async fn get_one(
     QueryParams(params): QueryParams<Params>,
     request: Request,
 ) -> Response {
-    let rid = rid(&request);
-    let by_name = match by_name(&params, "identifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    fake.with_state(|state, _| {
-        let roster = &state.roster;
-        match roster.schedule(&identifier, by_name) {
-            Ok(s) => success(
-                StatusCode::OK,
-                json!({ "data": schedule_json(roster, s, true) }),
-                &rid,
-            ),
-            Err(refusal) => refused(&refusal, &rid),
-        }
-    })
+    let found = by_name(&params, "identifierType").and_then(|by_name| {
+        fake.with_state(|state, _| {
+            let roster = &state.roster;
+            let schedule = roster.schedule(&identifier, by_name)?;
+            Ok(json!({ "data": schedule_json(roster, schedule, true) }))
+        })
+    });
+    reply(StatusCode::OK, found, &rid(&request))
 }
 
 /// `date`, or now when absent.
@@ -108,34 +100,21 @@ pub(super) async fn timeline(
     QueryParams(params): QueryParams<Params>,
     request: Request,
 ) -> Response {
-    let rid = rid(&request);
-    let by_name = match by_name(&params, "identifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let from = match date(&params, fake.now()) {
-        Ok(from) => from,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let to = match timeline_end(&params, from) {
-        Ok(to) => to,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
     let expansions = Expansions::parse(params.get("expand").map(String::as_str));
-    fake.with_state(|state, _| {
-        let roster = &state.roster;
-        match roster.schedule(&identifier, by_name) {
-            Ok(s) => success(
-                StatusCode::OK,
-                json!({
-                    "data": timeline_json(roster, s, from, to, expansions),
-                    "expandable": Expansions::EXPANDABLE,
-                }),
-                &rid,
-            ),
-            Err(refusal) => refused(&refusal, &rid),
-        }
-    })
+    let rendered = (|| {
+        let by_name = by_name(&params, "identifierType")?;
+        let from = date(&params, fake.now())?;
+        let to = timeline_end(&params, from)?;
+        fake.with_state(|state, _| {
+            let roster = &state.roster;
+            let schedule = roster.schedule(&identifier, by_name)?;
+            Ok(json!({
+                "data": timeline_json(roster, schedule, from, to, expansions),
+                "expandable": Expansions::EXPANDABLE,
+            }))
+        })
+    })();
+    reply(StatusCode::OK, rendered, &rid(&request))
 }
 
 /// The `flat` and `date` of an on-call question.
@@ -222,28 +201,18 @@ fn about_schedule(
     identifier: &str,
     params: &Params,
     request: &Request,
-    answer: impl FnOnce(&Roster, &Schedule, &Question) -> Value,
+    respond: impl FnOnce(&Roster, &Schedule, &Question) -> Value,
 ) -> Response {
-    let rid = rid(request);
-    let by_name = match by_name(params, "scheduleIdentifierType") {
-        Ok(by_name) => by_name,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    let question = match question(fake, params) {
-        Ok(question) => question,
-        Err(refusal) => return refused(&refusal, &rid),
-    };
-    fake.with_state(|state, _| {
-        let roster = &state.roster;
-        match roster.schedule(identifier, by_name) {
-            Ok(s) => success(
-                StatusCode::OK,
-                json!({ "data": answer(roster, s, &question) }),
-                &rid,
-            ),
-            Err(refusal) => refused(&refusal, &rid),
-        }
-    })
+    let answered = (|| {
+        let by_name = by_name(params, "scheduleIdentifierType")?;
+        let question = question(fake, params)?;
+        fake.with_state(|state, _| {
+            let roster = &state.roster;
+            let schedule = roster.schedule(identifier, by_name)?;
+            Ok(json!({ "data": respond(roster, schedule, &question) }))
+        })
+    })();
+    reply(StatusCode::OK, answered, &rid(request))
 }
 
 pub(super) async fn on_calls(

@@ -11,6 +11,7 @@
 //! merges neighbouring pieces with the same user: one entry per uninterrupted shift.
 
 use chrono::{DateTime, Duration, Utc};
+use oncall_fake_service::turns::Turns;
 
 use super::{State, SEEDED_ONCALL};
 use crate::error::ApiError;
@@ -32,48 +33,23 @@ pub(crate) struct Layer {
 }
 
 impl Layer {
-    fn is_active(&self, at: DateTime<Utc>) -> bool {
-        self.start <= at && self.end.is_none_or(|end| at < end)
-    }
-
-    /// The index of the turn `at` falls in (negative before the virtual start).
-    fn turn(&self, at: DateTime<Utc>) -> i64 {
-        let length = self.turn_length.num_seconds().max(1);
-        (at - self.rotation_virtual_start)
-            .num_seconds()
-            .div_euclid(length)
-    }
-
-    fn turn_start(&self, turn: i64) -> DateTime<Utc> {
-        self.rotation_virtual_start + Duration::seconds(turn * self.turn_length.num_seconds())
+    fn turns(&self) -> Turns<'_> {
+        Turns {
+            people: &self.users,
+            virtual_start: self.rotation_virtual_start,
+            length: self.turn_length,
+            start: self.start,
+            end: self.end,
+        }
     }
 
     fn user_at(&self, at: DateTime<Utc>) -> Option<&str> {
-        if !self.is_active(at) || self.users.is_empty() {
-            return None;
-        }
-        let index = self.turn(at).rem_euclid(self.users.len() as i64) as usize;
-        Some(&self.users[index])
+        self.turns().person_at(at)
     }
 
     /// Every point in `(from, to)` where this layer's answer may change.
     fn cuts(&self, from: DateTime<Utc>, to: DateTime<Utc>, into: &mut Vec<DateTime<Utc>>) {
-        into.push(self.start);
-        into.extend(self.end);
-        let from = from.max(self.start);
-        let to = self.end.map_or(to, |end| end.min(to));
-        if from >= to {
-            return;
-        }
-        let mut turn = self.turn(from) + 1;
-        loop {
-            let at = self.turn_start(turn);
-            if at >= to {
-                break;
-            }
-            into.push(at);
-            turn += 1;
-        }
+        self.turns().cuts(from, to, into);
     }
 }
 
