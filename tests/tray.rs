@@ -82,12 +82,23 @@ async fn demo_mode_shows_its_tray_and_notifies_a_synthetic_incident() {
     let sandbox = Sandbox::new();
     let app = sandbox.spawn_tray(&["--demo"], &desktop);
     let tray = desktop.tray().await;
+    // A synthetic page, and the demo rotation's first shift (five minutes away) reminded.
     let seen = desktop
         .recorder
-        .wait_for(TIMEOUT, |n| !n.is_empty())
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout API"))
+                && n.iter().any(|n| n.summary.starts_with("On call in "))
+        })
         .await
         .unwrap_or_else(|e| app.fail(e));
-    assert!(seen[0].summary.contains("Checkout API"), "{seen:#?}");
+    let reminder = seen
+        .iter()
+        .find(|n| n.summary.starts_with("On call in "))
+        .unwrap();
+    assert!(
+        reminder.summary.ends_with(": Platform (level 1)"),
+        "{reminder:#?}"
+    );
     let menu = tray
         .wait_for_menu("the synthetic incident", |m| {
             m.find("Checkout API").is_some()
