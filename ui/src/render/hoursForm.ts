@@ -3,11 +3,10 @@
 // elsewhere no longer overwrite the form until it is saved.
 
 import type { Api } from "../api";
-import { reason } from "../api";
 import { byId, type ShowMessage } from "../dom";
 import { checkHours, hoursDraft, hoursValues, WORKING_DAYS, type HoursFormValues } from "../settingsForm";
 import type { ReportHours, Settings, WorkingDay } from "../types";
-import { clearErrors, showErrors } from "./formErrors";
+import { saveForm } from "./formSave";
 
 export class HoursForm {
   readonly form = byId<HTMLFormElement>("hours-form");
@@ -71,31 +70,20 @@ export class HoursForm {
 
   private async save(): Promise<void> {
     if (this.saving) return;
-    this.saved.textContent = "";
     const values = this.values();
-    const problems = checkHours(values);
-    if (problems.length > 0) {
-      showErrors(this.form, problems)?.focus();
-      return;
-    }
-    clearErrors(this.form);
-    this.saving = true;
-    const button = byId<HTMLButtonElement>("hours-save");
-    button.disabled = true;
-    try {
-      const result = await this.api.saveReport(hoursDraft(values));
-      if (result.ok) {
-        this.dirty = false;
-        this.onSaved(result.settings);
-        this.saved.textContent = "Saved.";
-      } else {
-        showErrors(this.form, result.errors, result.message)?.focus();
-      }
-    } catch (e) {
-      this.showMessage(`Could not save your hours: ${reason(e)}`);
-    } finally {
-      this.saving = false;
-      button.disabled = false;
-    }
+    const saved = await saveForm({
+      form: this.form,
+      button: byId<HTMLButtonElement>("hours-save"),
+      saved: this.saved,
+      problems: checkHours(values),
+      send: () => this.api.saveReport(hoursDraft(values)),
+      onSaved: this.onSaved,
+      showMessage: this.showMessage,
+      what: "your hours",
+      busy: (busy) => {
+        this.saving = busy;
+      },
+    });
+    if (saved) this.dirty = false;
   }
 }

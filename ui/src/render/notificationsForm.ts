@@ -12,7 +12,7 @@ import {
   type NotificationFormValues,
 } from "../settingsForm";
 import type { NotificationSettings, Settings, Urgency } from "../types";
-import { clearErrors, showErrors } from "./formErrors";
+import { saveForm } from "./formSave";
 
 export class NotificationsForm {
   readonly form = byId<HTMLFormElement>("notifications-form");
@@ -117,31 +117,20 @@ export class NotificationsForm {
 
   private async save(): Promise<void> {
     if (this.saving) return;
-    this.saved.textContent = "";
     const values = this.values();
-    const problems = checkNotifications(values);
-    if (problems.length > 0) {
-      showErrors(this.form, problems)?.focus();
-      return;
-    }
-    clearErrors(this.form);
-    this.saving = true;
-    const button = byId<HTMLButtonElement>("notifications-save");
-    button.disabled = true;
-    try {
-      const result = await this.api.saveNotifications(notificationDraft(values));
-      if (result.ok) {
-        this.dirty = false;
-        this.onSaved(result.settings);
-        this.saved.textContent = "Saved.";
-      } else {
-        showErrors(this.form, result.errors, result.message)?.focus();
-      }
-    } catch (e) {
-      this.showMessage(`Could not save the notification settings: ${reason(e)}`);
-    } finally {
-      this.saving = false;
-      button.disabled = false;
-    }
+    const saved = await saveForm({
+      form: this.form,
+      button: byId<HTMLButtonElement>("notifications-save"),
+      saved: this.saved,
+      problems: checkNotifications(values),
+      send: () => this.api.saveNotifications(notificationDraft(values)),
+      onSaved: this.onSaved,
+      showMessage: this.showMessage,
+      what: "the notification settings",
+      busy: (busy) => {
+        this.saving = busy;
+      },
+    });
+    if (saved) this.dirty = false;
   }
 }
