@@ -410,18 +410,11 @@ impl Generation {
     }
 
     pub(crate) fn next_notice(&self) -> Option<Notice> {
-        self.notices
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .front()
-            .cloned()
+        lock(&self.notices).front().cloned()
     }
 
     pub(crate) fn notice_delivered(&self, notice: &Notice) {
-        let mut notices = self
-            .notices
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut notices = lock(&self.notices);
         if notices.front() == Some(notice) {
             notices.pop_front();
         }
@@ -429,10 +422,7 @@ impl Generation {
 
     /// Queues a notice for the screen; the delivery task shows it (retrying, like a page).
     pub(crate) async fn notice(&self, notice: Notice) {
-        self.notices
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .push_back(notice);
+        lock(&self.notices).push_back(notice);
         self.delivery_wake.notify_one();
     }
 

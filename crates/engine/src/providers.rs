@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use oncall_model::{ActionKind, Capabilities, Provider};
+use oncall_model::{ActionKind, Capabilities, Provider, WallClock};
 use oncall_store::{
     AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, OpsgenieAccount,
     PagerDutyAccount, ProviderConfig,
@@ -78,8 +78,7 @@ pub(crate) fn build_on(
     token: Option<SecretString>,
     clock: Arc<dyn Clock>,
 ) -> Result<Arc<dyn Provider>, String> {
-    let now = move || clock.now();
-    let now: Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync> = Arc::new(now);
+    let now: WallClock = Arc::new(move || clock.now());
     let required = || token.clone().ok_or_else(|| missing_token(account));
     match &account.provider {
         ProviderConfig::PagerDuty(pd) => {

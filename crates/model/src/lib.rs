@@ -18,7 +18,7 @@ pub use action::{ActionId, ActionKind, ActionOutcome};
 pub use incident::{AccountId, Incident, IncidentKey, Person, ProviderKind, Status, Urgency};
 pub use provider::{Capabilities, FetchResult, Identity, Provider, ProviderError};
 pub use shift::{
-    CoverRequest, OnCallPerson, OnCallShift, RotaEntry, ScheduleOverride, SHIFT_HORIZON,
+    CoverRequest, OnCallPerson, OnCallShift, RotaEntry, ScheduleOverride, WallClock, SHIFT_HORIZON,
 };
 pub use text::display_text;
 pub use transport::{require_secure_transport, InsecureUrl};

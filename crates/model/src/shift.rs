@@ -1,12 +1,18 @@
 //! On-call schedules as the app sees them, whatever the service: my shifts, who is on
 //! call now and next, and the override that puts me on call ("cover a shift").
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 /// How far ahead the user's shifts are looked up: the window shows the coming two
 /// weeks, and reminders need only the next shift.
 pub const SHIFT_HORIZON: Duration = Duration::days(14);
+
+/// The wall clock a client asks its on-call questions at ("who is on call now?"): the
+/// system's by default, the engine's where it runs on simulated time.
+pub type WallClock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// "You are on call for X until T": one span of the user's on-call, in one escalation
 /// policy level and/or schedule.

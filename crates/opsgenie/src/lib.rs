@@ -53,6 +53,6 @@ pub use config::{
     DEFAULT_REQUEST_TIMEOUT, EU_API, US_API,
 };
 pub use errors::ClientError;
-pub use provider::{Clock, OpsgenieClient, CAPABILITIES};
+pub use provider::{OpsgenieClient, CAPABILITIES};
 /// Re-exported so that callers can build a config without naming `secrecy`.
 pub use secrecy::SecretString;

@@ -7,11 +7,11 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use oncall_http::{malformed, Query};
 use oncall_model::{
     ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity, OnCallShift,
-    Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
+    Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride, WallClock,
 };
 use serde_json::json;
 use url::Url;
@@ -53,11 +53,8 @@ pub struct OpsgenieClient {
     /// The configured on-call user as Opsgenie knows them, fetched on first need.
     me: tokio::sync::OnceCell<schedules::Me>,
     /// "Now" for on-call questions; see [`OpsgenieClient::with_clock`].
-    clock: Clock,
+    clock: WallClock,
 }
-
-/// The wall clock the client asks about on-calls with.
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl std::fmt::Debug for OpsgenieClient {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -83,7 +80,7 @@ impl OpsgenieClient {
 
     /// Replaces the system clock for on-call questions, so that an engine on simulated
     /// time (and tests on the fake's clock) ask about the shifts of its own "now".
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: WallClock) -> Self {
         self.clock = clock;
         self
     }

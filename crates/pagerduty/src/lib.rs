@@ -72,6 +72,6 @@ pub use config::{
     EU_API, US_API,
 };
 pub use errors::{ClientError, MAX_RETRY_AFTER};
-pub use provider::{Clock, PagerDutyClient, CAPABILITIES};
+pub use provider::{PagerDutyClient, CAPABILITIES};
 /// Re-exported so that callers can build a [`Credential`] without naming `secrecy`.
 pub use secrecy::SecretString;

@@ -8,10 +8,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use oncall_model::{
     AccountId, ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity,
     Incident, OnCallShift, Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
+    WallClock,
 };
 use reqwest::header::HeaderValue;
 use reqwest::Method;
@@ -71,11 +72,8 @@ pub struct PagerDutyClient {
     /// outage at start-up does not stick.
     identity: OnceCell<Identity>,
     /// "Now" for on-call questions (`since`, and what is current in the rota).
-    clock: Clock,
+    clock: WallClock,
 }
-
-/// The wall clock the client asks about on-calls with; see [`PagerDutyClient::with_clock`].
-pub type Clock = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 impl fmt::Debug for PagerDutyClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -128,7 +126,7 @@ impl PagerDutyClient {
 
     /// Replaces the system clock for on-call questions, so that an engine on simulated
     /// time (and tests on the fake's clock) ask about the shifts of its own "now".
-    pub fn with_clock(mut self, clock: Clock) -> Self {
+    pub fn with_clock(mut self, clock: WallClock) -> Self {
         self.clock = clock;
         self
     }

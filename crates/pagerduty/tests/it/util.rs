@@ -86,7 +86,7 @@ impl Harness {
 }
 
 /// The client asks about on-calls on the fake's clock, so "now" is the same on both sides.
-fn clock_of(clock: &Arc<Mutex<DateTime<Utc>>>) -> oncall_pagerduty::Clock {
+fn clock_of(clock: &Arc<Mutex<DateTime<Utc>>>) -> oncall_model::WallClock {
     let reader = clock.clone();
     Arc::new(move || *reader.lock().unwrap())
 }
