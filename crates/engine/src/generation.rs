@@ -539,11 +539,7 @@ impl Generation {
         if !self.slots.values().any(|s| s.config.notify) {
             return;
         }
-        let in_flight = shared.in_flight;
-        let decision = Decision::WhileAway(notice);
-        if let Some(decision) = crate::outbox::queue(&mut shared.state, in_flight, decision) {
-            shared.state.outbox.push(decision);
-        }
+        shared.enqueue(&[Decision::WhileAway(notice)]);
         self.save_state(&mut shared);
         drop(shared);
         self.delivery_wake.notify_one();

@@ -12,22 +12,20 @@ use crate::persist::StateFile;
 /// incident waits at a time: a repeat of an incident whose ring still waits is not
 /// queued, and a first ring (a new episode) replaces the one that waits. A page that
 /// no longer needs the user is not shown late: a withdrawal takes what waits for its
-/// target (and still goes out, for an earlier notification on screen). The ring on
-/// its way to the screen right now (`in_flight`) is never touched; the policy keeps its
-/// memory of dropped rings, since that one may reach the screen.
+/// target (and still goes out, for an earlier notification on screen). A newer word
+/// about a shift, or about an absence, replaces the one that waits. The ring on its way
+/// to the screen right now (`in_flight`) is never touched; the policy keeps its memory
+/// of dropped rings, since that one may reach the screen.
 pub(crate) fn queue(
     state: &mut StateFile,
     in_flight: bool,
     decision: Decision,
 ) -> Option<Decision> {
-    let start = usize::from(in_flight);
     let waiting = |outbox: &[Decision], key: &IncidentKey| outbox.iter().any(|d| rings(d, key));
     match decision {
         Decision::Withdraw(target) => {
-            let mut index = 0;
-            state.outbox.retain(|queued| {
-                index += 1;
-                index <= start || !shows(queued, &target)
+            drop_waiting(&mut state.outbox, in_flight, |queued| {
+                shows(queued, &target)
             });
             Some(Decision::Withdraw(target))
         }
@@ -37,13 +35,12 @@ pub(crate) fn queue(
                     return None;
                 }
             } else {
-                let key = incident.key.clone();
-                let mut index = 0;
-                state.outbox.retain(|queued| {
-                    index += 1;
-                    index <= start
-                        || !matches!(queued, Decision::Notify { incident, .. } if incident.key == key)
-                });
+                let key = &incident.key;
+                drop_waiting(
+                    &mut state.outbox,
+                    in_flight,
+                    |queued| matches!(queued, Decision::Notify { incident, .. } if &incident.key == key),
+                );
             }
             Some(Decision::Notify { incident, reason })
         }
@@ -66,24 +63,31 @@ pub(crate) fn queue(
         Decision::Shift(notice) => {
             // A newer word about the same shift (it started while its reminder waited)
             // says what is true now: one notification, not two.
-            let mut index = 0;
-            state.outbox.retain(|queued| {
-                index += 1;
-                index <= start
-                    || !matches!(queued, Decision::Shift(waiting) if waiting.same_shift(&notice))
-            });
+            drop_waiting(
+                &mut state.outbox,
+                in_flight,
+                |queued| matches!(queued, Decision::Shift(waiting) if waiting.same_shift(&notice)),
+            );
             Some(Decision::Shift(notice))
         }
         Decision::WhileAway(notice) => {
             // One word on the latest absence is enough.
-            let mut index = 0;
-            state.outbox.retain(|queued| {
-                index += 1;
-                index <= start || !matches!(queued, Decision::WhileAway(_))
+            drop_waiting(&mut state.outbox, in_flight, |queued| {
+                matches!(queued, Decision::WhileAway(_))
             });
             Some(Decision::WhileAway(notice))
         }
     }
+}
+
+/// Takes out of `outbox` what `replaced` says a newer decision replaces, except its first
+/// decision while that one is on its way to the screen (`in_flight`).
+fn drop_waiting(outbox: &mut Vec<Decision>, in_flight: bool, replaced: impl Fn(&Decision) -> bool) {
+    let mut index = 0;
+    outbox.retain(|queued| {
+        index += 1;
+        (in_flight && index == 1) || !replaced(queued)
+    });
 }
 
 /// Whether `decision` rings for `key`, alone or in a summary.

@@ -123,12 +123,17 @@ impl Shared {
         let policy = std::mem::take(&mut self.state.policy);
         let evaluation = evaluate(policy, poll, settings, now);
         self.state.policy = evaluation.state;
-        for decision in &evaluation.decisions {
+        self.enqueue(&evaluation.decisions);
+        evaluation.decisions
+    }
+
+    /// Puts `decisions` in the outbox, as its rules allow (`outbox::queue`).
+    pub(crate) fn enqueue(&mut self, decisions: &[Decision]) {
+        for decision in decisions {
             if let Some(decision) = queue(&mut self.state, self.in_flight, decision.clone()) {
                 self.state.outbox.push(decision);
             }
         }
-        evaluation.decisions
     }
 
     /// One step of the account's shift rules (`fetched`: its shifts, just read), with
@@ -158,11 +163,7 @@ impl Shared {
         if !notify {
             return Vec::new();
         }
-        for decision in &decisions {
-            if let Some(decision) = queue(&mut self.state, self.in_flight, decision.clone()) {
-                self.state.outbox.push(decision);
-            }
-        }
+        self.enqueue(&decisions);
         decisions
     }
 
