@@ -110,6 +110,28 @@ pub(crate) struct EscalationPolicyPage {
     pub more: bool,
 }
 
+/// A page of an offset-paginated listing other than incidents' (which page with an
+/// overlap of their own): its items, the limit the server applied, and whether there are
+/// more.
+pub(crate) trait OffsetPage: serde::de::DeserializeOwned {
+    type Item;
+    fn into_parts(self) -> (Vec<Self::Item>, Option<u32>, bool);
+}
+
+impl OffsetPage for OnCallPage {
+    type Item = OnCall;
+    fn into_parts(self) -> (Vec<OnCall>, Option<u32>, bool) {
+        (self.oncalls, self.limit, self.more)
+    }
+}
+
+impl OffsetPage for EscalationPolicyPage {
+    type Item = Reference;
+    fn into_parts(self) -> (Vec<Reference>, Option<u32>, bool) {
+        (self.escalation_policies, self.limit, self.more)
+    }
+}
+
 /// One item of the top-level array `POST /schedules/{id}/overrides` answers with its 201:
 /// each override's own outcome.
 #[derive(Debug, Deserialize)]

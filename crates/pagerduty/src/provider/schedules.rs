@@ -29,6 +29,36 @@ const POLICIES_PER_REQUEST: usize = 25;
 type Filters<'a> = &'a [(&'static str, &'a str)];
 
 impl PagerDutyClient {
+    /// `GET /{path}` with `params`, every page (offset pagination), stopping at the
+    /// offset ceiling rather than trust a server that keeps saying "more".
+    async fn every_page<P: wire::OffsetPage>(
+        &self,
+        path: &str,
+        params: Filters<'_>,
+    ) -> Result<Vec<P::Item>, ProviderError> {
+        let mut items = Vec::new();
+        let mut offset: u32 = 0;
+        loop {
+            let mut query = Query::default();
+            for (key, value) in params {
+                query.push(key, value);
+            }
+            query
+                .push("limit", &PAGE_LIMIT.to_string())
+                .push("offset", &offset.to_string());
+            let url = self.http.url(&[path], Some(&query));
+            let page: P = self.http.get(url).await?.json()?;
+            let (page_items, limit, more) = page.into_parts();
+            let received = page_items.len();
+            items.extend(page_items);
+            offset += limit.unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
+            if !more || received == 0 || offset + PAGE_LIMIT > MAX_OFFSET_PLUS_LIMIT {
+                break;
+            }
+        }
+        Ok(items)
+    }
+
     /// `GET /oncalls` from now to [`SHIFT_HORIZON`] with `filters`, every page.
     async fn list_oncalls(
         &self,
@@ -37,30 +67,11 @@ impl PagerDutyClient {
     ) -> Result<Vec<wire::OnCall>, ProviderError> {
         let since = now.to_rfc3339_opts(SecondsFormat::Secs, true);
         let until = (now + SHIFT_HORIZON).to_rfc3339_opts(SecondsFormat::Secs, true);
-        let mut rows = Vec::new();
-        let mut offset: u32 = 0;
-        loop {
-            let mut query = Query::default();
-            for (key, value) in filters {
-                query.push(key, value);
-            }
-            query
-                .push("since", &since)
-                .push("until", &until)
-                .push("limit", &PAGE_LIMIT.to_string())
-                .push("offset", &offset.to_string());
-            let url = self.http.url(&["oncalls"], Some(&query));
-            let page: wire::OnCallPage = self.http.get(url).await?.json()?;
-            let received = page.oncalls.len();
-            rows.extend(page.oncalls);
-            offset += page.limit.unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
-            // Stop at the offset ceiling rather than trust a server that keeps saying
-            // "more".
-            if !page.more || received == 0 || offset + PAGE_LIMIT > MAX_OFFSET_PLUS_LIMIT {
-                break;
-            }
-        }
-        Ok(rows)
+        let mut params = filters.to_vec();
+        params.push(("since", &since));
+        params.push(("until", &until));
+        self.every_page::<wire::OnCallPage>("oncalls", &params)
+            .await
     }
 
     /// The escalation policies the user is a target of, as `(id, name)`, every page.
@@ -68,28 +79,19 @@ impl PagerDutyClient {
         &self,
         my_user_id: &str,
     ) -> Result<Vec<(String, Option<String>)>, ProviderError> {
-        let mut policies = Vec::new();
-        let mut offset: u32 = 0;
-        loop {
-            let mut query = Query::default();
-            query
-                .push("user_ids[]", my_user_id)
-                .push("limit", &PAGE_LIMIT.to_string())
-                .push("offset", &offset.to_string());
-            let url = self.http.url(&["escalation_policies"], Some(&query));
-            let page: wire::EscalationPolicyPage = self.http.get(url).await?.json()?;
-            let received = page.escalation_policies.len();
-            for policy in page.escalation_policies {
-                let Some(id) = policy.id.filter(|id| !id.trim().is_empty()) else {
-                    continue;
-                };
-                if !policies.iter().any(|(known, _)| *known == id) {
-                    policies.push((id, policy.name.or(policy.summary)));
-                }
-            }
-            offset += page.limit.unwrap_or(PAGE_LIMIT).clamp(1, PAGE_LIMIT);
-            if !page.more || received == 0 || offset + PAGE_LIMIT > MAX_OFFSET_PLUS_LIMIT {
-                break;
+        let listed = self
+            .every_page::<wire::EscalationPolicyPage>(
+                "escalation_policies",
+                &[("user_ids[]", my_user_id)],
+            )
+            .await?;
+        let mut policies: Vec<(String, Option<String>)> = Vec::new();
+        for policy in listed {
+            let Some(id) = policy.id.filter(|id| !id.trim().is_empty()) else {
+                continue;
+            };
+            if !policies.iter().any(|(known, _)| *known == id) {
+                policies.push((id, policy.name.or(policy.summary)));
             }
         }
         Ok(policies)
