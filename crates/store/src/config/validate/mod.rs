@@ -266,19 +266,40 @@ impl<'a> Checker<'a> {
     /// has it, so gets the default and no shifts to use it on). 0 turns reminders off.
     fn shift_reminder(&mut self, minutes: Option<WholeNumber>) -> Option<Duration> {
         let max = MAX_SHIFT_REMINDER.as_secs() / 60;
-        match minutes.map(|n| n.0) {
+        let chosen = self.minutes_or_off(
+            "shift_reminder_minutes",
+            minutes,
+            max,
+            ("no reminder", "before a shift"),
+        );
+        match chosen {
+            Some(minutes) => minutes.map(|m| Duration::from_secs(m * 60)),
             None => Some(DEFAULT_SHIFT_REMINDER),
-            Some(0) => None,
-            Some(minutes) => match u64::try_from(minutes) {
-                Ok(ok) if ok <= max => Some(Duration::from_secs(ok * 60)),
-                _ => {
-                    self.problem(
-                        "shift_reminder_minutes",
-                        format!(" = {minutes} is out of range: use 0 for no reminder, or 1 to {max} minutes (one day) before a shift"),
-                    );
-                    Some(DEFAULT_SHIFT_REMINDER)
-                }
-            },
+        }
+    }
+
+    /// A key of whole minutes where 0 turns the feature off: `Some(None)` for 0,
+    /// `Some(Some(m))` for 1 to `max`; `None` when absent, or out of range (reported,
+    /// in the words of `(off, meaning)`: "use 0 for no reminder, or 1 to 1440 minutes
+    /// (one day) before a shift"), where the caller's default applies.
+    pub(super) fn minutes_or_off(
+        &mut self,
+        key: &str,
+        minutes: Option<WholeNumber>,
+        max: u64,
+        (off, meaning): (&str, &str),
+    ) -> Option<Option<u64>> {
+        let minutes = minutes?.0;
+        match u64::try_from(minutes) {
+            Ok(0) => Some(None),
+            Ok(ok) if ok <= max => Some(Some(ok)),
+            _ => {
+                self.problem(
+                    key,
+                    format!(" = {minutes} is out of range: use 0 for {off}, or 1 to {max} minutes (one day) {meaning}"),
+                );
+                None
+            }
         }
     }
 

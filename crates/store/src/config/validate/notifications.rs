@@ -12,7 +12,7 @@ use crate::config::raw::{RawNotifications, RawQuietHours};
 
 const MAX_REPEAT_MINUTES: i64 = 1440;
 const MAX_STORM_THRESHOLD: usize = 1000;
-const MAX_AWAY_SUMMARY_MINUTES: i64 = 1440;
+const MAX_AWAY_SUMMARY_MINUTES: u64 = 1440;
 
 impl Checker<'_> {
     pub(super) fn notifications(&mut self, raw: RawNotifications) -> Settings {
@@ -87,19 +87,14 @@ impl Checker<'_> {
 
         let quiet_hours = raw.quiet_hours.and_then(|raw| self.quiet_hours(raw));
 
-        let away_summary_after = match raw.away_summary_minutes.map(|n| n.0) {
+        let away_summary_after = match self.minutes_or_off(
+            "away_summary_minutes",
+            raw.away_summary_minutes,
+            MAX_AWAY_SUMMARY_MINUTES,
+            ("no summary", "away"),
+        ) {
+            Some(minutes) => minutes.map(|m| chrono::Duration::minutes(m as i64)),
             None => defaults.away_summary_after,
-            Some(0) => None,
-            Some(minutes @ 1..=MAX_AWAY_SUMMARY_MINUTES) => {
-                Some(chrono::Duration::minutes(minutes))
-            }
-            Some(minutes) => {
-                self.problem(
-                    "away_summary_minutes",
-                    format!(" = {minutes} is out of range: use 0 for no summary, or 1 to {MAX_AWAY_SUMMARY_MINUTES} minutes (one day) away"),
-                );
-                defaults.away_summary_after
-            }
         };
 
         Settings {
