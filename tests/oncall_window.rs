@@ -128,6 +128,31 @@ impl OnCall {
         (time(&data[0]), time(&data[1]))
     }
 
+    /// Where the tab bar is in the window, in CSS pixels from the top.
+    async fn tabs_top(&self) -> f64 {
+        self.driver
+            .script("return document.getElementById('tabs').getBoundingClientRect().top")
+            .await
+            .as_f64()
+            .expect("a number")
+    }
+
+    /// Where the tab bar would be if the on-call line said `text`.
+    async fn tabs_top_with_on_call_line(&self, text: &str) -> f64 {
+        let script = format!(
+            "const line = document.getElementById('oncall'); const was = line.textContent; \
+             line.textContent = {text}; \
+             const top = document.getElementById('tabs').getBoundingClientRect().top; \
+             line.textContent = was; return top;",
+            text = serde_json::to_string(text).unwrap()
+        );
+        self.driver
+            .script(&script)
+            .await
+            .as_f64()
+            .expect("a number")
+    }
+
     fn override_requests(&self) -> usize {
         self.fake
             .requests()
@@ -230,6 +255,26 @@ async fn taking_alices_shift_asks_first_then_puts_me_on_call_for_the_times_shown
         "{}",
         w.text(ENTRY).await
     );
+    // The header's on-call line now says so. Whatever it says (nothing, or more than
+    // the window is wide), the tabs stay where they are: a shift starting must not move
+    // them out from under a pointer about to click one.
+    w.driver
+        .wait_for(
+            "the on-call line",
+            "return document.getElementById('oncall').textContent.startsWith('You are on call for')",
+        )
+        .await;
+    let shown = w.tabs_top().await;
+    for text in [
+        "",
+        &"You are on call for a very long list of rotations ".repeat(20),
+    ] {
+        assert_eq!(
+            w.tabs_top_with_on_call_line(text).await,
+            shown,
+            "with {text:?}"
+        );
+    }
     w.driver.quit().await;
 }
 

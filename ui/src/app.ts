@@ -52,7 +52,10 @@ export function start(api: Api): () => void {
     const now = Date.now();
     incidents.render(next, now);
     byId("state").textContent = stateLine(next);
-    byId("oncall").textContent = onCallLine(next.accounts, now);
+    const onCall = onCallLine(next.accounts, now);
+    byId("oncall").textContent = onCall;
+    // The line is cut to one line (it must not move the tabs); the whole text on hover.
+    byId("oncall").title = onCall;
     pause.update(next.pause, now);
     const undelivered = deliveryWords(next.delivery, now);
     byId("delivery-state").textContent = undelivered ?? "";
