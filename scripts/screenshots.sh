@@ -59,7 +59,11 @@ xdotool search --name '^oncall-tray$' windowactivate --sync 2>/dev/null || true
 xdotool key 3
 sleep 1.5
 import -window root -crop 960x640+0+0 "$out/settings.png"
-echo "wrote $out/notification.png, $out/window.png and $out/settings.png"
+# The first incident's detail pane (Incidents is key 1; j selects the row, d opens it).
+xdotool key 1; sleep 0.5; xdotool key j; sleep 0.3; xdotool key d
+sleep 2.5
+import -window root -crop 960x640+0+0 "$out/details.png"
+echo "wrote $out/notification.png, $out/window.png, $out/settings.png and $out/details.png"
 
 # The dark theme: the page follows the system's, here GTK's dark Adwaita.
 if [ -z "${ONCALL_SCREENSHOT_DARK:-}" ] && [ -z "${ONCALL_SCREENSHOT_MENU:-}" ]; then

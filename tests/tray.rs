@@ -2,7 +2,7 @@
 //! StatusNotifierWatcher, the notification recorder. The tests read and click the tray
 //! menu over D-Bus exactly as a desktop shell does.
 
-use oncall_fake_pagerduty::{FakePagerDuty, NewIncident};
+use oncall_fake_pagerduty::{EscalationPolicySpec, EscalationTarget, FakePagerDuty, NewIncident};
 use oncall_model::Status;
 use oncall_tray_e2e::desktop::Desktop;
 
@@ -74,6 +74,110 @@ async fn the_tray_lists_an_incident_and_its_acknowledge_entry_acknowledges_it() 
         .wait_for(TIMEOUT, |n| n.len() == 1 && !n[0].is_open())
         .await
         .unwrap_or_else(|e| app.fail(e));
+}
+
+/// Issue 16 from the tray: muting a service quiets its page and what follows on it
+/// (listed, marked, not counted), unmuting pages what still needs the user once, and
+/// Escalate hands an incident to the next level of its policy.
+#[tokio::test]
+async fn the_tray_mutes_a_service_and_escalates_an_incident() {
+    const ALICE: &str = "PALICE1";
+    let desktop = Desktop::start().await;
+    let fake = FakePagerDuty::new();
+    fake.add_user(
+        ALICE,
+        "Alice Example",
+        "alice@example.com",
+        "fake-token-alice",
+    );
+    fake.add_escalation_policy(EscalationPolicySpec {
+        id: "PEP0001".into(),
+        name: "Checkout on-call".into(),
+        levels: vec![
+            vec![EscalationTarget::Schedule("PSCHED1".into())],
+            vec![EscalationTarget::User(ALICE.into())],
+        ],
+    });
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&fake_account_config(&server.url, 2));
+    let app = sandbox.spawn_tray(&[], &desktop);
+    let tray = desktop.tray().await;
+
+    let first = fake.trigger(NewIncident::new("Checkout API is down"));
+    desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter().any(|n| n.summary.contains("Checkout API is down"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    tray.wait_for_menu("the incident", |m| m.find("Checkout API is down").is_some())
+        .await;
+    tray.click(Some("Checkout API is down"), "Mute Checkout API for 1 hour")
+        .await;
+    let menu = tray
+        .wait_for_menu("the incident muted", |m| {
+            m.find("Checkout API is down")
+                .is_some_and(|i| i.label.contains("· muted"))
+        })
+        .await;
+    assert!(menu.find("1 quiet").is_some(), "{:#?}", menu.labels());
+    assert_eq!(tray.label().await, "", "a muted incident needs no one");
+    // Its page is withdrawn: the service is muted.
+    desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| n.iter().all(|n| !n.is_open()))
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+
+    let second = fake.trigger(NewIncident::new("Checkout latency is high"));
+    tray.wait_for_menu("the second incident, muted", |m| {
+        m.find("Checkout latency is high")
+            .is_some_and(|i| i.label.contains("· muted"))
+    })
+    .await;
+    let shown = desktop.recorder.notifications();
+    assert!(
+        !shown
+            .iter()
+            .any(|n| n.summary.contains("Checkout latency is high")),
+        "a muted service never pages: {shown:#?}"
+    );
+
+    tray.click(Some("Checkout latency is high"), "Unmute Checkout API")
+        .await;
+    let seen = desktop
+        .recorder
+        .wait_for(TIMEOUT, |n| {
+            n.iter()
+                .any(|n| n.summary.contains("Checkout latency is high"))
+        })
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    // Each fresh notification is an id of its own; an in-place update keeps its id.
+    let rang = |title: &str| {
+        seen.iter()
+            .filter(|n| n.summary.contains(title))
+            .map(|n| n.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    assert_eq!(rang("Checkout latency is high"), 1, "{seen:#?}");
+    assert_eq!(
+        rang("Checkout API is down"),
+        1,
+        "the first had rung before the mute: {seen:#?}"
+    );
+
+    tray.click(Some("Checkout API is down"), "Escalate to the next level")
+        .await;
+    wait_for_requests(&fake, "the escalation", |_| {
+        fake.incident(&first).unwrap().assignees == [ALICE]
+    })
+    .await
+    .unwrap_or_else(|e| app.fail(e));
+    assert_eq!(fake.incident(&second).unwrap().assignees, ["PUSER01"]);
 }
 
 #[tokio::test]

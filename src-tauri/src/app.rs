@@ -23,6 +23,7 @@ use crate::notifier::DesktopNotifier;
 use crate::requests::{self, UserRequest};
 use crate::settings::{Autostart, SettingsStore};
 use crate::stop_signal::StopSignal;
+use crate::window::Show;
 use crate::{demo, logging, tray, window};
 
 /// What the tray app was asked to be.
@@ -74,7 +75,13 @@ impl Shell {
     /// Shows the window on `tab` (one of `window::ipc::TABS`), or as it was.
     pub fn open_window_at(self: &Arc<Self>, tab: Option<&'static str>) {
         let shell = self.clone();
-        self.spawn(async move { shell.window.open(&shell, tab).await });
+        self.spawn(async move { shell.window.open(&shell, tab.map(Show::Tab)).await });
+    }
+
+    /// Shows the window on `show`.
+    pub fn open_window_on(self: &Arc<Self>, show: Show) {
+        let shell = self.clone();
+        self.spawn(async move { shell.window.open(&shell, Some(show)).await });
     }
 
     /// Spawns on tauri's runtime (menu handlers and `setup` run outside it), tracked so

@@ -92,9 +92,114 @@ pub enum Command {
         /// An incident id as `incidents` shows it, or `all`.
         target: String,
     },
+    /// One incident: its status, assignees, notes, log entries and alerts.
+    Show {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+    },
+    /// Add a note to an incident, for the next person.
+    Note {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+        /// The note (quote it).
+        text: String,
+    },
+    /// Hand an incident to someone else: a user or an escalation policy (PagerDuty), a
+    /// user (Opsgenie). Asks first.
+    Reassign {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+        /// Who: a name (or enough of it to match one person or policy).
+        #[arg(long, value_name = "NAME")]
+        to: String,
+        /// Do not ask: the answer is yes (needed without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Escalate an incident: to the next level of its escalation policy (PagerDuty), or
+    /// to an escalation (Opsgenie, --to). Asks first.
+    Escalate {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+        /// Opsgenie: the escalation's name.
+        #[arg(long, value_name = "NAME")]
+        to: Option<String>,
+        /// Do not ask: the answer is yes (needed without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Raise or lower an incident's urgency (PagerDuty). Asks first.
+    Urgency {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+        #[arg(value_enum)]
+        urgency: UrgencyArg,
+        /// Do not ask: the answer is yes (needed without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Ask more people or escalation policies to respond to an incident (PagerDuty).
+    /// Asks first.
+    Responders {
+        /// An incident id as `incidents` shows it (or ACCOUNT/ID).
+        id: String,
+        /// Who: a name; repeat for several.
+        #[arg(long = "add", value_name = "NAME", required = true)]
+        add: Vec<String>,
+        /// What you need from them.
+        #[arg(
+            long,
+            value_name = "TEXT",
+            default_value = "Please help with this incident."
+        )]
+        message: String,
+        /// Do not ask: the answer is yes (needed without a terminal).
+        #[arg(long, short = 'y')]
+        yes: bool,
+    },
+    /// Mute a service for a while: its incidents are still listed, but none pages
+    /// until the mute ends. Works beside a running tray app, which notices at its next
+    /// poll.
+    Mute {
+        /// The service's name, as `incidents` shows it (any case).
+        service: String,
+        /// For how long.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::value_parser!(u32).range(1..=168))]
+        hours: u32,
+        /// The account (needed when there are several).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// End a service's mute now: what is still triggered on it pages once.
+    Unmute {
+        /// The service's name (any case).
+        service: String,
+        /// The account (needed when there are several).
+        #[arg(long, value_name = "NAME")]
+        account: Option<String>,
+    },
+    /// The services muted now, and until when.
+    Mutes,
     /// Your on-call report from the history: pages per day in and outside working
     /// hours, sleep interruptions, time to acknowledge, the noisiest services.
     Report(ReportArgs),
+}
+
+/// An incident's urgency, as typed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UrgencyArg {
+    High,
+    Low,
+}
+
+impl From<UrgencyArg> for oncall_model::Urgency {
+    fn from(arg: UrgencyArg) -> Self {
+        match arg {
+            UrgencyArg::High => oncall_model::Urgency::High,
+            UrgencyArg::Low => oncall_model::Urgency::Low,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

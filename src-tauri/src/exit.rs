@@ -31,6 +31,10 @@ pub enum Failure {
     Unreachable,
     /// The service refused the account's token.
     TokenRejected,
+    /// The command line parsed but asks for something it did not say enough about: a
+    /// name that matches several people or none, or a confirmation without `--yes`
+    /// and without a terminal to ask on. clap's own code, documented with it.
+    Usage,
 }
 
 impl Failure {
@@ -47,6 +51,7 @@ impl Failure {
             Failure::Config => 3,
             Failure::Unreachable => 4,
             Failure::TokenRejected => 5,
+            Failure::Usage => USAGE,
         }
     }
 
@@ -66,6 +71,7 @@ impl Failure {
                 "Token rejected: the service refused the account's token; store another \
                  with `oncall-tray token set NAME`."
             }
+            Failure::Usage => USAGE_MEANING,
         }
     }
 
@@ -147,15 +153,14 @@ impl std::error::Error for Coded {
     }
 }
 
+const USAGE_MEANING: &str = "Usage error: the command line is not valid (an unknown subcommand or \
+     option, a missing argument), or does not say enough: a name that matches several \
+     people or none, or a change that needs confirming run without --yes and without a \
+     terminal to ask on. Nothing was sent.";
+
 /// Every documented exit status with its meaning, in order.
 pub fn statuses() -> Vec<(u8, &'static str)> {
-    let mut statuses = vec![
-        (0, "Success."),
-        (
-            USAGE,
-            "Usage error: the command line is not valid (an unknown subcommand or option, a missing argument).",
-        ),
-    ];
+    let mut statuses = vec![(0, "Success."), (USAGE, USAGE_MEANING)];
     statuses.extend(Failure::ALL.map(|f| (f.code(), f.meaning())));
     statuses.sort_by_key(|(code, _)| *code);
     statuses

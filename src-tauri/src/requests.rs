@@ -9,7 +9,7 @@
 use std::fmt;
 
 use oncall_engine::{Engine, EngineError};
-use oncall_model::{ActionKind, IncidentKey};
+use oncall_model::{AccountId, ActionKind, IncidentKey};
 use oncall_policy::Pause;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -38,6 +38,18 @@ pub enum UserRequest {
         minutes: Option<u32>,
     },
     Resume,
+    /// Mute a service of an account for so many minutes: its incidents stay listed
+    /// (as muted) and none pages until the mute ends.
+    Mute {
+        account: AccountId,
+        service: String,
+        minutes: u32,
+    },
+    /// End a service's mute now; what is still triggered on it pages once.
+    Unmute {
+        account: AccountId,
+        service: String,
+    },
     /// The user left the screen (it locked or went idle).
     UserAway,
     /// The user is back at the screen.
@@ -56,6 +68,8 @@ impl UserRequest {
             UserRequest::OpenIncident(_) | UserRequest::OpenLink(_) => "open",
             UserRequest::Pause { .. } => "pause",
             UserRequest::Resume => "resume",
+            UserRequest::Mute { .. } => "mute the service",
+            UserRequest::Unmute { .. } => "unmute the service",
             UserRequest::UserAway | UserRequest::UserBack => "note where you are",
             UserRequest::ShowHistory => "show the history",
         }
@@ -106,6 +120,15 @@ pub async fn perform(engine: &Engine, request: UserRequest) -> Result<(), Reques
         UserRequest::OpenLink(url) => return open(Some(&url)),
         UserRequest::Pause { minutes } => engine.pause(pause(engine, minutes)).await,
         UserRequest::Resume => engine.resume().await,
+        UserRequest::Mute {
+            account,
+            service,
+            minutes,
+        } => {
+            let until = engine.now() + chrono::Duration::minutes(i64::from(minutes.max(1)));
+            engine.mute(&account, &service, until).await
+        }
+        UserRequest::Unmute { account, service } => engine.unmute(&account, &service).await,
         UserRequest::UserAway => {
             engine.user_away();
             Ok(())

@@ -6,6 +6,7 @@
 mod exit_codes;
 mod generated;
 mod report;
+mod respond;
 
 use oncall_fake_pagerduty::{FakePagerDuty, NewIncident, RunningFake};
 use oncall_model::{Status, Urgency};

@@ -131,8 +131,15 @@ impl Sandbox {
             }
             None => Command::new(binary()),
         };
-        cmd.args(args)
-            .env("ONCALL_TRAY_CONFIG_DIR", self.config_dir())
+        cmd.args(args);
+        self.isolate(&mut cmd);
+        cmd
+    }
+
+    /// Points `cmd` at this sandbox's directories, and at no bus, sound server or display
+    /// of the machine's.
+    fn isolate(&self, cmd: &mut Command) {
+        cmd.env("ONCALL_TRAY_CONFIG_DIR", self.config_dir())
             .env("ONCALL_TRAY_DATA_DIR", self.data_dir())
             .env("ONCALL_TRAY_LOG_DIR", self.log_dir())
             .env(
@@ -151,7 +158,6 @@ impl Sandbox {
             .env_remove("RUST_LOG")
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        cmd
     }
 
     /// Runs `oncall-tray ARGS` to the end, with `stdin` as its standard input.
@@ -176,6 +182,37 @@ impl Sandbox {
             .await
             .unwrap_or_else(|_| panic!("oncall-tray {args:?} did not finish in {TIMEOUT:?}"))
             .expect("oncall-tray runs");
+        Output {
+            code: out.status.code(),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Runs `oncall-tray ARGS` on a terminal of its own (util-linux `script` gives it
+    /// one), typing `typed` into it: what a person at a shell sees and answers.
+    /// `args` are put into one shell line, so keep them to words without quotes.
+    pub async fn run_in_terminal(&self, args: &[&str], typed: &str) -> Output {
+        use tokio::io::AsyncWriteExt as _;
+        let line = std::iter::once(binary().display().to_string())
+            .chain(args.iter().map(|a| format!("'{a}'")))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut cmd = Command::new("script");
+        cmd.args(["-q", "-e", "-c", &line, "/dev/null"]);
+        self.isolate(&mut cmd);
+        cmd.stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("script starts");
+        let mut input = child.stdin.take().expect("stdin is piped");
+        input.write_all(typed.as_bytes()).await.expect("stdin");
+        let out = tokio::time::timeout(TIMEOUT, child.wait_with_output())
+            .await
+            .unwrap_or_else(|_| panic!("oncall-tray {args:?} did not finish in {TIMEOUT:?}"))
+            .expect("oncall-tray runs");
+        drop(input);
         Output {
             code: out.status.code(),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

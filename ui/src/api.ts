@@ -5,8 +5,11 @@ import type {
   AccountDraft,
   ActionFailed,
   ActionKind,
+  Assignee,
+  AssigneeKind,
   ExportedCsv,
   HistoryEntry,
+  IncidentDetails,
   IncidentKey,
   NotificationSettings,
   ReportAnswer,
@@ -51,6 +54,13 @@ export interface Api {
   openReportFolder(): Promise<void>;
   /** Puts the user on call in `schedule` from `start` to `end` (ISO times): a schedule override. */
   coverShift(account: string, schedule: string, start: string, end: string): Promise<ScheduleOverride>;
+  /** The incident's notes, log entries and alerts: asked when its detail pane opens, never per view. */
+  incidentDetails(incident: IncidentKey): Promise<IncidentDetails>;
+  /** Whom the account's service knows by `query`, of the given kinds (for the pickers). */
+  findAssignees(account: string, query: string, kinds: AssigneeKind[]): Promise<Assignee[]>;
+  /** No pages from `service` of `account` for `minutes`; its incidents stay listed. */
+  muteService(account: string, service: string, minutes: number): Promise<void>;
+  unmuteService(account: string, service: string): Promise<void>;
 
   /** Each resolves once the page listens (rejects if the window may not listen). */
   onView(handler: (view: View) => void): Promise<void>;
@@ -58,6 +68,8 @@ export interface Api {
   onSettings(handler: (settings: Settings) => void): Promise<void>;
   /** The tray asks for a tab (a notification's "Show History" button). */
   onShowTab(handler: (tab: string) => void): Promise<void>;
+  /** The tray asks for an incident's details (the tray menu's "Notes, reassign, escalate…"). */
+  onShowIncident(handler: (incident: IncidentKey) => void): Promise<void>;
 }
 
 /** A command's rejection in words (tauri rejects with the command's error string). */

@@ -7,6 +7,7 @@ import type { Api } from "./api";
 import { reason } from "./api";
 import { byId, el, isTextEntry, showMessage } from "./dom";
 import { stateLine } from "./incidents";
+import { DetailPane } from "./render/detailPane";
 import { HistoryPanel } from "./render/historyPanel";
 import { IncidentList } from "./render/incidentList";
 import { OncallPanel } from "./render/oncallPanel";
@@ -14,14 +15,17 @@ import { PauseControls } from "./render/pauseControls";
 import { ReportPanel } from "./render/reportPanel";
 import { SettingsPanel } from "./render/settingsPanel";
 import { Tabs, TABS } from "./tabs";
-import type { View } from "./types";
+import type { IncidentKey, View } from "./types";
 import { accountLine, deliveryWords, incidentName, isHealthy, onCallLine } from "./words";
 
 /** Wires the page to `api`; returns a function that unhooks it from the document (for tests). */
 export function start(api: Api): () => void {
   const started = new AbortController();
   let view: View | null = null;
-  const incidents = new IncidentList(api, showMessage);
+  // The pane and the list refer to each other: the list opens the pane, the pane gives
+  // focus back to the row.
+  const incidents: IncidentList = new IncidentList(api, showMessage, (key) => details.open(key));
+  const details = new DetailPane(api, (key) => incidents.focusRow(key));
   const history = new HistoryPanel(api, showMessage);
   const settings = new SettingsPanel(api, showMessage);
   const pause = new PauseControls(api, showMessage);
@@ -47,10 +51,25 @@ export function start(api: Api): () => void {
     );
   };
 
+  /** An incident the tray asked to show, until the view lists it. */
+  let asked: IncidentKey | null = null;
+  const openAsked = (current: View): void => {
+    const key = asked;
+    if (!key) return;
+    const listed = current.incidents.some(
+      (i) => i.incident.key.account === key.account && i.incident.key.id === key.id,
+    );
+    if (listed) {
+      asked = null;
+      details.open(key);
+    }
+  };
   const render = (next: View): void => {
     view = next;
     const now = Date.now();
     incidents.render(next, now);
+    details.update(next, now);
+    openAsked(next);
     byId("state").textContent = stateLine(next);
     const onCall = onCallLine(next.accounts, now);
     byId("oncall").textContent = onCall;
@@ -75,7 +94,17 @@ export function start(api: Api): () => void {
       tabs.show(tab, true);
       return;
     }
-    if (tabs.shown === "incidents" && incidents.handleKey(event.key)) event.preventDefault();
+    if (tabs.shown !== "incidents") return;
+    // Keys pressed in the detail pane are the pane's (Enter on its buttons above all);
+    // Escape elsewhere still closes it.
+    if (details.contains(event.target)) return;
+    if (event.key === "Escape" && details.isOpen) {
+      event.preventDefault();
+      details.close();
+      return;
+    }
+    if (event.key === "Enter" && event.target instanceof Element && event.target.closest("button, a, input, select, textarea")) return;
+    if (incidents.handleKey(event.key)) event.preventDefault();
   }, { signal: started.signal });
 
   // In the status bar, beside the accounts' trouble: where a person looks when
@@ -111,6 +140,16 @@ export function start(api: Api): () => void {
   };
   showAsked(window.location.hash.slice(1));
   api.onShowTab(showAsked).catch(notListening);
+  // The tray menu's "Notes, reassign, escalate…": the incident's details, as soon as
+  // the view lists it (a starting window has no view yet).
+  const showIncident = (key: IncidentKey): void => {
+    tabs.show("incidents", true);
+    asked = key;
+    if (view) openAsked(view);
+  };
+  const fromAddress = /^incident=([^/]+)\/(.+)$/.exec(window.location.hash.slice(1));
+  if (fromAddress?.[1] && fromAddress[2]) showIncident({ account: fromAddress[1], id: fromAddress[2] });
+  api.onShowIncident(showIncident).catch(notListening);
   api.getView().then(
     (first) => {
       if (first && !view) render(first);

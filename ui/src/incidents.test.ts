@@ -121,5 +121,9 @@ describe("capabilitiesOf and stateLine", () => {
     expect(stateLine(view({ incidents: [item("1"), item("2", { status: "acknowledged" }), item("3")] }))).toBe(
       "2 triggered · 1 acknowledged",
     );
+    const muted = item("3", {}, { quiet: { reason: "muted", until: "2026-03-10T14:00:00Z" } });
+    expect(stateLine(view({ incidents: [item("1"), item("2", { status: "acknowledged" }), muted] }))).toBe(
+      "1 triggered · 1 quiet · 1 acknowledged",
+    );
   });
 });

@@ -114,9 +114,12 @@ export function actionsFor(item: IncidentView, can: Capabilities): RowAction[] {
 export function stateLine(view: View): string {
   const count = (status: Status): number =>
     view.incidents.filter((i) => i.incident.status === status).length;
-  const triggered = count("triggered");
+  // A muted or rule-quiet incident is listed but needs no one: counted apart, as the
+  // tray does.
+  const quiet = view.incidents.filter((i) => i.incident.status === "triggered" && i.quiet).length;
+  const triggered = count("triggered") - quiet;
   const acknowledged = count("acknowledged");
-  return triggered + acknowledged === 0
-    ? "All clear"
-    : `${triggered} triggered · ${acknowledged} acknowledged`;
+  if (triggered + quiet + acknowledged === 0) return "All clear";
+  const quietPart = quiet > 0 ? ` · ${quiet} quiet` : "";
+  return `${triggered} triggered${quietPart} · ${acknowledged} acknowledged`;
 }

@@ -33,9 +33,14 @@ export const tauriApi: Api = {
   exportReportCsv: (days) => invoke("export_report_csv", { days }),
   openReportFolder: () => invoke("open_report_folder"),
   coverShift: (account, schedule, start, end) => invoke("cover_shift", { account, schedule, start, end }),
+  incidentDetails: (incident) => invoke("incident_details", { incident }),
+  findAssignees: (account, query, kinds) => invoke("find_assignees", { account, query, kinds }),
+  muteService: (account, service, minutes) => invoke("mute_service", { account, service, minutes }),
+  unmuteService: (account, service) => invoke("unmute_service", { account, service }),
 
   onView: (handler) => on("view", handler),
   onActionFailed: (handler) => on("action_failed", handler),
   onSettings: (handler) => on("settings", handler),
   onShowTab: (handler) => on("show_tab", handler),
+  onShowIncident: (handler) => on("show_incident", handler),
 };

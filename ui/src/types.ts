@@ -30,13 +30,31 @@ export interface Incident {
   assigned_to_me_at: string | null;
   escalation_policy: string | null;
   priority: string | null;
+  /** The teams the incident belongs to, by name (absent from older views: none). */
+  teams?: string[];
+}
+
+/** What an incident can be handed to (`oncall_model::AssigneeKind`). */
+export type AssigneeKind = "user" | "escalation_policy" | "team" | "escalation";
+
+/** Someone, or some rotation, an incident can be handed to; the service only gets the id. */
+export interface Assignee {
+  kind: AssigneeKind;
+  id: string;
+  name: string;
 }
 
 export type ActionKind =
   | { kind: "acknowledge" }
   | { kind: "resolve" }
   | { kind: "snooze"; seconds: number }
-  | { kind: "unacknowledge" };
+  | { kind: "unacknowledge" }
+  | { kind: "reassign"; to: Assignee }
+  /** `to` is `null` for PagerDuty's "the next level", an escalation for Opsgenie's. */
+  | { kind: "escalate"; to: Assignee | null }
+  | { kind: "add_note"; text: string }
+  | { kind: "add_responders"; responders: Assignee[]; message: string }
+  | { kind: "set_urgency"; urgency: Urgency };
 
 export interface Capabilities {
   resolve: boolean;
@@ -44,6 +62,17 @@ export interface Capabilities {
   unacknowledge: boolean;
   /** On-call schedules: shifts, who is on call, covering a shift (the tray always says; optional for the incident list's defaults). */
   schedules?: boolean;
+  // What the detail pane offers. Absent (views of an older tray app): not offered.
+  reassign_to_users?: boolean;
+  reassign_to_policies?: boolean;
+  reassign_to_teams?: boolean;
+  /** `null`: no escalating; `false`: to the next level (PagerDuty); `true`: to a chosen escalation (Opsgenie). */
+  escalate_needs_target?: boolean | null;
+  notes?: boolean;
+  add_responders?: boolean;
+  set_urgency?: boolean;
+  /** The detail pane's notes, log and alerts. */
+  details?: boolean;
 }
 
 export interface OnCallShift {
@@ -118,6 +147,24 @@ export interface IncidentView {
   pending: ActionKind | null;
   /** Why the pending action has not gone through yet (it is being retried). */
   pending_error: string | null;
+  /** Actions that change no status (notes, reassign, escalate, responders, urgency):
+   * saved and on their way, not confirmed yet. Absent from older views: none. */
+  sending?: ActionKind[];
+  /** Why the incident never pages, though it is listed. Absent from older views: it pages. */
+  quiet?: Quiet | null;
+}
+
+/** Why a listed incident never pages: its service is muted, or a noise rule matched it. */
+export type Quiet =
+  | { reason: "muted"; until: string }
+  /** `rule`: the rule's words, such as `title matches "staging"`. */
+  | { reason: "rule"; rule: string };
+
+/** "Mute this service for N hours": `service` is the incident's service as shown. */
+export interface Mute {
+  account: string;
+  service: string;
+  until: string;
 }
 
 /** `oncall_policy::Pause`: adjacently tagged (`kind`, content `until`). */
@@ -133,6 +180,24 @@ export interface View {
   pause: Pause | null;
   /** Absent from views of an older tray app: treated as "ok". */
   delivery?: Delivery;
+  /** Services muted for a while. Absent from older views: none. */
+  mutes?: Mute[];
+}
+
+/** One note on an incident (`oncall_model::IncidentNote`). */
+export interface IncidentNote {
+  at: string;
+  /** Who wrote it, when the service says. */
+  author: string | null;
+  text: string;
+}
+
+/** What the detail pane shows (`oncall_model::IncidentDetails`), newest first in each list. */
+export interface IncidentDetails {
+  notes: IncidentNote[];
+  log: { at: string; summary: string }[];
+  /** `status`: "triggered" or "resolved", as the service says. */
+  alerts: { at: string; summary: string; status: string }[];
 }
 
 export interface ActionFailed {

@@ -51,7 +51,13 @@ export function incidentName(incident: Pick<Incident, "number" | "title">): stri
   return incident.number != null ? `#${incident.number} ${incident.title}` : incident.title;
 }
 
-/** What a row's status says while an action is on its way. */
+/** "Alice", "Alice and Bob", "Alice, Bob and Carol". */
+export function namesList(names: readonly string[]): string {
+  if (names.length <= 1) return names[0] ?? "";
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
+
+/** What a row says while an action is on its way: "acknowledging…", "reassigning to Alice Example…". */
 export function progressWords(kind: ActionKind): string {
   switch (kind.kind) {
     case "acknowledge":
@@ -62,6 +68,16 @@ export function progressWords(kind: ActionKind): string {
       return "snoozing…";
     case "unacknowledge":
       return "un-acknowledging…";
+    case "add_note":
+      return "note on its way…";
+    case "reassign":
+      return `reassigning to ${kind.to.name}…`;
+    case "escalate":
+      return kind.to ? `escalating to ${kind.to.name}…` : "escalating to the next level…";
+    case "add_responders":
+      return `asking ${namesList(kind.responders.map((r) => r.name))} to respond…`;
+    case "set_urgency":
+      return `changing to ${kind.urgency} urgency…`;
   }
 }
 
@@ -215,6 +231,18 @@ export function actionSentence(kind: ActionKind, subject: string): string {
       return `You un-acknowledged ${subject}`;
     case "snooze":
       return `You snoozed ${subject} for ${durationWords(kind.seconds)}`;
+    case "add_note":
+      return `You added a note to ${subject}`;
+    case "reassign":
+      return `You reassigned ${subject} to ${kind.to.name}`;
+    case "escalate":
+      return kind.to
+        ? `You escalated ${subject} to ${kind.to.name}`
+        : `You escalated ${subject} to the next level`;
+    case "add_responders":
+      return `You asked ${namesList(kind.responders.map((r) => r.name))} to respond to ${subject}`;
+    case "set_urgency":
+      return `You changed ${subject} to ${kind.urgency} urgency`;
   }
 }
 

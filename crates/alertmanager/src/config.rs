@@ -20,6 +20,11 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 pub const DEFAULT_MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
 /// How long an acknowledgement silence lasts by default.
 pub const DEFAULT_ACK_DURATION: Duration = Duration::from_secs(2 * 60 * 60);
+/// How long an acknowledgement is kept alive by default while its alert fires: one
+/// on-call day.
+pub const DEFAULT_ACK_MAX_DURATION: Duration = Duration::from_secs(24 * 60 * 60);
+/// The account's time between polls when not told otherwise (the app's default).
+pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
 /// `severity` label values that page (high urgency) by default.
 pub const DEFAULT_SEVERITY_HIGH: [&str; 2] = ["critical", "page"];
 
@@ -39,9 +44,22 @@ pub struct AlertmanagerConfig {
     /// `severity` label values that make an alert high urgency; others are low.
     /// Compared case-insensitively.
     pub severity_high: Vec<String>,
-    /// How long the silence written by Acknowledge lasts. When it runs out while the
-    /// alert still fires, the alert triggers (and pages) again.
+    /// How long the silence written by Acknowledge lasts, and how far each extension
+    /// reaches: while an alert it matches fires, a poll extends a silence of ours that
+    /// is about to end (see the crate docs).
     pub ack_duration: Duration,
+    /// The longest an acknowledgement is kept alive, from the moment the user
+    /// acknowledged. When its silence runs out after that while the alert still fires,
+    /// the alert triggers (and pages) again. At least `ack_duration`.
+    pub ack_max_duration: Duration,
+    /// The label names an acknowledgement silence matches on, e.g. `alertname`,
+    /// `instance`, `job`: an alert differing only in other (volatile) labels stays
+    /// silenced. A name the alert lacks is matched as absent (`name=""`). `None`: every
+    /// label of the alert. Each a valid label name; never empty when `Some`.
+    pub ack_matchers: Option<Vec<String>>,
+    /// How often the account is polled. Extensions happen on polls, so a silence is
+    /// extended while at least two polls remain before it ends.
+    pub poll_interval: Duration,
     /// `createdBy` of our silences: the user's name as their colleagues see it in the
     /// Alertmanager UI. Together with the comment it tells our silences from others'.
     pub created_by: String,
@@ -57,8 +75,9 @@ pub struct AlertmanagerConfig {
 }
 
 impl AlertmanagerConfig {
-    /// A config with no auth, no filter, the default severity mapping, a 2 h ack, and
-    /// the default timeout and body cap.
+    /// A config with no auth, no filter, the default severity mapping, a 2 h ack kept
+    /// alive for up to 24 h on every label, a 15 s poll, and the default timeout and
+    /// body cap.
     pub fn new(account: AccountId, base_url: Url, created_by: impl Into<String>) -> Self {
         AlertmanagerConfig {
             account,
@@ -71,6 +90,9 @@ impl AlertmanagerConfig {
                 .map(|s| s.to_string())
                 .collect(),
             ack_duration: DEFAULT_ACK_DURATION,
+            ack_max_duration: DEFAULT_ACK_MAX_DURATION,
+            ack_matchers: None,
+            poll_interval: DEFAULT_POLL_INTERVAL,
             created_by: created_by.into(),
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,

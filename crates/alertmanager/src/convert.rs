@@ -1,8 +1,8 @@
 //! Alerts and silences → incidents. Pure functions, tested as tables.
 //!
 //! Alertmanager has no "acknowledged" state: an acknowledgement is a silence we wrote
-//! (our `createdBy`, our comment) on the alert's exact label set. So the status of an
-//! alert is read from who silenced it:
+//! (our `createdBy`, our comment; see `ack.rs`). So the status of an alert is read from
+//! who silenced it:
 //! - not silenced → triggered;
 //! - silenced only by our silences → acknowledged;
 //! - silenced by anyone else (or muted, or inhibited) → not listed: someone chose not to
@@ -21,11 +21,8 @@ use chrono::{DateTime, Utc};
 use oncall_model::{display_text, web_link, AccountId, Incident, IncidentKey, Status, Urgency};
 use url::Url;
 
+use crate::ack::{acknowledged_at, is_ours};
 use crate::wire::{Alert, Labels, Matcher, Silence};
-
-/// The comment of every silence we write (the start of it); with `createdBy` it marks a
-/// silence as an oncall-tray acknowledgement.
-pub const ACK_COMMENT: &str = "Acknowledged from oncall-tray";
 
 /// Labels named in a title when the alert has no `summary` annotation, in this order.
 const TITLE_LABELS: [&str; 3] = ["instance", "job", "service"];
@@ -52,11 +49,6 @@ pub(crate) enum Classified {
     Hidden,
 }
 
-/// Whether a silence is an acknowledgement written by this account's user.
-pub(crate) fn is_ours(silence: &Silence, created_by: &str) -> bool {
-    silence.created_by == created_by && silence.comment.starts_with(ACK_COMMENT)
-}
-
 /// Whether every matcher selects `labels`, as Alertmanager evaluates them (a missing
 /// label is the empty string). Regex matchers are never ours and are not evaluated:
 /// they count as not matching.
@@ -69,19 +61,6 @@ pub(crate) fn matches(matchers: &[Matcher], labels: &Labels) -> bool {
             let value = labels.get(&m.name).map(String::as_str).unwrap_or("");
             (value == m.value) == m.is_equal
         })
-}
-
-/// The silence that acknowledges exactly `labels`: one equality matcher per label.
-pub(crate) fn ack_matchers(labels: &Labels) -> Vec<Matcher> {
-    labels
-        .iter()
-        .map(|(name, value)| Matcher {
-            name: name.clone(),
-            value: value.clone(),
-            is_regex: false,
-            is_equal: true,
-        })
-        .collect()
 }
 
 pub(crate) fn classify(alert: &Alert, silences: &[Silence], created_by: &str) -> Classified {
@@ -109,11 +88,12 @@ pub(crate) fn classify(alert: &Alert, silences: &[Silence], created_by: &str) ->
             _ => return Classified::Hidden,
         }
     }
-    // The earliest of our silences: acknowledging again (a second silence) must not move
-    // the episode.
+    // The earliest acknowledgement of our silences: acknowledging again (a second
+    // silence), or Alertmanager replacing a silence we extended, must not move the
+    // episode.
     let since = ours
         .iter()
-        .map(|s| s.starts_at)
+        .map(|s| acknowledged_at(s))
         .min()
         .unwrap_or(alert.starts_at);
     Classified::Acknowledged {
@@ -157,6 +137,7 @@ pub(crate) fn incident(
             .and_then(|url| web_link(url.as_str())),
     };
     Incident {
+        teams: Vec::new(),
         key: IncidentKey {
             account: settings.account.clone(),
             id: alert.fingerprint.clone(),
@@ -206,7 +187,12 @@ fn shown(text: Option<&String>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ack::{matchers_for, ACK_COMMENT};
     use crate::wire::{AlertStatus, Receiver, SilenceStatus};
+
+    fn ack_matchers(labels: &Labels) -> Vec<Matcher> {
+        matchers_for(labels, None)
+    }
 
     fn at(minute: u32) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(&format!("2024-05-01T12:{minute:02}:00Z"))
@@ -294,6 +280,18 @@ mod tests {
                 alert(&LABELS, &["ours2", "ours"]),
                 all.to_vec(),
                 acked(at(5), &["ours2", "ours"]),
+            ),
+            (
+                "extended and replaced by Alertmanager: still acknowledged when the user did",
+                alert(&LABELS, &["replaced"]),
+                vec![silence(
+                    "replaced",
+                    "pat",
+                    &crate::ack::comment(at(4)),
+                    "active",
+                    (40, 59),
+                )],
+                acked(at(4), &["replaced"]),
             ),
             (
                 "silenced by someone else",

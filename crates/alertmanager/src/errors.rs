@@ -36,6 +36,12 @@ pub enum ClientError {
     EmptyCreatedBy,
     #[error("ack_duration must be longer than zero")]
     ZeroAckDuration,
+    #[error("ack_max_duration must be at least ack_duration")]
+    AckMaxShorterThanAck,
+    #[error("ack_matchers must name at least one label, or be left out to match every label")]
+    NoAckMatchers,
+    #[error("`{0}` in ack_matchers is not a label name (letters, digits and `_`, not starting with a digit)")]
+    InvalidAckMatcher(String),
     #[error("request_timeout must be longer than zero")]
     ZeroTimeout,
     /// A CA file or client identity that cannot be read or parsed; names the file only.

@@ -23,6 +23,7 @@ use url::Url;
 use crate::client::Reply;
 use crate::convert::Settings;
 use crate::provider::{listed, Snapshot};
+use crate::upkeep::{self, AckLimits, Step};
 use crate::{errors, wire};
 
 const CASES: u32 = 256;
@@ -54,10 +55,39 @@ fn poll(alerts: &[u8], silences: &[u8]) -> Result<Option<Vec<Incident>>, TestCas
         base: &base,
         severity_high: &severity_high,
     };
-    let incidents = listed(&Snapshot { alerts, silences }, CREATED_BY, &settings);
+    let snapshot = Snapshot { alerts, silences };
+    let incidents = listed(&snapshot, CREATED_BY, &settings);
     let ids: HashSet<&str> = incidents.iter().map(|i| i.key.id.as_str()).collect();
     prop_assert_eq!(ids.len(), incidents.len(), "a fingerprint listed twice");
+    upkeep_stays_in_bounds(&snapshot)?;
     Ok(Some(incidents))
+}
+
+/// Whatever the lists hold, a poll's upkeep touches only our active silences, and
+/// extends one only later than it ends and never past its acknowledgement's limit.
+fn upkeep_stays_in_bounds(snapshot: &Snapshot) -> Result<(), TestCaseError> {
+    let limits = AckLimits::new(
+        chrono::Duration::hours(2),
+        chrono::Duration::hours(24),
+        chrono::Duration::seconds(15),
+    );
+    // Half an hour before the example silence ends: due for an extension.
+    let now = "2024-05-01T13:30:00Z"
+        .parse::<chrono::DateTime<chrono::Utc>>()
+        .unwrap();
+    for step in upkeep::plan(snapshot, CREATED_BY, &limits, &HashSet::new(), now) {
+        let silence = match step {
+            Step::Extend { silence, until } => {
+                prop_assert!(until > silence.ends_at && until > now);
+                prop_assert!(until <= crate::ack::acknowledged_at(silence) + limits.max);
+                silence
+            }
+            Step::Check { silence } => silence,
+        };
+        prop_assert!(silence.status.state == "active");
+        prop_assert!(crate::ack::is_ours(silence, CREATED_BY));
+    }
+    Ok(())
 }
 
 /// Every other success body the client reads.
@@ -130,7 +160,7 @@ fn silence() -> Value {
             {"name": "severity", "value": "critical", "isRegex": false}
         ],
         "startsAt": "2024-05-01T10:01:00Z", "endsAt": "2024-05-01T14:01:00Z",
-        "createdBy": CREATED_BY, "comment": crate::convert::ACK_COMMENT,
+        "createdBy": CREATED_BY, "comment": crate::ack::ACK_COMMENT,
         "status": {"state": "active"}
     })
 }

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::sync::Mutex;
 
 use async_trait::async_trait;
 use chrono::Utc;
@@ -16,21 +17,21 @@ use serde_json::json;
 use tokio::sync::OnceCell;
 use url::Url;
 
+use crate::ack::{self, ACK_COMMENT};
 use crate::client::Http;
 use crate::config::AlertmanagerConfig;
-use crate::convert::{self, Classified, Settings, ACK_COMMENT};
+use crate::convert::{self, Classified, Settings};
 use crate::errors::ClientError;
+use crate::upkeep::{AckLimits, Keeper};
 use crate::wire;
 
 /// What an Alertmanager account can do, known before any client is built. Alertmanager
 /// resolves alerts only when their source stops sending them, and a silence already is
 /// a snooze with an end; an acknowledgement is a silence, which can be expired again.
 pub const CAPABILITIES: Capabilities = Capabilities {
-    resolve: false,
-    snooze: false,
     unacknowledge: true,
-    // Alertmanager has no on-call schedules.
-    schedules: false,
+    // No schedules, and no one to hand an alert to: Alertmanager has no people.
+    ..Capabilities::ACKNOWLEDGE_ONLY
 };
 
 /// A Prometheus Alertmanager API v2 client for one account. Cheap to share behind an
@@ -40,11 +41,21 @@ pub struct AlertmanagerClient {
     filter: Vec<String>,
     receiver: Option<String>,
     severity_high: Vec<String>,
-    ack_duration: chrono::Duration,
+    limits: AckLimits,
+    /// The label names acknowledgements match on; `None`: every label.
+    ack_matchers: Option<Vec<String>>,
     created_by: String,
     http: Http,
     /// `GET /api/v2/status` succeeded once; failures are not cached.
     identity: OnceCell<Identity>,
+    /// Held by a poll and by an action batch for the whole read-then-write on our
+    /// silences, so that a poll's extension (written from a read taken before) never
+    /// brings back a silence the user just un-acknowledged: Alertmanager answers an
+    /// update of an expired silence with a new one.
+    silence_writes: tokio::sync::Mutex<()>,
+    /// Our silences found to match an alert this account does not show (see
+    /// `upkeep.rs`): left to run out rather than asked about on every poll.
+    settled: Mutex<HashSet<String>>,
 }
 
 impl fmt::Debug for AlertmanagerClient {
@@ -100,20 +111,36 @@ impl AlertmanagerClient {
         if created_by.is_empty() {
             return Err(ClientError::EmptyCreatedBy);
         }
-        let ack_duration = chrono::Duration::from_std(config.ack_duration)
-            .ok()
+        let duration = |d: std::time::Duration| chrono::Duration::from_std(d).ok();
+        let ack_duration = duration(config.ack_duration)
             .filter(|d| *d > chrono::Duration::zero())
             .ok_or(ClientError::ZeroAckDuration)?;
+        let ack_max_duration = duration(config.ack_max_duration)
+            .filter(|max| *max >= ack_duration)
+            .ok_or(ClientError::AckMaxShorterThanAck)?;
+        // Longer than any poll interval in use: the margin is then half the ack.
+        let poll_interval = duration(config.poll_interval).unwrap_or(ack_duration);
+        if let Some(names) = &config.ack_matchers {
+            if names.is_empty() {
+                return Err(ClientError::NoAckMatchers);
+            }
+            if let Some(bad) = names.iter().find(|name| !ack::is_label_name(name)) {
+                return Err(ClientError::InvalidAckMatcher(bad.clone()));
+            }
+        }
         let http = Http::new(&config)?;
         Ok(AlertmanagerClient {
             account: config.account,
             filter: config.filter,
             receiver: config.receiver,
             severity_high: config.severity_high,
-            ack_duration,
+            limits: AckLimits::new(ack_duration, ack_max_duration, poll_interval),
+            ack_matchers: config.ack_matchers,
             created_by,
             http,
             identity: OnceCell::new(),
+            silence_writes: tokio::sync::Mutex::new(()),
+            settled: Mutex::new(HashSet::new()),
         })
     }
 
@@ -166,7 +193,7 @@ impl AlertmanagerClient {
     ) -> Vec<&'a wire::Silence> {
         silences
             .iter()
-            .filter(|s| s.status.state == "active" && convert::is_ours(s, &self.created_by))
+            .filter(|s| s.status.state == "active" && ack::is_ours(s, &self.created_by))
             .filter(|s| {
                 alert.status.silenced_by.contains(&s.id)
                     || convert::matches(&s.matchers, &alert.labels)
@@ -192,10 +219,11 @@ impl AlertmanagerClient {
         }
         let now = Utc::now();
         let body = json!({
-            "matchers": convert::ack_matchers(&alert.labels),
+            "matchers": ack::matchers_for(&alert.labels, self.ack_matchers.as_deref()),
             "startsAt": now,
-            "endsAt": now + self.ack_duration,
+            "endsAt": now + self.limits.length,
             "createdBy": self.created_by,
+            // Its start is the moment of the acknowledgement (see `ack.rs`).
             "comment": ACK_COMMENT,
         });
         let reply = self
@@ -236,7 +264,7 @@ impl AlertmanagerClient {
 /// exists. Alertmanager 0.25 answers that with a 500 and the JSON string
 /// `"silence not found"` (an already expired silence gets a 200); later releases may
 /// use the 404 the spec declares.
-fn silence_is_gone(error: &ProviderError) -> bool {
+pub(crate) fn silence_is_gone(error: &ProviderError) -> bool {
     match error {
         ProviderError::Rejected { status: 404, .. } => true,
         ProviderError::Unavailable { message } => message.ends_with("silence not found"),
@@ -280,17 +308,29 @@ impl Provider for AlertmanagerClient {
         Ok(me.clone())
     }
 
+    /// The alerts and silences (2 requests), then our silences kept up to date
+    /// (`upkeep.rs`): no request when none needs extending or expiring.
     async fn open_incidents(&self) -> Result<FetchResult, ProviderError> {
+        let _writes = self.silence_writes.lock().await;
         let snapshot = self.snapshot(Purpose::Poll).await?;
+        let incidents = listed(&snapshot, &self.created_by, &self.settings());
+        let keeper = Keeper {
+            http: &self.http,
+            account: &self.account,
+            created_by: &self.created_by,
+            limits: &self.limits,
+            settled: &self.settled,
+        };
+        let upkeep_requests = keeper.keep(&snapshot, Utc::now()).await;
         Ok(FetchResult {
-            incidents: listed(&snapshot, &self.created_by, &self.settings()),
-            requests: 2,
+            incidents,
+            requests: 2 + upkeep_requests,
         })
     }
 
     async fn act(
         &self,
-        kind: ActionKind,
+        kind: &ActionKind,
         incident_ids: &[String],
     ) -> Vec<Result<ActionOutcome, ProviderError>> {
         let unsupported = |action| {
@@ -305,9 +345,10 @@ impl Provider for AlertmanagerClient {
                 .collect()
         };
         match kind {
-            ActionKind::Resolve | ActionKind::Snooze { .. } => return unsupported(kind.verb()),
             ActionKind::Acknowledge | ActionKind::Unacknowledge => {}
+            _ => return unsupported(kind.verb()),
         }
+        let _writes = self.silence_writes.lock().await;
         // One fresh read for the whole batch: the labels to silence, and which of our
         // silences already hold.
         let snapshot = match self.snapshot(Purpose::Act).await {
@@ -358,6 +399,42 @@ impl Provider for AlertmanagerClient {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn acknowledgement_settings_are_checked() {
+        let refused = |tweak: fn(&mut AlertmanagerConfig)| {
+            let mut config = AlertmanagerConfig::new(
+                AccountId::new("prom"),
+                "https://am.example.com/".parse().unwrap(),
+                "pat",
+            );
+            tweak(&mut config);
+            AlertmanagerClient::new(config).err()
+        };
+        assert_eq!(refused(|_| {}), None);
+        assert_eq!(
+            refused(|c| c.ack_max_duration = Duration::from_secs(3600)),
+            Some(ClientError::AckMaxShorterThanAck),
+            "shorter than the 2 h ack"
+        );
+        assert_eq!(
+            refused(|c| {
+                c.ack_duration = Duration::from_secs(60);
+                c.ack_max_duration = Duration::from_secs(60);
+                c.ack_matchers = Some(vec!["alertname".into(), "_job2".into()]);
+            }),
+            None
+        );
+        assert_eq!(
+            refused(|c| c.ack_matchers = Some(Vec::new())),
+            Some(ClientError::NoAckMatchers)
+        );
+        assert_eq!(
+            refused(|c| c.ack_matchers = Some(vec!["alertname".into(), "pod-name".into()])),
+            Some(ClientError::InvalidAckMatcher("pod-name".into()))
+        );
+    }
 
     #[test]
     fn a_silence_that_is_gone_counts_as_expired() {

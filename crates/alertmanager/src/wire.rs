@@ -54,7 +54,7 @@ pub(crate) struct AlertStatus {
 
 /// One entry of `GET /api/v2/silences` (every state, expired ones included until
 /// Alertmanager's retention drops them, 120 h by default).
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct Silence {
     pub id: String,
@@ -71,7 +71,7 @@ pub(crate) struct Silence {
     pub status: SilenceStatus,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 pub(crate) struct SilenceStatus {
     /// `expired`, `active` or `pending`.
     pub state: String,

@@ -1,6 +1,7 @@
 //! A hostile or broken server (issue 7): bodies without end or with a lying length,
 //! answers dripped a byte at a time, redirects to another origin, invalid UTF-8, deep
-//! nesting, repeated fingerprints and titles carrying markup. A raw HTTP server on
+//! nesting, repeated fingerprints and titles carrying markup; writes that keep an
+//! acknowledgement alive failing, or answered with a new silence. A raw HTTP server on
 //! loopback (`oncall_test_support::hostile`) plays Alertmanager here, not the real one.
 //!
 //! Its own test binary: `it/secrets.rs` captures the client's logs with a scoped
@@ -123,7 +124,7 @@ async fn redirects_to_another_origin_are_not_followed_and_never_get_the_credenti
     })
     .await;
     let results = client_with(&origin, |_| {})
-        .act(ActionKind::Acknowledge, &["fp1".to_owned()])
+        .act(&ActionKind::Acknowledge, &["fp1".to_owned()])
         .await;
     assert!(
         matches!(
@@ -210,4 +211,115 @@ async fn titles_keep_markup_as_text_and_lose_what_would_act_on_a_screen() {
         poll.incidents[0].title,
         "<b>DB</b> <a href=\"https://evil.example\">down</a> &amp; [31m end"
     );
+}
+
+/// One active acknowledgement of ours on `alertname="DiskFull", instance="fp1"`, made an
+/// hour ago and ending in 10 minutes: due for an extension on a 2 h ack.
+fn our_silence(id: &str) -> Value {
+    let now = chrono::Utc::now();
+    json!([{
+        "id": id,
+        "status": {"state": "active"},
+        "updatedAt": now - chrono::Duration::hours(1),
+        "comment": format!("{} at {}", oncall_alertmanager::ACK_COMMENT,
+            (now - chrono::Duration::hours(1)).format("%Y-%m-%dT%H:%M:%SZ")),
+        "createdBy": "pat",
+        "startsAt": now - chrono::Duration::hours(1),
+        "endsAt": now + chrono::Duration::minutes(10),
+        "matchers": [
+            {"name": "alertname", "value": "DiskFull", "isRegex": false, "isEqual": true},
+            {"name": "instance", "value": "fp1", "isRegex": false, "isEqual": true}
+        ]
+    }])
+}
+
+fn storage_error() -> Answer {
+    Answer::Http {
+        status: 500,
+        headers: vec![("content-type".into(), "application/json".into())],
+        body: br#""storage error""#.to_vec(),
+    }
+}
+
+/// Alertmanager may answer an update with a new silence (it expired the old one); a
+/// refused extension is logged, and neither changes what the poll shows.
+#[tokio::test]
+async fn an_extension_answered_with_a_new_silence_or_refused_leaves_the_poll_good() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let posts = AtomicUsize::new(0);
+    let server = Server::start(
+        move |request| match (request.method.as_str(), request.path()) {
+            ("GET", "/api/v2/alerts") => {
+                let mut acked = alert("fp1", "Disk full");
+                acked["status"]["silencedBy"] = json!(["s1"]);
+                Answer::json(json!([acked]).to_string())
+            }
+            ("GET", "/api/v2/silences") => Answer::json(our_silence("s1").to_string()),
+            ("POST", "/api/v2/silences") if posts.fetch_add(1, Ordering::SeqCst) == 0 => {
+                Answer::json(json!({"silenceID": "s2"}).to_string())
+            }
+            _ => storage_error(),
+        },
+    )
+    .await;
+    let client = client_with(&server, |_| {});
+    for _ in 0..2 {
+        let result = client.open_incidents().await.unwrap();
+        assert_eq!(result.requests, 3, "alerts, silences, the extension");
+        assert_eq!(result.incidents.len(), 1);
+        assert_eq!(
+            result.incidents[0].status,
+            oncall_model::Status::Acknowledged
+        );
+    }
+    let extensions: Vec<String> = server
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "POST")
+        .map(|r| r.target)
+        .collect();
+    assert_eq!(extensions, ["/api/v2/silences", "/api/v2/silences"]);
+}
+
+/// An expiry that fails is tried again on the next poll, which stays good meanwhile.
+#[tokio::test]
+async fn an_expiry_that_fails_is_tried_again_on_the_next_poll() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let deletes = AtomicUsize::new(0);
+    let server = Server::start(
+        move |request| match (request.method.as_str(), request.path()) {
+            // The alert resolved: gone from the poll, and from the question with the
+            // silence's matchers.
+            ("GET", "/api/v2/alerts") => Answer::json("[]"),
+            ("GET", "/api/v2/silences") => Answer::json(our_silence("s1").to_string()),
+            ("DELETE", "/api/v2/silence/s1") if deletes.fetch_add(1, Ordering::SeqCst) == 0 => {
+                storage_error()
+            }
+            ("DELETE", "/api/v2/silence/s1") => Answer::json(""),
+            _ => storage_error(),
+        },
+    )
+    .await;
+    let client = client_with(&server, |_| {});
+    for _ in 0..2 {
+        let result = client.open_incidents().await.unwrap();
+        assert!(result.incidents.is_empty());
+        assert_eq!(
+            result.requests, 4,
+            "alerts, silences, the question, the expiry"
+        );
+    }
+    let targets: Vec<(String, String)> = server
+        .requests()
+        .into_iter()
+        .map(|r| (r.method, r.target))
+        .collect();
+    let question = (
+        "GET".to_owned(),
+        "/api/v2/alerts?filter=alertname%3D%22DiskFull%22&filter=instance%3D%22fp1%22".to_owned(),
+    );
+    let expiry = ("DELETE".to_owned(), "/api/v2/silence/s1".to_owned());
+    assert_eq!(targets[2], question);
+    assert_eq!(targets[3], expiry);
+    assert_eq!(&targets[6..], [question, expiry]);
 }

@@ -38,7 +38,7 @@ async fn the_password_never_appears_in_errors_debug_or_logs() {
     ] {
         texts.push(format!(
             "{:?}",
-            good.act(kind, std::slice::from_ref(&id)).await
+            good.act(&kind, std::slice::from_ref(&id)).await
         ));
     }
 
@@ -51,7 +51,7 @@ async fn the_password_never_appears_in_errors_debug_or_logs() {
     texts.push(format!(
         "{:?}",
         wrong
-            .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+            .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
             .await
     ));
 

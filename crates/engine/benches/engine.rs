@@ -120,11 +120,7 @@ async fn main() {
         utc: Utc::now(),
         local_time: NaiveTime::from_hms_opt(12, 0, 0).unwrap(),
     };
-    let poll = Poll {
-        account: &account,
-        incidents: &snapshot,
-        notify: true,
-    };
+    let poll = Poll::new(&account, &snapshot, true);
     let first = evaluate(PolicyState::default(), poll, &settings, now);
     let mut diffs = Vec::new();
     let mut state = first.state.clone();
@@ -153,11 +149,7 @@ async fn main() {
     let held = c.open_incidents().await.unwrap().incidents;
     let state = evaluate(
         PolicyState::default(),
-        Poll {
-            account: &account,
-            incidents: &held,
-            notify: true,
-        },
+        Poll::new(&account, &held, true),
         &settings,
         now,
     )

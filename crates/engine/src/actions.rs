@@ -74,7 +74,7 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
             // Built just now by this call, which says nothing about the answer to come.
             token_works.borrow_and_update();
             let ids: Vec<String> = actions.iter().map(|a| a.incident.id.clone()).collect();
-            let request = provider.act(kind, &ids);
+            let request = provider.act(&kind, &ids);
             tokio::pin!(request);
             let results = tokio::select! {
                 // An answer that arrives with a quit is still recorded: dropping it would

@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use oncall_model::{
-    AccountId, ActionId, ActionKind, CoverRequest, IncidentKey, ScheduleOverride, Status,
+    AccountId, ActionId, ActionKind, Assignee, AssigneeKind, CoverRequest, IncidentDetails,
+    IncidentKey, Provider, ScheduleOverride, Status,
 };
 use oncall_policy::Pause;
 use oncall_store::{Config, Dirs};
@@ -166,6 +167,26 @@ impl Engine {
         self.set_pause(None).await
     }
 
+    /// Mutes `service` (its name as the account's incidents show it, ignoring case) of
+    /// `account` until `until`: its incidents stay listed, marked muted, and never
+    /// page; a notification of one on screen is withdrawn. Saved in `mutes.json`
+    /// before this returns (it survives a restart); a mute of the same service is
+    /// replaced. At `until` the mute ends by itself, as [`Engine::unmute`] would.
+    pub async fn mute(
+        &self,
+        account: &AccountId,
+        service: &str,
+        until: DateTime<Utc>,
+    ) -> Result<(), EngineError> {
+        self.current().mute(account, service, until).await
+    }
+
+    /// Ends the mute of `service` of `account`, if any: an incident of it still
+    /// triggered pages now, once (unless it paged before the mute).
+    pub async fn unmute(&self, account: &AccountId, service: &str) -> Result<(), EngineError> {
+        self.current().unmute(account, service).await
+    }
+
     /// The engine's wall clock: a pause "for N minutes" ends N minutes after this, so
     /// it is counted on the same clock that decides when it is over.
     pub fn now(&self) -> DateTime<Utc> {
@@ -200,6 +221,39 @@ impl Engine {
         account: &AccountId,
         request: CoverRequest,
     ) -> Result<ScheduleOverride, EngineError> {
+        let provider = self.client_of(account).await?;
+        let created = provider.cover(&request).await?;
+        let generation = self.current();
+        let Some(slot) = generation.slots.get(account) else {
+            return Ok(created);
+        };
+        slot.refresh_on_call
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        slot.poll_now.notify_one();
+        Ok(created)
+    }
+
+    /// The incident's notes, log entries and alerts, asked of its service now (the
+    /// window's detail pane): never part of a poll, so a poll's cost stays what it was.
+    pub async fn details(&self, incident: &IncidentKey) -> Result<IncidentDetails, EngineError> {
+        let provider = self.client_of(&incident.account).await?;
+        Ok(provider.details(&incident.id).await?)
+    }
+
+    /// The account's users, escalation policies, teams or escalations (`kinds`) whose
+    /// name matches `query`: the reassign and escalate pickers.
+    pub async fn find_assignees(
+        &self,
+        account: &AccountId,
+        query: &str,
+        kinds: &[AssigneeKind],
+    ) -> Result<Vec<Assignee>, EngineError> {
+        let provider = self.client_of(account).await?;
+        Ok(provider.find_assignees(query, kinds).await?)
+    }
+
+    /// The account's client, for a question asked at once rather than queued.
+    async fn client_of(&self, account: &AccountId) -> Result<Arc<dyn Provider>, EngineError> {
         let generation = self.current();
         let slot = generation
             .slots
@@ -209,11 +263,7 @@ impl Engine {
             .client(generation.credentials.as_ref(), generation.clock.clone())
             .await
             .map_err(|e| EngineError::NoClient(e.to_string()))?;
-        let created = provider.cover(&request).await?;
-        slot.refresh_on_call
-            .store(true, std::sync::atomic::Ordering::Relaxed);
-        slot.poll_now.notify_one();
-        Ok(created)
+        Ok(provider)
     }
 
     /// Polls every account now (a refresh button, or the machine woke up).

@@ -15,7 +15,9 @@ pub enum EngineError {
         cause = source.plain_cause()
     )]
     ActionNotSaved {
-        kind: ActionKind,
+        /// Boxed: a reassignment or a note is large, and this error travels in every
+        /// `Result` the engine returns.
+        kind: Box<ActionKind>,
         #[source]
         source: oncall_store::StoreError,
     },
@@ -23,6 +25,9 @@ pub enum EngineError {
     UnknownAccount(AccountId),
     #[error("{0}")]
     Unsupported(String),
+    /// The action cannot be sent as it is (an empty note, no one to hand it to).
+    #[error("{0}")]
+    InvalidAction(String),
     /// The account has no working client: its token cannot be had, or its settings
     /// cannot make one.
     #[error("{0}")]

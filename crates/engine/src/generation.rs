@@ -128,12 +128,13 @@ impl Generation {
     pub(crate) async fn on_snapshot(
         &self,
         account: &AccountId,
-        incidents: Vec<Incident>,
+        mut incidents: Vec<Incident>,
         gen: u64,
         requests: u32,
     ) {
         let mut shared = self.shared.lock().await;
         let now = self.clock.now();
+        shared.noise.apply_urgency(account, &mut incidents);
         shared.drop_confirmed_before(account, gen);
         let open = incidents.len();
         let previous = shared.snapshots.get(account).map(Vec::as_slice);
@@ -151,7 +152,9 @@ impl Generation {
             view.connection = Connection::Ok;
             view.last_success = Some(now);
         }
-        let decisions = self.reevaluate(&mut shared, account);
+        // A mute the CLI wrote meanwhile counts from this poll on (`mutes.rs`).
+        let mut decisions = self.mutes_on_poll(&mut shared, account);
+        decisions.extend(self.reevaluate(&mut shared, account));
         self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
@@ -218,24 +221,27 @@ impl Generation {
         incidents: &[IncidentKey],
         kind: ActionKind,
     ) -> Result<Vec<ActionId>, EngineError> {
+        if let Some(problem) = kind.problem() {
+            return Err(EngineError::InvalidAction(problem));
+        }
         for key in incidents {
             let slot = self
                 .slots
                 .get(&key.account)
                 .ok_or_else(|| EngineError::UnknownAccount(key.account.clone()))?;
-            providers::supports(&slot.config, kind).map_err(EngineError::Unsupported)?;
+            providers::supports(&slot.config, &kind).map_err(EngineError::Unsupported)?;
         }
         let now = self.clock.now();
         let mut shared = self.shared.lock().await;
         let mut ids = Vec::new();
         let mut queued = Vec::new();
         for key in incidents {
-            if let Some(existing) = shared.actions.waiting(key, kind) {
+            if let Some(existing) = shared.actions.waiting(key, &kind) {
                 // A second press of the same button: one action is enough.
                 ids.push(existing);
                 continue;
             }
-            let id = shared.actions.push(key.clone(), kind, now);
+            let id = shared.actions.push(key.clone(), kind.clone(), now);
             ids.push(id);
             queued.push((id, key.clone()));
         }
@@ -252,7 +258,7 @@ impl Generation {
                 .map(|(_, key)| Notice::ActionNotSaved {
                     incident: key.clone(),
                     title: shared.title_of(key),
-                    kind,
+                    kind: kind.clone(),
                     cause: source.plain_cause(),
                 })
                 .collect();
@@ -264,18 +270,25 @@ impl Generation {
             for notice in not_saved {
                 self.notice(notice).await;
             }
-            return Err(EngineError::ActionNotSaved { kind, source });
+            return Err(EngineError::ActionNotSaved {
+                kind: Box::new(kind),
+                source,
+            });
         }
         for (_, key) in &queued {
             let title = shared.title_of(key);
             shared
                 .history
-                .record_action(key, title, kind, ActionStage::Queued, None, now);
+                .record_action(key, title, kind.clone(), ActionStage::Queued, None, now);
         }
         let accounts: BTreeSet<AccountId> = queued.iter().map(|(_, k)| k.account.clone()).collect();
         for (id, incident) in queued {
             info!(action = id.0, %incident, verb = kind.verb(), "action queued");
-            self.emit(EngineEvent::ActionQueued { id, incident, kind });
+            self.emit(EngineEvent::ActionQueued {
+                id,
+                incident,
+                kind: kind.clone(),
+            });
         }
         // The actions are on disk: that is all sending needs. Let the sender take the
         // lock now, before the policy re-run and the state.json write below, so the
@@ -350,11 +363,18 @@ impl Generation {
             };
             let now = self.clock.now();
             let history = &mut shared.history;
-            history.record_action(&action.incident, None, action.kind, stage, reason, now);
+            history.record_action(
+                &action.incident,
+                None,
+                action.kind.clone(),
+                stage,
+                reason,
+                now,
+            );
             if matches!(result, ActionResult::Confirmed { .. }) {
                 shared.confirmed.push(ConfirmedAction {
                     incident: action.incident.clone(),
-                    kind: action.kind,
+                    kind: action.kind.clone(),
                     after_poll: gen,
                 });
             }
@@ -377,7 +397,7 @@ impl Generation {
             self.emit(EngineEvent::ActionFinished {
                 id: action.id,
                 incident: action.incident,
-                kind: action.kind,
+                kind: action.kind.clone(),
                 result,
             });
         }

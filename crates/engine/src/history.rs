@@ -374,7 +374,7 @@ impl History {
                             s.acknowledged_by_me = true
                         }
                         ActionKind::Resolve => s.resolved_by_me = true,
-                        ActionKind::Unacknowledge => {}
+                        _ => {}
                     }
                 }
                 _ => {}

@@ -14,11 +14,12 @@ use tracing::{info, warn};
 use crate::account::AccountSlot;
 use crate::error::EngineError;
 use crate::generation::{Generation, Parts};
+use crate::noise::Noise;
 use crate::persist::{ActionJournal, HistoryStore, StateStore};
 use crate::providers;
 use crate::shared::Shared;
 use crate::view::{AccountView, Connection, EngineEvent};
-use crate::{actions, away, delivery, poller, shifts};
+use crate::{actions, away, delivery, mutes, poller, shifts};
 
 /// What an account keeps across a `reconfigure` that leaves its service and filter
 /// unchanged, so the window does not flicker to "connecting" with an empty list.
@@ -36,10 +37,11 @@ impl Carried {
         for account in &config.accounts {
             // Same service, same filter: the last list is still the right one to show
             // until the first poll (a new poll interval or token does not change it).
-            let same_list = old
-                .slots
-                .get(&account.name)
-                .is_some_and(|s| s.config.provider == account.provider);
+            // Not with other urgency rules: the list holds the urgencies they gave.
+            let same_list = old.slots.get(&account.name).is_some_and(|s| {
+                s.config.provider == account.provider
+                    && s.config.noise.urgency == account.noise.urgency
+            });
             if !same_list {
                 continue;
             }
@@ -114,7 +116,14 @@ pub(crate) async fn launch(
         .iter()
         .map(|a| (a.name.clone(), Arc::new(AccountSlot::new(a.clone()))))
         .collect();
-    let shared = Shared::new(state, actions, history, carried.snapshots, accounts);
+    let rules = config
+        .accounts
+        .iter()
+        .map(|a| (a.name.clone(), a.noise.clone()))
+        .collect();
+    let running = mutes::load(&parts.dirs, parts.clock.now(), &mut warnings);
+    let noise = Noise::new(parts.dirs.clone(), rules, running);
+    let shared = Shared::new(state, actions, history, carried.snapshots, accounts, noise);
     let generation = Arc::new(Generation::new(
         parts,
         config.notifications.clone(),
@@ -140,6 +149,7 @@ pub(crate) async fn launch(
     let tracker = TaskTracker::new();
     tracker.spawn(delivery::run(generation.clone()));
     tracker.spawn(away::run(generation.clone()));
+    tracker.spawn(mutes::run(generation.clone()));
     if generation
         .slots
         .values()

@@ -17,6 +17,8 @@ mod generation;
 mod history;
 mod history_file;
 mod launch;
+mod mutes;
+mod noise;
 mod notifier;
 mod outbox;
 mod overlay;
@@ -44,5 +46,9 @@ pub use history::{
 };
 pub use history_file::{read_history, HistoryReadError, MAX_FILE_BYTES as MAX_HISTORY_FILE_BYTES};
 pub use notifier::{Notice, Notifier};
-pub use providers::{build as build_provider, needs_token, token_origin, TokenOrigin};
-pub use view::{AccountView, ActionResult, Connection, Delivery, EngineEvent, IncidentView, View};
+pub use providers::{
+    build as build_provider, capabilities_of, needs_token, token_origin, TokenOrigin,
+};
+pub use view::{
+    AccountView, ActionResult, Connection, Delivery, EngineEvent, IncidentView, Mute, Quiet, View,
+};

@@ -12,10 +12,12 @@ use crate::persist::StateFile;
 /// incident waits at a time: a repeat of an incident whose ring still waits is not
 /// queued, and a first ring (a new episode) replaces the one that waits. A page that
 /// no longer needs the user is not shown late: a withdrawal takes what waits for its
-/// target (and still goes out, for an earlier notification on screen). A newer word
+/// target (and still goes out, for an earlier notification on screen), and the policy
+/// forgets that ring: it never rang, so should its episode need the user again (a
+/// muted service unmuted, my acknowledgement refused) it rings then. A newer word
 /// about a shift, or about an absence, replaces the one that waits. The ring on its way
-/// to the screen right now (`in_flight`) is never touched; the policy keeps its memory
-/// of dropped rings, since that one may reach the screen.
+/// to the screen right now (`in_flight`) is never touched, and the policy keeps its
+/// memory of it, since it may reach the screen.
 pub(crate) fn queue(
     state: &mut StateFile,
     in_flight: bool,
@@ -24,9 +26,12 @@ pub(crate) fn queue(
     let waiting = |outbox: &[Decision], key: &IncidentKey| outbox.iter().any(|d| rings(d, key));
     match decision {
         Decision::Withdraw(target) => {
-            drop_waiting(&mut state.outbox, in_flight, |queued| {
+            let dropped = drop_waiting(&mut state.outbox, in_flight, |queued| {
                 shows(queued, &target)
             });
+            for ring in &dropped {
+                forget_ring(&mut state.policy, ring, None);
+            }
             Some(Decision::Withdraw(target))
         }
         Decision::Notify { incident, reason } => {
@@ -81,13 +86,24 @@ pub(crate) fn queue(
 }
 
 /// Takes out of `outbox` what `replaced` says a newer decision replaces, except its first
-/// decision while that one is on its way to the screen (`in_flight`).
-fn drop_waiting(outbox: &mut Vec<Decision>, in_flight: bool, replaced: impl Fn(&Decision) -> bool) {
+/// decision while that one is on its way to the screen (`in_flight`). Returns what it
+/// took out.
+fn drop_waiting(
+    outbox: &mut Vec<Decision>,
+    in_flight: bool,
+    replaced: impl Fn(&Decision) -> bool,
+) -> Vec<Decision> {
+    let mut dropped = Vec::new();
     let mut index = 0;
     outbox.retain(|queued| {
         index += 1;
-        (in_flight && index == 1) || !replaced(queued)
+        let keep = (in_flight && index == 1) || !replaced(queued);
+        if !keep {
+            dropped.push(queued.clone());
+        }
+        keep
     });
+    dropped
 }
 
 /// Whether `decision` rings for `key`, alone or in a summary.

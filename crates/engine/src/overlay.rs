@@ -41,8 +41,8 @@ impl Overlay<'_> {
     pub(crate) fn handled_by_me(&self, key: &IncidentKey) -> bool {
         self.pending
             .iter()
-            .map(|p| (&p.incident, p.kind))
-            .chain(self.confirmed.iter().map(|c| (&c.incident, c.kind)))
+            .map(|p| (&p.incident, &p.kind))
+            .chain(self.confirmed.iter().map(|c| (&c.incident, &c.kind)))
             .any(|(k, kind)| {
                 k == key && matches!(kind, ActionKind::Acknowledge | ActionKind::Resolve)
             })
@@ -58,17 +58,19 @@ impl Overlay<'_> {
                     incident: incident.clone(),
                     pending: None,
                     pending_error: None,
+                    sending: Vec::new(),
+                    quiet: None,
                 };
                 let confirmed = self
                     .confirmed
                     .iter()
                     .filter(|c| c.incident == incident.key)
-                    .map(|c| (c.kind, None));
+                    .map(|c| (&c.kind, None));
                 let pending = self
                     .pending
                     .iter()
                     .filter(|p| p.incident == incident.key)
-                    .map(|p| (p.kind, Some(p)));
+                    .map(|p| (&p.kind, Some(p)));
                 for (kind, pending) in confirmed.chain(pending) {
                     // Only the status changes: `status_changed_at` is the service's, and
                     // the policy relies on it to tell a re-trigger from our own optimism.
@@ -84,9 +86,17 @@ impl Overlay<'_> {
                         }
                         _ => {}
                     }
-                    if let Some(pending) = pending {
-                        view.pending = Some(kind);
+                    let Some(pending) = pending else { continue };
+                    if kind.changes_status() {
+                        view.pending = Some(kind.clone());
                         view.pending_error = pending.last_error.clone();
+                    } else {
+                        // A note or a hand-over on its way changes nothing the policy
+                        // reads; the user sees it as sending until the service has it.
+                        view.sending.push(kind.clone());
+                        if view.pending.is_none() {
+                            view.pending_error = pending.last_error.clone();
+                        }
                     }
                 }
                 view

@@ -138,11 +138,11 @@ impl ActionJournal {
     }
 
     /// The action already waiting to do `kind` to `incident`, if any.
-    pub(crate) fn waiting(&self, incident: &IncidentKey, kind: ActionKind) -> Option<ActionId> {
+    pub(crate) fn waiting(&self, incident: &IncidentKey, kind: &ActionKind) -> Option<ActionId> {
         self.file
             .pending
             .iter()
-            .find(|p| &p.incident == incident && p.kind == kind)
+            .find(|p| &p.incident == incident && &p.kind == kind)
             .map(|p| p.id)
     }
 
@@ -182,7 +182,7 @@ impl ActionJournal {
         {
             match groups.iter_mut().find(|(k, _)| *k == action.kind) {
                 Some((_, items)) => items.push(action.clone()),
-                None => groups.push((action.kind, vec![action.clone()])),
+                None => groups.push((action.kind.clone(), vec![action.clone()])),
             }
         }
         groups
@@ -231,10 +231,10 @@ mod tests {
             ActionJournal::load(dir.path().join("actions.json"), &mut Vec::new()).unwrap();
         let first = journal.push(key("1"), ActionKind::Acknowledge, at());
         assert_eq!(
-            journal.waiting(&key("1"), ActionKind::Acknowledge),
+            journal.waiting(&key("1"), &ActionKind::Acknowledge),
             Some(first)
         );
-        assert_eq!(journal.waiting(&key("1"), ActionKind::Resolve), None);
+        assert_eq!(journal.waiting(&key("1"), &ActionKind::Resolve), None);
         journal.take_back(&[first]);
         assert!(journal.pending().is_empty());
         let second = journal.push(key("1"), ActionKind::Acknowledge, at());
@@ -255,7 +255,7 @@ mod tests {
             .iter()
             .map(|(kind, actions)| {
                 (
-                    *kind,
+                    kind.clone(),
                     actions.iter().map(|a| a.incident.id.as_str()).collect(),
                 )
             })

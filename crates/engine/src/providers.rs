@@ -115,16 +115,14 @@ pub(crate) fn capabilities(provider: &ProviderConfig) -> Capabilities {
     }
 }
 
+/// What the account's service can do (the CLI asks before it offers a choice).
+pub fn capabilities_of(account: &AccountConfig) -> Capabilities {
+    capabilities(&account.provider)
+}
+
 /// Refuses actions the provider cannot perform, before anything is queued.
-pub(crate) fn supports(account: &AccountConfig, kind: ActionKind) -> Result<(), String> {
-    let can = capabilities(&account.provider);
-    let ok = match kind {
-        ActionKind::Acknowledge => true,
-        ActionKind::Resolve => can.resolve,
-        ActionKind::Snooze { .. } => can.snooze,
-        ActionKind::Unacknowledge => can.unacknowledge,
-    };
-    if ok {
+pub(crate) fn supports(account: &AccountConfig, kind: &ActionKind) -> Result<(), String> {
+    if capabilities(&account.provider).supports(kind) {
         Ok(())
     } else {
         Err(format!(
@@ -188,6 +186,10 @@ fn alertmanager_config(
     config.receiver = am.receiver.clone();
     config.severity_high = am.severity_high.clone();
     config.ack_duration = am.ack_duration;
+    config.ack_max_duration = am.ack_max_duration;
+    config.ack_matchers = am.ack_matchers.clone();
+    // The client extends acknowledgements on polls, so it needs to know how often.
+    config.poll_interval = account.poll_interval;
     config.ca_file = am.ca_file.clone();
     config.client_identity_pem = am.client_cert.clone();
     Ok(config)

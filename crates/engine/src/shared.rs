@@ -16,6 +16,7 @@ use tracing::info;
 
 use crate::clock::Clock;
 use crate::history::display_name;
+use crate::noise::Noise;
 use crate::outbox::{forget_ring, queue, rings_first};
 use crate::overlay::{ConfirmedAction, Overlay};
 use crate::persist::{ActionJournal, HistoryStore, StateStore};
@@ -46,6 +47,8 @@ pub(crate) struct Shared {
     /// The outbox's first decision is on its way to the screen (the delivery task
     /// took it): nothing else may change or drop it.
     pub in_flight: bool,
+    /// The noise rules and the running mutes: which incidents are kept quiet.
+    pub noise: Noise,
 }
 
 impl Shared {
@@ -56,6 +59,7 @@ impl Shared {
         history: HistoryStore,
         snapshots: BTreeMap<AccountId, Vec<Incident>>,
         accounts: BTreeMap<AccountId, AccountView>,
+        noise: Noise,
     ) -> Self {
         Shared {
             state,
@@ -68,6 +72,7 @@ impl Shared {
             delivery: Delivery::Ok,
             last_shown: BTreeMap::new(),
             in_flight: false,
+            noise,
         }
     }
 
@@ -115,10 +120,12 @@ impl Shared {
                         .collect(),
                 )
             };
+        let quiet = self.noise.quiet_ids(account, &incidents, now.utc);
         let poll = Poll {
             account,
             incidents: &incidents,
             notify,
+            quiet: &quiet,
         };
         let policy = std::mem::take(&mut self.state.policy);
         let evaluation = evaluate(policy, poll, settings, now);
@@ -175,6 +182,9 @@ impl Shared {
             .values()
             .flat_map(|snapshot| overlay.apply(snapshot))
             .collect();
+        for view in &mut incidents {
+            view.quiet = self.noise.quiet(&view.incident, now);
+        }
         sort_most_urgent_first(&mut incidents);
         View {
             accounts: self.accounts.values().cloned().collect(),
@@ -185,6 +195,7 @@ impl Shared {
                 .pause
                 .filter(|_| self.state.policy.is_paused(now)),
             delivery: self.delivery.clone(),
+            mutes: self.noise.view(now),
         }
     }
 
@@ -257,7 +268,7 @@ impl Shared {
             let due = |key: &IncidentKey, episode: Option<EpisodeKey>, repeat: bool| {
                 !rung_later(key)
                     && self
-                        .now_needing(settings, key)
+                        .now_needing(settings, key, clock.now())
                         .is_some_and(|(now, urgency)| {
                             episode.is_none_or(|e| e == now)
                                 && (!repeat
@@ -352,9 +363,14 @@ impl Shared {
 
     /// If `key` needs the user now, its episode and urgency: from the account's last
     /// snapshot (triggered, mine as the settings count it, not handled by my own
-    /// acknowledgement or resolve on its way), or before its first poll (a restart's
+    /// acknowledgement or resolve on its way, not kept quiet at `now`), or before its first poll (a restart's
     /// leftovers) from the policy's memory of the last one, which saw my presses.
-    fn now_needing(&self, settings: &Settings, key: &IncidentKey) -> Option<(EpisodeKey, Urgency)> {
+    fn now_needing(
+        &self,
+        settings: &Settings,
+        key: &IncidentKey,
+        now: DateTime<Utc>,
+    ) -> Option<(EpisodeKey, Urgency)> {
         let Some(snapshot) = self.snapshots.get(&key.account) else {
             let tracked = self.state.policy.tracked(key)?;
             return (tracked.status == Status::Triggered)
@@ -362,8 +378,10 @@ impl Shared {
         };
         let incident = snapshot.iter().find(|i| &i.key == key)?;
         let mine = settings.notify_for == oncall_policy::NotifyFor::All || incident.is_mine();
-        let needs =
-            incident.status == Status::Triggered && !self.overlay().handled_by_me(key) && mine;
+        let needs = incident.status == Status::Triggered
+            && !self.overlay().handled_by_me(key)
+            && mine
+            && self.noise.quiet(incident, now).is_none();
         let episode = EpisodeKey::of(incident);
         needs.then_some((episode, incident.urgency))
     }

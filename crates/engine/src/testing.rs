@@ -18,6 +18,7 @@ pub(crate) fn key(account: &str, id: &str) -> IncidentKey {
 /// A high-urgency incident of the account `work`, nobody's, in `status` since [`at`].
 pub(crate) fn incident(id: &str, status: Status) -> Incident {
     Incident {
+        teams: Vec::new(),
         key: key("work", id),
         number: None,
         title: format!("incident {id}"),

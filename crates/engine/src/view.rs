@@ -95,6 +95,41 @@ pub struct IncidentView {
     pub pending: Option<ActionKind>,
     /// Why the pending action has not gone through yet (it is being retried).
     pub pending_error: Option<String>,
+    /// Actions that change no status (a note, a hand-over, responders, urgency), saved
+    /// and on their way, not yet confirmed by the service.
+    #[serde(default)]
+    pub sending: Vec<ActionKind>,
+    /// Why this incident does not page: a muted service or a noise rule. Still listed:
+    /// nothing the service sent is silently dropped.
+    #[serde(default)]
+    pub quiet: Option<Quiet>,
+}
+
+impl IncidentView {
+    /// The one rule for "this needs the user": triggered (as the user's own actions
+    /// leave it) and not kept quiet by a mute or a noise rule. The tray's count, its
+    /// "all clear" icon and anything else that counts what needs the user ask this.
+    pub fn needs_user(&self) -> bool {
+        self.incident.status == Status::Triggered && self.quiet.is_none()
+    }
+}
+
+/// Why an incident is kept quiet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum Quiet {
+    /// Its service is muted until then (from the tray, the window or the CLI).
+    Muted { until: DateTime<Utc> },
+    /// A noise rule of the account says so; `rule` in the user's words.
+    Rule { rule: String },
+}
+
+/// A service muted for a while: its incidents are listed but never page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mute {
+    pub account: AccountId,
+    pub service: String,
+    pub until: DateTime<Utc>,
 }
 
 /// Whether notifications reach the desktop.
@@ -131,6 +166,9 @@ pub struct View {
     pub pause: Option<Pause>,
     #[serde(default)]
     pub delivery: Delivery,
+    /// Services muted now, soonest to end first.
+    #[serde(default)]
+    pub mutes: Vec<Mute>,
 }
 
 impl View {
@@ -139,6 +177,11 @@ impl View {
             .iter()
             .filter(|i| i.incident.status == status)
             .count()
+    }
+
+    /// How many incidents need the user ([`IncidentView::needs_user`]).
+    pub fn needing_user(&self) -> usize {
+        self.incidents.iter().filter(|i| i.needs_user()).count()
     }
 
     pub fn incident(&self, key: &IncidentKey) -> Option<&IncidentView> {

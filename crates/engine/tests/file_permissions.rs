@@ -38,16 +38,31 @@ async fn state_and_action_files_and_their_directory_are_user_only() {
     w.first_poll().await;
     let id = w.page("Disk full").await;
     w.acknowledge(&id).await;
+    let account = oncall_model::AccountId::new(support::ACCOUNT);
+    let until = w.clock.now() + chrono::Duration::hours(1);
+    w.engine()
+        .mute(&account, "Checkout API", until)
+        .await
+        .unwrap();
     w.stop().await;
 
     assert_eq!(mode(&dirs.data_dir), 0o700);
     assert_eq!(mode(&dirs.state_file()), 0o600);
     assert_eq!(mode(&dirs.actions_file()), 0o600);
     assert_eq!(mode(&dirs.history_file()), 0o600);
+    assert_eq!(mode(&dirs.mutes_file()), 0o600);
+    assert_eq!(mode(&dirs.mutes_lock_file()), 0o600);
+    let ours = [
+        "state.json",
+        "actions.json",
+        "history.jsonl",
+        "mutes.json",
+        "mutes.lock",
+    ];
     let others: Vec<String> = fs::read_dir(&dirs.data_dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|name| !["state.json", "actions.json", "history.jsonl"].contains(&name.as_str()))
+        .filter(|name| !ours.contains(&name.as_str()))
         .collect();
     assert_eq!(
         others,

@@ -25,7 +25,10 @@
 //! answering for a while (the oracle judges what reached the screen: a page held back
 //! is due once the screen is back, and what it shows then must still need me); restarts (at once, after minutes closed, and with `state.json` cut short as
 //! a disk that lied about a write leaves it); sleeps from seconds to hours; the user
-//! acknowledging, resolving, snoozing and pausing, also while the service fails.
+//! acknowledging, resolving, snoozing and pausing, also while the service fails; and
+//! (issue 16) incidents on two services, either of which the user mutes for a minute to
+//! four hours, lifting the mute early or letting it end by itself (`mutes.json`
+//! outlives restarts and a lost state file).
 //! Shift reminders and handovers (issue 15): I take 20-minute turns every two hours in
 //! a rotation of my own escalation policy (the fake's seeded ten-hour shift of mine in
 //! `PSCHED1` counts too), so reminders, starts and ends fall into sleep gaps, restarts,
@@ -42,6 +45,13 @@
 //! - *Pause is modelled*: a paused window holds pages (they are due one poll interval
 //!   after it ends) but not withdrawals. *Quiet hours are off*: their window is in local
 //!   time and would make every sleep gap a question of time zones, not of the engine.
+//! - *A mute is modelled as a pause of one service*, with one difference: the engine
+//!   knows its own mutes, so nothing of a muted service may ring from a moment after the
+//!   mute to its end (the "rang muted" column), and its notification on screen is due
+//!   off like that of an incident that no longer needs me. A page still owed at the
+//!   end is due one poll window later; a second ring is judged as any (only a
+//!   high-urgency repeat), which is what "unmuting pages it once" means. Noise rules
+//!   are not in the scripts: they are fixed for a run, and the scenarios pin them.
 //! - *A lost state file is modelled as lost memory*: after it, every episode may ring
 //!   once more, notifications shown before it need not be withdrawn, and the pause is
 //!   gone (it lived in that file). Issue 2 asks for "moved aside, never a crash", which
@@ -166,6 +176,7 @@ fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
         Event::Trigger {
             urgency: Urgency::High,
             mine: true,
+            service: 0,
         },
         Event::Wait { secs: 70 },
         Event::AckElsewhere {
@@ -292,4 +303,98 @@ fn shift_moments_ring_once_in_place_and_not_for_a_shift_slept_through() {
     // The oracle required all but two of them: not the 03:07 reminder and start (my
     // shifts were read at 03:00, less than its 11 minutes before).
     assert_eq!(verdict.shift_moments_owed, 10, "{shown:?}");
+}
+
+/// Muting (issue 16), as the oracle judges it: an incident of a muted service never
+/// pages while the mute lasts, the other service's page as usual; lifting the mute while
+/// it is still triggered pages it once; a mute that ends by itself does the same, across
+/// a restart; and the oracle does object to a ring while muted.
+#[test]
+fn a_muted_service_never_pages_and_unmuting_pages_it_once() {
+    use oncall_model::Urgency;
+    use sim::driver::{self, Setup};
+    use sim::history::Shown;
+    use sim::script::{Event, Restart};
+
+    std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    let trigger = |service| Event::Trigger {
+        urgency: Urgency::High,
+        mine: true,
+        service,
+    };
+    let script = [
+        Event::Mute {
+            service: 1,
+            secs: 3600,
+        },
+        trigger(1),
+        trigger(0),
+        Event::Wait { secs: 600 },
+        Event::Unmute { service: 1 },
+        Event::Wait { secs: 120 },
+        Event::Mute {
+            service: 0,
+            secs: 600,
+        },
+        trigger(0),
+        Event::Restart(Restart::Clean),
+        Event::Wait { secs: 900 },
+    ];
+    fastrand::seed(0x5eed);
+    let history = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime")
+        .block_on(driver::run(
+            &script,
+            Setup {
+                settings: oncall_policy::Settings {
+                    repeat_high_urgency: None,
+                    quiet_hours: None,
+                    ..Default::default()
+                },
+                ..Setup::default()
+            },
+        ));
+
+    let first_rings: Vec<(String, i64)> = history
+        .screen
+        .iter()
+        .filter_map(|s| match &s.shown {
+            Shown::Page { incident, .. } => Some((
+                incident.clone(),
+                (s.at - history.begin.unwrap()).num_seconds(),
+            )),
+            _ => None,
+        })
+        .collect();
+    let [(a, a_at), (b, b_at), (c, c_at)] = first_rings.as_slice() else {
+        panic!("three pages, one per incident: {first_rings:?}");
+    };
+    assert!(a != b && b != c && a != c, "{first_rings:?}");
+    assert!(
+        *a_at < 120,
+        "the unmuted service pages at once: {first_rings:?}"
+    );
+    assert!((600..=605).contains(b_at), "at the unmute: {first_rings:?}");
+    assert!(
+        (1320..=1330).contains(c_at),
+        "when the mute ends: {first_rings:?}"
+    );
+
+    let rules = report::rules(&Setup::default());
+    let verdict = sim::oracle::judge(&history, &rules);
+    assert_eq!(
+        verdict.counts.total(),
+        0,
+        "{:?}",
+        verdict.findings.iter().map(|f| &f.what).collect::<Vec<_>>()
+    );
+
+    // The same run, told as if the first mute had lasted: the oracle objects.
+    let mut told = history;
+    told.mutes[0].to += chrono::Duration::hours(1);
+    let verdict = sim::oracle::judge(&told, &rules);
+    assert_eq!(verdict.counts.rang_muted, 1, "{:?}", verdict.counts);
 }

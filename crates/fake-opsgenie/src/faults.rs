@@ -31,8 +31,12 @@ pub enum Route {
     GetAlert,
     /// `POST /v2/alerts`
     CreateAlert,
-    /// `POST /v2/alerts/{identifier}/{acknowledge|unacknowledge|close|snooze}`
+    /// `POST /v2/alerts/{identifier}/{acknowledge|unacknowledge|close|snooze|notes|escalate|assign|responders}`
     AlertAction,
+    /// `GET /v2/alerts/{identifier}/notes`
+    AlertNotes,
+    /// `GET /v2/alerts/{identifier}/logs`
+    AlertLogs,
     /// `GET /v2/alerts/requests/{requestId}`
     RequestStatus,
     /// `GET /v2/schedules`
@@ -57,10 +61,16 @@ pub enum Route {
     UpdateOverride,
     /// `DELETE /v2/schedules/{identifier}/overrides/{alias}`
     DeleteOverride,
+    /// `GET /v2/users`
+    ListUsers,
     /// `GET /v2/users/{identifier}`
     GetUser,
     /// `GET /v2/users/{identifier}/schedules`
     UserSchedules,
+    /// `GET /v2/escalations`
+    ListEscalations,
+    /// `GET /v2/teams`
+    ListTeams,
 }
 
 /// How a faulted request is answered.

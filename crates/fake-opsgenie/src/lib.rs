@@ -12,9 +12,14 @@
 //!
 //! Implemented: `GET /v2/alerts` (query, offset, limit 1..100 default 20, sort, order,
 //! `paging` links), `GET /v2/alerts/{identifier}` (identifierType id|alias|tiny),
-//! `POST /v2/alerts`, `POST /v2/alerts/{identifier}/acknowledge|unacknowledge|close|snooze`
-//! and `GET /v2/alerts/requests/{requestId}`. The query language is the subset in
-//! `query.rs`; unknown terms are ignored. Authentication: `Authorization: GenieKey <key>`
+//! `POST /v2/alerts`, `POST /v2/alerts/{identifier}/acknowledge|unacknowledge|close|snooze`,
+//! `…/notes` (add a note), `…/escalate` (to an escalation by id or name: recorded, and
+//! added to the responders) and `…/assign` (to a user by id or username: the `owner`
+//! becomes their username), `…/responders` (one user, team, escalation or schedule by id
+//! or name), `GET /v2/alerts/{identifier}/notes` and `…/logs` (offset
+//! paging, newest first by default) and `GET /v2/alerts/requests/{requestId}`. An
+//! action's `note` is added to the alert's notes; every change writes a log line. The
+//! query language is the subset in `query.rs`; unknown terms are ignored. Authentication: `Authorization: GenieKey <key>`
 //! with a key from [`FakeOpsgenie::new`]'s list ([`API_KEY`]) or [`FakeOpsgenie::add_api_key`].
 //!
 //! Schedules (`roster/`): users ([`FakeOpsgenie::add_user`]) and schedules of rotations
@@ -24,16 +29,22 @@
 //! `intervalUnit`, `date`, `expand=base,override,forwarding`), `GET /v2/schedules/on-calls`,
 //! `…/{identifier}/on-calls` and `…/next-on-calls` (`scheduleIdentifierType`, `flat`,
 //! `date`), overrides `POST`, `GET` (list and by alias), `PUT` and `DELETE` by alias,
-//! `GET /v2/users/{identifier}` (id or username) and `…/schedules`. They need a key with
+//! `GET /v2/users` (`query`: see `routes/users.rs`), `GET /v2/users/{identifier}` (id or
+//! username) and `…/schedules`, `GET /v2/escalations` ([`FakeOpsgenie::add_escalation`])
+//! and `GET /v2/teams` ([`FakeOpsgenie::add_team`]). They need a key with
 //! configuration access; one without it ([`FakeOpsgenie::add_restricted_api_key`], an
 //! Alert-API-only integration) gets 403 there (Opsgenie's wording for it is not documented).
-//! Not modelled: time restrictions, forwarding (its timeline is always empty), teams,
-//! escalations and time zones (every time is rendered in UTC).
+//! Not modelled: time restrictions, forwarding (its timeline is always empty), team
+//! members and routing (an alert's `teams` are the ids of its team responders),
+//! escalation rules and time zones (every time is rendered in UTC).
 //!
 //! Decisions where Opsgenie's documents say nothing, so the client must cope either way:
 //! acknowledging an acknowledged alert fails with "Alert is already acknowledged",
 //! un-acknowledging an unacknowledged one with "Alert is not acknowledged", and any
-//! action on a closed alert with "Alert is already closed". A snooze that ends sets
+//! action on a closed alert (a note too) with "Alert is already closed"; escalating to an
+//! unknown escalation fails with "Escalation [x] does not exist", assigning to an unknown
+//! user with "User [x] does not exist" (a responder likewise: "Team [x] …"); adding a
+//! responder the alert already has succeeds and changes nothing. A snooze that ends sets
 //! `snoozed` false and keeps `snoozedUntil`; `updatedAt` becomes the end time.
 //! Un-acknowledging keeps `report.ackTime`.
 //!
@@ -41,10 +52,12 @@
 //! timer (snoozes expire when observed).
 
 mod faults;
+mod history;
 mod query;
 mod roster;
 mod routes;
 mod state;
+mod targets;
 mod types;
 
 use std::net::SocketAddr;
@@ -56,8 +69,9 @@ use oncall_fake_service::{lock, FakeCore};
 pub use faults::{Fault, FaultKind, Route};
 pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
 pub use types::{
-    FakeAlert, FakeResponder, FakeScheduleOverride, FakeUser, NewAlert, OverrideTaker,
-    RequestOutcome, RotationSpec, ScheduleSpec, TurnLength,
+    FakeAlert, FakeEscalation, FakeLogEntry, FakeNote, FakeResponder, FakeScheduleOverride,
+    FakeTeam, FakeUser, NewAlert, OverrideTaker, RequestOutcome, RotationSpec, ScheduleSpec,
+    TurnLength,
 };
 
 use crate::roster::OverrideRequest;
@@ -196,6 +210,17 @@ impl FakeOpsgenie {
         assert!(found, "FakeOpsgenie::mark_seen({id}): no such alert");
     }
 
+    /// Adds a note as `user` would from the web UI or phone.
+    ///
+    /// # Panics
+    /// If the alert does not exist or is closed.
+    pub fn add_note_elsewhere(&self, id: &str, note: &str, user: &str) {
+        let found = self.with_state(|state, now| {
+            state.act_elsewhere_with_note(id, Action::AddNote, note, user, now)
+        });
+        found.unwrap_or_else(|e| panic!("FakeOpsgenie::add_note_elsewhere({id}): {e}"));
+    }
+
     fn elsewhere(&self, id: &str, action: Action, user: &str, what: &str) {
         self.with_state(|state, now| state.act_elsewhere(id, action, user, now))
             .unwrap_or_else(|e| panic!("FakeOpsgenie::{what}({id}): {e}"));
@@ -269,6 +294,33 @@ impl FakeOpsgenie {
         })
     }
 
+    /// Adds an escalation (or updates the one with that name) and returns its id: what
+    /// "escalate" can send an alert to.
+    pub fn add_escalation(&self, name: &str, description: &str) -> String {
+        self.with_state(|state, _| state.targets.add_escalation(name, description))
+    }
+
+    /// Every escalation, in creation order.
+    pub fn escalations(&self) -> Vec<FakeEscalation> {
+        self.with_state(|state, _| state.targets.escalations.clone())
+    }
+
+    /// Adds a team (or updates the one with that name) and returns its id: a responder
+    /// an alert can be routed to.
+    pub fn add_team(&self, name: &str, description: &str) -> String {
+        self.with_state(|state, _| state.targets.add_team(name, description))
+    }
+
+    /// Every team, in creation order.
+    pub fn teams(&self) -> Vec<FakeTeam> {
+        self.with_state(|state, _| state.targets.teams.clone())
+    }
+
+    /// The alert's responders, in the order they were added; empty for an unknown alert.
+    pub fn responders(&self, id: &str) -> Vec<FakeResponder> {
+        self.alert(id).map(|a| a.responders).unwrap_or_default()
+    }
+
     // ----- asynchronous processing -----
 
     /// While held, accepted requests stay unprocessed: their status is 404 "not processed
@@ -301,6 +353,28 @@ impl FakeOpsgenie {
     /// Every alert, in creation order.
     pub fn alerts(&self) -> Vec<FakeAlert> {
         self.with_state(|state, _| state.alerts())
+    }
+
+    /// The alert's notes, oldest first; empty for an unknown alert.
+    pub fn notes(&self, id: &str) -> Vec<FakeNote> {
+        self.alert(id).map(|a| a.notes).unwrap_or_default()
+    }
+
+    /// The alert's log lines, oldest first; empty for an unknown alert.
+    pub fn log(&self, id: &str) -> Vec<FakeLogEntry> {
+        self.alert(id).map(|a| a.log).unwrap_or_default()
+    }
+
+    /// The username of the alert's owner; `None` for an unknown or unowned alert.
+    pub fn owner(&self, id: &str) -> Option<String> {
+        self.alert(id)
+            .map(|a| a.owner)
+            .filter(|owner| !owner.is_empty())
+    }
+
+    /// The ids of the escalations the alert was escalated to, in order.
+    pub fn escalations_of(&self, id: &str) -> Vec<String> {
+        self.alert(id).map(|a| a.escalations).unwrap_or_default()
     }
 
     /// Every API request received, in order.

@@ -96,6 +96,9 @@ mod tests {
             close_time_ms: None,
             acknowledged_by: None,
             closed_by: None,
+            notes: Vec::new(),
+            log: Vec::new(),
+            escalations: Vec::new(),
             seq: 1,
         }
     }

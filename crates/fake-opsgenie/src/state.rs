@@ -10,8 +10,10 @@ use std::collections::HashMap;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{json, Map, Value};
 
+use crate::history::{self, LogKind};
 use crate::query::Query;
 use crate::roster::Roster;
+use crate::targets::Targets;
 use crate::types::{FakeAlert, FakeResponder, NewAlert, RequestOutcome};
 
 /// The integration every request of the fake's API keys comes from.
@@ -26,6 +28,18 @@ pub(crate) enum Action {
     Unacknowledge,
     Close,
     Snooze(DateTime<Utc>),
+    /// The note is the request's `note`.
+    AddNote,
+    /// To the user with that id or username.
+    Assign(String),
+    /// To the escalation with that id or name.
+    Escalate(String),
+    /// The responder of that kind (`user`, `team`, `escalation`, `schedule`) with that
+    /// id or name.
+    AddResponder {
+        kind: String,
+        identifier: String,
+    },
 }
 
 impl Action {
@@ -36,6 +50,10 @@ impl Action {
             Action::Unacknowledge => "UnAcknowledge",
             Action::Close => "Close",
             Action::Snooze(_) => "Snooze",
+            Action::AddNote => "AddNote",
+            Action::Assign(_) => "Assign",
+            Action::Escalate(_) => "Escalate",
+            Action::AddResponder { .. } => "AddResponder",
         }
     }
 }
@@ -76,6 +94,8 @@ pub(crate) struct Queued {
     pub action: Action,
     /// `user` of the payload: who `report.acknowledgedBy`/`closedBy` name.
     pub user: Option<String>,
+    /// `note` of the payload: added to the alert's notes when the action succeeds.
+    pub note: Option<String>,
 }
 
 pub(crate) struct State {
@@ -91,6 +111,8 @@ pub(crate) struct State {
     pub api_keys: Vec<ApiKey>,
     /// Users, schedules and overrides.
     pub roster: Roster,
+    /// The account's escalations and teams.
+    pub targets: Targets,
     /// The origin `paging` links point at: the served URL, or what a test set.
     pub public_url: String,
     pub public_url_overridden: bool,
@@ -122,6 +144,7 @@ impl State {
             next_request: 1,
             api_keys,
             roster: Roster::default(),
+            targets: Targets::default(),
             public_url: String::new(),
             public_url_overridden: false,
         }
@@ -140,6 +163,8 @@ impl State {
             if alert.snoozed && alert.snoozed_until.is_some_and(|until| until <= now) {
                 alert.snoozed = false;
                 alert.updated_at = alert.snoozed_until.unwrap_or(now);
+                let at = alert.updated_at;
+                history::log(alert, LogKind::System, "Snooze ended", INTEGRATION_NAME, at);
             }
         }
     }
@@ -156,6 +181,8 @@ impl State {
                 open.count += 1;
                 open.last_occurred_at = now;
                 open.updated_at = now;
+                let text = format!("Alert count increased to {}", open.count);
+                history::log(open, LogKind::System, &text, INTEGRATION_NAME, now);
                 return open.id.clone();
             }
         }
@@ -187,8 +214,20 @@ impl State {
             close_time_ms: None,
             acknowledged_by: None,
             closed_by: None,
+            notes: Vec::new(),
+            log: Vec::new(),
+            escalations: Vec::new(),
             seq,
         });
+        if let Some(alert) = self.alerts.last_mut() {
+            history::log(
+                alert,
+                LogKind::System,
+                "Alert created",
+                INTEGRATION_NAME,
+                now,
+            );
+        }
         id
     }
 
@@ -277,6 +316,10 @@ impl State {
         };
         if let Action::Create(new) = &queued.action {
             let id = self.create(new.clone(), now);
+            let alert = self.alerts.iter_mut().find(|a| a.id == id);
+            if let (Some(alert), Some(note)) = (alert, &queued.note) {
+                history::note(alert, note, INTEGRATION_NAME, now);
+            }
             return outcome(
                 true,
                 "Created alert",
@@ -290,46 +333,102 @@ impl State {
             .user
             .clone()
             .unwrap_or_else(|| INTEGRATION_NAME.to_string());
+        let roster = &self.roster;
+        let targets = &self.targets;
         let alert = &mut self.alerts[index];
         let since_created = (now - alert.created_at).num_milliseconds().max(0);
-        let status = if alert.status == "closed" {
-            Err("Alert is already closed")
+        // The log line of a change, said after it is made.
+        let mut line = None;
+        let status: Result<&str, String> = if alert.status == "closed" {
+            Err("Alert is already closed".into())
         } else {
             match &queued.action {
                 Action::Create(_) => unreachable!("handled above"),
-                Action::Acknowledge if alert.acknowledged => Err("Alert is already acknowledged"),
+                Action::Acknowledge if alert.acknowledged => {
+                    Err("Alert is already acknowledged".into())
+                }
                 Action::Acknowledge => {
                     alert.acknowledged = true;
                     alert.ack_time_ms = Some(since_created);
-                    alert.acknowledged_by = Some(user);
+                    alert.acknowledged_by = Some(user.clone());
+                    line = Some(format!("Alert acknowledged by {user}"));
                     Ok("Acknowledged alert")
                 }
-                Action::Unacknowledge if !alert.acknowledged => Err("Alert is not acknowledged"),
+                Action::Unacknowledge if !alert.acknowledged => {
+                    Err("Alert is not acknowledged".into())
+                }
                 Action::Unacknowledge => {
                     alert.acknowledged = false;
+                    line = Some(format!("Alert unacknowledged by {user}"));
                     Ok("Unacknowledged alert")
                 }
                 Action::Close => {
                     alert.status = "closed".into();
                     alert.snoozed = false;
                     alert.close_time_ms = Some(since_created);
-                    alert.closed_by = Some(user);
+                    alert.closed_by = Some(user.clone());
+                    line = Some(format!("Alert closed by {user}"));
                     Ok("Closed alert")
                 }
                 Action::Snooze(until) => {
                     alert.snoozed = true;
                     alert.snoozed_until = Some(*until);
+                    line = Some(format!("Alert snoozed until {} by {user}", ts(*until)));
                     Ok("Snoozed alert")
+                }
+                // The note itself is added below, as for every action that carries one.
+                Action::AddNote => Ok("Added note"),
+                Action::Assign(identifier) => match roster.user(identifier) {
+                    None => Err(format!("User [{identifier}] does not exist")),
+                    Some(owner) => {
+                        alert.owner = owner.username.clone();
+                        line = Some(format!("Alert owner set to {} by {user}", owner.username));
+                        Ok("Assigned alert")
+                    }
+                },
+                Action::Escalate(identifier) => {
+                    match targets.responder(roster, "escalation", identifier) {
+                        Err(text) => Err(text),
+                        Ok(escalation) => {
+                            alert.escalations.push(escalation.id.clone());
+                            line =
+                                Some(format!("Alert escalated to {} by {user}", escalation.name));
+                            if !alert.responders.contains(&escalation) {
+                                alert.responders.push(escalation);
+                            }
+                            Ok("Escalated alert")
+                        }
+                    }
+                }
+                // Adding a responder the alert already has changes nothing and succeeds.
+                Action::AddResponder { kind, identifier } => {
+                    match targets.responder(roster, kind, identifier) {
+                        Err(text) => Err(text),
+                        Ok(responder) => {
+                            if !alert.responders.contains(&responder) {
+                                line =
+                                    Some(format!("Responder {} added by {user}", responder.name));
+                                alert.responders.push(responder);
+                            }
+                            Ok("Added responder")
+                        }
+                    }
                 }
             }
         };
         if status.is_ok() {
             alert.updated_at = now;
+            if let Some(line) = line {
+                history::log(alert, LogKind::Action, &line, &user, now);
+            }
+            if let Some(note) = queued.note.as_deref().filter(|n| !n.trim().is_empty()) {
+                history::note(alert, note, &user, now);
+            }
         }
         let alert = alert.clone();
         match status {
             Ok(text) => outcome(true, text, Some(&alert)),
-            Err(text) => outcome(false, text, Some(&alert)),
+            Err(text) => outcome(false, &text, Some(&alert)),
         }
     }
 
@@ -340,6 +439,7 @@ impl State {
         };
         alert.is_seen = true;
         alert.updated_at = now;
+        history::log(alert, LogKind::System, "Alert seen", INTEGRATION_NAME, now);
         true
     }
 
@@ -352,12 +452,36 @@ impl State {
         user: &str,
         now: DateTime<Utc>,
     ) -> Result<(), String> {
+        self.apply_elsewhere(id, action, None, user, now)
+    }
+
+    /// [`State::act_elsewhere`] with the action's note.
+    pub(crate) fn act_elsewhere_with_note(
+        &mut self,
+        id: &str,
+        action: Action,
+        note: &str,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
+        self.apply_elsewhere(id, action, Some(note), user, now)
+    }
+
+    fn apply_elsewhere(
+        &mut self,
+        id: &str,
+        action: Action,
+        note: Option<&str>,
+        user: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), String> {
         let queued = Queued {
             request_id: String::new(),
             identifier: id.to_string(),
             identifier_type: IdentifierType::Id,
             action,
             user: Some(user.to_string()),
+            note: note.map(str::to_string),
         };
         let outcome = self.apply(&queued, now);
         if outcome.success {
@@ -405,6 +529,15 @@ pub(crate) fn alert_json(alert: &FakeAlert, full: bool) -> Value {
         "owner": alert.owner,
         "priority": alert.priority,
         "responders": alert.responders.iter().map(responder_json).collect::<Vec<_>>(),
+        // Not in the document's `BaseAlert`, but in Opsgenie's answers (its Go SDK reads
+        // `teams`): the teams the alert is routed to, as the otherwise unused
+        // `AlertTeamMeta` (ids only).
+        "teams": alert
+            .responders
+            .iter()
+            .filter(|r| r.kind == "team")
+            .map(|r| json!({ "id": r.id }))
+            .collect::<Vec<_>>(),
         "integration": { "id": INTEGRATION_ID, "name": INTEGRATION_NAME, "type": "API" },
         "report": report,
     });

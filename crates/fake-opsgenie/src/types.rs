@@ -103,8 +103,53 @@ pub struct FakeAlert {
     pub close_time_ms: Option<i64>,
     pub acknowledged_by: Option<String>,
     pub closed_by: Option<String>,
+    /// Notes, oldest first: added on their own or with an action's `note`.
+    pub notes: Vec<FakeNote>,
+    /// One line per change, oldest first (`GET /v2/alerts/{identifier}/logs`).
+    pub log: Vec<FakeLogEntry>,
+    /// Ids of the escalations the alert was escalated to, in order.
+    pub escalations: Vec<String>,
     /// Creation order (tinyId as a number).
     pub seq: u64,
+}
+
+/// One note of an alert (`AlertNote`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeNote {
+    pub note: String,
+    /// Who added it: the request's `user`, else the integration's name.
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    /// Opsgenie's paging key: creation time in milliseconds and a sequence number.
+    pub offset: String,
+}
+
+/// One line of an alert's log (`AlertLog`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeLogEntry {
+    pub log: String,
+    /// `system` for what the fake did on its own, `alertAction` for a user's action,
+    /// `note` for an added note (the fake's choice: the document names no values).
+    pub kind: String,
+    pub owner: String,
+    pub created_at: DateTime<Utc>,
+    pub offset: String,
+}
+
+/// A team of the account (`Team`): a responder an alert can be routed to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeTeam {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+/// An escalation of the account (`Escalation`), the target of "escalate".
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeEscalation {
+    pub id: String,
+    pub name: String,
+    pub description: String,
 }
 
 /// What `GET /v2/alerts/requests/{requestId}` reports for a processed request.

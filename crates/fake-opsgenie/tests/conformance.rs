@@ -434,3 +434,133 @@ async fn the_validator_catches_broken_schedule_bodies() {
     }));
     assert!(caught.is_err(), "a misspelt field is caught");
 }
+
+/// The requests a client sends to respond (note, escalate, assign), checked against the
+/// document's body parameters, then sent; every answer, the notes and log lists, the
+/// user search and the escalation list conform, down to each item's declared fields.
+#[tokio::test]
+async fn respond_operations_and_their_request_bodies_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    let rota = add_rota(&h.fake);
+    let escalation = h
+        .fake
+        .add_escalation("Payments escalation", "Pat, then Sam");
+    let alert = h.fake.create_alert(
+        NewAlert::new("Checkout latency high").responder(FakeResponder::team("payments")),
+    );
+
+    let note = json!({"note": "Looking into it", "user": PAT, "source": "oncall-tray"});
+    let escalate = json!({"escalation": {"type": "escalation", "id": escalation},
+                          "source": "oncall-tray"});
+    let assign = json!({"owner": {"type": "user", "id": rota.sam}, "user": PAT});
+    let team = h.fake.add_team("Search", "");
+    let responder = json!({"responder": {"type": "team", "id": team}, "note": "Please help"});
+    for (action, body) in [
+        ("notes", &note),
+        ("escalate", &escalate),
+        ("assign", &assign),
+        ("responders", &responder),
+    ] {
+        let template = format!("/v2/alerts/{{identifier}}/{action}");
+        let pointer = spec
+            .request_pointer(&template, "post")
+            .unwrap_or_else(|| panic!("{template} has a body parameter"));
+        spec.check(&pointer, body)
+            .unwrap_or_else(|v| panic!("the {action} request does not conform:\n{v}"));
+        let answer = send(h.post(&format!("/v2/alerts/{alert}/{action}"), body.clone())).await;
+        assert_eq!(answer.status, 202, "{action}: {}", answer.text);
+        assert_conforms(spec, "post", &template, &answer);
+        let rid = answer.body["requestId"].as_str().unwrap().to_string();
+        let status = send(h.get(&format!("/v2/alerts/requests/{rid}"))).await;
+        assert_eq!(
+            status.body["data"]["isSuccess"], true,
+            "{action}: {}",
+            status.text
+        );
+        assert_conforms(spec, "get", "/v2/alerts/requests/{requestId}", &status);
+    }
+    let escalate_pointer = spec
+        .request_pointer("/v2/alerts/{identifier}/escalate", "post")
+        .expect("escalate has a body");
+    assert!(
+        spec.check(&escalate_pointer, &json!({"note": "x"}))
+            .is_err(),
+        "escalation is required"
+    );
+    for action in ["notes", "escalate", "assign", "responders"] {
+        let answer = send(h.post(&format!("/v2/alerts/{alert}/{action}"), json!({}))).await;
+        assert_eq!(answer.status, 422, "{action}: {}", answer.text);
+        assert_conforms(
+            spec,
+            "post",
+            &format!("/v2/alerts/{{identifier}}/{action}"),
+            &answer,
+        );
+    }
+
+    let one = send(h.get(&format!("/v2/alerts/{alert}"))).await;
+    for team in one.body["data"]["teams"].as_array().expect("teams") {
+        let pointer = "/definitions/AlertTeamMeta";
+        spec.check(pointer, team)
+            .unwrap_or_else(|v| panic!("a team does not conform:\n{v}"));
+        assert_declared(spec, "AlertTeamMeta", team);
+    }
+    for (list, definition) in [("notes", "AlertNote"), ("logs", "AlertLog")] {
+        let template = format!("/v2/alerts/{{identifier}}/{list}");
+        for query in ["", "?limit=1&order=asc", "?identifierType=tiny&limit=100"] {
+            let path = if query.contains("tiny") {
+                format!(
+                    "/v2/alerts/{}/{list}{query}",
+                    one.body["data"]["tinyId"].as_str().unwrap()
+                )
+            } else {
+                format!("/v2/alerts/{alert}/{list}{query}")
+            };
+            let answer = send(h.get(&path)).await;
+            assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+            assert_conforms(spec, "get", &template, &answer);
+            assert!(
+                !answer.body["data"].as_array().unwrap().is_empty(),
+                "{path}"
+            );
+            assert_all_declared(spec, definition, &answer.body["data"]);
+            assert_declared(spec, "AlertPaging", &answer.body["paging"]);
+        }
+        for (path, status) in [
+            (format!("/v2/alerts/nope/{list}"), 404),
+            (format!("/v2/alerts/{alert}/{list}?limit=101"), 422),
+        ] {
+            let answer = send(h.get(&path)).await;
+            assert_eq!(answer.status, status, "{path}: {}", answer.text);
+            assert_conforms(spec, "get", &template, &answer);
+        }
+    }
+
+    for query in ["", "?query=sam", "?query=fullName%3AOncall&limit=1"] {
+        let users = send(h.get(&format!("/v2/users{query}"))).await;
+        assert_eq!(users.status, 200, "{}", users.text);
+        assert_conforms(spec, "get", "/v2/users", &users);
+        assert_all_declared(spec, "User", &users.body["data"]);
+    }
+    let escalations = send(h.get("/v2/escalations")).await;
+    assert_eq!(escalations.status, 200, "{}", escalations.text);
+    assert_conforms(spec, "get", "/v2/escalations", &escalations);
+    assert_all_declared(spec, "Escalation", &escalations.body["data"]);
+    let teams = send(h.get("/v2/teams")).await;
+    assert_eq!(teams.status, 200, "{}", teams.text);
+    assert_conforms(spec, "get", "/v2/teams", &teams);
+    assert_all_declared(spec, "Team", &teams.body["data"]);
+
+    h.fake.add_restricted_api_key("alerts-only");
+    for path in ["/v2/users", "/v2/escalations", "/v2/teams"] {
+        let forbidden = send(
+            h.http
+                .get(format!("{}{path}", h.running.url))
+                .header("Authorization", "GenieKey alerts-only"),
+        )
+        .await;
+        assert_eq!(forbidden.status, 403);
+        assert_conforms(spec, "get", path, &forbidden);
+    }
+}

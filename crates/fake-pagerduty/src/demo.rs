@@ -49,24 +49,58 @@ const STORIES: [(&str, Urgency, usize); 9] = [
     ("Search: one replica is unhealthy", Urgency::Low, 2),
 ];
 
+/// Pat's teammates, so that the reassign and responder pickers have names to offer:
+/// Alex shares the rotation with Pat, Robin is every policy's second level, Kim is on no
+/// policy (someone to hand an incident to directly).
+const TEAMMATES: [(&str, &str, &str); 3] = [
+    ("PUSER03", "Alex Example", "alex@example.com"),
+    ("PUSER04", "Robin Example", "robin@example.com"),
+    ("PUSER05", "Kim Example", "kim@example.com"),
+];
+const SECOND_LEVEL: &str = "PUSER04";
+
 /// The demo's rotation: Alex and Pat (the demo's user) take turns this long, so a
 /// newcomer sees a shift reminder at once, the shift start five minutes later, its end
 /// after this, and the cycle again.
 const DEMO_TURN: chrono::Duration = chrono::Duration::minutes(10);
 
-/// Adds the demo's services to `fake`, and a rotation in which the demo's user is on call
-/// every other ten minutes, their first turn starting five minutes from `now` (once per
-/// fake).
+/// Adds the demo's services and teammates to `fake`, gives every service's escalation
+/// policy a second level (Robin) to escalate to, and adds a rotation in which the demo's
+/// user is on call every other ten minutes, their first turn starting five minutes from
+/// `now` (once per fake).
 pub fn prepare(fake: &FakePagerDuty, now: DateTime<Utc>) {
+    for (id, name, email) in TEAMMATES {
+        let first_name = name.split(' ').next().unwrap_or(name).to_lowercase();
+        fake.add_user(id, name, email, &format!("fake-token-{first_name}"));
+    }
     for (id, name) in SERVICES.iter().skip(1) {
         fake.add_service(id, name, "PUSER01");
     }
-    fake.add_user(
-        "PUSER03",
-        "Alex Example",
-        "alex@example.com",
-        "fake-token-alex",
-    );
+    for (id, name) in SERVICES {
+        // The first level as seeded (`PEP0001`: the schedule with Pat on call) or as
+        // `add_service` made it (Pat directly).
+        let first = if id == DEFAULT_SERVICE_ID {
+            EscalationTarget::Schedule("PSCHED1".into())
+        } else {
+            EscalationTarget::User("PUSER01".into())
+        };
+        let Some(policy) = fake.escalation_policy_of(id) else {
+            continue;
+        };
+        let name = if id == DEFAULT_SERVICE_ID {
+            "Checkout on-call".to_string()
+        } else {
+            format!("{name} on-call")
+        };
+        fake.add_escalation_policy(EscalationPolicySpec {
+            id: policy,
+            name,
+            levels: vec![
+                vec![first],
+                vec![EscalationTarget::User(SECOND_LEVEL.into())],
+            ],
+        });
+    }
     let first_turn = now + chrono::Duration::minutes(5) - DEMO_TURN;
     fake.add_schedule(ScheduleSpec::rotation(
         "PDEMO01",
@@ -78,7 +112,10 @@ pub fn prepare(fake: &FakePagerDuty, now: DateTime<Utc>) {
     fake.add_escalation_policy(EscalationPolicySpec {
         id: "PDEMOEP".into(),
         name: "Platform".into(),
-        levels: vec![vec![EscalationTarget::Schedule("PDEMO01".into())]],
+        levels: vec![
+            vec![EscalationTarget::Schedule("PDEMO01".into())],
+            vec![EscalationTarget::User(SECOND_LEVEL.into())],
+        ],
     });
 }
 
@@ -177,5 +214,41 @@ mod tests {
         }
         let urgencies: Vec<Urgency> = fake.incidents().iter().map(|i| i.urgency).collect();
         assert!(urgencies.contains(&Urgency::High) && urgencies.contains(&Urgency::Low));
+    }
+
+    #[test]
+    fn every_demo_incident_is_pats_and_can_go_to_a_teammate_or_a_second_level() {
+        let fake = FakePagerDuty::new();
+        prepare(&fake, chrono::Utc::now());
+        for step in 0..3 {
+            self::step(&fake, step);
+        }
+        for incident in fake.incidents() {
+            assert_eq!(incident.assignees, vec!["PUSER01"], "{}", incident.title);
+        }
+        fake.with_state(|state, _| {
+            for (service, _) in SERVICES {
+                let policy = state
+                    .service(service)
+                    .and_then(|s| state.policy(&s.escalation_policy_id))
+                    .expect("the service's policy");
+                assert_eq!(policy.levels.len(), 2, "{}", policy.name);
+            }
+            let names: Vec<String> = state
+                .users_matching("")
+                .iter()
+                .map(|u| u.name.clone())
+                .collect();
+            assert_eq!(
+                names,
+                [
+                    "Alex Example",
+                    "Kim Example",
+                    "Pat Oncall",
+                    "Robin Example",
+                    "Sam Second"
+                ]
+            );
+        });
     }
 }

@@ -28,13 +28,27 @@ pub type Fault = oncall_fake_service::Fault<Route, FaultKind>;
 /// faulted, so a test can always inspect and reset the fake.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Route {
-    /// Every API request, including ones to routes the fake does not name below (such as
-    /// `GET /incidents/{id}`) and unknown paths.
+    /// Every API request, including ones to routes the fake does not name below and
+    /// unknown paths.
     Any,
     /// `GET /users/me`
     UsersMe,
     /// `GET /incidents`
     ListIncidents,
+    /// `GET /incidents/{id}`
+    GetIncident,
+    /// `GET /incidents/{id}/notes`
+    ListNotes,
+    /// `POST /incidents/{id}/notes`
+    CreateNote,
+    /// `GET /incidents/{id}/log_entries`
+    ListLogEntries,
+    /// `GET /incidents/{id}/alerts`
+    ListAlerts,
+    /// `POST /incidents/{id}/responder_requests`
+    CreateResponderRequest,
+    /// `GET /users`
+    ListUsers,
     /// `PUT /incidents` and `PUT /incidents/{id}`
     UpdateIncidents,
     /// `POST /incidents/{id}/snooze`

@@ -10,12 +10,13 @@
 //!
 //! Timestamps are RFC 3339 in UTC with whole seconds, as PagerDuty sends them.
 
+mod respond;
 mod schedules;
 
+pub(crate) use respond::{alert, log_entry, note, responder_request};
 pub(crate) use schedules::{escalation_policy, override_object, schedule, Parts, Window};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use oncall_model::Status;
 use serde::Serialize;
 
 use crate::state::{Agent, Incident, OnCallRow, State, User};
@@ -225,8 +226,7 @@ pub(crate) struct IncidentObject {
 }
 
 pub(crate) fn incident(state: &State, incident: &Incident) -> IncidentObject {
-    let log_entry_id = format!("R{}", incident.id.trim_start_matches('Q'));
-    let resolved = incident.status == Status::Resolved;
+    let log_entry_id = crate::state::log_entry_id(&incident.id, 0);
     IncidentObject {
         id: incident.id.clone(),
         kind: "incident",
@@ -270,9 +270,9 @@ pub(crate) fn incident(state: &State, incident: &Incident) -> IncidentObject {
             html_url: None,
         },
         alert_counts: AlertCounts {
-            all: 1,
-            triggered: u32::from(!resolved),
-            resolved: u32::from(resolved),
+            all: count(incident.alerts.len()),
+            triggered: count(incident.alerts.iter().filter(|a| !a.resolved).count()),
+            resolved: count(incident.alerts.iter().filter(|a| a.resolved).count()),
         },
         is_mergeable: true,
         incident_type: IncidentType {
@@ -309,6 +309,10 @@ pub(crate) fn incident(state: &State, incident: &Incident) -> IncidentObject {
         responder_requests: Vec::new(),
         urgency: incident.urgency.as_str(),
     }
+}
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 /// `components.schemas.Oncall`

@@ -3,6 +3,9 @@
 //! On-calls come from a schedule model on the fake's clock (layers of users taking turns,
 //! overrides on top, the last created winning), so `/oncalls`, `/schedules` and
 //! `/escalation_policies` agree on who is on call now and next.
+//! Incidents keep a log (one entry per change), notes, the alert their trigger made and
+//! the responder requests made on them; updates reassign to users or escalation policies,
+//! escalate to a level (whose on-call people become the assignees) and change urgency.
 //!
 //! The fake is *spec-faithful* rather than convenient: response bodies follow PagerDuty's
 //! OpenAPI document (the tests validate them against it), errors carry PagerDuty's codes,
@@ -41,8 +44,9 @@ use oncall_model::Urgency;
 pub use faults::{Fault, FaultKind, Route};
 pub use oncall_fake_service::{Clock, RecordedRequest, RunningFake};
 pub use types::{
-    EscalationPolicySpec, EscalationTarget, FakeIncident, FakeOnCall, FakeOverride, LayerSpec,
-    NewIncident, ScheduleSpec, DEFAULT_SERVICE_ID,
+    EscalationPolicySpec, EscalationTarget, FakeAlert, FakeIncident, FakeLogEntry, FakeNote,
+    FakeOnCall, FakeOverride, FakeResponderRequest, LayerSpec, LogKind, NewIncident,
+    ResponderTarget, ScheduleSpec, DEFAULT_SERVICE_ID,
 };
 
 use crate::error::ApiError;
@@ -260,8 +264,11 @@ impl FakePagerDuty {
     /// If the incident or a user does not exist, `user_ids` is empty, or it is resolved.
     pub fn reassign(&self, id: &str, user_ids: &[&str]) {
         let users: Vec<String> = user_ids.iter().map(|u| u.to_string()).collect();
-        self.with_state(|state, now| state.reassign(id, &users, now))
-            .unwrap_or_else(|e| panic!("FakePagerDuty::reassign({id}): {e}"));
+        self.with_state(|state, now| {
+            let by = state.service_agent(id)?;
+            state.reassign(id, &users, &by, now)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::reassign({id}): {e}"));
     }
 
     /// Changes the urgency (not the status: `last_status_change_at` stays).
@@ -269,11 +276,57 @@ impl FakePagerDuty {
     /// # Panics
     /// If the incident does not exist.
     pub fn set_urgency(&self, id: &str, urgency: Urgency) {
-        self.with_state(|state, now| state.set_urgency(id, urgency, now))
-            .unwrap_or_else(|e| panic!("FakePagerDuty::set_urgency({id}): {e}"));
+        self.with_state(|state, now| {
+            let by = state.service_agent(id)?;
+            state.set_urgency(id, urgency, &by, now)
+        })
+        .unwrap_or_else(|e| panic!("FakePagerDuty::set_urgency({id}): {e}"));
+    }
+
+    /// Adds a note as `user_id` would from the web UI, and returns its id.
+    ///
+    /// # Panics
+    /// If the incident does not exist or the text is empty.
+    pub fn add_note(&self, id: &str, user_id: &str, text: &str) -> String {
+        self.with_state(|state, now| state.add_note(id, user_id, text, now))
+            .map(|note| note.id)
+            .unwrap_or_else(|e| panic!("FakePagerDuty::add_note({id}): {e}"))
     }
 
     // ----- inspection -----
+
+    /// The incident's notes, oldest first; empty for an unknown incident.
+    pub fn notes(&self, id: &str) -> Vec<FakeNote> {
+        self.with_state(|state, _| state.incident(id).map(|i| i.notes.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The incident's log, oldest first (one entry per change); empty for an unknown one.
+    pub fn log_entries(&self, id: &str) -> Vec<FakeLogEntry> {
+        self.with_state(|state, _| state.incident(id).map(|i| i.log.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The alerts grouped into the incident (its trigger's).
+    pub fn alerts(&self, id: &str) -> Vec<FakeAlert> {
+        self.with_state(|state, _| state.incident(id).map(|i| i.alerts.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The responder requests made on the incident, oldest first.
+    pub fn responder_requests(&self, id: &str) -> Vec<FakeResponderRequest> {
+        self.with_state(|state, _| state.incident(id).map(|i| i.responder_requests.clone()))
+            .unwrap_or_default()
+    }
+
+    /// The id of the escalation policy a service's incidents go to.
+    pub fn escalation_policy_of(&self, service_id: &str) -> Option<String> {
+        self.with_state(|state, _| {
+            state
+                .service(service_id)
+                .map(|s| s.escalation_policy_id.clone())
+        })
+    }
 
     pub fn incident(&self, id: &str) -> Option<FakeIncident> {
         self.with_state(|state, _| state.snapshot(id))

@@ -216,3 +216,91 @@ pub enum EscalationTarget {
     /// Whoever the schedule (by id) has on call.
     Schedule(String),
 }
+
+/// What kind of change a log entry records (PagerDuty's log entry `type`, less `_log_entry`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogKind {
+    Trigger,
+    Acknowledge,
+    /// An acknowledgement undone: a snooze ended, or an acknowledgement timed out.
+    Unacknowledge,
+    Resolve,
+    Snooze,
+    /// Reassigned to users or to an escalation policy.
+    Assign,
+    Escalate,
+    /// A note was added.
+    Annotate,
+    UrgencyChange,
+    /// Someone was asked to respond (a responder request).
+    Notify,
+}
+
+impl LogKind {
+    /// The log entry's `type` on the wire, e.g. `acknowledge_log_entry`.
+    pub fn wire_type(self) -> &'static str {
+        match self {
+            LogKind::Trigger => "trigger_log_entry",
+            LogKind::Acknowledge => "acknowledge_log_entry",
+            LogKind::Unacknowledge => "unacknowledge_log_entry",
+            LogKind::Resolve => "resolve_log_entry",
+            LogKind::Snooze => "snooze_log_entry",
+            LogKind::Assign => "assign_log_entry",
+            LogKind::Escalate => "escalate_log_entry",
+            LogKind::Annotate => "annotate_log_entry",
+            LogKind::UrgencyChange => "urgency_change_log_entry",
+            LogKind::Notify => "notify_log_entry",
+        }
+    }
+}
+
+/// One entry of an incident's log, oldest first in [`FakeIncident`]'s order of events.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeLogEntry {
+    pub id: String,
+    pub kind: LogKind,
+    pub at: DateTime<Utc>,
+    /// The user or service that made the change.
+    pub agent: String,
+    /// As PagerDuty words it, e.g. "Escalated to level 2 by Pat Oncall".
+    pub summary: String,
+    /// Who the incident went to (assign and escalate entries), or who was asked to
+    /// respond (notify entries).
+    pub users: Vec<String>,
+}
+
+/// A note on an incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeNote {
+    pub id: String,
+    pub user_id: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The alert a trigger created; it resolves with its incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeAlert {
+    pub id: String,
+    pub alert_key: String,
+    pub summary: String,
+    pub resolved: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whom a responder request asks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResponderTarget {
+    User(String),
+    EscalationPolicy(String),
+}
+
+/// A request for more responders on an incident.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FakeResponderRequest {
+    pub requester_id: String,
+    pub message: String,
+    pub targets: Vec<ResponderTarget>,
+    pub requested_at: DateTime<Utc>,
+}

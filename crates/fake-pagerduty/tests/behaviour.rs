@@ -1114,3 +1114,38 @@ async fn the_binary_refuses_non_loopback_addresses() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("only loopback addresses"), "{stderr}");
 }
+
+#[tokio::test]
+async fn control_routes_show_notes_log_and_responder_requests() {
+    let h = start().await;
+    let control = |path: &str| h.http.get(h.url(&format!("/_fake{path}")));
+    let id = h.fake.trigger(NewIncident::new("from e2e"));
+    let note = json!({"note": {"content": "on it"}});
+    let created = send(h.write(Method::POST, &format!("/incidents/{id}/notes"), note)).await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    let ask = json!({"requester_id": PAT, "message": "help",
+        "responder_request_targets": [{"responder_request_target":
+            {"id": SAM, "type": "user_reference"}}]});
+    let path = format!("/incidents/{id}/responder_requests");
+    assert_eq!(
+        send(h.request(Method::POST, &path).json(&ask)).await.status,
+        200
+    );
+
+    let notes = send(control(&format!("/incidents/{id}/notes"))).await;
+    assert_eq!(notes.body[0]["content"], "on it");
+    assert_eq!(notes.body[0]["user_id"], PAT);
+    let log = send(control(&format!("/incidents/{id}/log_entries"))).await;
+    let kinds: Vec<&str> = log
+        .body
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    assert_eq!(kinds, ["trigger", "annotate", "notify"], "oldest first");
+    let asked = send(control(&format!("/incidents/{id}/responder_requests"))).await;
+    assert_eq!(asked.body[0]["targets"], json!([{"User": SAM}]));
+    let missing = send(control("/incidents/QNOTHERE/notes")).await;
+    assert_eq!(missing.status, 404);
+}

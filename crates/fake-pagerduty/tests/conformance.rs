@@ -557,3 +557,302 @@ async fn a_body_where_none_is_documented_is_caught() {
     }));
     assert!(caught.is_err());
 }
+
+// ----- responding: reassign, escalate, urgency, notes, log, alerts, responders, users -----
+
+/// Asserts `body` is a valid request body for `method path` by the document.
+fn assert_valid_request(spec: &Spec, method: &str, path: &str, body: &Value) {
+    let pointer = spec
+        .request_pointer(Doc::Rest, path, method)
+        .unwrap_or_else(|| panic!("{method} {path} has no request body in the document"));
+    if let Err(violations) = spec.check(Doc::Rest, &pointer, body) {
+        panic!("the request to {method} {path} does not conform:\n{violations}\n{body}");
+    }
+}
+
+/// Adds user Alex and the two-level policy `ROTA_POLICY` (rota, then Sam), and moves the
+/// seeded service to it.
+fn two_levels(h: &Harness) -> String {
+    add_rotation(&h.fake);
+    h.fake.trigger(NewIncident::new("Checkout down"))
+}
+
+#[tokio::test]
+async fn updates_that_reassign_escalate_and_change_urgency_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    let a = h.fake.trigger(NewIncident::new("a"));
+    let b = h.fake.trigger(NewIncident::new("b"));
+    let c = h.fake.trigger(NewIncident::new("c"));
+    let body = json!({"incidents": [
+        {"id": a, "type": "incident_reference",
+         "assignments": [{"assignee": {"id": ALEX, "type": "user_reference"}}]},
+        {"id": b, "type": "incident_reference",
+         "escalation_policy": {"id": util::ROTA_POLICY, "type": "escalation_policy_reference"}},
+        {"id": c, "type": "incident_reference", "urgency": "low"},
+    ]});
+    assert_valid_request(spec, "put", "/incidents", &body);
+    let answer = send(h.write(Method::PUT, "/incidents", body)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "put", "/incidents", &answer);
+    assert_eq!(h.fake.incident(&a).unwrap().assignees, vec![ALEX]);
+    assert_eq!(h.fake.incident(&c).unwrap().urgency, Urgency::Low);
+
+    let escalate = json!({"incident": {"type": "incident_reference", "escalation_level": 2}});
+    assert_valid_request(spec, "put", "/incidents/{id}", &escalate);
+    let answer = send(h.write(Method::PUT, &format!("/incidents/{b}"), escalate)).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "put", "/incidents/{id}", &answer);
+    assert_eq!(h.fake.incident(&b).unwrap().assignees, vec![SAM], "level 2");
+
+    let too_far = json!({"incident": {"type": "incident_reference", "escalation_level": 3}});
+    let refused = send(h.write(Method::PUT, &format!("/incidents/{b}"), too_far)).await;
+    assert_eq!((refused.status, refused.error_code()), (400, Some(2001)));
+    assert_conforms(spec, Doc::Rest, "put", "/incidents/{id}", &refused);
+
+    h.fake.resolve(&a);
+    let late = json!({"incidents": [{"id": a, "type": "incident_reference", "urgency": "high"}]});
+    let refused = send(h.write(Method::PUT, "/incidents", late)).await;
+    assert_eq!((refused.status, refused.error_code()), (400, Some(1001)));
+    assert_conforms(spec, Doc::Rest, "put", "/incidents", &refused);
+}
+
+#[tokio::test]
+async fn notes_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    let id = h.fake.trigger(NewIncident::new("a"));
+    let template = "/incidents/{id}/notes";
+    let path = format!("/incidents/{id}/notes");
+    let body = json!({"note": {"content": "Firefighters are on the scene."}});
+    assert_valid_request(spec, "post", template, &body);
+    let created = send(h.write(Method::POST, &path, body)).await;
+    assert_eq!(
+        created.status, 200,
+        "the document says 200: {}",
+        created.text
+    );
+    assert_conforms(spec, Doc::Rest, "post", template, &created);
+    assert_declared(spec, "IncidentNote", &created.body["note"]);
+
+    let listed = send(h.get(&path)).await;
+    assert_eq!(listed.status, 200, "{}", listed.text);
+    assert_conforms(spec, Doc::Rest, "get", template, &listed);
+    assert_all_declared(spec, "IncidentNote", &listed.body["notes"]);
+    assert_eq!(h.fake.notes(&id).len(), 1);
+
+    let missing = send(h.get("/incidents/QNOTHERE/notes")).await;
+    assert_eq!((missing.status, missing.error_code()), (404, Some(2100)));
+    assert_conforms(spec, Doc::Rest, "get", template, &missing);
+    let nowhere = json!({"note": {"content": "x"}});
+    let missing = send(h.write(Method::POST, "/incidents/QNOTHERE/notes", nowhere)).await;
+    assert_eq!(missing.status, 404);
+    assert_conforms(spec, Doc::Rest, "post", template, &missing);
+}
+
+#[tokio::test]
+async fn log_entries_of_every_kind_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    let id = two_levels(&h);
+    h.fake.acknowledge(&id, PAT);
+    let snooze = json!({"duration": 60});
+    assert_eq!(
+        send(h.write(Method::POST, &format!("/incidents/{id}/snooze"), snooze))
+            .await
+            .status,
+        201
+    );
+    h.clock.advance(120);
+    h.fake.reassign(&id, &[SAM]);
+    let to_policy = json!({"incident": {"type": "incident_reference",
+        "escalation_policy": {"id": util::ROTA_POLICY, "type": "escalation_policy_reference"}}});
+    send(h.write(Method::PUT, &format!("/incidents/{id}"), to_policy)).await;
+    let escalate = json!({"incident": {"type": "incident_reference", "escalation_level": 2}});
+    send(h.write(Method::PUT, &format!("/incidents/{id}"), escalate)).await;
+    h.fake.add_note(&id, SAM, "looking");
+    h.fake.set_urgency(&id, Urgency::Low);
+    let ask = json!({"requester_id": PAT, "message": "help",
+        "responder_request_targets": [{"responder_request_target":
+            {"id": ALEX, "type": "user_reference"}}]});
+    let asked = send(
+        h.request(Method::POST, &format!("/incidents/{id}/responder_requests"))
+            .json(&ask),
+    )
+    .await;
+    assert_eq!(asked.status, 200, "{}", asked.text);
+    h.fake.resolve(&id);
+
+    let template = "/incidents/{id}/log_entries";
+    let answer = send(h.get(&format!(
+        "/incidents/{id}/log_entries?is_overview=true&total=true"
+    )))
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "get", template, &answer);
+    let entries = answer.body["log_entries"].as_array().expect("entries");
+    let kinds: Vec<&str> = entries.iter().filter_map(|e| e["type"].as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "resolve_log_entry",
+            "notify_log_entry",
+            "urgency_change_log_entry",
+            "annotate_log_entry",
+            "escalate_log_entry",
+            "assign_log_entry",
+            "assign_log_entry",
+            "unacknowledge_log_entry",
+            "snooze_log_entry",
+            "acknowledge_log_entry",
+            "trigger_log_entry",
+        ],
+        "every kind the fake records, newest first"
+    );
+    for entry in entries {
+        let schema = match entry["type"].as_str() {
+            Some("acknowledge_log_entry") => "AcknowledgeLogEntry",
+            Some("annotate_log_entry") => "AnnotateLogEntry",
+            Some("assign_log_entry") => "AssignLogEntry",
+            Some("escalate_log_entry") => "EscalateLogEntry",
+            Some("notify_log_entry") => "NotifyLogEntry",
+            Some("resolve_log_entry") => "ResolveLogEntry",
+            Some("snooze_log_entry") => "SnoozeLogEntry",
+            Some("trigger_log_entry") => "TriggerLogEntry",
+            Some("unacknowledge_log_entry") => "UnacknowledgeLogEntry",
+            Some("urgency_change_log_entry") => "UrgencyChangeLogEntry",
+            other => panic!("unexpected log entry type {other:?}"),
+        };
+        assert_declared(spec, schema, entry);
+    }
+    let pointer = spec
+        .response_pointer(Doc::Rest, template, "get", "200")
+        .expect("listIncidentLogEntries 200");
+    let mut unknown_kind = answer.body.clone();
+    unknown_kind["log_entries"][0]["type"] = json!("acknowledgement_log_entry");
+    assert!(
+        spec.check(Doc::Rest, &pointer, &unknown_kind).is_err(),
+        "the validator checks each entry's type"
+    );
+    let trigger = entries.last().expect("the trigger");
+    let incident = send(h.get(&format!("/incidents/{id}"))).await;
+    assert_eq!(
+        incident.body["incident"]["first_trigger_log_entry"]["id"], trigger["id"],
+        "the incident names its trigger's log entry"
+    );
+
+    let missing = send(h.get("/incidents/QNOTHERE/log_entries")).await;
+    assert_eq!(missing.status, 404);
+    assert_conforms(spec, Doc::Rest, "get", template, &missing);
+}
+
+#[tokio::test]
+async fn alerts_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    let open = h.fake.trigger(NewIncident::new("open"));
+    let closed = h
+        .fake
+        .trigger(NewIncident::new("closed").urgency(Urgency::Low));
+    h.fake.resolve(&closed);
+    let template = "/incidents/{id}/alerts";
+    for (id, status) in [(&open, "triggered"), (&closed, "resolved")] {
+        let answer = send(h.get(&format!("/incidents/{id}/alerts?sort_by=created_at:desc"))).await;
+        assert_eq!(answer.status, 200, "{}", answer.text);
+        assert_conforms(spec, Doc::Rest, "get", template, &answer);
+        assert_all_declared(spec, "Alert", &answer.body["alerts"]);
+        assert_eq!(answer.body["alerts"][0]["status"], status);
+    }
+    let none = send(h.get(&format!("/incidents/{open}/alerts?statuses[]=resolved"))).await;
+    assert_eq!(none.body["alerts"], json!([]));
+    let counts = send(h.get(&format!("/incidents/{closed}"))).await;
+    assert_eq!(
+        counts.body["incident"]["alert_counts"],
+        json!({"all": 1, "triggered": 0, "resolved": 1})
+    );
+    // The document lists no 404 here; the fake answers one as for the incident's other
+    // sub-resources, with PagerDuty's error body.
+    let missing = send(h.get("/incidents/QNOTHERE/alerts")).await;
+    assert_eq!(missing.status, 404);
+    assert_conforms(spec, Doc::Rest, "get", template, &missing);
+}
+
+#[tokio::test]
+async fn responder_requests_conform() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    let id = two_levels(&h);
+    let template = "/incidents/{id}/responder_requests";
+    let body = json!({
+        "requester_id": PAT,
+        "message": "Please help with issue - join bridge at +1(234)-567-8910",
+        "responder_request_targets": [
+            {"responder_request_target": {"id": ALEX, "type": "user_reference"}},
+            {"responder_request_target": {"id": util::ROTA_POLICY,
+                                          "type": "escalation_policy_reference"}}
+        ]
+    });
+    assert_valid_request(spec, "post", template, &body);
+    let answer = send(
+        h.request(Method::POST, &format!("/incidents/{id}/responder_requests"))
+            .json(&body),
+    )
+    .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "post", template, &answer);
+    assert_declared(spec, "ResponderRequest", &answer.body["responder_request"]);
+    let targets = &answer.body["responder_request"]["responder_request_targets"];
+    for target in targets.as_array().expect("targets") {
+        // The schema names the list `incident_responders`; the document's example (and
+        // the incident's own field) `incidents_responders`, which the fake follows.
+        let mut target = target["responder_request_target"].clone();
+        let responders = target
+            .as_object_mut()
+            .and_then(|t| t.remove("incidents_responders"))
+            .expect("the example's incidents_responders");
+        assert_declared(spec, "ResponderRequestTargetReference", &target);
+        assert_all_declared(spec, "IncidentsRespondersReference", &responders);
+    }
+    assert_eq!(h.fake.responder_requests(&id).len(), 1);
+
+    let missing = send(
+        h.request(Method::POST, "/incidents/QNOTHERE/responder_requests")
+            .json(&body),
+    )
+    .await;
+    assert_eq!(missing.status, 404);
+    assert_conforms(spec, Doc::Rest, "post", template, &missing);
+}
+
+#[tokio::test]
+async fn users_listing_conforms_and_honours_query() {
+    let Some(spec) = spec() else { return };
+    let h = start().await;
+    add_rotation(&h.fake);
+    let answer = send(h.get("/users?query=SAM&total=true")).await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    assert_conforms(spec, Doc::Rest, "get", "/users", &answer);
+    assert_all_declared(spec, "User", &answer.body["users"]);
+    let ids: Vec<&str> = answer.body["users"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|u| u["id"].as_str())
+        .collect();
+    assert_eq!(ids, [SAM]);
+    let all = send(h.get("/users?limit=2")).await;
+    assert_eq!(all.body["more"], true);
+    assert_conforms(spec, Doc::Rest, "get", "/users", &all);
+    let policies = send(h.get("/escalation_policies?query=payments")).await;
+    assert_eq!(
+        policies.body["escalation_policies"][0]["id"],
+        util::ROTA_POLICY
+    );
+    assert_eq!(
+        policies.body["escalation_policies"]
+            .as_array()
+            .map(Vec::len),
+        Some(1)
+    );
+}

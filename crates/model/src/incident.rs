@@ -127,6 +127,10 @@ pub struct Incident {
     pub assigned_to_me_at: Option<DateTime<Utc>>,
     pub escalation_policy: Option<String>,
     pub priority: Option<String>,
+    /// The teams the incident belongs to (PagerDuty's `teams`, Opsgenie's `teams`), for
+    /// the noise rules.
+    #[serde(default)]
+    pub teams: Vec<String>,
 }
 
 impl Incident {

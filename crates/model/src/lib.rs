@@ -8,15 +8,19 @@
 mod action;
 mod incident;
 mod provider;
+mod respond;
 mod shift;
 mod text;
 pub mod timestamp;
 mod transport;
 mod web_link;
 
-pub use action::{ActionId, ActionKind, ActionOutcome};
+pub use action::{ActionId, ActionKind, ActionOutcome, MAX_NOTE_CHARS};
 pub use incident::{AccountId, Incident, IncidentKey, Person, ProviderKind, Status, Urgency};
 pub use provider::{Capabilities, FetchResult, Identity, Provider, ProviderError};
+pub use respond::{
+    Assignee, AssigneeKind, IncidentAlert, IncidentDetails, IncidentLogEntry, IncidentNote,
+};
 pub use shift::{
     CoverRequest, OnCallPerson, OnCallShift, RotaEntry, ScheduleOverride, WallClock, SHIFT_HORIZON,
 };

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use crate::{
-    ActionKind, ActionOutcome, CoverRequest, Incident, OnCallShift, ProviderKind, RotaEntry,
-    ScheduleOverride,
+    ActionKind, ActionOutcome, Assignee, AssigneeKind, CoverRequest, Incident, IncidentDetails,
+    OnCallShift, ProviderKind, RotaEntry, ScheduleOverride,
 };
 
 /// Who the account's credential belongs to, fetched once per account.
@@ -33,6 +33,65 @@ pub struct Capabilities {
     /// On-call schedules: shifts, who is on call, covering a shift. Alertmanager has
     /// no such idea.
     pub schedules: bool,
+    /// `ActionKind::Reassign` to a user.
+    pub reassign_to_users: bool,
+    /// `ActionKind::Reassign` to an escalation policy (PagerDuty).
+    pub reassign_to_policies: bool,
+    /// `ActionKind::Reassign` to a team (Opsgenie).
+    pub reassign_to_teams: bool,
+    /// `ActionKind::Escalate`: to the next level (`Some(false)`: PagerDuty) or to a
+    /// chosen escalation (`Some(true)`: Opsgenie); `None` when there is no escalating.
+    pub escalate_needs_target: Option<bool>,
+    /// `ActionKind::AddNote`, and notes in the detail pane.
+    pub notes: bool,
+    /// `ActionKind::AddResponders`.
+    pub add_responders: bool,
+    /// `ActionKind::SetUrgency`.
+    pub set_urgency: bool,
+    /// [`Provider::details`]: the detail pane's notes, log and alerts.
+    pub details: bool,
+}
+
+impl Capabilities {
+    /// Acknowledge and nothing else: the base the providers' sets are written on.
+    pub const ACKNOWLEDGE_ONLY: Capabilities = Capabilities {
+        resolve: false,
+        snooze: false,
+        unacknowledge: false,
+        schedules: false,
+        reassign_to_users: false,
+        reassign_to_policies: false,
+        reassign_to_teams: false,
+        escalate_needs_target: None,
+        notes: false,
+        add_responders: false,
+        set_urgency: false,
+        details: false,
+    };
+
+    /// Whether `kind` is something this service can do.
+    pub fn supports(&self, kind: &ActionKind) -> bool {
+        match kind {
+            ActionKind::Acknowledge => true,
+            ActionKind::Resolve => self.resolve,
+            ActionKind::Snooze { .. } => self.snooze,
+            ActionKind::Unacknowledge => self.unacknowledge,
+            ActionKind::Reassign { to } => match to.kind {
+                AssigneeKind::User => self.reassign_to_users,
+                AssigneeKind::EscalationPolicy => self.reassign_to_policies,
+                AssigneeKind::Team => self.reassign_to_teams,
+                AssigneeKind::Escalation => false,
+            },
+            ActionKind::Escalate { to } => match (self.escalate_needs_target, to) {
+                (Some(false), None) => true,
+                (Some(true), Some(to)) => to.kind == AssigneeKind::Escalation,
+                _ => false,
+            },
+            ActionKind::AddNote { .. } => self.notes,
+            ActionKind::AddResponders { .. } => self.add_responders,
+            ActionKind::SetUrgency { .. } => self.set_urgency,
+        }
+    }
 }
 
 /// How a request to a provider failed, sorted by what the caller must do about it.
@@ -100,9 +159,34 @@ pub trait Provider: Send + Sync + 'static {
     /// Returns one result per id, in the same order.
     async fn act(
         &self,
-        kind: ActionKind,
+        kind: &ActionKind,
         incident_ids: &[String],
     ) -> Vec<Result<ActionOutcome, ProviderError>>;
+
+    /// The incident's notes, log entries and alerts, for the detail pane: asked for
+    /// when the user opens it, never on a poll. `Unsupported` where
+    /// [`Capabilities::details`] is false.
+    async fn details(&self, incident_id: &str) -> Result<IncidentDetails, ProviderError> {
+        let _ = incident_id;
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            action: "show incident details",
+        })
+    }
+
+    /// Users, escalation policies, teams or escalations (`kinds`) whose name matches
+    /// `query`, for the reassign and escalate pickers: at most 25, best first.
+    async fn find_assignees(
+        &self,
+        query: &str,
+        kinds: &[AssigneeKind],
+    ) -> Result<Vec<Assignee>, ProviderError> {
+        let _ = (query, kinds);
+        Err(ProviderError::Unsupported {
+            provider: self.kind(),
+            action: "search for people",
+        })
+    }
 
     /// The user's current and coming on-call shifts, up to [`SHIFT_HORIZON`] ahead, in
     /// start order (permanent ones first); empty when the provider has no such idea.

@@ -39,6 +39,17 @@ impl ControlServer {
         Ok(server::press(connection, &self.records, id, &action_key, false).await?)
     }
 
+    /// Sends `text` from the notification's inline reply field: `NotificationReplied(id,
+    /// text)` to its sender, then `NotificationClosed(id, 2)` unless it is resident.
+    async fn reply(
+        &self,
+        #[zbus(connection)] connection: &Connection,
+        id: u32,
+        text: String,
+    ) -> fdo::Result<()> {
+        Ok(server::reply(connection, &self.records, id, &text).await?)
+    }
+
     /// Dismisses a notification: `NotificationClosed(id, 2)`.
     async fn dismiss(
         &self,

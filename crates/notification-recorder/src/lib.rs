@@ -1,6 +1,7 @@
 //! A freedesktop notification server for tests: it owns `org.freedesktop.Notifications` on
 //! a real D-Bus bus, records every notification an app sends, and presses the buttons of a
-//! notification the way a desktop does, so the app's notification code is tested through
+//! notification (or, started with [`Recorder::start_with_inline_reply`], fills in its inline
+//! reply field) the way a desktop does, so the app's notification code is tested through
 //! the same D-Bus calls and signals a user's desktop would exchange with it.
 //!
 //! - [`Recorder`] is the server with a handle for tests in the same process;
@@ -8,8 +9,8 @@
 //!   tests in other processes, e.g. against the `notification-recorder` binary;
 //! - [`TestBus`] gives each test a private session bus, so tests run in parallel and need
 //!   no desktop;
-//! - [`Stranger`] is another client on that bus: it forges the server's signals, to test
-//!   that a client believes only the server.
+//! - [`Stranger`] is another client on that bus: it forges the server's signals (replies
+//!   included), to test that a client believes only the server.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -53,6 +54,7 @@
 mod control;
 mod error;
 mod hints;
+mod inline_reply;
 mod listeners;
 mod recorder;
 mod records;
@@ -62,6 +64,7 @@ mod test_bus;
 
 pub use control::CONTROL_INTERFACE;
 pub use error::RecorderError;
+pub use inline_reply::{ReplyField, INLINE_REPLY, REPLY_PLACEHOLDER_HINT, REPLY_SUBMIT_HINT};
 pub use recorder::Recorder;
 pub use records::{close_reason, Recorded};
 pub use server::{BUS_NAME, CAPABILITIES, INTERFACE, OBJECT_PATH};

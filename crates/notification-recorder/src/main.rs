@@ -11,13 +11,16 @@ use anyhow::Context;
 use oncall_notification_recorder::Recorder;
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: notification-recorder
+const USAGE: &str = "usage: notification-recorder [--inline-reply]
 
 Serves org.freedesktop.Notifications on the session bus ($DBUS_SESSION_BUS_ADDRESS),
 prints `ready` once it owns the name, logs every notification to stderr ($RUST_LOG
 filters), and exits on SIGINT or SIGTERM. Control it through the
 org.oncalltray.NotificationRecorder interface on /org/freedesktop/Notifications:
-Notifications() -> s (JSON), Press(u, s), Dismiss(u), Clear(), WaitForListener(u, u).";
+Notifications() -> s (JSON), Press(u, s), Reply(u, s), Dismiss(u), Clear(),
+WaitForListener(u, u).
+
+  --inline-reply  also announce the `inline-reply` capability (KDE's reply fields)";
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -28,8 +31,10 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .init();
-    match std::env::args().nth(1).as_deref() {
-        None => {}
+    let mut args = std::env::args().skip(1);
+    let inline_reply = match args.next().as_deref() {
+        None => false,
+        Some("--inline-reply") => true,
         Some("-h" | "--help") => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -38,8 +43,12 @@ fn main() -> ExitCode {
             eprintln!("notification-recorder: unexpected argument {other:?}\n\n{USAGE}");
             return ExitCode::from(2);
         }
+    };
+    if let Some(other) = args.next() {
+        eprintln!("notification-recorder: unexpected argument {other:?}\n\n{USAGE}");
+        return ExitCode::from(2);
     }
-    match run() {
+    match run(inline_reply) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("notification-recorder: {e:#}");
@@ -49,13 +58,17 @@ fn main() -> ExitCode {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn run() -> anyhow::Result<()> {
+async fn run(inline_reply: bool) -> anyhow::Result<()> {
     // Signal handlers first, so a SIGTERM right after `ready` cannot kill the process
     // before it is handled.
     let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
     let mut terminate =
         signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
-    let recorder = Recorder::start(None).await?;
+    let recorder = if inline_reply {
+        Recorder::start_with_inline_reply(None).await?
+    } else {
+        Recorder::start(None).await?
+    };
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "ready")
         .and_then(|()| stdout.flush())

@@ -67,6 +67,15 @@ impl fmt::Display for Bus {
     }
 }
 
+/// What kind of server a recorder is: the capabilities it announces beyond
+/// [`crate::CAPABILITIES`], or one that never answers.
+#[derive(Clone, Copy, Debug, Default)]
+struct Kind {
+    wedged: bool,
+    sound: bool,
+    inline_reply: bool,
+}
+
 /// A running notification server that records everything it is sent. Cheap to query; all
 /// waiting methods take a timeout and wake on the event rather than polling.
 #[derive(Debug)]
@@ -86,26 +95,41 @@ impl Recorder {
     /// takes the name `org.freedesktop.Notifications`. Fails with
     /// [`RecorderError::NameTaken`] if another process owns it.
     pub async fn start(address: Option<&str>) -> Result<Recorder, RecorderError> {
-        Recorder::start_server(address, false, false).await
+        Recorder::start_server(address, Kind::default()).await
     }
 
     /// [`Recorder::start`], advertising the `sound` capability too: a server that plays
     /// the sound a `sound-name` or `sound-file` hint names (it only records it).
     pub async fn start_with_sound(address: Option<&str>) -> Result<Recorder, RecorderError> {
-        Recorder::start_server(address, false, true).await
+        let kind = Kind {
+            sound: true,
+            ..Kind::default()
+        };
+        Recorder::start_server(address, kind).await
+    }
+
+    /// [`Recorder::start`], advertising the `inline-reply` capability too (KDE's
+    /// extension): a server that shows a text field in a notification that asks for one,
+    /// which [`Recorder::reply`] fills in.
+    pub async fn start_with_inline_reply(address: Option<&str>) -> Result<Recorder, RecorderError> {
+        let kind = Kind {
+            inline_reply: true,
+            ..Kind::default()
+        };
+        Recorder::start_server(address, kind).await
     }
 
     /// A server that owns the name but never answers `Notify` (a wedged daemon): each
     /// call waits until the recorder stops, then fails. Nothing is recorded.
     pub async fn start_wedged(address: Option<&str>) -> Result<Recorder, RecorderError> {
-        Recorder::start_server(address, true, false).await
+        let kind = Kind {
+            wedged: true,
+            ..Kind::default()
+        };
+        Recorder::start_server(address, kind).await
     }
 
-    async fn start_server(
-        address: Option<&str>,
-        wedged: bool,
-        sound: bool,
-    ) -> Result<Recorder, RecorderError> {
+    async fn start_server(address: Option<&str>, kind: Kind) -> Result<Recorder, RecorderError> {
         let bus = match address {
             Some(address) => Bus::Address(address.to_owned()),
             None => Bus::Session,
@@ -123,8 +147,9 @@ impl Recorder {
             .connect(Some((
                 NotificationServer {
                     records: records.clone(),
-                    wedged: wedged.then(|| cancel.clone()),
-                    sound,
+                    wedged: kind.wedged.then(|| cancel.clone()),
+                    sound: kind.sound,
+                    inline_reply: kind.inline_reply,
                 },
                 ControlServer {
                     records: records.clone(),
@@ -202,6 +227,15 @@ impl Recorder {
     /// them to it whatever its match rules say.
     pub async fn press_addressed(&self, id: u32, action_key: &str) -> Result<(), RecorderError> {
         server::press(&self.connection, &self.records, id, action_key, true).await
+    }
+
+    /// Types `text` into the inline reply field of notification `id` and sends it, as a
+    /// desktop that announces `inline-reply` does (Plasma): emits `NotificationReplied(id,
+    /// text)` to the connection that sent the notification, then closes it with reason 2
+    /// and emits `NotificationClosed`, unless it is resident. Fails with
+    /// [`RecorderError::UnknownAction`] if the notification asked for no reply field.
+    pub async fn reply(&self, id: u32, text: &str) -> Result<(), RecorderError> {
+        server::reply(&self.connection, &self.records, id, text).await
     }
 
     /// Dismisses notification `id` as a user would: closes it with reason 2 and emits

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::watch;
 
 use crate::error::RecorderError;
+use crate::inline_reply::{ReplyField, INLINE_REPLY};
 
 /// The close reasons of the Desktop Notifications Specification (`NotificationClosed`).
 pub mod close_reason {
@@ -69,6 +70,10 @@ pub struct Recorded {
     pub closed: Option<u32>,
     /// The action key of the button pressed on it, if any.
     pub invoked_action: Option<String>,
+    /// The text the user sent in its inline reply field, if any (see
+    /// [`Recorded::reply_field`]).
+    #[serde(default)]
+    pub replied: Option<String>,
     /// When the latest `Notify` for this id arrived (milliseconds since the Unix epoch in JSON).
     #[serde(with = "epoch_millis")]
     pub received_at: SystemTime,
@@ -88,9 +93,34 @@ impl Recorded {
             .map(|(_, label)| label.as_str())
     }
 
+    /// The inline reply field it asked for (an `inline-reply` action, with its hints);
+    /// `None` when it asked for none.
+    pub fn reply_field(&self) -> Option<ReplyField> {
+        ReplyField::of(self)
+    }
+
     /// Whether the hint `resident` is true: such a notification stays after a button press.
     fn is_resident(&self) -> bool {
         self.hints.get("resident").map(String::as_str) == Some("true")
+    }
+
+    /// What follows a press or a reply on most desktops: the notification closes
+    /// (dismissed), unless it is resident. Whether it closed.
+    fn close_unless_resident(&mut self) -> bool {
+        if self.is_resident() {
+            return false;
+        }
+        self.closed = Some(close_reason::DISMISSED);
+        true
+    }
+
+    /// The error for an action `key` it does not have.
+    fn unknown_action(&self, key: &str) -> RecorderError {
+        RecorderError::UnknownAction {
+            id: self.id,
+            key: key.to_owned(),
+            available: self.actions.iter().map(|(k, _)| k.clone()).collect(),
+        }
     }
 
     /// A short rendering for error messages: `#3 "summary" (closed 2)`.
@@ -217,6 +247,7 @@ impl Records {
                 replaces_id: incoming.replaces_id,
                 closed: None,
                 invoked_action: None,
+                replied: None,
                 received_at,
             });
             stored = Stored {
@@ -232,19 +263,22 @@ impl Records {
     pub(crate) fn press(&self, id: u32, key: &str) -> Result<bool, RecorderError> {
         self.update_open(id, |record| {
             if record.action_label(key).is_none() {
-                return Err(RecorderError::UnknownAction {
-                    id,
-                    key: key.to_owned(),
-                    available: record.actions.iter().map(|(k, _)| k.clone()).collect(),
-                });
+                return Err(record.unknown_action(key));
             }
             record.invoked_action = Some(key.to_owned());
-            if record.is_resident() {
-                Ok(false)
-            } else {
-                record.closed = Some(close_reason::DISMISSED);
-                Ok(true)
+            Ok(record.close_unless_resident())
+        })
+    }
+
+    /// Records a reply typed into the inline reply field of `id`, which must have asked
+    /// for one. Returns whether the notification closed as a result, as for a press.
+    pub(crate) fn reply(&self, id: u32, text: &str) -> Result<bool, RecorderError> {
+        self.update_open(id, |record| {
+            if record.reply_field().is_none() {
+                return Err(record.unknown_action(INLINE_REPLY));
             }
+            record.replied = Some(text.to_owned());
+            Ok(record.close_unless_resident())
         })
     }
 
@@ -428,6 +462,44 @@ mod tests {
         records.notify(resident);
         assert!(!records.press(1, "ack").unwrap());
         assert!(records.get(1).unwrap().is_open());
+    }
+
+    #[test]
+    fn a_reply_needs_a_reply_field_and_closes_like_a_press() {
+        let records = Records::new();
+        records.notify(incoming("no field", 0));
+        assert!(matches!(
+            records.reply(1, "on it"),
+            Err(RecorderError::UnknownAction { id: 1, ref key, .. }) if key == "inline-reply"
+        ));
+
+        let mut with_field = incoming("with field", 0);
+        with_field
+            .actions
+            .push(("inline-reply".to_owned(), "Add a note".to_owned()));
+        with_field.hints.insert(
+            "x-kde-reply-placeholder-text".to_owned(),
+            "Note for the next person".to_owned(),
+        );
+        records.notify(with_field);
+        let field = records.get(2).unwrap().reply_field().unwrap();
+        assert_eq!(
+            field,
+            ReplyField {
+                label: "Add a note".to_owned(),
+                placeholder: Some("Note for the next person".to_owned()),
+                submit: None,
+            }
+        );
+        assert!(records.reply(2, "restarted the pods").unwrap());
+        let record = records.get(2).unwrap();
+        assert_eq!(record.replied.as_deref(), Some("restarted the pods"));
+        assert_eq!(record.invoked_action, None, "a reply is not a press");
+        assert_eq!(record.closed, Some(close_reason::DISMISSED));
+        assert!(matches!(
+            records.reply(2, "again"),
+            Err(RecorderError::AlreadyClosed { id: 2, reason: 2 })
+        ));
     }
 
     #[test]

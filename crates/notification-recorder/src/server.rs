@@ -1,6 +1,7 @@
 //! The `org.freedesktop.Notifications` interface (Desktop Notifications Specification 1.2),
-//! served at `/org/freedesktop/Notifications`, and the two things a desktop does to a shown
-//! notification: press one of its buttons and dismiss it.
+//! served at `/org/freedesktop/Notifications`, and what a desktop does to a shown
+//! notification: press one of its buttons, send what the user typed in its inline reply
+//! field (KDE's extension, see `inline_reply.rs`), and dismiss it.
 //!
 //! The server never expires notifications on its own (it announces `persistence`), so a
 //! test decides what happens to each one; nothing here runs on a timer. It announces no
@@ -15,6 +16,7 @@ use zbus::{fdo, interface, Connection};
 
 use crate::error::RecorderError;
 use crate::hints;
+use crate::inline_reply::INLINE_REPLY;
 use crate::records::{close_reason, Incoming, Records};
 
 /// The well-known bus name of a notification server.
@@ -24,7 +26,8 @@ pub const INTERFACE: &str = "org.freedesktop.Notifications";
 /// The object path of a notification server (the control interface is served here too).
 pub const OBJECT_PATH: &str = "/org/freedesktop/Notifications";
 
-/// What `GetCapabilities` answers. No `body-markup`: see the module documentation.
+/// What `GetCapabilities` answers, plus `sound` or `inline-reply` for a recorder started
+/// with them. No `body-markup`: see the module documentation.
 pub const CAPABILITIES: [&str; 4] = ["actions", "body", "persistence", "icon-static"];
 
 /// The D-Bus object behind `org.freedesktop.Notifications`.
@@ -35,6 +38,8 @@ pub(crate) struct NotificationServer {
     pub(crate) wedged: Option<tokio_util::sync::CancellationToken>,
     /// Advertise the `sound` capability too (a server that plays `sound-name` hints).
     pub(crate) sound: bool,
+    /// Advertise the `inline-reply` capability too (a server that shows reply fields).
+    pub(crate) inline_reply: bool,
 }
 
 #[interface(name = "org.freedesktop.Notifications")]
@@ -106,10 +111,12 @@ impl NotificationServer {
 
     fn get_capabilities(&self) -> Vec<String> {
         let sound = self.sound.then_some("sound");
+        let inline_reply = self.inline_reply.then_some(INLINE_REPLY);
         CAPABILITIES
             .iter()
             .copied()
             .chain(sound)
+            .chain(inline_reply)
             .map(str::to_string)
             .collect()
     }
@@ -138,6 +145,14 @@ impl NotificationServer {
         emitter: &SignalEmitter<'_>,
         id: u32,
         reason: u32,
+    ) -> zbus::Result<()>;
+
+    /// The user sent `text` from the notification's inline reply field (KDE's extension).
+    #[zbus(signal)]
+    async fn notification_replied(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        text: &str,
     ) -> zbus::Result<()>;
 }
 
@@ -174,6 +189,32 @@ pub(crate) async fn press(
     NotificationServer::action_invoked(&emitter, id, key)
         .await
         .map_err(RecorderError::dbus("emitting ActionInvoked"))?;
+    if closed {
+        NotificationServer::notification_closed(&emitter, id, close_reason::DISMISSED)
+            .await
+            .map_err(RecorderError::dbus("emitting NotificationClosed"))?;
+    }
+    Ok(())
+}
+
+/// Sends `text` from the inline reply field of `id` as Plasma does: `NotificationReplied(id,
+/// text)` addressed to the connection that sent the notification, then, unless it is
+/// resident, `NotificationClosed(id, 2)` to everyone.
+pub(crate) async fn reply(
+    connection: &Connection,
+    records: &Records,
+    id: u32,
+    text: &str,
+) -> Result<(), RecorderError> {
+    let closed = records.reply(id, text)?;
+    let to = records.get(id).map(|r| r.sender).unwrap_or_default();
+    tracing::info!(id, text, closed, %to, "reply");
+    let to = zbus::names::BusName::try_from(to)
+        .map_err(|e| RecorderError::dbus("addressing the reply")(e.into()))?;
+    let emitter = emitter(connection)?;
+    NotificationServer::notification_replied(&emitter.clone().set_destination(to), id, text)
+        .await
+        .map_err(RecorderError::dbus("emitting NotificationReplied"))?;
     if closed {
         NotificationServer::notification_closed(&emitter, id, close_reason::DISMISSED)
             .await

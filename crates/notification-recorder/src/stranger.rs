@@ -1,8 +1,8 @@
 //! [`Stranger`]: another client on the bus, not the notification server. It sends
 //! notifications like any app, and it forges what only the server (or the bus) should
-//! send: `ActionInvoked` and `NotificationClosed` on the server's interface and path, to
-//! everyone or addressed to one connection, and `NameOwnerChanged` claiming the server's
-//! name. The bus delivers a signal addressed to a connection whatever that connection's
+//! send: `ActionInvoked`, `NotificationClosed` and `NotificationReplied` on the server's
+//! interface and path, to everyone or addressed to one connection, and `NameOwnerChanged`
+//! claiming the server's name. The bus delivers a signal addressed to a connection whatever that connection's
 //! match rules, but it writes the true sender into every message: a client that checks
 //! the sender is not fooled, one that does not is.
 //!
@@ -108,6 +108,25 @@ impl Stranger {
             INTERFACE,
             "NotificationClosed",
             &(id, reason),
+        )
+        .await
+    }
+
+    /// Emits `NotificationReplied(id, text)` as if it were the server and the user had
+    /// typed `text` into the notification's reply field; `to` as for
+    /// [`Stranger::action_invoked`].
+    pub async fn notification_replied(
+        &self,
+        id: u32,
+        text: &str,
+        to: Option<&str>,
+    ) -> Result<(), RecorderError> {
+        self.emit(
+            to,
+            OBJECT_PATH,
+            INTERFACE,
+            "NotificationReplied",
+            &(id, text),
         )
         .await
     }

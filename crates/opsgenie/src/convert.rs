@@ -159,7 +159,23 @@ pub(crate) fn incident(
         assigned_to_me_at: Some(alert.created_at),
         escalation_policy: None,
         priority: shown(alert.priority.as_deref()),
+        teams: teams(alert),
     })
+}
+
+/// The alert's teams, each by its name when Opsgenie gives one, else by its id (the
+/// document's `AlertTeamMeta` has only the id), once each.
+fn teams(alert: &Alert) -> Vec<String> {
+    let mut teams: Vec<String> = Vec::new();
+    for team in alert.teams.iter().flatten() {
+        let named = shown(team.name.as_deref()).or_else(|| shown(team.id.as_deref()));
+        if let Some(team) = named.map(|t| t.trim().to_owned()) {
+            if !teams.contains(&team) {
+                teams.push(team);
+            }
+        }
+    }
+    teams
 }
 
 /// `source` when it names something; Opsgenie fills it with the sender's IP address
@@ -208,6 +224,7 @@ mod tests {
             priority: Some("P2".into()),
             tags: vec!["db".into()],
             report: None,
+            teams: None,
         }
     }
 
@@ -237,6 +254,26 @@ mod tests {
         let mut closed = alert();
         closed.status = Some("closed".into());
         assert!(incident(&AccountId::new("ops"), &closed, &[], &mut e).is_none());
+    }
+
+    #[test]
+    fn teams_are_named_where_given_else_by_id_once_each() {
+        use crate::wire::TeamMeta;
+        let team = |id: Option<&str>, name: Option<&str>| TeamMeta {
+            id: id.map(str::to_string),
+            name: name.map(str::to_string),
+        };
+        let mut a = alert();
+        let i = incident(&AccountId::new("ops"), &a, &[], &mut Episodes::default()).unwrap();
+        assert!(i.teams.is_empty());
+        a.teams = Some(vec![
+            team(Some("t-1"), None),
+            team(Some("t-2"), Some("Payments\u{1b}[2J")),
+            team(Some("t-1"), Some("\u{200B}")),
+            team(None, None),
+        ]);
+        let i = incident(&AccountId::new("ops"), &a, &[], &mut Episodes::default()).unwrap();
+        assert_eq!(i.teams, ["t-1", "Payments [2J"]);
     }
 
     /// CI's proptest found this: an ackTime of i64::MAX ms overflowed the calendar and

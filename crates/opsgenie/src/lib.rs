@@ -15,6 +15,16 @@
 //! - `act`: acknowledge, unacknowledge, close (resolve) and snooze are asynchronous on
 //!   Opsgenie (202 + `requestId`); each is confirmed through
 //!   `GET /v2/alerts/requests/{id}` before it is reported, within `confirm_timeout`.
+//! - `act` also adds notes (`…/notes`), escalates to a chosen escalation (`…/escalate`),
+//!   assigns the alert to a user (`…/assign`) and adds responders (`…/responders`, one
+//!   request each), confirmed the same way (`provider/respond.rs`).
+//! - `details`: the newest 100 notes and log lines of an alert
+//!   (`GET /v2/alerts/{id}/notes` and `…/logs`), asked for by the detail pane, never by a
+//!   poll. `find_assignees`: users (`GET /v2/users?query=…`), escalations and teams
+//!   (`GET /v2/escalations`, `GET /v2/teams`), filtered by name here; like the schedule
+//!   routes they need configuration access, and a 403 is `Rejected` naming it.
+//! - An incident's `teams` are the alert's `teams`: ids, as Opsgenie lists them (a name
+//!   is used if one ever comes).
 //! - `on_calls`, `rota`, `cover`: over the Schedule API, for the user the account names
 //!   ([`OpsgenieConfig::on_call_user`]; an integration key has no user of its own, so
 //!   without it each is `Rejected`, nothing sent, saying to set it). The user is looked up once

@@ -1,6 +1,7 @@
 //! Property tests of everything that reads Opsgenie's answers: the alert list
 //! (`Reply::json` into the `wire` types, `provider::add_unseen` across pages, then
-//! `convert::incident`), the action and request-status bodies, and the error bodies
+//! `convert::incident`), the action and request-status bodies, the detail pane's notes and
+//! log and the user and escalation lists, and the error bodies
 //! (`errors::decode_error`). Whatever the server sends, the result is data or a
 //! `ProviderError` (`Malformed` for a success body that cannot be used), never a panic,
 //! and no message grows with the body. Part of the hostile-input pass (issue 7).
@@ -22,7 +23,7 @@ use serde_json::{json, Value};
 use crate::convert::{self, Episodes};
 use crate::errors;
 use crate::http::Reply;
-use crate::provider::{add_unseen, schedules};
+use crate::provider::{add_unseen, respond, schedules};
 use crate::wire::{self, Accepted, ListAlertsResponse, RequestStatusResponse};
 
 const CASES: u32 = 256;
@@ -79,8 +80,27 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
         }
         Err(err) => assert_malformed(&err)?,
     }
+    match (
+        reply(body).json::<wire::Data<Option<Vec<wire::AlertNote>>>>(),
+        reply(body).json::<wire::Data<Option<Vec<wire::AlertLog>>>>(),
+    ) {
+        (Ok(notes), Ok(log)) => {
+            let details =
+                respond::details(notes.data.unwrap_or_default(), log.data.unwrap_or_default());
+            prop_assert!(details.notes.len() <= respond::DETAIL_LIMIT);
+            prop_assert!(details.notes.windows(2).all(|w| w[0].at >= w[1].at));
+            prop_assert!(details.log.iter().all(|l| !l.summary.trim().is_empty()));
+        }
+        (Err(err), _) | (_, Err(err)) => assert_malformed(&err)?,
+    }
     for decoded in [
         reply(body).json::<wire::Data<wire::User>>().map(drop),
+        reply(body)
+            .json::<wire::Data<Option<Vec<wire::User>>>>()
+            .map(drop),
+        reply(body)
+            .json::<wire::Data<Option<Vec<wire::Named>>>>()
+            .map(drop),
         reply(body)
             .json::<wire::Data<Vec<wire::ScheduleMeta>>>()
             .map(drop),
@@ -137,6 +157,10 @@ const FIELD_NAMES: &[&str] = &[
     "username",
     "enabled",
     "alias",
+    "teams",
+    "note",
+    "log",
+    "fullName",
 ];
 
 /// One open alert as `GET /v2/alerts` lists it.

@@ -1,5 +1,7 @@
 //! [`OpsgenieClient`]: which requests implement each [`Provider`] method.
 
+mod access;
+pub(crate) mod respond;
 pub(crate) mod schedules;
 
 use std::collections::HashSet;
@@ -10,8 +12,9 @@ use async_trait::async_trait;
 use chrono::Utc;
 use oncall_http::{malformed, Query};
 use oncall_model::{
-    ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity, OnCallShift,
-    Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride, WallClock,
+    ActionKind, ActionOutcome, Assignee, AssigneeKind, Capabilities, CoverRequest, FetchResult,
+    Identity, IncidentDetails, OnCallShift, Provider, ProviderError, ProviderKind, RotaEntry,
+    ScheduleOverride, WallClock,
 };
 use serde_json::json;
 use url::Url;
@@ -39,6 +42,17 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     snooze: true,
     unacknowledge: true,
     schedules: true,
+    // `assign` takes a user as the owner; a team cannot own an alert.
+    reassign_to_users: true,
+    reassign_to_policies: false,
+    reassign_to_teams: false,
+    // Opsgenie escalates to a named escalation, never to a "next level".
+    escalate_needs_target: Some(true),
+    notes: true,
+    // One request per responder; see `provider/respond.rs`.
+    add_responders: true,
+    set_urgency: false,
+    details: true,
 };
 
 /// An [`oncall_model::Provider`] for one Opsgenie account (one API integration key).
@@ -118,34 +132,13 @@ impl OpsgenieClient {
         Ok(url)
     }
 
-    /// Posts one action and returns its request id.
-    async fn post_action(&self, kind: ActionKind, id: &str) -> Result<String, ProviderError> {
-        let (verb, body) = match kind {
-            ActionKind::Acknowledge => (
-                "acknowledge",
-                json!({"source": SOURCE, "note": "Acknowledged from oncall-tray"}),
-            ),
-            ActionKind::Unacknowledge => (
-                "unacknowledge",
-                json!({"source": SOURCE, "note": "Un-acknowledged from oncall-tray"}),
-            ),
-            ActionKind::Resolve => (
-                "close",
-                json!({"source": SOURCE, "note": "Closed from oncall-tray"}),
-            ),
-            ActionKind::Snooze { seconds } => {
-                let end = Utc::now() + chrono::Duration::seconds(i64::from(seconds.max(1)));
-                (
-                    "snooze",
-                    json!({
-                        "source": SOURCE,
-                        "note": "Snoozed from oncall-tray",
-                        "endTime": end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-                    }),
-                )
-            }
-        };
-        let mut body = body;
+    /// Posts one request of an action and returns its request id.
+    async fn post_action(
+        &self,
+        verb: &str,
+        mut body: serde_json::Value,
+        id: &str,
+    ) -> Result<String, ProviderError> {
         if let Some(user) = &self.config.user {
             body["user"] = json!(user);
         }
@@ -166,10 +159,80 @@ impl OpsgenieClient {
         Ok(accepted.request_id)
     }
 
+    /// Posts every request of an action on one alert; their request ids join `waiting`.
+    /// A refused post ends the alert's action with that error.
+    async fn post_requests(
+        &self,
+        kind: &ActionKind,
+        index: usize,
+        id: &str,
+        waiting: &mut Vec<(usize, String, Option<ProviderError>)>,
+    ) -> Result<(), ProviderError> {
+        for (verb, body) in action_requests(kind)? {
+            let request_id = self.post_action(verb, body, id).await?;
+            waiting.push((index, request_id, None));
+        }
+        Ok(())
+    }
+}
+
+/// The requests (path segment and body) an action takes on one alert: one, except for
+/// adding several responders (`provider/respond.rs`).
+fn action_requests(
+    kind: &ActionKind,
+) -> Result<Vec<(&'static str, serde_json::Value)>, ProviderError> {
+    let request = match kind {
+        ActionKind::Acknowledge => (
+            "acknowledge",
+            json!({"source": SOURCE, "note": "Acknowledged from oncall-tray"}),
+        ),
+        ActionKind::Unacknowledge => (
+            "unacknowledge",
+            json!({"source": SOURCE, "note": "Un-acknowledged from oncall-tray"}),
+        ),
+        ActionKind::Resolve => (
+            "close",
+            json!({"source": SOURCE, "note": "Closed from oncall-tray"}),
+        ),
+        ActionKind::Snooze { seconds } => {
+            let end = Utc::now() + chrono::Duration::seconds(i64::from((*seconds).max(1)));
+            (
+                "snooze",
+                json!({
+                    "source": SOURCE,
+                    "note": "Snoozed from oncall-tray",
+                    "endTime": end.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                }),
+            )
+        }
+        other => return respond::action_requests(other),
+    };
+    Ok(vec![request])
+}
+
+/// Joins the outcome of one more request of an alert's action into what is known: an
+/// error wins (the first one), then "already resolved", then done.
+fn merge(
+    known: &mut Option<Result<ActionOutcome, ProviderError>>,
+    new: Result<ActionOutcome, ProviderError>,
+) {
+    let rank = |o: &ActionOutcome| match o {
+        ActionOutcome::AlreadyDone => 0,
+        ActionOutcome::Done => 1,
+        ActionOutcome::AlreadyResolved => 2,
+    };
+    *known = Some(match (known.take(), new) {
+        (None, new) => new,
+        (Some(Err(e)), _) | (Some(Ok(_)), Err(e)) => Err(e),
+        (Some(Ok(a)), Ok(b)) => Ok(if rank(&b) > rank(&a) { b } else { a }),
+    });
+}
+
+impl OpsgenieClient {
     /// One look at a request's status: `Ok(None)` while Opsgenie has not processed it.
     async fn request_status(
         &self,
-        kind: ActionKind,
+        kind: &ActionKind,
         request_id: &str,
     ) -> Result<Option<Result<ActionOutcome, ProviderError>>, ProviderError> {
         let url = self
@@ -193,12 +256,16 @@ impl OpsgenieClient {
 }
 
 /// What a processed request's `isSuccess` and `status` mean for the user's intent.
-fn outcome(kind: ActionKind, success: bool, status: &str) -> Result<ActionOutcome, ProviderError> {
+fn outcome(kind: &ActionKind, success: bool, status: &str) -> Result<ActionOutcome, ProviderError> {
     if success {
         return Ok(ActionOutcome::Done);
     }
     let text = status.to_ascii_lowercase();
-    if text.contains("does not exist") || text.contains("not found") || text.contains("closed") {
+    let missing = text.contains("does not exist") || text.contains("not found");
+    // A note, an escalation or an assignment names a second thing that may be missing
+    // ("User [x] does not exist"): only a missing alert means the alert is gone.
+    let alert_gone = missing && (kind.changes_status() || text.contains("alert"));
+    if alert_gone || text.contains("closed") {
         return Ok(ActionOutcome::AlreadyResolved);
     }
     let already = match kind {
@@ -207,7 +274,8 @@ fn outcome(kind: ActionKind, success: bool, status: &str) -> Result<ActionOutcom
             text.contains("not acknowledged") || text.contains("already unacknowledged")
         }
         ActionKind::Snooze { .. } => text.contains("already snoozed"),
-        ActionKind::Resolve => false,
+        ActionKind::Reassign { .. } | ActionKind::Escalate { .. } => text.contains("already"),
+        _ => false,
     };
     if already {
         return Ok(ActionOutcome::AlreadyDone);
@@ -298,10 +366,12 @@ impl Provider for OpsgenieClient {
     /// the requests, backing off 200 ms → 2 s, until each is processed or
     /// `confirm_timeout` has passed. An unconfirmed action is `Unavailable`: the engine
     /// keeps it queued and sends it again, which is harmless (a repeated acknowledge is
-    /// "already acknowledged").
+    /// "already acknowledged", a responder added again changes nothing). An action of
+    /// several requests (responders) is done when all of them are; the first failure
+    /// speaks for it.
     async fn act(
         &self,
-        kind: ActionKind,
+        kind: &ActionKind,
         incident_ids: &[String],
     ) -> Vec<Result<ActionOutcome, ProviderError>> {
         let deadline = tokio::time::Instant::now() + self.config.confirm_timeout;
@@ -309,9 +379,8 @@ impl Provider for OpsgenieClient {
             vec![None; incident_ids.len()];
         let mut waiting: Vec<(usize, String, Option<ProviderError>)> = Vec::new();
         for (index, id) in incident_ids.iter().enumerate() {
-            match self.post_action(kind, id).await {
-                Ok(request_id) => waiting.push((index, request_id, None)),
-                Err(e) => results[index] = Some(Err(e)),
+            if let Err(e) = self.post_requests(kind, index, id, &mut waiting).await {
+                merge(&mut results[index], Err(e));
             }
         }
         let mut delay = CONFIRM_FIRST_DELAY;
@@ -325,10 +394,10 @@ impl Provider for OpsgenieClient {
             let mut still = Vec::new();
             for (index, request_id, last_error) in waiting {
                 match self.request_status(kind, &request_id).await {
-                    Ok(Some(result)) => results[index] = Some(result),
+                    Ok(Some(result)) => merge(&mut results[index], result),
                     Ok(None) => still.push((index, request_id, last_error)),
                     Err(e) if e.is_transient() => still.push((index, request_id, Some(e))),
-                    Err(e) => results[index] = Some(Err(e)),
+                    Err(e) => merge(&mut results[index], Err(e)),
                 }
             }
             waiting = still;
@@ -338,18 +407,34 @@ impl Provider for OpsgenieClient {
                 .map(|e| format!(" (last error: {e})"))
                 .unwrap_or_default();
             tracing::debug!(%request_id, "opsgenie request not confirmed in time");
-            results[index] = Some(Err(ProviderError::Unavailable {
+            let unconfirmed = ProviderError::Unavailable {
                 message: format!(
                     "Opsgenie accepted the {} but did not confirm it within {} s{why}",
                     kind.verb(),
                     self.config.confirm_timeout.as_secs_f32()
                 ),
-            }));
+            };
+            merge(&mut results[index], Err(unconfirmed));
         }
         results
             .into_iter()
             .map(|r| r.expect("every action has a result"))
             .collect()
+    }
+
+    /// The alert's newest notes and log lines (see `provider/respond.rs`).
+    async fn details(&self, incident_id: &str) -> Result<IncidentDetails, ProviderError> {
+        self.incident_details(incident_id).await
+    }
+
+    /// Users, escalations and teams whose name holds every word of `query`; escalation
+    /// policies are PagerDuty's.
+    async fn find_assignees(
+        &self,
+        query: &str,
+        kinds: &[AssigneeKind],
+    ) -> Result<Vec<Assignee>, ProviderError> {
+        self.search_assignees(query, kinds).await
     }
 
     /// The configured on-call user's shifts, from the final timelines of their
@@ -386,7 +471,7 @@ mod tests {
     #[test]
     fn request_status_texts_become_outcomes() {
         use ActionOutcome::*;
-        let ack = ActionKind::Acknowledge;
+        let ack = &ActionKind::Acknowledge;
         assert_eq!(outcome(ack, true, "Acknowledged alert"), Ok(Done));
         assert_eq!(
             outcome(ack, false, "Alert does not exist"),
@@ -401,12 +486,12 @@ mod tests {
             Ok(AlreadyDone)
         );
         assert_eq!(
-            outcome(ActionKind::Resolve, false, "Alert is already closed"),
+            outcome(&ActionKind::Resolve, false, "Alert is already closed"),
             Ok(AlreadyResolved)
         );
         assert_eq!(
             outcome(
-                ActionKind::Unacknowledge,
+                &ActionKind::Unacknowledge,
                 false,
                 "Alert is not acknowledged"
             ),
@@ -416,5 +501,62 @@ mod tests {
             outcome(ack, false, "Integration is disabled"),
             Err(ProviderError::Rejected { status: 422, .. })
         ));
+    }
+
+    #[test]
+    fn an_action_of_several_requests_is_as_good_as_its_worst() {
+        use ActionOutcome::*;
+        let joined = |outcomes: Vec<Result<ActionOutcome, ProviderError>>| {
+            let mut known = None;
+            outcomes.into_iter().for_each(|o| merge(&mut known, o));
+            known.expect("an outcome")
+        };
+        assert_eq!(joined(vec![Ok(AlreadyDone), Ok(Done)]), Ok(Done));
+        assert_eq!(
+            joined(vec![Ok(Done), Ok(AlreadyResolved)]),
+            Ok(AlreadyResolved)
+        );
+        let refused = ProviderError::Rejected {
+            status: 422,
+            code: None,
+            message: "Team [t] does not exist".into(),
+        };
+        let late = ProviderError::Unavailable {
+            message: "not confirmed".into(),
+        };
+        assert_eq!(
+            joined(vec![Ok(Done), Err(refused.clone()), Err(late.clone())]),
+            Err(refused)
+        );
+        assert_eq!(joined(vec![Err(late.clone()), Ok(Done)]), Err(late));
+    }
+
+    #[test]
+    fn a_missing_target_is_refused_and_a_missing_alert_is_gone() {
+        use ActionOutcome::*;
+        let person = oncall_model::Assignee {
+            kind: AssigneeKind::User,
+            id: "u1".into(),
+            name: "Sam".into(),
+        };
+        let assign = &ActionKind::Reassign { to: person };
+        let note = &ActionKind::AddNote { text: "x".into() };
+        assert!(matches!(
+            outcome(assign, false, "User [u1] does not exist"),
+            Err(ProviderError::Rejected { status: 422, message, .. }) if message.contains("u1")
+        ));
+        assert_eq!(
+            outcome(assign, false, "Alert does not exist"),
+            Ok(AlreadyResolved)
+        );
+        assert_eq!(
+            outcome(note, false, "Alert is already closed"),
+            Ok(AlreadyResolved)
+        );
+        assert_eq!(outcome(note, true, "Added note"), Ok(Done));
+        assert_eq!(
+            outcome(assign, false, "Alert is already assigned to Sam"),
+            Ok(AlreadyDone)
+        );
     }
 }

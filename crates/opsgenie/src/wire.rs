@@ -42,6 +42,16 @@ pub(crate) struct Alert {
     #[serde(default)]
     pub tags: Vec<String>,
     pub report: Option<Report>,
+    /// Not in the document's `BaseAlert`, but sent by Opsgenie (its Go SDK reads it) as
+    /// the document's `AlertTeamMeta`: ids, a name only if one ever comes.
+    #[serde(default)]
+    pub teams: Option<Vec<TeamMeta>>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub(crate) struct TeamMeta {
+    pub id: Option<String>,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -85,12 +95,41 @@ pub(crate) struct Data<T> {
     pub data: T,
 }
 
-/// `User` (`GET /v2/users/{identifier}`).
+/// `User` (`GET /v2/users/{identifier}`, and each of `GET /v2/users`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct User {
     pub id: Option<String>,
     pub username: Option<String>,
+    pub full_name: Option<String>,
+}
+
+/// `Escalation` (each of `GET /v2/escalations`) or `Team` (each of `GET /v2/teams`): only
+/// the id and the name are read.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Named {
+    pub id: Option<String>,
+    pub name: Option<String>,
+}
+
+/// `AlertNote`, each of `GET /v2/alerts/{identifier}/notes`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AlertNote {
+    pub note: Option<String>,
+    pub owner: Option<String>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub created_at: Option<DateTime<Utc>>,
+}
+
+/// `AlertLog`, each of `GET /v2/alerts/{identifier}/logs`.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct AlertLog {
+    pub log: Option<String>,
+    pub owner: Option<String>,
+    #[serde(default, deserialize_with = "timestamp::option::deserialize")]
+    pub created_at: Option<DateTime<Utc>>,
 }
 
 /// `ScheduleMeta` (`GET /v2/users/{identifier}/schedules`, a timeline's `_parent`).

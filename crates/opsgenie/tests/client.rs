@@ -101,7 +101,7 @@ async fn acknowledge_is_confirmed_through_the_request_status() {
     let (fake, _running, client) = setup(|_| {}).await;
     let id = fake.create_alert(NewAlert::new("disk"));
     let results = client
-        .act(ActionKind::Acknowledge, &[id.clone(), "missing".into()])
+        .act(&ActionKind::Acknowledge, &[id.clone(), "missing".into()])
         .await;
     assert_eq!(
         results,
@@ -115,7 +115,7 @@ async fn acknowledge_is_confirmed_through_the_request_status() {
     // Again: "already acknowledged" still means the user's intent holds.
     assert_eq!(
         client
-            .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+            .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
             .await,
         vec![Ok(ActionOutcome::AlreadyDone)]
     );
@@ -128,7 +128,7 @@ async fn actions_name_the_user_when_one_is_configured() {
     let (fake, _running, client) = setup(|c| c.user = Some("pat@example.com".into())).await;
     let id = fake.create_alert(NewAlert::new("disk"));
     let results = client
-        .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+        .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
         .await;
     assert_eq!(results, vec![Ok(ActionOutcome::Done)]);
     let ack = fake
@@ -149,7 +149,7 @@ async fn close_snooze_and_unacknowledge() {
     assert_eq!(
         client
             .act(
-                ActionKind::Snooze { seconds: 600 },
+                &ActionKind::Snooze { seconds: 600 },
                 std::slice::from_ref(&a)
             )
             .await,
@@ -164,20 +164,20 @@ async fn close_snooze_and_unacknowledge() {
     assert!(snooze.body.contains("endTime"), "{}", snooze.body);
     assert_eq!(
         client
-            .act(ActionKind::Unacknowledge, std::slice::from_ref(&b))
+            .act(&ActionKind::Unacknowledge, std::slice::from_ref(&b))
             .await,
         vec![Ok(ActionOutcome::Done)]
     );
     assert!(!fake.alert(&b).unwrap().acknowledged);
     assert_eq!(
         client
-            .act(ActionKind::Resolve, std::slice::from_ref(&a))
+            .act(&ActionKind::Resolve, std::slice::from_ref(&a))
             .await,
         vec![Ok(ActionOutcome::Done)]
     );
     assert_eq!(fake.alert(&a).unwrap().status, "closed");
     assert_eq!(
-        client.act(ActionKind::Resolve, &[a]).await,
+        client.act(&ActionKind::Resolve, &[a]).await,
         vec![Ok(ActionOutcome::AlreadyResolved)]
     );
 }
@@ -189,7 +189,7 @@ async fn an_unprocessed_request_is_unavailable_within_confirm_timeout() {
     fake.hold_processing(true);
     let started = std::time::Instant::now();
     let results = client
-        .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+        .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
         .await;
     let took = started.elapsed();
     assert!(
@@ -200,7 +200,7 @@ async fn an_unprocessed_request_is_unavailable_within_confirm_timeout() {
     // Processed later: the retry the engine sends is harmless.
     fake.hold_processing(false);
     assert_eq!(
-        client.act(ActionKind::Acknowledge, &[id]).await,
+        client.act(&ActionKind::Acknowledge, &[id]).await,
         vec![Ok(ActionOutcome::AlreadyDone)]
     );
 }
@@ -246,7 +246,7 @@ async fn failures_become_the_right_errors() {
     fake.inject(Fault::once(Route::AlertAction, FaultKind::ServerError(502)));
     let id = fake.create_alert(NewAlert::new("x"));
     assert!(matches!(
-        &client.act(ActionKind::Acknowledge, &[id]).await[0],
+        &client.act(&ActionKind::Acknowledge, &[id]).await[0],
         Err(ProviderError::Unavailable { .. })
     ));
 }

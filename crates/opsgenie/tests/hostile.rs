@@ -115,7 +115,7 @@ async fn redirects_to_another_origin_are_not_followed_and_never_get_the_key() {
     );
     let origin = server(move |_| Answer::redirect(307, &location)).await;
     let results = client_with(&origin, |_| {})
-        .act(ActionKind::Acknowledge, &["a1".to_owned()])
+        .act(&ActionKind::Acknowledge, &["a1".to_owned()])
         .await;
     assert!(
         matches!(

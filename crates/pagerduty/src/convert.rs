@@ -17,6 +17,10 @@ use oncall_model::{
 
 use crate::wire;
 
+mod respond;
+
+pub(crate) use respond::{assignee, details};
+
 pub(crate) fn identity(user: wire::User) -> Result<Identity, ProviderError> {
     let user_id = user
         .id
@@ -98,6 +102,7 @@ pub(crate) fn incident(
     }
 
     Ok(Incident {
+        teams: wire.teams.iter().filter_map(label).collect(),
         key: IncidentKey {
             account: account.clone(),
             id,
@@ -202,12 +207,12 @@ pub(crate) fn schedule_override(
 }
 
 /// A reference's human-facing label: `summary`, else `name`.
-fn label(reference: &wire::Reference) -> Option<String> {
+pub(crate) fn label(reference: &wire::Reference) -> Option<String> {
     shown(reference.summary.clone()).or_else(|| shown(reference.name.clone()))
 }
 
 /// Service text as it may be shown, `None` when nothing visible is left.
-fn shown(text: Option<String>) -> Option<String> {
+pub(crate) fn shown(text: Option<String>) -> Option<String> {
     text.map(|t| display_text(&t))
         .filter(|t| !t.trim().is_empty())
 }
@@ -256,6 +261,7 @@ mod tests {
             "escalation_policy": {"id": "PT20YPA", "type": "escalation_policy_reference",
                                   "summary": "Another Escalation Policy"},
             "priority": {"id": "P53ZZH5", "type": "priority", "summary": "P2", "name": "P2"},
+            "teams": [{"id": "PQ9K7I8", "type": "team_reference", "summary": "Engineering"}],
             "pending_actions": [{"type": "resolve", "at": "2015-11-10T04:31:52Z"}],
             "alert_counts": {"all": 2, "triggered": 0, "resolved": 2},
             "some_future_field": {"nested": [1, 2, 3]}
@@ -264,6 +270,7 @@ mod tests {
 
     fn expected_full() -> Incident {
         Incident {
+            teams: vec!["Engineering".into()],
             key: IncidentKey::new("work", "PT4KHLK"),
             number: Some(1234),
             title: "The server is on fire.".into(),
@@ -301,6 +308,7 @@ mod tests {
                    "created_at": "2024-05-01T10:00:00Z", "updated_at": "2024-05-01T10:05:00Z",
                    "assignments": null, "priority": null, "html_url": null}),
             Incident {
+                teams: Vec::new(),
                 key: IncidentKey::new("work", "P1"),
                 number: None,
                 title: "Disk full".into(),
@@ -382,6 +390,7 @@ mod tests {
         value["service"]["summary"] = json!(HOSTILE);
         value["escalation_policy"]["summary"] = json!(HOSTILE);
         value["priority"]["summary"] = json!(HOSTILE);
+        value["teams"][0]["summary"] = json!(HOSTILE);
         value["assignments"][0]["assignee"]["summary"] = json!(HOSTILE);
         value["assignments"][0]["assignee"]["id"] = json!("P\u{202E}X");
         let got = convert(value).unwrap();
@@ -389,6 +398,7 @@ mod tests {
         assert_eq!(got.service.as_deref(), Some(CLEANED));
         assert_eq!(got.escalation_policy.as_deref(), Some(CLEANED));
         assert_eq!(got.priority.as_deref(), Some(CLEANED));
+        assert_eq!(got.teams, vec![CLEANED.to_string()]);
         assert_eq!(got.assignees[0].name, CLEANED);
         assert_eq!(
             got.assignees[0].id, "P\u{202E}X",

@@ -23,10 +23,18 @@
 //! - `open_incidents`: `GET /incidents` for triggered and acknowledged incidents matching
 //!   the account's [`IncidentFilter`], every page, de-duplicated. Either the whole list
 //!   or an error, never part of it.
-//! - `act`: acknowledge and resolve in bulk (`PUT /incidents`, 250 per request, one by
-//!   one when a batch is refused, to learn each incident's answer); snooze one by one.
-//!   "Already acknowledged/resolved" answers become [`oncall_model::ActionOutcome`]s, not
-//!   errors.
+//! - `act`: acknowledge, resolve, reassign (to a user or an escalation policy) and change
+//!   the urgency in bulk (`PUT /incidents`, 250 per request, one by one when a batch is
+//!   refused, to learn each incident's answer); snooze, notes
+//!   (`POST /incidents/{id}/notes`) and responder requests
+//!   (`POST /incidents/{id}/responder_requests`) one by one. Escalate goes to the next
+//!   level of the incident's policy: its level is found on demand (`GET /incidents/{id}`
+//!   and `GET /oncalls` for the policy), then set with `escalation_level`. "Already
+//!   acknowledged/resolved" answers become [`oncall_model::ActionOutcome`]s, not errors.
+//! - `details`: the detail pane's notes, log overview and alerts (three requests, only
+//!   when asked; a poll stays one request per page).
+//! - `find_assignees`: `GET /users?query=` and `GET /escalation_policies?query=`, 25 each,
+//!   closest names first.
 //! - `on_calls`: the user's shifts over the next [`oncall_model::SHIFT_HORIZON`]
 //!   (`GET /oncalls?user_ids[]=ME`).
 //! - `rota`: who is on call now and next in each escalation policy level and schedule of

@@ -74,6 +74,33 @@ fn other_bodies(body: &[u8]) -> Result<(), TestCaseError> {
     if let Err(err) = reply(body.to_vec()).json::<wire::EscalationPolicyPage>() {
         assert_malformed(&err)?;
     }
+    if let Err(err) = reply(body.to_vec()).json::<wire::IncidentEnvelope>() {
+        assert_malformed(&err)?;
+    }
+    match reply(body.to_vec()).json::<wire::UserPage>() {
+        Ok(page) => page.users.into_iter().for_each(|u| {
+            convert::assignee(oncall_model::AssigneeKind::User, u.id, u.name, u.summary);
+        }),
+        Err(err) => assert_malformed(&err)?,
+    }
+    // The detail pane: each of its three answers, whatever the other two were.
+    let notes = reply(body.to_vec()).json::<wire::NoteList>();
+    let log = reply(body.to_vec()).json::<wire::LogEntryPage>();
+    let alerts = reply(body.to_vec()).json::<wire::AlertPage>();
+    for err in [
+        notes.as_ref().err(),
+        log.as_ref().err(),
+        alerts.as_ref().err(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        assert_malformed(err)?;
+    }
+    if let (Ok(notes), Ok(log), Ok(alerts)) = (notes, log, alerts) {
+        let details = convert::details(notes, log, alerts, 25);
+        prop_assert!(details.notes.len() <= 25 && details.log.len() <= 25);
+    }
     match reply(body.to_vec()).json::<Vec<wire::OverrideOutcome>>() {
         Ok(outcomes) => {
             let request = oncall_model::CoverRequest {
@@ -114,6 +141,12 @@ fn error_bodies(status: u16, body: &[u8]) -> Result<(), TestCaseError> {
 const FIELD_NAMES: &[&str] = &[
     "incidents",
     "incident",
+    "notes",
+    "content",
+    "log_entries",
+    "alerts",
+    "users",
+    "teams",
     "more",
     "limit",
     "oncalls",

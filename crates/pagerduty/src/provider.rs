@@ -1,7 +1,11 @@
 //! [`PagerDutyClient`]: which requests each `Provider` method sends, and how their
 //! answers become incidents, shifts and action outcomes.
 
+mod details;
+mod escalate;
+mod respond;
 mod schedules;
+mod update;
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -10,13 +14,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use chrono::Utc;
 use oncall_model::{
-    AccountId, ActionKind, ActionOutcome, Capabilities, CoverRequest, FetchResult, Identity,
-    Incident, OnCallShift, Provider, ProviderError, ProviderKind, RotaEntry, ScheduleOverride,
-    WallClock,
+    AccountId, ActionKind, ActionOutcome, Assignee, AssigneeKind, Capabilities, CoverRequest,
+    FetchResult, Identity, Incident, IncidentDetails, OnCallShift, Provider, ProviderError,
+    ProviderKind, RotaEntry, ScheduleOverride, WallClock,
 };
 use reqwest::header::HeaderValue;
-use reqwest::Method;
-use serde_json::json;
 use tokio::sync::OnceCell;
 
 use oncall_http::{malformed, Query};
@@ -25,6 +27,7 @@ use crate::client::{self, Http};
 use crate::config::{IncidentFilter, PagerDutyConfig};
 use crate::errors::ClientError;
 use crate::{convert, wire};
+use update::Target;
 
 /// PagerDuty's largest page (`limit` "cannot exceed 100").
 const PAGE_LIMIT: u32 = 100;
@@ -58,6 +61,16 @@ pub const CAPABILITIES: Capabilities = Capabilities {
     // PagerDuty has no "unacknowledge"; acknowledgements time out on their own.
     unacknowledge: false,
     schedules: true,
+    reassign_to_users: true,
+    reassign_to_policies: true,
+    // PagerDuty hands incidents to users and escalation policies, not to teams.
+    reassign_to_teams: false,
+    // "Escalate" goes to the next level of the incident's own policy.
+    escalate_needs_target: Some(false),
+    notes: true,
+    add_responders: true,
+    set_urgency: true,
+    details: true,
 };
 
 /// A PagerDuty REST API v2 client for one account. Cheap to share behind an `Arc`;
@@ -84,22 +97,6 @@ impl fmt::Debug for PagerDutyClient {
             .field("from_email", &self.from_email)
             .field("identity", &self.identity.get())
             .finish_non_exhaustive()
-    }
-}
-
-/// The status a bulk update sets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Target {
-    Acknowledged,
-    Resolved,
-}
-
-impl Target {
-    fn as_str(self) -> &'static str {
-        match self {
-            Target::Acknowledged => "acknowledged",
-            Target::Resolved => "resolved",
-        }
     }
 }
 
@@ -201,182 +198,6 @@ impl PagerDutyClient {
                 ),
             })
     }
-
-    /// Acknowledge or resolve, `BULK_MAX` incidents per request.
-    async fn update(
-        &self,
-        ids: &[&str],
-        target: Target,
-    ) -> Vec<Result<ActionOutcome, ProviderError>> {
-        let from = match self.acting_user_email().await {
-            Ok(from) => from,
-            Err(error) => return ids.iter().map(|_| Err(error.clone())).collect(),
-        };
-        let mut results = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(BULK_MAX) {
-            if let Some(error) = halting_error(&results) {
-                results.extend(chunk.iter().map(|_| Err(error.clone())));
-                continue;
-            }
-            results.extend(self.update_chunk(chunk, target, &from).await);
-        }
-        results
-    }
-
-    async fn update_chunk(
-        &self,
-        chunk: &[&str],
-        target: Target,
-        from: &HeaderValue,
-    ) -> Vec<Result<ActionOutcome, ProviderError>> {
-        let items: Vec<_> = chunk
-            .iter()
-            .map(|id| json!({"id": id, "type": "incident_reference", "status": target.as_str()}))
-            .collect();
-        let url = self.http.url(&["incidents"], None);
-        let bulk = self
-            .http
-            .write(
-                Method::PUT,
-                url,
-                ("from", from),
-                &json!({ "incidents": items }),
-            )
-            .await;
-        match bulk {
-            // The bulk update is all-or-nothing: one incident someone else already
-            // acknowledged fails the whole batch. One by one, each gets its own answer.
-            // Not for a bad `From`, which would fail every one of them the same way.
-            Err(ProviderError::Rejected { code, .. })
-                if chunk.len() > 1 && code != Some(code::REQUESTER_NOT_FOUND) =>
-            {
-                let mut results = Vec::with_capacity(chunk.len());
-                for id in chunk {
-                    if let Some(error) = halting_error(&results) {
-                        results.push(Err(error));
-                        continue;
-                    }
-                    let url = self.http.url(&["incidents", id], None);
-                    let body = json!({"incident": {"type": "incident_reference", "status": target.as_str()}});
-                    let one = self
-                        .http
-                        .write(Method::PUT, url, ("from", from), &body)
-                        .await;
-                    results.push(update_outcome(target, one));
-                }
-                results
-            }
-            other => chunk
-                .iter()
-                .map(|_| update_outcome(target, other.clone()))
-                .collect(),
-        }
-    }
-
-    async fn snooze(
-        &self,
-        ids: &[&str],
-        seconds: u32,
-    ) -> Vec<Result<ActionOutcome, ProviderError>> {
-        let from = match self.acting_user_email().await {
-            Ok(from) => from,
-            Err(error) => return ids.iter().map(|_| Err(error.clone())).collect(),
-        };
-        let mut results = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(error) = halting_error(&results) {
-                results.push(Err(error));
-                continue;
-            }
-            let url = self.http.url(&["incidents", id, "snooze"], None);
-            let result = self
-                .http
-                .write(
-                    Method::POST,
-                    url,
-                    ("from", &from),
-                    &json!({ "duration": seconds }),
-                )
-                .await;
-            results.push(snooze_outcome(seconds, result));
-        }
-        results
-    }
-}
-
-/// After a failure that is about the account, not the incident (bad token, rate limit,
-/// outage), the remaining incidents of the call are not sent: they would fail the same
-/// way and only dig the rate-limit hole deeper. They get the same error, so the caller
-/// retries them together.
-fn halting_error(results: &[Result<ActionOutcome, ProviderError>]) -> Option<ProviderError> {
-    results.iter().find_map(|result| match result {
-        Err(
-            error @ (ProviderError::Unauthorized { .. }
-            | ProviderError::RateLimited { .. }
-            | ProviderError::Unavailable { .. }),
-        ) => Some(error.clone()),
-        _ => None,
-    })
-}
-
-/// Maps PagerDuty's "already" refusals to the outcome the user wanted anyway.
-fn update_outcome(
-    target: Target,
-    result: Result<(), ProviderError>,
-) -> Result<ActionOutcome, ProviderError> {
-    let error = match result {
-        Ok(()) => return Ok(ActionOutcome::Done),
-        Err(error) => error,
-    };
-    let code = match &error {
-        ProviderError::Rejected {
-            code: Some(code), ..
-        } => *code,
-        _ => return Err(error),
-    };
-    match (target, code) {
-        (Target::Acknowledged, code::ALREADY_ACKNOWLEDGED) => Ok(ActionOutcome::AlreadyDone),
-        (Target::Acknowledged, code::ALREADY_RESOLVED) => Ok(ActionOutcome::AlreadyResolved),
-        (Target::Resolved, code::ALREADY_RESOLVED) => Ok(ActionOutcome::AlreadyDone),
-        _ => Err(error),
-    }
-}
-
-fn snooze_outcome(
-    seconds: u32,
-    result: Result<(), ProviderError>,
-) -> Result<ActionOutcome, ProviderError> {
-    match result {
-        Ok(()) => Ok(ActionOutcome::Done),
-        // Snoozing is about silence; a resolved incident is silent already.
-        Err(ProviderError::Rejected {
-            code: Some(code::ALREADY_RESOLVED),
-            ..
-        }) => Ok(ActionOutcome::AlreadyResolved),
-        Err(ProviderError::Rejected {
-            status,
-            code: Some(code::NOT_ACKNOWLEDGED),
-            ..
-        }) => Err(ProviderError::Rejected {
-            status,
-            code: Some(code::NOT_ACKNOWLEDGED),
-            message: "PagerDuty can only snooze an incident that is acknowledged; \
-                      acknowledge it first"
-                .to_owned(),
-        }),
-        Err(ProviderError::Rejected {
-            status,
-            code: Some(code::BAD_SNOOZE_DURATION),
-            ..
-        }) => Err(ProviderError::Rejected {
-            status,
-            code: Some(code::BAD_SNOOZE_DURATION),
-            message: format!(
-                "PagerDuty snoozes for 1 second to 7 days; {seconds} seconds is outside that"
-            ),
-        }),
-        Err(error) => Err(error),
-    }
 }
 
 #[async_trait]
@@ -458,7 +279,7 @@ impl Provider for PagerDutyClient {
 
     async fn act(
         &self,
-        kind: ActionKind,
+        kind: &ActionKind,
         incident_ids: &[String],
     ) -> Vec<Result<ActionOutcome, ProviderError>> {
         if incident_ids.is_empty() {
@@ -476,21 +297,29 @@ impl Provider for PagerDutyClient {
         let results = match kind {
             ActionKind::Acknowledge => self.update(&unique, Target::Acknowledged).await,
             ActionKind::Resolve => self.update(&unique, Target::Resolved).await,
-            ActionKind::Snooze { seconds } => self.snooze(&unique, seconds).await,
+            ActionKind::Snooze { seconds } => self.snooze(&unique, *seconds).await,
             ActionKind::Unacknowledge => unique
                 .iter()
-                .map(|_| {
-                    Err(ProviderError::Unsupported {
-                        provider: ProviderKind::PagerDuty,
-                        action: kind.verb(),
-                    })
-                })
+                .map(|_| Err(respond::unsupported(kind)))
                 .collect(),
+            _ => self.respond(kind, &unique).await,
         };
         incident_ids
             .iter()
             .map(|id| results[index[id.as_str()]].clone())
             .collect()
+    }
+
+    async fn details(&self, incident_id: &str) -> Result<IncidentDetails, ProviderError> {
+        self.incident_details(incident_id).await
+    }
+
+    async fn find_assignees(
+        &self,
+        query: &str,
+        kinds: &[AssigneeKind],
+    ) -> Result<Vec<Assignee>, ProviderError> {
+        self.search_assignees(query, kinds).await
     }
 
     async fn on_calls(&self) -> Result<Vec<OnCallShift>, ProviderError> {
@@ -503,78 +332,5 @@ impl Provider for PagerDutyClient {
 
     async fn cover(&self, request: &CoverRequest) -> Result<ScheduleOverride, ProviderError> {
         self.create_override(request).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rejected(code: i64) -> Result<(), ProviderError> {
-        Err(ProviderError::Rejected {
-            status: 400,
-            code: Some(code),
-            message: "x".into(),
-        })
-    }
-
-    #[test]
-    fn already_outcomes() {
-        use ActionOutcome::*;
-        use Target::*;
-        assert_eq!(update_outcome(Acknowledged, Ok(())), Ok(Done));
-        assert_eq!(
-            update_outcome(Acknowledged, rejected(1002)),
-            Ok(AlreadyDone)
-        );
-        assert_eq!(
-            update_outcome(Acknowledged, rejected(1001)),
-            Ok(AlreadyResolved)
-        );
-        assert_eq!(update_outcome(Resolved, rejected(1001)), Ok(AlreadyDone));
-        assert_eq!(
-            update_outcome(Resolved, rejected(1002)),
-            rejected(1002).map(|_| Done)
-        );
-        assert_eq!(
-            update_outcome(Acknowledged, rejected(1008)),
-            rejected(1008).map(|_| Done)
-        );
-        let unavailable = ProviderError::Unavailable {
-            message: "down".into(),
-        };
-        assert_eq!(
-            update_outcome(Acknowledged, Err(unavailable.clone())),
-            Err(unavailable)
-        );
-    }
-
-    #[test]
-    fn snooze_outcomes() {
-        assert_eq!(snooze_outcome(60, Ok(())), Ok(ActionOutcome::Done));
-        assert_eq!(
-            snooze_outcome(60, rejected(1001)),
-            Ok(ActionOutcome::AlreadyResolved)
-        );
-        let Err(not_acked) = snooze_outcome(60, rejected(1012)) else {
-            panic!("expected an error")
-        };
-        assert!(
-            not_acked.to_string().contains("acknowledged"),
-            "{not_acked}"
-        );
-        let Err(bad) = snooze_outcome(999_999, rejected(1013)) else {
-            panic!("expected an error")
-        };
-        assert!(bad.to_string().contains("999999 seconds"), "{bad}");
-    }
-
-    #[test]
-    fn account_wide_failures_halt_the_rest() {
-        let done: Result<ActionOutcome, ProviderError> = Ok(ActionOutcome::Done);
-        let refused = rejected(1004).map(|_| ActionOutcome::Done);
-        assert_eq!(halting_error(&[done.clone(), refused]), None);
-        let limited = ProviderError::RateLimited { retry_after: None };
-        assert_eq!(halting_error(&[done, Err(limited.clone())]), Some(limited));
     }
 }

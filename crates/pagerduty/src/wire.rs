@@ -5,9 +5,13 @@
 //!
 //! These types never leave the crate: `convert.rs` turns them into `oncall_model` types.
 
+mod respond;
+
 use chrono::{DateTime, Utc};
 use oncall_model::timestamp;
 use serde::{Deserialize, Deserializer};
+
+pub(crate) use respond::{AlertPage, IncidentEnvelope, LogEntryPage, NoteList, UserPage};
 
 /// `GET /users/me`.
 #[derive(Debug, Deserialize)]
@@ -62,6 +66,8 @@ pub(crate) struct Incident {
     pub assignments: Vec<Assignment>,
     pub escalation_policy: Option<Reference>,
     pub priority: Option<Priority>,
+    #[serde(default, deserialize_with = "null_as_default")]
+    pub teams: Vec<Reference>,
 }
 
 /// Any `*_reference` object (service, escalation policy, user, schedule), or the full

@@ -163,7 +163,7 @@ async fn a_redirected_acknowledgement_is_not_replayed_elsewhere() {
         let origin = server(move |_| Answer::redirect(status, &location)).await;
         let client = client_with(&origin, |_| {});
         let results = client
-            .act(ActionKind::Acknowledge, &["P1".to_owned()])
+            .act(&ActionKind::Acknowledge, &["P1".to_owned()])
             .await;
         assert!(
             matches!(&results[..], [Err(ProviderError::Rejected { status: s, .. })] if *s == status),

@@ -119,13 +119,25 @@ async fn the_token_never_appears_in_errors_debug_or_logs() {
             vec!["QNOSUCH".to_owned(), id.clone()],
         ),
         (ActionKind::Unacknowledge, vec![id.clone()]),
+        (
+            ActionKind::AddNote {
+                text: "note".into(),
+            },
+            vec!["QNOSUCH".to_owned(), id.clone()],
+        ),
+        (
+            ActionKind::Escalate { to: None },
+            vec!["QNOSUCH".to_owned(), id.clone()],
+        ),
     ] {
-        let results = good.act(kind, &ids).await;
+        let results = good.act(&kind, &ids).await;
         record(&format!("{kind:?}"), format!("{results:?}"));
         for error in results.iter().filter_map(|r| r.as_ref().err()) {
             record(&format!("{kind:?} Display"), error.to_string());
         }
     }
+    let details = good.details("QNOSUCH").await.unwrap_err();
+    record("details", format!("{details} {details:?}"));
     for text in &texts {
         assert_clean(&text.0, &text.1, PAT_TOKEN);
     }
@@ -138,7 +150,7 @@ async fn the_token_never_appears_in_errors_debug_or_logs() {
     let error = bad.open_incidents().await.unwrap_err();
     assert_clean("401", &format!("{error} {error:?}"), rejected_token);
     let results = bad
-        .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+        .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
         .await;
     assert_clean(
         "act with a bad token",

@@ -1,4 +1,4 @@
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveTime, Utc};
 use oncall_model::{AccountId, Incident, IncidentKey, Status, Urgency};
@@ -24,6 +24,26 @@ pub struct Poll<'a> {
     pub incidents: &'a [Incident],
     /// `false` for accounts configured to list incidents without ever notifying.
     pub notify: bool,
+    /// The ids of the incidents kept quiet (a muted service, a noise rule): they never
+    /// ring and their notification leaves the screen; one that stops being quiet while
+    /// it still needs the user rings then, once (as a pause's held page does), unless
+    /// it rang in this episode before it went quiet.
+    pub quiet: &'a BTreeSet<String>,
+}
+
+/// No incident kept quiet.
+static NONE_QUIET: BTreeSet<String> = BTreeSet::new();
+
+impl<'a> Poll<'a> {
+    /// A poll with no incident kept quiet.
+    pub fn new(account: &'a AccountId, incidents: &'a [Incident], notify: bool) -> Poll<'a> {
+        Poll {
+            account,
+            incidents,
+            notify,
+            quiet: &NONE_QUIET,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,7 +98,13 @@ pub fn evaluate(
                 tracked.shown = false;
             }
         } else {
-            let held = paused || (quiet && incident.urgency == Urgency::Low);
+            let kept_quiet = poll.quiet.contains(&incident.key.id);
+            if kept_quiet && tracked.shown {
+                // Muted (or a rule added) while on screen: the user said it is noise.
+                withdrawals.push(NotificationTarget::Incident(incident.key.clone()));
+                tracked.shown = false;
+            }
+            let held = paused || (quiet && incident.urgency == Urgency::Low) || kept_quiet;
             let rung_this_episode = tracked.rung.filter(|r| r.episode == episode);
             let reason = match rung_this_episode {
                 None if prev.is_some_and(|p| p.held && p.episode == episode) => {
@@ -115,9 +141,11 @@ pub fn evaluate(
     state.summaries.retain(|summary| {
         let still_needed = &summary.account != poll.account
             || summary.incidents.iter().any(|key| {
-                next.incidents
-                    .get(&key.id)
-                    .is_some_and(|t| t.status == Status::Triggered)
+                !poll.quiet.contains(&key.id)
+                    && next
+                        .incidents
+                        .get(&key.id)
+                        .is_some_and(|t| t.status == Status::Triggered)
             });
         if !still_needed {
             withdrawals.push(NotificationTarget::Summary(summary.id));

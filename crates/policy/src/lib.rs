@@ -11,6 +11,9 @@
 //!   first poll, become one summary;
 //! - a pause holds every ring, quiet hours hold low urgency; held rings are released
 //!   when the hold ends, if the incident still needs the user.
+//! - an incident kept quiet (its service muted, or a noise rule) is held the same way,
+//!   and its notification withdrawn; when it stops being quiet while still triggered it
+//!   rings once, unless it already rang in this episode (never a second first ring).
 //!
 //! Shift reminders and handovers follow their own rules, in [`shifts`].
 

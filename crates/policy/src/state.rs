@@ -40,7 +40,8 @@ pub struct Tracked {
     /// last rang. Kept while the incident is acknowledged so that a poll racing a
     /// pending acknowledgement cannot ring the same episode again.
     pub rung: Option<Rung>,
-    /// The episode should ring but is held back (paused, or low urgency in quiet hours).
+    /// The episode should ring but is held back (paused, low urgency in quiet hours, or
+    /// kept quiet by a mute or a noise rule).
     pub held: bool,
     /// An individual notification for this incident is on screen.
     pub shown: bool,

@@ -2,6 +2,8 @@
 //! a sequence of polls (minutes since start, open incidents) with the notifications
 //! each poll must produce, rendered as short strings so a failing case reads plainly.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Duration, NaiveTime, TimeZone, Utc};
 use oncall_model::{AccountId, Incident, IncidentKey, Person, Status, Urgency};
 use oncall_policy::{
@@ -35,6 +37,7 @@ fn inc(id: &str) -> Inc {
         assigned_to_me_at: Some(t(0)),
         escalation_policy: None,
         priority: None,
+        teams: Vec::new(),
     })
 }
 
@@ -72,6 +75,8 @@ struct Day {
     settings: Settings,
     state: PolicyState,
     notify: bool,
+    /// The incidents kept quiet (muted, or by a noise rule) from the next poll on.
+    quiet: BTreeSet<String>,
 }
 
 impl Day {
@@ -85,6 +90,7 @@ impl Day {
             settings,
             state: PolicyState::default(),
             notify: true,
+            quiet: BTreeSet::new(),
         };
         day.poll(-1, &[]);
         day
@@ -95,6 +101,7 @@ impl Day {
             settings,
             state: PolicyState::default(),
             notify: true,
+            quiet: BTreeSet::new(),
         }
     }
 
@@ -114,10 +121,16 @@ impl Day {
             account: &account,
             incidents: &incidents,
             notify: self.notify,
+            quiet: &self.quiet,
         };
         let evaluation = evaluate(self.state.clone(), poll, &self.settings, now);
         self.state = evaluation.state;
         render(&evaluation.decisions)
+    }
+
+    /// Keeps `ids` quiet from the next poll on (none: nothing quiet).
+    fn quiet(&mut self, ids: &[&str]) {
+        self.quiet = ids.iter().map(|id| id.to_string()).collect();
     }
 
     /// Simulates a restart: the state goes through its serialized form.
@@ -439,41 +452,117 @@ fn accounts_are_independent() {
     let work = AccountId::new("work");
     let home = AccountId::new("home");
     for account in [&work, &home] {
-        state = evaluate(
-            state,
-            Poll {
-                account,
-                incidents: &[],
-                notify: true,
-            },
-            &settings,
-            now,
-        )
-        .state;
+        state = evaluate(state, Poll::new(account, &[], true), &settings, now).state;
     }
     let q1 = inc("Q1").0;
     let ev = evaluate(
         state,
-        Poll {
-            account: &work,
-            incidents: std::slice::from_ref(&q1),
-            notify: true,
-        },
+        Poll::new(&work, std::slice::from_ref(&q1), true),
         &settings,
         now,
     );
     assert_eq!(render(&ev.decisions), "notify Q1 new");
     // An empty poll of another account does not withdraw work's notification.
-    let ev = evaluate(
-        ev.state,
-        Poll {
-            account: &home,
-            incidents: &[],
-            notify: true,
-        },
-        &settings,
-        now,
-    );
+    let ev = evaluate(ev.state, Poll::new(&home, &[], true), &settings, now);
     assert_eq!(render(&ev.decisions), "");
     assert!(ev.state.tracked(&q1.key).is_some_and(|t| t.shown));
+}
+
+// Quiet incidents: a muted service or a noise rule (issue 16).
+
+#[test]
+fn a_quiet_incident_never_rings_and_rings_once_when_it_stops_being_quiet() {
+    let mut day = Day::new();
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(0, &[inc("Q1")]), "");
+    // High urgency, still triggered: no repeat either while quiet.
+    assert_eq!(day.poll(30, &[inc("Q1")]), "");
+    day.quiet(&[]);
+    assert_eq!(day.poll(31, &[inc("Q1")]), "notify Q1 released");
+    assert_eq!(day.poll(32, &[inc("Q1")]), "");
+    // Its repeats count from that ring.
+    assert_eq!(day.poll(36, &[inc("Q1")]), "notify Q1 repeat");
+}
+
+#[test]
+fn a_quiet_incident_acknowledged_meanwhile_never_rings() {
+    let mut day = Day::new();
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(0, &[inc("Q1")]), "");
+    assert_eq!(day.poll(5, &[inc("Q1").acked(5)]), "");
+    day.quiet(&[]);
+    assert_eq!(day.poll(6, &[inc("Q1").acked(5)]), "");
+}
+
+#[test]
+fn muting_withdraws_what_is_on_screen_and_unmuting_does_not_ring_the_episode_again() {
+    let mut day = Day::with(Settings {
+        repeat_high_urgency: None,
+        ..Settings::default()
+    });
+    assert_eq!(day.poll(0, &[inc("Q1")]), "notify Q1 new");
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(1, &[inc("Q1")]), "withdraw Q1");
+    assert_eq!(day.poll(2, &[inc("Q1")]), "");
+    day.quiet(&[]);
+    // It rang in this episode already: no second first ring.
+    assert_eq!(day.poll(3, &[inc("Q1")]), "");
+    // A new episode (a re-trigger) rings as always.
+    assert_eq!(day.poll(4, &[inc("Q1").triggered(4)]), "notify Q1 new");
+}
+
+#[test]
+fn a_re_trigger_while_quiet_rings_once_when_the_quiet_ends() {
+    let mut day = Day::new();
+    assert_eq!(day.poll(0, &[inc("Q1")]), "notify Q1 new");
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(1, &[inc("Q1").acked(1)]), "withdraw Q1");
+    assert_eq!(day.poll(2, &[inc("Q1").triggered(2)]), "");
+    day.quiet(&[]);
+    assert_eq!(day.poll(3, &[inc("Q1").triggered(2)]), "notify Q1 released");
+}
+
+#[test]
+fn quiet_survives_a_restart_without_ringing_twice() {
+    let mut day = Day::new();
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(0, &[inc("Q1")]), "");
+    day.restart();
+    day.quiet(&[]);
+    assert_eq!(day.poll(1, &[inc("Q1")]), "notify Q1 released");
+    day.restart();
+    assert_eq!(day.poll(2, &[inc("Q1")]), "");
+}
+
+#[test]
+fn quiet_incidents_stay_out_of_storms_and_summaries() {
+    let mut day = Day::new();
+    day.quiet(&["Q1", "Q2"]);
+    // Four triggered, two quiet: two rings, under the storm threshold of 3.
+    assert_eq!(
+        day.poll(0, &[inc("Q1"), inc("Q2"), inc("Q3"), inc("Q4")]),
+        "notify Q3 new; notify Q4 new"
+    );
+    day.quiet(&[]);
+    let five = [inc("Q5"), inc("Q6"), inc("Q7"), inc("Q8")];
+    assert_eq!(
+        day.poll(1, &five),
+        "withdraw Q3; withdraw Q4; summary storm 4x [Checkout API] high"
+    );
+    // The summary is withdrawn once everything it names is quiet.
+    day.quiet(&["Q5", "Q6", "Q7", "Q8"]);
+    assert_eq!(day.poll(2, &five), "withdraw summary 0");
+}
+
+#[test]
+fn a_pause_and_a_mute_together_release_once_when_both_end() {
+    let mut day = Day::new();
+    day.state.pause(Pause::UntilResumed);
+    day.quiet(&["Q1"]);
+    assert_eq!(day.poll(0, &[inc("Q1")]), "");
+    day.quiet(&[]);
+    assert_eq!(day.poll(1, &[inc("Q1")]), "");
+    day.state.resume();
+    assert_eq!(day.poll(2, &[inc("Q1")]), "notify Q1 released");
+    assert_eq!(day.poll(3, &[inc("Q1")]), "");
 }

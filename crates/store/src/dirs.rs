@@ -103,6 +103,18 @@ impl Dirs {
     pub fn lock_file(&self) -> PathBuf {
         self.data_dir.join("oncall-tray.lock")
     }
+
+    /// The services muted for a while (see [`crate::mutes`]): written by the engine and
+    /// by the CLI while the app runs.
+    pub fn mutes_file(&self) -> PathBuf {
+        self.data_dir.join("mutes.json")
+    }
+
+    /// Held for the moment it takes to read, change and write [`Dirs::mutes_file`], so
+    /// that the app and the CLI never lose each other's change.
+    pub fn mutes_lock_file(&self) -> PathBuf {
+        self.data_dir.join("mutes.lock")
+    }
 }
 
 /// The directory of the app's log files for this process: [`LOG_DIR_VAR`], else the

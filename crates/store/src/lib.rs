@@ -1,7 +1,8 @@
 //! Everything oncall-tray keeps on disk: where it lives ([`Dirs`]), the user's
 //! configuration ([`Config`], read from `config.toml` and edited by the CLI), the
 //! app's own state files ([`json_file`], and [`json_lines`] for the history) and the
-//! lock that keeps one engine per data directory ([`DataDirLock`]).
+//! lock that keeps one engine per data directory ([`DataDirLock`]), and the services
+//! muted for a while ([`mutes`], changed safely by the app and the CLI at once).
 //!
 //! Two things are deliberately absent. Secrets: tokens live in the system keychain or
 //! come from an account's `token_command`, and `config.toml` refuses any key that looks
@@ -16,13 +17,15 @@ mod error;
 pub mod json_file;
 pub mod json_lines;
 mod lock;
+pub mod mutes;
 
 pub use config::{
     add_account, remove_account, save_account, save_notifications, save_report, valid_account_name,
     AccountConfig, AccountForm, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
-    Config, ConfigError, FormError, NewAccount, NotificationsForm, OpsgenieAccount, OpsgenieRegion,
-    PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm, Region, ReportForm,
-    Sound, UnknownRegion, ACCOUNT_NAME_RULE, DEFAULT_SHIFT_REMINDER,
+    Config, ConfigError, FormError, NewAccount, NoiseRules, NotificationsForm, OpsgenieAccount,
+    OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm,
+    Region, ReportForm, Sound, TitlePattern, UnknownRegion, ACCOUNT_NAME_RULE,
+    DEFAULT_SHIFT_REMINDER,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

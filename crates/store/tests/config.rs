@@ -89,6 +89,7 @@ fn minimal_account_gets_documented_defaults() {
             token_command: None,
             notify: true,
             shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
+            noise: oncall_store::NoiseRules::default(),
             provider: ProviderConfig::PagerDuty(PagerDutyAccount {
                 api_url: url("https://api.pagerduty.com"),
                 region: None,
@@ -305,6 +306,11 @@ fn example_config_loads() {
     };
     assert_eq!(am.severity_high, am_defaults.severity_high);
     assert_eq!(am.ack_duration, am_defaults.ack_duration);
+    assert_eq!(am.ack_max_duration, am_defaults.ack_max_duration);
+    assert_eq!(
+        am.ack_matchers.as_deref(),
+        Some(["alertname".to_owned(), "instance".into(), "job".into()].as_slice())
+    );
     assert_eq!(
         am.auth,
         AlertmanagerAuth::Basic {
@@ -805,6 +811,7 @@ fn minimal_alertmanager_account_gets_documented_defaults() {
             token_command: None,
             notify: true,
             shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
+            noise: oncall_store::NoiseRules::default(),
             provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
                 api_url: url("https://am.example.com/"),
                 auth: AlertmanagerAuth::None,
@@ -812,6 +819,8 @@ fn minimal_alertmanager_account_gets_documented_defaults() {
                 receiver: None,
                 severity_high: vec!["critical".into(), "page".into()],
                 ack_duration: Duration::from_secs(2 * 3600),
+                ack_max_duration: Duration::from_secs(24 * 3600),
+                ack_matchers: None,
                 created_by: None,
                 ca_file: None,
                 client_cert: None,
@@ -839,6 +848,7 @@ fn minimal_opsgenie_account_gets_documented_defaults() {
             token_command: None,
             notify: true,
             shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
+            noise: oncall_store::NoiseRules::default(),
             provider: ProviderConfig::Opsgenie(OpsgenieAccount {
                 api_url: url("https://api.opsgenie.com"),
                 region: None,
@@ -882,6 +892,8 @@ fn full_alertmanager_account_is_read_value_by_value() {
             receiver = "platform-.*"
             severity_high = ["critical", " sev1 ", "critical"]
             ack_hours = 168
+            ack_max_hours = 168
+            ack_matchers = [" instance ", "alertname", "instance"]
             created_by = " jane "
             ca_file = "certs/ca.pem"
             client_cert = {client:?}
@@ -911,6 +923,8 @@ fn full_alertmanager_account_is_read_value_by_value() {
             receiver: Some("platform-.*".into()),
             severity_high: vec!["critical".into(), "sev1".into()],
             ack_duration: Duration::from_secs(168 * 3600),
+            ack_max_duration: Duration::from_secs(168 * 3600),
+            ack_matchers: Some(vec!["instance".into(), "alertname".into()]),
             created_by: Some("jane".into()),
             ca_file: Some(dir.path().join("certs/ca.pem")),
             client_cert: Some(client),
@@ -1059,6 +1073,77 @@ fn ack_hours_limits_are_inclusive() {
         assert_eq!(
             alertmanager(&config).ack_duration,
             Duration::from_secs(hours * 3600)
+        );
+    }
+}
+
+/// Issue 16: an acknowledgement kept alive for up to `ack_max_hours`, on the labels of
+/// `ack_matchers`.
+#[test]
+fn ack_max_hours_and_ack_matchers() {
+    let read = |extra: &str| alertmanager(&parse(&alertmanager_account(extra)).unwrap()).clone();
+    let hours = |h: u64| Duration::from_secs(h * 3600);
+    assert_eq!(read("").ack_max_duration, hours(24), "one on-call day");
+    assert_eq!(
+        read("ack_hours = 48").ack_max_duration,
+        hours(48),
+        "a config from before the key: never shorter than one silence"
+    );
+    for (extra, expected) in [
+        ("ack_hours = 3\nack_max_hours = 3", 3),
+        ("ack_max_hours = 2", 2),
+        ("ack_max_hours = 168", 168),
+    ] {
+        assert_eq!(read(extra).ack_max_duration, hours(expected), "{extra}");
+    }
+    assert_eq!(read("").ack_matchers, None, "every label");
+    assert_eq!(
+        read(r#"ack_matchers = [" job ", "job", "_instance2"]"#).ack_matchers,
+        Some(vec!["job".to_owned(), "_instance2".into()])
+    );
+
+    let cases: &[(&str, &[&str])] = &[
+        (
+            "ack_max_hours = 1",
+            &["accounts[0] (am): ack_max_hours = 1 is shorter than ack_hours (2, the default): an acknowledgement is kept alive at least as long as one silence lasts; give 2 or more, e.g. ack_max_hours = 24 (one on-call day)"],
+        ),
+        (
+            "ack_hours = 6\nack_max_hours = 5",
+            &["accounts[0] (am): ack_max_hours = 5 is shorter than ack_hours (6): an acknowledgement is kept alive at least as long as one silence lasts; give 6 or more, e.g. ack_max_hours = 24 (one on-call day)"],
+        ),
+        (
+            "ack_max_hours = -1",
+            &["accounts[0] (am): ack_max_hours = -1 is shorter than ack_hours (2, the default): an acknowledgement is kept alive at least as long as one silence lasts; give 2 or more, e.g. ack_max_hours = 24 (one on-call day)"],
+        ),
+        (
+            "ack_max_hours = 169",
+            &["accounts[0] (am): ack_max_hours = 169 is too long: the maximum is 168 hours (one week)"],
+        ),
+        (
+            "ack_hours = 0\nack_max_hours = 1",
+            &["accounts[0] (am): ack_hours = 0 is too short: the minimum is 1 hour"],
+        ),
+        (
+            "ack_matchers = []",
+            &[r#"accounts[0] (am): ack_matchers is empty: list the labels an acknowledgement matches on, e.g. ack_matchers = ["alertname", "instance", "job"], or remove it to match every label of the alert"#],
+        ),
+        (
+            r#"ack_matchers = ["alertname", " ", "job-name", "2xx"]"#,
+            &[
+                r#"accounts[0] (am): ack_matchers[1] is empty: give a label name, e.g. ack_matchers = ["alertname", "instance", "job"]"#,
+                r#"accounts[0] (am): ack_matchers[2] = "job-name" is not a label name: use letters, digits and '_', not starting with a digit, e.g. ack_matchers = ["alertname", "instance", "job"]"#,
+                r#"accounts[0] (am): ack_matchers[3] = "2xx" is not a label name: use letters, digits and '_', not starting with a digit, e.g. ack_matchers = ["alertname", "instance", "job"]"#,
+            ],
+        ),
+    ];
+    for (extra, expected) in cases {
+        assert_eq!(problems(&alertmanager_account(extra)), *expected, "{extra}");
+    }
+    for key in ["ack_max_hours = 24", r#"ack_matchers = ["job"]"#] {
+        let name = key.split(' ').next().unwrap();
+        assert_eq!(
+            problems(&opsgenie_account(key)),
+            [format!("accounts[0] (og): {name} is an Alertmanager key; an Opsgenie account has no {name}")]
         );
     }
 }

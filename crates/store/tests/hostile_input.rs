@@ -73,6 +73,8 @@ const ACCOUNT_KEYS: &[&str] = &[
     "receiver",
     "severity_high",
     "ack_hours",
+    "ack_max_hours",
+    "ack_matchers",
     "created_by",
     "ca_file",
     "client_cert",
@@ -205,11 +207,11 @@ fn typed_value(key: &'static str) -> BoxedStrategy<String> {
         "repeat_high_urgency_minutes"
         | "storm_threshold"
         | "poll_interval_seconds"
-        | "ack_hours" => number.boxed(),
+        | "ack_hours"
+        | "ack_max_hours" => number.boxed(),
         "notify" | "assigned_to_me" => any::<bool>().prop_map(|b| b.to_string()).boxed(),
-        "severity_high" | "high_priorities" | "team_ids" | "service_ids" | "urgencies" => {
-            strings.boxed()
-        }
+        "severity_high" | "high_priorities" | "ack_matchers" | "team_ids" | "service_ids"
+        | "urgencies" => strings.boxed(),
         "filter" => strings.boxed(),
         _ => text.boxed(),
     }

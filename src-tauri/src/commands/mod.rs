@@ -8,8 +8,10 @@
 //! `Failure::on`.
 
 mod account;
+mod mute;
 mod remote;
 mod report;
+mod respond;
 mod token;
 
 use anyhow::Context as _;
@@ -32,6 +34,28 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Status => remote::status(&dirs).await,
         Command::Incidents => remote::incidents(&dirs).await,
         Command::Ack { target } => remote::ack(&dirs, &target).await,
+        Command::Show { id } => respond::show(&dirs, &id).await,
+        Command::Note { id, text } => respond::note(&dirs, &id, &text).await,
+        Command::Reassign { id, to, yes } => respond::reassign(&dirs, &id, &to, yes).await,
+        Command::Escalate { id, to, yes } => {
+            respond::escalate(&dirs, &id, to.as_deref(), yes).await
+        }
+        Command::Urgency { id, urgency, yes } => {
+            respond::urgency(&dirs, &id, urgency.into(), yes).await
+        }
+        Command::Responders {
+            id,
+            add,
+            message,
+            yes,
+        } => respond::responders(&dirs, &id, &add, &message, yes).await,
+        Command::Mute {
+            service,
+            hours,
+            account,
+        } => mute::mute(&dirs, &service, hours, account.as_deref()),
+        Command::Unmute { service, account } => mute::unmute(&dirs, &service, account.as_deref()),
+        Command::Mutes => mute::list(&dirs),
         Command::Report(args) => report::print(&dirs, &args),
     }
 }

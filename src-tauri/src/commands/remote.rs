@@ -177,21 +177,7 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
             .filter(|i| i.status == Status::Triggered)
             .collect()
     } else {
-        let matching: Vec<&Incident> = incidents
-            .iter()
-            .filter(|i| i.key.id == target || i.key.to_string() == target)
-            .collect();
-        match matching.len() {
-            // It may be open in an account that failed: that failure is the reason.
-            0 if failed.count > 0 => {
-                return Err(failed.failure().on(anyhow!(
-                    "no open incident {target} in the accounts that could be read"
-                )))
-            }
-            0 => bail!("no open incident {target}: `oncall-tray incidents` lists them"),
-            1 => matching,
-            _ => bail!("{target} is open in several accounts: write it as ACCOUNT/{target}"),
-        }
+        vec![the_one(&incidents, target, &failed)?]
     };
     if chosen.is_empty() {
         println!("Nothing is triggered: nothing to acknowledge.");
@@ -208,7 +194,7 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
             continue;
         }
         let client = client(account).await?;
-        let results = client.act(ActionKind::Acknowledge, &ids).await;
+        let results = client.act(&ActionKind::Acknowledge, &ids).await;
         for (id, result) in ids.iter().zip(results) {
             let id = display_text(id);
             match result {
@@ -236,6 +222,44 @@ pub async fn ack(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
         1 => Err(failure.on(anyhow!("1 incident was not acknowledged"))),
         n => Err(failure.on(anyhow!("{n} incidents were not acknowledged"))),
     }
+}
+
+/// The open incident `target` names (its id, or ACCOUNT/ID).
+fn the_one<'i>(
+    incidents: &'i [Incident],
+    target: &str,
+    failed: &Failed,
+) -> anyhow::Result<&'i Incident> {
+    let matching: Vec<&Incident> = incidents
+        .iter()
+        .filter(|i| i.key.id == target || i.key.to_string() == target)
+        .collect();
+    match matching[..] {
+        [one] => Ok(one),
+        // It may be open in an account that failed: that failure is the reason.
+        [] if failed.count > 0 => Err(failed.failure().on(anyhow!(
+            "no open incident {target} in the accounts that could be read"
+        ))),
+        [] => bail!("no open incident {target}: `oncall-tray incidents` lists them"),
+        _ => bail!("{target} is open in several accounts: write it as ACCOUNT/{target}"),
+    }
+}
+
+/// One open incident (`target`: its id, or ACCOUNT/ID), its account and a client for
+/// it: what `note`, `reassign`, `escalate` and the others act on.
+pub(super) async fn one_incident(
+    dirs: &Dirs,
+    target: &str,
+) -> anyhow::Result<(AccountConfig, Incident, Arc<dyn Provider>)> {
+    let config = configured(dirs)?;
+    let (incidents, failed) = fetch_all(&config).await;
+    let incident = the_one(&incidents, target, &failed)?.clone();
+    let account = config
+        .account(incident.key.account.as_str())
+        .cloned()
+        .ok_or_else(|| anyhow!("account {} vanished from the config", incident.key.account))?;
+    let client = client(&account).await?;
+    Ok((account, incident, client))
 }
 
 /// Triggered first, then high urgency, then oldest: the order the tray shows.

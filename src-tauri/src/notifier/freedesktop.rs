@@ -23,9 +23,10 @@
 //! stopped), worded anew (a page's age). A withdrawal or a new notification of the same
 //! slot meanwhile wins: the one shown again is closed, never kept beside it.
 //!
-//! Only the server's own signals count: a press or a close is honoured when its sender is
-//! the unique name that owns the service at that point of the bus's order (`server.rs`),
-//! and an id is only ever sent back to the server that gave it.
+//! Only the server's own signals count: a press, a reply or a close is honoured when its
+//! sender is the unique name that owns the service at that point of the bus's order
+//! (`server.rs`), and an id is only ever sent back to the server that gave it. Where the
+//! server shows inline reply fields, a page offers one for a note (`inline_reply.rs`).
 //!
 //! What is on screen, and the rules for what becomes of it (across restarts and server
 //! changes), are kept in `on_screen.rs`, without D-Bus; this module makes the calls.
@@ -38,7 +39,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use oncall_engine::{Notice, Notifier};
-use oncall_model::{ActionKind, Incident, IncidentKey, Urgency};
+use oncall_model::{Incident, IncidentKey, Urgency};
 use oncall_policy::{Decision, NotificationTarget, RingReason};
 use serde::Serialize;
 use tokio::sync::{mpsc, watch, Mutex};
@@ -52,10 +53,14 @@ use super::alarm::Alarm;
 use super::text;
 use crate::lock::lock;
 use crate::requests::UserRequest;
+use inline_reply::INLINE_REPLY;
+use interaction::Interaction;
 use on_screen::{Lost, OnScreen, Placed, Said, Shown, Slot};
 use server::{Place, PATH, SERVICE};
 use signals::{listen, show_lost_again};
 
+mod inline_reply;
+mod interaction;
 mod on_screen;
 mod server;
 mod signals;
@@ -255,6 +260,10 @@ impl DesktopNotifier {
         if note.history_button {
             actions.extend([HISTORY, "Show History"]);
         }
+        let reply_field = inline_reply::wanted(note) && self.has(INLINE_REPLY).await == Some(true);
+        if reply_field {
+            actions.extend(inline_reply::FIELD);
+        }
         // High urgency is critical and never expires: it must be seen, not missed.
         let (level, timeout) = match note.urgency {
             Urgency::High => (2u8, 0),
@@ -265,6 +274,9 @@ impl DesktopNotifier {
         hints.insert("desktop-entry", Value::from(APP_NAME));
         if let Some((hint, value)) = sound {
             hints.insert(hint, value);
+        }
+        if reply_field {
+            hints.extend(inline_reply::hints());
         }
 
         // Titles and service names come from the incident service: a server that
@@ -293,12 +305,12 @@ impl DesktopNotifier {
         .await
     }
 
-    /// What follows a notification's recording: the presses on `shown` (now `id`) that
-    /// came first count, and the older notifications of its slot go (a press on one of
-    /// them meanwhile still counts; they are forgotten when the server says closed).
+    /// What follows a notification's recording: the presses and replies on `shown` (now
+    /// `id`) that came first count, and the older notifications of its slot go (a press on
+    /// one of them meanwhile still counts; they are forgotten when the server says closed).
     async fn settle(&self, id: u32, shown: &Shown, placed: Placed, server: &str) {
-        for key in placed.pressed {
-            self.pressed(id, shown, &key).await;
+        for interaction in placed.early {
+            self.interacted(id, shown, interaction).await;
         }
         for old in placed.older {
             let close = self.call(server, "CloseNotification", &old);
@@ -380,22 +392,27 @@ impl DesktopNotifier {
         }
     }
 
-    /// A button of `shown` (notification `id`) was pressed.
-    async fn pressed(&self, id: u32, shown: &Shown, key: &str) {
-        let request = match key {
-            ACK => shown.incident.clone().map(|key| UserRequest::Act {
-                incidents: vec![key],
-                kind: ActionKind::Acknowledge,
-            }),
-            OPEN => shown.web_url.clone().map(UserRequest::OpenLink),
-            HISTORY if shown.slot == Slot::WhileAway => Some(UserRequest::ShowHistory),
-            _ => None,
-        };
-        if let Some(request) = request {
-            info!(id, ?request, "notification button pressed");
-            if self.requests.send(request).await.is_err() {
-                warn!("a notification button was pressed while shutting down");
+    /// The user pressed a button of `shown` (notification `id`), or sent text from its
+    /// reply field.
+    async fn interacted(&self, id: u32, shown: &Shown, interaction: Interaction) {
+        let Some(request) = interaction::request(shown, &interaction) else {
+            if matches!(interaction, Interaction::Replied(_)) {
+                info!(id, "an empty reply, or one to no page, adds no note");
             }
+            return;
+        };
+        match &interaction {
+            Interaction::Pressed(key) => info!(id, key, ?request, "notification button pressed"),
+            // The note's words are the user's, for the service: not for the log.
+            Interaction::Replied(text) => info!(
+                id,
+                incident = ?shown.incident,
+                chars = text.chars().count(),
+                "a note was sent from a notification"
+            ),
+        }
+        if self.requests.send(request).await.is_err() {
+            warn!("a notification was acted on while shutting down");
         }
     }
 
@@ -431,22 +448,7 @@ impl Notifier for DesktopNotifier {
         match decision {
             Decision::Notify { incident, reason } => {
                 let slot = Slot::Decision(NotificationTarget::Incident(incident.key.clone()));
-                let note = Note {
-                    text: text::incident(incident, chrono::Utc::now(), self.name_accounts),
-                    urgency: incident.urgency,
-                    incident: Some(incident.key.clone()),
-                    web_url: incident.web_url.clone(),
-                    page: Some(incident.as_ref().clone()),
-                    episode: Some(format!(
-                        "{}/{}",
-                        incident.status_changed_at.timestamp_millis(),
-                        incident
-                            .assigned_to_me_at
-                            .map(|t| t.timestamp_millis())
-                            .unwrap_or_default()
-                    )),
-                    history_button: false,
-                };
+                let note = Note::page(incident, chrono::Utc::now(), self.name_accounts);
                 // A repeat exists to be noticed; a new or released episode that is
                 // already on screen is this decision delivered again (a restart).
                 let ring = match reason {
@@ -525,7 +527,7 @@ impl Notifier for DesktopNotifier {
                 let note = Note {
                     incident: Some(incident.clone()),
                     ..Note::plain(
-                        text::action_not_saved(*kind, title.as_deref(), cause),
+                        text::action_not_saved(kind, title.as_deref(), cause),
                         Urgency::High,
                     )
                 };
@@ -549,6 +551,26 @@ struct Note {
 }
 
 impl Note {
+    /// The page of `incident`, worded `now`.
+    fn page(incident: &Incident, now: chrono::DateTime<chrono::Utc>, name_accounts: bool) -> Note {
+        Note {
+            text: text::incident(incident, now, name_accounts),
+            urgency: incident.urgency,
+            incident: Some(incident.key.clone()),
+            web_url: incident.web_url.clone(),
+            page: Some(incident.clone()),
+            episode: Some(format!(
+                "{}/{}",
+                incident.status_changed_at.timestamp_millis(),
+                incident
+                    .assigned_to_me_at
+                    .map(|t| t.timestamp_millis())
+                    .unwrap_or_default()
+            )),
+            history_button: false,
+        }
+    }
+
     fn plain(text: text::Text, urgency: Urgency) -> Note {
         Note {
             text,

@@ -283,12 +283,17 @@ pub fn credential_failed(account: &AccountId, cause: &str) -> Text {
 /// An action the user took that could not be saved, so was not sent: what to do about
 /// it, and the incident's name (`title`: its number and title, when known). `cause` is
 /// in lower case ("the disk is full").
-pub fn action_not_saved(kind: ActionKind, title: Option<&str>, cause: &str) -> Text {
+pub fn action_not_saved(kind: &ActionKind, title: Option<&str>, cause: &str) -> Text {
     let not_done = match kind {
         ActionKind::Acknowledge => "Not acknowledged",
         ActionKind::Resolve => "Not resolved",
         ActionKind::Snooze { .. } => "Not snoozed",
         ActionKind::Unacknowledge => "Not unacknowledged",
+        ActionKind::Reassign { .. } => "Not reassigned",
+        ActionKind::Escalate { .. } => "Not escalated",
+        ActionKind::AddNote { .. } => "Note not added",
+        ActionKind::AddResponders { .. } => "Responders not added",
+        ActionKind::SetUrgency { .. } => "Urgency not changed",
     };
     Text {
         summary: match title {
@@ -337,6 +342,7 @@ mod tests {
 
     fn checkout(urgency: Urgency, number: Option<u64>) -> Incident {
         Incident {
+            teams: Vec::new(),
             key: IncidentKey::new("work", "Q1"),
             number,
             title: "Checkout API is down".into(),

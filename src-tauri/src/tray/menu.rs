@@ -8,9 +8,9 @@
 //! bidi override reorders it, a line break splits it.
 
 use chrono::{DateTime, Local, Utc};
-use oncall_engine::{Connection, Delivery, IncidentView, View};
+use oncall_engine::{Connection, Delivery, IncidentView, Quiet, View};
 use oncall_model::{
-    display_text, web_link, ActionKind, Capabilities, IncidentKey, Status, Urgency,
+    display_text, web_link, AccountId, ActionKind, Capabilities, IncidentKey, Status, Urgency,
 };
 use oncall_policy::Pause;
 
@@ -35,7 +35,8 @@ pub enum TrayState {
 
 impl TrayState {
     pub fn of(view: &View, now: DateTime<Utc>) -> TrayState {
-        let triggered = view.count(Status::Triggered) > 0;
+        // A muted or rule-quiet incident is listed but needs no one: not red.
+        let triggered = view.needing_user() > 0;
         let undelivered = view.delivery != Delivery::Ok;
         if undelivered || view.accounts.iter().any(|a| !a.connection.is_healthy()) {
             TrayState::Error
@@ -43,7 +44,7 @@ impl TrayState {
             TrayState::Triggered
         } else if view.pause.is_some() {
             TrayState::Paused
-        } else if view.count(Status::Acknowledged) > 0 {
+        } else if view.count(Status::Acknowledged) > 0 || view.count(Status::Triggered) > 0 {
             TrayState::Acknowledged
         } else if current_shift_ends(view, now).is_some() {
             TrayState::OnCall
@@ -58,6 +59,18 @@ impl TrayState {
 pub enum Command {
     Act(IncidentKey, ActionKind),
     Open(IncidentKey),
+    /// Open the window on the incident's details (notes, reassign, escalate…).
+    Details(IncidentKey),
+    /// Mute the account's service for so many minutes.
+    Mute {
+        account: AccountId,
+        service: String,
+        minutes: u32,
+    },
+    Unmute {
+        account: AccountId,
+        service: String,
+    },
     AckAllTriggered,
     Pause(Option<u32>),
     Resume,
@@ -74,7 +87,19 @@ impl Command {
             Command::Act(key, ActionKind::Resolve) => format!("resolve:{key}"),
             Command::Act(key, ActionKind::Snooze { seconds }) => format!("snooze{seconds}:{key}"),
             Command::Act(key, ActionKind::Unacknowledge) => format!("unack:{key}"),
+            Command::Act(key, ActionKind::Escalate { to: None }) => format!("escalate:{key}"),
+            // What needs a choice or words (a note, a reassignment) is made in the
+            // window, never from a menu id.
+            Command::Act(key, other) => format!("unsupported-{}:{key}", other.verb()),
             Command::Open(key) => format!("open:{key}"),
+            Command::Details(key) => format!("details:{key}"),
+            // An account name has no '/', so the service after the first one is whole.
+            Command::Mute {
+                account,
+                service,
+                minutes,
+            } => format!("mute{minutes}:{account}/{service}"),
+            Command::Unmute { account, service } => format!("unmute:{account}/{service}"),
             Command::AckAllTriggered => "ack-all".into(),
             Command::Pause(Some(minutes)) => format!("pause:{minutes}"),
             Command::Pause(None) => "pause:forever".into(),
@@ -95,7 +120,16 @@ impl Command {
             "ack" => Command::Act(key()?, ActionKind::Acknowledge),
             "resolve" => Command::Act(key()?, ActionKind::Resolve),
             "unack" => Command::Act(key()?, ActionKind::Unacknowledge),
+            "escalate" => Command::Act(key()?, ActionKind::Escalate { to: None }),
             "open" => Command::Open(key()?),
+            "details" => Command::Details(key()?),
+            "unmute" => {
+                let key = key()?;
+                Command::Unmute {
+                    account: key.account,
+                    service: key.id,
+                }
+            }
             "ack-all" => Command::AckAllTriggered,
             "pause" if rest == "forever" => Command::Pause(None),
             "pause" => Command::Pause(Some(rest.parse().ok()?)),
@@ -109,6 +143,14 @@ impl Command {
                     seconds: snooze["snooze".len()..].parse().ok()?,
                 },
             ),
+            mute if mute.starts_with("mute") => {
+                let key = key()?;
+                Command::Mute {
+                    account: key.account,
+                    service: key.id,
+                    minutes: mute["mute".len()..].parse().ok()?,
+                }
+            }
             _ => return None,
         })
     }
@@ -145,28 +187,31 @@ impl Entry {
     }
 }
 
-/// The tray's label: the number of triggered incidents, when there are any.
+/// The tray's label: the number of triggered incidents that need the user (not muted
+/// or kept quiet by a rule), when there are any.
 pub fn label(view: &View) -> Option<String> {
-    match view.count(Status::Triggered) {
+    match view.needing_user() {
         0 => None,
         n => Some(n.to_string()),
     }
 }
 
-/// "2 triggered · 1 acknowledged · on call until 18:00"
+/// "2 triggered · 1 quiet · 1 acknowledged · on call until 18:00"
 pub fn state_line(view: &View, now: DateTime<Utc>) -> String {
-    let triggered = view.count(Status::Triggered);
+    let triggered = view.needing_user();
+    let quiet = view.count(Status::Triggered) - triggered;
     let acknowledged = view.count(Status::Acknowledged);
     let mut parts = Vec::new();
-    match (triggered, acknowledged) {
-        (0, 0) => parts.push("All clear".to_string()),
-        (t, a) => {
-            if t > 0 {
-                parts.push(format!("{t} triggered"));
-            }
-            if a > 0 {
-                parts.push(format!("{a} acknowledged"));
-            }
+    if triggered + quiet + acknowledged == 0 {
+        parts.push("All clear".to_string());
+    }
+    for (n, what) in [
+        (triggered, "triggered"),
+        (quiet, "quiet"),
+        (acknowledged, "acknowledged"),
+    ] {
+        if n > 0 {
+            parts.push(format!("{n} {what}"));
         }
     }
     if let Some(on_call) = on_call_phrase(view, now) {
@@ -278,15 +323,21 @@ fn incident_label(view: &IncidentView, now: DateTime<Utc>) -> String {
     if title.len() < full_title.len() {
         title.push('…');
     }
-    let pending = match view.pending {
+    let pending = match &view.pending {
         Some(ActionKind::Acknowledge) => " (acknowledging…)",
         Some(ActionKind::Resolve) => " (resolving…)",
         Some(ActionKind::Snooze { .. }) => " (snoozing…)",
         Some(ActionKind::Unacknowledge) => " (un-acknowledging…)",
+        Some(_) | None => "",
+    };
+    // Listed, never dropped, and said to be quiet so its silence is no surprise.
+    let quiet = match &view.quiet {
+        Some(Quiet::Muted { .. }) => " · muted",
+        Some(Quiet::Rule { .. }) => " · quiet by rule",
         None => "",
     };
     format!(
-        "{marker} {number}{title} · {}{pending}",
+        "{marker} {number}{title} · {}{pending}{quiet}",
         age(i.created_at, now)
     )
 }
@@ -331,6 +382,47 @@ fn incident_entries(view: &IncidentView, can: Capabilities) -> Vec<Entry> {
             entries.push(item(ActionKind::Snooze { seconds }, label, true));
         }
     }
+    if can.escalate_needs_target == Some(false) && i.status != Status::Resolved {
+        entries.push(item(
+            ActionKind::Escalate { to: None },
+            "Escalate to the next level",
+            true,
+        ));
+    }
+    if let Some(service) = &i.service {
+        let shown = display_text(service);
+        match &view.quiet {
+            Some(Quiet::Muted { .. }) => entries.push(Entry::Item {
+                command: Command::Unmute {
+                    account: key.account.clone(),
+                    service: service.clone(),
+                },
+                label: format!("Unmute {shown}"),
+                enabled: true,
+            }),
+            _ => {
+                for (minutes, label) in [(60, "1 hour"), (4 * 60, "4 hours")] {
+                    entries.push(Entry::Item {
+                        command: Command::Mute {
+                            account: key.account.clone(),
+                            service: service.clone(),
+                            minutes,
+                        },
+                        label: format!("Mute {shown} for {label}"),
+                        enabled: true,
+                    });
+                }
+            }
+        }
+    }
+    if can.details || can.notes {
+        // A note or a hand-over needs words or a choice: the window has the fields.
+        entries.push(Entry::Item {
+            command: Command::Details(key.clone()),
+            label: "Notes, reassign, escalate…".into(),
+            enabled: true,
+        });
+    }
     // Offered only for what the opener will open (`browser.rs` checks the same rule).
     entries.push(Entry::Item {
         command: Command::Open(key.clone()),
@@ -349,8 +441,8 @@ fn capabilities(view: &View, incident: &IncidentView) -> Capabilities {
             Capabilities {
                 resolve: true,
                 snooze: true,
-                unacknowledge: false,
                 schedules: true,
+                ..Capabilities::ACKNOWLEDGE_ONLY
             },
             |a| a.capabilities,
         )
@@ -498,7 +590,10 @@ mod tests {
 
     fn incident(id: &str, number: u64, status: Status, urgency: Urgency) -> IncidentView {
         IncidentView {
+            sending: Vec::new(),
+            quiet: None,
             incident: Incident {
+                teams: Vec::new(),
                 key: IncidentKey::new("work", id),
                 number: Some(number),
                 title: format!("Incident {id}"),
@@ -525,8 +620,8 @@ mod tests {
             capabilities: Capabilities {
                 resolve: true,
                 snooze: true,
-                unacknowledge: false,
                 schedules: true,
+                ..Capabilities::ACKNOWLEDGE_ONLY
             },
             connection,
             last_success: None,
@@ -540,10 +635,8 @@ mod tests {
     /// Alertmanager's: no resolve, snooze or schedules; unacknowledge.
     fn oncall_alertmanager_capabilities() -> Capabilities {
         Capabilities {
-            resolve: false,
-            snooze: false,
             unacknowledge: true,
-            schedules: false,
+            ..Capabilities::ACKNOWLEDGE_ONLY
         }
     }
 
@@ -553,6 +646,7 @@ mod tests {
             incidents,
             pause: None,
             delivery: Delivery::Ok,
+            mutes: Vec::new(),
         }
     }
 
@@ -610,10 +704,10 @@ mod tests {
             "{text}"
         );
         assert!(text.contains(
-            "● #101 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser]\n"
+            "● #101 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Open in browser]\n"
         ), "{text}");
         assert!(text.contains(
-            "✓ #102 Incident Q2 · 7 min >\n  Checkout API · low urgency\n  [Acknowledge] (disabled)\n  [Resolve]\n  [Snooze 15 minutes]\n  [Snooze 1 hour]\n  [Snooze 4 hours]\n  [Open in browser]\n"
+            "✓ #102 Incident Q2 · 7 min >\n  Checkout API · low urgency\n  [Acknowledge] (disabled)\n  [Resolve]\n  [Snooze 15 minutes]\n  [Snooze 1 hour]\n  [Snooze 4 hours]\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Open in browser]\n"
         ), "{text}");
         assert!(text.contains("[Acknowledge all triggered (1)]\n"), "{text}");
     }
@@ -648,7 +742,7 @@ mod tests {
         v.accounts[0].capabilities = oncall_alertmanager_capabilities();
         let text = menu_text(&v);
         assert!(
-            text.contains("  [Acknowledge] (disabled)\n  [Unacknowledge]\n  Resolves when its source recovers\n  [Open in browser]\n"),
+            text.contains("  [Acknowledge] (disabled)\n  [Unacknowledge]\n  Resolves when its source recovers\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Open in browser]\n"),
             "{text}"
         );
         assert!(!text.contains("Snooze"), "{text}");
@@ -781,7 +875,18 @@ mod tests {
             Command::Act(key.clone(), ActionKind::Resolve),
             Command::Act(key.clone(), ActionKind::Snooze { seconds: 3600 }),
             Command::Act(key.clone(), ActionKind::Unacknowledge),
+            Command::Act(key.clone(), ActionKind::Escalate { to: None }),
             Command::Open(key.clone()),
+            Command::Details(key.clone()),
+            Command::Mute {
+                account: AccountId::new("work-eu"),
+                service: "Checkout / API: EU".into(),
+                minutes: 240,
+            },
+            Command::Unmute {
+                account: AccountId::new("work-eu"),
+                service: "Checkout / API: EU".into(),
+            },
             Command::AckAllTriggered,
             Command::Pause(Some(15)),
             Command::Pause(None),
@@ -799,6 +904,37 @@ mod tests {
         }
         assert_eq!(Command::parse("bogus"), None);
         assert_eq!(Command::parse("ack:no-slash"), None);
+        // What needs words or a choice is never made from a menu id.
+        let note = Command::Act(key.clone(), ActionKind::AddNote { text: "x".into() });
+        assert_eq!(Command::parse(&note.id()), None);
+    }
+
+    /// PagerDuty: escalate from the menu, the window for what needs words or a choice,
+    /// and a muted incident is said to be muted and offers Unmute.
+    #[test]
+    fn escalate_mute_and_details_entries() {
+        let mut v = view(vec![incident("Q1", 1, Status::Triggered, Urgency::High)]);
+        let can = &mut v.accounts[0].capabilities;
+        can.escalate_needs_target = Some(false);
+        can.details = true;
+        can.notes = true;
+        let text = menu_text(&v);
+        assert!(
+            text.contains("  [Resolve]\n  [Escalate to the next level]\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Notes, reassign, escalate…]\n  [Open in browser]\n"),
+            "{text}"
+        );
+        v.incidents[0].quiet = Some(Quiet::Muted { until: now() });
+        // Listed, but needing no one: no count, not red.
+        assert_eq!(label(&v), None);
+        assert_eq!(TrayState::of(&v, now()), TrayState::Acknowledged);
+        assert_eq!(state_line(&v, now()), "1 quiet");
+        let text = menu_text(&v);
+        assert!(
+            text.contains("● #1 Incident Q1 · 7 min · muted >"),
+            "{text}"
+        );
+        assert!(text.contains("  [Unmute Checkout API]\n"), "{text}");
+        assert!(!text.contains("[Mute "), "{text}");
     }
 
     /// ESC [2J, an OSC 52 clipboard write, a NUL, a right-to-left override, a C1 CSI and
@@ -878,11 +1014,11 @@ mod tests {
         let web = incident("Q2", 2, Status::Triggered, Urgency::High);
         let text = menu_text(&view(vec![file, web]));
         assert!(
-            text.contains("● #1 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser] (disabled)\n"),
+            text.contains("● #1 Incident Q1 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Open in browser] (disabled)\n"),
             "{text}"
         );
         assert!(
-            text.contains("● #2 Incident Q2 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Open in browser]\n"),
+            text.contains("● #2 Incident Q2 · 7 min >\n  Checkout API · high urgency\n  [Acknowledge]\n  [Resolve]\n  [Mute Checkout API for 1 hour]\n  [Mute Checkout API for 4 hours]\n  [Open in browser]\n"),
             "{text}"
         );
     }

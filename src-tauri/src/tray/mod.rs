@@ -25,6 +25,7 @@ use tracing::{debug, info, warn};
 use crate::app::Shell;
 use crate::lock::lock;
 use crate::requests::{self, UserRequest};
+use crate::window::Show;
 use menu::{Command, Entry, TrayState};
 
 const TRAY_ID: &str = "oncall-tray";
@@ -79,6 +80,17 @@ fn perform<R: Runtime>(shell: &Arc<Shell>, app: &AppHandle<R>, command: Command)
             kind,
         },
         Command::Open(key) => UserRequest::OpenIncident(key),
+        Command::Details(key) => return shell.open_window_on(Show::Incident(key)),
+        Command::Mute {
+            account,
+            service,
+            minutes,
+        } => UserRequest::Mute {
+            account,
+            service,
+            minutes,
+        },
+        Command::Unmute { account, service } => UserRequest::Unmute { account, service },
         Command::AckAllTriggered => UserRequest::AcknowledgeAllTriggered,
         Command::Pause(minutes) => UserRequest::Pause { minutes },
         Command::Resume => UserRequest::Resume,

@@ -31,6 +31,10 @@ macro_rules! window_commands {
             export_report_csv,
             open_report_folder,
             cover_shift,
+            incident_details,
+            find_assignees,
+            mute_service,
+            unmute_service,
         )
     };
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::Context as _;
 use oncall_engine::{ActionResult, EngineEvent};
-use oncall_model::AccountId;
+use oncall_model::{AccountId, IncidentKey};
 use subtle::ConstantTimeEq as _;
 use tokio::io::{AsyncRead, AsyncWriteExt, BufReader};
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
@@ -67,6 +67,15 @@ const MAX_IN_FLIGHT: usize = 8;
 /// After a failed accept (no descriptor free, say): the pause before the next.
 const ACCEPT_RETRY: Duration = Duration::from_millis(100);
 
+/// What the window opens on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Show {
+    /// One of `ipc::TABS`.
+    Tab(&'static str),
+    /// An incident's details.
+    Incident(IncidentKey),
+}
+
 /// The running window process, if any.
 #[derive(Default)]
 pub struct WindowHost {
@@ -82,21 +91,26 @@ struct Running {
 }
 
 impl WindowHost {
-    /// Shows the window: brings the running one forward, or starts one.
-    pub async fn open(&self, shell: &Arc<Shell>, tab: Option<&'static str>) {
+    /// Shows the window: brings the running one forward, or starts one; on `show`
+    /// when asked.
+    pub async fn open(&self, shell: &Arc<Shell>, show: Option<Show>) {
         let mut running = self.running.lock().await;
         if let Some(window) = running.as_ref() {
             if !window.exited.load(Ordering::SeqCst)
                 && window.to_window.send(ToWindow::Focus).await.is_ok()
             {
-                if let Some(tab) = tab {
-                    let show = ToWindow::ShowTab { tab: tab.into() };
+                let show = match show {
+                    Some(Show::Tab(tab)) => Some(ToWindow::ShowTab { tab: tab.into() }),
+                    Some(Show::Incident(incident)) => Some(ToWindow::ShowIncident { incident }),
+                    None => None,
+                };
+                if let Some(show) = show {
                     let _ = window.to_window.send(show).await;
                 }
                 return;
             }
         }
-        match start(shell, tab).await {
+        match start(shell, show).await {
             Ok(window) => *running = Some(window),
             Err(e) => warn!("could not open the window: {e:#}"),
         }
@@ -113,7 +127,7 @@ impl WindowHost {
 /// WebKitGTK's switch for accelerated compositing, set for the window process.
 const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
-async fn start(shell: &Arc<Shell>, tab: Option<&'static str>) -> anyhow::Result<Running> {
+async fn start(shell: &Arc<Shell>, show: Option<Show>) -> anyhow::Result<Running> {
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let token = ipc::new_token();
     let address = listener.local_addr()?;
@@ -132,8 +146,14 @@ async fn start(shell: &Arc<Shell>, tab: Option<&'static str>) -> anyhow::Result<
     if std::env::var_os(NO_COMPOSITING).is_none() {
         command.env(NO_COMPOSITING, "1");
     }
-    if let Some(tab) = tab {
-        command.env(ipc::TAB_ENV, tab);
+    match show {
+        Some(Show::Tab(tab)) => {
+            command.env(ipc::TAB_ENV, tab);
+        }
+        Some(Show::Incident(incident)) => {
+            command.env(ipc::INCIDENT_ENV, incident.to_string());
+        }
+        None => {}
     }
     let mut child = command.spawn().context("cannot start the window process")?;
     if let Some(stderr) = child.stderr.take() {
@@ -501,6 +521,40 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
                 .await
                 .map_err(|e| e.to_string())?;
             json(serde_json::to_value(created))
+        }
+        Call::IncidentDetails { incident } => {
+            let details = engine.details(&incident).await.map_err(|e| e.to_string())?;
+            json(serde_json::to_value(details))
+        }
+        Call::FindAssignees {
+            account,
+            query,
+            kinds,
+        } => {
+            let found = engine
+                .find_assignees(&AccountId::new(account), &query, &kinds)
+                .await
+                .map_err(|e| e.to_string())?;
+            json(serde_json::to_value(found))
+        }
+        Call::MuteService {
+            account,
+            service,
+            minutes,
+        } => {
+            let request = UserRequest::Mute {
+                account: AccountId::new(account),
+                service,
+                minutes,
+            };
+            self::request(engine, request).await
+        }
+        Call::UnmuteService { account, service } => {
+            let request = UserRequest::Unmute {
+                account: AccountId::new(account),
+                service,
+            };
+            self::request(engine, request).await
         }
     }
 }

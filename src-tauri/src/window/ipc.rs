@@ -9,7 +9,7 @@ use std::fmt;
 
 use futures_util::StreamExt as _;
 use oncall_engine::View;
-use oncall_model::{ActionKind, CoverRequest, IncidentKey, Urgency};
+use oncall_model::{ActionKind, AssigneeKind, CoverRequest, IncidentKey, Urgency};
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use tokio::io::AsyncRead;
@@ -21,6 +21,24 @@ use crate::settings::dto::{AccountForm, NotificationsForm, ReportForm};
 pub const ENV: &str = "ONCALL_TRAY_WINDOW_IPC";
 /// The tab a starting window opens on, when the tray asks for one.
 pub const TAB_ENV: &str = "ONCALL_TRAY_WINDOW_TAB";
+/// The incident a starting window opens the details of (`ACCOUNT/ID`), when the tray
+/// asks for one.
+pub const INCIDENT_ENV: &str = "ONCALL_TRAY_WINDOW_INCIDENT";
+
+/// Whether `key` may be put into the page's address as it is: an account name and an
+/// id of letters, digits and `-_.~` (every service's ids are). Anything else opens
+/// the window without the details rather than with an address made of service text.
+pub fn plain_incident_key(key: &str) -> bool {
+    key.split_once('/').is_some_and(|(account, id)| {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+        };
+        plain(account) && plain(id)
+    })
+}
+
 /// The page's tabs, as its `TabName`s (`ui/src/tabs.ts`): the only tabs the tray asks
 /// for and the window process passes on.
 pub const TABS: &[&str] = &["incidents", "oncall", "history", "report", "settings"];
@@ -47,6 +65,8 @@ pub enum ToWindow {
     Focus,
     /// Show this tab (one of [`TABS`]): a notification's "Show History" button.
     ShowTab { tab: String },
+    /// Show this incident's details (the tray menu's "Notes, reassign, escalate…").
+    ShowIncident { incident: IncidentKey },
     /// An action the window asked for was not accepted, or the service refused it for
     /// good; `reason` is one readable sentence.
     ActionFailed {
@@ -138,6 +158,27 @@ pub enum Call {
     CoverShift {
         account: String,
         request: CoverRequest,
+    },
+    /// The incident's notes, log entries and alerts (the detail pane), asked of the
+    /// service now.
+    IncidentDetails {
+        incident: IncidentKey,
+    },
+    /// Who an incident can be handed to: the reassign and escalate pickers.
+    FindAssignees {
+        account: String,
+        query: String,
+        kinds: Vec<AssigneeKind>,
+    },
+    /// Mute a service of the account for `minutes`: its incidents stay listed, none pages.
+    MuteService {
+        account: String,
+        service: String,
+        minutes: u32,
+    },
+    UnmuteService {
+        account: String,
+        service: String,
     },
 }
 

@@ -15,7 +15,7 @@ mod host;
 mod ipc;
 mod process;
 
-pub use host::WindowHost;
+pub use host::{Show, WindowHost};
 pub use process::run as run_window_process;
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{anyhow, Context as _};
 use chrono::{DateTime, Utc};
 use oncall_engine::View;
-use oncall_model::{ActionKind, CoverRequest, IncidentKey, Urgency};
+use oncall_model::{ActionKind, AssigneeKind, CoverRequest, IncidentKey, Urgency};
 use secrecy::SecretString;
 use serde_json::Value;
 use tauri::{Emitter, Manager, State, WebviewUrl, WebviewWindowBuilder};
@@ -33,6 +33,8 @@ const ACTION_FAILED_EVENT: &str = "action_failed";
 const SETTINGS_EVENT: &str = "settings";
 /// The tray asks for a tab; its payload is one of `ipc::TABS`.
 const SHOW_TAB_EVENT: &str = "show_tab";
+/// The tray asks for an incident's details; its payload is the incident's key.
+const SHOW_INCIDENT_EVENT: &str = "show_incident";
 
 /// The latest view from the tray (`None` until the first one arrives).
 struct Latest(watch::Receiver<Option<View>>);
@@ -200,6 +202,61 @@ async fn cover_shift(
     tray.call(Call::CoverShift { account, request }).await
 }
 
+/// The incident's notes, log entries and alerts, asked of its service when the detail
+/// pane opens.
+#[tauri::command]
+async fn incident_details(
+    tray: State<'_, Arc<Tray>>,
+    incident: IncidentKey,
+) -> Result<Value, String> {
+    tray.call(Call::IncidentDetails { incident }).await
+}
+
+/// Users, escalation policies, teams or escalations of `account` whose name matches
+/// `query`: the reassign and escalate pickers.
+#[tauri::command]
+async fn find_assignees(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    query: String,
+    kinds: Vec<AssigneeKind>,
+) -> Result<Value, String> {
+    tray.call(Call::FindAssignees {
+        account,
+        query,
+        kinds,
+    })
+    .await
+}
+
+/// Mutes `service` of `account` for `minutes`: its incidents stay listed and never page.
+#[tauri::command]
+async fn mute_service(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    service: String,
+    minutes: u32,
+) -> Result<(), String> {
+    tray.call(Call::MuteService {
+        account,
+        service,
+        minutes,
+    })
+    .await
+    .map(drop)
+}
+
+#[tauri::command]
+async fn unmute_service(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    service: String,
+) -> Result<(), String> {
+    tray.call(Call::UnmuteService { account, service })
+        .await
+        .map(drop)
+}
+
 /// The on-call report of the last `days` local days, with its chart.
 #[tauri::command]
 async fn get_report(tray: State<'_, Arc<Tray>>, days: u32) -> Result<Value, String> {
@@ -252,8 +309,14 @@ pub fn run() -> anyhow::Result<()> {
             });
             app.manage(tray.clone());
             // The tab the tray asked for, if one of the page's (never a path or a script).
-            let page = match std::env::var(ipc::TAB_ENV) {
-                Ok(tab) if ipc::TABS.contains(&tab.as_str()) => format!("index.html#{tab}"),
+            let incident = std::env::var(ipc::INCIDENT_ENV)
+                .ok()
+                .filter(|key| ipc::plain_incident_key(key));
+            let page = match (incident, std::env::var(ipc::TAB_ENV)) {
+                (Some(key), _) => format!("index.html#incident={key}"),
+                (None, Ok(tab)) if ipc::TABS.contains(&tab.as_str()) => {
+                    format!("index.html#{tab}")
+                }
                 _ => "index.html".to_string(),
             };
             WebviewWindowBuilder::new(app, LABEL, WebviewUrl::App(page.into()))
@@ -290,6 +353,11 @@ pub fn run() -> anyhow::Result<()> {
                                 if let Err(e) = handle.emit_to(LABEL, SHOW_TAB_EVENT, tab) {
                                     warn!("could not tell the window: {e}");
                                 }
+                            }
+                        }
+                        Ok(ToWindow::ShowIncident { incident }) => {
+                            if let Err(e) = handle.emit_to(LABEL, SHOW_INCIDENT_EVENT, incident) {
+                                warn!("could not tell the window: {e}");
                             }
                         }
                         Ok(ToWindow::ActionFailed { incidents, reason }) => {

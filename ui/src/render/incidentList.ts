@@ -1,5 +1,6 @@
 // The incident table: rows for the view's incidents, selection, per-row actions and the
-// j/k/a/r/s/o/x keys. Rows whose incident did not change are kept across views, so
+// j/k/a/r/s/o/x/d keys. A quiet incident keeps its row, marked; actions on their way are
+// said on it. Rows whose incident did not change are kept across views, so
 // focus and hover survive updates.
 
 import type { Api } from "../api";
@@ -12,7 +13,8 @@ import {
   keyOf,
   sortIncidents,
 } from "../incidents";
-import type { ActionKind, Capabilities, IncidentKey, IncidentView, View } from "../types";
+import { muteOf, quietWords } from "../respond";
+import type { ActionKind, Capabilities, IncidentKey, IncidentView, Mute, Quiet, View } from "../types";
 import { age, incidentName, progressWords } from "../words";
 
 export class IncidentList {
@@ -32,6 +34,8 @@ export class IncidentList {
   constructor(
     private readonly api: Api,
     private readonly showMessage: ShowMessage,
+    /** Opens the detail pane on an incident. */
+    private readonly openDetails: (key: IncidentKey) => void,
   ) {
     const rerender = (): void => {
       if (this.view) this.render(this.view, Date.now());
@@ -77,10 +81,11 @@ export class IncidentList {
     const existing = new Map(this.rows().map((tr) => [tr.dataset.key, tr]));
     const rows = shown.map((item) => {
       const can = capabilitiesOf(view, item.incident.key.account);
-      const signature = JSON.stringify([item, can, several]);
+      const muted = muteOf(view, item.incident.key.account, item.incident.service, now);
+      const signature = JSON.stringify([item, can, several, muted]);
       const old = existing.get(keyOf(item.incident));
       if (old && this.signatures.get(old) === signature) return old;
-      const tr = this.buildRow(item, can, several, now);
+      const tr = this.buildRow(item, can, several, muted, now);
       this.signatures.set(tr, signature);
       return tr;
     });
@@ -117,12 +122,23 @@ export class IncidentList {
       s: () => this.pressOnCurrent("snooze3600"),
       o: () => this.pressOnCurrent("open"),
       x: () => this.toggleCurrent(),
+      d: () => this.detailsOfCurrent(),
+      Enter: () => this.detailsOfCurrent(),
       "/": () => this.filter.focus(),
     };
     const action = keys[key];
     if (!action) return false;
     action();
     return true;
+  }
+
+  /** Makes `key`'s row the current one and focuses it (the detail pane closed). */
+  focusRow(key: string): void {
+    const row = this.rows().find((tr) => tr.dataset.key === key);
+    if (!row) return;
+    this.currentKey = key;
+    this.markCurrent();
+    row.focus();
   }
 
   /** An incident by its row key, for naming it in messages. */
@@ -137,6 +153,19 @@ export class IncidentList {
     } catch (e) {
       this.showMessage(`Could not ${kind.kind}: ${reason(e)}`);
     }
+  }
+
+  private async unmute(account: string, service: string): Promise<void> {
+    try {
+      await this.api.unmuteService(account, service);
+    } catch (e) {
+      this.showMessage(`Could not unmute ${service}: ${reason(e)}`);
+    }
+  }
+
+  private detailsOfCurrent(): void {
+    const item = this.view?.incidents.find((i) => keyOf(i.incident) === this.currentKey);
+    if (item) this.openDetails(item.incident.key);
   }
 
   private async open(key: IncidentKey): Promise<void> {
@@ -155,7 +184,13 @@ export class IncidentList {
     return tr.querySelector<HTMLInputElement>(".pick")!;
   }
 
-  private buildRow(item: IncidentView, can: Capabilities, several: boolean, now: number): HTMLTableRowElement {
+  private buildRow(
+    item: IncidentView,
+    can: Capabilities,
+    several: boolean,
+    mute: Mute | null,
+    now: number,
+  ): HTMLTableRowElement {
     const { incident, pending, pending_error: pendingError } = item;
     const key = keyOf(incident);
     const name = incidentName(incident);
@@ -163,8 +198,14 @@ export class IncidentList {
     tr.dataset.key = key;
     tr.dataset.status = incident.status;
     tr.dataset.pending = pending ? pending.kind : "";
+    const sending = item.sending ?? [];
+    tr.dataset.sending = sending.map((kind) => kind.kind).join(" ");
+    // Muted by the user shows as muted even before the engine marks the incident quiet.
+    const quiet: Quiet | null = item.quiet ?? (mute ? { reason: "muted", until: mute.until } : null);
+    tr.dataset.quiet = quiet ? quiet.reason : "";
+    tr.classList.toggle("quiet", quiet !== null);
     tr.tabIndex = -1;
-    tr.setAttribute("aria-label", `${name}, ${incident.status}`);
+    tr.setAttribute("aria-label", `${name}, ${incident.status}${quiet ? `, ${quietWords(quiet, now)}` : ""}`);
 
     const pick = document.createElement("input");
     pick.type = "checkbox";
@@ -206,6 +247,12 @@ export class IncidentList {
       error.textContent = `retrying: ${pendingError}`;
       status.append(error);
     }
+    for (const kind of sending) {
+      status.append(el("div", { class: "sending", "data-kind": kind.kind }, progressWords(kind)));
+    }
+    if (quiet) {
+      status.append(el("div", { class: "quiet-marker", title: "Listed, but it never pages." }, quietWords(quiet, now)));
+    }
     tr.append(status);
 
     const ageCell = cell(age(incident.created_at, now), "age");
@@ -228,6 +275,29 @@ export class IncidentList {
         else void this.open(incident.key);
       });
       actions.append(button);
+    }
+    const details = el("button", {
+      type: "button",
+      "data-action": "details",
+      "data-focus": `${key}|details`,
+      "aria-label": `Details of ${name}`,
+    }, "Details");
+    details.addEventListener("click", () => {
+      this.currentKey = key;
+      this.markCurrent();
+      this.openDetails(incident.key);
+    });
+    actions.append(details);
+    const service = incident.service;
+    if (service !== null && quiet?.reason === "muted") {
+      const unmute = el("button", {
+        type: "button",
+        "data-action": "unmute",
+        "data-focus": `${key}|unmute`,
+        "aria-label": `Unmute ${service}`,
+      }, "Unmute");
+      unmute.addEventListener("click", () => void this.unmute(incident.key.account, service));
+      actions.append(unmute);
     }
     tr.append(actions);
     return tr;

@@ -5,7 +5,7 @@ import { vi } from "vitest";
 import html from "../../index.html?raw";
 import type { Api } from "../api";
 import { start } from "../app";
-import type { ActionFailed, Settings, View } from "../types";
+import type { ActionFailed, IncidentKey, Settings, View } from "../types";
 import { settings as defaultSettings, reportAnswer } from "./fixtures";
 
 type Mocked<T> = { [K in keyof T]: T[K] extends (...args: infer A) => infer R ? ReturnType<typeof vi.fn<(...args: A) => R>> : T[K] };
@@ -16,6 +16,7 @@ export interface Page {
   emitSettings(settings: Settings): void;
   emitActionFailed(failed: ActionFailed): void;
   emitShowTab(tab: string): void;
+  emitShowIncident(key: IncidentKey): void;
   stop(): void;
 }
 
@@ -27,6 +28,7 @@ export function openPage(): Page {
   const settings: ((settings: Settings) => void)[] = [];
   const failures: ((failed: ActionFailed) => void)[] = [];
   const tabRequests: ((tab: string) => void)[] = [];
+  const incidentRequests: ((key: IncidentKey) => void)[] = [];
   const api: Mocked<Api> = {
     getView: vi.fn(async () => null),
     act: vi.fn(async () => {}),
@@ -56,10 +58,15 @@ export function openPage(): Page {
       start,
       end,
     })),
+    incidentDetails: vi.fn(async () => ({ notes: [], log: [], alerts: [] })),
+    findAssignees: vi.fn(async () => []),
+    muteService: vi.fn(async () => {}),
+    unmuteService: vi.fn(async () => {}),
     onView: vi.fn(async (handler) => void views.push(handler)),
     onActionFailed: vi.fn(async (handler) => void failures.push(handler)),
     onSettings: vi.fn(async (handler) => void settings.push(handler)),
     onShowTab: vi.fn(async (handler) => void tabRequests.push(handler)),
+    onShowIncident: vi.fn(async (handler) => void incidentRequests.push(handler)),
   };
   const stop = start(api);
   return {
@@ -68,6 +75,7 @@ export function openPage(): Page {
     emitSettings: (next) => settings.forEach((h) => h(next)),
     emitActionFailed: (failed) => failures.forEach((h) => h(failed)),
     emitShowTab: (tab) => tabRequests.forEach((h) => h(tab)),
+    emitShowIncident: (key) => incidentRequests.forEach((h) => h(key)),
     stop,
   };
 }

@@ -4,5 +4,6 @@
 
 mod actions;
 mod auth;
+mod lasting;
 mod polling;
 mod tls;

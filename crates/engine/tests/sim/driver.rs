@@ -21,10 +21,11 @@ use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
 
 use super::history::{
-    Block, Episode, History, Screened, Shift, ShiftWord, Shown, Time, UserAction, UserVerb, Window,
+    Block, Episode, History, MuteSpan, Screened, Shift, ShiftWord, Shown, Time, UserAction,
+    UserVerb, Window,
 };
 use super::oracle;
-use super::script::{Event, Outage, Restart, ScreenOutage};
+use super::script::{Event, Outage, Restart, ScreenOutage, SERVICES};
 use crate::support::{Keychain, Recorder, ACCOUNT};
 
 const ME: &str = "PUSER01";
@@ -210,6 +211,10 @@ struct Sim {
     /// log has been read for their answers.
     outstanding: Vec<(String, UserVerb)>,
     log_read: usize,
+    /// The service each incident fired on (`SERVICES`; the flood's: the first).
+    service_of: BTreeMap<String, u8>,
+    /// Each service's mute now: since when, until when.
+    muted: [Option<(Time, Time)>; 2],
 }
 
 /// Runs `script` and returns what happened.
@@ -221,6 +226,11 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
     fake.set_clock(Arc::new(move || fake_clock.now()));
     // The simulation's own traffic must never meet the fake's rate limiter.
     fake.set_rate_limit(100_000);
+    // Before the rotation: the fake numbers the new service's escalation policy
+    // `PEP0002`, which the rotation then takes over (the service's incidents name their
+    // assignee, so its policy does not matter).
+    let (id, name) = SERVICES[1];
+    fake.add_service(id, name, ME);
     add_rotation(&fake, start);
     let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let keychain = Arc::new(Keychain::default());
@@ -255,6 +265,8 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         pause: None,
         outstanding: Vec::new(),
         log_read: 0,
+        service_of: BTreeMap::new(),
+        muted: [None; 2],
     };
     sim.history.begin = Some(start);
     sim.start().await;
@@ -328,14 +340,35 @@ impl Sim {
                 );
                 self.clock.jump(Duration::from_secs(secs));
             }
-            Event::Trigger { urgency, mine } => {
-                let mut new = pd::NewIncident::new("sim").urgency(urgency);
+            Event::Trigger {
+                urgency,
+                mine,
+                service,
+            } => {
+                let mut new = pd::NewIncident::new("sim")
+                    .urgency(urgency)
+                    .service(SERVICES[usize::from(service)].0);
                 if !mine {
                     new = new.assignees(&[COLLEAGUE]);
+                } else if service != 0 {
+                    new = new.assignees(&[ME]);
                 }
                 let id = self.fake.trigger(new);
+                self.service_of.insert(id.clone(), service);
                 self.assigned_at.insert(id, mine.then_some(now));
             }
+            Event::Mute { service, secs } => {
+                self.end_mute(service);
+                let until = now + chrono::Duration::seconds(secs as i64);
+                let account = oncall_model::AccountId::new(ACCOUNT);
+                let name = SERVICES[usize::from(service)].1;
+                self.engine()
+                    .mute(&account, name, until)
+                    .await
+                    .expect("mute saved");
+                self.muted[usize::from(service)] = Some((now, until));
+            }
+            Event::Unmute { service } => self.unmute(service).await,
             Event::AckElsewhere { pick, by_me } => {
                 if let Some(id) = self.pick(pick, |i| i.status == Status::Triggered) {
                     self.fake
@@ -593,6 +626,29 @@ impl Sim {
         }
     }
 
+    /// Lifts `service`'s mute, if it has one still running.
+    async fn unmute(&mut self, service: u8) {
+        if self.muted[usize::from(service)].is_some_and(|(_, until)| until > self.now()) {
+            let account = oncall_model::AccountId::new(ACCOUNT);
+            let name = SERVICES[usize::from(service)].1;
+            self.engine()
+                .unmute(&account, name)
+                .await
+                .expect("unmute saved");
+        }
+        self.end_mute(service);
+    }
+
+    /// Writes down `service`'s mute as over now (or at its own end, if that came first).
+    fn end_mute(&mut self, service: u8) {
+        if let Some((from, until)) = self.muted[usize::from(service)].take() {
+            let to = until.min(self.now());
+            if to > from {
+                self.history.mutes.push(MuteSpan { service, from, to });
+            }
+        }
+    }
+
     fn end_pause(&mut self) {
         if let Some((from, until)) = self.pause.take() {
             let now = self.now();
@@ -700,6 +756,7 @@ impl Sim {
                         end: None,
                         ended_by: "",
                         urgency: vec![(start, incident.urgency)],
+                        service: self.service_of.get(&incident.id).copied().unwrap_or(0),
                     });
                     self.current
                         .insert(incident.id.clone(), self.history.episodes.len() - 1);
@@ -738,6 +795,9 @@ impl Sim {
         if self.pause.is_some() {
             self.engine().resume().await.expect("resume saved");
             self.end_pause();
+        }
+        for service in 0..2 {
+            self.unmute(service).await;
         }
         let step = Duration::from_secs(5);
         let mut waited = Duration::ZERO;

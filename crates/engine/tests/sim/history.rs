@@ -26,6 +26,8 @@ pub struct Episode {
     pub ended_by: &'static str,
     /// The urgency from each moment on (first entry at `start`).
     pub urgency: Vec<(Time, Urgency)>,
+    /// Which of the script's services it fired on (`script::SERVICES`).
+    pub service: u8,
 }
 
 impl Episode {
@@ -54,6 +56,14 @@ pub enum Block {
     /// Notifications did not reach the screen (holds pages and withdrawals alike; the
     /// engine still polls and acts). Ends once the engine's retry could have got through.
     NoScreen,
+}
+
+/// A service muted by the user, from `from` until its end or the unmute (`to`).
+#[derive(Debug, Clone, Copy)]
+pub struct MuteSpan {
+    pub service: u8,
+    pub from: Time,
+    pub to: Time,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -153,6 +163,8 @@ pub struct Screened {
 pub struct History {
     pub episodes: Vec<Episode>,
     pub windows: Vec<Window>,
+    /// The services the user muted, and when.
+    pub mutes: Vec<MuteSpan>,
     /// When the engine started without memory (a corrupt state file).
     pub memory_losses: Vec<Time>,
     /// When the run began: the engine's first start, with no memory either.

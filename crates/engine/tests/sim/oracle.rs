@@ -27,6 +27,13 @@
 //!   records no episode for it meanwhile): the engine shows it handled, so a snooze that
 //!   ends before the service has my resolve starts no episode that needs me.
 //!
+//! - A muted service (issue 16) holds its incidents' pages like a pause, for that service
+//!   only: nothing of it rings while the mute lasts (the engine knows its own mutes, so
+//!   there is no poll window of grace, only [`SLACK`]); an episode still needing me when
+//!   the mute ends is due one poll window later, and rings then once (a second ring is
+//!   judged as any: only as a high-urgency repeat). A muted incident does not need me,
+//!   so its notification on screen is due off like that of one acknowledged.
+//!
 //! Shift reminders and handovers have rules of their own ([`shifts`]).
 
 use std::collections::BTreeMap;
@@ -66,6 +73,8 @@ pub struct Counts {
     pub doubled_ack: u64,
     pub late_withdrawal: u64,
     pub bad_summary: u64,
+    /// A ring of an incident whose service the user had muted.
+    pub rang_muted: u64,
     /// A shift moment the app lived through unhindered that never showed.
     pub shift_missed: u64,
     /// A shift moment shown twice without a memory loss in between.
@@ -83,6 +92,7 @@ impl Counts {
             + self.doubled_ack
             + self.late_withdrawal
             + self.bad_summary
+            + self.rang_muted
             + self.shift_missed
             + self.shift_twice
             + self.shift_misplaced
@@ -96,6 +106,7 @@ impl Counts {
         self.doubled_ack += other.doubled_ack;
         self.late_withdrawal += other.late_withdrawal;
         self.bad_summary += other.bad_summary;
+        self.rang_muted += other.rang_muted;
         self.shift_missed += other.shift_missed;
         self.shift_twice += other.shift_twice;
         self.shift_misplaced += other.shift_misplaced;
@@ -183,6 +194,16 @@ impl Judge<'_> {
             .map(|(t, e)| format!("{t}  {e}"))
             .collect();
         self.findings.push(Finding { at, what, context });
+    }
+
+    /// When `service` was muted.
+    fn muted(&self, service: u8) -> Vec<(Time, Time)> {
+        self.history
+            .mutes
+            .iter()
+            .filter(|m| m.service == service)
+            .map(|m| (m.from, m.to))
+            .collect()
     }
 
     /// Sorted, merged windows of the given kinds.
@@ -313,6 +334,22 @@ impl Judge<'_> {
         let repeat = Span::from_std(self.rules.repeat).unwrap();
         for (index, episode) in history.episodes.iter().enumerate() {
             let rings = &rings[index];
+            let muted = self.muted(episode.service);
+            for ring in rings {
+                let during = muted
+                    .iter()
+                    .find(|&&(from, to)| from + SLACK < ring.at && ring.at < to);
+                if let Some((from, to)) = during {
+                    self.counts.rang_muted += 1;
+                    self.find(
+                        ring.at,
+                        format!(
+                            "rang muted: {} rang at {} while its service was muted ({from} to {to})",
+                            episode.incident, ring.at
+                        ),
+                    );
+                }
+            }
             for (n, ring) in rings.iter().enumerate() {
                 if let Some(end) = episode.end {
                     // My own press is known to the engine the moment it is made (it lays
@@ -359,6 +396,21 @@ impl Judge<'_> {
                     );
                 }
             }
+            let held = if muted.is_empty() {
+                held.clone()
+            } else {
+                self.blocked(
+                    &[
+                        Block::Outage,
+                        Block::Auth,
+                        Block::Asleep,
+                        Block::Down,
+                        Block::Paused,
+                        Block::NoScreen,
+                    ],
+                    &muted,
+                )
+            };
             self.check_due(episode, rings.first().copied(), &held);
         }
     }
@@ -508,7 +560,10 @@ impl Judge<'_> {
                 .iter()
                 .flat_map(|m| by_incident.get(m.as_str()).into_iter().flatten())
                 .map(|&i| &history.episodes[i])
-                .map(|e| (e.start, e.end.unwrap_or(self.end)))
+                .flat_map(|e| {
+                    let span = (e.start, e.end.unwrap_or(self.end));
+                    without(span, &self.muted(e.service))
+                })
                 .collect();
             let blocked = self.blocked(
                 &[
@@ -616,6 +671,27 @@ impl Judge<'_> {
             }
         }
     }
+}
+
+/// `span` with the `holes` taken out: what is left of it, in order.
+fn without(span: (Time, Time), holes: &[(Time, Time)]) -> Vec<(Time, Time)> {
+    let mut holes = holes.to_vec();
+    holes.sort();
+    let mut left = Vec::new();
+    let mut from = span.0;
+    for (a, b) in holes {
+        if b <= from || a >= span.1 {
+            continue;
+        }
+        if a > from {
+            left.push((from, a));
+        }
+        from = from.max(b);
+    }
+    if from < span.1 {
+        left.push((from, span.1));
+    }
+    left
 }
 
 fn episodes_of(history: &History) -> BTreeMap<&str, Vec<usize>> {

@@ -131,7 +131,7 @@ pub fn table(runs: &[SeedRun], events: usize, elapsed: Duration) -> String {
     let (mut shown, mut owed) = (0, 0);
     let mut out = String::new();
     out.push_str(
-        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary  shift missed  shift twice  shift misplaced  shifts shown/owed  digest\n",
+        "seed        events  requests  missed  duplicate  late  lost ack  doubled ack  late withdrawal  bad summary  rang muted  shift missed  shift twice  shift misplaced  shifts shown/owed  digest\n",
     );
     for run in runs {
         let c = &run.verdict.counts;
@@ -169,7 +169,7 @@ fn row(
 ) -> String {
     let shifts = format!("{shown}/{owed}");
     format!(
-        "{label:<10} {events:>7}  {requests:>8}  {:>6}  {:>9}  {:>4}  {:>8}  {:>11}  {:>15}  {:>11}  {:>12}  {:>11}  {:>15}  {shifts:>17}\n",
+        "{label:<10} {events:>7}  {requests:>8}  {:>6}  {:>9}  {:>4}  {:>8}  {:>11}  {:>15}  {:>11}  {:>10}  {:>12}  {:>11}  {:>15}  {shifts:>17}\n",
         c.missed,
         c.duplicate,
         c.late,
@@ -177,6 +177,7 @@ fn row(
         c.doubled_ack,
         c.late_withdrawal,
         c.bad_summary,
+        c.rang_muted,
         c.shift_missed,
         c.shift_twice,
         c.shift_misplaced

@@ -59,10 +59,12 @@ pub enum Event {
     Sleep {
         secs: u64,
     },
-    /// An incident fires, assigned to me or to a colleague.
+    /// An incident fires on one of the two services ([`SERVICES`]), assigned to me or
+    /// to a colleague.
     Trigger {
         urgency: Urgency,
         mine: bool,
+        service: u8,
     },
     /// Acknowledged on the phone or web UI, by me or a colleague.
     AckElsewhere {
@@ -121,7 +123,20 @@ pub enum Event {
         secs: Option<u64>,
     },
     Resume,
+    /// The user mutes one of the two services for a while (it ends by itself then).
+    Mute {
+        service: u8,
+        secs: u64,
+    },
+    /// The user lifts that service's mute, if any.
+    Unmute {
+        service: u8,
+    },
 }
+
+/// The services incidents fire on, as PagerDuty (id, name): the fake's own and one the
+/// driver adds, so that a mute leaves the other service paging.
+pub const SERVICES: [(&str, &str); 2] = [("PSVC001", "Checkout API"), ("PSVC0B1", "Batch jobs")];
 
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -161,6 +176,7 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                     Urgency::Low
                 },
                 mine: rng.u32(0..4) != 0,
+                service: rng.u8(0..2),
             },
             420..=489 => Event::AckElsewhere {
                 pick: rng.u32(..),
@@ -244,6 +260,13 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                 screen_out = false;
                 Event::ScreenBack
             }
+            990..=993 => Event::Mute {
+                service: rng.u8(0..2),
+                secs: *rng.choice(&[60, 600, 3600, 4 * 3600]).unwrap(),
+            },
+            994..=997 => Event::Unmute {
+                service: rng.u8(0..2),
+            },
             _ => Event::Wait {
                 secs: rng.u64(1..=30),
             },

@@ -255,6 +255,8 @@ pub struct World<S: Service> {
     pub keychain: Arc<Keychain>,
     /// The account's `notify`.
     pub notify: bool,
+    /// The account's `[accounts.noise]`.
+    pub noise: oncall_store::NoiseRules,
 }
 
 impl<S: Service> World<S> {
@@ -291,6 +293,7 @@ impl<S: Service> World<S> {
                 Arc::new(keychain)
             },
             notify: true,
+            noise: Default::default(),
         }
     }
 
@@ -313,6 +316,7 @@ impl<S: Service> World<S> {
             accounts: vec![AccountConfig {
                 poll_interval: self.poll_interval,
                 notify: self.notify,
+                noise: self.noise.clone(),
                 ..S::account_config(ACCOUNT, &self.url())
             }],
         }

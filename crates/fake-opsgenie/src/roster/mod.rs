@@ -131,6 +131,11 @@ impl Roster {
         id
     }
 
+    /// Every user, in the order they were added.
+    pub(crate) fn users(&self) -> &[FakeUser] {
+        &self.users
+    }
+
     /// The user with that id or username (Opsgenie's user identifier is either).
     pub(crate) fn user(&self, identifier: &str) -> Option<&FakeUser> {
         self.users

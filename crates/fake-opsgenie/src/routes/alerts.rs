@@ -205,6 +205,7 @@ pub(super) async fn create(State(fake): State<FakeOpsgenie>, request: Request) -
                 identifier_type: IdentifierType::Id,
                 action: Action::Create(new),
                 user: string_field(&body, "user"),
+                note: string_field(&body, "note"),
             },
             now,
         )
@@ -218,6 +219,44 @@ pub(super) async fn act(
     QueryParams(params): QueryParams<HashMap<String, String>>,
     request: Request,
 ) -> Response {
+    act_on(fake, identifier, &action, params, request).await
+}
+
+/// `POST /v2/alerts/{identifier}/notes`: its path is also a `GET` route, so it has a
+/// route of its own.
+pub(super) async fn add_note(
+    State(fake): State<FakeOpsgenie>,
+    Path(identifier): Path<String>,
+    QueryParams(params): QueryParams<HashMap<String, String>>,
+    request: Request,
+) -> Response {
+    act_on(fake, identifier, "notes", params, request).await
+}
+
+/// The recipient a payload names under `field` (`EscalationRecipient`,
+/// `UserRecipient`): its id, else its `name_field`.
+fn recipient(
+    body: &serde_json::Map<String, Value>,
+    field: &str,
+    name_field: &str,
+) -> Option<String> {
+    let recipient = body.get(field)?;
+    [recipient.get("id"), recipient.get(name_field)]
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_str)
+        .map(str::trim)
+        .find(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
+async fn act_on(
+    fake: FakeOpsgenie,
+    identifier: String,
+    action: &str,
+    params: HashMap<String, String>,
+    request: Request,
+) -> Response {
     let rid = rid(&request);
     let Some(kind) = identifier_type(&params) else {
         return unprocessable("identifierType must be one of id, alias, tiny", &rid);
@@ -229,7 +268,7 @@ pub(super) async fn act(
         return error_body(StatusCode::BAD_REQUEST, "Invalid JSON body", &rid);
     };
     let now = fake.now();
-    let action = match action.as_str() {
+    let action = match action {
         "acknowledge" => Action::Acknowledge,
         "unacknowledge" => Action::Unacknowledge,
         "close" => Action::Close,
@@ -245,6 +284,43 @@ pub(super) async fn act(
                 Some(end) => Action::Snooze(end),
             }
         }
+        "notes" => match string_field(&body, "note") {
+            Some(note) if !note.trim().is_empty() => Action::AddNote,
+            _ => return unprocessable("Note can not be empty.", &rid),
+        },
+        // Opsgenie's wording for these two refusals is not in its documents.
+        "escalate" => match recipient(&body, "escalation", "name") {
+            Some(escalation) => Action::Escalate(escalation),
+            None => return unprocessable("Escalation should be provided.", &rid),
+        },
+        "assign" => match recipient(&body, "owner", "username") {
+            Some(owner) => Action::Assign(owner),
+            None => return unprocessable("Owner should be provided.", &rid),
+        },
+        "responders" => {
+            let kind = body
+                .get("responder")
+                .and_then(|r| r.get("type"))
+                .and_then(Value::as_str)
+                .filter(|k| ["user", "team", "escalation", "schedule"].contains(k));
+            let name_field = if kind == Some("user") {
+                "username"
+            } else {
+                "name"
+            };
+            match (kind, recipient(&body, "responder", name_field)) {
+                (Some(kind), Some(identifier)) => Action::AddResponder {
+                    kind: kind.to_string(),
+                    identifier,
+                },
+                _ => {
+                    return unprocessable(
+                        "Responder should be a user, team, escalation or schedule.",
+                        &rid,
+                    )
+                }
+            }
+        }
         _ => return error_body(StatusCode::NOT_FOUND, "Could not find the resource", &rid),
     };
     fake.with_state(|state, now| {
@@ -255,6 +331,7 @@ pub(super) async fn act(
                 identifier_type: kind,
                 action,
                 user: string_field(&body, "user"),
+                note: string_field(&body, "note"),
             },
             now,
         )

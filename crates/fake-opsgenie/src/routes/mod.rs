@@ -1,11 +1,14 @@
 //! The HTTP surface: the router, the front middleware every request passes through (log,
 //! fault, authenticate) and what the handlers share. The handlers are in `alerts.rs`
-//! (the Alert API), `schedules.rs` (schedules, timelines, who is on call), `overrides.rs`
-//! and `users.rs`.
+//! (the Alert API's actions), `history.rs` (an alert's notes and log), `schedules.rs`
+//! (schedules, timelines, who is on call), `overrides.rs`, `users.rs` and `targets.rs`
+//! (escalations and teams).
 
 mod alerts;
+mod history;
 mod overrides;
 mod schedules;
+mod targets;
 mod users;
 
 use std::collections::HashMap;
@@ -36,6 +39,11 @@ pub(crate) fn router(fake: FakeOpsgenie) -> Router {
             get(alerts::request_status),
         )
         .route("/v2/alerts/{identifier}", get(alerts::get_one))
+        .route(
+            "/v2/alerts/{identifier}/notes",
+            get(history::notes).post(alerts::add_note),
+        )
+        .route("/v2/alerts/{identifier}/logs", get(history::logs))
         .route("/v2/alerts/{identifier}/{action}", post(alerts::act))
         .route("/v2/schedules", get(schedules::list))
         // A static segment: matched before `{identifier}`, so no schedule can be named
@@ -64,8 +72,11 @@ pub(crate) fn router(fake: FakeOpsgenie) -> Router {
                 .put(overrides::update)
                 .delete(overrides::delete),
         )
+        .route("/v2/users", get(users::list))
         .route("/v2/users/{identifier}", get(users::get_one))
         .route("/v2/users/{identifier}/schedules", get(users::schedules))
+        .route("/v2/escalations", get(targets::escalations))
+        .route("/v2/teams", get(targets::teams))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(fake.clone(), front))
         .with_state(fake)
@@ -107,6 +118,8 @@ fn classify(method: &Method, path: &str) -> Option<Route> {
         (Method::POST, ["v2", "alerts"]) => Route::CreateAlert,
         (Method::GET, ["v2", "alerts", "requests", _]) => Route::RequestStatus,
         (Method::GET, ["v2", "alerts", _]) => Route::GetAlert,
+        (Method::GET, ["v2", "alerts", _, "notes"]) => Route::AlertNotes,
+        (Method::GET, ["v2", "alerts", _, "logs"]) => Route::AlertLogs,
         (Method::POST, ["v2", "alerts", _, _]) => Route::AlertAction,
         (Method::GET, ["v2", "schedules"]) => Route::ListSchedules,
         (Method::GET, ["v2", "schedules", "on-calls"]) => Route::ListOnCalls,
@@ -119,8 +132,11 @@ fn classify(method: &Method, path: &str) -> Option<Route> {
         (Method::GET, ["v2", "schedules", _, "overrides", _]) => Route::GetOverride,
         (Method::PUT, ["v2", "schedules", _, "overrides", _]) => Route::UpdateOverride,
         (Method::DELETE, ["v2", "schedules", _, "overrides", _]) => Route::DeleteOverride,
+        (Method::GET, ["v2", "users"]) => Route::ListUsers,
         (Method::GET, ["v2", "users", _]) => Route::GetUser,
         (Method::GET, ["v2", "users", _, "schedules"]) => Route::UserSchedules,
+        (Method::GET, ["v2", "escalations"]) => Route::ListEscalations,
+        (Method::GET, ["v2", "teams"]) => Route::ListTeams,
         _ => return None,
     };
     Some(route)
@@ -128,7 +144,7 @@ fn classify(method: &Method, path: &str) -> Option<Route> {
 
 /// Whether the path is one an Alert-API-only key may not use (configuration access).
 fn needs_configuration_access(path: &str) -> bool {
-    ["/v2/schedules", "/v2/users"]
+    ["/v2/schedules", "/v2/users", "/v2/escalations", "/v2/teams"]
         .iter()
         .any(|prefix| path == *prefix || path.starts_with(&format!("{prefix}/")))
 }

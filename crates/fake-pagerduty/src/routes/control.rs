@@ -11,6 +11,9 @@
 //! | `POST /_fake/incidents/{id}/acknowledge?user=PUSER01` | acks as that user (default: first assignee) |
 //! | `POST /_fake/incidents/{id}/resolve` | resolves |
 //! | `POST /_fake/incidents/{id}/retrigger` | acknowledged → triggered |
+//! | `GET /_fake/incidents/{id}/notes` | JSON list of `FakeNote` |
+//! | `GET /_fake/incidents/{id}/log_entries` | JSON list of `FakeLogEntry`, oldest first |
+//! | `GET /_fake/incidents/{id}/responder_requests` | JSON list of `FakeResponderRequest` |
 //! | `GET /_fake/web/incidents/{id}` | a small HTML page, the target of `html_url` |
 //! | `POST /_fake/schedules` | adds or replaces a schedule (`ScheduleSpec` JSON) |
 //! | `POST /_fake/escalation_policies` | adds or replaces a policy (`EscalationPolicySpec` JSON) |
@@ -44,6 +47,12 @@ pub(crate) fn router() -> Router<FakePagerDuty> {
         .route("/incidents/{id}/acknowledge", post(acknowledge))
         .route("/incidents/{id}/resolve", post(resolve))
         .route("/incidents/{id}/retrigger", post(retrigger))
+        .route("/incidents/{id}/notes", get(notes))
+        .route("/incidents/{id}/log_entries", get(log_entries))
+        .route(
+            "/incidents/{id}/responder_requests",
+            get(responder_requests),
+        )
         .route("/web/incidents/{id}", get(incident_page))
         .route("/schedules", post(add_schedule))
         .route("/escalation_policies", post(add_policy))
@@ -97,6 +106,39 @@ async fn overrides(
         state.schedule(&id).ok_or_else(ApiError::not_found)?;
         Ok(Json(state.override_snapshots(&id)))
     })
+}
+
+/// What an incident keeps besides its status, as JSON; 404 for an unknown incident.
+fn kept<T: serde::Serialize>(
+    fake: &FakePagerDuty,
+    id: &str,
+    read: impl FnOnce(&crate::state::Incident) -> T,
+) -> Result<Response, ApiError> {
+    fake.with_state(|state, _| {
+        let incident = state.incident(id).ok_or_else(ApiError::not_found)?;
+        Ok(Json(read(incident)).into_response())
+    })
+}
+
+async fn notes(
+    State(fake): State<FakePagerDuty>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    kept(&fake, &id, |i| i.notes.clone())
+}
+
+async fn log_entries(
+    State(fake): State<FakePagerDuty>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    kept(&fake, &id, |i| i.log.clone())
+}
+
+async fn responder_requests(
+    State(fake): State<FakePagerDuty>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    kept(&fake, &id, |i| i.responder_requests.clone())
 }
 
 async fn incidents(State(fake): State<FakePagerDuty>) -> Json<Vec<FakeIncident>> {

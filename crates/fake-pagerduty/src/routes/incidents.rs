@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 use crate::error::ApiError;
 use crate::query::{Paging, Query};
 use crate::routes::auth::requester;
-use crate::state::{Agent, IncidentFilter, SortField, StatusUpdate};
+use crate::state::{Agent, IncidentFilter, IncidentUpdate, SortField};
 use crate::{json, FakePagerDuty};
 
 /// PagerDuty's cap on `PUT /incidents`.
@@ -125,7 +125,7 @@ pub(crate) async fn update_many(
         })
         .collect::<Result<Vec<_>, _>>()?;
     let body = fake.with_state(|state, now| {
-        state.update_statuses(&updates, &Agent::User(by), now)?;
+        state.update_incidents(&updates, &Agent::User(by), now)?;
         let items: Vec<_> = updates
             .iter()
             .filter_map(|u| state.incident(&u.id))
@@ -151,7 +151,7 @@ pub(crate) async fn update_one(
         .ok_or_else(|| ApiError::invalid_input("incident must be an object"))?;
     let update = parse_update(&id, item)?;
     fake.with_state(|state, now| {
-        state.update_statuses(std::slice::from_ref(&update), &Agent::User(by), now)?;
+        state.update_incidents(std::slice::from_ref(&update), &Agent::User(by), now)?;
         state
             .incident(&id)
             .map(|incident| Json(json!({ "incident": json::incident(state, incident) })))
@@ -185,7 +185,7 @@ pub(crate) async fn snooze(
 
 /// The JSON object of a write. PagerDuty requires `Content-Type: application/json` on
 /// writes; a client that forgets it should find out here rather than in production.
-fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
+pub(crate) fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -202,10 +202,10 @@ fn parse_body(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
         .ok_or_else(|| ApiError::invalid_input("The request body must be a JSON object"))
 }
 
-/// One incident of an update body: `type` is required (PagerDuty checks it), `status` is
-/// optional, and the other documented fields (title, priority, assignments, …) are
-/// accepted and ignored.
-fn parse_update(id: &str, item: &Value) -> Result<StatusUpdate, ApiError> {
+/// One incident of an update body: `type` is required (PagerDuty checks it); `status`,
+/// `assignments`, `escalation_policy`, `escalation_level` and `urgency` are applied, and
+/// the other documented fields (title, priority, …) are accepted and ignored.
+fn parse_update(id: &str, item: &Value) -> Result<IncidentUpdate, ApiError> {
     match item.get("type").and_then(Value::as_str) {
         Some("incident" | "incident_reference") => {}
         _ => {
@@ -219,10 +219,74 @@ fn parse_update(id: &str, item: &Value) -> Result<StatusUpdate, ApiError> {
         Some(Value::String(s)) => Some(parse_status(s).map_err(|_| ApiError::invalid_status())?),
         Some(_) => return Err(ApiError::invalid_status()),
     };
-    Ok(StatusUpdate {
+    let assignees = match item.get("assignments") {
+        None | Some(Value::Null) => None,
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|a| {
+                    reference_id(
+                        a.get("assignee"),
+                        "user_reference",
+                        "assignments[].assignee",
+                    )
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => return Err(ApiError::invalid_input("assignments must be an array")),
+    };
+    let escalation_policy = match item.get("escalation_policy") {
+        None | Some(Value::Null) => None,
+        policy => Some(reference_id(
+            policy,
+            "escalation_policy_reference",
+            "escalation_policy",
+        )?),
+    };
+    let escalation_level = match item.get("escalation_level") {
+        None | Some(Value::Null) => None,
+        Some(level) => Some(
+            level
+                .as_u64()
+                .and_then(|l| u32::try_from(l).ok())
+                .ok_or_else(|| ApiError::invalid_input("escalation_level must be an integer"))?,
+        ),
+    };
+    let urgency = match item.get("urgency") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) => Some(parse_urgency(u)?),
+        Some(_) => return Err(ApiError::invalid_input("urgency must be high or low")),
+    };
+    Ok(IncidentUpdate {
         id: id.to_string(),
         status,
+        assignees,
+        escalation_policy,
+        escalation_level,
+        urgency,
     })
+}
+
+/// The `id` of a reference object of type `kind` (`{"id": …, "type": kind}`).
+pub(crate) fn reference_id(
+    value: Option<&Value>,
+    kind: &str,
+    field: &str,
+) -> Result<String, ApiError> {
+    let value = value
+        .filter(|v| v.is_object())
+        .ok_or_else(|| ApiError::invalid_input(format!("{field} must be a {kind}")))?;
+    if value.get("type").and_then(Value::as_str) != Some(kind) {
+        return Err(ApiError::invalid_input(format!(
+            "{field}.type must be {kind}"
+        )));
+    }
+    value
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+        .map(str::to_string)
+        .ok_or_else(|| ApiError::invalid_input(format!("{field}.id must be a string")))
 }
 
 fn parse_each<T>(
@@ -241,7 +305,7 @@ fn parse_status(value: &str) -> Result<Status, ApiError> {
     }
 }
 
-fn parse_urgency(value: &str) -> Result<Urgency, ApiError> {
+pub(crate) fn parse_urgency(value: &str) -> Result<Urgency, ApiError> {
     match value {
         "high" => Ok(Urgency::High),
         "low" => Ok(Urgency::Low),

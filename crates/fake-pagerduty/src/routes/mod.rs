@@ -15,6 +15,7 @@ mod incidents;
 mod oncalls;
 mod overrides;
 mod policies;
+mod respond;
 mod schedules;
 mod users;
 
@@ -37,6 +38,7 @@ const MAX_REQUEST_BODY: usize = 1024 * 1024;
 pub(crate) fn router(fake: FakePagerDuty) -> Router {
     let rest = Router::new()
         .route("/users/me", get(users::me))
+        .route("/users", get(users::list))
         .route(
             "/incidents",
             get(incidents::list).put(incidents::update_many),
@@ -46,6 +48,19 @@ pub(crate) fn router(fake: FakePagerDuty) -> Router {
             get(incidents::get_one).put(incidents::update_one),
         )
         .route("/incidents/{id}/snooze", post(incidents::snooze))
+        .route(
+            "/incidents/{id}/notes",
+            get(respond::list_notes).post(respond::create_note),
+        )
+        .route(
+            "/incidents/{id}/log_entries",
+            get(respond::list_log_entries),
+        )
+        .route("/incidents/{id}/alerts", get(respond::list_alerts))
+        .route(
+            "/incidents/{id}/responder_requests",
+            post(respond::create_responder_request),
+        )
         .route("/oncalls", get(oncalls::list))
         .route("/schedules", get(schedules::list))
         .route("/schedules/{id}", get(schedules::get_one))
@@ -85,7 +100,16 @@ fn classify(method: &Method, path: &str) -> Option<Option<Route>> {
     let segments: Vec<&str> = path.trim_matches('/').split('/').collect();
     let route = match (method.clone(), segments.as_slice()) {
         (Method::GET, ["users", "me"]) => Some(Route::UsersMe),
+        (Method::GET, ["users"]) => Some(Route::ListUsers),
         (Method::GET, ["incidents"]) => Some(Route::ListIncidents),
+        (Method::GET, ["incidents", _]) => Some(Route::GetIncident),
+        (Method::GET, ["incidents", _, "notes"]) => Some(Route::ListNotes),
+        (Method::POST, ["incidents", _, "notes"]) => Some(Route::CreateNote),
+        (Method::GET, ["incidents", _, "log_entries"]) => Some(Route::ListLogEntries),
+        (Method::GET, ["incidents", _, "alerts"]) => Some(Route::ListAlerts),
+        (Method::POST, ["incidents", _, "responder_requests"]) => {
+            Some(Route::CreateResponderRequest)
+        }
         (Method::PUT, ["incidents"]) | (Method::PUT, ["incidents", _]) => {
             Some(Route::UpdateIncidents)
         }

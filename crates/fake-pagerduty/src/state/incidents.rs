@@ -3,14 +3,14 @@
 //! Events API events). `last_status_change_at` moves in exactly one place,
 //! `Incident::set_status`, which is how it is guaranteed to move only with the status.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, Utc};
 use oncall_model::{Status, Urgency};
 
 use super::{Agent, State};
 use crate::error::ApiError;
-use crate::types::{FakeIncident, NewIncident};
+use crate::types::{
+    FakeAlert, FakeIncident, FakeLogEntry, FakeNote, FakeResponderRequest, LogKind, NewIncident,
+};
 
 /// PagerDuty's limit on a snooze, in seconds (7 days).
 pub(crate) const MAX_SNOOZE_SECS: u64 = 604_800;
@@ -50,6 +50,12 @@ pub(crate) struct Incident {
     pub(crate) history: Vec<String>,
     /// `html_url` as the test gave it; `None` is the fake's own page.
     pub(crate) html_url: Option<String>,
+    /// One entry per change, oldest first; the first is the trigger.
+    pub(crate) log: Vec<FakeLogEntry>,
+    pub(crate) notes: Vec<FakeNote>,
+    /// The alert the trigger made.
+    pub(crate) alerts: Vec<FakeAlert>,
+    pub(crate) responder_requests: Vec<FakeResponderRequest>,
 }
 
 impl Incident {
@@ -73,8 +79,26 @@ impl Incident {
                 self.acknowledgements.clear();
                 self.assignments.clear();
                 self.resolved_at = Some(at);
+                for alert in &mut self.alerts {
+                    alert.resolved = true;
+                }
             }
         }
+    }
+
+    /// Hands the incident to `users`. Like PagerDuty, an acknowledged incident returns to
+    /// triggered so that the new assignees are paged.
+    pub(crate) fn assign_to(&mut self, users: Vec<String>, direct: bool, now: DateTime<Utc>) {
+        if self.status == Status::Acknowledged {
+            let service = Agent::Service(self.service_id.clone());
+            self.set_status(Status::Triggered, service, now);
+        }
+        self.assignments = users
+            .into_iter()
+            .map(|user_id| Assignment { user_id, at: now })
+            .collect();
+        self.direct_assignment = direct;
+        self.updated_at = now;
     }
 
     fn snapshot(&self) -> FakeIncident {
@@ -111,13 +135,6 @@ pub(crate) fn check_transition(from: Status, to: Status) -> Result<(), ApiError>
             .detail("The fake supports only acknowledged and resolved as target statuses")),
         _ => Ok(()),
     }
-}
-
-/// One item of `PUT /incidents`: the incident and the status it should get, if any.
-#[derive(Clone, Debug)]
-pub(crate) struct StatusUpdate {
-    pub(crate) id: String,
-    pub(crate) status: Option<Status>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -164,8 +181,10 @@ impl State {
             };
             if until <= now && incident.status == Status::Acknowledged {
                 let service = Agent::Service(incident.service_id.clone());
-                incident.set_status(Status::Triggered, service, until);
+                incident.set_status(Status::Triggered, service.clone(), until);
                 incident.history.push("snooze ended; re-triggered".into());
+                let summary = "Unacknowledged: the snooze ended".to_string();
+                incident.record(LogKind::Unacknowledge, until, &service, summary, vec![]);
             }
         }
     }
@@ -182,7 +201,7 @@ impl State {
         })
     }
 
-    fn incident_mut(&mut self, id: &str) -> Result<&mut Incident, ApiError> {
+    pub(crate) fn incident_mut(&mut self, id: &str) -> Result<&mut Incident, ApiError> {
         self.incidents
             .iter_mut()
             .find(|i| i.id == id)
@@ -293,7 +312,15 @@ impl State {
             None => self.generate_key(),
         };
         let id = format!("Q{number:013}");
-        self.incidents.push(Incident {
+        let service_agent = Agent::Service(service_id.clone());
+        let alert = FakeAlert {
+            id: format!("A{number:013}"),
+            alert_key: incident_key.clone(),
+            summary: new.title.clone(),
+            resolved: false,
+            created_at: now,
+        };
+        let mut incident = Incident {
             id: id.clone(),
             number,
             title: new.title,
@@ -316,10 +343,22 @@ impl State {
             created_at: now,
             updated_at: now,
             last_status_change_at: now,
-            last_status_change_by: Agent::Service(service_id),
+            last_status_change_by: service_agent.clone(),
             resolved_at: None,
             html_url: new.html_url,
-        });
+            log: Vec::new(),
+            notes: Vec::new(),
+            alerts: vec![alert],
+            responder_requests: Vec::new(),
+        };
+        let summary = "Triggered through the API".to_string();
+        let assignees: Vec<String> = incident
+            .assignments
+            .iter()
+            .map(|a| a.user_id.clone())
+            .collect();
+        incident.record(LogKind::Trigger, now, &service_agent, summary, assignees);
+        self.incidents.push(incident);
         Ok(id)
     }
 
@@ -336,9 +375,10 @@ impl State {
         by: Agent,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        let who = self.agent_name(&by);
         let incident = self.incident_mut(id)?;
         check_transition(incident.status, Status::Acknowledged)?;
-        apply_status(incident, Status::Acknowledged, by, now);
+        apply_status(incident, Status::Acknowledged, by, &who, now);
         Ok(())
     }
 
@@ -348,48 +388,10 @@ impl State {
         by: Agent,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        let who = self.agent_name(&by);
         let incident = self.incident_mut(id)?;
         check_transition(incident.status, Status::Resolved)?;
-        apply_status(incident, Status::Resolved, by, now);
-        Ok(())
-    }
-
-    /// Applies every update or none: the first one that fails decides the error.
-    pub(crate) fn update_statuses(
-        &mut self,
-        updates: &[StatusUpdate],
-        by: &Agent,
-        now: DateTime<Utc>,
-    ) -> Result<(), ApiError> {
-        // Dry run on the statuses alone: transitions depend on nothing else, and an id
-        // listed twice sees the status its first update would leave.
-        let mut planned: HashMap<&str, Status> = HashMap::new();
-        for update in updates {
-            let current = match planned.get(update.id.as_str()) {
-                Some(status) => *status,
-                None => {
-                    self.incident(&update.id)
-                        .ok_or_else(|| {
-                            ApiError::not_found()
-                                .detail(format!("Incident {} not found", update.id))
-                        })?
-                        .status
-                }
-            };
-            if let Some(target) = update.status {
-                check_transition(current, target)
-                    .map_err(|e| e.detail(format!("Incident {}", update.id)))?;
-                planned.insert(&update.id, target);
-            } else {
-                planned.insert(&update.id, current);
-            }
-        }
-        for update in updates {
-            if let Some(target) = update.status {
-                let incident = self.incident_mut(&update.id)?;
-                apply_status(incident, target, by.clone(), now);
-            }
-        }
+        apply_status(incident, Status::Resolved, by, &who, now);
         Ok(())
     }
 
@@ -403,6 +405,8 @@ impl State {
         if !(1..=MAX_SNOOZE_SECS).contains(&seconds) {
             return Err(ApiError::invalid_snooze_duration());
         }
+        let agent = Agent::User(by.to_string());
+        let who = self.agent_name(&agent);
         let incident = self.incident_mut(id)?;
         match incident.status {
             Status::Resolved => return Err(ApiError::already_resolved()),
@@ -415,6 +419,8 @@ impl State {
         incident
             .history
             .push(format!("snoozed by {by} for {seconds}s"));
+        let summary = format!("Snoozed for {seconds} seconds by {who}");
+        incident.record(LogKind::Snooze, now, &agent, summary, vec![]);
         Ok(())
     }
 
@@ -428,17 +434,19 @@ impl State {
             Status::Acknowledged => {}
         }
         let service = Agent::Service(incident.service_id.clone());
-        incident.set_status(Status::Triggered, service, now);
+        incident.set_status(Status::Triggered, service.clone(), now);
         incident.history.push("re-triggered".into());
+        let summary = "Unacknowledged: the acknowledgement timed out".to_string();
+        incident.record(LogKind::Unacknowledge, now, &service, summary, vec![]);
         Ok(())
     }
 
-    /// Replaces the assignments. Like PagerDuty, reassigning an acknowledged incident
-    /// returns it to triggered so that the new assignees are paged.
+    /// Replaces the assignments with users (a direct assignment), as `by` did.
     pub(crate) fn reassign(
         &mut self,
         id: &str,
         user_ids: &[String],
+        by: &Agent,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
         if user_ids.is_empty() {
@@ -447,23 +455,17 @@ impl State {
         if let Some(unknown) = user_ids.iter().find(|id| self.user(id).is_none()) {
             return Err(ApiError::assignee_not_found(unknown));
         }
+        let summary = format!(
+            "Reassigned to {} by {}",
+            self.user_names(user_ids),
+            self.agent_name(by)
+        );
         let incident = self.incident_mut(id)?;
         if incident.status == Status::Resolved {
             return Err(ApiError::already_resolved());
         }
-        if incident.status == Status::Acknowledged {
-            let service = Agent::Service(incident.service_id.clone());
-            incident.set_status(Status::Triggered, service, now);
-        }
-        incident.assignments = user_ids
-            .iter()
-            .map(|user_id| Assignment {
-                user_id: user_id.clone(),
-                at: now,
-            })
-            .collect();
-        incident.direct_assignment = true;
-        incident.updated_at = now;
+        incident.assign_to(user_ids.to_vec(), true, now);
+        incident.record(LogKind::Assign, now, by, summary, user_ids.to_vec());
         incident
             .history
             .push(format!("reassigned to {}", user_ids.join(", ")));
@@ -474,8 +476,14 @@ impl State {
         &mut self,
         id: &str,
         urgency: Urgency,
+        by: &Agent,
         now: DateTime<Utc>,
     ) -> Result<(), ApiError> {
+        let summary = format!(
+            "Urgency changed to {} by {}",
+            urgency.as_str(),
+            self.agent_name(by)
+        );
         let incident = self.incident_mut(id)?;
         if incident.urgency != urgency {
             incident.urgency = urgency;
@@ -483,6 +491,7 @@ impl State {
             incident
                 .history
                 .push(format!("urgency set to {}", urgency.as_str()));
+            incident.record(LogKind::UrgencyChange, now, by, summary, vec![]);
         }
         Ok(())
     }
@@ -512,6 +521,7 @@ impl State {
                 // The route has checked the key is present; an event for no open
                 // incident is accepted and dropped, as PagerDuty does.
                 let key = dedup_key.unwrap_or_default();
+                let who = self.agent_name(&Agent::Service(service_id.to_string()));
                 let target = self
                     .incidents
                     .iter_mut()
@@ -520,9 +530,11 @@ impl State {
                     let by = Agent::Service(service_id.to_string());
                     match action {
                         EventAction::Acknowledge if incident.status == Status::Triggered => {
-                            apply_status(incident, Status::Acknowledged, by, now);
+                            apply_status(incident, Status::Acknowledged, by, &who, now);
                         }
-                        EventAction::Resolve => apply_status(incident, Status::Resolved, by, now),
+                        EventAction::Resolve => {
+                            apply_status(incident, Status::Resolved, by, &who, now)
+                        }
                         _ => {}
                     }
                 }
@@ -532,17 +544,28 @@ impl State {
     }
 }
 
-fn apply_status(incident: &mut Incident, status: Status, by: Agent, now: DateTime<Utc>) {
+pub(crate) fn apply_status(
+    incident: &mut Incident,
+    status: Status,
+    by: Agent,
+    who: &str,
+    now: DateTime<Utc>,
+) {
     let verb = status.as_str();
-    let who = by.id().to_string();
     if status == Status::Acknowledged {
         incident.acknowledgements.push(Acknowledgement {
             by: by.clone(),
             at: now,
         });
     }
-    incident.set_status(status, by, now);
-    incident.history.push(format!("{verb} by {who}"));
+    incident.set_status(status, by.clone(), now);
+    incident.history.push(format!("{verb} by {}", by.id()));
+    let (kind, summary) = match status {
+        Status::Acknowledged => (LogKind::Acknowledge, format!("Acknowledged by {who}")),
+        Status::Resolved => (LogKind::Resolve, format!("Resolved by {who}")),
+        Status::Triggered => (LogKind::Unacknowledge, format!("Unacknowledged by {who}")),
+    };
+    incident.record(kind, now, &by, summary, vec![]);
 }
 
 #[cfg(test)]
@@ -589,9 +612,11 @@ mod tests {
         let id = state
             .trigger(NewIncident::new("disk full"), t(0))
             .expect("trigger");
-        state.set_urgency(&id, Urgency::Low, t(1)).expect("urgency");
         state
-            .reassign(&id, &["PUSER02".to_string()], t(2))
+            .set_urgency(&id, Urgency::Low, &pat(), t(1))
+            .expect("urgency");
+        state
+            .reassign(&id, &["PUSER02".to_string()], &pat(), t(2))
             .expect("reassign");
         let incident = state.snapshot(&id).expect("incident");
         assert_eq!(incident.last_status_change_at, t(0));
@@ -626,35 +651,12 @@ mod tests {
     }
 
     #[test]
-    fn bulk_update_is_all_or_nothing() {
-        let mut state = State::seeded();
-        let a = state.trigger(NewIncident::new("a"), t(0)).expect("trigger");
-        let b = state.trigger(NewIncident::new("b"), t(0)).expect("trigger");
-        state.acknowledge(&b, pat(), t(1)).expect("ack");
-        let updates = [
-            StatusUpdate {
-                id: a.clone(),
-                status: Some(Status::Acknowledged),
-            },
-            StatusUpdate {
-                id: b.clone(),
-                status: Some(Status::Acknowledged),
-            },
-        ];
-        let err = state
-            .update_statuses(&updates, &pat(), t(2))
-            .expect_err("b is already acknowledged");
-        assert_eq!(err.code, 1002);
-        assert_eq!(state.snapshot(&a).expect("a").status, Status::Triggered);
-    }
-
-    #[test]
     fn reassigning_an_acknowledged_incident_retriggers_it() {
         let mut state = State::seeded();
         let id = state.trigger(NewIncident::new("x"), t(0)).expect("trigger");
         state.acknowledge(&id, pat(), t(1)).expect("ack");
         state
-            .reassign(&id, &["PUSER02".to_string()], t(2))
+            .reassign(&id, &["PUSER02".to_string()], &pat(), t(2))
             .expect("reassign");
         let incident = state.snapshot(&id).expect("incident");
         assert_eq!(incident.status, Status::Triggered);

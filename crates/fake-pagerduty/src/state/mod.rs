@@ -11,6 +11,8 @@
 mod incidents;
 mod oncalls;
 mod schedules;
+mod timeline;
+mod updates;
 
 use std::collections::HashMap;
 
@@ -19,9 +21,11 @@ use chrono::{DateTime, Utc};
 use crate::error::ApiError;
 use crate::types::{EscalationPolicySpec, EscalationTarget, FakeOnCall};
 
-pub(crate) use incidents::{EventAction, Incident, IncidentFilter, SortField, StatusUpdate};
+pub(crate) use incidents::{EventAction, Incident, IncidentFilter, SortField};
 pub(crate) use oncalls::{OnCallFilter, OnCallRow};
 pub(crate) use schedules::{coverage, Removal, Schedule, Source};
+pub(crate) use timeline::log_entry_id;
+pub(crate) use updates::IncidentUpdate;
 
 #[derive(Clone, Debug)]
 pub(crate) struct User {
@@ -261,21 +265,7 @@ impl State {
             for target in targets {
                 let user = match target {
                     Target::User(id) => Some(id.clone()),
-                    // Not fixed yet: whenever it is, its one user is on call around then.
-                    Target::Schedule(id) if self.seeded_schedule_pending.as_ref() == Some(id) => {
-                        Some(SEEDED_ONCALL.to_string())
-                    }
-                    Target::Schedule(id) => self.schedule(id).and_then(|s| {
-                        fallback = fallback.clone().or_else(|| s.user_ids().into_iter().next());
-                        s.render(
-                            Source::Final,
-                            now,
-                            now + chrono::Duration::seconds(1),
-                            false,
-                        )
-                        .first()
-                        .map(|e| e.user_id.clone())
-                    }),
+                    Target::Schedule(id) => self.schedule_user_at(id, now, &mut fallback),
                 };
                 if let Some(user) = user.filter(|u| !users.contains(u)) {
                     users.push(user);
@@ -286,6 +276,47 @@ impl State {
             }
         }
         fallback.into_iter().collect()
+    }
+
+    /// Who schedule `id` has on call at `now`; `fallback` becomes its first user if it was
+    /// still unset, for a caller that must find someone.
+    pub(crate) fn schedule_user_at(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+        fallback: &mut Option<String>,
+    ) -> Option<String> {
+        // Not fixed yet: whenever it is, its one user is on call around then.
+        if self.seeded_schedule_pending.as_deref() == Some(id) {
+            return Some(SEEDED_ONCALL.to_string());
+        }
+        let schedule = self.schedule(id)?;
+        if fallback.is_none() {
+            *fallback = schedule.user_ids().into_iter().next();
+        }
+        schedule
+            .render(
+                Source::Final,
+                now,
+                now + chrono::Duration::seconds(1),
+                false,
+            )
+            .first()
+            .map(|e| e.user_id.clone())
+    }
+
+    /// Users whose name or email contains `query` (case-insensitive), by name.
+    pub(crate) fn users_matching(&self, query: &str) -> Vec<&User> {
+        let query = query.to_lowercase();
+        let mut found: Vec<&User> = self
+            .users
+            .iter()
+            .filter(|u| {
+                u.name.to_lowercase().contains(&query) || u.email.to_lowercase().contains(&query)
+            })
+            .collect();
+        found.sort_by(|a, b| a.name.cmp(&b.name).then(a.id.cmp(&b.id)));
+        found
     }
 
     pub(crate) fn user(&self, id: &str) -> Option<&User> {

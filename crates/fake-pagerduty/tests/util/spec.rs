@@ -119,7 +119,24 @@ const ERRATA: &[(&str, &[&str])] = &[
     ("SubSchedule", &["rendered_coverage_percentage"]),
 ];
 
+/// Enumerations that contradict the document itself, each replaced by the value the rest
+/// of the document uses:
+/// - `AcknowledgeLogEntry.type` is `acknowledgement_log_entry`, while `LogEntry.type` (which
+///   it extends with `allOf`, so both must hold) and `LogEntryReference.type`
+///   (`acknowledge_log_entry_reference`) say `acknowledge_log_entry`: as written, no
+///   acknowledge log entry could be valid.
+const ENUM_ERRATA: &[(&str, &str, &str)] =
+    &[("AcknowledgeLogEntry", "type", "acknowledge_log_entry")];
+
 fn apply_errata(rest: &mut Value) {
+    for (schema, field, value) in ENUM_ERRATA {
+        let Some(property) = find_property(rest, schema, field) else {
+            panic!("errata: {schema}.{field} is not in the document any more; review ENUM_ERRATA");
+        };
+        if let Some(object) = property.as_object_mut() {
+            object.insert("enum".into(), json!([value]));
+        }
+    }
     for (schema, fields) in ERRATA {
         for field in *fields {
             let Some(property) = find_property(rest, schema, field) else {

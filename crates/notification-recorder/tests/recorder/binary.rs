@@ -68,3 +68,43 @@ async fn the_binary_prints_ready_and_exits_0_on_sigterm() {
 async fn the_binary_exits_0_on_sigint() {
     ready_then_exit_on(Signal::INT).await;
 }
+
+#[tokio::test]
+async fn the_binary_announces_inline_replies_when_asked() {
+    let bus = TestBus::start().unwrap();
+    let mut recorder = Command::new(env!("CARGO_BIN_EXE_notification-recorder"))
+        .arg("--inline-reply")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut stdout = BufReader::new(recorder.stdout.take().unwrap()).lines();
+    let first = within("`ready`", stdout.next_line()).await.unwrap();
+    assert_eq!(first.as_deref(), Some("ready"));
+
+    let connection = zbus::connection::Builder::address(bus.address.as_str())
+        .unwrap()
+        .build()
+        .await
+        .unwrap();
+    let capabilities = NotificationsProxy::new(&connection)
+        .await
+        .unwrap()
+        .get_capabilities()
+        .await
+        .unwrap();
+    assert!(
+        capabilities.iter().any(|c| c == "inline-reply"),
+        "{capabilities:?}"
+    );
+
+    let pid = Pid::from_raw(recorder.id().unwrap() as i32).unwrap();
+    kill_process(pid, Signal::TERM).unwrap();
+    let status = within("the recorder to exit", recorder.wait())
+        .await
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{status}");
+}

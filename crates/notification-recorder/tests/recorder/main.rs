@@ -7,6 +7,7 @@
 
 mod binary;
 mod control;
+mod inline_reply;
 mod notify_rust;
 mod protocol;
 mod strangers;

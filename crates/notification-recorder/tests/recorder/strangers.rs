@@ -2,31 +2,10 @@
 //! it, a server that gives up its name but still presses, and a [`Stranger`] whose forged
 //! signals carry its own name, not the server's.
 
-use futures_util::StreamExt;
 use oncall_notification_recorder::{Stranger, BUS_NAME};
-use zbus::message::Type;
-use zbus::{Message, MessageStream};
+use zbus::MessageStream;
 
-use crate::util::{notify, within, Desktop, NotificationsProxy};
-
-/// The next signal named `member` that `stream` receives.
-async fn next_signal(stream: &mut MessageStream, member: &str) -> Message {
-    within(member, async {
-        loop {
-            let message = stream.next().await.expect("open").expect("readable");
-            if message.message_type() == Type::Signal
-                && message.header().member().map(|m| m.as_str()) == Some(member)
-            {
-                return message;
-            }
-        }
-    })
-    .await
-}
-
-fn sender(message: &Message) -> String {
-    message.header().sender().unwrap().to_string()
-}
+use crate::util::{next_signal, notify, sender, Desktop, NotificationsProxy};
 
 #[tokio::test]
 async fn an_addressed_press_reaches_the_app_that_asked_for_no_signals() {

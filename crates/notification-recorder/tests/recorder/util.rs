@@ -29,6 +29,15 @@ impl Desktop {
         Desktop { recorder, bus }
     }
 
+    /// A desktop whose server shows inline reply fields (KDE's extension).
+    pub async fn with_inline_reply() -> Desktop {
+        let bus = TestBus::start().expect("start a private dbus-daemon");
+        let recorder = Recorder::start_with_inline_reply(Some(&bus.address))
+            .await
+            .expect("start the recorder");
+        Desktop { recorder, bus }
+    }
+
     /// A new zbus connection to the bus, as another process would have.
     pub async fn connect(&self) -> zbus::Connection {
         zbus::connection::Builder::address(self.bus.address.as_str())
@@ -80,6 +89,7 @@ pub trait Notifications {
 pub trait Control {
     fn notifications(&self) -> zbus::Result<String>;
     fn press(&self, id: u32, action_key: &str) -> zbus::Result<()>;
+    fn reply(&self, id: u32, text: &str) -> zbus::Result<()>;
     fn dismiss(&self, id: u32) -> zbus::Result<()>;
     fn clear(&self) -> zbus::Result<()>;
     fn wait_for_listener(&self, id: u32, timeout_ms: u32) -> zbus::Result<()>;
@@ -119,6 +129,26 @@ pub async fn signals(connection: &zbus::Connection) -> impl Stream<Item = Signal
             _ => None,
         }
     }))
+}
+
+/// The next signal named `member` that `stream` receives.
+pub async fn next_signal(stream: &mut zbus::MessageStream, member: &str) -> zbus::Message {
+    within(member, async {
+        loop {
+            let message = stream.next().await.expect("open").expect("readable");
+            if message.message_type() == zbus::message::Type::Signal
+                && message.header().member().map(|m| m.as_str()) == Some(member)
+            {
+                return message;
+            }
+        }
+    })
+    .await
+}
+
+/// The unique name the bus wrote into `message` as its sender.
+pub fn sender(message: &zbus::Message) -> String {
+    message.header().sender().unwrap().to_string()
 }
 
 /// Sends a plain notification with the given summary and actions through zbus.

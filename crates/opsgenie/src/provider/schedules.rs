@@ -18,6 +18,7 @@ use oncall_model::{
 };
 use serde_json::json;
 
+use super::access::configuration_refused;
 use super::OpsgenieClient;
 use crate::wire;
 
@@ -254,24 +255,9 @@ pub(crate) fn timeline_views(
     (my_shifts_in(schedule(), now), rota_entry(schedule(), now))
 }
 
-/// A 403 on the schedule and user routes as what it means: the key may page but not read
-/// configuration. Every other error is left as it is.
+/// A 403 on the schedule and user routes as what it means (see `access.rs`).
 fn schedule_error(error: ProviderError) -> ProviderError {
-    match error {
-        ProviderError::Unauthorized {
-            status: 403,
-            message,
-        } => ProviderError::Rejected {
-            status: 403,
-            code: None,
-            message: displayable(&format!(
-                "the Opsgenie API key needs \"Configuration access\" (a setting of its API \
-                 integration) for shifts and schedules; alerts keep working without it \
-                 (Opsgenie said: {message})"
-            )),
-        },
-        other => other,
-    }
+    configuration_refused(error, "shifts and schedules")
 }
 
 /// Text as it may be shown, `None` when nothing visible is left.

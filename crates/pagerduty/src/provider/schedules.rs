@@ -31,7 +31,7 @@ type Filters<'a> = &'a [(&'static str, &'a str)];
 impl PagerDutyClient {
     /// `GET /{path}` with `params`, every page (offset pagination), stopping at the
     /// offset ceiling rather than trust a server that keeps saying "more".
-    async fn every_page<P: wire::OffsetPage>(
+    pub(super) async fn every_page<P: wire::OffsetPage>(
         &self,
         path: &str,
         params: Filters<'_>,

@@ -2,9 +2,7 @@
 //! "already" outcomes and snooze.
 
 use oncall_fake_pagerduty::{Fault, FaultKind, NewIncident, Route};
-use oncall_model::{
-    ActionKind, ActionOutcome, Capabilities, Provider, ProviderError, ProviderKind, Status,
-};
+use oncall_model::{ActionKind, ActionOutcome, Provider, ProviderError, ProviderKind, Status};
 use serde_json::Value;
 
 use crate::util::{Harness, PAT, PAT_EMAIL, SAM};
@@ -21,7 +19,7 @@ fn trigger_many(h: &Harness, n: usize) -> Vec<String> {
 async fn bulk_acknowledge_of_300_takes_two_puts_of_at_most_250() {
     let h = Harness::start().await;
     let ids = trigger_many(&h, 300);
-    let results = h.client.act(ActionKind::Acknowledge, &ids).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids).await;
     assert_eq!(results, vec![Ok(Done); 300]);
 
     let puts = h.requests_to("PUT", "/incidents");
@@ -52,7 +50,7 @@ async fn acknowledging_an_already_acknowledged_incident_is_already_done() {
     let ids = trigger_many(&h, 3);
     // Sam got there first, from his phone.
     h.fake.acknowledge(&ids[1], SAM);
-    let results = h.client.act(ActionKind::Acknowledge, &ids).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids).await;
     assert_eq!(results, vec![Ok(Done), Ok(AlreadyDone), Ok(Done)]);
     for id in [&ids[0], &ids[2]] {
         assert_eq!(
@@ -79,12 +77,12 @@ async fn acknowledging_a_resolved_incident_is_already_resolved() {
     let h = Harness::start().await;
     let ids = trigger_many(&h, 2);
     h.fake.resolve(&ids[0]);
-    let results = h.client.act(ActionKind::Acknowledge, &ids).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids).await;
     assert_eq!(results, vec![Ok(AlreadyResolved), Ok(Done)]);
     assert_eq!(h.fake.incident(&ids[0]).unwrap().status, Status::Resolved);
 
     // Alone, the answer comes from the bulk request itself.
-    let results = h.client.act(ActionKind::Acknowledge, &ids[..1]).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids[..1]).await;
     assert_eq!(results, vec![Ok(AlreadyResolved)]);
 }
 
@@ -92,7 +90,7 @@ async fn acknowledging_a_resolved_incident_is_already_resolved() {
 async fn resolve_and_resolve_again() {
     let h = Harness::start().await;
     let ids = trigger_many(&h, 2);
-    let results = h.client.act(ActionKind::Resolve, &ids).await;
+    let results = h.client.act(&ActionKind::Resolve, &ids).await;
     assert_eq!(results, vec![Ok(Done), Ok(Done)]);
     let put = h.requests_to("PUT", "/incidents").pop().unwrap();
     let body: Value = serde_json::from_str(&put.body).unwrap();
@@ -100,7 +98,7 @@ async fn resolve_and_resolve_again() {
     for id in &ids {
         assert_eq!(h.fake.incident(id).unwrap().status, Status::Resolved);
     }
-    let again = h.client.act(ActionKind::Resolve, &ids).await;
+    let again = h.client.act(&ActionKind::Resolve, &ids).await;
     assert_eq!(again, vec![Ok(AlreadyDone), Ok(AlreadyDone)]);
 }
 
@@ -109,7 +107,7 @@ async fn unknown_incident_fails_alone() {
     let h = Harness::start().await;
     let known = h.fake.trigger(NewIncident::new("real"));
     let ids = vec!["QNOSUCHINCIDENT".to_owned(), known.clone()];
-    let results = h.client.act(ActionKind::Acknowledge, &ids).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids).await;
     assert!(
         matches!(
             &results[0],
@@ -130,7 +128,7 @@ async fn repeated_ids_get_one_answer_each() {
     let id = h.fake.trigger(NewIncident::new("twice"));
     let results = h
         .client
-        .act(ActionKind::Acknowledge, &[id.clone(), id.clone()])
+        .act(&ActionKind::Acknowledge, &[id.clone(), id.clone()])
         .await;
     assert_eq!(results, vec![Ok(Done), Ok(Done)]);
     let put = h.requests_to("PUT", "/incidents").pop().unwrap();
@@ -141,7 +139,7 @@ async fn repeated_ids_get_one_answer_each() {
 #[tokio::test]
 async fn no_ids_no_requests() {
     let h = Harness::start().await;
-    assert!(h.client.act(ActionKind::Acknowledge, &[]).await.is_empty());
+    assert!(h.client.act(&ActionKind::Acknowledge, &[]).await.is_empty());
     assert!(h.requests().is_empty());
 }
 
@@ -152,7 +150,7 @@ async fn configured_from_email_acts_as_that_user() {
     let id = h.fake.trigger(NewIncident::new("handled by Sam's bot"));
     assert_eq!(
         client
-            .act(ActionKind::Acknowledge, std::slice::from_ref(&id))
+            .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
             .await,
         vec![Ok(Done)]
     );
@@ -171,7 +169,7 @@ async fn an_unknown_from_email_is_rejected_without_trying_each_incident() {
     let h = Harness::start().await;
     let client = h.client_with(|c| c.from_email = Some("nobody@example.com".into()));
     let ids = trigger_many(&h, 3);
-    let results = client.act(ActionKind::Acknowledge, &ids).await;
+    let results = client.act(&ActionKind::Acknowledge, &ids).await;
     for result in &results {
         assert!(
             matches!(
@@ -205,7 +203,7 @@ async fn an_account_wide_failure_stops_the_rest_of_the_call() {
             with_body: true,
         },
     ));
-    let results = h.client.act(ActionKind::Acknowledge, &ids).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &ids).await;
     assert_eq!(results.len(), 300);
     for result in &results {
         assert!(
@@ -231,7 +229,7 @@ async fn snooze_an_acknowledged_incident() {
     let results = h
         .client
         .act(
-            ActionKind::Snooze { seconds: 3600 },
+            &ActionKind::Snooze { seconds: 3600 },
             std::slice::from_ref(&id),
         )
         .await;
@@ -259,7 +257,7 @@ async fn snoozing_a_triggered_incident_is_rejected_with_a_reason() {
     let results = h
         .client
         .act(
-            ActionKind::Snooze { seconds: 600 },
+            &ActionKind::Snooze { seconds: 600 },
             std::slice::from_ref(&id),
         )
         .await;
@@ -283,20 +281,14 @@ async fn snoozing_a_triggered_incident_is_rejected_with_a_reason() {
 #[tokio::test]
 async fn unacknowledge_is_unsupported_and_sends_nothing() {
     let h = Harness::start().await;
-    assert_eq!(
-        h.client.capabilities(),
-        Capabilities {
-            resolve: true,
-            snooze: true,
-            unacknowledge: false,
-            schedules: true
-        }
-    );
+    let can = h.client.capabilities();
+    assert!(can.resolve && can.snooze && can.schedules && !can.unacknowledge);
+    assert!(!can.supports(&ActionKind::Unacknowledge));
     assert_eq!(h.client.kind(), ProviderKind::PagerDuty);
     let results = h
         .client
         .act(
-            ActionKind::Unacknowledge,
+            &ActionKind::Unacknowledge,
             &["Q1".to_owned(), "Q2".to_owned()],
         )
         .await;

@@ -219,7 +219,7 @@ async fn one_attempt_per_call() {
         Route::UpdateIncidents,
         FaultKind::ServerError(503),
     ));
-    let results = h.client.act(ActionKind::Acknowledge, &[id]).await;
+    let results = h.client.act(&ActionKind::Acknowledge, &[id]).await;
     assert!(matches!(results[0], Err(ProviderError::Unavailable { .. })));
     assert_eq!(h.requests().len(), 1, "no retry inside the client");
 }
@@ -352,7 +352,7 @@ async fn one_request_in_flight_at_a_time() {
                 client.open_incidents().await.map(|_| ())
             } else {
                 client
-                    .act(ActionKind::Acknowledge, &["PINC0001".to_owned()])
+                    .act(&ActionKind::Acknowledge, &["PINC0001".to_owned()])
                     .await
                     .remove(0)
                     .map(|_| ())
@@ -407,7 +407,7 @@ async fn an_accepted_write_is_done_whatever_its_body() {
     cfg.max_body_bytes = 1024;
     let client = PagerDutyClient::new(cfg).unwrap();
     let results = client
-        .act(ActionKind::Acknowledge, &["PINC0001".to_owned()])
+        .act(&ActionKind::Acknowledge, &["PINC0001".to_owned()])
         .await;
     assert_eq!(results, vec![Ok(oncall_model::ActionOutcome::Done)]);
 }

@@ -8,5 +8,12 @@
 mod actions;
 mod failures;
 mod polling;
+mod respond;
 mod schedules;
 mod util;
+
+/// The fake's checks against PagerDuty's OpenAPI document, for the request bodies the
+/// client sends.
+#[path = "../../../fake-pagerduty/tests/util/spec.rs"]
+#[allow(dead_code)]
+mod spec;

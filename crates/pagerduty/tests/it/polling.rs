@@ -50,7 +50,7 @@ async fn every_request_carries_accept_authorization_and_user_agent() {
     h.client.open_incidents().await.unwrap();
     h.client.on_calls().await.unwrap();
     h.client
-        .act(oncall_model::ActionKind::Acknowledge, &[id])
+        .act(&oncall_model::ActionKind::Acknowledge, &[id])
         .await;
     let requests = h.requests();
     assert!(requests.len() >= 4, "{requests:?}");

@@ -14,9 +14,7 @@ use serde_json::{json, Value};
 
 use crate::util::{query_values, Harness, PAT, SAM};
 
-#[path = "../../../fake-pagerduty/tests/util/spec.rs"]
-#[allow(dead_code)]
-mod spec;
+use crate::spec;
 
 const ALEX: &str = "PUSER03";
 const ROTA: &str = "PROTA01";

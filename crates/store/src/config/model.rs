@@ -11,6 +11,8 @@ use oncall_policy::Settings;
 use oncall_report::ReportSettings;
 use url::Url;
 
+use super::noise::NoiseRules;
+
 /// The poll interval of an account that does not set `poll_interval_seconds`.
 pub const DEFAULT_POLL_INTERVAL: Duration = Duration::from_secs(15);
 /// A shift reminder comes this long before the shift, unless configured otherwise.
@@ -29,6 +31,11 @@ pub const MIN_ACK_DURATION: Duration = Duration::from_secs(3600);
 /// The longest `ack_hours` accepted: a silence of more than a week is not an
 /// acknowledgement any more.
 pub const MAX_ACK_DURATION: Duration = Duration::from_secs(168 * 3600);
+/// How long an Alertmanager acknowledgement is kept alive while its alert fires, when
+/// `ack_max_hours` is not set: one on-call day (or `ack_hours`, if that is longer).
+pub const DEFAULT_ACK_MAX_DURATION: Duration = Duration::from_secs(24 * 3600);
+/// The longest `ack_max_hours` accepted, for the same reason as [`MAX_ACK_DURATION`].
+pub const MAX_ACK_MAX_DURATION: Duration = MAX_ACK_DURATION;
 /// The `severity` label values that make an Alertmanager alert high urgency when
 /// `severity_high` is not set.
 pub const DEFAULT_SEVERITY_HIGH: [&str; 2] = ["critical", "page"];
@@ -88,6 +95,9 @@ pub struct AccountConfig {
     /// How long before one of the user's on-call shifts starts to remind them; `None`:
     /// no reminder (the start and end still get a word). Alertmanager has no shifts.
     pub shift_reminder: Option<Duration>,
+    /// `[accounts.noise]`: which incidents page, and per-service urgency (none by
+    /// default: every incident may page, at the service's urgency).
+    pub noise: NoiseRules,
     /// Which service the account talks to, and the settings only that service has.
     pub provider: ProviderConfig,
 }
@@ -103,6 +113,7 @@ impl AccountConfig {
             token_command: None,
             notify: true,
             shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
+            noise: NoiseRules::default(),
             provider: ProviderConfig::PagerDuty(PagerDutyAccount {
                 api_url,
                 region: None,
@@ -122,6 +133,7 @@ impl AccountConfig {
             token_command: None,
             notify: true,
             shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
+            noise: NoiseRules::default(),
             provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
                 api_url: with_trailing_slash(api_url),
                 auth: AlertmanagerAuth::None,
@@ -129,6 +141,8 @@ impl AccountConfig {
                 receiver: None,
                 severity_high: DEFAULT_SEVERITY_HIGH.map(String::from).to_vec(),
                 ack_duration: DEFAULT_ACK_DURATION,
+                ack_max_duration: DEFAULT_ACK_MAX_DURATION,
+                ack_matchers: None,
                 created_by: None,
                 ca_file: None,
                 client_cert: None,
@@ -145,6 +159,7 @@ impl AccountConfig {
             token_command: None,
             notify: true,
             shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
+            noise: NoiseRules::default(),
             provider: ProviderConfig::Opsgenie(OpsgenieAccount {
                 api_url,
                 region: None,
@@ -328,8 +343,17 @@ pub struct AlertmanagerAccount {
     /// `severity` label, is low urgency. Non-empty strings, no duplicates; may be empty
     /// (everything low).
     pub severity_high: Vec<String>,
-    /// How long the silence created by an acknowledgement lasts (`ack_hours`, 1 to 168).
+    /// How long the silence created by an acknowledgement lasts (`ack_hours`, 1 to 168),
+    /// and how far each extension reaches while the alert fires.
     pub ack_duration: Duration,
+    /// How long after the acknowledgement its silence may be extended while the alert
+    /// fires (`ack_max_hours`, `ack_hours` to 168). Not set: 24 hours, or `ack_duration`
+    /// if that is longer (an `ack_hours` beyond a day is then never extended).
+    pub ack_max_duration: Duration,
+    /// The label names an acknowledgement silence matches on (`ack_matchers`): each a
+    /// valid label name (`[a-zA-Z_][a-zA-Z0-9_]*`), trimmed, once each, never empty.
+    /// `None`: every label of the alert.
+    pub ack_matchers: Option<Vec<String>>,
     /// The silence's `createdBy`. `None`: the engine uses the OS user name.
     pub created_by: Option<String>,
     /// A PEM file of CA certificates to trust besides the system's; absolute (a

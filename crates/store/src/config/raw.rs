@@ -69,6 +69,8 @@ pub(crate) struct RawAccount {
     pub auth: Option<String>,
     pub filter: Option<RawFilterValue>,
     pub shift_reminder_minutes: Option<WholeNumber>,
+    /// `[accounts.noise]`: every provider.
+    pub noise: Option<RawNoise>,
     // PagerDuty.
     pub email: Option<String>,
     // Alertmanager.
@@ -77,6 +79,8 @@ pub(crate) struct RawAccount {
     pub receiver: Option<String>,
     pub severity_high: Option<Vec<String>>,
     pub ack_hours: Option<WholeNumber>,
+    pub ack_max_hours: Option<WholeNumber>,
+    pub ack_matchers: Option<Vec<String>>,
     pub created_by: Option<String>,
     pub ca_file: Option<String>,
     pub client_cert: Option<String>,
@@ -85,6 +89,20 @@ pub(crate) struct RawAccount {
     pub responder: Option<String>,
     pub on_call_user: Option<String>,
     pub high_priorities: Option<Vec<String>>,
+}
+
+/// `[accounts.noise]`: which incidents page, and per-service urgency.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNoise {
+    pub include_title: Option<Vec<String>>,
+    pub exclude_title: Option<Vec<String>>,
+    pub include_services: Option<Vec<String>>,
+    pub exclude_services: Option<Vec<String>>,
+    pub include_teams: Option<Vec<String>>,
+    pub exclude_teams: Option<Vec<String>>,
+    /// `[accounts.noise.urgency]`: service name → `"high"` or `"low"`.
+    pub urgency: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `filter` has one shape per provider: a table of conditions for PagerDuty
@@ -228,12 +246,15 @@ mod tests {
             auth: _,
             filter: _,
             shift_reminder_minutes: _,
+            noise: _,
             email: _,
             basic_user: _,
             header_name: _,
             receiver: _,
             severity_high: _,
             ack_hours: _,
+            ack_max_hours: _,
+            ack_matchers: _,
             created_by: _,
             ca_file: _,
             client_cert: _,
@@ -252,11 +273,27 @@ mod tests {
         assert!(has(|a| a.auth.is_some()));
         assert!(has(|a| a.shift_reminder_minutes.is_some()));
         assert!(has(|a| a.email.is_some()));
+        let noise = accounts.iter().find_map(|a| a.noise.as_ref()).unwrap();
+        let RawNoise {
+            include_title,
+            exclude_title,
+            include_services,
+            exclude_services,
+            include_teams,
+            exclude_teams,
+            urgency,
+        } = noise;
+        assert!(include_title.is_some() && exclude_title.is_some());
+        assert!(include_services.is_some() && exclude_services.is_some());
+        assert!(include_teams.is_some() && exclude_teams.is_some());
+        assert!(urgency.is_some());
         assert!(has(|a| a.basic_user.is_some()));
         assert!(has(|a| a.header_name.is_some()));
         assert!(has(|a| a.receiver.is_some()));
         assert!(has(|a| a.severity_high.is_some()));
         assert!(has(|a| a.ack_hours.is_some()));
+        assert!(has(|a| a.ack_max_hours.is_some()));
+        assert!(has(|a| a.ack_matchers.is_some()));
         assert!(has(|a| a.created_by.is_some()));
         assert!(has(|a| a.ca_file.is_some()));
         assert!(has(|a| a.client_cert.is_some()));

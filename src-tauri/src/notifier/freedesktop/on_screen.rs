@@ -27,6 +27,7 @@ use oncall_policy::NotificationTarget;
 use serde::{Deserialize, Deserializer, Serialize};
 use tracing::{debug, info, warn};
 
+use super::interaction::Interaction;
 use super::server::{Instance, Place};
 use super::Note;
 use crate::notifier::text;
@@ -122,8 +123,8 @@ pub(super) struct Lost {
 /// What recording a notification leaves to do.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct Placed {
-    /// Presses on it that came before the reply to `Notify` was read.
-    pub(super) pressed: Vec<String>,
+    /// What the user did to it before the reply to `Notify` was read.
+    pub(super) early: Vec<Interaction>,
     /// The other notifications of its slot, which it takes the place of (to close).
     pub(super) older: Vec<u32>,
 }
@@ -138,10 +139,10 @@ pub(super) struct OnScreen {
     /// Every notification we showed that is still open, older ones of a slot included
     /// (closed after their successor appeared, but a press on them still counts).
     pub(super) shown: HashMap<u32, Shown>,
-    /// Presses (by the server) on ids not known yet: the server may signal a press before
-    /// the reply to `Notify` is read (no lock is held across that call). Claimed when the
-    /// id is.
-    pub(super) unclaimed: Vec<(u32, String, tokio::time::Instant)>,
+    /// Presses and replies (by the server) on ids not known yet: the server may signal
+    /// them before the reply to `Notify` is read (no lock is held across that call).
+    /// Claimed when the id is.
+    pub(super) unclaimed: Vec<(u32, Interaction, tokio::time::Instant)>,
     /// `notifications.json` in the data directory.
     file: PathBuf,
     /// The unique bus name that owns the notification service ("" while none does), as
@@ -360,15 +361,15 @@ impl OnScreen {
         self.ids.insert(shown.slot.clone(), id);
         self.shown.insert(id, shown);
         self.save();
-        let mut pressed = Vec::new();
-        self.unclaimed.retain(|(at, key, _)| {
+        let mut early = Vec::new();
+        self.unclaimed.retain(|(at, interaction, _)| {
             let mine = *at == id;
             if mine {
-                pressed.push(key.clone());
+                early.push(interaction.clone());
             }
             !mine
         });
-        Placed { pressed, older }
+        Placed { early, older }
     }
 }
 
@@ -489,6 +490,28 @@ mod tests {
         assert_eq!(now.instance, here().instance(":1.5"));
         assert!(now.shown.is_empty());
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn presses_and_replies_that_came_before_the_id_was_known_are_claimed_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut on_screen = on_screen(dir.path());
+        let now = tokio::time::Instant::now();
+        let reply = Interaction::Replied("Rolled back deploy 4411".into());
+        on_screen.unclaimed.extend([
+            (4, Interaction::Pressed("ack".into()), now),
+            (9, Interaction::Pressed("ack".into()), now),
+            (4, reply.clone(), now),
+        ]);
+
+        let placed = on_screen.shown(4, 0, page("Q1"));
+        assert_eq!(
+            placed.early,
+            [Interaction::Pressed("ack".into()), reply],
+            "in the order the server sent them"
+        );
+        assert_eq!(on_screen.unclaimed.len(), 1, "another id's stays");
+        assert!(on_screen.shown(5, 0, page("Q2")).early.is_empty());
     }
 
     #[test]

@@ -208,6 +208,13 @@ pub(super) enum Event {
         id: u32,
         reason: u32,
     },
+    /// Text sent from a notification's inline reply field (KDE's extension: see
+    /// `inline_reply.rs`), if `sender` is the server.
+    NotificationReplied {
+        sender: String,
+        id: u32,
+        text: String,
+    },
 }
 
 /// Reads `message`; `None` for anything else (replies, other signals, an owner change
@@ -244,6 +251,14 @@ pub(super) fn read(message: &Message, synced: Sequence) -> Option<Event> {
                 sender: sender.to_owned(),
                 id,
                 reason,
+            })
+        }
+        (SERVICE, "NotificationReplied") if header.path()?.as_str() == PATH => {
+            let (id, text) = body.deserialize::<(u32, String)>().ok()?;
+            Some(Event::NotificationReplied {
+                sender: sender.to_owned(),
+                id,
+                text,
             })
         }
         _ => None,
@@ -332,6 +347,44 @@ mod tests {
             &(3u32, "ack"),
         );
         assert_eq!(read(&elsewhere, Sequence::default()), None);
+    }
+
+    #[test]
+    fn a_reply_carries_its_sender_and_text_and_must_be_well_formed() {
+        let replied = signal(
+            ":1.5",
+            PATH,
+            SERVICE,
+            "NotificationReplied",
+            &(3u32, "Rolled back deploy 4411"),
+        );
+        assert_eq!(
+            read(&replied, Sequence::default()),
+            Some(Event::NotificationReplied {
+                sender: ":1.5".into(),
+                id: 3,
+                text: "Rolled back deploy 4411".into()
+            })
+        );
+        let forged = signal(":1.66", PATH, SERVICE, "NotificationReplied", &(3u32, "x"));
+        assert!(
+            matches!(read(&forged, Sequence::default()), Some(Event::NotificationReplied { sender, .. }) if sender == ":1.66"),
+            "the listener judges the sender"
+        );
+        let elsewhere = signal(
+            ":1.5",
+            "/elsewhere",
+            SERVICE,
+            "NotificationReplied",
+            &(3u32, "x"),
+        );
+        assert_eq!(read(&elsewhere, Sequence::default()), None);
+        let malformed = signal(":1.5", PATH, SERVICE, "NotificationReplied", &(3u32, 4u32));
+        assert_eq!(
+            read(&malformed, Sequence::default()),
+            None,
+            "text must be a string"
+        );
     }
 
     #[test]

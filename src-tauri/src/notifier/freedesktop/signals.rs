@@ -1,6 +1,7 @@
-//! What the notification server says, read in the bus's order: button presses become
-//! requests, closed notifications are forgotten, and a change of the service's owner
-//! brings back what the old server took with it (`show_lost_again`, its own task).
+//! What the notification server says, read in the bus's order: button presses and
+//! replies become requests, closed notifications are forgotten, and a change of the
+//! service's owner brings back what the old server took with it (`show_lost_again`, its
+//! own task).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,14 +11,15 @@ use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 use zbus::message::Sequence;
 
+use super::interaction::Interaction;
 use super::on_screen::Slot;
 use super::server::{self, Event};
 use super::{DesktopNotifier, SHOW_AGAIN_FIRST_WAIT, SHOW_AGAIN_LONGEST_WAIT, UNCLAIMED_PRESS_TTL};
 use crate::lock::lock;
 
-/// Turns the server's button presses into requests, forgets the notifications the user
-/// closed, and follows the notification service's owner, all in the order the bus sent
-/// them (see `server.rs`).
+/// Turns the server's button presses and replies into requests, forgets the
+/// notifications the user closed, and follows the notification service's owner, all in
+/// the order the bus sent them (see `server.rs`).
 pub(super) async fn listen(
     mut messages: zbus::MessageStream,
     synced: Sequence,
@@ -41,30 +43,11 @@ pub(super) async fn listen(
         match server::read(&message, synced) {
             Some(Event::OwnerChanged { old, new }) => server_changed(&notifier, &old, new).await,
             Some(Event::ActionInvoked { sender, id, key }) => {
-                // The lock is released before sending: the request's handler shows and
-                // withdraws notifications, which takes the lock too.
-                let shown = {
-                    let mut on_screen = on_screen.lock().await;
-                    if !on_screen.is_server(&sender) {
-                        drop(on_screen);
-                        warn!(%sender, id, %key, "ignored a button press not sent by the notification server");
-                        continue;
-                    }
-                    let shown = on_screen.shown.get(&id).cloned();
-                    if shown.is_none() {
-                        // Perhaps ours, its `Notify` reply not read yet; or another
-                        // app's. Kept briefly for `show` to claim.
-                        let now = tokio::time::Instant::now();
-                        on_screen
-                            .unclaimed
-                            .retain(|(_, _, at)| now.duration_since(*at) < UNCLAIMED_PRESS_TTL);
-                        on_screen.unclaimed.push((id, key.clone(), now));
-                    }
-                    shown
-                };
-                if let Some(shown) = shown {
-                    notifier.pressed(id, &shown, &key).await;
-                }
+                let pressed = Interaction::Pressed(key);
+                interacted(&notifier, &sender, id, pressed).await;
+            }
+            Some(Event::NotificationReplied { sender, id, text }) => {
+                interacted(&notifier, &sender, id, Interaction::Replied(text)).await;
             }
             Some(Event::NotificationClosed { sender, id, reason }) => {
                 let mut on_screen = on_screen.lock().await;
@@ -83,6 +66,44 @@ pub(super) async fn listen(
             }
             None => {}
         }
+    }
+}
+
+/// The server says the user pressed a button of notification `id`, or replied to it:
+/// acted on if `sender` is the server and the notification is ours.
+async fn interacted(notifier: &DesktopNotifier, sender: &str, id: u32, interaction: Interaction) {
+    // The lock is released before acting: the request's handler shows and withdraws
+    // notifications, which takes the lock too.
+    let shown = {
+        let mut on_screen = notifier.on_screen.lock().await;
+        if !on_screen.is_server(sender) {
+            drop(on_screen);
+            match interaction {
+                Interaction::Pressed(key) => warn!(
+                    %sender, id, %key,
+                    "ignored a button press not sent by the notification server"
+                ),
+                Interaction::Replied(_) => warn!(
+                    %sender, id,
+                    "ignored a reply not sent by the notification server"
+                ),
+            }
+            return;
+        }
+        let shown = on_screen.shown.get(&id).cloned();
+        if shown.is_none() {
+            // Perhaps ours, its `Notify` reply not read yet; or another app's. Kept
+            // briefly for `show` to claim.
+            let now = tokio::time::Instant::now();
+            on_screen
+                .unclaimed
+                .retain(|(_, _, at)| now.duration_since(*at) < UNCLAIMED_PRESS_TTL);
+            on_screen.unclaimed.push((id, interaction.clone(), now));
+        }
+        shown
+    };
+    if let Some(shown) = shown {
+        notifier.interacted(id, &shown, interaction).await;
     }
 }
 

@@ -1,7 +1,7 @@
 //! The keys of an Alertmanager account: `api_url` (required), `auth` with
 //! `basic_user` or `header_name`, the `filter` list of label matchers, `receiver`,
-//! `severity_high`, `ack_hours`, `created_by`, and the PEM files `ca_file` and
-//! `client_cert`.
+//! `severity_high`, the acknowledgement's `ack_hours`, `ack_max_hours` and
+//! `ack_matchers`, `created_by`, and the PEM files `ca_file` and `client_cert`.
 
 use std::fs;
 use std::path::PathBuf;
@@ -12,7 +12,8 @@ use url::Url;
 use super::Checker;
 use crate::config::model::{
     with_trailing_slash, AlertmanagerAccount, AlertmanagerAuth, DEFAULT_ACK_DURATION,
-    DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MIN_ACK_DURATION,
+    DEFAULT_ACK_MAX_DURATION, DEFAULT_SEVERITY_HIGH, MAX_ACK_DURATION, MAX_ACK_MAX_DURATION,
+    MIN_ACK_DURATION,
 };
 use crate::config::raw::{RawAccount, RawFilterValue, WholeNumber};
 
@@ -60,7 +61,16 @@ impl Checker<'_> {
             }
         };
 
+        let before_ack = self.mark();
+        let ack_hours_set = raw.ack_hours.is_some();
         let ack_duration = self.ack_duration(raw.ack_hours);
+        // Compared with ack_hours only when that is valid: its own problem says enough.
+        let ack_max_duration = if self.none_since(before_ack) {
+            self.ack_max_duration(raw.ack_max_hours, ack_duration, ack_hours_set)
+        } else {
+            DEFAULT_ACK_MAX_DURATION.max(ack_duration)
+        };
+        let ack_matchers = raw.ack_matchers.and_then(|names| self.ack_matchers(names));
 
         let created_by = match raw.created_by.map(|text| text.trim().to_string()) {
             Some(text) if text.is_empty() => {
@@ -90,6 +100,8 @@ impl Checker<'_> {
             receiver,
             severity_high,
             ack_duration,
+            ack_max_duration,
+            ack_matchers,
             created_by,
             ca_file,
             client_cert,
@@ -274,6 +286,74 @@ impl Checker<'_> {
         }
     }
 
+    /// `ack_max_hours`: from `ack_hours` (an acknowledgement lasts at least one silence)
+    /// to a week. Not set: a day, or `ack_hours` when that is longer, so that a config
+    /// written before the key existed keeps its meaning.
+    fn ack_max_duration(
+        &mut self,
+        ack_max_hours: Option<WholeNumber>,
+        ack_duration: Duration,
+        ack_hours_set: bool,
+    ) -> Duration {
+        let fallback = DEFAULT_ACK_MAX_DURATION.max(ack_duration);
+        let Some(hours) = ack_max_hours.map(|n| n.0) else {
+            return fallback;
+        };
+        let ack_hours = ack_duration.as_secs() / 3600;
+        let max = MAX_ACK_MAX_DURATION.as_secs() / 3600;
+        match u64::try_from(hours) {
+            Ok(ok) if (ack_hours..=max).contains(&ok) => Duration::from_secs(ok * 3600),
+            Ok(ok) if ok > max => {
+                self.problem(
+                    "ack_max_hours",
+                    format!(" = {hours} is too long: the maximum is {max} hours (one week)"),
+                );
+                fallback
+            }
+            _ => {
+                let given = if ack_hours_set { "" } else { ", the default" };
+                self.problem(
+                    "ack_max_hours",
+                    format!(" = {hours} is shorter than ack_hours ({ack_hours}{given}): an acknowledgement is kept alive at least as long as one silence lasts; give {ack_hours} or more, e.g. ack_max_hours = 24 (one on-call day)"),
+                );
+                fallback
+            }
+        }
+    }
+
+    /// `ack_matchers`: label names, each valid, kept once each in the order written.
+    /// `None` after a problem (reported) or for an empty list (reported too: leaving the
+    /// key out is how every label is chosen).
+    fn ack_matchers(&mut self, names: Vec<String>) -> Option<Vec<String>> {
+        const EXAMPLE: &str = r#"ack_matchers = ["alertname", "instance", "job"]"#;
+        if names.is_empty() {
+            self.problem(
+                "ack_matchers",
+                format!(" is empty: list the labels an acknowledgement matches on, e.g. {EXAMPLE}, or remove it to match every label of the alert"),
+            );
+            return None;
+        }
+        let mark = self.mark();
+        let mut chosen: Vec<String> = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            let trimmed = name.trim();
+            if trimmed.is_empty() {
+                self.problem(
+                    &format!("ack_matchers[{i}]"),
+                    format!(" is empty: give a label name, e.g. {EXAMPLE}"),
+                );
+            } else if !is_label_name(trimmed) {
+                self.problem(
+                    &format!("ack_matchers[{i}]"),
+                    format!(" = {name:?} is not a label name: use letters, digits and '_', not starting with a digit, e.g. {EXAMPLE}"),
+                );
+            } else if !chosen.iter().any(|c| c == trimmed) {
+                chosen.push(trimmed.to_string());
+            }
+        }
+        self.none_since(mark).then_some(chosen)
+    }
+
     /// A path key naming a PEM file: resolved against the config directory, read, and
     /// its blocks checked. Never quotes the file's content.
     fn pem_file(&mut self, key: &str, text: &str, pem: Pem) -> Option<PathBuf> {
@@ -312,6 +392,15 @@ enum Pem {
     Certificates,
     /// `client_cert`: a certificate and its private key.
     CertificateAndKey,
+}
+
+/// A label name as Alertmanager accepts it in a silence: `[a-zA-Z_][a-zA-Z0-9_]*`.
+fn is_label_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    bytes
+        .next()
+        .is_some_and(|b| b == b'_' || b.is_ascii_alphabetic())
+        && bytes.all(|b| b == b'_' || b.is_ascii_alphanumeric())
 }
 
 /// An RFC 9110 field name: one or more `tchar`.

@@ -31,6 +31,7 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
     }),
     key("token_command", EVERY, |a| a.token_command.is_some()),
     key("notify", EVERY, |a| a.notify.is_some()),
+    key("noise", EVERY, |a| a.noise.is_some()),
     key("region", &[PagerDuty, Opsgenie], |a| a.region.is_some()),
     key("auth", &[PagerDuty, Alertmanager], |a| a.auth.is_some()),
     key("filter", &[PagerDuty, Alertmanager], |a| a.filter.is_some()),
@@ -45,6 +46,12 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
         a.severity_high.is_some()
     }),
     key("ack_hours", &[Alertmanager], |a| a.ack_hours.is_some()),
+    key("ack_max_hours", &[Alertmanager], |a| {
+        a.ack_max_hours.is_some()
+    }),
+    key("ack_matchers", &[Alertmanager], |a| {
+        a.ack_matchers.is_some()
+    }),
     key("created_by", &[Alertmanager], |a| a.created_by.is_some()),
     key("ca_file", &[Alertmanager], |a| a.ca_file.is_some()),
     key("client_cert", &[Alertmanager], |a| a.client_cert.is_some()),
@@ -114,9 +121,12 @@ mod tests {
     /// A value of the right TOML type for each key, so that only its provider is wrong.
     fn sample(key: &str) -> &'static str {
         match key {
-            "poll_interval_seconds" | "ack_hours" | "shift_reminder_minutes" => "2",
+            "poll_interval_seconds" | "ack_hours" | "ack_max_hours" | "shift_reminder_minutes" => {
+                "2"
+            }
             "notify" => "true",
-            "filter" | "severity_high" | "high_priorities" => "[]",
+            "noise" => "{}",
+            "filter" | "severity_high" | "high_priorities" | "ack_matchers" => "[]",
             "name" | "provider" | "api_url" | "token_command" | "region" | "auth" | "email"
             | "basic_user" | "header_name" | "receiver" | "created_by" | "ca_file"
             | "client_cert" | "query" | "responder" | "on_call_user" => "\"x\"",
@@ -164,7 +174,7 @@ mod tests {
         }
         // region, auth, filter and shift_reminder_minutes lack one provider, email two,
         // and the Alertmanager-only and Opsgenie-only keys two each.
-        assert_eq!(checked, 4 + 2 + 2 * 8 + 2 * 4);
+        assert_eq!(checked, 4 + 2 + 2 * 10 + 2 * 4);
 
         // And by hand, so the table cannot agree with itself about a wrong owner.
         let email = "[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\nemail = \"a@b.c\"\n";

@@ -13,6 +13,7 @@
 
 mod alertmanager;
 mod keys;
+mod noise;
 mod notifications;
 mod opsgenie;
 mod pagerduty;
@@ -171,6 +172,7 @@ impl<'a> Checker<'a> {
         let poll_interval = self.poll_interval(raw.poll_interval_seconds.take());
         let token_command = self.token_command(raw.token_command.take());
         let notify = raw.notify.take().unwrap_or(true);
+        let noise = self.noise(raw.noise.take());
         let kind = self.provider_kind(raw.provider.take());
         // Keys of another provider: named, with the provider they are for, instead of
         // being silently ignored (or checked as if they belonged).
@@ -198,6 +200,7 @@ impl<'a> Checker<'a> {
             token_command,
             notify,
             shift_reminder,
+            noise,
             provider: provider?,
         })
     }
