@@ -277,3 +277,168 @@ async fn muting_the_service_from_the_pane_keeps_the_incident_listed_as_muted() {
         .await;
     w.driver.quit().await;
 }
+
+#[tokio::test]
+async fn urgency_and_responders_go_from_their_confirmations() {
+    let w = Respond::open().await;
+    let id = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    w.details(&id).await;
+
+    // Urgency: the button offers the other one, and asks first.
+    w.driver.click("#set-urgency").await;
+    w.driver
+        .wait_for(
+            "the urgency confirmation",
+            "return !document.getElementById('confirm').hidden",
+        )
+        .await;
+    assert!(w.text("#confirm-text").await.contains("low"));
+    w.driver.click("#confirm-ok").await;
+    wait_for_requests(&w.fake, "the urgency change", |_| {
+        w.fake.incident(&id).unwrap().urgency == oncall_model::Urgency::Low
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    w.driver
+        .wait_for(
+            "the confirmation closed",
+            "return document.getElementById('confirm').hidden",
+        )
+        .await;
+
+    // Responders: chosen in the picker, with a message, asked after Confirm.
+    w.driver.fill("#responders-query", "Alice").await;
+    let alice = format!("#responders-options li[role=option][data-key=\"user/{ALICE}\"]");
+    w.driver
+        .wait_for(
+            "Alice among the people found",
+            &format!("return document.querySelector('{alice}') !== null"),
+        )
+        .await;
+    w.driver.click(&alice).await;
+    w.driver
+        .wait_for(
+            "Alice chosen",
+            "return document.querySelectorAll('#responders-chosen li').length === 1",
+        )
+        .await;
+    w.driver
+        .fill("#responders-message", "Need a second pair of eyes")
+        .await;
+    w.driver.click("#add-responders").await;
+    w.driver
+        .wait_for(
+            "the responders confirmation",
+            "return !document.getElementById('confirm').hidden",
+        )
+        .await;
+    assert!(
+        w.fake.responder_requests(&id).is_empty(),
+        "asked before Confirm"
+    );
+    w.driver.click("#confirm-ok").await;
+    wait_for_requests(&w.fake, "the responder request", |_| {
+        !w.fake.responder_requests(&id).is_empty()
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    let asked = w.fake.responder_requests(&id);
+    assert_eq!(asked.len(), 1, "{asked:#?}");
+    assert_eq!(asked[0].message, "Need a second pair of eyes");
+    assert_eq!(
+        asked[0].targets,
+        [oncall_fake_pagerduty::ResponderTarget::User(ALICE.into())]
+    );
+    w.driver.quit().await;
+}
+
+/// Opsgenie from the same pane: a note, an escalation chosen in its picker (Opsgenie
+/// has no "next level"), and an assignment, each confirmed by Opsgenie's request status.
+#[tokio::test]
+async fn an_opsgenie_alert_gets_a_note_an_escalation_and_a_new_owner() {
+    use oncall_fake_opsgenie::{FakeOpsgenie, NewAlert, API_KEY};
+    let desktop = Desktop::start().await;
+    let fake = FakeOpsgenie::new();
+    let alice = fake.add_user("alice@example.com", "Alice Example", "Europe/London");
+    let platform = fake.add_escalation("Platform escalation", "the platform team's chain");
+    let server = fake.serve(([127, 0, 0, 1], 0).into()).await.unwrap();
+    let sandbox = Sandbox::new();
+    sandbox.write_config(&format!(
+        "[[accounts]]\nname = \"ops\"\nprovider = \"opsgenie\"\napi_url = \"{}\"\n\
+         poll_interval_seconds = 2\ntoken_command = \"printf %s {API_KEY}\"\n",
+        server.url
+    ));
+    let driver = Driver::start(&sandbox, &desktop, &["--show"]).await;
+    driver.wait_for_first_view().await;
+    let id = fake.create_alert(NewAlert::new("Disk full on db-1"));
+    let row = format!("#incidents tbody tr[data-key=\"ops/{id}\"]");
+    driver
+        .wait_for(
+            "the alert's row",
+            &format!("return document.querySelector('{row}') !== null"),
+        )
+        .await;
+    driver
+        .click(&format!("{row} button[data-action=\"details\"]"))
+        .await;
+
+    driver.fill("#note-text", "Cleared old WAL segments").await;
+    driver.click("#add-note").await;
+    oncall_tray_e2e::wait_until("the note on the alert", || {
+        fake.notes(&id)
+            .iter()
+            .any(|n| n.note == "Cleared old WAL segments")
+    })
+    .await;
+
+    driver.fill("#escalate-query", "Plat").await;
+    let option = format!("#escalate-options li[role=option][data-key=\"escalation/{platform}\"]");
+    driver
+        .wait_for(
+            "the escalation found",
+            &format!("return document.querySelector('{option}') !== null"),
+        )
+        .await;
+    driver.click(&option).await;
+    driver
+        .wait_for(
+            "the confirmation",
+            "return !document.getElementById('confirm').hidden",
+        )
+        .await;
+    assert!(fake.escalations_of(&id).is_empty(), "sent before Confirm");
+    driver.click("#confirm-ok").await;
+    oncall_tray_e2e::wait_until("the escalation", || {
+        fake.escalations_of(&id) == [platform.clone()]
+    })
+    .await;
+    driver
+        .wait_for(
+            "the confirmation closed",
+            "return document.getElementById('confirm').hidden",
+        )
+        .await;
+
+    driver.fill("#reassign-query", "Alice").await;
+    let option = format!("#reassign-options li[role=option][data-key=\"user/{alice}\"]");
+    driver
+        .wait_for(
+            "Alice found",
+            &format!("return document.querySelector('{option}') !== null"),
+        )
+        .await;
+    driver.click(&option).await;
+    driver
+        .wait_for(
+            "the confirmation",
+            "return !document.getElementById('confirm').hidden",
+        )
+        .await;
+    driver.click("#confirm-ok").await;
+    oncall_tray_e2e::wait_until("Alice owns the alert", || {
+        fake.owner(&id).as_deref() == Some("alice@example.com")
+    })
+    .await;
+    driver.quit().await;
+    drop((server, sandbox, desktop));
+}
