@@ -21,7 +21,7 @@ struct Respond {
     fake: FakePagerDuty,
     _server: RunningFake,
     _sandbox: Sandbox,
-    _desktop: Desktop,
+    desktop: Desktop,
 }
 
 impl Respond {
@@ -44,7 +44,7 @@ impl Respond {
             fake,
             _server: server,
             _sandbox: sandbox,
-            _desktop: desktop,
+            desktop,
         }
     }
 
@@ -441,4 +441,41 @@ async fn an_opsgenie_alert_gets_a_note_an_escalation_and_a_new_owner() {
     .await;
     driver.quit().await;
     drop((server, sandbox, desktop));
+}
+
+/// The tray menu's "Notes, reassign, escalate…" brings the window to that incident's
+/// details: what needs words or a choice is done there.
+#[tokio::test]
+async fn the_tray_menu_opens_the_incidents_details_in_the_window() {
+    let w = Respond::open().await;
+    let first = w.fake.trigger(NewIncident::new("Checkout API is down"));
+    let second = w.fake.trigger(NewIncident::new("Search is slow"));
+    let tray = w.desktop.tray().await;
+    tray.wait_for_menu("both incidents", |m| {
+        m.find("Checkout API is down").is_some() && m.find("Search is slow").is_some()
+    })
+    .await;
+    tray.click(Some("Search is slow"), "Notes, reassign, escalate…")
+        .await;
+    w.driver
+        .wait_for(
+            "the second incident's details",
+            "return !document.getElementById('details').hidden && document.getElementById('details-title').textContent.endsWith('Search is slow')",
+        )
+        .await;
+    assert!(
+        w.fake
+            .requests()
+            .iter()
+            .any(|r| r.path == format!("/incidents/{second}/log_entries")),
+        "its log was asked for"
+    );
+    assert!(
+        !w.fake
+            .requests()
+            .iter()
+            .any(|r| r.path == format!("/incidents/{first}/log_entries")),
+        "only its own"
+    );
+    w.driver.quit().await;
 }

@@ -134,6 +134,20 @@ describe("the detail pane", () => {
     expect($("#details").hidden).toBe(true);
   });
 
+  it("opens the incident a starting window was asked for in its address", async () => {
+    page.stop();
+    window.location.hash = "#incident=work/P42";
+    try {
+      page = openPage();
+      page.emitView(pagerduty());
+      await flush();
+      expect($("#details").hidden).toBe(false);
+      expect(page.api.incidentDetails).toHaveBeenCalledWith(KEY);
+    } finally {
+      window.location.hash = "";
+    }
+  });
+
   it("opens with d or Enter on the current row, and Escape closes it back to the row", async () => {
     page.emitView(pagerduty());
     press("j");

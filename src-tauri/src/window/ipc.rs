@@ -253,6 +253,29 @@ mod tests {
 
     use super::*;
 
+    /// Only keys of plain characters reach the page's address; anything else opens the
+    /// window without the details.
+    #[test]
+    fn only_plain_incident_keys_go_into_the_address() {
+        for key in ["work/Q1ABC", "ops/8c1f-23ab_x.y~z", "work-eu/P42"] {
+            assert!(plain_incident_key(key), "{key}");
+        }
+        for key in [
+            "work",
+            "/Q1",
+            "work/",
+            "work/Q1#x",
+            "work/Q1?x",
+            "work/../x",
+            "work/Q 1",
+            "wörk/Q1",
+            "work/Q1\n",
+            "work/a/b",
+        ] {
+            assert!(!plain_incident_key(key), "{key}");
+        }
+    }
+
     #[test]
     fn requests_round_trip_as_the_page_writes_them() {
         let act: FromWindow = serde_json::from_str(
