@@ -213,3 +213,48 @@ async fn mute_lists_and_unmute_ends_a_services_mute() {
         "no account named `nope`",
     );
 }
+
+#[tokio::test]
+async fn escalate_goes_to_the_next_level_and_says_when_there_is_none() {
+    use oncall_fake_pagerduty::{EscalationPolicySpec, EscalationTarget};
+    let sandbox = Sandbox::new();
+    let (fake, server, id) = with_teammates(&sandbox).await;
+    // Every incident of the service, so the escalated one (now Alice's) is still listed.
+    sandbox.write_config(&format!(
+        "{}[accounts.filter]\nassigned_to_me = false\nservice_ids = [\"PSVC001\"]\n",
+        oncall_tray_e2e::fake_account_config(&server.url, 15)
+    ));
+    fake.add_escalation_policy(EscalationPolicySpec {
+        id: "PEP0001".into(),
+        name: "Checkout on-call".into(),
+        levels: vec![
+            vec![EscalationTarget::Schedule("PSCHED1".into())],
+            vec![EscalationTarget::User(ALICE.into())],
+        ],
+    });
+
+    // PagerDuty escalates by level, not to a name.
+    assert_fails_with_code(
+        &sandbox
+            .run(&["escalate", &id, "--to", "Alice Example", "--yes"])
+            .await,
+        USAGE_ERROR,
+        "leave out --to",
+    );
+    assert_fails_with_code(&sandbox.run(&["escalate", &id]).await, USAGE_ERROR, "--yes");
+    assert_eq!(fake.incident(&id).unwrap().assignees, [PAT]);
+
+    let out = sandbox.run(&["escalate", &id, "--yes"]).await;
+    assert_ok(&out);
+    assert!(out.stdout.starts_with("Escalated #"), "{out:#?}");
+    assert_eq!(fake.incident(&id).unwrap().assignees, [ALICE]);
+
+    // Level 2 is the last: said in words, nothing sent.
+    let out = sandbox.run(&["escalate", &id, "--yes"]).await;
+    assert_ne!(out.code, Some(0), "{out:#?}");
+    assert!(
+        out.stderr.contains("already at the last level (2)"),
+        "{out:#?}"
+    );
+    assert_eq!(fake.incident(&id).unwrap().assignees, [ALICE]);
+}

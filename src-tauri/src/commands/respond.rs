@@ -72,16 +72,14 @@ pub async fn show(dirs: &Dirs, target: &str) -> anyhow::Result<()> {
 
 /// Adds a note, as written: a note hands nothing on, so it is not asked about.
 pub async fn note(dirs: &Dirs, target: &str, text: &str) -> anyhow::Result<()> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Err(Failure::Usage.on(anyhow!(
-            "the note is empty: write what the next person should know"
-        )));
+    let kind = ActionKind::AddNote {
+        text: text.trim().to_string(),
+    };
+    // Empty or overlong: refused before any service is asked, as the engine does.
+    if let Some(problem) = kind.problem() {
+        return Err(Failure::Usage.on(anyhow!(problem)));
     }
     let (_, incident, client) = one_incident(dirs, target).await?;
-    let kind = ActionKind::AddNote {
-        text: text.to_string(),
-    };
     send(&*client, &incident, kind, "Added the note to").await
 }
 
