@@ -53,7 +53,7 @@ dunstctl close-all 2>/dev/null || true
 # A second launch opens the running app's window.
 RUST_LOG=warn "$bin" --demo >/dev/null 2>&1 || true
 sleep 4
-import -window root -crop 960x320+0+0 "$out/window.png"
+import -window root -crop 960x640+0+0 "$out/window.png"
 # The Settings tab (key 3), in the same window.
 xdotool search --name '^oncall-tray$' windowactivate --sync 2>/dev/null || true
 xdotool key 3
