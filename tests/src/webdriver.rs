@@ -197,21 +197,47 @@ impl Driver {
         .await;
     }
 
-    /// The WebDriver id of the element `css`.
-    async fn element(&self, css: &str) -> String {
+    /// The WebDriver id of the element `css`, or WebDriver's error reply. Finding can
+    /// fail with "stale element reference" when the page re-renders the element while
+    /// WebKitWebDriver makes its handle: callers find it again.
+    async fn try_element(&self, css: &str) -> Result<String, Value> {
         let element = self
-            .call(
+            .try_call(
                 reqwest::Method::POST,
                 "/element",
                 json!({"using": "css selector", "value": css}),
             )
-            .await;
-        element
+            .await?;
+        Ok(element
             .as_object()
             .and_then(|o| o.values().next())
             .and_then(Value::as_str)
             .unwrap_or_else(|| panic!("no element {css}: {element}"))
-            .to_string()
+            .to_string())
+    }
+
+    /// Runs `step` with the element `css`, finding it again while the page replaces it
+    /// under WebDriver ("stale element reference"), for a few seconds.
+    async fn with_element<T, F, Fut>(&self, css: &str, step: F) -> T
+    where
+        F: Fn(String) -> Fut,
+        Fut: std::future::Future<Output = Result<T, Value>>,
+    {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let reply = match self.try_element(css).await {
+                Ok(id) => match step(id).await {
+                    Ok(done) => return done,
+                    Err(reply) => reply,
+                },
+                Err(reply) => reply,
+            };
+            let stale = reply["value"]["error"].as_str() == Some("stale element reference");
+            if !stale || std::time::Instant::now() > deadline {
+                panic!("WebDriver on {css} failed: {reply}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Clicks the element `css` like a user (WebDriver element click).
@@ -225,14 +251,17 @@ impl Driver {
     pub async fn click(&self, css: &str) {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
-            let id = self.element(css).await;
-            let clicked = self
-                .try_call(
-                    reqwest::Method::POST,
-                    &format!("/element/{id}/click"),
-                    json!({}),
-                )
-                .await;
+            let clicked = match self.try_element(css).await {
+                Ok(id) => {
+                    self.try_call(
+                        reqwest::Method::POST,
+                        &format!("/element/{id}/click"),
+                        json!({}),
+                    )
+                    .await
+                }
+                Err(reply) => Err(reply),
+            };
             let reply = match clicked {
                 Ok(_) => return,
                 Err(reply) => reply,
@@ -268,18 +297,20 @@ impl Driver {
     /// Empties the field `css`, then types `text` into it like a user (WebDriver
     /// element clear and send keys).
     pub async fn fill(&self, css: &str, text: &str) {
-        let id = self.element(css).await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/clear"),
-            json!({}),
-        )
-        .await;
-        self.call(
-            reqwest::Method::POST,
-            &format!("/element/{id}/value"),
-            json!({"text": text}),
-        )
+        self.with_element(css, |id| async move {
+            self.try_call(
+                reqwest::Method::POST,
+                &format!("/element/{id}/clear"),
+                json!({}),
+            )
+            .await?;
+            self.try_call(
+                reqwest::Method::POST,
+                &format!("/element/{id}/value"),
+                json!({"text": text}),
+            )
+            .await
+        })
         .await;
     }
 
