@@ -50,22 +50,7 @@ impl Respond {
 
     /// Waits for the incident's row, and opens its detail pane from the row's button.
     async fn details(&self, id: &str) {
-        let row = format!("#incidents tbody tr[data-key=\"work/{id}\"]");
-        self.driver
-            .wait_for(
-                "the incident's row",
-                &format!("return document.querySelector('{row}') !== null"),
-            )
-            .await;
-        self.driver
-            .click(&format!("{row} button[data-action=\"details\"]"))
-            .await;
-        self.driver
-            .wait_for(
-                "the detail pane",
-                "return !document.getElementById('details').hidden",
-            )
-            .await;
+        open_details(&self.driver, &format!("work/{id}")).await;
     }
 
     async fn text(&self, css: &str) -> String {
@@ -93,6 +78,57 @@ impl Respond {
             .filter(|r| r.method == "PUT" && r.body.contains("assignments"))
             .count()
     }
+}
+
+/// Waits for the row of incident `key` ("work/Q1"), and opens its detail pane from the
+/// row's button.
+async fn open_details(driver: &Driver, key: &str) {
+    let row = format!("#incidents tbody tr[data-key=\"{key}\"]");
+    driver
+        .wait_for(
+            "the incident's row",
+            &format!("return document.querySelector('{row}') !== null"),
+        )
+        .await;
+    driver
+        .click(&format!("{row} button[data-action=\"details\"]"))
+        .await;
+    driver
+        .wait_for(
+            "the detail pane",
+            "return !document.getElementById('details').hidden",
+        )
+        .await;
+}
+
+/// Types `query` into the pane's `picker` (reassign, escalate, responders) and picks the
+/// option `key` ("user/PALICE1") once the search shows it.
+async fn choose(driver: &Driver, picker: &str, query: &str, key: &str) {
+    driver.fill(&format!("#{picker}-query"), query).await;
+    let option = format!("#{picker}-options li[role=option][data-key=\"{key}\"]");
+    driver
+        .wait_for(
+            &format!("{key} among the {picker} options"),
+            &format!("return document.querySelector('{option}') !== null"),
+        )
+        .await;
+    driver.click(&option).await;
+}
+
+/// Waits until the confirmation is asked (`shown`), or gone again.
+async fn confirmation(driver: &Driver, shown: bool) {
+    let (what, script) = if shown {
+        (
+            "the confirmation",
+            "return !document.getElementById('confirm').hidden",
+        )
+    } else {
+        (
+            "the confirmation closed",
+            "return document.getElementById('confirm').hidden",
+        )
+    };
+    driver.wait_for(what, script).await;
 }
 
 #[tokio::test]
@@ -152,14 +188,7 @@ async fn a_reassignment_goes_only_from_its_confirmation_to_the_person_chosen() {
     let id = w.fake.trigger(NewIncident::new("Checkout API is down"));
     w.details(&id).await;
 
-    w.driver.fill("#reassign-query", "Ali").await;
-    let alice = format!("#reassign-options li[role=option][data-key=\"user/{ALICE}\"]");
-    w.driver
-        .wait_for(
-            "Alice among the people found",
-            &format!("return document.querySelector('{alice}') !== null"),
-        )
-        .await;
+    choose(&w.driver, "reassign", "Ali", &format!("user/{ALICE}")).await;
     assert!(
         w.fake
             .requests()
@@ -168,13 +197,7 @@ async fn a_reassignment_goes_only_from_its_confirmation_to_the_person_chosen() {
         "the picker searched PagerDuty's users: {:#?}",
         w.fake.requests()
     );
-    w.driver.click(&alice).await;
-    w.driver
-        .wait_for(
-            "the confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&w.driver, true).await;
     let sentence = w.text("#confirm-text").await;
     assert!(
         sentence.contains("Alice Example") && sentence.contains("Checkout API is down"),
@@ -209,12 +232,7 @@ async fn escalating_from_the_pane_hands_the_incident_to_the_next_level() {
     w.details(&id).await;
 
     w.driver.click("#escalate-next").await;
-    w.driver
-        .wait_for(
-            "the confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&w.driver, true).await;
     let sentence = w.text("#confirm-text").await;
     assert!(sentence.contains("next level"), "{sentence}");
     let escalations = || {
@@ -286,12 +304,7 @@ async fn urgency_and_responders_go_from_their_confirmations() {
 
     // Urgency: the button offers the other one, and asks first.
     w.driver.click("#set-urgency").await;
-    w.driver
-        .wait_for(
-            "the urgency confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&w.driver, true).await;
     assert!(w.text("#confirm-text").await.contains("low"));
     w.driver.click("#confirm-ok").await;
     wait_for_requests(&w.fake, "the urgency change", |_| {
@@ -299,23 +312,10 @@ async fn urgency_and_responders_go_from_their_confirmations() {
     })
     .await
     .unwrap_or_else(|e| panic!("{e}"));
-    w.driver
-        .wait_for(
-            "the confirmation closed",
-            "return document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&w.driver, false).await;
 
     // Responders: chosen in the picker, with a message, asked after Confirm.
-    w.driver.fill("#responders-query", "Alice").await;
-    let alice = format!("#responders-options li[role=option][data-key=\"user/{ALICE}\"]");
-    w.driver
-        .wait_for(
-            "Alice among the people found",
-            &format!("return document.querySelector('{alice}') !== null"),
-        )
-        .await;
-    w.driver.click(&alice).await;
+    choose(&w.driver, "responders", "Alice", &format!("user/{ALICE}")).await;
     w.driver
         .wait_for(
             "Alice chosen",
@@ -326,12 +326,7 @@ async fn urgency_and_responders_go_from_their_confirmations() {
         .fill("#responders-message", "Need a second pair of eyes")
         .await;
     w.driver.click("#add-responders").await;
-    w.driver
-        .wait_for(
-            "the responders confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&w.driver, true).await;
     assert!(
         w.fake.responder_requests(&id).is_empty(),
         "asked before Confirm"
@@ -371,16 +366,7 @@ async fn an_opsgenie_alert_gets_a_note_an_escalation_and_a_new_owner() {
     let driver = Driver::start(&sandbox, &desktop, &["--show"]).await;
     driver.wait_for_first_view().await;
     let id = fake.create_alert(NewAlert::new("Disk full on db-1"));
-    let row = format!("#incidents tbody tr[data-key=\"ops/{id}\"]");
-    driver
-        .wait_for(
-            "the alert's row",
-            &format!("return document.querySelector('{row}') !== null"),
-        )
-        .await;
-    driver
-        .click(&format!("{row} button[data-action=\"details\"]"))
-        .await;
+    open_details(&driver, &format!("ops/{id}")).await;
 
     driver.fill("#note-text", "Cleared old WAL segments").await;
     driver.click("#add-note").await;
@@ -391,49 +377,24 @@ async fn an_opsgenie_alert_gets_a_note_an_escalation_and_a_new_owner() {
     })
     .await;
 
-    driver.fill("#escalate-query", "Plat").await;
-    let option = format!("#escalate-options li[role=option][data-key=\"escalation/{platform}\"]");
-    driver
-        .wait_for(
-            "the escalation found",
-            &format!("return document.querySelector('{option}') !== null"),
-        )
-        .await;
-    driver.click(&option).await;
-    driver
-        .wait_for(
-            "the confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    choose(
+        &driver,
+        "escalate",
+        "Plat",
+        &format!("escalation/{platform}"),
+    )
+    .await;
+    confirmation(&driver, true).await;
     assert!(fake.escalations_of(&id).is_empty(), "sent before Confirm");
     driver.click("#confirm-ok").await;
     oncall_tray_e2e::wait_until("the escalation", || {
         fake.escalations_of(&id) == [platform.clone()]
     })
     .await;
-    driver
-        .wait_for(
-            "the confirmation closed",
-            "return document.getElementById('confirm').hidden",
-        )
-        .await;
+    confirmation(&driver, false).await;
 
-    driver.fill("#reassign-query", "Alice").await;
-    let option = format!("#reassign-options li[role=option][data-key=\"user/{alice}\"]");
-    driver
-        .wait_for(
-            "Alice found",
-            &format!("return document.querySelector('{option}') !== null"),
-        )
-        .await;
-    driver.click(&option).await;
-    driver
-        .wait_for(
-            "the confirmation",
-            "return !document.getElementById('confirm').hidden",
-        )
-        .await;
+    choose(&driver, "reassign", "Alice", &format!("user/{alice}")).await;
+    confirmation(&driver, true).await;
     driver.click("#confirm-ok").await;
     oncall_tray_e2e::wait_until("Alice owns the alert", || {
         fake.owner(&id).as_deref() == Some("alice@example.com")
