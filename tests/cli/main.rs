@@ -172,7 +172,7 @@ async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
             ])
             .await,
         CONFIG_ERROR,
-        "shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes",
+        "shift_reminder_minutes is a PagerDuty/Opsgenie/JSM/Grafana OnCall key; an Alertmanager account has no shift_reminder_minutes",
     );
     assert_fails_with_code(
         &sandbox

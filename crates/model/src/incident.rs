@@ -29,6 +29,11 @@ pub enum ProviderKind {
     PagerDuty,
     Alertmanager,
     Opsgenie,
+    /// Jira Service Management Operations: where Opsgenie's alert API moved.
+    Jsm,
+    /// Grafana OnCall, open source or as Grafana Cloud IRM (one HTTP API).
+    #[serde(rename = "grafana-oncall")]
+    GrafanaOnCall,
 }
 
 impl fmt::Display for ProviderKind {
@@ -37,6 +42,8 @@ impl fmt::Display for ProviderKind {
             ProviderKind::PagerDuty => "pagerduty",
             ProviderKind::Alertmanager => "alertmanager",
             ProviderKind::Opsgenie => "opsgenie",
+            ProviderKind::Jsm => "jsm",
+            ProviderKind::GrafanaOnCall => "grafana-oncall",
         })
     }
 }

@@ -18,14 +18,16 @@ pub mod json_file;
 pub mod json_lines;
 mod lock;
 pub mod mutes;
+pub mod notices;
 
 pub use config::{
-    add_account, remove_account, save_account, save_notifications, save_report, valid_account_name,
-    AccountConfig, AccountForm, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth, AuthScheme,
-    Config, ConfigError, FormError, NewAccount, NoiseRules, NotificationsForm, OpsgenieAccount,
-    OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem, ProviderConfig, QuietHoursForm,
-    Region, ReportForm, Sound, TitlePattern, UnknownRegion, ACCOUNT_NAME_RULE,
-    DEFAULT_SHIFT_REMINDER,
+    add_account, migrate_to_jsm, plan_jsm_move, remove_account, save_account, save_notifications,
+    save_report, valid_account_name, AccountConfig, AccountForm, AlarmSettings,
+    AlertmanagerAccount, AlertmanagerAuth, AuthScheme, Config, ConfigError, FormError,
+    GrafanaOnCallAccount, JsmAccount, JsmMove, JsmMovePlan, NewAccount, NoiseRules,
+    NotificationsForm, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter, Problem,
+    ProviderConfig, QuietHoursForm, Region, ReportForm, Sound, TitlePattern, UnknownRegion,
+    ACCOUNT_NAME_RULE, ATLASSIAN_API, DEFAULT_SHIFT_REMINDER, OPSGENIE_END,
 };
 pub use dirs::Dirs;
 pub use error::StoreError;

@@ -279,7 +279,9 @@ fn example_config_loads() {
             "platform-team",
             "prometheus",
             "staging-alerts",
-            "legacy-ops"
+            "legacy-ops",
+            "ops",
+            "grafana"
         ]
     );
     // The example documents the defaults: its first account equals one that sets
@@ -572,15 +574,15 @@ fn bad_names_and_providers() {
         ),
         (
             "name = \"work\"",
-            r#"accounts[0] (work): provider is missing: set provider = "pagerduty", "alertmanager" or "opsgenie""#,
+            r#"accounts[0] (work): provider is missing: set provider = "pagerduty", "alertmanager", "opsgenie", "jsm" or "grafana-oncall""#,
         ),
         (
             "name = \"work\"\nprovider = \"PagerDuty\"",
-            r#"accounts[0] (work): provider = "PagerDuty": allowed values are "pagerduty", "alertmanager" and "opsgenie""#,
+            r#"accounts[0] (work): provider = "PagerDuty": allowed values are "pagerduty", "alertmanager", "opsgenie", "jsm" and "grafana-oncall""#,
         ),
         (
             "name = \"work\"\nprovider = \"prometheus\"",
-            r#"accounts[0] (work): provider = "prometheus": allowed values are "pagerduty", "alertmanager" and "opsgenie""#,
+            r#"accounts[0] (work): provider = "prometheus": allowed values are "pagerduty", "alertmanager", "opsgenie", "jsm" and "grafana-oncall""#,
         ),
     ];
     for (body, expected) in cases {
@@ -638,7 +640,7 @@ email = "me@example.com"
   - notifications.storm_threshold = 0 is too small: the minimum is 1
   - accounts[0] (work): poll_interval_seconds = 1 is too short: the minimum is 2 seconds
   - accounts[0] (work): api_url = "http://pd.example.com" is not allowed: use https:// (plain http:// is only allowed for loopback addresses such as 127.0.0.1, because the token travels in a header)
-  - accounts[1] (home): email is a PagerDuty key; an Opsgenie account has no email"#
+  - accounts[1] (home): email is a PagerDuty/JSM key; an Opsgenie account has no email"#
     );
     let keys: Vec<&str> = err.problems().iter().map(|p| p.key.as_str()).collect();
     assert_eq!(
@@ -1456,17 +1458,17 @@ fn keys_of_another_provider_are_refused_naming_their_provider() {
         (
             alertmanager_account,
             r#"email = "me@example.com""#,
-            "accounts[0] (am): email is a PagerDuty key; an Alertmanager account has no email",
+            "accounts[0] (am): email is a PagerDuty/JSM key; an Alertmanager account has no email",
         ),
         (
             alertmanager_account,
             r#"query = "status:open""#,
-            "accounts[0] (am): query is an Opsgenie key; an Alertmanager account has no query",
+            "accounts[0] (am): query is an Opsgenie/JSM key; an Alertmanager account has no query",
         ),
         (
             alertmanager_account,
             r#"high_priorities = ["P1"]"#,
-            "accounts[0] (am): high_priorities is an Opsgenie key; an Alertmanager account has no high_priorities",
+            "accounts[0] (am): high_priorities is an Opsgenie/JSM key; an Alertmanager account has no high_priorities",
         ),
         (
             opsgenie_account,
@@ -1486,7 +1488,7 @@ fn keys_of_another_provider_are_refused_naming_their_provider() {
         (
             opsgenie_account,
             r#"email = "me@example.com""#,
-            "accounts[0] (og): email is a PagerDuty key; an Opsgenie account has no email",
+            "accounts[0] (og): email is a PagerDuty/JSM key; an Opsgenie account has no email",
         ),
         (
             account,
@@ -1531,7 +1533,7 @@ fn keys_of_another_provider_are_refused_naming_their_provider() {
         (
             account,
             r#"responder = "me""#,
-            "accounts[0] (work): responder is an Opsgenie key; a PagerDuty account has no responder",
+            "accounts[0] (work): responder is an Opsgenie/JSM key; a PagerDuty account has no responder",
         ),
         (
             account,
@@ -1552,7 +1554,7 @@ fn keys_of_another_provider_are_refused_naming_their_provider() {
     check(
         &opsgenie_account("email = \"me\"\nack_hours = 0\nregion = \"asia\""),
         &[
-            "accounts[0] (og): email is a PagerDuty key; an Opsgenie account has no email",
+            "accounts[0] (og): email is a PagerDuty/JSM key; an Opsgenie account has no email",
             "accounts[0] (og): ack_hours is an Alertmanager key; an Opsgenie account has no ack_hours",
         ],
     );
@@ -1659,7 +1661,7 @@ fn shift_reminder_minutes_default_off_and_limits() {
     );
     check(
         &alertmanager_account("shift_reminder_minutes = 15"),
-        &["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes"],
+        &["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie/JSM/Grafana OnCall key; an Alertmanager account has no shift_reminder_minutes"],
     );
     let err = parse(&account("shift_reminder_minutes = \"15\"")).unwrap_err();
     assert!(

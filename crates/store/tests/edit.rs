@@ -329,7 +329,7 @@ fn add_refuses_invalid_values_and_writes_nothing() {
                 email: Some("me@example.com".into()),
                 ..NewAccount::new("new", ProviderKind::Opsgenie)
             },
-            "accounts[2] (new): email is a PagerDuty key; an Opsgenie account has no email",
+            "accounts[2] (new): email is a PagerDuty/JSM key; an Opsgenie account has no email",
         ),
         (
             NewAccount {
@@ -344,7 +344,7 @@ fn add_refuses_invalid_values_and_writes_nothing() {
                 shift_reminder_minutes: Some(10),
                 ..NewAccount::new("new", ProviderKind::Alertmanager)
             },
-            "accounts[2] (new): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes",
+            "accounts[2] (new): shift_reminder_minutes is a PagerDuty/Opsgenie/JSM/Grafana OnCall key; an Alertmanager account has no shift_reminder_minutes",
         ),
         (
             NewAccount {

@@ -14,7 +14,7 @@ use std::io;
 use std::path::Path;
 
 use oncall_model::ProviderKind;
-use toml_edit::{value, ArrayOfTables, DocumentMut, Item, Table, Value};
+use toml_edit::{value, Array, ArrayOfTables, DocumentMut, Item, Table, Value};
 
 use super::{secrets, Config, ConfigError, Region};
 use crate::atomic::write_private;
@@ -43,12 +43,22 @@ pub struct NewAccount {
     /// password is the account's token (`oncall-tray token set NAME`).
     pub basic_user: Option<String>,
     pub poll_interval_seconds: Option<u64>,
-    /// Written as `email` (PagerDuty).
+    /// Written as `email` (PagerDuty's `From`, JSM's Atlassian account).
     pub email: Option<String>,
     /// Written as `shift_reminder_minutes` (PagerDuty and Opsgenie; 0 = no reminder).
     pub shift_reminder_minutes: Option<u64>,
     /// Written as `on_call_user` (Opsgenie): whose shifts are shown.
     pub on_call_user: Option<String>,
+    /// Written as `site` (JSM): the Jira site's name, e.g. `acme`.
+    pub site: Option<String>,
+    /// Written as `query` (Opsgenie and JSM).
+    pub query: Option<String>,
+    /// Written as `responder` (Opsgenie and JSM).
+    pub responder: Option<String>,
+    /// Written as `team_id` (Grafana OnCall).
+    pub team_id: Option<String>,
+    /// Written as `labels` when not empty (Grafana OnCall), each `key:value`.
+    pub labels: Vec<String>,
 }
 
 impl NewAccount {
@@ -64,6 +74,11 @@ impl NewAccount {
             email: None,
             shift_reminder_minutes: None,
             on_call_user: None,
+            site: None,
+            query: None,
+            responder: None,
+            team_id: None,
+            labels: Vec::new(),
         }
     }
 
@@ -108,6 +123,19 @@ impl NewAccount {
         }
         if let Some(user) = &self.on_call_user {
             table.insert("on_call_user", value(user));
+        }
+        for (key, text) in [
+            ("site", &self.site),
+            ("query", &self.query),
+            ("responder", &self.responder),
+            ("team_id", &self.team_id),
+        ] {
+            if let Some(text) = text {
+                table.insert(key, value(text));
+            }
+        }
+        if !self.labels.is_empty() {
+            table.insert("labels", value(Array::from_iter(&self.labels)));
         }
         table.decor_mut().set_prefix(prefix);
         table

@@ -17,6 +17,7 @@
 mod edit;
 mod error;
 mod form;
+mod migrate;
 mod model;
 mod noise;
 mod raw;
@@ -33,14 +34,15 @@ pub use form::{
     save_account, save_notifications, save_report, AccountForm, FormError, NotificationsForm,
     QuietHoursForm, ReportForm,
 };
+pub use migrate::{migrate_to_jsm, plan_jsm_move, JsmMove, JsmMovePlan, OPSGENIE_END};
 pub use model::{
     valid_account_name, AccountConfig, AlarmSettings, AlertmanagerAccount, AlertmanagerAuth,
-    AuthScheme, Config, OpsgenieAccount, OpsgenieRegion, PagerDutyAccount, PagerDutyFilter,
-    ProviderConfig, Region, Sound, UnknownRegion, ACCOUNT_NAME_RULE, DEFAULT_ACK_DURATION,
-    DEFAULT_ACK_MAX_DURATION, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY,
-    DEFAULT_POLL_INTERVAL, DEFAULT_SEVERITY_HIGH, DEFAULT_SHIFT_REMINDER, DEFAULT_SOUND_HIGH,
-    MAX_ACK_DURATION, MAX_ACK_MAX_DURATION, MAX_ALARM_REPEAT, MAX_POLL_INTERVAL,
-    MAX_SHIFT_REMINDER, MIN_ACK_DURATION, MIN_POLL_INTERVAL,
+    AuthScheme, Config, GrafanaOnCallAccount, JsmAccount, OpsgenieAccount, OpsgenieRegion,
+    PagerDutyAccount, PagerDutyFilter, ProviderConfig, Region, Sound, UnknownRegion,
+    ACCOUNT_NAME_RULE, ATLASSIAN_API, DEFAULT_ACK_DURATION, DEFAULT_ACK_MAX_DURATION,
+    DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY, DEFAULT_POLL_INTERVAL, DEFAULT_SEVERITY_HIGH,
+    DEFAULT_SHIFT_REMINDER, DEFAULT_SOUND_HIGH, MAX_ACK_DURATION, MAX_ACK_MAX_DURATION,
+    MAX_ALARM_REPEAT, MAX_POLL_INTERVAL, MAX_SHIFT_REMINDER, MIN_ACK_DURATION, MIN_POLL_INTERVAL,
 };
 pub(crate) use noise::same_name;
 pub use noise::{NoiseRules, TitlePattern, MAX_PATTERN_BYTES};

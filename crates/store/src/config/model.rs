@@ -41,8 +41,11 @@ pub const MAX_ACK_MAX_DURATION: Duration = MAX_ACK_DURATION;
 pub const DEFAULT_SEVERITY_HIGH: [&str; 2] = ["critical", "page"];
 /// The Opsgenie search query of an account that does not set `query`.
 pub const DEFAULT_OPSGENIE_QUERY: &str = "status:open";
-/// The Opsgenie priorities that are high urgency when `high_priorities` is not set.
+/// The Opsgenie (and JSM) priorities that are high urgency when `high_priorities` is
+/// not set.
 pub const DEFAULT_HIGH_PRIORITIES: [&str; 2] = ["P1", "P2"];
+/// Where every Jira Service Management Operations site's API is.
+pub const ATLASSIAN_API: &str = "https://api.atlassian.com";
 
 /// The whole of `config.toml`, validated.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -172,6 +175,49 @@ impl AccountConfig {
     }
 }
 
+impl AccountConfig {
+    /// A JSM Operations account for the Atlassian account `email` on the site at
+    /// `site_url`, its API at `api_url` (a loopback fake serves both in tests), every
+    /// other key at its default: open alerts with `email` as a responder, P1 and P2 high.
+    pub fn jsm(name: &str, site_url: Url, api_url: Url, email: &str) -> AccountConfig {
+        AccountConfig {
+            name: AccountId::new(name),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            token_command: None,
+            notify: true,
+            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
+            noise: NoiseRules::default(),
+            provider: ProviderConfig::Jsm(JsmAccount {
+                api_url,
+                site: site_url.host_str().unwrap_or_default().to_owned(),
+                site_url: with_trailing_slash(site_url),
+                email: email.to_owned(),
+                query: None,
+                responder: None,
+                high_priorities: DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
+            }),
+        }
+    }
+
+    /// A Grafana OnCall account whose OnCall API is at `api_url`, every other key at its
+    /// default: every team, no label filter.
+    pub fn grafana_oncall(name: &str, api_url: Url) -> AccountConfig {
+        AccountConfig {
+            name: AccountId::new(name),
+            poll_interval: DEFAULT_POLL_INTERVAL,
+            token_command: None,
+            notify: true,
+            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
+            noise: NoiseRules::default(),
+            provider: ProviderConfig::GrafanaOnCall(GrafanaOnCallAccount {
+                api_url,
+                team_id: None,
+                labels: Vec::new(),
+            }),
+        }
+    }
+}
+
 /// `url` with a path ending in `/`, so that `url.join("api/v2/alerts")` keeps a route
 /// prefix (`https://host/am` would otherwise lose `am`).
 pub(crate) fn with_trailing_slash(mut url: Url) -> Url {
@@ -188,6 +234,8 @@ pub enum ProviderConfig {
     PagerDuty(PagerDutyAccount),
     Alertmanager(AlertmanagerAccount),
     Opsgenie(OpsgenieAccount),
+    Jsm(JsmAccount),
+    GrafanaOnCall(GrafanaOnCallAccount),
 }
 
 impl ProviderConfig {
@@ -196,6 +244,8 @@ impl ProviderConfig {
             ProviderConfig::PagerDuty(_) => ProviderKind::PagerDuty,
             ProviderConfig::Alertmanager(_) => ProviderKind::Alertmanager,
             ProviderConfig::Opsgenie(_) => ProviderKind::Opsgenie,
+            ProviderConfig::Jsm(_) => ProviderKind::Jsm,
+            ProviderConfig::GrafanaOnCall(_) => ProviderKind::GrafanaOnCall,
         }
     }
 
@@ -205,6 +255,8 @@ impl ProviderConfig {
             ProviderConfig::PagerDuty(pd) => &pd.api_url,
             ProviderConfig::Alertmanager(am) => &am.api_url,
             ProviderConfig::Opsgenie(og) => &og.api_url,
+            ProviderConfig::Jsm(jsm) => &jsm.api_url,
+            ProviderConfig::GrafanaOnCall(grafana) => &grafana.api_url,
         }
     }
 }
@@ -430,6 +482,56 @@ impl OpsgenieAccount {
             Some(name) => format!("{} AND responders:\"{name}\"", self.query),
         }
     }
+}
+
+/// A Jira Service Management Operations account: Opsgenie's alert API at its new home.
+/// The token is an Atlassian API token, sent with `email` as HTTP basic auth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsmAccount {
+    /// [`ATLASSIAN_API`] unless `api_url` says otherwise (a loopback fake in tests).
+    pub api_url: Url,
+    /// The `site` key as written, trimmed (`acme`, `acme.atlassian.net` or a URL).
+    pub site: String,
+    /// The site's address, ending in `/`: `https://acme.atlassian.net/` for `acme`. The
+    /// client asks it for the site's cloud id, which names the site in every API path.
+    /// https, or http on a loopback address.
+    pub site_url: Url,
+    /// The Atlassian account's e-mail address: the basic-auth user, and who "me" is.
+    pub email: String,
+    /// The search query as written (trimmed); `None`: `status:open`.
+    pub query: Option<String>,
+    /// Only alerts with this responder (a user, team or schedule name). Never contains a
+    /// double quote. `None` with no `query` either: the account's own `email`.
+    pub responder: Option<String>,
+    /// Priorities (`P1` … `P5`) that are high urgency; the others are low.
+    pub high_priorities: Vec<String>,
+}
+
+impl JsmAccount {
+    /// The alert search the account polls with. By default "open alerts for me":
+    /// `status:open AND responders:"<email>"`. A `responder` replaces the e-mail; a
+    /// `query` without a `responder` is used as written (so an Opsgenie account that
+    /// listed every alert its query found still does after `account migrate`).
+    pub fn list_query(&self) -> String {
+        let query = self.query.as_deref().unwrap_or(DEFAULT_OPSGENIE_QUERY);
+        match (&self.query, &self.responder) {
+            (_, Some(name)) => format!("{query} AND responders:\"{name}\""),
+            (Some(_), None) => query.to_owned(),
+            (None, None) => format!("{query} AND responders:\"{}\"", self.email),
+        }
+    }
+}
+
+/// A Grafana OnCall account (open source, or Grafana Cloud IRM: one HTTP API). The
+/// token is the user's OnCall API key, sent as `Authorization`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrafanaOnCallAccount {
+    /// The OnCall API URL from OnCall → Settings (required: every stack has its own).
+    pub api_url: Url,
+    /// Only this team's alert groups (a team id), when set.
+    pub team_id: Option<String>,
+    /// Only alert groups with every one of these labels, each `key:value`.
+    pub labels: Vec<String>,
 }
 
 /// Where an Opsgenie account lives; an API key only works in its own region.

@@ -71,8 +71,13 @@ pub(crate) struct RawAccount {
     pub shift_reminder_minutes: Option<WholeNumber>,
     /// `[accounts.noise]`: every provider.
     pub noise: Option<RawNoise>,
-    // PagerDuty.
+    // PagerDuty (the `From` address) and JSM (the Atlassian account).
     pub email: Option<String>,
+    // JSM.
+    pub site: Option<String>,
+    // Grafana OnCall.
+    pub team_id: Option<String>,
+    pub labels: Option<Vec<String>>,
     // Alertmanager.
     pub basic_user: Option<String>,
     pub header_name: Option<String>,
@@ -84,7 +89,7 @@ pub(crate) struct RawAccount {
     pub created_by: Option<String>,
     pub ca_file: Option<String>,
     pub client_cert: Option<String>,
-    // Opsgenie.
+    // Opsgenie and JSM (`on_call_user`: Opsgenie only).
     pub query: Option<String>,
     pub responder: Option<String>,
     pub on_call_user: Option<String>,
@@ -248,6 +253,9 @@ mod tests {
             shift_reminder_minutes: _,
             noise: _,
             email: _,
+            site: _,
+            team_id: _,
+            labels: _,
             basic_user: _,
             header_name: _,
             receiver: _,
@@ -266,6 +274,9 @@ mod tests {
         assert!(has(|a| a.name.is_some()));
         assert!(has(|a| a.provider.is_some()));
         assert!(has(|a| a.api_url.is_some()));
+        assert!(has(|a| a.site.is_some()));
+        assert!(has(|a| a.team_id.is_some()));
+        assert!(has(|a| a.labels.is_some()));
         assert!(has(|a| a.poll_interval_seconds.is_some()));
         assert!(has(|a| a.token_command.is_some()));
         assert!(has(|a| a.notify.is_some()));

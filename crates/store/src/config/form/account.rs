@@ -12,8 +12,9 @@ use crate::config::edit::{document, read, table_name};
 use crate::config::model::{valid_account_name, ACCOUNT_NAME_RULE};
 use crate::config::{
     AccountConfig, AlertmanagerAuth, Config, ConfigError, OpsgenieRegion, ProviderConfig, Region,
-    DEFAULT_SHIFT_REMINDER,
+    ATLASSIAN_API, DEFAULT_SHIFT_REMINDER,
 };
+use url::Url;
 
 /// An account as the Settings form shows it. Empty strings mean "not set".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -45,6 +46,15 @@ pub struct AccountForm {
     /// Opsgenie: the user the tray is for (login email or user id), whose shifts are
     /// shown; an empty one removes the key.
     pub on_call_user: Option<String>,
+    /// JSM: the Jira site (`acme` for acme.atlassian.net).
+    #[serde(default)]
+    pub site: Option<String>,
+    /// Grafana OnCall: only this team's alert groups.
+    #[serde(default)]
+    pub team_id: Option<String>,
+    /// Grafana OnCall: only alert groups with these labels (`key:value`).
+    #[serde(default)]
+    pub labels: Vec<String>,
 }
 
 /// A field of an [`AccountForm`] that is refused before anything is written.
@@ -64,7 +74,8 @@ impl AccountForm {
         let region_host = match &account.provider {
             ProviderConfig::PagerDuty(pd) => Some(pd.region.unwrap_or(Region::Us).api_url()),
             ProviderConfig::Opsgenie(og) => Some(og.region.unwrap_or(OpsgenieRegion::Us).api_url()),
-            ProviderConfig::Alertmanager(_) => None,
+            ProviderConfig::Jsm(_) => Url::parse(ATLASSIAN_API).ok(),
+            ProviderConfig::Alertmanager(_) | ProviderConfig::GrafanaOnCall(_) => None,
         };
         let api_url = account.provider.api_url();
         let mut form = AccountForm {
@@ -84,6 +95,9 @@ impl AccountForm {
             responder: None,
             shift_reminder_minutes: None,
             on_call_user: None,
+            site: None,
+            team_id: None,
+            labels: Vec::new(),
         };
         if !matches!(account.provider, ProviderConfig::Alertmanager(_)) {
             form.shift_reminder_minutes =
@@ -108,6 +122,15 @@ impl AccountForm {
                 form.region = og.region.map(|r| r.as_str().to_owned());
                 form.responder = og.responder.clone();
                 form.on_call_user = og.on_call_user.clone();
+            }
+            ProviderConfig::Jsm(jsm) => {
+                form.site = Some(jsm.site.clone());
+                form.email = Some(jsm.email.clone());
+                form.responder = jsm.responder.clone();
+            }
+            ProviderConfig::GrafanaOnCall(grafana) => {
+                form.team_id = grafana.team_id.clone();
+                form.labels = grafana.labels.clone();
             }
         }
         form
@@ -246,19 +269,28 @@ fn write_form(table: &mut Table, form: &AccountForm) {
         table.insert("notify", value(false));
     }
     set(table, "api_url", form.api_url.as_deref());
+    if matches!(
+        form.provider,
+        ProviderKind::PagerDuty | ProviderKind::Opsgenie
+    ) {
+        let has_url = form
+            .api_url
+            .as_deref()
+            .is_some_and(|u| !u.trim().is_empty());
+        let region = form.region.as_deref().map(str::trim);
+        let region = match region.filter(|r| !r.is_empty()) {
+            // As `account add` does: say which host is used.
+            None if !has_url => Some(Region::Us.as_str()),
+            region => region,
+        };
+        set(table, "region", region);
+    }
     match form.provider {
-        ProviderKind::PagerDuty | ProviderKind::Opsgenie => {
-            let has_url = form
-                .api_url
-                .as_deref()
-                .is_some_and(|u| !u.trim().is_empty());
-            let region = form.region.as_deref().map(str::trim);
-            let region = match region.filter(|r| !r.is_empty()) {
-                // As `account add` does: say which host is used.
-                None if !has_url => Some(Region::Us.as_str()),
-                region => region,
-            };
-            set(table, "region", region);
+        ProviderKind::Alertmanager => {}
+        ProviderKind::PagerDuty
+        | ProviderKind::Opsgenie
+        | ProviderKind::Jsm
+        | ProviderKind::GrafanaOnCall => {
             let default = DEFAULT_SHIFT_REMINDER.as_secs() / 60;
             match form.shift_reminder_minutes {
                 Some(minutes) if minutes != default => {
@@ -269,7 +301,6 @@ fn write_form(table: &mut Table, form: &AccountForm) {
                 }
             }
         }
-        ProviderKind::Alertmanager => {}
     }
     match form.provider {
         ProviderKind::PagerDuty => {
@@ -305,6 +336,25 @@ fn write_form(table: &mut Table, form: &AccountForm) {
         ProviderKind::Opsgenie => {
             set(table, "responder", form.responder.as_deref());
             set(table, "on_call_user", form.on_call_user.as_deref());
+        }
+        ProviderKind::Jsm => {
+            set(table, "site", form.site.as_deref());
+            set(table, "email", form.email.as_deref());
+            set(table, "responder", form.responder.as_deref());
+        }
+        ProviderKind::GrafanaOnCall => {
+            set(table, "team_id", form.team_id.as_deref());
+            let labels: Vec<&str> = form
+                .labels
+                .iter()
+                .map(|l| l.trim())
+                .filter(|l| !l.is_empty())
+                .collect();
+            if labels.is_empty() {
+                table.remove("labels");
+            } else {
+                table.insert("labels", value(Array::from_iter(labels)));
+            }
         }
     }
 }
@@ -372,6 +422,9 @@ mod tests {
             responder: None,
             shift_reminder_minutes: None,
             on_call_user: None,
+            site: None,
+            team_id: None,
+            labels: vec![],
         }
     }
 

@@ -5,7 +5,7 @@
 //! with a message naming the providers it is for; that message, and which keys a
 //! provider's check may read, come from [`ACCOUNT_KEYS`] alone.
 
-use oncall_model::ProviderKind::{self, Alertmanager, Opsgenie, PagerDuty};
+use oncall_model::ProviderKind::{self, Alertmanager, GrafanaOnCall, Jsm, Opsgenie, PagerDuty};
 
 use crate::config::raw::RawAccount;
 
@@ -19,7 +19,9 @@ pub(super) struct AccountKey {
 }
 
 /// The keys every provider has.
-const EVERY: &[ProviderKind] = &[PagerDuty, Alertmanager, Opsgenie];
+const EVERY: &[ProviderKind] = &[PagerDuty, Alertmanager, Opsgenie, Jsm, GrafanaOnCall];
+/// The providers with on-call schedules.
+const SCHEDULES: &[ProviderKind] = &[PagerDuty, Opsgenie, Jsm, GrafanaOnCall];
 
 /// Every key of `[[accounts]]`, in the order their problems are reported.
 pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
@@ -35,10 +37,13 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
     key("region", &[PagerDuty, Opsgenie], |a| a.region.is_some()),
     key("auth", &[PagerDuty, Alertmanager], |a| a.auth.is_some()),
     key("filter", &[PagerDuty, Alertmanager], |a| a.filter.is_some()),
-    key("shift_reminder_minutes", &[PagerDuty, Opsgenie], |a| {
+    key("shift_reminder_minutes", SCHEDULES, |a| {
         a.shift_reminder_minutes.is_some()
     }),
-    key("email", &[PagerDuty], |a| a.email.is_some()),
+    key("email", &[PagerDuty, Jsm], |a| a.email.is_some()),
+    key("site", &[Jsm], |a| a.site.is_some()),
+    key("team_id", &[GrafanaOnCall], |a| a.team_id.is_some()),
+    key("labels", &[GrafanaOnCall], |a| a.labels.is_some()),
     key("basic_user", &[Alertmanager], |a| a.basic_user.is_some()),
     key("header_name", &[Alertmanager], |a| a.header_name.is_some()),
     key("receiver", &[Alertmanager], |a| a.receiver.is_some()),
@@ -55,10 +60,10 @@ pub(super) const ACCOUNT_KEYS: &[AccountKey] = &[
     key("created_by", &[Alertmanager], |a| a.created_by.is_some()),
     key("ca_file", &[Alertmanager], |a| a.ca_file.is_some()),
     key("client_cert", &[Alertmanager], |a| a.client_cert.is_some()),
-    key("query", &[Opsgenie], |a| a.query.is_some()),
-    key("responder", &[Opsgenie], |a| a.responder.is_some()),
+    key("query", &[Opsgenie, Jsm], |a| a.query.is_some()),
+    key("responder", &[Opsgenie, Jsm], |a| a.responder.is_some()),
     key("on_call_user", &[Opsgenie], |a| a.on_call_user.is_some()),
-    key("high_priorities", &[Opsgenie], |a| {
+    key("high_priorities", &[Opsgenie, Jsm], |a| {
         a.high_priorities.is_some()
     }),
 ];
@@ -99,6 +104,8 @@ fn title(kind: ProviderKind) -> &'static str {
         ProviderKind::PagerDuty => "PagerDuty",
         ProviderKind::Alertmanager => "Alertmanager",
         ProviderKind::Opsgenie => "Opsgenie",
+        ProviderKind::Jsm => "JSM",
+        ProviderKind::GrafanaOnCall => "Grafana OnCall",
     }
 }
 
@@ -126,10 +133,12 @@ mod tests {
             }
             "notify" => "true",
             "noise" => "{}",
-            "filter" | "severity_high" | "high_priorities" | "ack_matchers" => "[]",
+            "filter" | "severity_high" | "high_priorities" | "ack_matchers" | "labels" => "[]",
             "name" | "provider" | "api_url" | "token_command" | "region" | "auth" | "email"
             | "basic_user" | "header_name" | "receiver" | "created_by" | "ca_file"
-            | "client_cert" | "query" | "responder" | "on_call_user" => "\"x\"",
+            | "client_cert" | "query" | "responder" | "on_call_user" | "site" | "team_id" => {
+                "\"x\""
+            }
             other => panic!("no sample value for {other}: add one"),
         }
     }
@@ -148,6 +157,8 @@ mod tests {
             ("pagerduty", PagerDuty, "a PagerDuty"),
             ("alertmanager", Alertmanager, "an Alertmanager"),
             ("opsgenie", Opsgenie, "an Opsgenie"),
+            ("jsm", Jsm, "a JSM"),
+            ("grafana-oncall", GrafanaOnCall, "a Grafana OnCall"),
         ];
         let mut checked = 0;
         for key in ACCOUNT_KEYS {
@@ -172,20 +183,22 @@ mod tests {
                 checked += 1;
             }
         }
-        // region, auth, filter and shift_reminder_minutes lack one provider, email two,
-        // and the Alertmanager-only and Opsgenie-only keys two each.
-        assert_eq!(checked, 4 + 2 + 2 * 10 + 2 * 4);
+        // Of five providers: region, auth, filter and email lack three, the Opsgenie/JSM
+        // keys (query, responder, high_priorities) three each, shift_reminder_minutes
+        // one; the ten Alertmanager-only keys, on_call_user, site, team_id and labels
+        // lack four each.
+        assert_eq!(checked, 4 * 3 + 3 * 3 + 1 + 14 * 4);
 
         // And by hand, so the table cannot agree with itself about a wrong owner.
         let email = "[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\nemail = \"a@b.c\"\n";
         assert_eq!(
             problems(email),
-            ["accounts[0] (og): email is a PagerDuty key; an Opsgenie account has no email"]
+            ["accounts[0] (og): email is a PagerDuty/JSM key; an Opsgenie account has no email"]
         );
         let query = "[[accounts]]\nname = \"pd\"\nprovider = \"pagerduty\"\nquery = \"q\"\n";
         assert_eq!(
             problems(query),
-            ["accounts[0] (pd): query is an Opsgenie key; a PagerDuty account has no query"]
+            ["accounts[0] (pd): query is an Opsgenie/JSM key; a PagerDuty account has no query"]
         );
         let user = "[[accounts]]\nname = \"pd\"\nprovider = \"pagerduty\"\non_call_user = \"pat@example.com\"\n";
         assert_eq!(
@@ -196,7 +209,7 @@ mod tests {
             "[[accounts]]\nname = \"am\"\nprovider = \"alertmanager\"\napi_url = \"https://am.example.com\"\nshift_reminder_minutes = 5\n";
         assert_eq!(
             problems(reminder),
-            ["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie key; an Alertmanager account has no shift_reminder_minutes"]
+            ["accounts[0] (am): shift_reminder_minutes is a PagerDuty/Opsgenie/JSM/Grafana OnCall key; an Alertmanager account has no shift_reminder_minutes"]
         );
         let ack = "[[accounts]]\nname = \"og\"\nprovider = \"opsgenie\"\nack_hours = 2\n";
         assert_eq!(

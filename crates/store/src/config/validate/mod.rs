@@ -11,7 +11,10 @@
 //! provider owns which account key; `notifications` checks `[notifications]` and
 //! `report` `[report]`; each provider's module checks the keys only that provider has.
 
+mod alert_search;
 mod alertmanager;
+mod grafana_oncall;
+mod jsm;
 mod keys;
 mod noise;
 mod notifications;
@@ -189,6 +192,10 @@ impl<'a> Checker<'a> {
                 self.alertmanager(raw).map(ProviderConfig::Alertmanager)
             }
             Some(ProviderKind::Opsgenie) => self.opsgenie(raw).map(ProviderConfig::Opsgenie),
+            Some(ProviderKind::Jsm) => self.jsm(raw).map(ProviderConfig::Jsm),
+            Some(ProviderKind::GrafanaOnCall) => {
+                self.grafana_oncall(raw).map(ProviderConfig::GrafanaOnCall)
+            }
             None => None,
         };
         if !self.none_since(mark) {
@@ -324,17 +331,19 @@ impl<'a> Checker<'a> {
             None => {
                 self.problem(
                     "provider",
-                    " is missing: set provider = \"pagerduty\", \"alertmanager\" or \"opsgenie\"",
+                    " is missing: set provider = \"pagerduty\", \"alertmanager\", \"opsgenie\", \"jsm\" or \"grafana-oncall\"",
                 );
                 None
             }
             Some("pagerduty") => Some(ProviderKind::PagerDuty),
             Some("alertmanager") => Some(ProviderKind::Alertmanager),
             Some("opsgenie") => Some(ProviderKind::Opsgenie),
+            Some("jsm") => Some(ProviderKind::Jsm),
+            Some("grafana-oncall") => Some(ProviderKind::GrafanaOnCall),
             Some(other) => {
                 self.problem(
                     "provider",
-                    format!(" = {other:?}: allowed values are \"pagerduty\", \"alertmanager\" and \"opsgenie\""),
+                    format!(" = {other:?}: allowed values are \"pagerduty\", \"alertmanager\", \"opsgenie\", \"jsm\" and \"grafana-oncall\""),
                 );
                 None
             }

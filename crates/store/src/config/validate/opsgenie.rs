@@ -2,9 +2,7 @@
 //! `on_call_user` and `high_priorities`.
 
 use super::Checker;
-use crate::config::model::{
-    OpsgenieAccount, OpsgenieRegion, DEFAULT_HIGH_PRIORITIES, DEFAULT_OPSGENIE_QUERY,
-};
+use crate::config::model::{OpsgenieAccount, OpsgenieRegion, DEFAULT_OPSGENIE_QUERY};
 use crate::config::raw::RawAccount;
 
 const OPSGENIE_EXAMPLE_URL: &str = "https://api.opsgenie.com";
@@ -17,35 +15,16 @@ impl Checker<'_> {
         let region_host = region.unwrap_or(OpsgenieRegion::Us).api_url();
         let api_url = self.api_url_or(raw.api_url, region_host, OPSGENIE_EXAMPLE_URL);
 
-        let query = match raw.query.map(|text| text.trim().to_string()) {
-            None => DEFAULT_OPSGENIE_QUERY.to_string(),
-            Some(text) if text.is_empty() => {
-                self.problem(
-                    "query",
-                    format!(" is empty: remove it for the default {DEFAULT_OPSGENIE_QUERY:?}, or give an Opsgenie search query, e.g. query = \"status:open AND priority:P1\""),
-                );
-                DEFAULT_OPSGENIE_QUERY.to_string()
-            }
-            Some(text) => text,
-        };
-
-        let responder = match raw.responder.map(|text| text.trim().to_string()) {
-            Some(text) if text.is_empty() => {
-                self.problem(
-                    "responder",
-                    " is empty: remove it to list every alert the query finds, or give a user, team or schedule name, e.g. responder = \"Platform Team\"",
-                );
-                None
-            }
-            Some(text) if text.contains('"') || text.contains(char::is_control) => {
-                self.problem(
-                    "responder",
-                    format!(" = {text:?} is not allowed: a responder name cannot contain '\"' or control characters"),
-                );
-                None
-            }
-            other => other,
-        };
+        let query = self
+            .search_query(
+                raw.query,
+                (
+                    &format!("for the default {DEFAULT_OPSGENIE_QUERY:?}"),
+                    "an Opsgenie",
+                ),
+            )
+            .unwrap_or_else(|| DEFAULT_OPSGENIE_QUERY.to_string());
+        let responder = self.responder(raw.responder, "to list every alert the query finds");
 
         let on_call_user = match raw.on_call_user.map(|text| text.trim().to_string()) {
             Some(text) if text.is_empty() => {
@@ -65,23 +44,7 @@ impl Checker<'_> {
             other => other,
         };
 
-        let high_priorities = match raw.high_priorities {
-            None => DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
-            Some(values) => {
-                let mut priorities: Vec<String> = Vec::new();
-                for (i, value) in values.into_iter().enumerate() {
-                    if !matches!(value.as_str(), "P1" | "P2" | "P3" | "P4" | "P5") {
-                        self.problem(
-                            &format!("high_priorities[{i}]"),
-                            format!(" = {value:?}: allowed values are \"P1\", \"P2\", \"P3\", \"P4\" and \"P5\""),
-                        );
-                    } else if !priorities.contains(&value) {
-                        priorities.push(value);
-                    }
-                }
-                priorities
-            }
-        };
+        let high_priorities = self.high_priorities(raw.high_priorities);
 
         self.none_since(mark).then_some(OpsgenieAccount {
             api_url,
