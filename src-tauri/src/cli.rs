@@ -240,6 +240,37 @@ pub enum AccountCommand {
         /// The account's name.
         name: String,
     },
+    /// Move an Opsgenie account to Jira Service Management Operations (Opsgenie stops
+    /// on 2027-04-05). Keeps the account's name, search, settings and what already rang;
+    /// asks for the Atlassian API token.
+    Migrate(MigrateAccount),
+}
+
+#[derive(Debug, Args)]
+pub struct MigrateAccount {
+    /// The Opsgenie account's name.
+    pub name: String,
+    /// Where it moves.
+    #[arg(long, value_enum)]
+    pub to: MigrateTarget,
+    /// Your Jira site: `acme` for acme.atlassian.net.
+    #[arg(long)]
+    pub site: String,
+    /// Your Atlassian account's e-mail (default: the account's on_call_user).
+    #[arg(long)]
+    pub email: Option<String>,
+    /// The JSM API's base URL, instead of https://api.atlassian.com.
+    #[arg(long, value_name = "URL", hide = true)]
+    pub api_url: Option<String>,
+    /// Store the token without checking it with JSM first.
+    #[arg(long)]
+    pub no_verify: bool,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MigrateTarget {
+    /// Jira Service Management Operations.
+    Jsm,
 }
 
 #[derive(Debug, Args)]
@@ -252,21 +283,39 @@ pub struct AddAccount {
     /// The PagerDuty or Opsgenie region of the account (default us).
     #[arg(long, value_enum)]
     pub region: Option<RegionArg>,
-    /// The API base URL, instead of the region's.
+    /// The API base URL, instead of the region's (Grafana OnCall: required, the OnCall
+    /// API URL from OnCall → Settings; Alertmanager: required).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
     /// Seconds between two polls (default 15).
     #[arg(long, value_name = "SECONDS")]
     pub poll_interval: Option<u64>,
     /// PagerDuty: the `From` address for acknowledgements (default: the token's user).
+    /// JSM: your Atlassian account's e-mail (required; the API token is yours).
     #[arg(long)]
     pub email: Option<String>,
+    /// JSM: your Jira site, `acme` for acme.atlassian.net (required).
+    #[arg(long)]
+    pub site: Option<String>,
+    /// Opsgenie and JSM: the alert search (default `status:open`; for JSM, with you as
+    /// a responder unless --query or --responder says otherwise).
+    #[arg(long)]
+    pub query: Option<String>,
+    /// Opsgenie and JSM: only alerts with this responder (a user, team or schedule).
+    #[arg(long, value_name = "NAME")]
+    pub responder: Option<String>,
+    /// Grafana OnCall: only this team's alert groups (the team's id).
+    #[arg(long, value_name = "ID")]
+    pub team_id: Option<String>,
+    /// Grafana OnCall: only alert groups with this label, `key:value` (repeatable).
+    #[arg(long = "label", value_name = "KEY:VALUE")]
+    pub labels: Vec<String>,
     /// Alertmanager: the user for basic authentication; its password is stored with
     /// `oncall-tray token set NAME`.
     #[arg(long, value_name = "USER")]
     pub basic_user: Option<String>,
-    /// PagerDuty and Opsgenie: remind you this many minutes before each of your
-    /// on-call shifts starts (0 = no reminder; default 15).
+    /// PagerDuty, Opsgenie, JSM and Grafana OnCall: remind you this many minutes before
+    /// each of your on-call shifts starts (0 = no reminder; default 15).
     #[arg(long, value_name = "MINUTES")]
     pub shift_reminder_minutes: Option<u64>,
     /// Opsgenie: you, as Opsgenie knows you (your login email), so the tray can show
@@ -283,6 +332,12 @@ pub enum ProviderArg {
     Alertmanager,
     #[value(name = "opsgenie")]
     Opsgenie,
+    /// Jira Service Management Operations (where Opsgenie's alerts moved).
+    #[value(name = "jsm")]
+    Jsm,
+    /// Grafana OnCall or Grafana Cloud IRM.
+    #[value(name = "grafana-oncall")]
+    GrafanaOnCall,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

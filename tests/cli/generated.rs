@@ -270,12 +270,18 @@ async fn the_bash_completion_loads_and_completes_subcommands_and_their_values() 
         "{top:?}"
     );
     let account = completed("oncall-tray account ");
-    for name in ["add", "list", "remove"] {
+    for name in ["add", "list", "remove", "migrate"] {
         assert!(account.contains(&name.to_string()), "{account:?}");
     }
     assert_eq!(
         completed("oncall-tray account add work --provider "),
-        ["pagerduty", "alertmanager", "opsgenie"]
+        [
+            "pagerduty",
+            "alertmanager",
+            "opsgenie",
+            "jsm",
+            "grafana-oncall"
+        ]
     );
     assert_eq!(completed("oncall-tray token s"), ["set"]);
 }

@@ -119,6 +119,84 @@ async fn account_add_list_remove_edit_the_config_file() {
     );
 }
 
+/// The services Opsgenie users move to are added like any other, and what they need
+/// and lack is said in the key's words.
+#[tokio::test]
+async fn jsm_and_grafana_oncall_accounts_are_added_with_their_own_keys() {
+    let sandbox = Sandbox::new();
+    let jsm = [
+        "account",
+        "add",
+        "ops",
+        "--provider",
+        "jsm",
+        "--site",
+        "acme",
+        "--email",
+        "pat@example.com",
+        "--responder",
+        "Platform Team",
+    ];
+    let out = sandbox.run(&jsm).await;
+    assert_ok(&out);
+    assert!(out.stdout.contains("oncall-tray token set ops"), "{out:#?}");
+    let grafana = [
+        "account",
+        "add",
+        "grafana",
+        "--provider",
+        "grafana-oncall",
+        "--api-url",
+        "https://oncall-prod-us-central-0.grafana.net/oncall",
+        "--team-id",
+        "TI73TDU19W48J",
+        "--label",
+        "severity:critical",
+        "--label",
+        "team:db",
+    ];
+    assert_ok(&sandbox.run(&grafana).await);
+    let text = sandbox.config_text();
+    for line in [
+        "provider = \"jsm\"",
+        "site = \"acme\"",
+        "email = \"pat@example.com\"",
+        "responder = \"Platform Team\"",
+        "provider = \"grafana-oncall\"",
+        "team_id = \"TI73TDU19W48J\"",
+        "labels = [\"severity:critical\", \"team:db\"]",
+    ] {
+        assert!(text.contains(line), "{line:?} missing from:\n{text}");
+    }
+    assert!(!text.contains("region"), "neither has regions:\n{text}");
+    let out = sandbox.run(&["account", "list"]).await;
+    assert_ok(&out);
+    assert!(
+        out.stdout.contains("https://api.atlassian.com/"),
+        "{out:#?}"
+    );
+    assert!(out.stdout.contains("grafana-oncall"), "{out:#?}");
+
+    let before = sandbox.config_text();
+    let no_site = sandbox
+        .run(&[
+            "account",
+            "add",
+            "ops2",
+            "--provider",
+            "jsm",
+            "--email",
+            "pat@example.com",
+        ])
+        .await;
+    assert_fails_with_code(&no_site, CONFIG_ERROR, "site is missing");
+    let no_url = sandbox
+        .run(&["account", "add", "g2", "--provider", "grafana-oncall"])
+        .await;
+    assert_fails_with_code(&no_url, CONFIG_ERROR, "api_url is missing");
+    assert_eq!(sandbox.config_text(), before);
+}
+
 #[tokio::test]
 async fn bad_account_input_fails_with_one_clear_message_and_changes_nothing() {
     let sandbox = Sandbox::new();

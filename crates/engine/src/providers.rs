@@ -5,8 +5,8 @@ use std::sync::Arc;
 
 use oncall_model::{ActionKind, Capabilities, Provider, WallClock};
 use oncall_store::{
-    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, OpsgenieAccount,
-    PagerDutyAccount, ProviderConfig,
+    AccountConfig, AlertmanagerAccount, AlertmanagerAuth, AuthScheme, GrafanaOnCallAccount,
+    JsmAccount, OpsgenieAccount, PagerDutyAccount, ProviderConfig,
 };
 use secrecy::SecretString;
 
@@ -54,7 +54,10 @@ pub fn token_origin(account: &AccountConfig) -> TokenOrigin {
 pub fn needs_token(account: &AccountConfig) -> bool {
     match &account.provider {
         ProviderConfig::Alertmanager(am) => am.auth.needs_token(),
-        ProviderConfig::PagerDuty(_) | ProviderConfig::Opsgenie(_) => true,
+        ProviderConfig::PagerDuty(_)
+        | ProviderConfig::Opsgenie(_)
+        | ProviderConfig::Jsm(_)
+        | ProviderConfig::GrafanaOnCall(_) => true,
     }
 }
 
@@ -98,6 +101,17 @@ pub(crate) fn build_on(
             let client = oncall_opsgenie::OpsgenieClient::new(config).map_err(|e| e.to_string())?;
             Ok(Arc::new(client.with_clock(now)))
         }
+        ProviderConfig::Jsm(jsm) => {
+            let config = jsm_config(account, jsm, required()?);
+            let client = oncall_jsm::JsmClient::new(config).map_err(|e| e.to_string())?;
+            Ok(Arc::new(client.with_clock(now)))
+        }
+        ProviderConfig::GrafanaOnCall(grafana) => {
+            let config = grafana_oncall_config(account, grafana, required()?);
+            let client = oncall_grafana_oncall::GrafanaOnCallClient::new(config)
+                .map_err(|e| e.to_string())?;
+            Ok(Arc::new(client.with_clock(now)))
+        }
     }
 }
 
@@ -112,6 +126,8 @@ pub(crate) fn capabilities(provider: &ProviderConfig) -> Capabilities {
         ProviderConfig::PagerDuty(_) => oncall_pagerduty::CAPABILITIES,
         ProviderConfig::Alertmanager(_) => oncall_alertmanager::CAPABILITIES,
         ProviderConfig::Opsgenie(_) => oncall_opsgenie::CAPABILITIES,
+        ProviderConfig::Jsm(_) => oncall_jsm::CAPABILITIES,
+        ProviderConfig::GrafanaOnCall(_) => oncall_grafana_oncall::CAPABILITIES,
     }
 }
 
@@ -206,6 +222,38 @@ fn opsgenie_config(
     config.high_priorities = og.high_priorities.clone();
     config.user = og.responder.clone();
     config.on_call_user = og.on_call_user.clone();
+    config
+}
+
+fn jsm_config(
+    account: &AccountConfig,
+    jsm: &JsmAccount,
+    token: SecretString,
+) -> oncall_jsm::JsmConfig {
+    let mut config = oncall_jsm::JsmConfig::new(
+        account.name.clone(),
+        jsm.site_url.clone(),
+        jsm.api_url.clone(),
+        jsm.email.clone(),
+        token,
+    );
+    config.query = jsm.list_query();
+    config.high_priorities = jsm.high_priorities.clone();
+    config
+}
+
+fn grafana_oncall_config(
+    account: &AccountConfig,
+    grafana: &GrafanaOnCallAccount,
+    token: SecretString,
+) -> oncall_grafana_oncall::GrafanaOnCallConfig {
+    let mut config = oncall_grafana_oncall::GrafanaOnCallConfig::new(
+        account.name.clone(),
+        grafana.api_url.clone(),
+        token,
+    );
+    config.team_id = grafana.team_id.clone();
+    config.labels = grafana.labels.clone();
     config
 }
 

@@ -701,9 +701,51 @@ async fn an_action_that_cannot_be_saved_is_refused_said_and_not_sent<S: Service>
     w.fake.check_ack_sent(&id);
 }
 
-/// Every scenario above, once per service: `pagerduty::<name>` and `opsgenie::<name>`.
+/// Every scenario above, once per service: `pagerduty::<name>`, `opsgenie::<name>`,
+/// `jsm::<name>` and `grafana_oncall::<name>`.
 macro_rules! for_each_service {
     ($($scenario:ident),* $(,)?) => {
+        mod grafana_oncall {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $scenario() {
+                    super::$scenario::<oncall_fake_grafana_oncall::FakeGrafanaOnCall>().await
+                }
+            )*
+
+            use super::*;
+            use oncall_fake_grafana_oncall::FakeGrafanaOnCall;
+
+            /// A silence set elsewhere ends: gone from the view while silenced, then a
+            /// new episode that pages once.
+            #[tokio::test(start_paused = true)]
+            async fn a_silence_ending_elsewhere_pages_again() {
+                let mut w = World::<FakeGrafanaOnCall>::new().await;
+                w.start().await;
+                let id = w.page("Replica lag").await;
+                w.fake.silence_elsewhere(&id, 30 * 60, "UCOLLEAGUE001");
+                w.until("withdrawn while silenced", 20 * SEC, |w| {
+                    w.screen.shown().contains(&Shown::Withdrawn(id.clone()))
+                })
+                .await;
+                w.idle(29 * 60 * SEC).await;
+                assert_eq!(w.screen.pages_of(&id), 1, "{:?}", w.screen.shown());
+                w.until("the page after the silence", 2 * 60 * SEC, |w| {
+                    w.screen.pages_of(&id) == 2
+                })
+                .await;
+                w.idle(60 * SEC).await;
+                assert_eq!(w.screen.pages_of(&id), 2);
+            }
+        }
+        mod jsm {
+            $(
+                #[tokio::test(start_paused = true)]
+                async fn $scenario() {
+                    super::$scenario::<oncall_fake_jsm::FakeJsm>().await
+                }
+            )*
+        }
         mod pagerduty {
             $(
                 #[tokio::test(start_paused = true)]

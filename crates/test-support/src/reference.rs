@@ -59,3 +59,101 @@ pub fn reference_json(file: &str) -> Option<Value> {
             .unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display())),
     )
 }
+
+/// One ```json block of a Markdown reference document (Grafana OnCall's API pages),
+/// under the `##` heading it follows.
+#[derive(Debug, Clone)]
+pub struct JsonExample {
+    /// The last `#`/`##`/`###` heading above the block, without the hashes.
+    pub heading: String,
+    pub value: Value,
+}
+
+/// Every ```json block of the Markdown document `file` (a path under the reference
+/// directory), parsed; `None` as for [`reference_document`]. A trailing comma before a
+/// closing bracket (the alert group list example has one) is dropped before parsing;
+/// anything else that is not JSON panics, naming the block.
+pub fn reference_json_examples(file: &str) -> Option<Vec<JsonExample>> {
+    let path = reference_document(file)?;
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let mut examples = Vec::new();
+    let mut heading = String::new();
+    let mut block: Option<String> = None;
+    for line in text.lines() {
+        match &mut block {
+            Some(body) if line.trim_start().starts_with("```") => {
+                let cleaned = without_trailing_commas(body);
+                let value = serde_json::from_str(&cleaned).unwrap_or_else(|e| {
+                    panic!(
+                        "{} ({heading}): a json block is not JSON: {e}",
+                        path.display()
+                    )
+                });
+                examples.push(JsonExample {
+                    heading: heading.clone(),
+                    value,
+                });
+                block = None;
+            }
+            Some(body) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            None if line.trim_start().starts_with("```json") => block = Some(String::new()),
+            None if line.starts_with('#') => {
+                heading = line.trim_start_matches('#').trim().to_owned();
+            }
+            None => {}
+        }
+    }
+    Some(examples)
+}
+
+/// `text` without commas that only whitespace separates from a closing `}` or `]`,
+/// outside strings.
+fn without_trailing_commas(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped) = (false, false);
+    for (i, &c) in chars.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '"' {
+                in_string = false;
+            }
+            out.push(c);
+            continue;
+        }
+        if c == '"' {
+            in_string = true;
+        } else if c == ',' {
+            let next = chars[i + 1..].iter().find(|c| !c.is_whitespace());
+            if matches!(next, Some('}') | Some(']')) {
+                continue;
+            }
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trailing_commas_go_and_commas_in_strings_stay() {
+        assert_eq!(
+            without_trailing_commas("{\"a\": [1, 2,\n ], \"b\": \",}\",\n}"),
+            "{\"a\": [1, 2\n ], \"b\": \",}\"\n}"
+        );
+        assert_eq!(
+            without_trailing_commas(r#"{"a":"x\",]"}"#),
+            r#"{"a":"x\",]"}"#
+        );
+    }
+}

@@ -14,6 +14,8 @@ pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
         ProviderArg::PagerDuty => ProviderKind::PagerDuty,
         ProviderArg::Alertmanager => ProviderKind::Alertmanager,
         ProviderArg::Opsgenie => ProviderKind::Opsgenie,
+        ProviderArg::Jsm => ProviderKind::Jsm,
+        ProviderArg::GrafanaOnCall => ProviderKind::GrafanaOnCall,
     };
     // An Alertmanager without authentication needs no secret.
     let needs_secret = args.basic_user.is_some();
@@ -30,6 +32,11 @@ pub fn add(dirs: &Dirs, args: AddAccount) -> anyhow::Result<()> {
         basic_user: args.basic_user,
         shift_reminder_minutes: args.shift_reminder_minutes,
         on_call_user: args.on_call_user,
+        site: args.site,
+        query: args.query,
+        responder: args.responder,
+        team_id: args.team_id,
+        labels: args.labels,
     };
     add_account(&dirs.config_file(), account)?;
     let next = match provider {

@@ -8,6 +8,7 @@
 //! `Failure::on`.
 
 mod account;
+mod migrate;
 mod mute;
 mod remote;
 mod report;
@@ -27,6 +28,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
         Command::Account(AccountCommand::Add(args)) => account::add(&dirs, args),
         Command::Account(AccountCommand::List) => account::list(&dirs),
         Command::Account(AccountCommand::Remove { name }) => account::remove(&dirs, &name).await,
+        Command::Account(AccountCommand::Migrate(args)) => migrate::migrate(&dirs, args).await,
         Command::Token(TokenCommand::Set { name, no_verify }) => {
             token::set(&dirs, &name, !no_verify).await
         }

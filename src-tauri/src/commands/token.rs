@@ -7,7 +7,7 @@ use std::io::{BufRead as _, IsTerminal as _};
 
 use anyhow::{anyhow, bail, Context as _};
 use oncall_model::ProviderError;
-use oncall_store::Dirs;
+use oncall_store::{AccountConfig, AlertmanagerAuth, Dirs, ProviderConfig};
 use secrecy::{ExposeSecret as _, SecretString};
 use zeroize::Zeroizing;
 
@@ -17,7 +17,7 @@ use crate::keychain::{self, TokenKey};
 pub async fn set(dirs: &Dirs, name: &str, verify: bool) -> anyhow::Result<()> {
     let config = super::load_config(dirs)?;
     let account = super::find_account(&config, dirs, name)?;
-    let token = read_token(name).await?;
+    let token = read_token(account).await?;
     if verify {
         let client = oncall_engine::build_provider(account, Some(token.clone()))
             .map_err(anyhow::Error::msg)
@@ -81,10 +81,29 @@ pub async fn clear(dirs: &Dirs, name: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What the account's secret is called where the user gets it.
+fn secret_name(account: &AccountConfig) -> &'static str {
+    match &account.provider {
+        ProviderConfig::PagerDuty(_) => "PagerDuty API token",
+        ProviderConfig::Alertmanager(am) => match am.auth {
+            AlertmanagerAuth::Basic { .. } => "Alertmanager password",
+            AlertmanagerAuth::Header { .. } => "Alertmanager header value",
+            AlertmanagerAuth::Bearer | AlertmanagerAuth::None => "Alertmanager bearer token",
+        },
+        ProviderConfig::Opsgenie(_) => "Opsgenie API key",
+        ProviderConfig::Jsm(_) => "Atlassian API token",
+        ProviderConfig::GrafanaOnCall(_) => "Grafana OnCall API key",
+    }
+}
+
 /// One line from standard input: prompted without echo on a terminal, read plainly
 /// from a pipe (`pass show pagerduty | oncall-tray token set work`).
-async fn read_token(name: &str) -> anyhow::Result<SecretString> {
-    let prompt = format!("PagerDuty API token for account `{name}` (input is hidden): ");
+pub(super) async fn read_token(account: &AccountConfig) -> anyhow::Result<SecretString> {
+    let prompt = format!(
+        "{} for account `{}` (input is hidden): ",
+        secret_name(account),
+        account.name
+    );
     let line = tokio::task::spawn_blocking(move || -> std::io::Result<Zeroizing<String>> {
         if std::io::stdin().is_terminal() {
             rpassword::prompt_password(prompt).map(Zeroizing::new)

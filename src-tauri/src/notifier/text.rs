@@ -253,6 +253,8 @@ pub fn token_rejected(account: &AccountId, provider: ProviderKind, reason: &str)
         ProviderKind::PagerDuty => "PagerDuty",
         ProviderKind::Alertmanager => "Alertmanager",
         ProviderKind::Opsgenie => "Opsgenie",
+        ProviderKind::Jsm => "JSM",
+        ProviderKind::GrafanaOnCall => "Grafana OnCall",
     };
     Text {
         summary: format!("{service} rejected the token of account {account}"),

@@ -1,4 +1,5 @@
-//! A world for engine scenarios: a fake service (PagerDuty or Opsgenie, see [`Service`])
+//! A world for engine scenarios: a fake service (PagerDuty, Opsgenie, JSM or Grafana
+//! OnCall, see [`Service`])
 //! on a loopback port sharing the engine's clock, the real engine on paused tokio time, a
 //! notifier that records what would reach the screen, and a throwaway data directory
 //! that survives "restarts".
@@ -6,6 +7,8 @@
 #![allow(dead_code)]
 
 mod service;
+mod service_grafana;
+mod service_jsm;
 
 pub use service::Service;
 
@@ -309,6 +312,14 @@ impl<S: Service> World<S> {
     }
 
     pub fn config(&self) -> Config {
+        let account = S::account_config(ACCOUNT, &self.url());
+        // A scenario's own rules replace the service's; without them the service's stay
+        // (Grafana OnCall has no urgency of its own: its account lowers one integration).
+        let noise = if self.noise.is_empty() {
+            account.noise.clone()
+        } else {
+            self.noise.clone()
+        };
         Config {
             notifications: self.settings.clone(),
             alarm: Default::default(),
@@ -316,8 +327,8 @@ impl<S: Service> World<S> {
             accounts: vec![AccountConfig {
                 poll_interval: self.poll_interval,
                 notify: self.notify,
-                noise: self.noise.clone(),
-                ..S::account_config(ACCOUNT, &self.url())
+                noise,
+                ..account
             }],
         }
     }
