@@ -147,6 +147,7 @@ impl State {
         );
         let tiny_id = self.next_tiny;
         self.next_tiny += 1;
+        let now = new.created_at.unwrap_or(now);
         self.alerts.push(FakeAlert {
             id: id.clone(),
             tiny_id,

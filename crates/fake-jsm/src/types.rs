@@ -13,6 +13,7 @@ pub struct NewAlert {
     pub(crate) responders: Vec<String>,
     pub(crate) tags: Vec<String>,
     pub(crate) source: String,
+    pub(crate) created_at: Option<DateTime<Utc>>,
 }
 
 impl NewAlert {
@@ -26,7 +27,15 @@ impl NewAlert {
             responders: vec![EMAIL.to_owned()],
             tags: Vec::new(),
             source: "fake-monitoring".to_owned(),
+            created_at: None,
         }
+    }
+
+    /// Created at `at` instead of the fake's now: an alert brought over from Opsgenie
+    /// keeps its creation time (the migration tests mirror one).
+    pub fn created_at(mut self, at: DateTime<Utc>) -> Self {
+        self.created_at = Some(at);
+        self
     }
 
     /// Gives the alert this id instead of a generated one (e.g. the id an Opsgenie alert
