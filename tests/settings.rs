@@ -446,7 +446,7 @@ async fn the_shift_reminder_and_your_hours_are_saved_to_the_config_file() {
         s.driver
             .script("return document.getElementById('account-no-shifts').textContent")
             .await,
-        "Alertmanager has no on-call schedules: shift reminders and the On call tab need PagerDuty or Opsgenie."
+        "Alertmanager has no on-call schedules: shift reminders and the On call tab need one of the other services."
     );
     assert_eq!(s.driver.script(&shown(reminder)).await, false);
     s.driver.click("#account-cancel").await;

@@ -232,7 +232,8 @@ pub enum GenerateCommand {
 #[derive(Debug, Subcommand)]
 pub enum AccountCommand {
     /// Add an account to config.toml.
-    Add(AddAccount),
+    // Boxed: its many optional keys would make every command line value as large.
+    Add(Box<AddAccount>),
     /// List the accounts of config.toml.
     List,
     /// Remove an account from config.toml and its token from the keychain.

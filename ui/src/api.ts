@@ -11,6 +11,7 @@ import type {
   HistoryEntry,
   IncidentDetails,
   IncidentKey,
+  MoveToJsm,
   NotificationSettings,
   ReportAnswer,
   ReportHours,
@@ -61,6 +62,11 @@ export interface Api {
   /** No pages from `service` of `account` for `minutes`; its incidents stay listed. */
   muteService(account: string, service: string, minutes: number): Promise<void>;
   unmuteService(account: string, service: string): Promise<void>;
+  /** Moves an Opsgenie account to Jira Service Management with a new token, which the
+   * tray checks with JSM before anything is changed; the page never gets it back. */
+  migrateAccount(account: string, to: MoveToJsm, token: string): Promise<SaveResult>;
+  /** Puts a Settings notice away for good. */
+  dismissNotice(id: string): Promise<SaveResult>;
 
   /** Each resolves once the page listens (rejects if the window may not listen). */
   onView(handler: (view: View) => void): Promise<void>;

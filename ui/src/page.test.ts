@@ -70,7 +70,10 @@ describe("markup", () => {
         "responder",
         "service_ids",
         "shift_reminder_minutes",
+        "site",
+        "team_id",
         "team_ids",
+        "labels",
         "urgencies",
       ].sort(),
     );
@@ -429,7 +432,7 @@ describe("settings: token", () => {
     await openSettings();
     submit("#token-form");
     expect(page.api.setToken).not.toHaveBeenCalled();
-    expect($('[data-error-for="token"]').hidden).toBe(false);
+    expect($('#token-form [data-error-for="token"]').hidden).toBe(false);
   });
 });
 

@@ -144,6 +144,9 @@ describe("accountDraft", () => {
       responder: null,
       shift_reminder_minutes: null,
       on_call_user: null,
+      site: null,
+      team_id: null,
+      labels: [],
     });
   });
 

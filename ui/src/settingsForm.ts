@@ -36,9 +36,15 @@ export interface AccountFormValues {
   shift_reminder_minutes: string;
   /** Opsgenie: your login email; empty means none (no shifts are shown). */
   on_call_user: string;
+  /** JSM: the Jira site (`acme` for acme.atlassian.net). */
+  site: string;
+  /** Grafana OnCall: a team id; empty means every team. */
+  team_id: string;
+  /** Grafana OnCall: `key:value` labels, one per line or comma separated. */
+  labels: string;
 }
 
-export const PROVIDERS: readonly Provider[] = ["pagerduty", "alertmanager", "opsgenie"];
+export const PROVIDERS: readonly Provider[] = ["pagerduty", "alertmanager", "opsgenie", "jsm", "grafana-oncall"];
 export const NAME_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
 export const MIN_POLL_SECONDS = 2;
 export const MAX_POLL_SECONDS = 3600;
@@ -53,7 +59,22 @@ const PROVIDER_FIELDS: Record<Provider, readonly (keyof AccountDraft)[]> = {
   pagerduty: ["region", "email", "shift_reminder_minutes", "assigned_to_me", "team_ids", "service_ids", "urgencies"],
   alertmanager: ["basic_user", "matchers"],
   opsgenie: ["region", "responder", "on_call_user", "shift_reminder_minutes"],
+  jsm: ["site", "email", "responder", "shift_reminder_minutes"],
+  "grafana-oncall": ["team_id", "labels", "shift_reminder_minutes"],
 };
+
+/** The providers whose API URL must be given: each server, or stack, has its own. */
+const NEEDS_API_URL: ReadonlySet<Provider> = new Set(["alertmanager", "grafana-oncall"]);
+
+/** Whether `provider`'s accounts must give their API URL. */
+export function needsApiUrl(provider: Provider): boolean {
+  return NEEDS_API_URL.has(provider);
+}
+
+/** A Grafana OnCall label filter: `key:value`, neither empty. */
+const LABEL = /^[^:\s][^:]*:.+$/;
+/** One per line or comma separated: how the labels field may be written. */
+const LIST_SEPARATOR = /\r?\n|,/;
 const COMMON_FIELDS: readonly (keyof AccountDraft)[] = [
   "name",
   "provider",
@@ -88,6 +109,9 @@ export function accountValues(account: AccountSettings | null): AccountFormValue
       responder: "",
       shift_reminder_minutes: String(DEFAULT_SHIFT_REMINDER_MINUTES),
       on_call_user: "",
+      site: "",
+      team_id: "",
+      labels: "",
     };
   }
   return {
@@ -109,6 +133,9 @@ export function accountValues(account: AccountSettings | null): AccountFormValue
     // Alertmanager has none; switching a new account to PagerDuty then shows the default.
     shift_reminder_minutes: String(account.shift_reminder_minutes ?? DEFAULT_SHIFT_REMINDER_MINUTES),
     on_call_user: account.on_call_user ?? "",
+    site: account.site ?? "",
+    team_id: account.team_id ?? "",
+    labels: account.labels.join("\n"),
   };
 }
 
@@ -155,6 +182,9 @@ export function accountDraft(values: AccountFormValues): AccountDraft {
     // Empty is "no reminder", as 0 is; the default is written as a number like any other.
     shift_reminder_minutes: has.has("shift_reminder_minutes") ? (wholeNumber(values.shift_reminder_minutes) ?? 0) : null,
     on_call_user: has.has("on_call_user") ? orNull(values.on_call_user) : null,
+    site: has.has("site") ? orNull(values.site) : null,
+    team_id: has.has("team_id") ? orNull(values.team_id) : null,
+    labels: has.has("labels") ? splitList(values.labels, LIST_SEPARATOR) : [],
   };
 }
 
@@ -179,10 +209,13 @@ export function checkAccount(values: AccountFormValues): FieldError[] {
     });
   }
   const url = values.api_url.trim();
-  if (url === "" && values.provider === "alertmanager") {
+  if (url === "" && needsApiUrl(values.provider)) {
     errors.push({
       field: "api_url",
-      message: "Enter the Alertmanager's address, such as https://alertmanager.example.com.",
+      message:
+        values.provider === "alertmanager"
+          ? "Enter the Alertmanager's address, such as https://alertmanager.example.com."
+          : "Enter the OnCall API URL that OnCall → Settings shows, such as https://oncall-prod-eu-west-0.grafana.net/oncall.",
     });
   } else if (url !== "" && !/^https?:\/\/[^\s/]+/i.test(url)) {
     errors.push({
@@ -190,8 +223,22 @@ export function checkAccount(values: AccountFormValues): FieldError[] {
       message: "Enter an address starting with https:// (http:// only for this computer).",
     });
   }
-  if (has.has("email") && values.email.trim() !== "" && !/^[^\s@]+@[^\s@]+$/.test(values.email.trim())) {
+  if (has.has("site") && values.site.trim() === "") {
+    errors.push({ field: "site", message: "Enter your Jira site, such as acme for acme.atlassian.net." });
+  }
+  if (values.provider === "jsm" && values.email.trim() === "") {
+    errors.push({ field: "email", message: "Enter the email of your Atlassian account: the API token is yours." });
+  } else if (has.has("email") && values.email.trim() !== "" && !/^[^\s@]+@[^\s@]+$/.test(values.email.trim())) {
     errors.push({ field: "email", message: "Enter an email address, such as pat@example.com." });
+  }
+  if (has.has("labels")) {
+    const bad = splitList(values.labels, LIST_SEPARATOR).filter((label) => !LABEL.test(label));
+    if (bad.length > 0) {
+      errors.push({
+        field: "labels",
+        message: `Write each label as key:value, such as team:payments (not ${bad.map((b) => `"${b}"`).join(", ")}).`,
+      });
+    }
   }
   if (has.has("urgencies") && values.urgencies.length === 0) {
     errors.push({ field: "urgencies", message: "Choose at least one urgency: high, low or both." });

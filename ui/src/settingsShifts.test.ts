@@ -28,7 +28,7 @@ function chooseProvider(provider: string): void {
 }
 
 describe("shift reminder", () => {
-  it("is offered for PagerDuty and Opsgenie, and Alertmanager says why it has none", async () => {
+  it("is offered for every service but Alertmanager, which says why it has none", async () => {
     await openSettings();
     $("#add-account").click();
     const reminder = '#account-form [name="shift_reminder_minutes"]';
@@ -40,12 +40,14 @@ describe("shift reminder", () => {
     expect(shown(reminder)).toBe(false);
     expect(shown("#account-no-shifts")).toBe(true);
     expect($("#account-no-shifts").textContent).toBe(
-      "Alertmanager has no on-call schedules: shift reminders and the On call tab need PagerDuty or Opsgenie.",
+      "Alertmanager has no on-call schedules: shift reminders and the On call tab need one of the other services.",
     );
 
-    chooseProvider("opsgenie");
-    expect(shown(reminder)).toBe(true);
-    expect(shown("#account-no-shifts")).toBe(false);
+    for (const provider of ["opsgenie", "jsm", "grafana-oncall"] as const) {
+      chooseProvider(provider);
+      expect(shown(reminder), provider).toBe(true);
+      expect(shown("#account-no-shifts"), provider).toBe(false);
+    }
   });
 
   it("shows the account's reminder, saves a change, and 0 turns it off", async () => {

@@ -37,6 +37,9 @@ export const tauriApi: Api = {
   findAssignees: (account, query, kinds) => invoke("find_assignees", { account, query, kinds }),
   muteService: (account, service, minutes) => invoke("mute_service", { account, service, minutes }),
   unmuteService: (account, service) => invoke("unmute_service", { account, service }),
+  migrateAccount: (account, to, token) =>
+    invoke("migrate_account", { account, site: to.site, email: to.email, api: to.api, token }),
+  dismissNotice: (id) => invoke("dismiss_notice", { id }),
 
   onView: (handler) => on("view", handler),
   onActionFailed: (handler) => on("action_failed", handler),

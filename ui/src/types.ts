@@ -2,7 +2,7 @@
 // (crates/engine/src/view.rs, crates/model, crates/policy, src-tauri/src/window).
 // Nothing here is a provider's own JSON, and nothing here ever holds a token.
 
-export type Provider = "pagerduty" | "alertmanager" | "opsgenie";
+export type Provider = "pagerduty" | "alertmanager" | "opsgenie" | "jsm" | "grafana-oncall";
 export type Status = "triggered" | "acknowledged" | "resolved";
 export type Urgency = "high" | "low";
 
@@ -219,7 +219,7 @@ export interface AccountDraft {
   api_url: string | null;
   poll_interval_seconds: number;
   notify: boolean;
-  /** PagerDuty: the From header of actions. */
+  /** PagerDuty: the From header of actions. JSM: your Atlassian account's email. */
   email: string | null;
   /** Alertmanager: the basic-auth user (the token is the password). */
   basic_user: string | null;
@@ -230,14 +230,20 @@ export interface AccountDraft {
   urgencies: Urgency[];
   /** Alertmanager filter: label matchers, one per entry. */
   matchers: string[];
-  /** Opsgenie: the responder whose alerts are shown. */
+  /** Opsgenie and JSM: the responder whose alerts are shown (JSM's default: you). */
   responder: string | null;
-  /** PagerDuty and Opsgenie: minutes before a shift to remind the user, 0 = no reminder
-   * (the config's default is 15). `null` for Alertmanager, which has no shifts. */
+  /** Every provider but Alertmanager: minutes before a shift to remind the user, 0 = no
+   * reminder (the config's default is 15). `null` for Alertmanager, which has no shifts. */
   shift_reminder_minutes: number | null;
   /** Opsgenie: the user the tray is for (login email or user id), whose shifts are shown;
    * `null` when not set (and for the other providers). */
   on_call_user: string | null;
+  /** JSM: the Jira site, such as `acme` for acme.atlassian.net. */
+  site: string | null;
+  /** Grafana OnCall: only this team's alert groups. */
+  team_id: string | null;
+  /** Grafana OnCall: only alert groups with every one of these labels, each `key:value`. */
+  labels: string[];
 }
 
 export interface AccountSettings extends AccountDraft {
@@ -285,6 +291,24 @@ export interface Settings {
   /** `null`: this platform or install cannot start the app at login. */
   autostart: boolean | null;
   config_file: string;
+  /** What the user should do soon, shown above the accounts. */
+  notices: Notice[];
+}
+
+/** A notice at the top of Settings, with a Dismiss (`opsgenie-end`: move off Opsgenie). */
+export interface Notice {
+  id: string;
+  text: string;
+  /** The account its button is about: the Opsgenie account to move. */
+  account: string | null;
+}
+
+/** What "Move to Jira Service Management…" sends, apart from the token. */
+export interface MoveToJsm {
+  site: string;
+  email: string;
+  /** The JSM API when not Atlassian's (a test server); `null`: Atlassian's. */
+  api: string | null;
 }
 
 export interface FieldError {

@@ -17,6 +17,7 @@ import {
   onCallLine,
   pauseWords,
   tokenWords,
+  providerName,
   whereWords,
 } from "./words";
 
@@ -184,6 +185,17 @@ describe("settings words", () => {
     expect(whereWords({ provider: "alertmanager", region: null, api_url: "https://am.example.com" })).toBe(
       "https://am.example.com",
     );
+    // A JSM account is known by its Jira site; its API is Atlassian's, the same for all.
+    expect(whereWords({ provider: "jsm", region: null, api_url: null, site: "acme" })).toBe("site acme");
+    expect(whereWords({ provider: "grafana-oncall", region: null, api_url: "https://oncall.example.com" })).toBe(
+      "https://oncall.example.com",
+    );
+    expect(whereWords({ provider: "grafana-oncall", region: null, api_url: null })).toBe("no URL set");
+  });
+
+  it("names the two services Opsgenie users move to", () => {
+    expect(providerName("jsm")).toBe("Jira Service Management");
+    expect(providerName("grafana-oncall")).toBe("Grafana OnCall");
   });
 
   it("says poll intervals and durations the short way", () => {

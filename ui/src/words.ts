@@ -172,6 +172,26 @@ export function providerName(provider: Provider): string {
       return "Alertmanager";
     case "opsgenie":
       return "Opsgenie";
+    case "jsm":
+      return "Jira Service Management";
+    case "grafana-oncall":
+      return "Grafana OnCall";
+  }
+}
+
+/** What the token field asks for, in the service's own words. */
+export function tokenLabel(provider: Provider): string {
+  switch (provider) {
+    case "pagerduty":
+      return "PagerDuty API token";
+    case "alertmanager":
+      return "Alertmanager password or token";
+    case "opsgenie":
+      return "Opsgenie API key";
+    case "jsm":
+      return "Atlassian API token";
+    case "grafana-oncall":
+      return "OnCall API key";
   }
 }
 
@@ -192,10 +212,13 @@ export function tokenWords(token: TokenState): string {
   }
 }
 
-/** Where an account's service is: its URL, else its region's host in words. */
-export function whereWords(account: Pick<AccountSettings, "provider" | "api_url" | "region">): string {
+/** Where an account's service is: a JSM account's site, else its URL, else its region's host in words. */
+export function whereWords(
+  account: Pick<AccountSettings, "provider" | "api_url" | "region"> & Partial<Pick<AccountSettings, "site">>,
+): string {
+  if (account.provider === "jsm") return account.site ? `site ${account.site}` : "no site set";
   if (account.api_url) return account.api_url;
-  if (account.provider === "alertmanager") return "no URL set";
+  if (account.provider === "alertmanager" || account.provider === "grafana-oncall") return "no URL set";
   return account.region === "eu" ? "EU region" : "US region";
 }
 

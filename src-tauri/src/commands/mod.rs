@@ -25,7 +25,7 @@ pub async fn run(command: Command) -> anyhow::Result<()> {
     // Where config.toml is cannot be told (no home directory, a relative override).
     let dirs = Dirs::from_env().map_err(|e| Failure::Config.on(e))?;
     match command {
-        Command::Account(AccountCommand::Add(args)) => account::add(&dirs, args),
+        Command::Account(AccountCommand::Add(args)) => account::add(&dirs, *args),
         Command::Account(AccountCommand::List) => account::list(&dirs),
         Command::Account(AccountCommand::Remove { name }) => account::remove(&dirs, &name).await,
         Command::Account(AccountCommand::Migrate(args)) => migrate::migrate(&dirs, args).await,

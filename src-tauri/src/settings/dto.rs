@@ -40,6 +40,19 @@ pub struct SettingsDto {
     pub autostart: Option<bool>,
     /// Where the settings are kept, for people who prefer a text editor.
     pub config_file: String,
+    /// What the user should do soon, shown above the accounts (see `settings::notices`).
+    pub notices: Vec<Notice>,
+}
+
+/// A notice at the top of Settings, with a Dismiss.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    /// Stable: what `dismiss_notice` remembers (`opsgenie-end`).
+    pub id: String,
+    /// One or two plain sentences.
+    pub text: String,
+    /// The account the notice's button is about (the Opsgenie account to move).
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -170,6 +183,9 @@ pub fn field_of(key: &str) -> String {
         | "responder"
         | "shift_reminder_minutes"
         | "on_call_user"
+        | "site"
+        | "team_id"
+        | "labels"
         | "notify"
         | "notify_for"
         | "low_urgency"
@@ -231,6 +247,12 @@ mod tests {
             "shift_reminder_minutes"
         );
         assert_eq!(field_of("accounts[2].on_call_user"), "on_call_user");
+        // JSM and Grafana OnCall.
+        assert_eq!(field_of("accounts[3].site"), "site");
+        assert_eq!(field_of("accounts[3].email"), "email");
+        assert_eq!(field_of("accounts[4].team_id"), "team_id");
+        assert_eq!(field_of("accounts[4].labels[2]"), "labels");
+        assert_eq!(field_of("accounts[4].labels"), "labels");
         assert_eq!(field_of("report.working_days[1]"), "working_days");
         assert_eq!(field_of("report.sleep_hours"), "sleep_hours");
         assert_eq!(field_of("line 7"), "");
@@ -259,7 +281,7 @@ mod tests {
     }
 
     /// An account as the page sends it.
-    const ACCOUNT: &str = r#"{"name":"work","provider":"pagerduty","region":"eu","api_url":null,"poll_interval_seconds":30,"notify":true,"email":"pat@example.com","basic_user":null,"assigned_to_me":false,"team_ids":["PTEAM01"],"service_ids":[],"urgencies":["high"],"matchers":[],"responder":null,"shift_reminder_minutes":0,"on_call_user":null}"#;
+    const ACCOUNT: &str = r#"{"name":"work","provider":"pagerduty","region":"eu","api_url":null,"poll_interval_seconds":30,"notify":true,"email":"pat@example.com","basic_user":null,"assigned_to_me":false,"team_ids":["PTEAM01"],"service_ids":[],"urgencies":["high"],"matchers":[],"responder":null,"shift_reminder_minutes":0,"on_call_user":null,"site":null,"team_id":null,"labels":[]}"#;
 
     #[test]
     fn a_bad_account_name_is_a_field_error() {
@@ -277,6 +299,28 @@ mod tests {
         };
         let error = FieldError::from(mars.normalized().unwrap_err());
         assert_eq!(error.field, "region");
+    }
+
+    /// The JSM and Grafana OnCall fields as the page sends them (`ui/src/types.ts`).
+    #[test]
+    fn the_new_services_fields_come_from_the_page() {
+        let jsm = ACCOUNT
+            .replace(r#""provider":"pagerduty""#, r#""provider":"jsm""#)
+            .replace(r#""site":null"#, r#""site":"acme""#);
+        let form: AccountForm = serde_json::from_str(&jsm).unwrap();
+        assert_eq!(form.provider, oncall_model::ProviderKind::Jsm);
+        assert_eq!(form.site.as_deref(), Some("acme"));
+        let grafana = ACCOUNT
+            .replace(
+                r#""provider":"pagerduty""#,
+                r#""provider":"grafana-oncall""#,
+            )
+            .replace(r#""team_id":null"#, r#""team_id":"TI7""#)
+            .replace(r#""labels":[]"#, r#""labels":["team:payments"]"#);
+        let form: AccountForm = serde_json::from_str(&grafana).unwrap();
+        assert_eq!(form.provider, oncall_model::ProviderKind::GrafanaOnCall);
+        assert_eq!(form.team_id.as_deref(), Some("TI7"));
+        assert_eq!(form.labels, ["team:payments"]);
     }
 
     /// The JSON the page sends and reads back, field for field (`ui/src/types.ts`).

@@ -8,6 +8,8 @@
 //! whether the user edits it by hand, with `oncall-tray account …`, or here.
 
 pub mod dto;
+pub mod migrate;
+pub mod notices;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -112,13 +114,46 @@ impl SettingsStore {
                 token,
             });
         }
+        // A notices file that cannot be read shows every notice again.
+        let dismissed = match oncall_store::notices::dismissed(&self.dirs) {
+            Ok(loaded) => loaded.value,
+            Err(e) => {
+                warn!("the dismissed notices cannot be read: {e}");
+                Default::default()
+            }
+        };
+        let today = engine.now().with_timezone(&chrono::Local).date_naive();
         SettingsDto {
             accounts,
             notifications: NotificationsForm::from_config(&config.notifications, &config.alarm),
             report: ReportForm::from_config(&config.report),
             autostart: autostart.enabled(),
             config_file: self.dirs.config_file().display().to_string(),
+            notices: notices::notices(&config, today, &dismissed),
         }
+    }
+
+    /// Puts the notice `id` away for good (it is remembered in the data directory).
+    pub async fn dismiss_notice(
+        &self,
+        engine: &Engine,
+        autostart: &dyn Autostart,
+        id: &str,
+    ) -> SaveResult {
+        // Only ids this version shows: the page cannot fill the file with anything else.
+        if !notices::NOTICE_IDS.contains(&id) {
+            return SaveResult::refused(format!("There is no notice {id:?}."), vec![]);
+        }
+        let dismissed = {
+            let _one_at_a_time = self.editing.lock().await;
+            oncall_store::notices::dismiss(&self.dirs, id)
+        };
+        if let Err(e) = dismissed {
+            return SaveResult::refused(format!("The notice could not be put away: {e}"), vec![]);
+        }
+        info!(notice = %id, "notice dismissed from the window");
+        self.notify_changed();
+        SaveResult::saved(self.get(engine, autostart).await)
     }
 
     pub async fn save_account(

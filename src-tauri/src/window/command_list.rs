@@ -35,6 +35,8 @@ macro_rules! window_commands {
             find_assignees,
             mute_service,
             unmute_service,
+            migrate_account,
+            dismiss_notice,
         )
     };
 }

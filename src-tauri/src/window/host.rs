@@ -477,7 +477,7 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         Call::GetSettings => json(serde_json::to_value(settings.get(engine, autostart).await)),
         Call::SaveAccount { original, draft } => json(serde_json::to_value(
             settings
-                .save_account(engine, autostart, original, draft)
+                .save_account(engine, autostart, original, *draft)
                 .await,
         )),
         Call::RemoveAccount { name } => json(serde_json::to_value(
@@ -500,6 +500,27 @@ async fn answer(shell: &Arc<Shell>, call: Call) -> Result<serde_json::Value, Str
         )),
         Call::SetAutostart { enabled } => json(serde_json::to_value(
             settings.set_autostart(engine, autostart, enabled).await,
+        )),
+        Call::MigrateAccount {
+            account,
+            site,
+            email,
+            api_url,
+            token,
+        } => {
+            let to = crate::settings::migrate::MoveTo {
+                site,
+                email,
+                api_url,
+            };
+            json(serde_json::to_value(
+                settings
+                    .migrate_account(engine, autostart, &account, to, token.0)
+                    .await,
+            ))
+        }
+        Call::DismissNotice { id } => json(serde_json::to_value(
+            settings.dismiss_notice(engine, autostart, &id).await,
         )),
         Call::Pause { minutes } => request(engine, UserRequest::Pause { minutes }).await,
         Call::Resume => request(engine, UserRequest::Resume).await,

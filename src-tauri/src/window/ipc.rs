@@ -107,7 +107,8 @@ pub enum Call {
     GetSettings,
     SaveAccount {
         original: Option<String>,
-        draft: AccountForm,
+        /// Boxed: a form is far larger than any other call.
+        draft: Box<AccountForm>,
     },
     RemoveAccount {
         name: String,
@@ -179,6 +180,22 @@ pub enum Call {
     UnmuteService {
         account: String,
         service: String,
+    },
+    /// "Move to Jira Service Management…": the Opsgenie account `account` becomes a JSM
+    /// one on `site`, signing in as `email` with `token` (checked by the tray before
+    /// anything is written, then stored; never sent back). `api_url`: the JSM API when
+    /// not Atlassian's (a loopback fake).
+    MigrateAccount {
+        account: String,
+        site: String,
+        email: String,
+        #[serde(default)]
+        api_url: Option<String>,
+        token: TokenInput,
+    },
+    /// The user put a Settings notice away (`opsgenie-end`): it stays away.
+    DismissNotice {
+        id: String,
     },
 }
 
@@ -378,6 +395,49 @@ mod tests {
             panic!("{line}")
         };
         assert_eq!(token.0.expose_secret(), "u+secret-token");
+    }
+
+    /// A move's token crosses as `set_token`'s does: in the line once, never in `Debug`.
+    #[test]
+    fn a_moves_token_crosses_once_and_never_shows_in_debug_output() {
+        let call = FromWindow::Call {
+            id: 8,
+            call: Box::new(Call::MigrateAccount {
+                account: "ops".into(),
+                site: "acme".into(),
+                email: "pat@example.com".into(),
+                api_url: None,
+                token: TokenInput(SecretString::from("ATATT-secret")),
+            }),
+        };
+        assert!(!format!("{call:?}").contains("ATATT-secret"));
+        let line = serde_json::to_string(&call).unwrap();
+        let FromWindow::Call { id: 8, call } = serde_json::from_str(&line).unwrap() else {
+            panic!("{line}")
+        };
+        let Call::MigrateAccount {
+            account,
+            site,
+            email,
+            api_url,
+            token,
+        } = *call
+        else {
+            panic!("{line}")
+        };
+        assert_eq!(
+            (account.as_str(), site.as_str(), email.as_str(), api_url),
+            ("ops", "acme", "pat@example.com", None)
+        );
+        assert_eq!(token.0.expose_secret(), "ATATT-secret");
+        let dismiss: FromWindow = serde_json::from_str(
+            r#"{"request":"call","id":9,"call":{"call":"dismiss_notice","id":"opsgenie-end"}}"#,
+        )
+        .unwrap();
+        assert!(matches!(
+            dismiss,
+            FromWindow::Call { id: 9, call } if matches!(&*call, Call::DismissNotice { id } if id == "opsgenie-end")
+        ));
     }
 
     /// Regression: the request cap was 64 KiB, so "select all, acknowledge" over the

@@ -113,6 +113,7 @@ async fn save_account(
     original: Option<String>,
     draft: AccountForm,
 ) -> Result<Value, String> {
+    let draft = Box::new(draft);
     tray.call(Call::SaveAccount { original, draft }).await
 }
 
@@ -255,6 +256,35 @@ async fn unmute_service(
     tray.call(Call::UnmuteService { account, service })
         .await
         .map(drop)
+}
+
+/// "Move to Jira Service Management…": the tray checks the token with JSM, stores it,
+/// then rewrites the account; nothing here keeps the token. `api` is the JSM API's
+/// address when not Atlassian's (a loopback fake), else null.
+#[tauri::command]
+async fn migrate_account(
+    tray: State<'_, Arc<Tray>>,
+    account: String,
+    site: String,
+    email: String,
+    api: Option<String>,
+    token: String,
+) -> Result<Value, String> {
+    let token = TokenInput(SecretString::from(token));
+    tray.call(Call::MigrateAccount {
+        account,
+        site,
+        email,
+        api_url: api,
+        token,
+    })
+    .await
+}
+
+/// Puts a Settings notice away for good.
+#[tauri::command]
+async fn dismiss_notice(tray: State<'_, Arc<Tray>>, id: String) -> Result<Value, String> {
+    tray.call(Call::DismissNotice { id }).await
 }
 
 /// The on-call report of the last `days` local days, with its chart.

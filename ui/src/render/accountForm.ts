@@ -9,6 +9,7 @@ import {
   accountValues,
   checkAccount,
   fieldsFor,
+  needsApiUrl,
   PROVIDERS,
   type AccountFormValues,
 } from "../settingsForm";
@@ -19,6 +20,25 @@ const API_URL_HINTS: Record<Provider, string> = {
   pagerduty: "Optional: leave empty to use the region's host (api.pagerduty.com or api.eu.pagerduty.com).",
   alertmanager: "Required: the Alertmanager's address, such as https://alertmanager.example.com.",
   opsgenie: "Optional: leave empty to use the region's host (api.opsgenie.com or api.eu.opsgenie.com).",
+  jsm: "Optional: leave empty for api.atlassian.com.",
+  "grafana-oncall": "Required: the OnCall API URL of your stack, shown in OnCall → Settings.",
+};
+
+/** The API URL's label: Grafana calls it the OnCall API URL in its own settings. */
+const API_URL_LABELS: Partial<Record<Provider, string>> = {
+  "grafana-oncall": "OnCall API URL",
+};
+
+/** What the email is for, by provider (only those that have it). */
+const EMAIL_HINTS: Partial<Record<Provider, string>> = {
+  pagerduty: "PagerDuty records acknowledgements as coming from this address (the From header).",
+  jsm: "Your Atlassian account's email: the API token is yours, and JSM signs you in with both.",
+};
+
+/** Whose alerts the responder picks, by provider (only those that have it). */
+const RESPONDER_HINTS: Partial<Record<Provider, string>> = {
+  opsgenie: "Show only alerts for this responder (a team or user). Leave empty for all.",
+  jsm: "Optional: show only alerts for this responder (a team, user or schedule). Default: you.",
 };
 
 export class AccountForm {
@@ -105,9 +125,14 @@ export class AccountForm {
     const filters = this.form.querySelector<HTMLElement>('[data-field="filters"]')!;
     filters.hidden = ![...filters.querySelectorAll<HTMLElement>("[data-field]")].some((f) => !f.hidden);
     byId("account-api-url-hint").textContent = API_URL_HINTS[provider];
+    byId("account-api-url-label").textContent = API_URL_LABELS[provider] ?? "API URL";
+    byId("account-email-hint").textContent = EMAIL_HINTS[provider] ?? "";
+    byId("account-responder-hint").textContent = RESPONDER_HINTS[provider] ?? "";
     // Instead of the shift reminder, which needs a schedule.
     byId("account-no-shifts").hidden = provider !== "alertmanager";
-    this.input("api_url").required = provider === "alertmanager";
+    this.input("api_url").required = needsApiUrl(provider);
+    this.input("site").required = provider === "jsm";
+    this.input("email").required = provider === "jsm";
   }
 
   private fill(values: AccountFormValues): void {
@@ -129,6 +154,9 @@ export class AccountForm {
     this.input("responder").value = values.responder;
     this.input("on_call_user").value = values.on_call_user;
     this.input("shift_reminder_minutes").value = values.shift_reminder_minutes;
+    this.input("site").value = values.site;
+    this.input("team_id").value = values.team_id;
+    this.input<HTMLTextAreaElement>("labels").value = values.labels;
     this.showFieldsOf(values.provider);
   }
 
@@ -152,6 +180,9 @@ export class AccountForm {
       responder: this.input("responder").value,
       on_call_user: this.input("on_call_user").value,
       shift_reminder_minutes: this.input("shift_reminder_minutes").value,
+      site: this.input("site").value,
+      team_id: this.input("team_id").value,
+      labels: this.input<HTMLTextAreaElement>("labels").value,
     };
   }
 

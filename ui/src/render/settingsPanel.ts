@@ -1,16 +1,19 @@
-// The Settings tab: the accounts (with Edit, Test connection, token entry and Remove
-// with an in-page confirmation), the notification policy, pausing, "Your hours" and
-// start at login.
+// The Settings tab: its notices (moving off Opsgenie), the accounts (with Edit, Test
+// connection, token entry, "Move to Jira Service Management…" for Opsgenie ones and
+// Remove with an in-page confirmation), the notification policy, pausing, "Your hours"
+// and start at login.
 // Settings changed elsewhere (the `settings` event) are shown at once, except in a form
 // the user is editing.
 
 import type { Api } from "../api";
 import { reason } from "../api";
 import { button, byId, el, type ShowMessage } from "../dom";
-import type { AccountSettings, Settings, TestResult } from "../types";
+import { canMove } from "../move";
+import type { AccountSettings, Notice, Settings, TestResult } from "../types";
 import { accountSummary, tokenWords } from "../words";
 import { AccountForm } from "./accountForm";
 import { HoursForm } from "./hoursForm";
+import { MoveForm } from "./moveForm";
 import { NotificationsForm } from "./notificationsForm";
 import { takesToken, TokenForm } from "./tokenForm";
 
@@ -25,8 +28,10 @@ export class SettingsPanel {
   private asked = 0;
 
   private readonly list = byId<HTMLUListElement>("account-list");
+  private readonly notices = byId<HTMLUListElement>("notices");
   private readonly autostart = byId<HTMLInputElement>("autostart");
   private readonly accountForm: AccountForm;
+  private readonly moveForm: MoveForm;
   private readonly tokenForm: TokenForm;
   private readonly notificationsForm: NotificationsForm;
   private readonly hoursForm: HoursForm;
@@ -41,6 +46,17 @@ export class SettingsPanel {
       (settings, name) => this.accountSaved(settings, name),
       (edited) => {
         if (!this.focus(edited, "edit")) byId("add-account").focus();
+      },
+    );
+    this.moveForm = new MoveForm(
+      api,
+      showMessage,
+      (settings, name) => {
+        this.update(settings);
+        this.focus(name, "edit");
+      },
+      (account) => {
+        if (!this.focus(account, "move")) byId("add-account").focus();
       },
     );
     this.tokenForm = new TokenForm(api, () => void this.load());
@@ -68,6 +84,9 @@ export class SettingsPanel {
     const names = new Set(settings.accounts.map((a) => a.name));
     for (const name of this.tests.keys()) if (!names.has(name)) this.tests.delete(name);
     if (this.confirming && !names.has(this.confirming)) this.confirming = null;
+    const moving = this.moveForm.account;
+    if (moving !== null && !settings.accounts.some((a) => a.name === moving && canMove(a))) this.moveForm.close();
+    this.renderNotices(settings.notices);
     this.renderAccounts();
     this.tokenForm.update(settings.accounts);
     this.notificationsForm.update(settings.notifications);
@@ -96,6 +115,43 @@ export class SettingsPanel {
     const target = this.list.querySelector<HTMLElement>(`[data-focus="${CSS.escape(`${account}|${action}`)}"]`);
     target?.focus();
     return target !== null;
+  }
+
+  /** The notices above the accounts, each with its button and a Dismiss. */
+  private renderNotices(notices: readonly Notice[]): void {
+    this.notices.replaceChildren(...notices.map((notice) => this.noticeItem(notice)));
+    this.notices.hidden = notices.length === 0;
+  }
+
+  private noticeItem(notice: Notice): HTMLLIElement {
+    const li = el("li", { class: "notice", "data-notice": notice.id }, el("p", {}, notice.text));
+    const buttons = el("div", { class: "buttons" });
+    const moving = notice.account;
+    const account = this.settings?.accounts.find((a) => a.name === moving);
+    if (account && canMove(account)) {
+      const move = button(`Move ${account.name} to Jira Service Management…`, { "data-notice-action": "move" });
+      move.addEventListener("click", () => this.moveForm.open(account));
+      buttons.append(move);
+    }
+    const dismiss = button("Dismiss", { "data-notice-action": "dismiss", "aria-label": "Dismiss this notice" });
+    dismiss.addEventListener("click", () => void this.dismiss(notice.id));
+    buttons.append(dismiss);
+    li.append(buttons);
+    return li;
+  }
+
+  private async dismiss(id: string): Promise<void> {
+    try {
+      const result = await this.api.dismissNotice(id);
+      if (result.ok) {
+        this.update(result.settings);
+        byId("add-account").focus();
+      } else {
+        this.showMessage(`Could not dismiss the notice: ${result.message}`);
+      }
+    } catch (e) {
+      this.showMessage(`Could not dismiss the notice: ${reason(e)}`);
+    }
   }
 
   private renderAccounts(): void {
@@ -142,6 +198,14 @@ export class SettingsPanel {
         action("token", account.token === "set" ? "Replace token" : "Enter token", `Enter a token for ${name}`, () =>
           this.tokenForm.choose(name),
         ),
+      );
+    }
+    if (canMove(account)) {
+      buttons.append(
+        action("move", "Move to Jira Service Management…", `Move ${name} to Jira Service Management`, () => {
+          const current = this.settings?.accounts.find((a) => a.name === name);
+          if (current) this.moveForm.open(current);
+        }),
       );
     }
     buttons.append(

@@ -6,7 +6,7 @@ import type { Api } from "../api";
 import { reason } from "../api";
 import { byId, el } from "../dom";
 import type { AccountSettings, TokenResult } from "../types";
-import { tokenWords } from "../words";
+import { tokenLabel, tokenWords } from "../words";
 
 /** Accounts whose token can be entered here (not a `token_command`, not tokenless). */
 export function takesToken(account: AccountSettings): boolean {
@@ -37,6 +37,8 @@ export class TokenForm {
   private readonly error = byId("token-error");
   private readonly save = byId<HTMLButtonElement>("save-token");
   private sending = false;
+  /** The accounts offered, for the token field's label. */
+  private choices: readonly AccountSettings[] = [];
 
   constructor(
     private readonly api: Api,
@@ -47,6 +49,13 @@ export class TokenForm {
       event.preventDefault();
       void this.submit();
     });
+    this.account.addEventListener("change", () => this.labelToken());
+  }
+
+  /** Names the token the chosen account's service asks for ("Atlassian API token"). */
+  private labelToken(): void {
+    const chosen = this.choices.find((a) => a.name === this.account.value);
+    byId("token-input-label").textContent = chosen ? tokenLabel(chosen.provider) : "Token";
   }
 
   /** Lists the accounts that take a token, keeping the chosen one. */
@@ -58,6 +67,8 @@ export class TokenForm {
     );
     const keep = choices.find((a) => a.name === chosen) ?? choices[0];
     if (keep) this.account.value = keep.name;
+    this.choices = choices;
+    this.labelToken();
     this.form.hidden = choices.length === 0;
     byId("token-none").hidden = choices.length > 0;
   }
@@ -65,6 +76,7 @@ export class TokenForm {
   /** Chooses `account` and puts the cursor in the token field. */
   choose(account: string): void {
     if ([...this.account.options].some((o) => o.value === account)) this.account.value = account;
+    this.labelToken();
     this.input.focus();
   }
 

@@ -77,6 +77,9 @@ export function accountSettings(name = "work", over: Partial<AccountSettings> = 
     responder: null,
     shift_reminder_minutes: 15,
     on_call_user: null,
+    site: null,
+    team_id: null,
+    labels: [],
     token: "set",
     ...over,
   };
@@ -107,6 +110,7 @@ export function settings(over: Partial<Settings> = {}): Settings {
     report: REPORT_HOURS,
     autostart: false,
     config_file: "/home/pat/.config/oncall-tray/config.toml",
+    notices: [],
     ...over,
   };
 }

@@ -62,6 +62,8 @@ export function openPage(): Page {
     findAssignees: vi.fn(async () => []),
     muteService: vi.fn(async () => {}),
     unmuteService: vi.fn(async () => {}),
+    migrateAccount: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
+    dismissNotice: vi.fn(async () => ({ ok: true as const, settings: defaultSettings() })),
     onView: vi.fn(async (handler) => void views.push(handler)),
     onActionFailed: vi.fn(async (handler) => void failures.push(handler)),
     onSettings: vi.fn(async (handler) => void settings.push(handler)),
