@@ -285,7 +285,7 @@ pub struct AddAccount {
     #[arg(long, value_enum)]
     pub region: Option<RegionArg>,
     /// The API base URL, instead of the region's (Grafana OnCall: required, the OnCall
-    /// API URL from OnCall → Settings; Alertmanager: required).
+    /// API URL from OnCall > Settings; Alertmanager: required).
     #[arg(long, value_name = "URL")]
     pub api_url: Option<String>,
     /// Seconds between two polls (default 15).
