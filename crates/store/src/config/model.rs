@@ -106,10 +106,10 @@ pub struct AccountConfig {
 }
 
 impl AccountConfig {
-    /// A PagerDuty account at `api_url` with what an `[[accounts]]` table that names
-    /// only these would get: the default poll interval, auth and filter. Demo mode and
-    /// tests build their accounts from it.
-    pub fn pagerduty(name: &str, api_url: Url) -> AccountConfig {
+    /// An account called `name` of `provider` with what every provider's keys default
+    /// to: the default poll interval and shift reminder, notifying, no noise rules, the
+    /// token from the keychain.
+    fn with_defaults(name: &str, provider: ProviderConfig) -> AccountConfig {
         AccountConfig {
             name: AccountId::new(name),
             poll_interval: DEFAULT_POLL_INTERVAL,
@@ -117,27 +117,32 @@ impl AccountConfig {
             notify: true,
             shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
             noise: NoiseRules::default(),
-            provider: ProviderConfig::PagerDuty(PagerDutyAccount {
+            provider,
+        }
+    }
+
+    /// A PagerDuty account at `api_url` with what an `[[accounts]]` table that names
+    /// only these would get: the default poll interval, auth and filter. Demo mode and
+    /// tests build their accounts from it.
+    pub fn pagerduty(name: &str, api_url: Url) -> AccountConfig {
+        AccountConfig::with_defaults(
+            name,
+            ProviderConfig::PagerDuty(PagerDutyAccount {
                 api_url,
                 region: None,
                 auth: AuthScheme::Token,
                 email: None,
                 filter: PagerDutyFilter::default(),
             }),
-        }
+        )
     }
 
     /// An Alertmanager account at `api_url` (made to end with `/`, as validation does)
     /// with every other key at its default: no auth, no filter, 2-hour silences.
     pub fn alertmanager(name: &str, api_url: Url) -> AccountConfig {
-        AccountConfig {
-            name: AccountId::new(name),
-            poll_interval: DEFAULT_POLL_INTERVAL,
-            token_command: None,
-            notify: true,
-            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
-            noise: NoiseRules::default(),
-            provider: ProviderConfig::Alertmanager(AlertmanagerAccount {
+        AccountConfig::with_defaults(
+            name,
+            ProviderConfig::Alertmanager(AlertmanagerAccount {
                 api_url: with_trailing_slash(api_url),
                 auth: AlertmanagerAuth::None,
                 filter: Vec::new(),
@@ -150,20 +155,15 @@ impl AccountConfig {
                 ca_file: None,
                 client_cert: None,
             }),
-        }
+        )
     }
 
     /// An Opsgenie account at `api_url` with every other key at its default: query
     /// `status:open`, no responder, no on-call user, P1 and P2 high urgency.
     pub fn opsgenie(name: &str, api_url: Url) -> AccountConfig {
-        AccountConfig {
-            name: AccountId::new(name),
-            poll_interval: DEFAULT_POLL_INTERVAL,
-            token_command: None,
-            notify: true,
-            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
-            noise: NoiseRules::default(),
-            provider: ProviderConfig::Opsgenie(OpsgenieAccount {
+        AccountConfig::with_defaults(
+            name,
+            ProviderConfig::Opsgenie(OpsgenieAccount {
                 api_url,
                 region: None,
                 query: DEFAULT_OPSGENIE_QUERY.to_string(),
@@ -171,7 +171,7 @@ impl AccountConfig {
                 on_call_user: None,
                 high_priorities: DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
             }),
-        }
+        )
     }
 }
 
@@ -180,14 +180,9 @@ impl AccountConfig {
     /// `site_url`, its API at `api_url` (a loopback fake serves both in tests), every
     /// other key at its default: open alerts with `email` as a responder, P1 and P2 high.
     pub fn jsm(name: &str, site_url: Url, api_url: Url, email: &str) -> AccountConfig {
-        AccountConfig {
-            name: AccountId::new(name),
-            poll_interval: DEFAULT_POLL_INTERVAL,
-            token_command: None,
-            notify: true,
-            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
-            noise: NoiseRules::default(),
-            provider: ProviderConfig::Jsm(JsmAccount {
+        AccountConfig::with_defaults(
+            name,
+            ProviderConfig::Jsm(JsmAccount {
                 api_url,
                 site: site_url.host_str().unwrap_or_default().to_owned(),
                 site_url: with_trailing_slash(site_url),
@@ -196,25 +191,20 @@ impl AccountConfig {
                 responder: None,
                 high_priorities: DEFAULT_HIGH_PRIORITIES.map(String::from).to_vec(),
             }),
-        }
+        )
     }
 
     /// A Grafana OnCall account whose OnCall API is at `api_url`, every other key at its
     /// default: every team, no label filter.
     pub fn grafana_oncall(name: &str, api_url: Url) -> AccountConfig {
-        AccountConfig {
-            name: AccountId::new(name),
-            poll_interval: DEFAULT_POLL_INTERVAL,
-            token_command: None,
-            notify: true,
-            shift_reminder: Some(DEFAULT_SHIFT_REMINDER),
-            noise: NoiseRules::default(),
-            provider: ProviderConfig::GrafanaOnCall(GrafanaOnCallAccount {
+        AccountConfig::with_defaults(
+            name,
+            ProviderConfig::GrafanaOnCall(GrafanaOnCallAccount {
                 api_url,
                 team_id: None,
                 labels: Vec::new(),
             }),
-        }
+        )
     }
 }
 
