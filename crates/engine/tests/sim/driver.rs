@@ -1,10 +1,11 @@
-//! Plays a script against the real engine and the fake PagerDuty (in-process, real HTTP
-//! on loopback, paused tokio time) and writes down the [`History`] the oracle judges.
+//! Plays a script against the real engine and a fake service (in-process, real HTTP on
+//! loopback, paused tokio time; [`service`] says which) and writes down the [`History`]
+//! the oracle judges.
 //!
 //! The ground truth is read from the fake after every event, at the same virtual
 //! instant, so every change the script makes is seen at the moment it happens; changes
-//! made by time alone (a snooze ending) carry their exact time in the service's
-//! `last_status_change_at`.
+//! made by time alone (a snooze ending) carry their exact time in the service's state
+//! (PagerDuty's `last_status_change_at`; see [`Truth::status_changed_at`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -14,40 +15,23 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::TimeZone;
 use oncall_engine::{Clock, Engine, EngineOptions, Notice, Notifier, TestClock};
-use oncall_fake_pagerduty::{self as pd, FakePagerDuty, RunningFake};
 use oncall_model::{ActionKind, IncidentKey, Status, Urgency};
 use oncall_policy::{Decision, NotificationTarget, Pause, Settings, ShiftMoment};
 use oncall_store::{AccountConfig, Config, Dirs};
 use tempfile::TempDir;
 
 use super::history::{
-    Block, Episode, History, MuteSpan, Screened, Shift, ShiftWord, Shown, Time, UserAction,
+    Block, Episode, History, MuteSpan, Screened, Sent, ShiftWord, Shown, Time, UserAction,
     UserVerb, Window,
 };
 use super::oracle;
-use super::script::{Event, Outage, Restart, ScreenOutage, SERVICES};
+use super::script::{Event, Restart, ScreenOutage};
+use super::service::{self, Assign, Service, ServiceKind, Truth};
 use crate::support::{Keychain, Recorder, ACCOUNT};
 
-const ME: &str = "PUSER01";
-const COLLEAGUE: &str = "PUSER02";
-/// The two I take turns with in the simulation's rotation.
-const ALICE: &str = "PUSER03";
-const BOB: &str = "PUSER04";
-/// The rotation's turns, in order: mine are 20 minutes on, 100 off, so that a run sees
-/// shifts start and end in every kind of trouble the script makes. (Every shift of the
-/// coming two weeks is read and remembered: more frequent ones make the run slower.)
-const ROTATION: [&str; 6] = [ME, ALICE, BOB, ALICE, BOB, ALICE];
-const TURN: chrono::Duration = chrono::Duration::minutes(20);
-/// My first turn starts this long after the run begins: the engine has read the
-/// schedule by then, and it starts neither with the run nor with the seeded shift.
-const FIRST_TURN: chrono::Duration = chrono::Duration::minutes(7);
-/// The seeded shift of `PSCHED1` (in `PEP0001`): from this long before the fake's first
-/// look at schedules (the driver's, at the start of the run) …
-const SEEDED_SHIFT_BEFORE: chrono::Duration = chrono::Duration::hours(2);
-/// … to this long after it.
-const SEEDED_SHIFT_AFTER: chrono::Duration = chrono::Duration::hours(8);
-/// The client's own request timeout (`oncall-pagerduty`'s default).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// How often a service that keeps no time of a snooze's end is read while a snooze of
+/// mine is on its way: less than the shortest snooze the script makes (a minute).
+const SNOOZE_LOOK: Duration = Duration::from_secs(30);
 /// How long the engine may take to settle at the end, with everything healthy.
 const SETTLE: Duration = Duration::from_secs(15 * 60);
 /// After the notification server heals, the longest a held page may still wait: a call
@@ -61,6 +45,18 @@ pub struct Setup {
     pub settings: Settings,
     /// How long before a shift of mine the account reminds me of it.
     pub shift_reminder: Option<Duration>,
+    /// The fake the run plays against.
+    pub service: ServiceKind,
+}
+
+impl Setup {
+    /// The settings every run uses, against `service`.
+    pub fn on(service: ServiceKind) -> Self {
+        Setup {
+            service,
+            ..Setup::default()
+        }
+    }
 }
 
 impl Default for Setup {
@@ -73,6 +69,7 @@ impl Default for Setup {
                 ..Settings::default()
             },
             shift_reminder: Some(oncall_store::DEFAULT_SHIFT_REMINDER),
+            service: ServiceKind::PagerDuty,
         }
     }
 }
@@ -182,9 +179,7 @@ impl Notifier for Screen {
 
 struct Sim {
     setup: Setup,
-    fake: FakePagerDuty,
-    _server: RunningFake,
-    url: String,
+    service: Box<dyn Service>,
     dir: TempDir,
     clock: Arc<TestClock>,
     screen: Arc<Screen>,
@@ -205,13 +200,15 @@ struct Sim {
     auth_failed_since: Option<Time>,
     /// Since when notifications have not reached the screen.
     screen_out_since: Option<Time>,
-    tokens: u32,
     pause: Option<(Time, Option<Time>)>,
     /// My presses the service has not answered for good yet, and how far the request
     /// log has been read for their answers.
     outstanding: Vec<(String, UserVerb)>,
     log_read: usize,
-    /// The service each incident fired on (`SERVICES`; the flood's: the first).
+    /// When the driver last found a poll the service answered (it happened at that
+    /// moment or before, after the previous look).
+    last_poll: Option<Time>,
+    /// The service each incident fired on (0 or 1; the flood's: the first).
     service_of: BTreeMap<String, u8>,
     /// Each service's mute now: since when, until when.
     muted: [Option<(Time, Time)>; 2],
@@ -221,25 +218,12 @@ struct Sim {
 pub async fn run(script: &[Event], setup: Setup) -> History {
     let start = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
     let clock = Arc::new(TestClock::new(start));
-    let fake = FakePagerDuty::new();
-    let fake_clock = clock.clone();
-    fake.set_clock(Arc::new(move || fake_clock.now()));
-    // The simulation's own traffic must never meet the fake's rate limiter.
-    fake.set_rate_limit(100_000);
-    // Before the rotation: the fake numbers the new service's escalation policy
-    // `PEP0002`, which the rotation then takes over (the service's incidents name their
-    // assignee, so its policy does not matter).
-    let (id, name) = SERVICES[1];
-    fake.add_service(id, name, ME);
-    add_rotation(&fake, start);
-    let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
+    let service = service::start(setup.service, clock.clone(), start).await;
     let keychain = Arc::new(Keychain::default());
-    keychain.set("fake-token-pat");
+    keychain.set(service.first_token());
     let mut sim = Sim {
         setup,
-        url: server.url.clone(),
-        fake,
-        _server: server,
+        service,
         dir: data_dir(),
         screen: Arc::new(Screen {
             recorder: Recorder::default(),
@@ -261,10 +245,10 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         outage: None,
         auth_failed_since: None,
         screen_out_since: None,
-        tokens: 0,
         pause: None,
         outstanding: Vec::new(),
         log_read: 0,
+        last_poll: None,
         service_of: BTreeMap::new(),
         muted: [None; 2],
     };
@@ -296,7 +280,7 @@ impl Sim {
             accounts: vec![AccountConfig {
                 poll_interval: self.setup.poll_interval,
                 shift_reminder: self.setup.shift_reminder,
-                ..AccountConfig::pagerduty(ACCOUNT, self.url.parse().unwrap())
+                ..self.service.account()
             }],
         };
         let engine = Engine::start(EngineOptions {
@@ -331,7 +315,7 @@ impl Sim {
     async fn play(&mut self, event: Event) {
         let now = self.now();
         match event {
-            Event::Wait { secs } => tokio::time::sleep(Duration::from_secs(secs)).await,
+            Event::Wait { secs } => self.wait(Duration::from_secs(secs)).await,
             Event::Sleep { secs } => {
                 self.window(
                     Block::Asleep,
@@ -345,15 +329,7 @@ impl Sim {
                 mine,
                 service,
             } => {
-                let mut new = pd::NewIncident::new("sim")
-                    .urgency(urgency)
-                    .service(SERVICES[usize::from(service)].0);
-                if !mine {
-                    new = new.assignees(&[COLLEAGUE]);
-                } else if service != 0 {
-                    new = new.assignees(&[ME]);
-                }
-                let id = self.fake.trigger(new);
+                let id = self.service.trigger(urgency, mine, service);
                 self.service_of.insert(id.clone(), service);
                 self.assigned_at.insert(id, mine.then_some(now));
             }
@@ -361,9 +337,9 @@ impl Sim {
                 self.end_mute(service);
                 let until = now + chrono::Duration::seconds(secs as i64);
                 let account = oncall_model::AccountId::new(ACCOUNT);
-                let name = SERVICES[usize::from(service)].1;
+                let name = self.service.service_name(service);
                 self.engine()
-                    .mute(&account, name, until)
+                    .mute(&account, &name, until)
                     .await
                     .expect("mute saved");
                 self.muted[usize::from(service)] = Some((now, until));
@@ -371,21 +347,18 @@ impl Sim {
             Event::Unmute { service } => self.unmute(service).await,
             Event::AckElsewhere { pick, by_me } => {
                 if let Some(id) = self.pick(pick, |i| i.status == Status::Triggered) {
-                    self.fake
-                        .acknowledge(&id, if by_me { ME } else { COLLEAGUE });
+                    self.service.acknowledge_elsewhere(&id, by_me);
                 }
             }
             Event::ResolveElsewhere { pick } => {
                 if let Some(id) = self.pick(pick, |_| true) {
-                    self.fake.resolve(&id);
+                    self.service.resolve_elsewhere(&id);
                 }
             }
             Event::AckTimeout { pick } => {
                 let quiet = self.untouched_by_user();
-                if let Some(id) = self.pick(pick, |i| {
-                    i.status == Status::Acknowledged && quiet.contains(&i.id)
-                }) {
-                    self.fake.retrigger(&id);
+                if let Some(id) = self.pick(pick, |i| i.retriggerable && quiet.contains(&i.id)) {
+                    self.service.retrigger(&id);
                 }
             }
             Event::ReassignToMe {
@@ -393,59 +366,49 @@ impl Sim {
                 with_colleague,
             } => {
                 let quiet = self.untouched_by_user();
-                if let Some(id) = self.pick(pick, |i| {
-                    !i.assignees.iter().any(|a| a == ME) && quiet.contains(&i.id)
-                }) {
-                    let to: &[&str] = if with_colleague {
-                        &[COLLEAGUE, ME]
+                if let Some(id) = self.pick(pick, |i| !i.mine && quiet.contains(&i.id)) {
+                    let to = if with_colleague {
+                        Assign::MeAndColleague
                     } else {
-                        &[ME]
+                        Assign::Me
                     };
-                    self.fake.reassign(&id, to);
+                    self.service.reassign(&id, to);
                     self.assigned_at.insert(id, Some(now));
                 }
             }
             Event::ReassignAway { pick } => {
-                if let Some(id) = self.pick(pick, |i| i.assignees.iter().any(|a| a == ME)) {
-                    self.fake.reassign(&id, &[COLLEAGUE]);
+                if let Some(id) = self.pick(pick, |i| i.mine) {
+                    self.service.reassign(&id, Assign::Colleague);
                     self.assigned_at.insert(id, None);
                 }
             }
             Event::UrgencyChange { pick } => {
                 if let Some(id) = self.pick(pick, |_| true) {
-                    let urgency = match self.fake.incident(&id).unwrap().urgency {
+                    let urgency = match self.service.urgency(&id) {
                         Urgency::High => Urgency::Low,
                         _ => Urgency::High,
                     };
-                    self.fake.set_urgency(&id, urgency);
+                    self.service.set_urgency(&id, urgency);
                 }
             }
             Event::Flood { count } => {
                 // Triggered and acknowledged in one step: no poll can see them triggered.
                 for _ in 0..count {
-                    let id = self
-                        .fake
-                        .trigger(pd::NewIncident::new("flood").urgency(Urgency::Low));
-                    self.fake.acknowledge(&id, ME);
+                    let id = self.service.flood_one();
                     self.assigned_at.insert(id.clone(), Some(now));
                     self.flood.push(id);
                 }
             }
             Event::FloodResolved => {
                 for id in std::mem::take(&mut self.flood) {
-                    if self.fake.incident(&id).unwrap().status != Status::Resolved {
-                        self.fake.resolve(&id);
+                    if !self.service.is_resolved(&id) {
+                        self.service.resolve_elsewhere(&id);
                     }
                 }
             }
             Event::OutageStarts(outage) => {
                 self.end_outage();
-                let (route, kind, after) = fault(outage);
-                self.fake.inject(pd::Fault {
-                    route,
-                    kind,
-                    times: u32::MAX,
-                });
+                let after = self.service.start_outage(outage);
                 self.outage = Some((now, after));
             }
             Event::OutageEnds => self.end_outage(),
@@ -456,10 +419,7 @@ impl Sim {
             Event::ScreenBack => self.screen_back(),
             Event::TokenRevoked => {
                 if self.auth_failed_since.is_none() {
-                    self.tokens += 1;
-                    let token = format!("sim-token-{}", self.tokens);
-                    self.fake
-                        .add_user(ME, "Pat Oncall", "pat@example.com", &token);
+                    self.service.revoke_token();
                     self.auth_failed_since = Some(now);
                 }
             }
@@ -498,9 +458,9 @@ impl Sim {
     }
 
     /// An open incident of the service chosen by `pick` among those `eligible`.
-    fn pick(&self, pick: u32, eligible: impl Fn(&pd::FakeIncident) -> bool) -> Option<String> {
+    fn pick(&self, pick: u32, eligible: impl Fn(&Truth) -> bool) -> Option<String> {
         let candidates: Vec<String> = self
-            .fake
+            .service
             .open_incidents()
             .into_iter()
             .filter(|i| eligible(i))
@@ -515,7 +475,7 @@ impl Sim {
     fn untouched_by_user(&mut self) -> BTreeSet<String> {
         self.read_answers();
         let busy: BTreeSet<&String> = self.outstanding.iter().map(|(id, _)| id).collect();
-        self.fake
+        self.service
             .open_incidents()
             .into_iter()
             .map(|i| i.id)
@@ -523,15 +483,41 @@ impl Sim {
             .collect()
     }
 
-    /// Drops from `outstanding` the presses the service has answered for good.
+    /// Virtual time passes. Where the service keeps no time of the changes my presses
+    /// make (a silence that ends by itself leaves no trace on Grafana OnCall), its state
+    /// is read every [`SNOOZE_LOOK`] while a snooze of mine is on its way: the shortest
+    /// snooze lasts longer, so the driver sees it running, and with it its end.
+    async fn wait(&mut self, span: Duration) {
+        let mut left = span;
+        if !self.setup.service.scope().exact_names {
+            let step = SNOOZE_LOOK;
+            let snoozing = |sim: &Self| sim.outstanding.iter().any(|(_, v)| *v == UserVerb::Snooze);
+            while !left.is_zero() && snoozing(self) {
+                let this = step.min(left);
+                tokio::time::sleep(this).await;
+                left -= this;
+                self.observe();
+            }
+            if left.is_zero() {
+                return;
+            }
+        }
+        tokio::time::sleep(left).await;
+    }
+
+    /// Drops from `outstanding` the presses the service has answered for good, and
+    /// notes when a poll was last answered.
     fn read_answers(&mut self) {
-        let requests = self.fake.requests_from(self.log_read);
+        let requests = self.service.requests_from(self.log_read);
         self.log_read += requests.len();
         for request in requests {
+            if (200..300).contains(&request.status) && self.service.is_poll(&request) {
+                self.last_poll = Some(self.now());
+            }
             if !oracle::answered(request.status) {
                 continue;
             }
-            for item in oracle::action_items(&request.method, &request.path, &request.body) {
+            for item in self.service.action_items(&request) {
                 self.outstanding.retain(|o| *o != item);
             }
         }
@@ -580,7 +566,7 @@ impl Sim {
             at: now,
             incident: id.clone(),
             verb,
-            log_position: self.fake.request_count(),
+            log_position: self.service.request_count(),
         });
         self.engine()
             .act(&[IncidentKey::new(ACCOUNT, &id)], kind)
@@ -590,7 +576,7 @@ impl Sim {
 
     fn end_outage(&mut self) {
         if let Some((from, after)) = self.outage.take() {
-            self.fake.clear_faults();
+            self.service.clear_faults();
             let now = self.now();
             self.window(
                 Block::Outage,
@@ -617,7 +603,7 @@ impl Sim {
 
     fn fix_token(&mut self) {
         if let Some(from) = self.auth_failed_since.take() {
-            self.keychain.set(&format!("sim-token-{}", self.tokens));
+            self.keychain.set(&self.service.new_token());
             let now = self.now();
             self.window(Block::Auth, from, now);
             if let Some(engine) = &self.engine {
@@ -630,9 +616,9 @@ impl Sim {
     async fn unmute(&mut self, service: u8) {
         if self.muted[usize::from(service)].is_some_and(|(_, until)| until > self.now()) {
             let account = oncall_model::AccountId::new(ACCOUNT);
-            let name = SERVICES[usize::from(service)].1;
+            let name = self.service.service_name(service);
             self.engine()
-                .unmute(&account, name)
+                .unmute(&account, &name)
                 .await
                 .expect("unmute saved");
         }
@@ -699,7 +685,7 @@ impl Sim {
             .filter(|(_, verb)| matches!(verb, UserVerb::Ack | UserVerb::Resolve))
             .map(|(id, _)| id.clone())
             .collect();
-        let open = self.fake.open_incidents();
+        let open = self.service.open_incidents();
         let mut seen = BTreeSet::new();
         for incident in &open {
             seen.insert(incident.id.clone());
@@ -709,8 +695,8 @@ impl Sim {
                 .copied()
                 .flatten()
                 .map(seconds);
-            let status_changed_at = seconds(incident.last_status_change_at);
-            let mine = incident.assignees.iter().any(|a| a == ME);
+            let status_changed_at = seconds(incident.status_changed_at);
+            let mine = incident.mine;
             if incident.status != Status::Triggered || !mine {
                 // The service has left the episode my press ended (my acknowledgement
                 // took effect, or someone else's, or it went to a colleague): whatever
@@ -739,6 +725,27 @@ impl Sim {
                         episode.urgency.push((now, incident.urgency));
                     }
                 }
+                (true, None) if self.unseen_gap(&incident.id) => {
+                    // Acknowledged elsewhere and taken back before any poll could see
+                    // it, on a service that keeps no trace of it: nothing tells the two
+                    // apart, so for the engine (and the oracle) it is one.
+                    let index = self.history.episodes.len()
+                        - 1
+                        - self
+                            .history
+                            .episodes
+                            .iter()
+                            .rev()
+                            .position(|e| e.incident == incident.id)
+                            .unwrap();
+                    let episode = &mut self.history.episodes[index];
+                    episode.end = None;
+                    episode.ended_by = "";
+                    // Named after the re-trigger from now on (the names of a service
+                    // like this one are the driver's own, and match nothing).
+                    episode.status_changed_at = status_changed_at;
+                    self.current.insert(incident.id.clone(), index);
+                }
                 (true, _) => {
                     if let Some(index) = current {
                         self.history.episodes[index].end = Some(now);
@@ -746,7 +753,7 @@ impl Sim {
                     }
                     let assigned = assigned.unwrap();
                     let start = incident
-                        .last_status_change_at
+                        .status_changed_at
                         .max(self.assigned_at[&incident.id].unwrap());
                     self.history.episodes.push(Episode {
                         incident: incident.id.clone(),
@@ -786,6 +793,28 @@ impl Sim {
         }
     }
 
+    /// Whether `id`'s last episode was ended by someone else's acknowledgement that no
+    /// poll has been answered since, on a service that keeps no trace of it once it is
+    /// taken back (`Scope::ack_times_kept`; PagerDuty and JSM keep one).
+    fn unseen_gap(&self, id: &str) -> bool {
+        if self.setup.service.scope().ack_times_kept {
+            return false;
+        }
+        let Some(last) = self
+            .history
+            .episodes
+            .iter()
+            .rev()
+            .find(|e| e.incident == id)
+        else {
+            return false;
+        };
+        last.ended_by == "acknowledged"
+            && last
+                .end
+                .is_some_and(|end| self.last_poll.is_none_or(|poll| poll <= end))
+    }
+
     /// Everything heals and the engine gets time to catch up, so that every page and
     /// action still owed has come due before the run is judged.
     async fn settle(&mut self) {
@@ -812,65 +841,33 @@ impl Sim {
         let end = self.now();
         self.history.end = Some(end);
         let begin = self.history.begin.expect("the run began");
-        self.history.shifts = my_shifts(
+        self.history.shifts = self.service.my_shifts(
             begin,
             begin - chrono::Duration::days(1),
             end + chrono::Duration::days(1),
         );
         self.stop().await;
         self.history.screen = std::mem::take(&mut *self.screen.log.lock().unwrap());
-        self.history.requests = self.fake.requests();
+        self.history.requests = self.service.requests_from(0);
+        self.history.sent = self
+            .history
+            .requests
+            .iter()
+            .enumerate()
+            .flat_map(|(position, request)| {
+                self.service
+                    .action_items(request)
+                    .into_iter()
+                    .map(move |(incident, verb)| Sent {
+                        position,
+                        incident,
+                        verb,
+                        status: request.status,
+                    })
+            })
+            .collect();
         self.history
     }
-}
-
-/// My rotation: [`ROTATION`] in turns of [`TURN`], mine first from `begin +
-/// FIRST_TURN`, in an escalation policy of its own (`PEP0001`, which the incidents go
-/// to, stays as it is). Adding the schedule is the fake's first look at schedules: it
-/// fixes the seeded shift of `PSCHED1` around `begin`.
-fn add_rotation(fake: &FakePagerDuty, begin: Time) {
-    fake.add_user(ALICE, "Alice Rota", "alice@example.com", "fake-token-alice");
-    fake.add_user(BOB, "Bob Rota", "bob@example.com", "fake-token-bob");
-    fake.add_schedule(pd::ScheduleSpec::rotation(
-        "PSCHED2",
-        "Sim rotation",
-        &ROTATION,
-        begin + FIRST_TURN,
-        TURN.num_seconds() as u64,
-    ));
-    fake.add_escalation_policy(pd::EscalationPolicySpec {
-        id: "PEP0002".into(),
-        name: "Sim shifts".into(),
-        levels: vec![vec![pd::EscalationTarget::Schedule("PSCHED2".into())]],
-    });
-}
-
-/// My shifts that overlap `from..to`, from the schedules [`add_rotation`] set up and the
-/// fake's seeded one, by start.
-fn my_shifts(begin: Time, from: Time, to: Time) -> Vec<Shift> {
-    let mut shifts = vec![Shift {
-        start: begin - SEEDED_SHIFT_BEFORE,
-        end: begin + SEEDED_SHIFT_AFTER,
-    }];
-    let first = begin + FIRST_TURN;
-    let cycle = TURN * ROTATION.len() as i32;
-    // The rotation runs backwards before its virtual start too.
-    let mut k = (from - first).num_seconds().div_euclid(cycle.num_seconds());
-    loop {
-        let start = first + cycle * k as i32;
-        if start >= to {
-            break;
-        }
-        if start + TURN > from {
-            shifts.push(Shift {
-                start,
-                end: start + TURN,
-            });
-        }
-        k += 1;
-    }
-    shifts.sort_by_key(|s| s.start);
-    shifts
 }
 
 /// A time as the service's JSON carries it (whole seconds), which is how episodes are
@@ -890,50 +887,4 @@ fn data_dir() -> TempDir {
         }
     }
     TempDir::new().unwrap()
-}
-
-/// How an outage is injected, and how long after it ends the engine may still wait
-/// because the service told it to (or a request in flight had yet to time out).
-fn fault(outage: Outage) -> (pd::Route, pd::FaultKind, Duration) {
-    use pd::{FaultKind as K, Route as R};
-    match outage {
-        Outage::RateLimitedWithReset => (
-            R::Any,
-            K::RateLimited {
-                reset_secs: Some(60),
-                retry_after_secs: None,
-                with_body: true,
-            },
-            Duration::from_secs(60),
-        ),
-        Outage::RateLimitedWithRetryAfter => (
-            R::Any,
-            K::RateLimited {
-                reset_secs: None,
-                retry_after_secs: Some(30),
-                with_body: false,
-            },
-            Duration::from_secs(30),
-        ),
-        Outage::RateLimitedBare => (
-            R::Any,
-            K::RateLimited {
-                reset_secs: None,
-                retry_after_secs: None,
-                with_body: false,
-            },
-            Duration::ZERO,
-        ),
-        Outage::ServerError(status) => (R::Any, K::ServerError(status), Duration::ZERO),
-        // Polls only: an action answered after its client gave up would be applied and
-        // then sent again, which is at-least-once delivery working, not a doubled ack.
-        Outage::Timeout => (
-            R::ListIncidents,
-            K::Latency { millis: 20_000 },
-            REQUEST_TIMEOUT,
-        ),
-        Outage::DroppedConnection => (R::Any, K::DropConnection, Duration::ZERO),
-        // Polls only: a 200 whose body is cut short tells nothing about an update.
-        Outage::MalformedBody => (R::ListIncidents, K::MalformedBody, Duration::ZERO),
-    }
 }

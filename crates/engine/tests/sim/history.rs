@@ -26,7 +26,7 @@ pub struct Episode {
     pub ended_by: &'static str,
     /// The urgency from each moment on (first entry at `start`).
     pub urgency: Vec<(Time, Urgency)>,
-    /// Which of the script's services it fired on (`script::SERVICES`).
+    /// Which of the script's two services it fired on (0 or 1).
     pub service: u8,
 }
 
@@ -88,6 +88,18 @@ pub struct UserAction {
     /// The service's request log length when the user pressed: later requests are the
     /// engine's answer to it.
     pub log_position: usize,
+}
+
+/// One incident an engine's request asked the service to acknowledge, resolve or snooze
+/// (a request acting on several is several).
+#[derive(Debug, Clone)]
+pub struct Sent {
+    /// The request's position in the service's log.
+    pub position: usize,
+    pub incident: String,
+    pub verb: UserVerb,
+    /// What the service answered (0: it dropped the connection).
+    pub status: u16,
 }
 
 /// What reached the screen.
@@ -174,6 +186,8 @@ pub struct History {
     pub actions: Vec<UserAction>,
     pub screen: Vec<Screened>,
     pub requests: Vec<RecordedRequest>,
+    /// What of `requests` asked the service to carry out an action of mine.
+    pub sent: Vec<Sent>,
     pub end: Option<Time>,
     /// Every event played, with when it started: the failure report shows the ones
     /// around a finding.

@@ -14,7 +14,9 @@
 //!   time and the time it became mine) rings once, alone or as a member of a summary; a
 //!   summary member is matched to its episode by the key the engine's view showed, so a
 //!   summary drawn from a stale snapshot and the page of the re-trigger after it are two
-//!   episodes, not one rung twice.
+//!   episodes, not one rung twice. Where the client derives the name itself
+//!   (`Rules::exact_names` off: JSM), a ring counts for the incident's
+//!   episode that had begun when it rang.
 //! - It rings again only as high urgency repeats: after the repeat interval, while the
 //!   engine may take it for high urgency. That is its urgency now, or High until a change
 //!   the engine could not have polled yet (out of reach: it goes by its last snapshot).
@@ -41,7 +43,6 @@ use std::time::Duration;
 
 use chrono::Duration as Span;
 use oncall_model::Urgency;
-use serde_json::Value;
 
 use super::history::{Block, Episode, History, Shown, Time, UserVerb};
 
@@ -62,6 +63,8 @@ pub struct Rules {
     pub storm_threshold: usize,
     /// How long before a shift starts its reminder rings (`None`: no reminders).
     pub shift_reminder: Option<Duration>,
+    /// Pages name their episode as the service does (`service::Scope::exact_names`).
+    pub exact_names: bool,
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -276,12 +279,14 @@ impl Judge<'_> {
                     assigned_to_me_at,
                     reason,
                 } => {
+                    let exact = self.rules.exact_names;
                     let found = by_incident.get(incident.as_str()).and_then(|list| {
                         list.iter().rev().copied().find(|&i| {
                             let e = &history.episodes[i];
-                            e.status_changed_at == *status_changed_at
-                                && Some(e.assigned_to_me_at) == *assigned_to_me_at
-                                && e.start <= screened.at + SLACK
+                            e.start <= screened.at + SLACK
+                                && (!exact
+                                    || e.status_changed_at == *status_changed_at
+                                        && Some(e.assigned_to_me_at) == *assigned_to_me_at)
                         })
                     });
                     match found {
@@ -305,6 +310,7 @@ impl Judge<'_> {
                     ..
                 } => {
                     for (incident, episode) in incidents.iter().zip(episodes) {
+                        let episode = episode.filter(|_| self.rules.exact_names);
                         let found = by_incident.get(incident.as_str()).and_then(|list| {
                             list.iter().rev().copied().find(|&i| {
                                 let e = &history.episodes[i];
@@ -612,14 +618,9 @@ impl Judge<'_> {
     fn actions(&mut self) {
         let history = self.history;
         let requests: Vec<(usize, String, UserVerb, u16)> = history
-            .requests
+            .sent
             .iter()
-            .enumerate()
-            .flat_map(|(position, r)| {
-                action_items(&r.method, &r.path, &r.body)
-                    .into_iter()
-                    .map(move |(id, verb)| (position, id, verb, r.status))
-            })
+            .map(|s| (s.position, s.incident.clone(), s.verb, s.status))
             .collect();
         let mut presses: BTreeMap<(String, UserVerb), Vec<(usize, Time)>> = BTreeMap::new();
         for action in &history.actions {
@@ -709,36 +710,4 @@ fn episodes_of(history: &History) -> BTreeMap<&str, Vec<usize>> {
 pub fn answered(status: u16) -> bool {
     (200..300).contains(&status)
         || ((400..500).contains(&status) && ![401, 403, 408, 429].contains(&status))
-}
-
-/// The (incident, verb) pairs one request asks the service for.
-pub fn action_items(method: &str, path: &str, body: &str) -> Vec<(String, UserVerb)> {
-    let verb_of = |status: &Value| match status.as_str() {
-        Some("acknowledged") => Some(UserVerb::Ack),
-        Some("resolved") => Some(UserVerb::Resolve),
-        _ => None,
-    };
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
-    match (method, segments.as_slice()) {
-        ("PUT", ["incidents"]) => {
-            let Ok(body) = serde_json::from_str::<Value>(body) else {
-                return Vec::new();
-            };
-            body["incidents"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|item| {
-                    Some((item["id"].as_str()?.to_string(), verb_of(&item["status"])?))
-                })
-                .collect()
-        }
-        ("PUT", ["incidents", id]) => serde_json::from_str::<Value>(body)
-            .ok()
-            .and_then(|b| verb_of(&b["incident"]["status"]))
-            .map(|verb| vec![(id.to_string(), verb)])
-            .unwrap_or_default(),
-        ("POST", ["incidents", id, "snooze"]) => vec![(id.to_string(), UserVerb::Snooze)],
-        _ => Vec::new(),
-    }
 }

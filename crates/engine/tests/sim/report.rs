@@ -7,6 +7,7 @@ use super::driver::{self, Setup};
 use super::history::History;
 use super::oracle::{self, Counts, Rules, Verdict};
 use super::script::{self, Event};
+use super::service::ServiceKind;
 
 /// One seed's outcome.
 pub struct SeedRun {
@@ -25,11 +26,12 @@ pub fn rules(setup: &Setup) -> Rules {
             .unwrap(),
         storm_threshold: setup.settings.storm_threshold,
         shift_reminder: setup.shift_reminder,
+        exact_names: setup.service.scope().exact_names,
     }
 }
 
-/// Plays `script` on a fresh paused-time runtime and judges it.
-pub fn play(script: &[Event]) -> Verdict {
+/// Plays `script` against `service` on a fresh paused-time runtime and judges it.
+pub fn play(service: ServiceKind, script: &[Event]) -> Verdict {
     // The engine's backoff jitter (backon) and temporary file names draw from fastrand's
     // thread-local generator; on a current-thread runtime every draw happens on this
     // thread, so seeding it here makes a script play out the same way every time.
@@ -39,8 +41,10 @@ pub fn play(script: &[Event]) -> Verdict {
         .start_paused(true)
         .build()
         .expect("a runtime");
-    let history = runtime.block_on(driver::run(script, Setup::default()));
-    let mut verdict = oracle::judge(&history, &rules(&Setup::default()));
+    let setup = Setup::on(service);
+    let rules = rules(&setup);
+    let history = runtime.block_on(driver::run(script, setup));
+    let mut verdict = oracle::judge(&history, &rules);
     verdict.digest = digest(&history);
     if let Ok(path) = std::env::var("SIM_DUMP") {
         std::fs::write(&path, timeline(&history))
@@ -106,8 +110,13 @@ fn digest(history: &History) -> u64 {
     hasher.finish()
 }
 
-/// Runs every seed, `threads` at a time.
-pub fn run_seeds(seeds: &[u64], events: usize, threads: usize) -> Vec<SeedRun> {
+/// Runs every seed against `service`, `threads` at a time.
+pub fn run_seeds(
+    service: ServiceKind,
+    seeds: &[u64],
+    events: usize,
+    threads: usize,
+) -> Vec<SeedRun> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(Vec::new());
     std::thread::scope(|scope| {
@@ -115,7 +124,8 @@ pub fn run_seeds(seeds: &[u64], events: usize, threads: usize) -> Vec<SeedRun> {
             scope.spawn(|| loop {
                 let n = next.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let Some(&seed) = seeds.get(n) else { break };
-                let verdict = play(&script::generate(seed, events));
+                let script = script::generate(seed, events, service.scope());
+                let verdict = play(service, &script);
                 results.lock().unwrap().push(SeedRun { seed, verdict });
             });
         }
@@ -187,9 +197,9 @@ fn row(
 /// A shorter script that still fails: the shortest failing prefix (binary search), then
 /// chunks dropped while it keeps failing, within `budget` of wall time. A script plays
 /// the same way every time (see [`play`]), so every step judges the script alone.
-pub fn shrink(script: Vec<Event>, budget: Duration) -> Vec<Event> {
+pub fn shrink(service: ServiceKind, script: Vec<Event>, budget: Duration) -> Vec<Event> {
     let started = Instant::now();
-    let fails = |s: &[Event]| play(s).counts.total() > 0;
+    let fails = |s: &[Event]| play(service, s).counts.total() > 0;
     let (mut low, mut high) = (0, script.len());
     // Invariant: the prefix of length `high` fails.
     while low + 1 < high && started.elapsed() < budget {

@@ -9,6 +9,8 @@ use std::fmt;
 
 use oncall_model::Urgency;
 
+use super::service::Scope;
+
 /// Ways the network or the service fail while an outage lasts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outage {
@@ -59,8 +61,8 @@ pub enum Event {
     Sleep {
         secs: u64,
     },
-    /// An incident fires on one of the two services ([`SERVICES`]), assigned to me or
-    /// to a colleague.
+    /// An incident fires on one of the two services (0 or 1: the service module names
+    /// them), assigned to me or to a colleague.
     Trigger {
         urgency: Urgency,
         mine: bool,
@@ -134,10 +136,6 @@ pub enum Event {
     },
 }
 
-/// The services incidents fire on, as PagerDuty (id, name): the fake's own and one the
-/// driver adds, so that a mute leaves the other service paging.
-pub const SERVICES: [(&str, &str); 2] = [("PSVC001", "Checkout API"), ("PSVC0B1", "Batch jobs")];
-
 impl fmt::Display for Event {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{self:?}")
@@ -147,7 +145,11 @@ impl fmt::Display for Event {
 /// Draws `events` events from `seed`. The mix keeps a few incidents open at a time,
 /// outages and token trouble short enough that pages still come, and the rare events
 /// (restarts, sleeps, floods) frequent enough that 10,000 events see each many times.
-pub fn generate(seed: u64, events: usize) -> Vec<Event> {
+///
+/// An event the service has no counterpart for (`scope`) is drawn again, or mapped to
+/// its honest counterpart ([`fit`]); a service with a full scope (PagerDuty) gets the
+/// script it always got.
+pub fn generate(seed: u64, events: usize, scope: Scope) -> Vec<Event> {
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut script = Vec::with_capacity(events);
     // Only the generator's bookkeeping, to keep outages and floods paired.
@@ -271,7 +273,35 @@ pub fn generate(seed: u64, events: usize) -> Vec<Event> {
                 secs: rng.u64(1..=30),
             },
         };
-        script.push(event);
+        if let Some(event) = fit(event, scope) {
+            script.push(event);
+        }
     }
     script
+}
+
+/// `event` as the service of `scope` can make it happen, or `None` when it has no
+/// counterpart: low urgency becomes high where every incident is high; a colleague's
+/// incident, a reassignment, an urgency change and a second service to mute exist only
+/// where the service has them.
+fn fit(event: Event, scope: Scope) -> Option<Event> {
+    match event {
+        Event::Trigger {
+            urgency,
+            mine,
+            service,
+        } => (mine || scope.colleagues).then_some(Event::Trigger {
+            urgency: if scope.low_urgency {
+                urgency
+            } else {
+                Urgency::High
+            },
+            mine,
+            service: if scope.services { service } else { 0 },
+        }),
+        Event::ReassignToMe { .. } | Event::ReassignAway { .. } => scope.reassign.then_some(event),
+        Event::UrgencyChange { .. } => scope.urgency_change.then_some(event),
+        Event::Mute { .. } | Event::Unmute { .. } => scope.services.then_some(event),
+        _ => Some(event),
+    }
 }
