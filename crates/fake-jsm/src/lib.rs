@@ -307,6 +307,16 @@ impl FakeJsm {
         self.shared.core.requests()
     }
 
+    /// How many requests are in the log: a position in it, without copying it.
+    pub fn request_count(&self) -> usize {
+        self.shared.core.request_count()
+    }
+
+    /// The requests from position `start` of the log on (see [`FakeJsm::request_count`]).
+    pub fn requests_from(&self, start: usize) -> Vec<RecordedRequest> {
+        self.shared.core.requests_from(start)
+    }
+
     pub fn clear_requests(&self) {
         self.shared.core.clear_requests();
     }
@@ -314,6 +324,12 @@ impl FakeJsm {
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault) {
         self.shared.core.inject(fault);
+    }
+
+    /// Drops every queued fault, used up or not (an outage that ends at a chosen moment
+    /// is a fault injected `u32::MAX` times, then cleared).
+    pub fn clear_faults(&self) {
+        self.shared.core.clear_faults();
     }
 
     // ----- internals shared with the routes -----
