@@ -11,7 +11,7 @@
 //! Run (as `./dev test` does): `cargo test --profile simulation -p oncall-engine --test
 //! simulation` (optimised: three to five minutes on two shared cores; a debug build
 //! takes several times that). Seeds: `SIM_SEEDS` (20) for PagerDuty, and two fifths of
-//! it (4) for JSM unless `SIM_SEEDS_JSM` says otherwise (0 leaves it out). Longer:
+//! it (8) for JSM unless `SIM_SEEDS_JSM` says otherwise (0 leaves it out). Longer:
 //! `SIM_SEEDS=200 SIM_EVENTS=20000 cargo test --profile simulation -p oncall-engine --test
 //! simulation -- --nocapture` (prints one table per service). One seed: `SIM_SEED=123
 //! SIM_EVENTS=10000 …`, naming the service's test to play it on that one only
@@ -142,9 +142,8 @@ fn lifecycle_simulation_on_jsm() {
 }
 
 /// How many seeds each service plays: `SIM_SEEDS` (20) for PagerDuty, which the script
-/// was written for; the others, whose runs add to CI's time, a fifth of that (4: a JSM
-/// seed takes about ten times a PagerDuty one, not yet looked into) unless
-/// `SIM_SEEDS_<SERVICE>` says (`SIM_SEEDS_JSM`).
+/// was written for; the others, whose runs add to CI's time, two fifths of that (8)
+/// unless `SIM_SEEDS_<SERVICE>` says (`SIM_SEEDS_JSM`).
 fn seeds(service: ServiceKind) -> Vec<u64> {
     if let Some(seed) = env("SIM_SEED") {
         return vec![seed];
@@ -157,7 +156,7 @@ fn seeds(service: ServiceKind) -> Vec<u64> {
                 "SIM_SEEDS_{}",
                 other.name().replace('-', "_").to_uppercase()
             );
-            env(&knob).unwrap_or(all.div_ceil(5))
+            env(&knob).unwrap_or((all * 2).div_ceil(5))
         }
     };
     (1..=count).collect()

@@ -855,15 +855,26 @@ impl Sim {
             .iter()
             .enumerate()
             .flat_map(|(position, request)| {
-                self.service
+                let asked = self
+                    .service
                     .action_items(request)
                     .into_iter()
-                    .map(move |(incident, verb)| Sent {
+                    .map(|a| (a, false));
+                let done = self
+                    .service
+                    .carried_out(request)
+                    .into_iter()
+                    .map(|a| (a, true));
+                asked
+                    .chain(done)
+                    .map(move |((incident, verb), carried_out)| Sent {
                         position,
                         incident,
                         verb,
                         status: request.status,
+                        carried_out,
                     })
+                    .collect::<Vec<_>>()
             })
             .collect();
         self.history

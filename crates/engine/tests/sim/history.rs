@@ -100,6 +100,9 @@ pub struct Sent {
     pub verb: UserVerb,
     /// What the service answered (0: it dropped the connection).
     pub status: u16,
+    /// The request shows the action carried out (PagerDuty: answered 2xx; JSM: the
+    /// request's status read back as processed successfully), rather than asked for.
+    pub carried_out: bool,
 }
 
 /// What reached the screen.

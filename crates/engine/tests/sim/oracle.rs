@@ -15,8 +15,9 @@
 //!   summary member is matched to its episode by the key the engine's view showed, so a
 //!   summary drawn from a stale snapshot and the page of the re-trigger after it are two
 //!   episodes, not one rung twice. Where the client derives the name itself
-//!   (`Rules::exact_names` off: JSM), a ring counts for the incident's
-//!   episode that had begun when it rang.
+//!   (`Rules::exact_names` off: JSM), a ring counts for the incident's episode that
+//!   had begun when it rang and by the time its name says (a derived name is never
+//!   earlier than the change it names).
 //! - It rings again only as high urgency repeats: after the repeat interval, while the
 //!   engine may take it for high urgency. That is its urgency now, or High until a change
 //!   the engine could not have polled yet (out of reach: it goes by its last snapshot).
@@ -283,10 +284,15 @@ impl Judge<'_> {
                     let found = by_incident.get(incident.as_str()).and_then(|list| {
                         list.iter().rev().copied().find(|&i| {
                             let e = &history.episodes[i];
-                            e.start <= screened.at + SLACK
-                                && (!exact
-                                    || e.status_changed_at == *status_changed_at
-                                        && Some(e.assigned_to_me_at) == *assigned_to_me_at)
+                            if exact {
+                                e.start <= screened.at + SLACK
+                                    && e.status_changed_at == *status_changed_at
+                                    && Some(e.assigned_to_me_at) == *assigned_to_me_at
+                            } else {
+                                // A derived name is never earlier than the change it
+                                // names: an episode begun after it is not the one rung.
+                                e.start <= screened.at.min(*status_changed_at) + SLACK
+                            }
                         })
                     });
                     match found {
@@ -310,11 +316,17 @@ impl Judge<'_> {
                     ..
                 } => {
                     for (incident, episode) in incidents.iter().zip(episodes) {
-                        let episode = episode.filter(|_| self.rules.exact_names);
+                        let exact = self.rules.exact_names;
+                        let named = episode.map(|(status, _)| status);
+                        let episode = episode.filter(|_| exact);
                         let found = by_incident.get(incident.as_str()).and_then(|list| {
                             list.iter().rev().copied().find(|&i| {
                                 let e = &history.episodes[i];
-                                e.start <= screened.at + SLACK
+                                let by = match named {
+                                    Some(name) if !exact => screened.at.min(name),
+                                    _ => screened.at,
+                                };
+                                e.start <= by + SLACK
                                     && episode.is_none_or(|(status, assigned)| {
                                         e.status_changed_at == status
                                             && Some(e.assigned_to_me_at) == assigned
@@ -617,10 +629,18 @@ impl Judge<'_> {
     /// at most once; and nothing is carried out that the user did not ask for.
     fn actions(&mut self) {
         let history = self.history;
-        let requests: Vec<(usize, String, UserVerb, u16)> = history
+        let requests: Vec<(usize, String, UserVerb, u16, bool)> = history
             .sent
             .iter()
-            .map(|s| (s.position, s.incident.clone(), s.verb, s.status))
+            .map(|s| {
+                (
+                    s.position,
+                    s.incident.clone(),
+                    s.verb,
+                    s.status,
+                    s.carried_out,
+                )
+            })
             .collect();
         let mut presses: BTreeMap<(String, UserVerb), Vec<(usize, Time)>> = BTreeMap::new();
         for action in &history.actions {
@@ -632,15 +652,18 @@ impl Judge<'_> {
         for ((incident, verb), list) in &presses {
             for (n, &(position, at)) in list.iter().enumerate() {
                 let until = list.get(n + 1).map_or(usize::MAX, |next| next.0);
-                let mine: Vec<u16> = requests
+                let mine: Vec<(u16, bool)> = requests
                     .iter()
-                    .filter(|(p, id, v, _)| {
+                    .filter(|(p, id, v, _, _)| {
                         *p >= position && *p < until && id == incident && v == verb
                     })
-                    .map(|r| r.3)
+                    .map(|r| (r.3, r.4))
                     .collect();
-                let answered = mine.iter().filter(|s| answered(**s)).count();
-                let done = mine.iter().filter(|s| (200..300).contains(*s)).count();
+                let answered = mine
+                    .iter()
+                    .filter(|(s, done)| !done && answered(*s))
+                    .count();
+                let done = mine.iter().filter(|(_, done)| *done).count();
                 if answered == 0 {
                     self.counts.lost_ack += 1;
                     self.find(
@@ -659,11 +682,11 @@ impl Judge<'_> {
                 }
             }
         }
-        for (position, incident, verb, status) in &requests {
+        for (position, incident, verb, _, done) in &requests {
             let asked = presses
                 .get(&(incident.clone(), *verb))
                 .is_some_and(|list| list.iter().any(|(p, _)| p <= position));
-            if !asked && (200..300).contains(status) {
+            if !asked && *done {
                 self.counts.doubled_ack += 1;
                 self.find(
                     self.end,

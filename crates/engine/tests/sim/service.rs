@@ -155,6 +155,11 @@ pub trait Service: Send {
     fn requests_from(&self, start: usize) -> Vec<RecordedRequest>;
     /// Whether the request lists open incidents (a poll, or a page of one).
     fn is_poll(&self, request: &RecordedRequest) -> bool;
+    /// The (incident, verb) pairs one request shows the service carried out: what it
+    /// asked for, answered 2xx, where the answer is the outcome (PagerDuty); a request
+    /// status read back as processed successfully where writes are asynchronous (JSM,
+    /// whose 202 only accepts: a repeated acknowledge is accepted, then refused).
+    fn carried_out(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)>;
     /// The (incident, verb) pairs one request asks the service to carry out.
     fn action_items(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)>;
 

@@ -122,9 +122,7 @@ impl Jsm {
     /// Empties the fake's fault queue and fills it again from `faults`: the outage
     /// first (it answers before the credential is looked at), then the revoked token.
     fn refill(&self, faults: &Faults) {
-        if true {
-            return;
-        } // EXPLORATION SHIM
+        self.fake.clear_faults();
         for (route, kind) in &faults.outage {
             self.fake.inject(jsm::Fault {
                 route: *route,
@@ -285,15 +283,36 @@ impl Service for Jsm {
     }
 
     fn request_count(&self) -> usize {
-        self.fake.requests().len()
+        self.fake.request_count()
     }
 
     fn requests_from(&self, start: usize) -> Vec<RecordedRequest> {
-        self.fake.requests()[start..].to_vec()
+        self.fake.requests_from(start)
     }
 
     fn is_poll(&self, request: &RecordedRequest) -> bool {
         request.method == "GET" && request.path.ends_with("/v1/alerts")
+    }
+
+    fn carried_out(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)> {
+        let request_id = match request.path.rsplit_once("/v1/alerts/requests/") {
+            Some((_, id)) if request.method == "GET" && request.status == 200 => id,
+            _ => return Vec::new(),
+        };
+        let Some(outcome) = self.fake.request_outcome(request_id) else {
+            return Vec::new();
+        };
+        let verb = match outcome.action.as_str() {
+            "Acknowledge" => UserVerb::Ack,
+            "Close" => UserVerb::Resolve,
+            "Snooze" => UserVerb::Snooze,
+            _ => return Vec::new(),
+        };
+        if outcome.success {
+            vec![(outcome.alert_id, verb)]
+        } else {
+            Vec::new()
+        }
     }
 
     fn action_items(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)> {

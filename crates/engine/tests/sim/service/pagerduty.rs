@@ -192,6 +192,14 @@ impl Service for PagerDuty {
         request.method == "GET" && request.path == "/incidents"
     }
 
+    fn carried_out(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)> {
+        if (200..300).contains(&request.status) {
+            self.action_items(request)
+        } else {
+            Vec::new()
+        }
+    }
+
     fn action_items(&self, request: &RecordedRequest) -> Vec<(String, UserVerb)> {
         action_items(&request.method, &request.path, &request.body)
     }
