@@ -34,10 +34,13 @@ pub(crate) struct AccountSlot {
     /// The token the current client was built with, to notice when the keychain holds
     /// a different one (`oncall-tray token set` while the app runs).
     token: Mutex<Option<SecretString>>,
+    /// What the last run's client remembered ([`Provider::memory`], from `state.json`),
+    /// for this run's first client; later clients take it from the one they replace.
+    remembered: std::sync::Mutex<Option<serde_json::Value>>,
 }
 
 impl AccountSlot {
-    pub(crate) fn new(config: AccountConfig) -> Self {
+    pub(crate) fn new(config: AccountConfig, remembered: Option<serde_json::Value>) -> Self {
         AccountSlot {
             config,
             poll_now: Notify::new(),
@@ -47,6 +50,7 @@ impl AccountSlot {
             token_works: watch::Sender::new(0),
             provider: Mutex::new(None),
             token: Mutex::new(None),
+            remembered: std::sync::Mutex::new(remembered),
         }
     }
 
@@ -72,6 +76,17 @@ impl AccountSlot {
             None
         };
         let provider = providers::build_on(&self.config, token, clock).map_err(NoClient::Config)?;
+        let earlier = match slot.as_ref() {
+            Some((_, replaced)) => replaced.memory(),
+            None => self
+                .remembered
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take(),
+        };
+        if let Some(memory) = earlier {
+            provider.recall(memory);
+        }
         *slot = Some((gen, provider.clone()));
         drop(slot);
         self.token_works.send_modify(|n| *n += 1);

@@ -87,13 +87,16 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
                     // briefly and recorded, rather than abandoned and sent again by
                     // the next start. Past the grace, at-least-once is all that is left.
                     if let Ok(results) = tokio::time::timeout(QUIT_GRACE, request).await {
-                        generation.finish_actions(&account, &actions, results).await;
+                        generation.finish_actions(&account, &actions, results, provider.as_ref()).await;
                     }
                     return;
                 }
             };
             sent_any = true;
-            match generation.finish_actions(&account, &actions, results).await {
+            match generation
+                .finish_actions(&account, &actions, results, provider.as_ref())
+                .await
+            {
                 None => backoff.reset(),
                 Some(ProviderError::Unauthorized { .. }) => {
                     // Refused with this generation's token: a newer one is tried at once.

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, DurationRound, Utc};
 use oncall_model::{
-    AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift,
+    AccountId, ActionId, ActionKind, ActionOutcome, Incident, IncidentKey, OnCallShift, Provider,
     ProviderError, RotaEntry,
 };
 use oncall_policy::{Decision, Now, Pause, Settings, ShiftSettings};
@@ -131,8 +131,10 @@ impl Generation {
         mut incidents: Vec<Incident>,
         gen: u64,
         requests: u32,
+        client: &dyn Provider,
     ) {
         let mut shared = self.shared.lock().await;
+        remember_client(&mut shared, account, client);
         let now = self.clock.now();
         shared.noise.apply_urgency(account, &mut incidents);
         shared.drop_confirmed_before(account, gen);
@@ -339,8 +341,10 @@ impl Generation {
         account: &AccountId,
         sent: &[PendingAction],
         results: Vec<Result<ActionOutcome, ProviderError>>,
+        client: &dyn Provider,
     ) -> Option<ProviderError> {
         let mut shared = self.shared.lock().await;
+        remember_client(&mut shared, account, client);
         let gen = shared.poll_gen.get(account).copied().unwrap_or(0);
         let mut retry = None;
         let mut finished = Vec::new();
@@ -630,4 +634,13 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Keeps what `client` remembers for the next run's client. Asked for under the shared
+/// lock, so that of a poll and an action finishing together, the later one's memory is
+/// what is saved.
+fn remember_client(shared: &mut Shared, account: &AccountId, client: &dyn Provider) {
+    if let Some(memory) = client.memory() {
+        shared.state.clients.insert(account.clone(), memory);
+    }
 }

@@ -89,6 +89,9 @@ pub(crate) async fn launch(
     for account in &stale {
         state.policy.forget_account(account);
     }
+    state
+        .clients
+        .retain(|account, _| configured.contains(account));
 
     let accounts = config
         .accounts
@@ -114,7 +117,13 @@ pub(crate) async fn launch(
     let slots = config
         .accounts
         .iter()
-        .map(|a| (a.name.clone(), Arc::new(AccountSlot::new(a.clone()))))
+        .map(|a| {
+            let remembered = state.clients.get(&a.name).cloned();
+            (
+                a.name.clone(),
+                Arc::new(AccountSlot::new(a.clone(), remembered)),
+            )
+        })
         .collect();
     let rules = config
         .accounts

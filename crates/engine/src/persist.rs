@@ -39,6 +39,10 @@ pub(crate) struct StateFile {
     /// that a crash in between re-delivers a page rather than losing it.
     #[serde(default)]
     pub outbox: Vec<Decision>,
+    /// What each account's client remembered that its service cannot tell again
+    /// ([`oncall_model::Provider::memory`]), for the next run's client. Not read here.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub clients: BTreeMap<AccountId, serde_json::Value>,
 }
 
 /// What `actions.json` holds.

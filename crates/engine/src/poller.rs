@@ -173,7 +173,13 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
                 // re-check that heals) go now, at most once a poll.
                 slot.token_works.send_modify(|n| *n += 1);
                 generation
-                    .on_snapshot(&account, fetch.incidents, gen, fetch.requests)
+                    .on_snapshot(
+                        &account,
+                        fetch.incidents,
+                        gen,
+                        fetch.requests,
+                        provider.as_ref(),
+                    )
                     .await;
                 interval
             }

@@ -96,6 +96,44 @@ async fn a_retrigger_pages_again<S: Service>() {
         .await;
 }
 
+/// Grafana OnCall forgets `acknowledged_at` on un-acknowledge, so only the client's
+/// memory, kept in `state.json`, says the re-trigger already rang.
+async fn a_retrigger_that_rang_does_not_ring_again_after_a_restart<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    let id = w.page("Queue backlog").await;
+    w.acknowledge(&id).await;
+    w.idle(60 * SEC).await;
+    w.fake.retrigger(&id);
+    w.until("the second page", 20 * SEC, |w| w.screen.pages_of(&id) == 2)
+        .await;
+    w.restart().await;
+    w.until("polled after restart", 5 * SEC, |w| {
+        w.view().accounts[0].connection == Connection::Ok
+    })
+    .await;
+    // Less than the high-urgency repeat: any page now would be the episode again.
+    w.idle(2 * 60 * SEC).await;
+    assert_eq!(w.screen.pages_of(&id), 2, "{:?}", w.screen.shown());
+}
+
+/// A colleague takes my acknowledgement back before any poll showed it: the incident
+/// needs me again at once, not at the next high-urgency repeat.
+async fn my_ack_taken_back_before_a_poll_showed_it_pages_again<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    let id = w.page("Disk full").await;
+    // The user takes a moment (PagerDuty names episodes to the second).
+    w.idle(3 * SEC).await;
+    // The poll my acknowledgement asks for fails...
+    w.fake.inject_server_error(503, 1);
+    w.acknowledge(&id).await;
+    // ...and before the next one, the incident is back.
+    w.fake.retrigger(&id);
+    w.until("paged again", 60 * SEC, |w| w.screen.pages_of(&id) == 2)
+        .await;
+}
+
 async fn snooze_ends_and_the_incident_pages_again<S: Service>() {
     // See `Service::SNOOZE_END_FROM_HOST_CLOCK`: such a client computes the end from the
     // host's clock, so the shared clock starts at the host's now (paused time moves it
@@ -801,6 +839,8 @@ for_each_service!(
     trigger_pages_once_then_ack_reaches_the_service_and_withdraws,
     high_urgency_repeats_until_acknowledged_low_urgency_rings_once,
     a_retrigger_pages_again,
+    a_retrigger_that_rang_does_not_ring_again_after_a_restart,
+    my_ack_taken_back_before_a_poll_showed_it_pages_again,
     snooze_ends_and_the_incident_pages_again,
     rate_limit_is_honoured,
     a_persistent_rate_limit_is_not_hammered,

@@ -4,14 +4,14 @@
 //! paused tokio time, judged by an oracle written from issue 2's rules (and issue 15's
 //! for shifts) without calling `oncall-policy`. The fake PagerDuty plays every script
 //! (`lifecycle_simulation_finds_no_missed_duplicate_or_lost`); the fake JSM Operations
-//! plays the same scripts, less what it has no counterpart for (issue 17; see "Other
-//! services" below). Grafana OnCall is not played yet: its runs still find pages that
-//! ring twice, under investigation.
+//! and the fake Grafana OnCall play the same scripts, less what they have no
+//! counterpart for (issue 17; see "Other services" below).
 //!
 //! Run (as `./dev test` does): `cargo test --profile simulation -p oncall-engine --test
 //! simulation` (optimised: three to five minutes on two shared cores; a debug build
 //! takes several times that). Seeds: `SIM_SEEDS` (20) for PagerDuty, and two fifths of
-//! it (8) for JSM unless `SIM_SEEDS_JSM` says otherwise (0 leaves it out). Longer:
+//! it (8) for each other service unless `SIM_SEEDS_JSM` / `SIM_SEEDS_GRAFANA_ONCALL`
+//! say otherwise (0 leaves a service out). Longer:
 //! `SIM_SEEDS=200 SIM_EVENTS=20000 cargo test --profile simulation -p oncall-engine --test
 //! simulation -- --nocapture` (prints one table per service). One seed: `SIM_SEED=123
 //! SIM_EVENTS=10000 …`, naming the service's test to play it on that one only
@@ -101,7 +101,13 @@
 //!   asynchronous (202, then the request's status): outages and the revoked token leave
 //!   the request-status route alone, since a confirmation lost after the action was
 //!   carried out is re-sent by design (as PagerDuty's timeouts hit polls only).
-//! - A token cannot be replaced on the fake: a revoked token is every request
+//! - *Grafana OnCall*: alert groups have no urgency, so every trigger is high; "mine" is
+//!   what the account's team filter lists (a colleague's group is another team's); the
+//!   two services are integrations (named by id, as the client names them). The ack
+//!   timeout is a colleague un-acknowledging; my snooze is a silence, which takes the
+//!   acknowledgement back and pages again when it ends. No reassignment, no urgency
+//!   change: alert groups have neither assignees nor urgency.
+//! - On both, a token cannot be replaced on the fake: a revoked token is every request
 //!   answered 401 until the user stores the new one (the engine cannot tell the two
 //!   apart). There is no rate-limit reset header: the 429s say `Retry-After` or nothing.
 //! - *Episodes are named by the client*, not by the service (neither API has a "last
@@ -110,9 +116,13 @@
 //!   snooze of mine is on its way, which is less than the shortest snooze, so that a
 //!   snooze's end is known exactly), and
 //!   the oracle matches a ring to the incident's episode that had begun when it rang.
-//! - *Shifts*: the fake JSM gets a rotation of mine whose turns the driver knows (the
-//!   same 20-minute turns as PagerDuty), and the shift oracle judges them as on
-//!   PagerDuty; it has no seeded shift.
+//!   On Grafana OnCall an acknowledgement elsewhere taken back before any poll was
+//!   answered is one episode, not two: the API clears `acknowledged_at`, so nothing it
+//!   answers tells them apart (JSM keeps `report.ackTime`: there they are two).
+//! - *Shifts*: each fake gets a rotation of mine whose turns the driver knows (JSM: the
+//!   same 20-minute turns as PagerDuty; Grafana OnCall: one hour in three, as its
+//!   rotations turn in whole hours), and the shift oracle judges them as on PagerDuty;
+//!   neither fake has a seeded shift.
 
 mod support;
 
@@ -141,9 +151,16 @@ fn lifecycle_simulation_on_jsm() {
     simulate(ServiceKind::Jsm);
 }
 
+/// The same scripts (where Grafana OnCall has a counterpart) against the fake Grafana
+/// OnCall.
+#[test]
+fn lifecycle_simulation_on_grafana_oncall() {
+    simulate(ServiceKind::GrafanaOnCall);
+}
+
 /// How many seeds each service plays: `SIM_SEEDS` (20) for PagerDuty, which the script
 /// was written for; the others, whose runs add to CI's time, two fifths of that (8)
-/// unless `SIM_SEEDS_<SERVICE>` says (`SIM_SEEDS_JSM`).
+/// unless `SIM_SEEDS_<SERVICE>` says (`SIM_SEEDS_JSM`, `SIM_SEEDS_GRAFANA_ONCALL`).
 fn seeds(service: ServiceKind) -> Vec<u64> {
     if let Some(seed) = env("SIM_SEED") {
         return vec![seed];
@@ -233,6 +250,7 @@ fn test_name(service: ServiceKind) -> &'static str {
     match service {
         ServiceKind::PagerDuty => "lifecycle_simulation_finds_no_missed_duplicate_or_lost",
         ServiceKind::Jsm => "lifecycle_simulation_on_jsm",
+        ServiceKind::GrafanaOnCall => "lifecycle_simulation_on_grafana_oncall",
     }
 }
 

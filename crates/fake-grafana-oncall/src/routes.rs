@@ -10,7 +10,7 @@ use axum::http::{header, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router};
 use chrono::{Duration, NaiveDate};
-use oncall_fake_service::front::{answer, Received};
+use oncall_fake_service::front::{answer, FaultAction, Received};
 use oncall_fake_service::lock;
 use serde_json::{json, Value};
 
@@ -64,8 +64,12 @@ async fn front(State(fake): State<FakeGrafanaOnCall>, request: Request) -> Respo
         .core()
         .take_fault(route)
         .map(|kind| faults::action(&kind));
+    let faulted = matches!(fault, Some(FaultAction::Respond(_)));
     let response = answer(fault, received, |received| async { serve(&fake, received) }).await;
     fake.core().set_status(seq, response.status().as_u16());
+    if faulted {
+        fake.core().set_faulted(seq);
+    }
     response
 }
 

@@ -63,6 +63,7 @@ impl Received {
                 .collect(),
             body: String::from_utf8_lossy(&self.body).into_owned(),
             status: 0,
+            faulted: false,
         }
     }
 

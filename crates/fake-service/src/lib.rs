@@ -85,6 +85,11 @@ impl<R: FaultRoute, K: Clone> FakeCore<R, K> {
         lock(&self.log).set_status(seq, status);
     }
 
+    /// Notes that an injected fault answered the request logged as `seq`.
+    pub fn set_faulted(&self, seq: u64) {
+        lock(&self.log).set_faulted(seq);
+    }
+
     /// Every request logged, in order.
     pub fn requests(&self) -> Vec<RecordedRequest> {
         lock(&self.log).all()

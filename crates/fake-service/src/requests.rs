@@ -20,6 +20,10 @@ pub struct RecordedRequest {
     pub body: String,
     /// What the fake answered, or 0 when it dropped the connection instead.
     pub status: u16,
+    /// An injected fault answered it (a 200 with a malformed body is one), so the answer
+    /// told the client nothing about the service's state.
+    #[serde(default)]
+    pub faulted: bool,
 }
 
 impl RecordedRequest {
@@ -52,6 +56,12 @@ impl RequestLog {
         // Entries are in sequence order, so a binary search finds it even after a clear.
         if let Ok(index) = self.entries.binary_search_by_key(&seq, |(s, _)| *s) {
             self.entries[index].1.status = status;
+        }
+    }
+
+    pub fn set_faulted(&mut self, seq: u64) {
+        if let Ok(index) = self.entries.binary_search_by_key(&seq, |(s, _)| *s) {
+            self.entries[index].1.faulted = true;
         }
     }
 
@@ -92,6 +102,7 @@ mod tests {
             headers: vec![("authorization".into(), "Token token=x".into())],
             body: String::new(),
             status: 0,
+            faulted: false,
         }
     }
 

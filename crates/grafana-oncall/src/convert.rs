@@ -23,17 +23,26 @@
 //!   its fields say when that is later than the pin; else the later of the pin plus 1 ms
 //!   and the client's "now" (the change happened after the last poll, and by now: no
 //!   field records an un-acknowledgement or a silence's end). Pins of missing groups are
-//!   kept for a day. The
-//!   pins live in memory: after a restart a group keeps its field-derived time, so it
-//!   does not ring again for an episode already rung.
+//!   kept for a day.
+//! - The user's own acknowledgement or silence pins the group acknowledged at once
+//!   ([`Episodes::acknowledged_here`]): taken back before the next poll (a colleague
+//!   un-acknowledges, the silence ends), the group is a new episode, not the one that
+//!   rang before it.
+//! - The pins outlive the client: the engine keeps them ([`Provider::memory`]) and hands
+//!   them to the next client after a restart or a new key ([`Episodes::recall`]).
+//!   Without them, a group that was un-acknowledged would be named `created_at` again
+//!   and ring for an episode that already rang.
+//!
+//! [`Provider::memory`]: oncall_model::Provider::memory
 //!
 //! Text meant for a person (title, integration) leaves here through [`display_text`];
 //! ids stay exactly as sent, since actions name them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Duration, Utc};
 use oncall_model::{display_text, web_link, AccountId, Incident, IncidentKey, Status, Urgency};
+use serde::{Deserialize, Serialize};
 
 use crate::wire::AlertGroup;
 
@@ -41,17 +50,20 @@ use crate::wire::AlertGroup;
 /// episode.
 const MISSING_PIN_KEPT: Duration = Duration::days(1);
 
-/// The last status and time reported per alert group id.
-#[derive(Debug, Default)]
+/// The last status and time reported per alert group id. Ordered, so that the same
+/// pins serialise to the same memory (the engine writes its state only when it changed).
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub(crate) struct Episodes {
-    pinned: HashMap<String, Pin>,
+    pinned: BTreeMap<String, Pin>,
 }
 
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 struct Pin {
     status: Status,
     at: DateTime<Utc>,
     /// When the group was first missing from a poll; `None` while it is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     missing_since: Option<DateTime<Utc>>,
 }
 
@@ -84,6 +96,34 @@ impl Episodes {
             },
         );
         chosen
+    }
+
+    /// The user acknowledged or silenced the group here at `now`: it is acknowledged from
+    /// now on, whatever the last poll showed, so that its return to "new" before the
+    /// next poll is a new episode.
+    pub fn acknowledged_here(&mut self, id: &str, now: DateTime<Utc>) {
+        let at = match self.pinned.get(id) {
+            Some(pin) if pin.status == Status::Acknowledged && pin.missing_since.is_none() => {
+                return
+            }
+            Some(pin) => later_by_a_millisecond(pin.at).max(now),
+            None => now,
+        };
+        self.pinned.insert(
+            id.to_owned(),
+            Pin {
+                status: Status::Acknowledged,
+                at,
+                missing_since: None,
+            },
+        );
+    }
+
+    /// Takes the pins an earlier client kept, for groups this one has not pinned yet.
+    pub fn recall(&mut self, earlier: Episodes) {
+        for (id, pin) in earlier.pinned {
+            self.pinned.entry(id).or_insert(pin);
+        }
     }
 
     /// Marks groups that are not open any more as missing, and forgets those missing for

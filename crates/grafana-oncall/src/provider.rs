@@ -3,7 +3,7 @@
 pub(crate) mod act;
 pub(crate) mod schedules;
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -15,6 +15,7 @@ use oncall_model::{
     WallClock,
 };
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::config::GrafanaOnCallConfig;
@@ -60,7 +61,7 @@ pub struct GrafanaOnCallClient {
     /// Groups this client silenced and has not seen listed since: silenced groups are
     /// in neither list a poll reads, so each is asked for by id until its silence ends
     /// (see `open_incidents`). A std mutex, never held across an `.await`.
-    silenced: Mutex<HashSet<String>>,
+    silenced: Mutex<BTreeSet<String>>,
     /// "Now" for on-call questions and episode times; see [`Self::with_clock`].
     clock: WallClock,
 }
@@ -82,7 +83,7 @@ impl GrafanaOnCallClient {
             http,
             identity: tokio::sync::OnceCell::new(),
             episodes: Mutex::new(Episodes::default()),
-            silenced: Mutex::new(HashSet::new()),
+            silenced: Mutex::new(BTreeSet::new()),
             clock: Arc::new(Utc::now),
         })
     }
@@ -174,6 +175,13 @@ impl GrafanaOnCallClient {
         Ok(groups)
     }
 
+    /// The group was acknowledged or silenced here just now (see `convert`).
+    pub(crate) fn acknowledged_here(&self, id: &str) {
+        let now = (self.clock)();
+        let mut episodes = self.episodes.lock().unwrap_or_else(PoisonError::into_inner);
+        episodes.acknowledged_here(id, now);
+    }
+
     pub(crate) fn remember_silence(&self, id: &str) {
         let mut silenced = self.silenced.lock().unwrap_or_else(PoisonError::into_inner);
         silenced.insert(id.to_owned());
@@ -202,6 +210,16 @@ impl GrafanaOnCallClient {
         episodes.retain(&open, now);
         incidents
     }
+}
+
+/// What a client hands to the next one ([`Provider::memory`]): its episode pins and the
+/// groups it silenced, neither of which the API can tell again.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Memory {
+    #[serde(default)]
+    episodes: Episodes,
+    #[serde(default)]
+    silenced: BTreeSet<String>,
 }
 
 /// `next`, if it may be followed: only to `base`'s origin and the list's own `path`.
@@ -324,6 +342,40 @@ impl Provider for GrafanaOnCallClient {
             provider: ProviderKind::GrafanaOnCall,
             action: "take a shift (its API has no schedule overrides)",
         })
+    }
+
+    fn memory(&self) -> Option<serde_json::Value> {
+        let memory = Memory {
+            episodes: self
+                .episodes
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+            silenced: self
+                .silenced
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone(),
+        };
+        serde_json::to_value(memory).ok()
+    }
+
+    fn recall(&self, memory: serde_json::Value) {
+        let earlier: Memory = match serde_json::from_value(memory) {
+            Ok(memory) => memory,
+            Err(e) => {
+                tracing::warn!("the last client's memory is unreadable, starting afresh: {e}");
+                return;
+            }
+        };
+        self.episodes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .recall(earlier.episodes);
+        self.silenced
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(earlier.silenced);
     }
 }
 

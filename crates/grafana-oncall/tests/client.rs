@@ -34,7 +34,18 @@ struct Setup {
     fake: FakeGrafanaOnCall,
     running: RunningFake,
     client: GrafanaOnCallClient,
+    config: GrafanaOnCallConfig,
     clock: TestClock,
+}
+
+impl Setup {
+    /// Another client of the same account, as after a restart or a new key.
+    fn new_client(&self) -> GrafanaOnCallClient {
+        let clock = self.clock.clone();
+        GrafanaOnCallClient::new(self.config.clone())
+            .unwrap()
+            .with_clock(Arc::new(move || clock.now()))
+    }
 }
 
 async fn setup(tweak: impl FnOnce(&mut GrafanaOnCallConfig)) -> Setup {
@@ -52,13 +63,14 @@ async fn setup(tweak: impl FnOnce(&mut GrafanaOnCallConfig)) -> Setup {
     config.api_url = running.url.parse().unwrap();
     tweak(&mut config);
     let client_clock = clock.clone();
-    let client = GrafanaOnCallClient::new(config)
+    let client = GrafanaOnCallClient::new(config.clone())
         .unwrap()
         .with_clock(Arc::new(move || client_clock.now()));
     Setup {
         fake,
         running,
         client,
+        config,
         clock,
     }
 }
@@ -290,6 +302,82 @@ async fn a_silenced_group_shows_acknowledged_and_pages_again_when_its_silence_en
     assert_eq!(
         again.incidents[0].status_changed_at,
         woke_incident.status_changed_at
+    );
+}
+
+#[tokio::test]
+async fn my_acknowledgement_taken_back_before_the_next_poll_starts_a_new_episode() {
+    let s = setup(|_| {}).await;
+    let colleague = s.fake.add_user("sam", "sam@example.com", "sam-key");
+    let id = s.fake.create_alert_group(NewAlertGroup::new("disk full"));
+    let first = s.client.open_incidents().await.unwrap().incidents[0].clone();
+
+    s.clock.advance(Duration::minutes(1));
+    let acked = s
+        .client
+        .act(&ActionKind::Acknowledge, std::slice::from_ref(&id))
+        .await;
+    assert_eq!(acked, vec![Ok(ActionOutcome::Done)]);
+    // The API clears `acknowledged_at`: the group looks as it did at the last poll.
+    s.fake.unacknowledge_elsewhere(&id, &colleague);
+    s.clock.advance(Duration::seconds(5));
+    let back = s.client.open_incidents().await.unwrap().incidents[0].clone();
+    assert_eq!(back.status, Status::Triggered);
+    assert!(
+        back.status_changed_at > first.status_changed_at,
+        "a new episode, not the one that rang: {back:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_new_client_given_the_last_ones_memory_names_episodes_as_it_did() {
+    let s = setup(|_| {}).await;
+    let colleague = s.fake.add_user("sam", "sam@example.com", "sam-key");
+    let retriggered = s.fake.create_alert_group(NewAlertGroup::new("disk full"));
+    let silenced = s.fake.create_alert_group(NewAlertGroup::new("cpu hot"));
+    s.client.open_incidents().await.unwrap();
+    s.fake.acknowledge_elsewhere(&retriggered, &colleague);
+    s.clock.advance(Duration::minutes(1));
+    s.client.open_incidents().await.unwrap();
+    s.fake.unacknowledge_elsewhere(&retriggered, &colleague);
+    s.clock.advance(Duration::minutes(1));
+    s.client
+        .act(
+            &ActionKind::Snooze { seconds: 3600 },
+            std::slice::from_ref(&silenced),
+        )
+        .await;
+    let before = s.client.open_incidents().await.unwrap().incidents;
+    let memory = s.client.memory().expect("the client keeps memory");
+    assert!(
+        !memory.to_string().contains(API_KEY),
+        "no secret in what the engine stores"
+    );
+
+    // Without it, the re-triggered group would be named by its creation again.
+    let forgetful = s.new_client();
+    let forgotten = forgetful.open_incidents().await.unwrap().incidents;
+    assert_eq!(forgotten.len(), 1, "the silenced group is not listed");
+    assert_ne!(forgotten[0].status_changed_at, before[0].status_changed_at);
+
+    let next = s.new_client();
+    // Memory that went bad on disk is dropped, not a failure.
+    next.recall(serde_json::json!({"episodes": 7}));
+    next.recall(memory);
+    let after = next.open_incidents().await.unwrap().incidents;
+    let named = |list: &[oncall_model::Incident]| {
+        let mut names: Vec<_> = list
+            .iter()
+            .map(|i| (i.key.id.clone(), i.status, i.status_changed_at))
+            .collect();
+        names.sort_by(|a, b| a.0.cmp(&b.0));
+        names
+    };
+    assert_eq!(named(&after), named(&before));
+    assert_eq!(
+        after.iter().find(|i| i.key.id == silenced).unwrap().status,
+        Status::Acknowledged,
+        "the silence set here is still watched"
     );
 }
 

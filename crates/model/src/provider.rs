@@ -201,4 +201,21 @@ pub trait Provider: Send + Sync + 'static {
     /// Puts the user on call in a schedule for a span of time (a schedule override).
     /// `Unsupported` where [`Capabilities::schedules`] is false.
     async fn cover(&self, request: &CoverRequest) -> Result<ScheduleOverride, ProviderError>;
+
+    /// What this client learned that the service's answers cannot tell a new client
+    /// (Grafana OnCall forgets when an un-acknowledged group's episode began), for the
+    /// engine to keep across restarts and hand to the account's next client through
+    /// [`Provider::recall`]. The engine stores it without reading it. `None`: nothing
+    /// to keep, as for most services, whose fields name every episode.
+    fn memory(&self) -> Option<serde_json::Value> {
+        None
+    }
+
+    /// Takes back what an earlier client of the same account remembered
+    /// ([`Provider::memory`]), before this one's first poll. What this client learned
+    /// itself meanwhile wins; memory it cannot read is dropped, leaving what the
+    /// service's fields say (as on a first start).
+    fn recall(&self, memory: serde_json::Value) {
+        let _ = memory;
+    }
 }

@@ -208,6 +208,10 @@ struct Sim {
     /// When the driver last found a poll the service answered (it happened at that
     /// moment or before, after the previous look).
     last_poll: Option<Time>,
+    /// Incidents an answer to my acknowledgement or snooze showed to the engine since
+    /// someone else's acknowledgement ended their last episode (a refusal as "already
+    /// acknowledged" says as much as a poll would).
+    looked_at: BTreeSet<String>,
     /// The service each incident fired on (0 or 1; the flood's: the first).
     service_of: BTreeMap<String, u8>,
     /// Each service's mute now: since when, until when.
@@ -249,6 +253,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         outstanding: Vec::new(),
         log_read: 0,
         last_poll: None,
+        looked_at: BTreeSet::new(),
         service_of: BTreeMap::new(),
         muted: [None; 2],
     };
@@ -511,13 +516,17 @@ impl Sim {
         let requests = self.service.requests_from(self.log_read);
         self.log_read += requests.len();
         for request in requests {
-            if (200..300).contains(&request.status) && self.service.is_poll(&request) {
+            let read = (200..300).contains(&request.status) && !request.faulted;
+            if read && self.service.is_poll(&request) {
                 self.last_poll = Some(self.now());
             }
             if !oracle::answered(request.status) {
                 continue;
             }
             for item in self.service.action_items(&request) {
+                if !request.faulted && matches!(item.1, UserVerb::Ack | UserVerb::Snooze) {
+                    self.looked_at.insert(item.0.clone());
+                }
                 self.outstanding.retain(|o| *o != item);
             }
         }
@@ -770,6 +779,9 @@ impl Sim {
                 }
                 (false, Some(index)) => {
                     self.history.episodes[index].end = Some(now);
+                    if incident.status == Status::Acknowledged {
+                        self.looked_at.remove(&incident.id);
+                    }
                     self.history.episodes[index].ended_by = match (incident.status, mine) {
                         (Status::Acknowledged, _) => "acknowledged",
                         (_, false) => "reassigned away",
@@ -794,7 +806,7 @@ impl Sim {
     }
 
     /// Whether `id`'s last episode was ended by someone else's acknowledgement that no
-    /// poll has been answered since, on a service that keeps no trace of it once it is
+    /// poll (nor an answer to my own press on it) has shown since, on a service that keeps no trace of it once it is
     /// taken back (`Scope::ack_times_kept`; PagerDuty and JSM keep one).
     fn unseen_gap(&self, id: &str) -> bool {
         if self.setup.service.scope().ack_times_kept {
@@ -810,6 +822,7 @@ impl Sim {
             return false;
         };
         last.ended_by == "acknowledged"
+            && !self.looked_at.contains(id)
             && last
                 .end
                 .is_some_and(|end| self.last_poll.is_none_or(|poll| poll <= end))

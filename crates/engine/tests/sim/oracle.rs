@@ -17,7 +17,8 @@
 //!   episodes, not one rung twice. Where the client derives the name itself
 //!   (`Rules::exact_names` off: JSM), a ring counts for the incident's episode that
 //!   had begun when it rang and by the time its name says (a derived name is never
-//!   earlier than the change it names).
+//!   earlier than the change it names, unless the client's memory was lost since the
+//!   change: Grafana OnCall's client then can only name the group's creation).
 //! - It rings again only as high urgency repeats: after the repeat interval, while the
 //!   engine may take it for high urgency. That is its urgency now, or High until a change
 //!   the engine could not have polled yet (out of reach: it goes by its last snapshot).
@@ -246,6 +247,36 @@ impl Judge<'_> {
         start + self.window
     }
 
+    /// The episode (of one incident's `list`) a ring is for, where the client derives
+    /// the episode's `name`: the latest that had begun when it rang and by the time its
+    /// name says (a derived name is never earlier than the change it names, so an
+    /// episode begun after it is not the one rung). Except where the client cannot know
+    /// better than the fields say (Grafana OnCall names a group it has no memory of by
+    /// its creation, or by the start of a silence that has ended): a name earlier than
+    /// every episode is its first sight of a group created acknowledged, and a state
+    /// file lost since the named episode began took the memory that would name the
+    /// change; then the ring is the latest episode's.
+    fn derived_match(&self, list: &[usize], ring: Ring, name: Time) -> Option<usize> {
+        let episodes = &self.history.episodes;
+        let begun_by = |t: Time| {
+            list.iter()
+                .rev()
+                .copied()
+                .find(|&i| episodes[i].start <= t + SLACK)
+        };
+        let by_time = begun_by(ring.at)?;
+        let forgotten_since = |start: Time| {
+            self.history
+                .memory_losses
+                .iter()
+                .any(|&lost| start <= lost && lost <= ring.at)
+        };
+        match begun_by(ring.at.min(name)) {
+            Some(named) if !forgotten_since(episodes[named].start) => Some(named),
+            _ => Some(by_time),
+        }
+    }
+
     /// Every episode rings once when it starts needing me, repeats only as high urgency
     /// does, and never after it stopped needing me.
     fn pages(&mut self) {
@@ -282,17 +313,14 @@ impl Judge<'_> {
                 } => {
                     let exact = self.rules.exact_names;
                     let found = by_incident.get(incident.as_str()).and_then(|list| {
+                        if !exact {
+                            return self.derived_match(list, ring, *status_changed_at);
+                        }
                         list.iter().rev().copied().find(|&i| {
                             let e = &history.episodes[i];
-                            if exact {
-                                e.start <= screened.at + SLACK
-                                    && e.status_changed_at == *status_changed_at
-                                    && Some(e.assigned_to_me_at) == *assigned_to_me_at
-                            } else {
-                                // A derived name is never earlier than the change it
-                                // names: an episode begun after it is not the one rung.
-                                e.start <= screened.at.min(*status_changed_at) + SLACK
-                            }
+                            e.start <= screened.at + SLACK
+                                && e.status_changed_at == *status_changed_at
+                                && Some(e.assigned_to_me_at) == *assigned_to_me_at
                         })
                     });
                     match found {
@@ -320,13 +348,12 @@ impl Judge<'_> {
                         let named = episode.map(|(status, _)| status);
                         let episode = episode.filter(|_| exact);
                         let found = by_incident.get(incident.as_str()).and_then(|list| {
+                            if let (false, Some(name)) = (exact, named) {
+                                return self.derived_match(list, ring, name);
+                            }
                             list.iter().rev().copied().find(|&i| {
                                 let e = &history.episodes[i];
-                                let by = match named {
-                                    Some(name) if !exact => screened.at.min(name),
-                                    _ => screened.at,
-                                };
-                                e.start <= by + SLACK
+                                e.start <= screened.at + SLACK
                                     && episode.is_none_or(|(status, assigned)| {
                                         e.status_changed_at == status
                                             && Some(e.assigned_to_me_at) == assigned

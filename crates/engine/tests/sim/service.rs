@@ -18,6 +18,7 @@ use oncall_store::AccountConfig;
 use super::history::{Shift, Time, UserVerb};
 use super::script::Outage;
 
+mod grafana_oncall;
 mod jsm;
 mod pagerduty;
 
@@ -26,6 +27,7 @@ mod pagerduty;
 pub enum ServiceKind {
     PagerDuty,
     Jsm,
+    GrafanaOnCall,
 }
 
 impl ServiceKind {
@@ -34,6 +36,7 @@ impl ServiceKind {
         match self {
             ServiceKind::PagerDuty => "pagerduty",
             ServiceKind::Jsm => "jsm",
+            ServiceKind::GrafanaOnCall => "grafana-oncall",
         }
     }
 
@@ -57,6 +60,15 @@ impl ServiceKind {
                 services: true,
                 exact_names: false,
                 ack_times_kept: true,
+            },
+            ServiceKind::GrafanaOnCall => Scope {
+                low_urgency: false,
+                colleagues: true,
+                reassign: false,
+                urgency_change: false,
+                services: true,
+                exact_names: false,
+                ack_times_kept: false,
             },
         }
     }
@@ -153,7 +165,8 @@ pub trait Service: Send {
     /// How many requests are in the log.
     fn request_count(&self) -> usize;
     fn requests_from(&self, start: usize) -> Vec<RecordedRequest>;
-    /// Whether the request lists open incidents (a poll, or a page of one).
+    /// Whether the request lists open incidents (a poll, or a page of one; where a poll
+    /// reads several lists, the last of them).
     fn is_poll(&self, request: &RecordedRequest) -> bool;
     /// The (incident, verb) pairs one request shows the service carried out: what it
     /// asked for, answered 2xx, where the answer is the outcome (PagerDuty); a request
@@ -173,5 +186,8 @@ pub async fn start(kind: ServiceKind, clock: Arc<TestClock>, begin: Time) -> Box
     match kind {
         ServiceKind::PagerDuty => Box::new(pagerduty::PagerDuty::start(clock, begin).await),
         ServiceKind::Jsm => Box::new(jsm::Jsm::start(clock, begin).await),
+        ServiceKind::GrafanaOnCall => {
+            Box::new(grafana_oncall::GrafanaOnCall::start(clock, begin).await)
+        }
     }
 }

@@ -27,12 +27,12 @@ impl GrafanaOnCallClient {
         };
         match result {
             Ok(()) => {
-                self.after(kind, id);
+                self.after(kind, id, &ActionOutcome::Done);
                 Ok(ActionOutcome::Done)
             }
             Err(error) => {
                 let outcome = outcome_of_refusal(kind, &error).ok_or(error)?;
-                self.after(kind, id);
+                self.after(kind, id, &outcome);
                 Ok(outcome)
             }
         }
@@ -74,13 +74,25 @@ impl GrafanaOnCallClient {
         Ok(())
     }
 
-    /// What the client remembers of a group after an action took effect.
-    fn after(&self, kind: &ActionKind, id: &str) {
+    /// What the client remembers of a group after an action took effect: a group it
+    /// silenced is watched by id, and one it acknowledged or silenced is pinned
+    /// acknowledged (see `convert`).
+    fn after(&self, kind: &ActionKind, id: &str, outcome: &ActionOutcome) {
+        let holds = *outcome != ActionOutcome::AlreadyResolved;
         match kind {
-            ActionKind::Snooze { .. } => self.remember_silence(id),
-            ActionKind::Unacknowledge | ActionKind::Resolve | ActionKind::Acknowledge => {
-                self.forget_silence(id)
+            ActionKind::Snooze { .. } => {
+                self.remember_silence(id);
+                if holds {
+                    self.acknowledged_here(id);
+                }
             }
+            ActionKind::Acknowledge => {
+                self.forget_silence(id);
+                if holds {
+                    self.acknowledged_here(id);
+                }
+            }
+            ActionKind::Unacknowledge | ActionKind::Resolve => self.forget_silence(id),
             _ => {}
         }
     }
