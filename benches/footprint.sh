@@ -86,8 +86,6 @@ def name(pid):
     if not argv:
         return "?"
     base = os.path.basename(argv[0])
-    if base == "oncall-tray" and "--window" in argv:
-        return "oncall-tray --window"
     if base == "oncall-tray":
         return "oncall-tray (tray)"
     return base
@@ -208,8 +206,8 @@ elif cmd == "cpu":
             print(f"{p} {c[0]} {c[1]}")
 elif cmd == "below":
     # "pid comm" of the processes below ROOT whose comm starts with PREFIX (comm is cut
-    # at 15 characters: WebKitWebProcess reads "WebKitWebProces"), or, for PREFIX
-    # "--window", the window process
+    # at 15 characters: WebKitWebProcess reads "WebKitWebProces", and
+    # oncall-tray-window "oncall-tray-win")
     root, prefix = int(sys.argv[2]), sys.argv[3]
     for p in tree(root):
         if p == root:
@@ -219,10 +217,7 @@ elif cmd == "below":
                 comm = f.read().strip()
         except OSError:
             continue
-        if prefix == "--window":
-            if name(p) == "oncall-tray --window":
-                print(p, comm)
-        elif comm.startswith(prefix):
+        if comm.startswith(prefix):
             print(p, comm)
 elif cmd == "webkit":
     print(" ".join(webkit_in_session(sys.argv[2])))
@@ -313,7 +308,7 @@ stop_app() {
 }
 
 webkit_below() { probe below "$1" WebKit | cut -d' ' -f1; }
-window_pid() { probe below "$1" --window | cut -d' ' -f1; }
+window_pid() { probe below "$1" oncall-tray-win | cut -d' ' -f1; }
 
 wait_no_window() {  # up to 10 s for the window process to end
   local deadline=$(( $(now_ms) + 10000 ))
@@ -413,7 +408,7 @@ else
 fi
 wait_no_window
 if [ -n "$(window_pid "$APP")" ]; then
-  CLOSE_HOW="SIGTERM to the \`oncall-tray --window\` process (WM_DELETE_WINDOW did not end it within 10 s)"
+  CLOSE_HOW="SIGTERM to the \`oncall-tray-window\` process (WM_DELETE_WINDOW did not end it within 10 s)"
   NOTES+=("The window was closed with SIGTERM to its process, not with WM_DELETE_WINDOW.")
   kill -TERM $(window_pid "$APP") 2>/dev/null || true
   wait_no_window

@@ -198,7 +198,7 @@ async fn open_log_folder_in_the_window_opens_exactly_the_trays_log_folder() {
     assert_eq!(names_in(&folder), ["tray.log"], "one file for the app");
     let log = read(&folder.join("tray.log"));
     assert!(
-        log.contains(" window: DEBUG oncall_tray::window::process: the window asked for the view"),
+        log.contains(" window: DEBUG oncall_tray_window::process: the window asked for the view"),
         "the window's lines are in the tray's log:\n{log}"
     );
     assert!(

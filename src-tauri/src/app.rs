@@ -183,7 +183,7 @@ pub fn run(options: Options) -> anyhow::Result<()> {
         .context("the tray app could not start")?;
     // macOS: a tray app has no Dock icon and no menu bar (an accessory app). Set before
     // the event loop runs, so that the app starts as one; set in `setup`, it would be
-    // switched over once running. The window's own process (`--window`) stays a regular
+    // switched over once running. The window's own process (`oncall-tray-window`) stays a regular
     // app, tauri's default: while the window is open it has a Dock icon and a place in
     // Cmd-Tab, so it can be found behind other windows, and it comes to the front when
     // it starts, as a regular app does.

@@ -25,9 +25,6 @@ pub struct Cli {
     /// Open the window at start.
     #[arg(long)]
     pub show: bool,
-    /// Internal: the window's own process, started by the tray app.
-    #[arg(long, hide = true, conflicts_with_all = ["headless", "demo", "show"])]
-    pub window: bool,
     #[command(subcommand)]
     pub command: Option<TopCommand>,
 }
@@ -41,8 +38,6 @@ pub enum Mode {
         show: bool,
     },
     Headless,
-    /// The window process the tray app starts.
-    Window,
     Command(Command),
     /// Files made from this command line for packages (`generate`, hidden).
     Generate(GenerateCommand),
@@ -54,7 +49,6 @@ impl Cli {
             Some(TopCommand::Run(command)) => Mode::Command(command),
             Some(TopCommand::Generate(what)) => Mode::Generate(what),
             None if self.headless => Mode::Headless,
-            None if self.window => Mode::Window,
             None => Mode::Tray {
                 demo: self.demo,
                 show: self.show,

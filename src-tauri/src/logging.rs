@@ -7,7 +7,7 @@
 //!   its stderr goes nowhere (or to the journal); the file is what a person reads when
 //!   something went wrong. stderr keeps the log too, always: a terminal, `journalctl
 //!   --user` and the tests read it there.
-//! - The window process (`--window`) logs to stderr only, which the tray reads and
+//! - The window process (`oncall-tray-window`) logs to stderr only, which the tray reads and
 //!   writes into its own log ([`relay`]): one file for the app, one writer per file (two
 //!   processes rotating one file would rename it under each other), and what WebKitGTK
 //!   and GTK print on stderr themselves, which never passes through `tracing`, lands
@@ -493,7 +493,7 @@ mod tests {
     async fn the_windows_stderr_is_relayed_line_by_line_and_long_lines_are_cut() {
         let long = "y".repeat(100);
         let input = format!(
-            " WARN oncall_tray::window::process: lost the tray app\n\
+            " WARN oncall_tray_window::process: lost the tray app\n\
              (oncall-tray:42): Gtk-WARNING **: no theme\r\n\
              {long}\n\
              after\n\
@@ -502,7 +502,7 @@ mod tests {
         assert_eq!(
             relayed(input.as_bytes(), 64).await,
             [
-                " WARN oncall_tray::window::process: lost the tray app".to_string(),
+                " WARN oncall_tray_window::process: lost the tray app".to_string(),
                 "(oncall-tray:42): Gtk-WARNING **: no theme".to_string(),
                 format!("{} […]", &long[..64]),
                 "after".to_string(),

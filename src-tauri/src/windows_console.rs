@@ -24,9 +24,9 @@ use windows_sys::Win32::System::Console::{AttachConsole, ATTACH_PARENT_PROCESS};
 
 use crate::cli::Mode;
 
-/// Attaches to the parent's console for every mode but the tray app and its window.
+/// Attaches to the parent's console for every mode but the tray app.
 pub fn attach_for(mode: &Mode) {
-    if !matches!(mode, Mode::Tray { .. } | Mode::Window) {
+    if !matches!(mode, Mode::Tray { .. }) {
         attach_to_parent();
     }
 }

@@ -76,6 +76,12 @@ contains "$help" "Usage: oncall-tray" "--help"
 contains "$help" "account" "--help"
 # Every library it links is on the system (the .deb's dependencies brought them).
 ! ldd /usr/bin/oncall-tray | grep "not found" || fail "unresolved libraries"
+# The window's own executable, which the tray app starts from beside itself; by hand it
+# refuses, saying why.
+[ -x /usr/bin/oncall-tray-window ] || fail "no /usr/bin/oncall-tray-window"
+! ldd /usr/bin/oncall-tray-window | grep "not found" || fail "unresolved libraries of the window"
+if refusal=$(oncall-tray-window 2>&1); then fail "oncall-tray-window started by hand"; fi
+contains "$refusal" "opened from the tray app" "oncall-tray-window by hand"
 
 # A user of their own: config, data, state and runtime directories in the sandbox.
 home=$work/home

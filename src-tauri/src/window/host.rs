@@ -124,6 +124,21 @@ impl WindowHost {
     }
 }
 
+/// The window's executable: `oncall-tray-window` beside this one (the packages install
+/// both in one folder, and cargo builds both into one).
+fn window_executable() -> anyhow::Result<std::path::PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the app's own executable")?;
+    let name = format!("oncall-tray-window{}", std::env::consts::EXE_SUFFIX);
+    let window = exe.with_file_name(name);
+    if !window.is_file() {
+        anyhow::bail!(
+            "the window's program is missing: {} (reinstall oncall-tray)",
+            window.display()
+        );
+    }
+    Ok(window)
+}
+
 /// WebKitGTK's switch for accelerated compositing, set for the window process.
 const NO_COMPOSITING: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
 
@@ -131,10 +146,13 @@ async fn start(shell: &Arc<Shell>, show: Option<Show>) -> anyhow::Result<Running
     let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
     let token = ipc::new_token();
     let address = listener.local_addr()?;
-    let exe = std::env::current_exe().context("cannot find the app's own executable")?;
-    let mut command = Command::new(exe);
+    let mut command = Command::new(window_executable()?);
+    // GTK names the window's `WM_CLASS` and Wayland app id after the program name: the
+    // app's, as the desktop entry's `StartupWMClass` says, so that desktops file the
+    // window under the entry (and its icon), not under an executable of its own.
+    #[cfg(unix)]
+    command.arg0("oncall-tray");
     command
-        .arg("--window")
         .env(ipc::ENV, format!("{address} {token}"))
         // Into the app's log (`logging::relay`): the window's own lines, and what
         // WebKitGTK and GTK print there.

@@ -1,4 +1,4 @@
-//! `oncall-tray --window`: a tauri app with one webview window and nothing else (no
+//! `oncall-tray-window`: a tauri app with one webview window and nothing else (no
 //! tray, no engine). It renders the views the tray sends and exits when its window is
 //! closed or the tray goes away.
 
@@ -20,9 +20,9 @@ use tokio::sync::{oneshot, watch, Mutex};
 use tracing::warn;
 use zeroize::Zeroize as _;
 
-use super::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
-use crate::lock::lock;
-use crate::settings::dto::{AccountForm, NotificationsForm, ReportForm};
+use oncall_tray::lock::lock;
+use oncall_tray::settings::dto::{AccountForm, NotificationsForm, ReportForm};
+use oncall_tray::window::ipc::{self, Call, Ended, FromWindow, ToWindow, TokenInput};
 
 const LABEL: &str = "main";
 /// The event that carries a new view to the page.
@@ -315,7 +315,7 @@ macro_rules! handlers {
 
 pub fn run() -> anyhow::Result<()> {
     let ipc = std::env::var(ipc::ENV)
-        .map_err(|_| anyhow!("--window is started by the tray app, not by hand"))?;
+        .map_err(|_| anyhow!("the window is opened from the tray app, not started by hand"))?;
     let (address, token) = ipc
         .split_once(' ')
         .ok_or_else(|| anyhow!("{} is malformed", ipc::ENV))?;
