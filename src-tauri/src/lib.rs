@@ -21,6 +21,7 @@ mod presence;
 mod report;
 mod requests;
 pub mod settings;
+mod shell;
 mod stop_signal;
 mod tray;
 pub mod window;

@@ -93,14 +93,18 @@ impl Desktop {
                 .and_then(|v| Vec::<String>::try_from(v).ok())
                 .unwrap_or_default();
             if let Some(item) = items.first() {
-                // Items register as "service/path" or, like libayatana-appindicator,
-                // with their bus name only; then the object is found by introspection.
+                // Items register as "service/path" or with their bus name only; then
+                // the object is at the spec's `/StatusNotifierItem`, or (as
+                // libayatana-appindicator puts it) found by introspection.
                 let (service, path) = match item.split_once('/') {
                     Some((service, path)) => (service.to_string(), Some(format!("/{path}"))),
                     None => (item.clone(), None),
                 };
                 let path = match path {
                     Some(path) => path,
+                    None if has_item(&self.connection, &service, DEFAULT_ITEM_PATH).await => {
+                        DEFAULT_ITEM_PATH.to_string()
+                    }
                     None => match find_item(&self.connection, &service, "/".into()).await {
                         Some(path) => path,
                         None => continue,
@@ -200,6 +204,23 @@ impl Desktop {
             zbus::names::InterfaceName::try_from("org.kde.StatusNotifierWatcher").ok()?;
         proxy.get(interface, name).await.ok()
     }
+}
+
+/// Where the StatusNotifierItem spec puts an item registered by bus name only.
+const DEFAULT_ITEM_PATH: &str = "/StatusNotifierItem";
+
+/// Whether `service` serves a StatusNotifierItem at `path`.
+async fn has_item(connection: &zbus::Connection, service: &str, path: &str) -> bool {
+    connection
+        .call_method(
+            Some(service),
+            path,
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &("org.kde.StatusNotifierItem", "Menu"),
+        )
+        .await
+        .is_ok()
 }
 
 /// The object path under `path` that implements `org.kde.StatusNotifierItem`.

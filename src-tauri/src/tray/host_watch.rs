@@ -21,7 +21,7 @@ use tracing::{info, warn};
 use zbus::names::BusName;
 use zbus::zvariant::Value;
 
-use crate::app::Shell;
+use crate::shell::Shell;
 
 const WATCHER: &str = "org.kde.StatusNotifierWatcher";
 const WATCHER_PATH: &str = "/StatusNotifierWatcher";

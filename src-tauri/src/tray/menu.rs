@@ -80,6 +80,9 @@ pub enum Command {
     Quit,
 }
 
+// Ids are how tauri's menus (macOS, Windows) name an entry's command; the
+// StatusNotifierItem's menu keeps the commands themselves.
+#[cfg_attr(all(unix, not(target_os = "macos")), allow(dead_code))]
 impl Command {
     pub fn id(&self) -> String {
         match self {

@@ -31,9 +31,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, warn};
 
 use super::ipc::{self, Call, Ended, FromWindow, ToWindow};
-use crate::app::Shell;
 use crate::report;
 use crate::requests::{self, UserRequest};
+use crate::shell::Shell;
 
 /// How long a starting window process may take to connect back.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
