@@ -2,9 +2,10 @@
 # Takes the README's screenshots from the real app under Xvfb, in demo mode: the tray
 # icon (in a standalone StatusNotifierItem bar) with a page (drawn by dunst), the window
 # (opened the way a second launch opens it), and the tray menu (in trayer, an XEmbed
-# tray, which libayatana-appindicator falls back to when no StatusNotifierWatcher runs).
+# tray, through snixembed, which shows StatusNotifierItems in XEmbed trays).
 # Usage: scripts/screenshots.sh [path/to/oncall-tray]   (default: target/debug/oncall-tray)
-# Needs: xvfb, dbus, haskell-gtk-sni-tray-utils, trayer, dunst, xdotool, imagemagick.
+# Needs: xvfb, dbus, haskell-gtk-sni-tray-utils, trayer, snixembed, dunst, xdotool,
+# imagemagick.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(realpath "${1:-target/debug/oncall-tray}")
@@ -21,6 +22,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true' EXIT
 if [ -n "${ONCALL_SCREENSHOT_MENU:-}" ]; then
   trayer --edge top --align right --widthtype request --height 28 --tint 0x2e3440 \
     --transparent true --alpha 0 >/dev/null 2>&1 &
+  snixembed >/dev/null 2>&1 &
   sleep 1
   RUST_LOG=warn "$bin" --demo >/dev/null 2>&1 &
   sleep 9

@@ -73,7 +73,7 @@ fn exec_argument(arg: &str) -> String {
     let arg = arg.replace('%', "%%");
     let plain = arg
         .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@".contains(c));
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+,:@%".contains(c));
     if plain {
         return arg;
     }

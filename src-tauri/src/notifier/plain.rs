@@ -31,6 +31,7 @@ impl DesktopNotifier {
         name_accounts: bool,
         _remember_in: std::path::PathBuf,
         alarm: Arc<Alarm>,
+        _has_window: bool,
     ) -> anyhow::Result<Arc<DesktopNotifier>> {
         Ok(Arc::new(DesktopNotifier {
             name_accounts,
@@ -104,7 +105,7 @@ impl Notifier for DesktopNotifier {
             Notice::ActionNotSaved {
                 title, kind, cause, ..
             } => {
-                self.show(text::action_not_saved(*kind, title.as_deref(), cause))
+                self.show(text::action_not_saved(kind, title.as_deref(), cause))
                     .await
             }
         }

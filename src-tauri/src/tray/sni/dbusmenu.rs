@@ -339,7 +339,7 @@ mod tests {
             Entry::Submenu {
                 label: "Pause".into(),
                 entries: vec![Entry::Item {
-                    command: Command::Pause(30),
+                    command: Command::Pause(Some(30)),
                     label: "For 30 minutes".into(),
                     enabled: true,
                 }],
@@ -364,7 +364,10 @@ mod tests {
         let ids: Vec<i32> = root.children.iter().map(|n| n.id).collect();
         assert_eq!(ids, [1, 2, 4, 5, 6]);
         assert_eq!(root.children[1].children[0].id, 3);
-        assert_eq!(find(&root, 3).unwrap().command, Some(Command::Pause(30)));
+        assert_eq!(
+            find(&root, 3).unwrap().command,
+            Some(Command::Pause(Some(30)))
+        );
         assert_eq!(
             find(&root, 1).unwrap().command,
             None,
