@@ -167,9 +167,13 @@ done
 # As a menu does: the entry found by its desktop id on XDG_DATA_DIRS, its Exec run.
 # gtk-launch returns once it has started it; the app is the process running /usr/bin's.
 gtk-launch oncall-tray >"$WORK/launch.log" 2>&1 || { cat "$WORK/launch.log"; exit 1; }
+# (Other oncall-tray processes of the user, a build's, are not it.)
 app=""
 for _ in $(seq 100); do
-  app=$(pgrep -x -u "$(id -u)" oncall-tray | head -n 1) && [ -n "$app" ] && break
+  for pid in $(pgrep -x -u "$(id -u)" oncall-tray); do
+    [ "$(readlink "/proc/$pid/exe")" = /usr/bin/oncall-tray ] && app=$pid && break
+  done
+  [ -n "$app" ] && break
   sleep 0.1
 done
 [ -n "$app" ] || { echo "gtk-launch oncall-tray started no oncall-tray"; exit 1; }
