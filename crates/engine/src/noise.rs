@@ -69,13 +69,7 @@ impl Noise {
     pub(crate) fn quiet(&self, incident: &Incident, now: DateTime<Utc>) -> Option<Quiet> {
         let account = &incident.key.account;
         if let Some(service) = incident.service.as_deref() {
-            let muted = self
-                .mutes
-                .iter()
-                .filter(|m| m.until > now && m.covers(account, service))
-                .map(|m| m.until)
-                .max();
-            if let Some(until) = muted {
+            if let Some(until) = self.muted_until(account, service, now) {
                 return Some(Quiet::Muted { until });
             }
         }
@@ -87,6 +81,20 @@ impl Noise {
                 &incident.teams,
             )
             .map(|rule| Quiet::Rule { rule })
+    }
+
+    /// When the mute of `account`'s `service` running at `now` ends, if one runs.
+    pub(crate) fn muted_until(
+        &self,
+        account: &AccountId,
+        service: &str,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        self.mutes
+            .iter()
+            .filter(|m| m.until > now && m.covers(account, service))
+            .map(|m| m.until)
+            .max()
     }
 
     /// The ids of `account`'s incidents kept quiet at `now`, for the policy.

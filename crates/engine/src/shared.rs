@@ -364,7 +364,8 @@ impl Shared {
     /// If `key` needs the user now, its episode and urgency: from the account's last
     /// snapshot (triggered, mine as the settings count it, not handled by my own
     /// acknowledgement or resolve on its way, not kept quiet at `now`), or before its first poll (a restart's
-    /// leftovers) from the policy's memory of the last one, which saw my presses.
+    /// leftovers) from the policy's memory of the last one, which saw my presses, and
+    /// the mutes running now (a mute set since the restart holds before any poll).
     fn now_needing(
         &self,
         settings: &Settings,
@@ -373,7 +374,11 @@ impl Shared {
     ) -> Option<(EpisodeKey, Urgency)> {
         let Some(snapshot) = self.snapshots.get(&key.account) else {
             let tracked = self.state.policy.tracked(key)?;
-            return (tracked.status == Status::Triggered)
+            let muted = tracked
+                .service
+                .as_deref()
+                .is_some_and(|s| self.noise.muted_until(&key.account, s, now).is_some());
+            return (tracked.status == Status::Triggered && !muted)
                 .then_some((tracked.episode, tracked.urgency));
         };
         let incident = snapshot.iter().find(|i| &i.key == key)?;

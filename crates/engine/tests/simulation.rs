@@ -494,3 +494,70 @@ fn a_muted_service_never_pages_and_unmuting_pages_it_once() {
     let verdict = sim::oracle::judge(&told, &rules);
     assert_eq!(verdict.counts.rang_muted, 1, "{:?}", verdict.counts);
 }
+
+/// A page held back while the screen was away, the app restarted with its token
+/// refused (so no poll answers), and the page's service muted then: when the screen is
+/// back, the held page does not ring (the long run's Grafana OnCall seed 32 found it
+/// ringing, on every service alike).
+#[test]
+fn a_page_held_across_a_restart_stays_quiet_once_its_service_is_muted() {
+    use oncall_model::Urgency;
+    use sim::driver::{self, Setup};
+    use sim::history::Shown;
+    use sim::script::{Event, Restart, ScreenOutage};
+
+    std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    let script = [
+        Event::ScreenOut(ScreenOutage::Absent),
+        Event::Trigger {
+            urgency: Urgency::High,
+            mine: true,
+            service: 1,
+        },
+        Event::Wait { secs: 40 },
+        Event::TokenRevoked,
+        Event::Restart(Restart::Clean),
+        Event::Wait { secs: 5 },
+        Event::Mute {
+            service: 1,
+            secs: 600,
+        },
+        Event::ScreenBack,
+        Event::Wait { secs: 60 },
+    ];
+    fastrand::seed(0x5eed);
+    let history = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(true)
+        .build()
+        .expect("a runtime")
+        .block_on(driver::run(&script, Setup::default()));
+
+    let verdict = sim::oracle::judge(&history, &report::rules(&Setup::default()));
+    assert_eq!(
+        verdict.counts.total(),
+        0,
+        "{:?}",
+        verdict.findings.iter().map(|f| &f.what).collect::<Vec<_>>()
+    );
+    // The story happened as told: nothing rang while the mute ran, and the page rang
+    // once it was lifted (the run lifts every mute as it settles).
+    let mute = history
+        .mutes
+        .iter()
+        .find(|m| m.service == 1)
+        .expect("the mute");
+    let rang: Vec<_> = history
+        .screen
+        .iter()
+        .filter(|s| matches!(&s.shown, Shown::Page { .. } | Shown::Summary { .. }))
+        .map(|s| s.at)
+        .collect();
+    assert!(!rang.is_empty(), "the page rang once unmuted");
+    assert!(
+        rang.iter().all(|at| *at < mute.from || *at >= mute.to),
+        "rang at {rang:?} while muted from {} to {}",
+        mute.from,
+        mute.to
+    );
+}

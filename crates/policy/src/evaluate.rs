@@ -87,6 +87,7 @@ pub fn evaluate(
             rung: prev.and_then(|p| p.rung),
             held: false,
             shown: prev.is_some_and(|p| p.shown),
+            service: incident.service.clone(),
         };
 
         let needs_user =

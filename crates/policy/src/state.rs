@@ -45,6 +45,10 @@ pub struct Tracked {
     pub held: bool,
     /// An individual notification for this incident is on screen.
     pub shown: bool,
+    /// Its service as last polled: after a restart, before the first poll answers, a
+    /// page held back is checked against the service's mute with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
