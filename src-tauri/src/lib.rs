@@ -49,9 +49,10 @@ pub fn main() -> ExitCode {
     windows_console::attach_for(&mode);
     match mode {
         Mode::Tray { demo, show } => {
-            // Tauri's event loop takes the main thread and brings its own tokio runtime.
-            // It ends the process without returning here: the app flushes its log file
-            // itself once it has stopped (`logging::finish`).
+            // On Linux the tray app runs its own tokio runtime and returns here. On macOS
+            // and Windows tauri's event loop takes the main thread and ends the process
+            // without returning: the app flushes its log file itself once it has stopped
+            // (`logging::finish`).
             let _log = logging::init(logging::Process::Tray);
             match app::run(app::Options { demo, show }) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -95,9 +96,10 @@ pub fn main() -> ExitCode {
 ///   systemd-coredump. Inherited by every child, so WebKit's processes get it too.
 /// - Linux, `PR_SET_DUMPABLE` 0: no core dump through any path, and no ptrace attach or
 ///   reading of `/proc/PID/mem`, `environ` or `smaps` by other processes of the same
-///   user (root still can); the files in `/proc/PID` then belong to root. It does not survive
-///   `execve`, which is why every process of this binary (the window's included) sets
-///   it here; WebKit's helper processes are other binaries and stay dumpable.
+///   user (root still can); the files in `/proc/PID` then belong to root. It does not
+///   survive `execve`, which is why both executables (`oncall-tray` and
+///   `oncall-tray-window`) set it first thing; WebKit's helper processes are other
+///   binaries and stay dumpable.
 ///
 /// Windows has no per-process switch: crash dumps are Windows Error Reporting's, set
 /// machine-wide (`LocalDumps`); nothing is done there.
