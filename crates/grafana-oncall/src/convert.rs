@@ -119,6 +119,18 @@ impl Episodes {
         );
     }
 
+    /// The groups the last poll showed open that `seen` lacks, with the status they had,
+    /// at most `limit` of them: a group that changed state between a poll's two list
+    /// requests is in neither list, though it is still open.
+    pub fn vanished(&self, seen: &HashSet<String>, limit: usize) -> Vec<(String, Status)> {
+        self.pinned
+            .iter()
+            .filter(|(id, pin)| pin.missing_since.is_none() && !seen.contains(*id))
+            .map(|(id, pin)| (id.clone(), pin.status))
+            .take(limit)
+            .collect()
+    }
+
     /// Takes the pins an earlier client kept, for groups this one has not pinned yet.
     pub fn recall(&mut self, earlier: Episodes) {
         for (id, pin) in earlier.pinned {

@@ -28,6 +28,11 @@ use crate::wire::{AlertGroup, Page, User};
 /// looping its links.
 const MAX_PAGES: u32 = 200;
 
+/// At most this many groups a poll are asked for by id because they left both lists
+/// (see `open_incidents`); more than that at once is the lists' own truth (a team
+/// resolving a storm), and the rest count as gone.
+const MAX_VANISHED: usize = 10;
+
 /// What a Grafana OnCall account can do, known before any client is built.
 pub const CAPABILITIES: Capabilities = Capabilities {
     resolve: true,
@@ -103,9 +108,11 @@ impl GrafanaOnCallClient {
         self.http.url(&all, query)
     }
 
-    fn alert_groups_url(&self, state: &str) -> Url {
+    /// The alert groups list, narrowed by `filter` (`state` or `id`) and the account's
+    /// team and labels.
+    fn alert_groups_url(&self, filter: (&'static str, &str)) -> Url {
         let mut query = Query::default();
-        query.push("state", state);
+        query.push(filter.0, filter.1);
         if let Some(team) = self.config.team_id.as_deref().map(str::trim) {
             query.push("team_id", team);
         }
@@ -180,6 +187,46 @@ impl GrafanaOnCallClient {
         let now = (self.clock)();
         let mut episodes = self.episodes.lock().unwrap_or_else(PoisonError::into_inner);
         episodes.acknowledged_here(id, now);
+    }
+
+    /// Groups the last poll showed open that neither list showed now, asked for by id
+    /// through the account's filters: one that was acknowledged (or un-acknowledged)
+    /// between the two list requests is in neither, and counting it gone would make it
+    /// a new episode, and a second page, at the next poll. Kept when the answer says it
+    /// is new or acknowledged; silenced elsewhere, resolved, or no longer selected by
+    /// the filters, it is gone, as before.
+    async fn vanished_groups(
+        &self,
+        seen: &HashSet<String>,
+        requests: &mut u32,
+    ) -> Result<Vec<(AlertGroup, Status)>, ProviderError> {
+        let vanished = self
+            .episodes
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .vanished(seen, MAX_VANISHED);
+        let mut groups = Vec::new();
+        for (id, last) in vanished {
+            *requests += 1;
+            let page: Page<AlertGroup> = self
+                .http
+                .get(self.alert_groups_url(("id", &id)))
+                .await?
+                .json()?;
+            let listed = page.results.into_iter().find(|g| g.id == id).filter(|g| {
+                matches!(
+                    g.state
+                        .as_deref()
+                        .map(|s| s.trim().to_ascii_lowercase())
+                        .as_deref(),
+                    Some("new" | "firing" | "acknowledged")
+                )
+            });
+            if let Some(group) = listed {
+                groups.push((group, last));
+            }
+        }
+        Ok(groups)
     }
 
     pub(crate) fn remember_silence(&self, id: &str) {
@@ -291,7 +338,8 @@ impl Provider for GrafanaOnCallClient {
     /// `state=new`, then `state=acknowledged`, each to its last page: the list filter
     /// takes one state per request, so a poll costs two requests at least (one per
     /// state while each has at most 50 groups, a page's size). Groups this client
-    /// silenced cost one request each until their silence ends.
+    /// silenced cost one request each until their silence ends, and so does a group the
+    /// last poll showed that neither list shows now (`vanished_groups`), once.
     async fn open_incidents(&self) -> Result<FetchResult, ProviderError> {
         let mut requests = 0;
         let mut groups = Vec::new();
@@ -301,12 +349,15 @@ impl Provider for GrafanaOnCallClient {
             ("acknowledged", Status::Acknowledged),
         ] {
             let page = self
-                .all_pages(self.alert_groups_url(state), &mut requests)
+                .all_pages(self.alert_groups_url(("state", state)), &mut requests)
                 .await?;
             add_unseen(&mut groups, &mut seen, page, status);
         }
         let silenced = self.silenced_groups(&seen, &mut requests).await?;
         add_unseen(&mut groups, &mut seen, silenced, Status::Acknowledged);
+        for (group, last) in self.vanished_groups(&seen, &mut requests).await? {
+            add_unseen(&mut groups, &mut seen, vec![group], last);
+        }
         Ok(FetchResult {
             incidents: self.convert(groups),
             requests,

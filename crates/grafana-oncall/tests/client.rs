@@ -329,6 +329,63 @@ async fn my_acknowledgement_taken_back_before_the_next_poll_starts_a_new_episode
     );
 }
 
+/// Waits until the fake has received (not yet answered) a list request for `state`.
+async fn list_request_arrived(fake: &FakeGrafanaOnCall, state: &str) {
+    let wanted = format!("state={state}");
+    for _ in 0..500 {
+        let arrived = fake.requests().iter().any(|r| {
+            r.path == "/api/v1/alert_groups/"
+                && r.status == 0
+                && r.query.split('&').any(|p| p == wanted)
+        });
+        if arrived {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("no {state} list request arrived");
+}
+
+#[tokio::test]
+async fn a_group_that_changes_state_between_a_polls_two_lists_stays_in_its_episode() {
+    let s = setup(|_| {}).await;
+    let colleague = s.fake.add_user("sam", "sam@example.com", "sam-key");
+    let id = s.fake.create_alert_group(NewAlertGroup::new("disk full"));
+    let first = s.client.open_incidents().await.unwrap().incidents[0].clone();
+
+    // The next poll's lists each take a second to answer. A colleague acknowledges the
+    // group before the `new` list is read and takes it back before the `acknowledged`
+    // one is: it is in neither, though it never stopped being open.
+    s.fake.inject(Fault {
+        route: Route::ListAlertGroups,
+        kind: FaultKind::Latency { millis: 1000 },
+        times: 2,
+    });
+    let meanwhile = async {
+        list_request_arrived(&s.fake, "new").await;
+        s.fake.acknowledge_elsewhere(&id, &colleague);
+        list_request_arrived(&s.fake, "acknowledged").await;
+        s.fake.unacknowledge_elsewhere(&id, &colleague);
+    };
+    let (poll, ()) = tokio::join!(s.client.open_incidents(), meanwhile);
+    let poll = poll.unwrap();
+    assert_eq!(poll.requests, 3, "both lists, then the group by id");
+    let asked = s.fake.requests().pop().unwrap();
+    assert!(
+        asked.query.split('&').any(|p| p == format!("id={id}")),
+        "{asked:?}"
+    );
+    let again = &poll.incidents[0];
+    assert_eq!(
+        (again.status, again.status_changed_at),
+        (Status::Triggered, first.status_changed_at),
+        "still the episode that rang: nothing any poll read tells the two apart"
+    );
+    let next = s.client.open_incidents().await.unwrap();
+    assert_eq!(next.requests, 2, "asked by id once");
+    assert_eq!(next.incidents[0].status_changed_at, first.status_changed_at);
+}
+
 #[tokio::test]
 async fn a_new_client_given_the_last_ones_memory_names_episodes_as_it_did() {
     let s = setup(|_| {}).await;
