@@ -263,7 +263,7 @@ fn test_name(service: ServiceKind) -> &'static str {
 #[test]
 fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
     use oncall_model::Urgency;
-    use sim::driver::{self, Setup};
+    use sim::driver::Setup;
     use sim::history::Shown;
     use sim::script::{Event, Restart};
 
@@ -285,13 +285,7 @@ fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
         Event::AckTimeout { pick: 0 },
         Event::Wait { secs: 120 },
     ];
-    fastrand::seed(0x5eed);
-    let history = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("a runtime")
-        .block_on(driver::run(&script, Setup::default()));
+    let history = report::history_of(&script, Setup::default());
 
     // The engine paged the incident anew twice: the first episode, then the third (and
     // repeats it, high urgency, while the run settles).
@@ -332,7 +326,7 @@ fn a_retrigger_after_my_ack_took_effect_in_the_same_second_is_a_new_episode() {
 /// ten-hour shift, under way at the first start, rings only its end.
 #[test]
 fn shift_moments_ring_once_in_place_and_not_for_a_shift_slept_through() {
-    use sim::driver::{self, Setup};
+    use sim::driver::Setup;
     use sim::history::{ShiftWord, Shown};
     use sim::script::{Event, Restart};
 
@@ -345,13 +339,7 @@ fn shift_moments_ring_once_in_place_and_not_for_a_shift_slept_through() {
         Event::Restart(Restart::CorruptState { keep_permille: 500 }), // 07:07 under way
         Event::Wait { secs: 235 * 60 },                               // 11:05
     ];
-    fastrand::seed(0x5eed);
-    let history = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("a runtime")
-        .block_on(driver::run(&script, Setup::default()));
+    let history = report::history_of(&script, Setup::default());
 
     let shown: Vec<(String, String, u32)> = history
         .screen
@@ -408,7 +396,7 @@ fn shift_moments_ring_once_in_place_and_not_for_a_shift_slept_through() {
 #[test]
 fn a_muted_service_never_pages_and_unmuting_pages_it_once() {
     use oncall_model::Urgency;
-    use sim::driver::{self, Setup};
+    use sim::driver::Setup;
     use sim::history::Shown;
     use sim::script::{Event, Restart};
 
@@ -436,23 +424,17 @@ fn a_muted_service_never_pages_and_unmuting_pages_it_once() {
         Event::Restart(Restart::Clean),
         Event::Wait { secs: 900 },
     ];
-    fastrand::seed(0x5eed);
-    let history = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("a runtime")
-        .block_on(driver::run(
-            &script,
-            Setup {
-                settings: oncall_policy::Settings {
-                    repeat_high_urgency: None,
-                    quiet_hours: None,
-                    ..Default::default()
-                },
-                ..Setup::default()
+    let history = report::history_of(
+        &script,
+        Setup {
+            settings: oncall_policy::Settings {
+                repeat_high_urgency: None,
+                quiet_hours: None,
+                ..Default::default()
             },
-        ));
+            ..Setup::default()
+        },
+    );
 
     let first_rings: Vec<(String, i64)> = history
         .screen
@@ -502,7 +484,7 @@ fn a_muted_service_never_pages_and_unmuting_pages_it_once() {
 #[test]
 fn a_page_held_across_a_restart_stays_quiet_once_its_service_is_muted() {
     use oncall_model::Urgency;
-    use sim::driver::{self, Setup};
+    use sim::driver::Setup;
     use sim::history::Shown;
     use sim::script::{Event, Restart, ScreenOutage};
 
@@ -525,13 +507,7 @@ fn a_page_held_across_a_restart_stays_quiet_once_its_service_is_muted() {
         Event::ScreenBack,
         Event::Wait { secs: 60 },
     ];
-    fastrand::seed(0x5eed);
-    let history = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .start_paused(true)
-        .build()
-        .expect("a runtime")
-        .block_on(driver::run(&script, Setup::default()));
+    let history = report::history_of(&script, Setup::default());
 
     let verdict = sim::oracle::judge(&history, &report::rules(&Setup::default()));
     assert_eq!(

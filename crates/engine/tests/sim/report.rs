@@ -30,20 +30,25 @@ pub fn rules(setup: &Setup) -> Rules {
     }
 }
 
-/// Plays `script` against `service` on a fresh paused-time runtime and judges it.
-pub fn play(service: ServiceKind, script: &[Event]) -> Verdict {
+/// Plays `script` with `setup` on a fresh paused-time runtime: what happened.
+pub fn history_of(script: &[Event], setup: Setup) -> History {
     // The engine's backoff jitter (backon) and temporary file names draw from fastrand's
     // thread-local generator; on a current-thread runtime every draw happens on this
     // thread, so seeding it here makes a script play out the same way every time.
     fastrand::seed(0x5eed);
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .start_paused(true)
         .build()
-        .expect("a runtime");
+        .expect("a runtime")
+        .block_on(driver::run(script, setup))
+}
+
+/// Plays `script` against `service` on a fresh paused-time runtime and judges it.
+pub fn play(service: ServiceKind, script: &[Event]) -> Verdict {
     let setup = Setup::on(service);
     let rules = rules(&setup);
-    let history = runtime.block_on(driver::run(script, setup));
+    let history = history_of(script, setup);
     let mut verdict = oracle::judge(&history, &rules);
     verdict.digest = digest(&history);
     if let Ok(path) = std::env::var("SIM_DUMP") {
