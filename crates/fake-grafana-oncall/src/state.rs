@@ -115,6 +115,7 @@ impl State {
             team_id: new.team_id,
             labels: new.labels,
             state: GroupState::New,
+            state_since: now,
             created_at: now,
             acknowledged_at: None,
             acknowledged_by: None,
@@ -136,10 +137,10 @@ impl State {
     /// `unsilence` (the reference does not say what state a silence ends in).
     pub fn expire_silences(&mut self, now: DateTime<Utc>) {
         for group in &mut self.groups {
-            if group.state == GroupState::Silenced
-                && group.silenced_until.is_some_and(|end| end <= now)
-            {
-                lift_silence(group);
+            if let Some(end) = group.silenced_until.filter(|end| *end <= now) {
+                if group.state == GroupState::Silenced {
+                    lift_silence(group, end);
+                }
             }
         }
     }
@@ -169,8 +170,8 @@ impl State {
                 if group.state == GroupState::Acknowledged {
                     return refuse("Can't acknowledge an acknowledged alert group");
                 }
-                lift_silence(group);
-                group.state = GroupState::Acknowledged;
+                lift_silence(group, now);
+                enter(group, GroupState::Acknowledged, now);
                 group.acknowledged_at = Some(now);
                 group.acknowledged_by = Some(user.to_owned());
             }
@@ -181,14 +182,14 @@ impl State {
                 if group.state != GroupState::Acknowledged {
                     return refuse("Can't unacknowledge a non-acknowledged alert group");
                 }
-                unacknowledge(group);
+                unacknowledge(group, now);
             }
             Change::Resolve => {
                 if resolved {
                     return refuse("Can't resolve a resolved alert group");
                 }
-                lift_silence(group);
-                group.state = GroupState::Resolved;
+                lift_silence(group, now);
+                enter(group, GroupState::Resolved, now);
                 group.resolved_at = Some(now);
                 group.resolved_by = Some(user.to_owned());
             }
@@ -196,7 +197,7 @@ impl State {
                 if !resolved {
                     return refuse("Can't unresolve a non-resolved alert group");
                 }
-                group.state = GroupState::New;
+                enter(group, GroupState::New, now);
                 group.resolved_at = None;
                 group.resolved_by = None;
             }
@@ -205,8 +206,8 @@ impl State {
                     return refuse("Can't silence a resolved alert group");
                 }
                 // As Grafana OnCall: silencing takes back an acknowledgement first.
-                unacknowledge(group);
-                group.state = GroupState::Silenced;
+                unacknowledge(group, now);
+                enter(group, GroupState::Silenced, now);
                 group.silenced_at = Some(now);
                 group.silenced_until = seconds.map(|s| now + Duration::seconds(s));
             }
@@ -214,7 +215,7 @@ impl State {
                 if group.state != GroupState::Silenced {
                     return refuse("Can't unsilence a non-silenced alert group");
                 }
-                lift_silence(group);
+                lift_silence(group, now);
             }
         }
         Ok(())
@@ -249,17 +250,25 @@ impl State {
     }
 }
 
-fn unacknowledge(group: &mut FakeAlertGroup) {
+/// Puts the group in `state` as of `at`; staying in the same state keeps its start.
+fn enter(group: &mut FakeAlertGroup, state: GroupState, at: DateTime<Utc>) {
+    if group.state != state {
+        group.state = state;
+        group.state_since = at;
+    }
+}
+
+fn unacknowledge(group: &mut FakeAlertGroup, at: DateTime<Utc>) {
     if group.state == GroupState::Acknowledged {
-        group.state = GroupState::New;
+        enter(group, GroupState::New, at);
     }
     group.acknowledged_at = None;
     group.acknowledged_by = None;
 }
 
-fn lift_silence(group: &mut FakeAlertGroup) {
+fn lift_silence(group: &mut FakeAlertGroup, at: DateTime<Utc>) {
     if group.state == GroupState::Silenced {
-        group.state = GroupState::New;
+        enter(group, GroupState::New, at);
     }
     group.silenced_at = None;
     group.silenced_until = None;

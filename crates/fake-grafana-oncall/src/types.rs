@@ -87,6 +87,10 @@ pub struct FakeAlertGroup {
     pub team_id: Option<String>,
     pub labels: Vec<String>,
     pub state: GroupState,
+    /// When the group entered `state`; a silence that ended by itself, at its own end.
+    /// Not in the API (which keeps no time of an un-acknowledgement or a silence's end):
+    /// the ground truth a test compares the app's pages with.
+    pub state_since: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub acknowledged_at: Option<DateTime<Utc>>,
     pub acknowledged_by: Option<String>,

@@ -212,6 +212,10 @@ struct Sim {
     /// someone else's acknowledgement ended their last episode (a refusal as "already
     /// acknowledged" says as much as a poll would).
     looked_at: BTreeSet<String>,
+    /// Incidents whose acknowledgement or snooze of mine was answered since the last
+    /// look: that answer is the look, so the acknowledged state (or silence) it made
+    /// is one the engine has seen, not someone else's that a poll has yet to find.
+    answered_since_look: BTreeSet<String>,
     /// The service each incident fired on (0 or 1; the flood's: the first).
     service_of: BTreeMap<String, u8>,
     /// Each service's mute now: since when, until when.
@@ -254,6 +258,7 @@ pub async fn run(script: &[Event], setup: Setup) -> History {
         log_read: 0,
         last_poll: None,
         looked_at: BTreeSet::new(),
+        answered_since_look: BTreeSet::new(),
         service_of: BTreeMap::new(),
         muted: [None; 2],
     };
@@ -526,6 +531,7 @@ impl Sim {
             for item in self.service.action_items(&request) {
                 if !request.faulted && matches!(item.1, UserVerb::Ack | UserVerb::Snooze) {
                     self.looked_at.insert(item.0.clone());
+                    self.answered_since_look.insert(item.0.clone());
                 }
                 self.outstanding.retain(|o| *o != item);
             }
@@ -779,7 +785,9 @@ impl Sim {
                 }
                 (false, Some(index)) => {
                     self.history.episodes[index].end = Some(now);
-                    if incident.status == Status::Acknowledged {
+                    if incident.status == Status::Acknowledged
+                        && !self.answered_since_look.contains(&incident.id)
+                    {
                         self.looked_at.remove(&incident.id);
                     }
                     self.history.episodes[index].ended_by = match (incident.status, mine) {
@@ -803,6 +811,7 @@ impl Sim {
             self.history.episodes[index].end = Some(now);
             self.history.episodes[index].ended_by = "resolved";
         }
+        self.answered_since_look.clear();
     }
 
     /// Whether `id`'s last episode was ended by someone else's acknowledgement that no

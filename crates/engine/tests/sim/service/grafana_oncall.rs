@@ -5,8 +5,9 @@
 //! silence, which pages again when it ends.
 //!
 //! The API keeps no time of an un-acknowledgement or a silence's end, so the ground
-//! truth of when a group went back to needing me is kept here: the driver reads the
-//! fake at the instant of every change it makes, and a silence ends at its own time.
+//! truth of when a group went back to needing me is the fake's own record of when each
+//! group entered its state (`FakeAlertGroup::state_since`): a silence set by the app
+//! and ended by itself between two of the driver's looks is an episode of its own.
 //! The client derives its episode names itself (`convert.rs` of `oncall-grafana-oncall`),
 //! so the oracle matches pages to episodes by when they rang.
 //!
@@ -14,7 +15,6 @@
 //! (`FaultKind::Unauthorized`) until the new one is stored; an outage at the same time
 //! answers first, as a service's front does.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -50,17 +50,7 @@ pub struct GrafanaOnCall {
     integrations: [String; 2],
     /// Groups not known resolved, in creation order.
     open: Mutex<Vec<String>>,
-    /// The state each group was last seen in, since when, and (silenced) until when:
-    /// the fake clears a silence's fields when it ends.
-    seen: Mutex<BTreeMap<String, Seen>>,
     faults: Mutex<Faults>,
-}
-
-#[derive(Clone, Copy)]
-struct Seen {
-    state: GroupState,
-    since: Time,
-    silenced_until: Option<Time>,
 }
 
 /// What the fake is to answer instead of serving: an outage, a revoked token.
@@ -94,7 +84,6 @@ impl GrafanaOnCall {
             colleague,
             integrations,
             open: Mutex::new(Vec::new()),
-            seen: Mutex::new(BTreeMap::new()),
             faults: Mutex::new(Faults::default()),
         }
     }
@@ -167,39 +156,13 @@ impl Service for GrafanaOnCall {
     }
 
     fn open_incidents(&self) -> Vec<Truth> {
-        let now = self.fake.now();
         let mut open = self.open.lock().unwrap();
-        let mut seen = self.seen.lock().unwrap();
         let mut truths = Vec::new();
         open.retain(|id| {
             let group = self.group(id);
             if group.state == GroupState::Resolved {
-                seen.remove(id);
                 return false;
             }
-            let since = match seen.get(id) {
-                Some(last) if last.state == group.state => last.since,
-                // A silence that ended by itself ended at its own time.
-                Some(&Seen {
-                    state: GroupState::Silenced,
-                    silenced_until: Some(until),
-                    ..
-                }) if group.state == GroupState::New && until <= now => until,
-                None if group.state == GroupState::New => group.created_at,
-                _ => match group.state {
-                    GroupState::Acknowledged => group.acknowledged_at.unwrap_or(now),
-                    GroupState::Silenced => group.silenced_at.unwrap_or(now),
-                    _ => now,
-                },
-            };
-            seen.insert(
-                id.clone(),
-                Seen {
-                    state: group.state,
-                    since,
-                    silenced_until: group.silenced_until,
-                },
-            );
             truths.push(Truth {
                 mine: group.team_id.as_deref() == Some(MY_TEAM),
                 status: match group.state {
@@ -208,7 +171,7 @@ impl Service for GrafanaOnCall {
                 },
                 retriggerable: group.state == GroupState::Acknowledged,
                 urgency: Urgency::High,
-                status_changed_at: since,
+                status_changed_at: group.state_since,
                 id: id.clone(),
             });
             true
