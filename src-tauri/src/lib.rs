@@ -15,6 +15,7 @@ mod headless;
 mod keychain;
 pub mod lock;
 pub mod logging;
+mod memory;
 mod notifier;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod presence;
@@ -38,6 +39,7 @@ use crate::cli::{Cli, Mode};
 pub fn main() -> ExitCode {
     // Before anything reads a token: every mode (tray, headless, commands) may.
     no_core_dumps();
+    memory::one_heap();
     let cli = Cli::try_parse().unwrap_or_else(|e| {
         // `--help`, `--version` and usage errors print too.
         #[cfg(windows)]
@@ -137,7 +139,9 @@ fn run(
     } else {
         logging::Process::Command
     });
-    let result = match tokio::runtime::Builder::new_multi_thread()
+    // `--headless` stays up all day like the tray app, on one thread like it (see
+    // `app::freedesktop::run`); the one-shot commands need no more.
+    let result = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

@@ -189,13 +189,19 @@ fn open_file(name: &str, limits: Limits) -> Result<(NonBlocking, WorkerGuard), S
     Ok(in_background(rotating_file(&folder, name, limits)?))
 }
 
-/// `file`, written by a thread of its own, which queues up to 128,000 lines (dropping
-/// any beyond rather than making the app wait).
+/// `file`, written by a thread of its own, which queues up to [`QUEUED_LINES`] lines
+/// (dropping any beyond rather than making the app wait).
 fn in_background(file: impl std::io::Write + Send + 'static) -> (NonBlocking, WorkerGuard) {
     tracing_appender::non_blocking::NonBlockingBuilder::default()
         .thread_name("oncall-tray-log")
+        .buffered_lines_limit(QUEUED_LINES)
         .finish(file)
 }
+
+/// The log thread's queue. Its slots are allocated and written when the queue is made,
+/// 32 bytes each, so tracing-appender's default (128,000 lines) was 4 MiB of the
+/// resident process that stays up all day (issue 18); the app logs a few lines a poll.
+const QUEUED_LINES: usize = 4096;
 
 /// The size-capped, rotating file (the `logroller` crate): `name`, then `name.1`,
 /// `name.2`, … up to `limits.archives`, rotated before a line would take the current

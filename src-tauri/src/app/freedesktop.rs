@@ -19,7 +19,10 @@ use crate::stop_signal::StopSignal;
 use crate::{logging, tray};
 
 pub fn run(options: Options) -> anyhow::Result<()> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // One thread: the tray does little at a time, and each worker thread was a stack
+    // and a heap arena more in the process that stays up all day (BENCHMARKS.md).
+    // The keychain still runs on tokio's blocking threads.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start")?;
