@@ -30,6 +30,8 @@ pub struct Demo {
 impl Demo {
     pub async fn start(cancel: CancellationToken, tasks: &TaskTracker) -> anyhow::Result<Demo> {
         let fake = FakePagerDuty::new();
+        // Nobody reads the requests here, and the demo may run all day.
+        fake.stop_recording_requests();
         oncall_fake_pagerduty::demo::prepare(&fake, chrono::Utc::now());
         let server = fake.serve(([127, 0, 0, 1], 0).into()).await?;
         info!(url = %server.url, "demo: fake PagerDuty started");

@@ -4,8 +4,8 @@
 //!
 //! Tasks and their owners:
 //! - the engine's pollers and action senders: the engine ([`Engine::shutdown`]);
-//! - the notification listener and the alarm's pause watcher: `tasks` here, stopped
-//!   through `cancel`; the alarm's audio thread: the alarm, dropped with the notifier;
+//! - the notification listener, the alarm's pause watcher and the heap's give-back:
+//!   `tasks` here, stopped through `cancel`; the alarm's audio thread: the alarm, dropped with the notifier;
 //! - the request task, which owns the engine and performs the buttons' requests:
 //!   awaited here, and it shuts the engine down when `cancel` fires.
 
@@ -101,6 +101,10 @@ async fn start(
     .context("the engine could not start")?;
     tasks.spawn(alarm::hold_while_paused(
         alarm,
+        engine.view(),
+        cancel.clone(),
+    ));
+    tasks.spawn(crate::memory::give_back_freed(
         engine.view(),
         cancel.clone(),
     ));

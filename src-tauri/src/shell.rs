@@ -163,6 +163,10 @@ pub async fn start(options: Options) -> anyhow::Result<(Shell, mpsc::Receiver<Us
         engine.view(),
         cancel.clone(),
     ));
+    tasks.spawn(crate::memory::give_back_freed(
+        engine.view(),
+        cancel.clone(),
+    ));
     let shell = Shell {
         engine,
         settings,

@@ -362,6 +362,11 @@ impl FakePagerDuty {
         self.shared.core.clear_requests();
     }
 
+    /// Keeps no request from now on (see `FakeCore::stop_recording_requests`).
+    pub fn stop_recording_requests(&self) {
+        self.shared.core.stop_recording_requests();
+    }
+
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault) {
         self.shared.core.inject(fault);

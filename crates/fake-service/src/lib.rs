@@ -109,6 +109,12 @@ impl<R: FaultRoute, K: Clone> FakeCore<R, K> {
         lock(&self.log).clear();
     }
 
+    /// Keeps no request from now on: for a fake that runs all day and whose requests
+    /// nobody reads (the app's `--demo`), so that its log does not grow without end.
+    pub fn stop_recording_requests(&self) {
+        lock(&self.log).turn_off();
+    }
+
     /// Queues a fault; queued faults are consumed in order by the requests they match.
     pub fn inject(&self, fault: Fault<R, K>) {
         lock(&self.faults).push(fault);
