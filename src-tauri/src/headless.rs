@@ -5,7 +5,8 @@
 //! Tasks and their owners:
 //! - the engine's pollers and action senders: the engine ([`Engine::shutdown`]);
 //! - the notification listener, the alarm's pause watcher and the heap's give-back:
-//!   `tasks` here, stopped through `cancel`; the alarm's audio thread: the alarm, dropped with the notifier;
+//!   `tasks` here, stopped through `cancel`; the alarm's audio thread: the alarm,
+//!   dropped with the notifier;
 //! - the request task, which owns the engine and performs the buttons' requests:
 //!   awaited here, and it shuts the engine down when `cancel` fires.
 
