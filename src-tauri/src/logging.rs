@@ -459,15 +459,16 @@ mod tests {
         };
         let (writer, guard) = in_background(file);
         install(writer, guard);
-        for i in 0..20_000 {
+        // A full queue while the file is held up: every line of it must be written.
+        for i in 0..QUEUED_LINES {
             record_failure(&format!("line {i}"));
         }
         open.send(()).unwrap();
         finish();
         let read = || std::fs::read_to_string(dir.path().join("tray.log")).unwrap();
         let text = read();
-        assert_eq!(text.lines().count(), 20_000);
-        assert!(text.ends_with(" ERROR oncall_tray: line 19999\n"));
+        assert_eq!(text.lines().count(), QUEUED_LINES);
+        assert!(text.ends_with(&format!(" ERROR oncall_tray: line {}\n", QUEUED_LINES - 1)));
         record_failure("after the end");
         assert!(!read().contains("after the end"));
     }
