@@ -3,6 +3,9 @@
 //! `LayoutUpdated` signal; a host asks for the layout again and shows it. A click
 //! (`Event(id, "clicked")`) on an id of the current layout performs its [`Command`];
 //! one on an id of an older layout is refused, and the host reads the menu again.
+//! Ids are never reused: a layout is numbered on from where the last one ended, so a
+//! click sent just before a poll changed the menu cannot land on the item that took
+//! its place (it once muted a service instead of opening the window).
 //!
 //! [`menu::build`]: crate::tray::menu::build
 
@@ -59,16 +62,20 @@ pub struct Menu {
     entries: Vec<Entry>,
     root: Node,
     revision: u32,
+    /// The first id of the next layout.
+    next_id: i32,
     shell: Arc<Shell>,
 }
 
 impl Menu {
     pub fn new(entries: Vec<Entry>, shell: Arc<Shell>) -> Self {
-        let root = numbered(&entries);
+        let mut next_id = 1;
+        let root = numbered(&entries, &mut next_id);
         Menu {
             entries,
             root,
             revision: 1,
+            next_id,
             shell,
         }
     }
@@ -79,7 +86,7 @@ impl Menu {
         if entries == self.entries {
             return None;
         }
-        self.root = numbered(&entries);
+        self.root = numbered(&entries, &mut self.next_id);
         self.entries = entries;
         self.revision += 1;
         Some(self.revision)
@@ -211,14 +218,15 @@ fn find(node: &Node, id: i32) -> Option<&Node> {
     node.children.iter().find_map(|child| find(child, id))
 }
 
-/// The root (id 0) over `entries`, numbered depth first from 1.
-fn numbered(entries: &[Entry]) -> Node {
-    let mut next = 1;
+/// The root (id 0) over `entries`, numbered depth first from `next`, which is left
+/// at the id after the last one. After `i32::MAX` ids (a menu change a second for
+/// decades) numbering starts again from 1.
+fn numbered(entries: &[Entry], next: &mut i32) -> Node {
     Node {
         id: 0,
         properties: vec![("children-display", Prop::Text("submenu".into()))],
         command: None,
-        children: number(entries, &mut next),
+        children: number(entries, next),
     }
 }
 
@@ -227,7 +235,7 @@ fn number(entries: &[Entry], next: &mut i32) -> Vec<Node> {
         .iter()
         .map(|entry| {
             let id = *next;
-            *next += 1;
+            *next = next.checked_add(1).unwrap_or(1);
             let (properties, command, children) = match entry {
                 Entry::Info(text) => (
                     vec![
@@ -360,7 +368,7 @@ mod tests {
 
     #[test]
     fn items_are_numbered_depth_first_with_their_commands() {
-        let root = numbered(&entries());
+        let root = numbered(&entries(), &mut 1);
         let ids: Vec<i32> = root.children.iter().map(|n| n.id).collect();
         assert_eq!(ids, [1, 2, 4, 5, 6]);
         assert_eq!(root.children[1].children[0].id, 3);
@@ -386,12 +394,42 @@ mod tests {
 
     #[test]
     fn a_layout_asked_one_level_deep_leaves_the_grandchildren_out() {
-        let root = numbered(&entries());
+        let root = numbered(&entries(), &mut 1);
         let shallow = layout(&root, 1, &[]);
         assert_eq!(shallow.children.len(), 5);
         let submenu = layout(&root.children[1], 0, &[]);
         assert!(submenu.children.is_empty());
         let labels_only = properties(&root.children[0], &["label".to_string()]);
         assert_eq!(labels_only.len(), 1);
+    }
+
+    #[test]
+    fn a_new_layout_reuses_no_id_of_the_last_one() {
+        let mut next = 1;
+        let first = numbered(&entries(), &mut next);
+        let mut other = entries();
+        other.insert(0, Entry::Info("3 need you".into()));
+        let second = numbered(&other, &mut next);
+        assert_eq!(second.id, 0, "the root keeps its id");
+        for id in 1..next {
+            assert!(
+                find(&first, id).is_none() || find(&second, id).is_none(),
+                "id {id} is in both layouts"
+            );
+        }
+        // A click on the old layout's Quit finds nothing in the new one.
+        let quit = first
+            .children
+            .iter()
+            .find(|n| n.command == Some(Command::Quit));
+        assert!(find(&second, quit.unwrap().id).is_none());
+    }
+
+    #[test]
+    fn numbering_starts_again_from_1_after_the_last_id() {
+        let mut next = i32::MAX;
+        let root = numbered(&entries(), &mut next);
+        assert_eq!(root.children[0].id, i32::MAX);
+        assert_eq!(root.children[1].id, 1);
     }
 }
