@@ -156,7 +156,7 @@ impl Generation {
         }
         // A mute the CLI wrote meanwhile counts from this poll on (`mutes.rs`).
         let mut decisions = self.mutes_on_poll(&mut shared, account);
-        decisions.extend(self.reevaluate(&mut shared, account));
+        decisions.extend(self.reevaluate(&mut shared, account, true));
         self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);
@@ -171,9 +171,14 @@ impl Generation {
     }
 
     /// The policy over the account's snapshot (see [`Shared::reevaluate`]).
-    fn reevaluate(&self, shared: &mut Shared, account: &AccountId) -> Vec<Decision> {
+    fn reevaluate(
+        &self,
+        shared: &mut Shared,
+        account: &AccountId,
+        just_read: bool,
+    ) -> Vec<Decision> {
         let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
-        shared.reevaluate(account, &self.settings, notify, self.now())
+        shared.reevaluate(account, &self.settings, notify, just_read, self.now())
     }
 
     /// Saves the history if it grew and `state.json` if it changed. A failure is
@@ -306,7 +311,7 @@ impl Generation {
         let mut shared = self.shared.lock().await;
         let mut decisions = Vec::new();
         for account in &accounts {
-            decisions.extend(self.reevaluate(&mut shared, account));
+            decisions.extend(self.reevaluate(&mut shared, account, false));
         }
         self.save_state(&mut shared);
         self.publish_view(&shared);
@@ -385,7 +390,7 @@ impl Generation {
             finished.push((action.clone(), result));
         }
         self.save_actions(&shared);
-        let decisions = self.reevaluate(&mut shared, account);
+        let decisions = self.reevaluate(&mut shared, account, false);
         self.save_state(&mut shared);
         self.publish_view(&shared);
         drop(shared);

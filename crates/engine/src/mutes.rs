@@ -159,7 +159,7 @@ impl Generation {
         let mut decisions = Vec::new();
         for account in accounts {
             let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
-            decisions.extend(shared.reevaluate(account, &self.settings, notify, now));
+            decisions.extend(shared.reevaluate(account, &self.settings, notify, false, now));
         }
         decisions
     }

@@ -93,12 +93,14 @@ impl Shared {
     }
 
     /// Runs the policy over the account's snapshot with the user's actions applied,
-    /// and queues the resulting decisions in the outbox.
+    /// and queues the resulting decisions in the outbox. `just_read`: the snapshot
+    /// is the poll that just ended (only then may a repeat ring, `Poll::just_read`).
     pub(crate) fn reevaluate(
         &mut self,
         account: &AccountId,
         settings: &Settings,
         notify: bool,
+        just_read: bool,
         now: Now,
     ) -> Vec<Decision> {
         let Some(snapshot) = self.snapshots.get(account) else {
@@ -124,6 +126,7 @@ impl Shared {
         let poll = Poll {
             account,
             incidents: &incidents,
+            just_read,
             notify,
             quiet: &quiet,
         };

@@ -533,6 +533,45 @@ async fn a_pending_ack_survives_network_loss_and_restart<S: Service>() {
     assert_eq!(w.screen.pages_of(&id), 1);
 }
 
+/// Found by the lifecycle simulation (JSM seed 93): while the app could not reach the
+/// service, a colleague acknowledged one page and I acknowledged another. My press
+/// judged the list from before the outage again, and the first page's repeat, long due,
+/// rang for an incident nobody needed me for any more. A repeat now waits for a list
+/// the service has just given.
+async fn a_press_during_an_outage_rings_no_repeat_from_the_old_list<S: Service>() {
+    let mut w = World::<S>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let first = w.page("Primary down").await;
+    let second = w.page("Replica lag").await;
+
+    w.network_down().await;
+    w.fake.acknowledge_elsewhere(&first, false);
+    // Past the high-urgency repeat (5 min) of both pages.
+    w.idle(6 * 60 * SEC).await;
+    w.engine()
+        .act(&[w.key(&second)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.idle(SEC).await;
+    assert_eq!(w.screen.pages_of(&first), 1, "{:?}", w.screen.shown());
+
+    // The network comes back (on a new port: the app is restarted to use it).
+    w.network_up().await;
+    w.restart().await;
+    w.until("the ack arrives once the network is back", 60 * SEC, |w| {
+        w.fake.status(&second) == Status::Acknowledged
+    })
+    .await;
+    w.until("the colleague's ack is seen", 60 * SEC, |w| {
+        w.view().incident(&w.key(&first)).unwrap().incident.status == Status::Acknowledged
+    })
+    .await;
+    w.idle(60 * SEC).await;
+    assert_eq!(w.screen.pages_of(&first), 1, "{:?}", w.screen.shown());
+    assert_eq!(w.screen.pages_of(&second), 1, "{:?}", w.screen.shown());
+}
+
 async fn waking_from_sleep_polls_at_once<S: Service>() {
     let mut w = World::<S>::new().await;
     w.poll_interval = Duration::from_secs(600);
@@ -853,6 +892,7 @@ for_each_service!(
     outage_backs_off_then_recovers_and_the_page_is_not_late,
     restart_does_not_page_twice,
     a_pending_ack_survives_network_loss_and_restart,
+    a_press_during_an_outage_rings_no_repeat_from_the_old_list,
     waking_from_sleep_polls_at_once,
     a_storm_of_thirty_is_one_summary,
     first_start_with_open_incidents_is_one_summary,

@@ -16,12 +16,19 @@ pub struct Now {
     pub local_time: NaiveTime,
 }
 
-/// One successful poll of one account.
+/// One account's open incidents, as a successful poll read them.
 #[derive(Debug, Clone, Copy)]
 pub struct Poll<'a> {
     pub account: &'a AccountId,
     /// Every open incident of the account (a complete snapshot, never a partial page).
     pub incidents: &'a [Incident],
+    /// `true` when the service has just listed `incidents`; `false` when the last
+    /// snapshot is judged again (after a press, a mute, a settings change). Only a fresh
+    /// list may ring a repeat: a repeat says the service *still* lists the incident as
+    /// needing the user, and a snapshot kept through an outage or a refused token can be
+    /// minutes old (the incident acknowledged by a colleague meanwhile, or re-triggered
+    /// as a new episode that the next poll pages at once).
+    pub just_read: bool,
     /// `false` for accounts configured to list incidents without ever notifying.
     pub notify: bool,
     /// The ids of the incidents kept quiet (a muted service, a noise rule): they never
@@ -40,6 +47,7 @@ impl<'a> Poll<'a> {
         Poll {
             account,
             incidents,
+            just_read: true,
             notify,
             quiet: &NONE_QUIET,
         }
@@ -114,7 +122,7 @@ pub fn evaluate(
                 None => Some(RingReason::New),
                 Some(rung) => settings
                     .repeat_high_urgency
-                    .filter(|_| incident.urgency == Urgency::High)
+                    .filter(|_| poll.just_read && incident.urgency == Urgency::High)
                     .filter(|every| now.utc - rung.at >= *every)
                     .map(|_| RingReason::Repeat),
             };
