@@ -351,6 +351,41 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
         .wait_for_sound(triggered, TIMEOUT)
         .await
         .unwrap_or_else(|e| app.fail(e));
+    // The sound plays in a child of the app: the audio stack (ALSA's pulse plugin and
+    // libpulse, which stay loaded in whatever process opens them) never enters the
+    // process that runs all day.
+    let audio = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/maps"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_whitespace().nth(5))
+            .filter(|path| path.contains("libpulse") || path.contains("libasound_module"))
+            .map(str::to_owned)
+            .collect::<std::collections::BTreeSet<_>>()
+    };
+    // Each thread lists the children it started: the alarm's thread starts the player.
+    let children: Vec<u32> = std::fs::read_dir(format!("/proc/{}/task", app.pid()))
+        .map(|tasks| {
+            tasks
+                .flatten()
+                .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+                .flat_map(|list| {
+                    list.split_whitespace()
+                        .filter_map(|pid| pid.parse().ok())
+                        .collect::<Vec<u32>>()
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    assert!(
+        children.iter().any(|pid| !audio(*pid).is_empty()),
+        "a child of the app plays the sound through PulseAudio (children: {children:?})"
+    );
+    assert_eq!(
+        audio(app.pid()),
+        Default::default(),
+        "the app itself maps no audio library"
+    );
     let page = recorder
         .wait_for(TIMEOUT, |n| {
             n.iter().any(|n| n.summary.contains("Checkout"))

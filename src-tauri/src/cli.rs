@@ -41,6 +41,8 @@ pub enum Mode {
     Command(Command),
     /// Files made from this command line for packages (`generate`, hidden).
     Generate(GenerateCommand),
+    /// One alarm sound, played by a child of the app (`play-sound`, hidden).
+    PlaySound(PlaySound),
 }
 
 impl Cli {
@@ -48,6 +50,7 @@ impl Cli {
         match self.command {
             Some(TopCommand::Run(command)) => Mode::Command(command),
             Some(TopCommand::Generate(what)) => Mode::Generate(what),
+            Some(TopCommand::PlaySound(sound)) => Mode::PlaySound(sound),
             None if self.headless => Mode::Headless,
             None => Mode::Tray {
                 demo: self.demo,
@@ -67,6 +70,23 @@ pub enum TopCommand {
     /// very definitions so that they cannot drift from what the binary parses.
     #[command(subcommand, hide = true)]
     Generate(GenerateCommand),
+    /// Internal: the alarm runs this for each sound it plays (`play_sound.rs`).
+    #[command(hide = true)]
+    PlaySound(PlaySound),
+}
+
+/// One alarm sound: the file (the built-in tone without one) at a volume.
+#[derive(Debug, Args)]
+pub struct PlaySound {
+    /// The sound file (Ogg Vorbis or WAV); without it, the built-in alarm tone.
+    #[arg(long, value_name = "PATH")]
+    pub file: Option<PathBuf>,
+    /// 0 to 100.
+    #[arg(long, default_value_t = 100, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub volume: u8,
+    /// Print the sound's length in milliseconds instead of playing it.
+    #[arg(long)]
+    pub length: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -17,6 +17,7 @@ pub mod lock;
 pub mod logging;
 mod memory;
 mod notifier;
+mod play_sound;
 #[cfg(all(unix, not(target_os = "macos")))]
 mod presence;
 mod report;
@@ -79,6 +80,8 @@ pub fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => exit::Failure::of_error(&e).exit_code(),
         },
+        // No logging, runtime or directories: a child of the app, for one sound.
+        Mode::PlaySound(sound) => play_sound::run(&sound),
         // No logging, runtime or directories: packaging runs it in a build root.
         Mode::Generate(what) => match generate::run(what) {
             Ok(()) => ExitCode::SUCCESS,

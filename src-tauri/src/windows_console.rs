@@ -26,7 +26,8 @@ use crate::cli::Mode;
 
 /// Attaches to the parent's console for every mode but the tray app.
 pub fn attach_for(mode: &Mode) {
-    if !matches!(mode, Mode::Tray { .. }) {
+    // The alarm's sound player answers its parent through a pipe, not a console.
+    if !matches!(mode, Mode::Tray { .. } | Mode::PlaySound(_)) {
         attach_to_parent();
     }
 }

@@ -2,16 +2,18 @@
 //! for a high-urgency incident every `alarm_repeat_seconds` until it is acknowledged,
 //! resolved or withdrawn.
 //!
-//! Playback runs on one dedicated thread (rodio's device handle is `!Send`, and
-//! decoding and device calls block): callers only send it [`Command`]s over a channel,
-//! so no lock and no async task ever waits on audio. [`Alarm`] owns that thread; its
-//! `Drop` asks the thread to stop and joins it. The audio device is opened on the first
-//! sound and closed as soon as nothing plays: a tray app that never rings holds no audio
-//! device, and one that rang does not keep a stream (and its wake-ups) running all day.
+//! Every sound is played by a child process, `oncall-tray play-sound` (`play_sound.rs`
+//! says why: the audio stack stays loaded in whatever process opens it), which exits
+//! when the sound ends; stopping a sound ends its child. One dedicated thread starts,
+//! watches and stops the children (starting one blocks until it says it plays):
+//! callers only send it [`Command`]s over a channel, so no lock and no async task ever
+//! waits on audio. [`Alarm`] owns that thread; its `Drop` asks the thread to stop and
+//! joins it, which ends every child. A tray app that never rings holds no audio device,
+//! and one that rang keeps no stream, wake-up or audio library afterwards.
 //!
-//! On Linux rodio plays through ALSA, whose default device reaches PulseAudio or
-//! PipeWire through their ALSA plugins; on macOS and Windows through CoreAudio and
-//! WASAPI. Where the notification server plays sounds itself (the `sound` capability),
+//! On Linux rodio (in the child) plays through ALSA, whose default device reaches
+//! PulseAudio or PipeWire through their ALSA plugins; on macOS and Windows through
+//! CoreAudio and WASAPI. Where the notification server plays sounds itself (the `sound` capability),
 //! the notifier passes the sound as a hint instead and the first ring is the server's;
 //! only the repeats are played here.
 //!
@@ -21,7 +23,9 @@
 //! releases it.
 
 use std::collections::{HashMap, HashSet};
+use std::io::BufRead as _;
 use std::path::{Path, PathBuf};
+use std::process::{Child, Stdio};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -30,12 +34,12 @@ use std::time::{Duration, Instant};
 use oncall_model::Urgency;
 use oncall_policy::{NotificationTarget, Pause};
 use oncall_store::{AlarmSettings, Sound};
-use rodio::Source as _;
 use tokio::sync::{oneshot, watch};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::lock::lock;
+use crate::play_sound::TONE_LENGTH;
 
 /// How often the audio thread checks whether a sound has ended while one plays.
 const PLAYING_TICK: Duration = Duration::from_millis(50);
@@ -214,7 +218,7 @@ struct Ringing {
     /// Whether it plays again after it ends (high-urgency incidents only).
     repeats: bool,
     /// The sound playing now, if any.
-    player: Option<rodio::Player>,
+    player: Option<Playing>,
     /// When it plays next, if it is waiting to.
     next: Option<Instant>,
 }
@@ -225,9 +229,7 @@ struct AudioThread {
     held: bool,
     ringing: HashMap<NotificationTarget, Ringing>,
     /// "Test alarm" sounds, playing to their end.
-    tests: Vec<rodio::Player>,
-    /// Open only while something plays.
-    device: Option<rodio::MixerDeviceSink>,
+    tests: Vec<Playing>,
     /// Sounds already reported missing or unreadable: once is enough for the log.
     warned: HashSet<String>,
 }
@@ -239,7 +241,6 @@ impl AudioThread {
             held: false,
             ringing: HashMap::new(),
             tests: Vec::new(),
-            device: None,
             warned: HashSet::new(),
         }
     }
@@ -257,10 +258,9 @@ impl AudioThread {
             }
             self.tick(Instant::now());
         }
-        // Players first, then the device they play on.
+        // Ends every child still playing.
         self.ringing.clear();
         self.tests.clear();
-        self.device = None;
     }
 
     /// How long the thread may sleep: until the next repeat, or a tick while a sound
@@ -316,32 +316,19 @@ impl AudioThread {
                 }
             }
             Command::Stop(key) => {
-                if let Some(ringing) = self.ringing.remove(&key) {
-                    if let Some(player) = ringing.player {
-                        player.stop();
-                    }
+                // Dropping its child stops the sound.
+                if self.ringing.remove(&key).is_some() {
                     debug!(?key, "alarm stopped");
                 }
             }
             Command::Held(held) => {
                 self.held = held;
                 if held {
-                    for (_, ringing) in self.ringing.drain() {
-                        if let Some(player) = ringing.player {
-                            player.stop();
-                        }
-                    }
+                    self.ringing.clear();
                 }
             }
-            Command::Update(settings) => {
-                let volume = volume(&settings);
-                for ringing in self.ringing.values() {
-                    if let Some(player) = &ringing.player {
-                        player.set_volume(volume);
-                    }
-                }
-                self.settings = settings;
-            }
+            // A sound playing now ends as it began; the next one has the new settings.
+            Command::Update(settings) => self.settings = settings,
             Command::Test { urgency, played } => {
                 let sound = self.settings.sound(urgency).clone();
                 let answer = match &sound {
@@ -363,12 +350,12 @@ impl AudioThread {
         }
     }
 
-    /// Starts what is due, forgets what has ended, closes the device when all is quiet.
+    /// Starts what is due, forgets what has ended.
     fn tick(&mut self, now: Instant) {
-        self.tests.retain(|player| !player.empty());
+        self.tests.retain_mut(|player| !player.ended());
         let mut due = Vec::new();
         self.ringing.retain(|key, ringing| {
-            if ringing.player.as_ref().is_some_and(|p| p.empty()) {
+            if ringing.player.as_mut().is_some_and(Playing::ended) {
                 ringing.player = None;
                 if !ringing.repeats {
                     return false;
@@ -409,72 +396,129 @@ impl AudioThread {
                 }
             }
         }
-        if self.device.is_some()
-            && self.tests.is_empty()
-            && self.ringing.values().all(|r| r.player.is_none())
-        {
-            debug!("alarm: closing the audio device");
-            self.device = None;
-        }
     }
 
-    /// Plays `sound` once; says what is playing.
-    fn play(&mut self, sound: &Sound) -> Result<(rodio::Player, String), String> {
-        let (source, what) = self.source(sound);
-        if self.device.is_none() {
-            let mut device = rodio::DeviceSinkBuilder::open_default_sink()
-                .map_err(|e| format!("no audio output: {}", chain(&e)))?;
-            device.log_on_drop(false);
-            self.device = Some(device);
-        }
-        let device = self.device.as_ref().expect("opened above");
-        let player = rodio::Player::connect_new(device.mixer());
-        player.set_volume(volume(&self.settings));
-        player.append(source);
-        Ok((player, what))
-    }
-
-    /// The sound to play for `sound`, or the built-in tone when it cannot be found or
-    /// read: a page must be heard even when its sound file went missing.
-    fn source(&mut self, sound: &Sound) -> (Box<dyn rodio::Source + Send>, String) {
-        let file = match sound {
-            Sound::None => return (Box::new(rodio::source::Empty::new()), "nothing".into()),
-            Sound::Theme(name) => match find_in_theme(name, &data_dirs()) {
-                Some(file) => file,
-                None => {
-                    if self.warned.insert(name.clone()) {
-                        warn!(
-                            sound = %name,
-                            "no such sound in the freedesktop sound theme: playing the built-in alarm tone"
-                        );
-                    }
-                    return (Box::new(built_in_tone()), "the built-in alarm tone".into());
-                }
-            },
-            Sound::File(path) => path.clone(),
+    /// Plays `sound` once, in a child process; says what is playing.
+    fn play(&mut self, sound: &Sound) -> Result<(Playing, String), String> {
+        let file = self.file_for(sound);
+        let mut child = player_command(file.as_deref())
+            .arg("--volume")
+            .arg(self.settings.volume.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            // ALSA writes every device it tried and failed to stderr; the answer line
+            // carries what matters, and the log has it.
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("the sound player does not start: {e}"))?;
+        let answer = child.stdout.take();
+        let mut playing = Playing(child);
+        let Some(answer) = answer else {
+            return Err("the sound player gave no answer".into());
         };
-        match decode(&file) {
-            Ok(source) => (source, format!("{}", file.display())),
-            Err(e) => {
-                if self.warned.insert(file.display().to_string()) {
-                    warn!(file = %file.display(), "the sound cannot be played ({e}): playing the built-in alarm tone");
-                }
-                (Box::new(built_in_tone()), "the built-in alarm tone".into())
+        for line in std::io::BufReader::new(answer).lines() {
+            let line = line.map_err(|e| format!("the sound player's answer: {e}"))?;
+            if let Some(what) = line.strip_prefix("playing ") {
+                return Ok((playing, what.to_owned()));
             }
+            if let Some(error) = line.strip_prefix("error ") {
+                return Err(error.to_owned());
+            }
+            if let (Some(error), Some(file)) = (line.strip_prefix("fallback "), &file) {
+                if self.warned.insert(file.display().to_string()) {
+                    warn!(file = %file.display(), "the sound cannot be played ({error}): playing the built-in alarm tone");
+                }
+            }
+        }
+        Err(format!(
+            "the sound player ended without playing ({})",
+            playing.end()
+        ))
+    }
+
+    /// The file to play for `sound`; `None` for the built-in tone, which plays when the
+    /// sound cannot be found: a page must be heard even when its sound went missing.
+    fn file_for(&mut self, sound: &Sound) -> Option<PathBuf> {
+        match sound {
+            Sound::None => None,
+            Sound::Theme(name) => {
+                let found = find_in_theme(name, &data_dirs());
+                if found.is_none() && self.warned.insert(name.clone()) {
+                    warn!(
+                        sound = %name,
+                        "no such sound in the freedesktop sound theme: playing the built-in alarm tone"
+                    );
+                }
+                found
+            }
+            Sound::File(path) => Some(path.clone()),
         }
     }
 
     /// How long `urgency`'s sound lasts, when its file says so.
     fn length(&mut self, urgency: Urgency) -> Option<Duration> {
         let sound = self.settings.sound(urgency).clone();
-        self.source(&sound).0.total_duration()
+        if sound == Sound::None {
+            return None;
+        }
+        let Some(file) = self.file_for(&sound) else {
+            return Some(TONE_LENGTH);
+        };
+        let output = player_command(Some(&file))
+            .arg("--length")
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .ok()?;
+        // After a `fallback` line when the file cannot be read: the tone's length.
+        let answer = String::from_utf8_lossy(&output.stdout);
+        let millis = answer.lines().last()?.parse().ok()?;
+        Some(Duration::from_millis(millis))
     }
 }
 
-fn decode(file: &Path) -> Result<Box<dyn rodio::Source + Send>, String> {
-    let opened = std::fs::File::open(file).map_err(|e| e.to_string())?;
-    let decoder = rodio::Decoder::try_from(opened).map_err(|e| chain(&e))?;
-    Ok(Box::new(decoder))
+/// A sound playing in its child process. Dropping it stops the sound.
+struct Playing(Child);
+
+impl Playing {
+    /// Whether the sound has ended: its child has exited.
+    fn ended(&mut self) -> bool {
+        !matches!(self.0.try_wait(), Ok(None))
+    }
+
+    /// Stops the sound if it still plays; says how its child ended.
+    fn end(&mut self) -> String {
+        if let Ok(None) = self.0.try_wait() {
+            let _ = self.0.kill();
+        }
+        match self.0.wait() {
+            Ok(status) => status.to_string(),
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+impl Drop for Playing {
+    fn drop(&mut self) {
+        // Also reaps the child: no zombie is left behind.
+        self.end();
+    }
+}
+
+/// `oncall-tray play-sound [--file FILE]`: this very executable, so the child speaks
+/// the same protocol. On Linux it is `/proc/self/exe`, which still runs after a package
+/// upgrade replaced the file the app was started from.
+fn player_command(file: Option<&Path>) -> std::process::Command {
+    #[cfg(target_os = "linux")]
+    let executable = PathBuf::from("/proc/self/exe");
+    #[cfg(not(target_os = "linux"))]
+    let executable = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("oncall-tray"));
+    let mut command = std::process::Command::new(executable);
+    command.arg("play-sound");
+    if let Some(file) = file {
+        command.arg("--file").arg(file);
+    }
+    command
 }
 
 /// `name` in the freedesktop sound theme (Sound Theme Specification): the `stereo`
@@ -515,50 +559,11 @@ fn data_dirs() -> Vec<PathBuf> {
         .collect()
 }
 
-/// Three rising beeps, about a second: what plays when a sound cannot be found (always
-/// the case for theme names on macOS and Windows, which have no freedesktop theme).
-fn built_in_tone() -> rodio::buffer::SamplesBuffer {
-    const RATE: u32 = 44_100;
-    let mut samples = Vec::new();
-    for frequency in [880.0f32, 988.0, 1175.0] {
-        let beep = (RATE as f32 * 0.18) as usize;
-        for i in 0..beep {
-            let t = i as f32 / RATE as f32;
-            // A short fade at both ends, so the beeps do not click.
-            let edge = (i.min(beep - i) as f32 / (RATE as f32 * 0.01)).min(1.0);
-            samples.push((t * frequency * std::f32::consts::TAU).sin() * 0.5 * edge);
-        }
-        samples.extend(std::iter::repeat_n(0.0, (RATE as f32 * 0.12) as usize));
-    }
-    rodio::buffer::SamplesBuffer::new(
-        rodio::ChannelCount::MIN,
-        rodio::SampleRate::new(RATE).expect("not zero"),
-        samples,
-    )
-}
-
-fn volume(settings: &AlarmSettings) -> f32 {
-    f32::from(settings.volume) / 100.0
-}
-
 fn urgency_word(urgency: Urgency) -> &'static str {
     match urgency {
         Urgency::High => "high",
         Urgency::Low => "low",
     }
-}
-
-/// An error and its causes on one line: rodio's own messages are short ("Error opening
-/// the stream with the OS") and the cause says which.
-fn chain(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -666,9 +671,8 @@ mod tests {
         let before = Instant::now();
         ring(&mut repeating, &page, Urgency::High, true);
         let next = repeating.ringing[&page].next.expect("a repeat is due");
-        let tone = built_in_tone().total_duration().unwrap();
         assert!(
-            next >= before + tone + Duration::from_secs(2),
+            next >= before + TONE_LENGTH + Duration::from_secs(2),
             "after the server's sound and the interval"
         );
     }
@@ -694,14 +698,5 @@ mod tests {
             !alarm.ringing[&incident("P1")].repeats,
             "low urgency plays once"
         );
-    }
-
-    #[test]
-    fn the_built_in_tone_is_audible_and_short() {
-        let tone = built_in_tone();
-        let length = tone.total_duration().unwrap();
-        assert!(length > Duration::from_millis(500) && length < Duration::from_secs(2));
-        let peak = tone.fold(0.0f32, |peak, s| peak.max(s.abs()));
-        assert!(peak > 0.4, "{peak}");
     }
 }
