@@ -153,13 +153,24 @@ impl Generation {
         }
     }
 
-    /// The policy over each of `accounts`' last snapshot.
+    /// The policy over each of `accounts`' last snapshot: what a mute now hides leaves
+    /// the screen at once. What a mute's end lets ring rings from a fresh list, so each
+    /// account is polled now (a poll waiting out an outage's back-off stays waiting).
     fn judge(&self, shared: &mut Shared, accounts: &[AccountId]) -> Vec<oncall_policy::Decision> {
         let now = self.now();
         let mut decisions = Vec::new();
         for account in accounts {
-            let notify = self.slots.get(account).is_some_and(|s| s.config.notify);
-            decisions.extend(shared.reevaluate(account, &self.settings, notify, false, now));
+            let Some(slot) = self.slots.get(account) else {
+                continue;
+            };
+            decisions.extend(shared.reevaluate(
+                account,
+                &self.settings,
+                slot.config.notify,
+                false,
+                now,
+            ));
+            slot.poll_now.notify_one();
         }
         decisions
     }

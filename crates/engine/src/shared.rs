@@ -94,7 +94,7 @@ impl Shared {
 
     /// Runs the policy over the account's snapshot with the user's actions applied,
     /// and queues the resulting decisions in the outbox. `just_read`: the snapshot
-    /// is the poll that just ended (only then may a repeat ring, `Poll::just_read`).
+    /// is the poll that just ended (only then may anything ring, `Poll::just_read`).
     pub(crate) fn reevaluate(
         &mut self,
         account: &AccountId,

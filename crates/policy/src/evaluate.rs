@@ -23,11 +23,13 @@ pub struct Poll<'a> {
     /// Every open incident of the account (a complete snapshot, never a partial page).
     pub incidents: &'a [Incident],
     /// `true` when the service has just listed `incidents`; `false` when the last
-    /// snapshot is judged again (after a press, a mute, a settings change). Only a fresh
-    /// list may ring a repeat: a repeat says the service *still* lists the incident as
-    /// needing the user, and a snapshot kept through an outage or a refused token can be
-    /// minutes old (the incident acknowledged by a colleague meanwhile, or re-triggered
-    /// as a new episode that the next poll pages at once).
+    /// snapshot is judged again (after a press, or when a mute ends). Only a fresh list
+    /// rings: a ring says the service lists the incident as needing the user *now*, and
+    /// a snapshot kept through an outage or a refused token can be minutes old (the
+    /// incident acknowledged by a colleague meanwhile, or re-triggered as a new episode
+    /// that the next poll pages, so it would ring twice). A judgement of an old list
+    /// still withdraws, and what it would have rung rings at the next poll (a held page
+    /// stays held until then).
     pub just_read: bool,
     /// `false` for accounts configured to list incidents without ever notifying.
     pub notify: bool,
@@ -122,7 +124,7 @@ pub fn evaluate(
                 None => Some(RingReason::New),
                 Some(rung) => settings
                     .repeat_high_urgency
-                    .filter(|_| poll.just_read && incident.urgency == Urgency::High)
+                    .filter(|_| incident.urgency == Urgency::High)
                     .filter(|every| now.utc - rung.at >= *every)
                     .map(|_| RingReason::Repeat),
             };
@@ -130,6 +132,10 @@ pub fn evaluate(
                 // A held repeat is simply skipped: it comes due again after the hold.
                 Some(RingReason::Repeat) if held => {}
                 Some(_) if held => tracked.held = true,
+                // Not rung from an old list: it comes due again at the next poll.
+                Some(_) if !poll.just_read => {
+                    tracked.held = prev.is_some_and(|p| p.held && p.episode == episode)
+                }
                 Some(reason) => rings.push((incident, reason)),
                 None => {}
             }
