@@ -354,36 +354,14 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
     // The sound plays in a child of the app: the audio stack (ALSA's pulse plugin and
     // libpulse, which stay loaded in whatever process opens them) never enters the
     // process that runs all day.
-    let audio = |pid: u32| {
-        std::fs::read_to_string(format!("/proc/{pid}/maps"))
-            .unwrap_or_default()
-            .lines()
-            .filter_map(|line| line.split_whitespace().nth(5))
-            .filter(|path| path.contains("libpulse") || path.contains("libasound_module"))
-            .map(str::to_owned)
-            .collect::<std::collections::BTreeSet<_>>()
-    };
-    // Each thread lists the children it started: the alarm's thread starts the player.
-    let children: Vec<u32> = std::fs::read_dir(format!("/proc/{}/task", app.pid()))
-        .map(|tasks| {
-            tasks
-                .flatten()
-                .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
-                .flat_map(|list| {
-                    list.split_whitespace()
-                        .filter_map(|pid| pid.parse().ok())
-                        .collect::<Vec<u32>>()
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+    let players = children(app.pid());
     assert!(
-        children.iter().any(|pid| !audio(*pid).is_empty()),
-        "a child of the app plays the sound through PulseAudio (children: {children:?})"
+        players.iter().any(|pid| !audio_libraries(*pid).is_empty()),
+        "a child of the app plays the sound through PulseAudio (children: {players:?})"
     );
     assert_eq!(
-        audio(app.pid()),
-        Default::default(),
+        audio_libraries(app.pid()),
+        Vec::<String>::new(),
         "the app itself maps no audio library"
     );
     let page = recorder
@@ -458,6 +436,84 @@ async fn a_high_urgency_page_sounds_until_acknowledged_and_a_low_urgency_one_sta
     );
 
     w.finish(app, recorder).await;
+}
+
+/// The sound's child never outlives the app: killed in the middle of a six-second sound
+/// (as in a crash), the app takes its sound with it at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sound_ends_with_the_app_that_played_it() {
+    let sound = SoundServer::start().expect("a private PulseAudio server");
+    let w =
+        HeadlessWorld::with_config("[notifications]\nsound_high = \"alarm-clock-elapsed\"\n").await;
+    let recorder = w.recorder().await;
+    let mut app = w.spawn_with_env(&sound.client_env());
+    w.first_poll(&app).await;
+    let triggered = Instant::now();
+    w.fake.trigger(NewIncident::new("Checkout API is down"));
+    sound
+        .wait_for_sound(triggered, TIMEOUT)
+        .await
+        .unwrap_or_else(|e| app.fail(e));
+    let players = children(app.pid());
+    assert!(!players.is_empty(), "the sound plays in a child of the app");
+
+    let killed = Instant::now();
+    app.kill();
+    app.wait_exit(TIMEOUT).await;
+    within(Duration::from_secs(2), || {
+        let ended = !players.iter().any(|pid| running(*pid));
+        async move { ended.then_some(()) }
+    })
+    .await
+    .unwrap_or_else(|| panic!("the sound's child outlived the app: {players:?}"));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        sound.last_loud_since(killed + Duration::from_millis(500)),
+        None,
+        "silent once the app is gone"
+    );
+    drop(recorder);
+}
+
+/// The children `pid`'s threads started (each thread lists its own).
+fn children(pid: u32) -> Vec<u32> {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return Vec::new();
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("children")).ok())
+        .flat_map(|list| {
+            list.split_whitespace()
+                .filter_map(|child| child.parse().ok())
+                .collect::<Vec<u32>>()
+        })
+        .collect()
+}
+
+/// The audio libraries `pid` maps: ALSA's plugins and libpulse.
+fn audio_libraries(pid: u32) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_to_string(format!("/proc/{pid}/maps"))
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|line| line.split_whitespace().nth(5))
+        .filter(|path| path.contains("libpulse") || path.contains("libasound_module"))
+        .map(str::to_owned)
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// Whether `pid` still runs (a zombie waiting for its reaper has ended).
+fn running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let state = stat.rsplit_once(") ")?.1.chars().next()?;
+            Some(state != 'Z' && state != 'X')
+        })
+        .unwrap_or(false)
 }
 
 /// Where the notification server plays sounds itself (the `sound` capability), the page

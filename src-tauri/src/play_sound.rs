@@ -9,16 +9,21 @@
 //! process runs all day; the child lives for one sound. A crash in a sound server's
 //! client library also ends only that sound, never the process that pages.
 //!
+//! It never outlives its purpose: it exits when its stdin closes (the parent keeps the
+//! other end, so the parent's death or its "stop" ends the sound at once, on every
+//! platform), and at the latest [`OVERRUN`] after the sound's own length, should a
+//! sound server vanish mid-sound and leave the stream hanging.
+//!
 //! The child answers on stdout with one line, once it knows:
 //! - `playing WHAT`: the device is open and the sound started; it exits when it ends.
 //! - `error MESSAGE`: nothing plays (no audio output); exit status 1.
 //! - `fallback MESSAGE` first, when the file cannot be read: the built-in tone plays.
 //! - with `--length`: the sound's length in milliseconds, or `unknown`; nothing plays.
 
-use std::io::Write as _;
+use std::io::{Read as _, Write as _};
 use std::path::Path;
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rodio::Source as _;
 
@@ -51,13 +56,35 @@ pub fn run(sound: &PlaySound) -> ExitCode {
         }
     };
     device.log_on_drop(false);
+    let ends_by = Instant::now() + source.total_duration().unwrap_or(LONGEST) + OVERRUN;
     let player = rodio::Player::connect_new(device.mixer());
     player.set_volume(f32::from(sound.volume) / 100.0);
     player.append(source);
     let _ = writeln!(out, "playing {}", one_line(&what));
     let _ = out.flush();
-    player.sleep_until_end();
+    exit_when_stdin_closes();
+    while !player.empty() && Instant::now() < ends_by {
+        std::thread::sleep(Duration::from_millis(50));
+    }
     ExitCode::SUCCESS
+}
+
+/// How long a sound may play past its own length before the child gives up on it.
+const OVERRUN: Duration = Duration::from_secs(5);
+/// The length assumed for a sound whose file does not say.
+const LONGEST: Duration = Duration::from_secs(60);
+
+/// Ends the process once stdin reaches its end: the parent closed it, or died. (Should
+/// the thread not start, the time limit still ends the process.)
+fn exit_when_stdin_closes() {
+    let _ = std::thread::Builder::new()
+        .name("parent-watch".into())
+        .spawn(|| {
+            let mut stdin = std::io::stdin().lock();
+            let mut buffer = [0u8; 64];
+            while matches!(stdin.read(&mut buffer), Ok(n) if n > 0) {}
+            std::process::exit(0);
+        });
 }
 
 fn decode(file: &Path) -> Result<Box<dyn rodio::Source + Send>, String> {

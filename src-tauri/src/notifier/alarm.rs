@@ -404,7 +404,9 @@ impl AudioThread {
         let mut child = player_command(file.as_deref())
             .arg("--volume")
             .arg(self.settings.volume.to_string())
-            .stdin(Stdio::null())
+            // Held open by `Playing`: the child exits when it closes (we stopped the
+            // sound, or this process died).
+            .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             // ALSA writes every device it tried and failed to stderr; the answer line
             // carries what matters, and the log has it.
@@ -477,7 +479,8 @@ impl AudioThread {
     }
 }
 
-/// A sound playing in its child process. Dropping it stops the sound.
+/// A sound playing in its child process (whose stdin `Child` holds open). Dropping it
+/// stops the sound.
 struct Playing(Child);
 
 impl Playing {
@@ -488,6 +491,7 @@ impl Playing {
 
     /// Stops the sound if it still plays; says how its child ended.
     fn end(&mut self) -> String {
+        drop(self.0.stdin.take());
         if let Ok(None) = self.0.try_wait() {
             let _ = self.0.kill();
         }
