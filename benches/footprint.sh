@@ -4,7 +4,9 @@
 # /proc/PID/smaps_rollup) with the window never opened, open and closed again, the tray
 # process on its own and `--headless` (against the fake PagerDuty binary, when built),
 # the tray app on an account (the fake PagerDuty binary, as a user's app polls a
-# service), and idle CPU time and wake-ups.
+# service), the floor beside them (benches/probe, `oncall-footprint-probe`, when built:
+# a StatusNotifierItem with a dbusmenu, a reqwest + rustls poll of the same fake and
+# one zbus notification, no GUI toolkit), and idle CPU time and wake-ups.
 #
 # Runs `oncall-tray --demo` (release build) inside its own virtual desktop session:
 # Xvfb (xvfb-run -a), a private D-Bus session bus (dbus-run-session), a private
@@ -482,6 +484,8 @@ stop_app
 HEADLESS_PSS=""
 ACCOUNT_PSS=""
 FAKE=""
+FAKE_URL=""
+FAKE_TOKEN=fake-token-pat   # the fake's user Pat Oncall
 for candidate in "$TARGET_DIR/release/fake-pagerduty" "$TARGET_DIR/debug/fake-pagerduty"; do
   [ -x "$candidate" ] && { FAKE=$candidate; break; }
 done
@@ -495,7 +499,7 @@ if [ -n "$FAKE" ]; then
   STARTED+=($!)
   mkdir -p "$WORK/headless/config" "$WORK/headless/data"
   printf '%s\n' '[[accounts]]' 'name = "work"' 'provider = "pagerduty"' \
-    "api_url = \"$FAKE_URL\"" 'token_command = "printf %s fake-token-pat"' \
+    "api_url = \"$FAKE_URL\"" "token_command = \"printf %s $FAKE_TOKEN\"" \
     >"$WORK/headless/config/config.toml"
   ONCALL_TRAY_CONFIG_DIR=$WORK/headless/config ONCALL_TRAY_DATA_DIR=$WORK/headless/data \
     ONCALL_TRAY_LOG_DIR=$WORK/headless/log DISPLAY= "$BIN" --headless >"$WORK/app-headless.log" 2>&1 &
@@ -530,6 +534,55 @@ else
   NOTES+=("No fake-pagerduty was built (cargo build --release -p oncall-fake-pagerduty): --headless and the tray app on an account were not measured.")
 fi
 
+# --- the floor: the probe (benches/probe), in the same session ---------------------------
+# The least a tray pager can be: a StatusNotifierItem and dbusmenu over zbus, polling the
+# same fake's incident list with reqwest + rustls every 2 s, one notification. The app's
+# items are off the watcher's list by now (stop_app waits for it); the probe's own is
+# then confirmed by its bus name, which it logs once the watcher took it.
+PROBE_BIN=$TARGET_DIR/release/oncall-footprint-probe
+PROBE_FLOOR="probe floor (SNI + dbusmenu + reqwest/rustls poll + zbus notification, no GTK)"
+PROBE_PSS=""
+PROBE_RSS=""
+PROBE_NAME=""
+PROBE_LISTED="its item **not** confirmed on the watcher's list"
+listed() {  # the watcher lists the item of bus name $1
+  dbus-send --session --print-reply --dest=org.kde.StatusNotifierWatcher /StatusNotifierWatcher \
+    org.freedesktop.DBus.Properties.Get string:org.kde.StatusNotifierWatcher \
+    string:RegisteredStatusNotifierItems 2>/dev/null | grep -qF -e "string \"$1\"" -e "string \"$1/"
+}
+if [ ! -x "$PROBE_BIN" ]; then
+  NOTES+=("No oncall-footprint-probe was built (cargo build --release -p oncall-footprint-probe): the floor is quoted, 3.6 MiB PSS (5.6 MiB RSS).")
+elif [ -z "$FAKE_URL" ]; then
+  NOTES+=("The probe floor was not measured: no fake PagerDuty ran for it to poll; the floor is quoted, 3.6 MiB PSS (5.6 MiB RSS).")
+else
+  log "the probe floor against the fake PagerDuty"
+  t0=$(now_ms)
+  "$PROBE_BIN" "$FAKE_URL/incidents" --header "Authorization: Token token=$FAKE_TOKEN" \
+    >"$WORK/app-probe.log" 2>&1 &
+  APP=$!
+  STARTED+=("$APP")
+  if wait_registered "$t0" >/dev/null; then
+    sleep "$SETTLE_SECS"
+    PROBE_NAME=$(sed -n 's/^registered \(:[0-9.]*\) .*/\1/p' "$WORK/app-probe.log")
+    if [ -n "$PROBE_NAME" ] && listed "$PROBE_NAME"; then
+      PROBE_LISTED="its item ($PROBE_NAME) confirmed on the watcher's list"
+    else
+      NOTES+=("The watcher does not list the probe's item (bus name: ${PROBE_NAME:-none logged}): $(tail -3 "$WORK/app-probe.log")")
+    fi
+    if kill -0 "$APP" 2>/dev/null; then
+      measure_mem probe
+      read -r PROBE_RSS PROBE_PSS < <(awk -F'\t' -v pid="$APP" '$1 == pid { print $3, $4 }' "$WORK/mem-probe.tsv")
+      grep -q '^notified' "$WORK/app-probe.log" \
+        || NOTES+=("The probe polled no answer or sent no notification: $(tail -3 "$WORK/app-probe.log")")
+    else
+      NOTES+=("The probe exited: $(tail -3 "$WORK/app-probe.log")")
+    fi
+  else
+    NOTES+=("The probe did not register its tray: $(tail -3 "$WORK/app-probe.log")")
+  fi
+  stop_app
+fi
+
 # --- the table --------------------------------------------------------------------------
 CLK=$(getconf CLK_TCK)
 pct() { awk -v t="$1" -v s="$2" -v c="$CLK" 'BEGIN { printf "%.3f", 100 * t / c / s }'; }
@@ -553,6 +606,9 @@ if [ -n "$ACCOUNT_PSS" ]; then
 fi
 if [ -n "$HEADLESS_PSS" ]; then
   echo "| \`--headless\` (PSS, ${SETTLE_SECS} s after start, polling the fake) | **$(mib "$HEADLESS_PSS") MiB** | ≤ 12 MiB (issue 18) | $(verdict "$(mib "$HEADLESS_PSS")" 12) |"
+fi
+if [ -n "$PROBE_PSS" ]; then
+  echo "| $PROBE_FLOOR (PSS, RSS in brackets; ${SETTLE_SECS} s after it registered, polling the fake every 2 s) | **$(mib "$PROBE_PSS") MiB** ($(mib "$PROBE_RSS") MiB RSS) | — (the floor; quoted 3.6 MiB PSS, 5.6 MiB RSS) | — |"
 fi
 [ -n "$STRIPPED_BYTES" ] && echo "| release binary, symbols stripped (a stripped copy; informational) | $(awk -v b="$STRIPPED_BYTES" 'BEGIN { printf "%.1f", b / 1e6 }') MB | — | — |"
 for state in never open closed; do
@@ -592,5 +648,6 @@ echo "- Window opened by a second \`oncall-tray --demo\` launch (single instance
 echo "- Memory from /proc/PID/smaps_rollup of the app and all its descendants; USS = Private_Clean + Private_Dirty. 1 MiB = 1024 kB; targets are compared in MiB (slightly stricter than MB)."
 echo "- CPU = utime + stime of those processes from /proc/PID/stat; the demo polls its in-process fake PagerDuty every 5 s and scripts a new incident every 30 s, so 'idle' includes that work."
 [ -n "$SOUND_SERVER" ] && echo "- Sound: $SOUND_SERVER (the pages' alarm plays into it through ALSA's pulse plugin)."
+[ -n "$PROBE_PSS" ] && echo "- Probe floor: $PROBE_BIN ($(awk -v b="$(stat -c %s "$PROBE_BIN")" 'BEGIN { printf "%.1f", b / 1e6 }') MB), $PROBE_LISTED; memory of its one process, read as the app's."
 [ -n "$RECORDER" ] && echo "- Notifications went to the notification-recorder ($RECORDER): ${NOTIFICATIONS} recorded over the run."
 for note in "${NOTES[@]}"; do echo "- NOTE: $note"; done
