@@ -162,6 +162,7 @@ impl State {
             tags: new.tags,
             source: new.source,
             owner: String::new(),
+            state_since: now,
             created_at: now,
             updated_at: now,
             acknowledged_at: None,
@@ -180,6 +181,7 @@ impl State {
             if let Some(until) = alert.snoozed_until.filter(|u| alert.snoozed && *u <= now) {
                 alert.snoozed = false;
                 alert.updated_at = alert.updated_at.max(until);
+                alert.state_since = alert.state_since.max(until);
             }
         }
     }
@@ -290,6 +292,9 @@ impl State {
                 owner: user.to_owned(),
                 created_at: now,
             }),
+        }
+        if !matches!(action, Action::AddNote(_)) {
+            alert.state_since = now;
         }
         alert.updated_at = now;
         Ok(())

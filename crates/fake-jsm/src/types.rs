@@ -87,6 +87,11 @@ pub struct FakeAlert {
     pub source: String,
     /// Who acknowledged it (an e-mail), kept after an un-acknowledgement, as `owner`.
     pub owner: String,
+    /// When its state (open or closed, acknowledged, snoozed) last changed; a snooze
+    /// that ended by itself, at its own end. Not in the API (which keeps no time of an
+    /// un-acknowledgement, and `updatedAt` moves for a note too): the ground truth a test
+    /// compares the app's pages with.
+    pub state_since: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// When it was last acknowledged.

@@ -120,6 +120,32 @@ async fn snoozes_end_on_the_fakes_clock_and_elsewhere_changes_show() {
     assert_eq!(fake.alert(&id).unwrap().status, "closed");
 }
 
+/// `state_since` is the ground truth tests date episodes by: the time of each change of
+/// state, and a snooze's own end when it ended by itself, however late it is read.
+#[tokio::test]
+async fn each_change_of_state_is_dated_and_a_snooze_from_its_own_end() {
+    let start = Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).unwrap();
+    let now = Arc::new(Mutex::new(start));
+    let fake = FakeJsm::new();
+    let clock = now.clone();
+    fake.set_clock(Arc::new(move || *clock.lock().unwrap()));
+    let at = |minutes: i64| start + Duration::minutes(minutes);
+    let id = fake.create_alert(NewAlert::new("disk full"));
+    assert_eq!(fake.alert(&id).unwrap().state_since, at(0));
+    *now.lock().unwrap() = at(2);
+    fake.acknowledge_elsewhere(&id, TEAMMATES[0]);
+    assert_eq!(fake.alert(&id).unwrap().state_since, at(2));
+    *now.lock().unwrap() = at(5);
+    fake.unacknowledge_elsewhere(&id, TEAMMATES[0]);
+    assert_eq!(fake.alert(&id).unwrap().state_since, at(5));
+    *now.lock().unwrap() = at(7);
+    fake.snooze_elsewhere(&id, at(10), TEAMMATES[1]);
+    assert_eq!(fake.alert(&id).unwrap().state_since, at(7));
+    // Read long after the snooze ended.
+    *now.lock().unwrap() = at(45);
+    assert_eq!(fake.alert(&id).unwrap().state_since, at(10));
+}
+
 #[tokio::test]
 async fn held_requests_wait_and_faults_answer_in_order() {
     let fake = FakeJsm::new();

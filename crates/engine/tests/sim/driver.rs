@@ -701,6 +701,7 @@ impl Sim {
             .map(|(id, _)| id.clone())
             .collect();
         let open = self.service.open_incidents();
+        let exact_names = self.setup.service.scope().exact_names;
         let mut seen = BTreeSet::new();
         for incident in &open {
             seen.insert(incident.id.clone());
@@ -784,7 +785,17 @@ impl Sim {
                         .insert(incident.id.clone(), self.history.episodes.len() - 1);
                 }
                 (false, Some(index)) => {
-                    self.history.episodes[index].end = Some(now);
+                    // Where the service's truth has its exact time, the episode ended
+                    // when the service changed (a snooze of mine that landed between two
+                    // looks ended it then); PagerDuty's whole-second times are names,
+                    // and there the look dates it.
+                    let changed = incident.status_changed_at;
+                    let end = if !exact_names && incident.status != Status::Triggered {
+                        changed.max(self.history.episodes[index].start).min(now)
+                    } else {
+                        now
+                    };
+                    self.history.episodes[index].end = Some(end);
                     if incident.status == Status::Acknowledged
                         && !self.answered_since_look.contains(&incident.id)
                     {

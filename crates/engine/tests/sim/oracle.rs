@@ -248,9 +248,9 @@ impl Judge<'_> {
     }
 
     /// The episode (of one incident's `list`) a ring is for, where the client derives
-    /// the episode's `name`: the latest that had begun when it rang and by the time its
-    /// name says (a derived name is never earlier than the change it names, so an
-    /// episode begun after it is not the one rung). Except where the client cannot know
+    /// the episode's `name`: of those begun when it rang and by the time its name says,
+    /// the one begun nearest that time (a derived name is never earlier than the change
+    /// it names, so an episode begun after it is not the one rung). Except where the client cannot know
     /// better than the fields say (Grafana OnCall names a group it has no memory of by
     /// its creation, or by the start of a silence that has ended): a name earlier than
     /// every episode is its first sight of a group created acknowledged, and a state
@@ -271,7 +271,20 @@ impl Judge<'_> {
                 .iter()
                 .any(|&lost| start <= lost && lost <= ring.at)
         };
-        match begun_by(ring.at.min(name)) {
+        // The slack is for scheduling noise, not for choosing: of the episodes begun by
+        // the name's time (give or take the slack), the one whose start the name is
+        // nearest to. An episode that began a second after another (acknowledged and
+        // taken back elsewhere at once) would otherwise take the first one's ring.
+        let at = ring.at.min(name);
+        // From the latest: of two begun at the same instant (created and acknowledged at
+        // once, then taken back), the later is the one still needing me.
+        let named = list
+            .iter()
+            .rev()
+            .copied()
+            .filter(|&i| episodes[i].start <= at + SLACK)
+            .min_by_key(|&i| (episodes[i].start - at).abs());
+        match named {
             Some(named) if !forgotten_since(episodes[named].start) => Some(named),
             _ => Some(by_time),
         }

@@ -6,9 +6,11 @@
 //! un-acknowledging it. My snooze leaves an acknowledged alert acknowledged when it
 //! ends (the fake follows Opsgenie there), so it starts no episode.
 //!
-//! The API keeps no time of an un-acknowledgement or a snooze's end that the driver
-//! could read back, so the ground truth of when an alert went back to needing me is kept
-//! here; the client derives its episode names itself.
+//! The API keeps no time of an un-acknowledgement or a snooze's end, so the ground truth
+//! of when an alert's state changed is the fake's own (`FakeAlert::state_since`, not in
+//! the API): an episode is dated from the service's change, never from when the driver
+//! happened to look (a snooze of mine that lands between two looks ends the episode when
+//! it lands). The client derives its episode names itself.
 //!
 //! Writes are asynchronous: `POST …/acknowledge` is answered 202 and its outcome read
 //! from the request's status. An outage that failed that status read after the service
@@ -64,11 +66,10 @@ const TROUBLED: [jsm::Route; 7] = [
 
 pub struct Jsm {
     fake: FakeJsm,
-    clock: Arc<TestClock>,
     server: RunningFake,
     /// Alerts not known closed, in creation order.
     open: Mutex<Vec<String>>,
-    /// How each alert was last seen: needing me or not, since when, snoozed until.
+    /// How each alert was last seen: needing me or not, since when.
     seen: Mutex<BTreeMap<String, Seen>>,
     faults: Mutex<Faults>,
 }
@@ -77,7 +78,6 @@ pub struct Jsm {
 struct Seen {
     status: Status,
     since: Time,
-    snoozed_until: Option<Time>,
 }
 
 /// What the fake is to answer instead of serving: an outage, a revoked token.
@@ -90,8 +90,7 @@ struct Faults {
 impl Jsm {
     pub async fn start(clock: Arc<TestClock>, begin: Time) -> Self {
         let fake = FakeJsm::new();
-        let fake_clock = clock.clone();
-        fake.set_clock(Arc::new(move || fake_clock.now()));
+        fake.set_clock(Arc::new(move || clock.now()));
         fake.add_schedule(jsm::ScheduleSpec::rotation(
             "Sim rotation",
             &ROTATION,
@@ -101,7 +100,6 @@ impl Jsm {
         let server = fake.serve("127.0.0.1:0".parse().unwrap()).await.unwrap();
         Jsm {
             fake,
-            clock,
             server,
             open: Mutex::new(Vec::new()),
             seen: Mutex::new(BTreeMap::new()),
@@ -178,9 +176,6 @@ impl Service for Jsm {
     }
 
     fn open_incidents(&self) -> Vec<Truth> {
-        // The fake keeps time to the millisecond.
-        let now = self.clock.now();
-        let now = chrono::DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
         let mut open = self.open.lock().unwrap();
         let mut seen = self.seen.lock().unwrap();
         let mut truths = Vec::new();
@@ -195,24 +190,13 @@ impl Service for Jsm {
             } else {
                 Status::Triggered
             };
+            // A change that leaves the alert needing me, or not, as it was (a snooze of
+            // an acknowledged alert, its end) is no status change.
             let since = match seen.get(id) {
                 Some(last) if last.status == status => last.since,
-                // A snooze that ended by itself ended at its own time.
-                Some(&Seen {
-                    snoozed_until: Some(until),
-                    ..
-                }) if status == Status::Triggered && until <= now => until,
-                None if status == Status::Triggered => alert.created_at,
-                _ => now,
+                _ => alert.state_since,
             };
-            seen.insert(
-                id.clone(),
-                Seen {
-                    status,
-                    since,
-                    snoozed_until: alert.snoozed_until.filter(|_| alert.snoozed),
-                },
-            );
+            seen.insert(id.clone(), Seen { status, since });
             truths.push(Truth {
                 mine: alert.responders.iter().any(|r| r.eq_ignore_ascii_case(ME)),
                 status,
