@@ -108,6 +108,8 @@ def name(pid):
     # executable, which comm names (cut at 15 characters), tells it apart.
     if comm.startswith("oncall-tray-win"):
         return "oncall-tray-window"
+    if comm.startswith("oncall-tray-snd"):
+        return "oncall-tray play-sound (the alarm)"
     if base == "oncall-tray":
         return "oncall-tray (tray)"
     return base
@@ -357,9 +359,20 @@ wait_no_window() {  # up to 10 s for the window process to end
   while [ -n "$(window_pid "$APP")" ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.1; done
 }
 
+sound_pid() { probe below "$1" oncall-tray-snd | cut -d' ' -f1; }
+
+# Up to 15 s for a sound of the alarm to end: its player (a child of the app, the same
+# executable) shares the app's pages while it plays, which would halve the app's PSS.
+wait_no_sound() {
+  local deadline=$(( $(now_ms) + 15000 ))
+  while [ -n "$(sound_pid "$APP")" ] && [ "$(now_ms)" -lt "$deadline" ]; do sleep 0.1; done
+  [ -z "$(sound_pid "$APP")" ] || NOTES+=("A sound of the alarm was still playing at a memory reading; its player is counted as a process of its own.")
+}
+
 declare -A MEM   # MEM[state.rss|pss|uss] in kB; per-process rows in $WORK/mem-state.tsv
 measure_mem() {
   local state=$1
+  wait_no_sound
   probe mem "$APP" >"$WORK/mem-$state.tsv"
   read -r _ _ MEM[$state.rss] MEM[$state.pss] MEM[$state.uss] < <(grep '^TOTAL' "$WORK/mem-$state.tsv")
 }

@@ -30,6 +30,9 @@ use rodio::Source as _;
 use crate::cli::PlaySound;
 
 pub fn run(sound: &PlaySound) -> ExitCode {
+    // Started as /proc/self/exe, it would be "exe" in `top`.
+    #[cfg(target_os = "linux")]
+    let _ = rustix::thread::set_name(c"oncall-tray-snd");
     let mut out = std::io::stdout().lock();
     let (source, what) = match &sound.file {
         None => (tone(), "the built-in alarm tone".to_owned()),

@@ -13,9 +13,9 @@
 //!
 //! On Linux rodio (in the child) plays through ALSA, whose default device reaches
 //! PulseAudio or PipeWire through their ALSA plugins; on macOS and Windows through
-//! CoreAudio and WASAPI. Where the notification server plays sounds itself (the `sound` capability),
-//! the notifier passes the sound as a hint instead and the first ring is the server's;
-//! only the repeats are played here.
+//! CoreAudio and WASAPI. Where the notification server plays sounds itself (the
+//! `sound` capability), the notifier passes the sound as a hint instead and the first
+//! ring is the server's; only the repeats are played here.
 //!
 //! Holding: a pause holds every page, so it holds the sound too ([`Alarm::set_held`],
 //! driven by [`hold_while_paused`]). Quiet hours need nothing here: they hold only
@@ -518,6 +518,8 @@ fn player_command(file: Option<&Path>) -> std::process::Command {
     #[cfg(not(target_os = "linux"))]
     let executable = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("oncall-tray"));
     let mut command = std::process::Command::new(executable);
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::arg0(&mut command, "oncall-tray");
     command.arg("play-sound");
     if let Some(file) = file {
         command.arg("--file").arg(file);
