@@ -19,7 +19,7 @@
 //! `SIM_THREADS` sets the parallelism (default: the machine's cores). A script replays
 //! exactly (the table's digest column shows it); `SIM_DUMP=path` with `SIM_SEED` writes
 //! the run's timeline (events, screen, episodes, my shifts, windows, presses) to read a
-//! finding by.
+//! finding by, and `SIM_LOG=oncall_engine=debug,…` the engine's log in virtual time.
 //!
 //! What is covered: triggers (high and low urgency, mine or a colleague's), acknowledged
 //! and resolved elsewhere, ack timeouts and snooze ends (re-trigger), escalation or

@@ -222,10 +222,45 @@ struct Sim {
     muted: [Option<(Time, Time)>; 2],
 }
 
+/// `SIM_LOG=filter` (with `SIM_SEED`: one run): the engine's and the clients' logs on
+/// stderr, stamped with the run's virtual time, to read beside `SIM_DUMP`'s timeline
+/// (e.g. `SIM_LOG=oncall_engine=debug,oncall_grafana_oncall=debug`).
+fn log_to_stderr(clock: &Arc<TestClock>) {
+    static CLOCK: std::sync::Mutex<Option<Arc<TestClock>>> = std::sync::Mutex::new(None);
+    struct VirtualTime;
+    impl tracing_subscriber::fmt::time::FormatTime for VirtualTime {
+        fn format_time(
+            &self,
+            w: &mut tracing_subscriber::fmt::format::Writer<'_>,
+        ) -> std::fmt::Result {
+            let clock = CLOCK
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match clock.as_ref() {
+                Some(clock) => write!(w, "{}", clock.now().format("%F %T%.3f")),
+                None => Ok(()),
+            }
+        }
+    }
+    let Ok(filter) = std::env::var("SIM_LOG") else {
+        return;
+    };
+    *CLOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(clock.clone());
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_timer(VirtualTime)
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
 /// Runs `script` and returns what happened.
 pub async fn run(script: &[Event], setup: Setup) -> History {
     let start = chrono::Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
     let clock = Arc::new(TestClock::new(start));
+    log_to_stderr(&clock);
     let service = service::start(setup.service, clock.clone(), start).await;
     let keychain = Arc::new(Keychain::default());
     keychain.set(service.first_token());
