@@ -93,6 +93,22 @@ impl AccountSlot {
         Ok((gen, provider))
     }
 
+    /// `acting` has answered an action after it was replaced (the token changed while
+    /// the request was on its way): the client that replaced it took its memory before
+    /// that answer, so what the action taught it (Grafana OnCall: my acknowledgement
+    /// pins the group as acknowledged) is handed over now, or the new client would name
+    /// the group's next trigger after the episode my press ended.
+    pub(crate) async fn hand_over(&self, acting: &Arc<dyn Provider>) {
+        let slot = self.provider.lock().await;
+        if let Some((_, current)) = slot.as_ref() {
+            if !Arc::ptr_eq(current, acting) {
+                if let Some(memory) = acting.memory() {
+                    current.recall(memory);
+                }
+            }
+        }
+    }
+
     /// The token may have changed: the poller (watching `credential_gen`) and the action
     /// sender (woken here) both try again with a client built from the keychain.
     pub(crate) fn credential_changed(&self) {

@@ -93,6 +93,7 @@ pub(crate) async fn run(generation: Arc<Generation>, slot: Arc<AccountSlot>) {
                 }
             };
             sent_any = true;
+            slot.hand_over(&provider).await;
             match generation
                 .finish_actions(&account, &actions, results, provider.as_ref())
                 .await

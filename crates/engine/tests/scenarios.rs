@@ -938,6 +938,61 @@ async fn an_ack_refused_for_a_revoked_token_is_sent_once_a_new_token_is_stored()
     .await;
 }
 
+/// Found by the lifecycle simulation (Grafana OnCall seed 66): my acknowledgement was on
+/// its way when the key was stored again, and the client built for the new key took the
+/// old client's memory before the answer came. Grafana OnCall keeps no time of an
+/// un-acknowledgement, so only that memory (my press pins the group acknowledged) tells
+/// a colleague's un-acknowledgement from the episode I answered; without it the new
+/// client named the re-trigger after the old episode, and it never paged (only its
+/// repeat, minutes later).
+#[tokio::test(start_paused = true)]
+async fn my_ack_answered_after_the_key_changed_still_makes_the_next_trigger_page() {
+    use oncall_fake_grafana_oncall::{Fault, FaultKind, Route};
+    let mut w = World::<oncall_fake_grafana_oncall::FakeGrafanaOnCall>::new().await;
+    w.start().await;
+    w.first_poll().await;
+    let id = w.page("Primary down").await;
+    w.fake.inject(Fault::once(
+        Route::AlertGroupAction,
+        FaultKind::Latency { millis: 10_000 },
+    ));
+    w.engine()
+        .act(&[w.key(&id)], ActionKind::Acknowledge)
+        .await
+        .unwrap();
+    w.idle(SEC).await;
+    // The same key stored again (Settings' "Save"): a new client, whose first poll
+    // comes while the acknowledgement is still on the wire.
+    w.engine().credential_changed(&w.key(&id).account);
+    w.idle(2 * SEC).await;
+    // No list answers from now on, so no poll shows the acknowledgement.
+    w.fake.inject(Fault {
+        route: Route::ListAlertGroups,
+        kind: FaultKind::ServerError(500),
+        times: 1_000,
+    });
+    w.until("the acknowledgement is confirmed", 30 * SEC, |w| {
+        w.fake.status(&id) == Status::Acknowledged
+            && w.view().incident(&w.key(&id)).unwrap().pending.is_none()
+    })
+    .await;
+    // A colleague takes it back at once; then the lists answer again.
+    w.fake.retrigger(&id);
+    w.fake.clear_faults();
+    // Before the first page's repeat (5 minutes) could ring it.
+    w.until("the re-trigger pages", 150 * SEC, |w| {
+        w.screen.pages_of(&id) == 2
+    })
+    .await;
+    assert_eq!(
+        w.screen.shown().last(),
+        Some(&Shown::Page {
+            id: id.clone(),
+            reason: "New".into()
+        })
+    );
+}
+
 /// Found by the lifecycle simulation: a snooze on its way when the app quit (or restarted,
 /// or was reconfigured) was abandoned mid-request, stayed queued, and the next start sent
 /// it again: the service carried it out twice. An action on the wire is now answered and

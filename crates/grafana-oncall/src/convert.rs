@@ -131,10 +131,17 @@ impl Episodes {
             .collect()
     }
 
-    /// Takes the pins an earlier client kept, for groups this one has not pinned yet.
-    pub fn recall(&mut self, earlier: Episodes) {
-        for (id, pin) in earlier.pinned {
-            self.pinned.entry(id).or_insert(pin);
+    /// Takes the pins another client kept (the last run's, or the one this client
+    /// replaced), where they are later than this one's: a group's pins only move forward,
+    /// so the later one is what is known of it now.
+    pub fn recall(&mut self, other: Episodes) {
+        for (id, pin) in other.pinned {
+            match self.pinned.get(&id) {
+                Some(mine) if mine.at >= pin.at => {}
+                _ => {
+                    self.pinned.insert(id, pin);
+                }
+            }
         }
     }
 
@@ -269,6 +276,30 @@ mod tests {
         )
         .expect("open");
         (i.status, i.status_changed_at)
+    }
+
+    #[test]
+    fn recalled_memory_keeps_the_later_pin_of_each_group() {
+        let new = group("new");
+        let mut replaced = Episodes::default();
+        let mut current = Episodes::default();
+        // Both saw the group needing someone; then my acknowledgement, answered to the
+        // client already replaced, pinned it there.
+        check(&mut replaced, &new, "2024-05-01T09:01:00Z");
+        check(&mut current, &new, "2024-05-01T09:02:00Z");
+        replaced.acknowledged_here("I1", t("2024-05-01T09:03:00Z"));
+        current.recall(replaced.clone());
+        // Taken back before any poll saw it: a new episode, not the one I answered.
+        let (status, named) = check(&mut current, &new, "2024-05-01T09:04:00Z");
+        assert_eq!(status, Status::Triggered);
+        assert!(named > t("2024-05-01T09:03:00Z"), "{named}");
+        // An older memory changes nothing.
+        let before = current.clone();
+        current.recall(Episodes::default());
+        let mut stale = Episodes::default();
+        check(&mut stale, &new, "2024-05-01T08:00:00Z");
+        current.recall(stale);
+        assert_eq!(current, before);
     }
 
     #[test]

@@ -211,10 +211,11 @@ pub trait Provider: Send + Sync + 'static {
         None
     }
 
-    /// Takes back what an earlier client of the same account remembered
-    /// ([`Provider::memory`]), before this one's first poll. What this client learned
-    /// itself meanwhile wins; memory it cannot read is dropped, leaving what the
-    /// service's fields say (as on a first start).
+    /// Takes what another client of the same account remembered ([`Provider::memory`]):
+    /// the last run's or the replaced client's before this one's first poll, and the
+    /// replaced client's again when it answers an action after the replacement. Of the
+    /// two memories of one thing, the newer wins; memory it cannot read is dropped,
+    /// leaving what the service's fields say (as on a first start).
     fn recall(&self, memory: serde_json::Value) {
         let _ = memory;
     }
