@@ -224,18 +224,37 @@ describe("notes", () => {
     expect(page.api.act).toHaveBeenCalledWith([KEY], { kind: "add_note", text: "Rolled back to v41" });
     expect($<HTMLTextAreaElement>("#note-text").value).toBe("");
 
+    // Saved, and no view has shown it yet: asked for at once (it may have settled already).
+    expect(page.api.incidentDetails).toHaveBeenCalledTimes(2);
+
     page.emitView(pagerduty({ incidents: [down({ sending: [{ kind: "add_note", text: "Rolled back to v41" }] })] }));
     expect($("#details-notes li[data-sending]").textContent).toBe("sending…Rolled back to v41");
     expect(row().querySelector(".sending")?.textContent).toBe("note on its way…");
     expect(row().dataset.sending).toBe("add_note");
-    expect(page.api.incidentDetails).toHaveBeenCalledTimes(1);
+    expect(page.api.incidentDetails).toHaveBeenCalledTimes(2);
 
     page.api.incidentDetails.mockResolvedValue({ notes: [{ at: ago(0), author: "Pat Oncall", text: "Rolled back to v41" }], log: [], alerts: [] });
     page.emitView(pagerduty());
     await flush();
-    expect(page.api.incidentDetails).toHaveBeenCalledTimes(2);
+    expect(page.api.incidentDetails).toHaveBeenCalledTimes(3);
     expect(document.querySelector("#details-notes li[data-sending]")).toBeNull();
     expect($("#details-notes .text").textContent).toBe("Rolled back to v41");
+  });
+
+  it("shows a note the service confirmed before any view showed it on its way", async () => {
+    // The view that showed it sending never came: the next one already has it settled.
+    let saved: () => void = () => {};
+    page.api.act.mockImplementationOnce(() => new Promise<void>((resolve) => (saved = resolve)));
+    await openDetails();
+    type("#note-text", "Paged the DBA");
+    $("#add-note").click();
+    await flush();
+    page.emitView(pagerduty());
+    page.api.incidentDetails.mockResolvedValue({ notes: [{ at: ago(0), author: "Pat Oncall", text: "Paged the DBA" }], log: [], alerts: [] });
+    saved();
+    await flush();
+    expect(page.api.incidentDetails).toHaveBeenCalledTimes(2);
+    expect($("#details-notes .text").textContent).toBe("Paged the DBA");
   });
 
   it("sends a note once however often Add note is pressed while it is saved", async () => {

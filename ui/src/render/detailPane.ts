@@ -288,10 +288,21 @@ export class DetailPane {
     const key = this.key;
     if (!item || !key) return false;
     const provider = this.account ? providerName(this.account.provider) : "the service";
+    const before = (item.sending ?? []).length;
     // The answer is said only if the pane still shows the incident it was for.
     try {
       await this.api.act([item.incident.key], kind);
-      if (this.key === key) this.say(`Saved; on its way to ${provider}.`, "ok");
+      if (this.key === key) {
+        this.say(`Saved; on its way to ${provider}.`, "ok");
+        // Views come as the latest only: a service that answers within milliseconds
+        // settles the action before any view shows it on its way, and then no view
+        // shows it settle. Unless the last view shows it on its way, the notes and log
+        // are asked for now; and it counts as on its way, so that a later view showing
+        // it settled asks again.
+        const shown = (this.item?.sending ?? []).length;
+        this.sendingCount = Math.max(this.sendingCount, before + 1);
+        if (shown <= before && this.offers?.details) void this.fetch();
+      }
       return true;
     } catch (e) {
       if (this.key === key) this.say(`Could not ${verbWords(kind)} ${incidentName(item.incident)}: ${reason(e)}`, "failed");
