@@ -255,7 +255,7 @@ impl Judge<'_> {
     /// its creation, or by the start of a silence that has ended): a name earlier than
     /// every episode is its first sight of a group created acknowledged, and a state
     /// file lost since the named episode began took the memory that would name the
-    /// change; then the ring is the latest episode's.
+    /// change; then the ring is the latest episode's begun by the time it rang.
     fn derived_match(&self, list: &[usize], ring: Ring, name: Time) -> Option<usize> {
         let episodes = &self.history.episodes;
         let begun_by = |t: Time| {
@@ -264,7 +264,15 @@ impl Judge<'_> {
                 .copied()
                 .find(|&i| episodes[i].start <= t + SLACK)
         };
-        let by_time = begun_by(ring.at)?;
+        // Begun by the ring itself first: a ring never comes before the change it rings
+        // for, and an episode begun a moment after it (my press and a re-trigger in the
+        // same second) would otherwise take the ring of the one before.
+        let by_time = list
+            .iter()
+            .rev()
+            .copied()
+            .find(|&i| episodes[i].start <= ring.at)
+            .or_else(|| begun_by(ring.at))?;
         let forgotten_since = |start: Time| {
             self.history
                 .memory_losses
